@@ -1,0 +1,1 @@
+"""Reputation Radar's Streamlit-free core: ingest -> normalize -> queries, and the ``radar`` CLI."""

@@ -1,0 +1,215 @@
+"""Store: the only module that opens DuckDB; schema creation, migrations and data-quality checks.
+
+Tables, named by stage so that ``SHOW TABLES`` tells the data flow:
+
+- ``raw_posts``   one row per CSV data row of every import, every value text, mapped onto the canonical
+                  post columns by the export's format (ingest writes it).
+- ``stg_posts``   typed, deduplicated posts: one per (platform, post_id), the first import wins.
+- ``quarantine``  rows that could not be used, with file line number, reason and raw text.
+- ``imports``     one row per file that landed, with its import report.
+- ``brands``      brand account handles (lower case, no ``@``): given with ``--brand`` or exported as such.
+- ``fct_posts``   staged posts plus what needs the whole store: ``is_brand``, ``brand``, ``thread_id``.
+- ``radar_meta``  schema and data versions.
+
+Public views, documented in the README and kept stable: ``posts``. Every timestamp is a UTC
+``TIMESTAMPTZ``; every connection runs with ``TimeZone = 'UTC'``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
+SCHEMA_VERSION = 1
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message says what to do."""
+
+
+def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
+    """The database path: ``path`` if given, else ``$RADAR_DB``, else ``data/radar.duckdb``."""
+    if path:
+        return Path(path)
+    if os.environ.get("RADAR_DB"):
+        return Path(os.environ["RADAR_DB"])
+    return DEFAULT_DB_PATH
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database (creating it and its schema when writable) with the session in UTC.
+
+    A read-only connection to a file that does not exist raises ``DatabaseError``.
+    """
+    db_path = resolve_db_path(path)
+    if read_only and not db_path.exists():
+        raise DatabaseError(f"{db_path}: no database yet; build one with `radar demo` or `radar ingest FILE`")
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseError(
+                f"{db_path}: the database is in use by another process (is the dashboard or another "
+                "import running?); stop it and try again"
+            ) from None
+        raise DatabaseError(f"{db_path}: cannot open the database: {exc}") from None
+    except duckdb.Error as exc:
+        raise DatabaseError(f"{db_path}: not a Reputation Radar database ({exc})") from None
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS radar_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS imports (
+        import_id VARCHAR PRIMARY KEY,
+        file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        encoding VARCHAR,
+        delimiter VARCHAR,
+        time_zone VARCHAR,
+        header_line BIGINT,
+        rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_duplicate BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        naive_timestamp_count BIGINT NOT NULL DEFAULT 0,
+        imported_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS raw_posts (
+        import_id VARCHAR NOT NULL,
+        line_number BIGINT NOT NULL,
+        post_id VARCHAR, created_at VARCHAR, author_id VARCHAR, text VARCHAR, parent_id VARCHAR,
+        platform VARCHAR, is_brand VARCHAR, brand VARCHAR, vendor_sentiment VARCHAR,
+        likes VARCHAR, shares VARCHAR, reach VARCHAR, url VARCHAR, lang VARCHAR,
+        problem VARCHAR,
+        raw VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS stg_posts (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        import_id VARCHAR NOT NULL,
+        line_number BIGINT NOT NULL,
+        source_format VARCHAR NOT NULL,
+        author_id VARCHAR,
+        is_brand_exported BOOLEAN,
+        brand_exported VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        text VARCHAR NOT NULL,
+        parent_id VARCHAR,
+        vendor_sentiment VARCHAR,
+        likes BIGINT,
+        shares BIGINT,
+        reach BIGINT,
+        url VARCHAR,
+        lang VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        import_id VARCHAR NOT NULL,
+        line_number BIGINT NOT NULL,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS brands (
+        handle VARCHAR PRIMARY KEY,
+        source VARCHAR NOT NULL,
+        added_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS fct_posts (
+        post_id VARCHAR, platform VARCHAR, source_format VARCHAR, author_id VARCHAR, is_brand BOOLEAN,
+        brand VARCHAR, created_at TIMESTAMPTZ, text VARCHAR, parent_id VARCHAR, thread_id VARCHAR,
+        vendor_sentiment VARCHAR, likes BIGINT, shares BIGINT, reach BIGINT, url VARCHAR, lang VARCHAR,
+        import_id VARCHAR
+    )""",
+    """CREATE OR REPLACE VIEW posts AS
+        SELECT post_id, platform, source_format, author_id, is_brand, brand, created_at, text,
+               parent_id, thread_id, vendor_sentiment, likes, shares, reach, url, lang, import_id
+        FROM fct_posts""",
+]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schema where it is missing and record its version."""
+    for statement in _SCHEMA:
+        con.execute(statement)
+    version = get_meta(con, "schema_version")
+    if version is not None and int(version) > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"this database has schema version {version}, newer than this program ({SCHEMA_VERSION}); upgrade"
+        )
+    set_meta(con, "schema_version", str(SCHEMA_VERSION))
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | None:
+    """The first row of a query, or None. Fetches the whole result: DuckDB refuses other work on a
+    connection (``register`` among it) while a result is only partly fetched."""
+    rows = con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
+    """The single value of a one-row, one-column query (None when there is no row)."""
+    row = first_row(con, sql, params)
+    return row[0] if row else None
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    return scalar(con, "SELECT value FROM radar_meta WHERE key = ?", [key])
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute(
+        "INSERT INTO radar_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that every change to the stored posts or brands increases: the key for caches."""
+    return int(get_meta(con, "data_version") or 0)
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
+    version = data_version(con) + 1
+    set_meta(con, "data_version", str(version))
+    return version
+
+
+# Each check is SQL that must return no rows; the first columns say what is wrong.
+QUALITY_CHECKS: dict[str, str] = {
+    "one staged post per platform and post id": """
+        SELECT platform, post_id, count(*) AS copies FROM stg_posts GROUP BY ALL HAVING count(*) > 1""",
+    "one fact post per staged post": """
+        SELECT (SELECT count(*) FROM stg_posts) AS staged, (SELECT count(*) FROM fct_posts) AS facts
+        WHERE (SELECT count(*) FROM stg_posts) <> (SELECT count(*) FROM fct_posts)
+          AND (SELECT value FROM radar_meta WHERE key = 'facts_version')
+            = (SELECT value FROM radar_meta WHERE key = 'data_version')""",
+    "every import accounts for each row read": """
+        SELECT import_id, rows_read, rows_loaded, rows_duplicate, rows_quarantined FROM imports
+        WHERE rows_read <> rows_loaded + rows_duplicate + rows_quarantined""",
+    "every quarantined row belongs to an import": """
+        SELECT q.import_id, q.line_number FROM quarantine q ANTI JOIN imports i USING (import_id)""",
+    "every post has a thread that exists": """
+        SELECT p.post_id, p.thread_id FROM fct_posts p
+        ANTI JOIN fct_posts r ON r.platform = p.platform AND r.post_id = p.thread_id""",
+    "timestamps are set": "SELECT post_id FROM stg_posts WHERE created_at IS NULL",
+}
+
+
+def check_quality(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Run every data-quality check; return one line per failing check (empty when all pass)."""
+    failures = []
+    for name, sql in QUALITY_CHECKS.items():
+        rows = con.execute(f"SELECT * FROM ({sql}) LIMIT 3").fetchall()
+        if rows:
+            failures.append(f"{name}: e.g. {rows}")
+    return failures

@@ -1,0 +1,385 @@
+"""Demo data: a deterministic, seeded generator of realistic exports for a fictional brand, Lumo.
+
+Lumo makes kitchen appliances; its care team answers on X as @LumoHelp and its marketing account is
+@LumoHome (X and Instagram). The generator writes three exports into ``data/demo/`` covering the 90 days
+from 2026-08-23 to 2026-11-20 (UTC):
+
+- ``lumo_x_care.csv``: customer-care conversations on X in the TWCS layout (customer tweets, care replies,
+  follow-ups); English, Spanish and Polish customers.
+- ``lumo_instagram_comments.csv``: Instagram posts of @LumoHome and their comments in the generic layout,
+  timestamps in ISO 8601 with the Madrid offset.
+- ``tweet_activity_metrics_LumoHome_20260823_20261120_en.csv``: @LumoHome's own tweets in the Twitter
+  Analytics layout.
+
+Known truth, for tests and for the eye:
+
+- The care team works Mon-Fri 08:00-20:00 and weekends 10:00-16:00 Madrid time; replies are fast in those
+  hours, slow at night and at weekends; about 8 % of conversations are never answered.
+- ``CRISIS_ONSET`` (Saturday 2026-10-24 14:00 UTC): Blend Pro jars crack. A negative spike that peaks on
+  Sunday and declines until Wednesday; the first brand reply comes only on Sunday morning; an apology and
+  admission on Monday, the fix and compensation on Tuesday.
+- ``CAMPAIGN_START`` (Tuesday 2026-09-15 10:00 UTC): the Air Fryer X launch giveaway, a positive spike
+  that is not a crisis.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+SEED = 20261121
+START = datetime(2026, 8, 23, tzinfo=timezone.utc)
+DAYS = 90
+CRISIS_ONSET = datetime(2026, 10, 24, 14, 0, tzinfo=timezone.utc)
+CRISIS_FIRST_REPLY = datetime(2026, 10, 25, 10, 30, tzinfo=timezone.utc)
+CRISIS_APOLOGY = datetime(2026, 10, 26, 11, 0, tzinfo=timezone.utc)
+CRISIS_AMENDS = datetime(2026, 10, 27, 12, 0, tzinfo=timezone.utc)
+CAMPAIGN_START = datetime(2026, 9, 15, 10, 0, tzinfo=timezone.utc)
+LOCAL = ZoneInfo("Europe/Madrid")
+CARE, HOME = "LumoHelp", "LumoHome"
+DEMO_BRANDS = (CARE, HOME)
+_TWITTER_EPOCH_MS = 1288834974657
+
+FIRST_NAMES = {
+    "en": ["emma", "liam", "olivia", "noah", "ava", "jack", "mia", "leo", "grace", "sam", "chloe", "ryan"],
+    "es": ["lucia", "mateo", "sofia", "hugo", "martina", "pablo", "valeria", "diego", "carmen", "javi"],
+    "pl": ["kasia", "piotr", "ania", "tomek", "magda", "kuba", "ola", "michal", "zosia", "bartek"],
+}
+PRODUCTS = ["Blend Pro", "Air Fryer", "kettle", "toaster", "coffee grinder", "stand mixer"]
+
+T = {  # message templates per kind and language
+    "complaint": {
+        "en": ["my {p} stopped working after {n} weeks. Really disappointed.",
+               "order #{o} still not delivered after {n} days and no update",
+               "the {p} arrived with a broken lid. What now?",
+               "waited {n} days for a refund, still nothing on my card",
+               "your {p} is so loud it wakes the whole house. Not what I paid for."],
+        "es": ["mi {p} dejó de funcionar después de {n} semanas. Muy decepcionada.",
+               "el pedido #{o} sigue sin llegar después de {n} días",
+               "la {p} llegó con la tapa rota, ¿y ahora qué?",
+               "llevo {n} días esperando el reembolso y nada"],
+        "pl": ["mój {p} przestał działać po {n} tygodniach. Jestem rozczarowana.",
+               "zamówienie #{o} nadal nie dotarło po {n} dniach",
+               "{p} przyszedł z pękniętą pokrywką, co teraz?",
+               "czekam {n} dni na zwrot pieniędzy i nic"],
+    },
+    "question": {
+        "en": ["does the {p} work with 110V?", "where can I buy spare blades for the {p}?",
+               "is the {p} dishwasher safe?", "how do I register my {p} for the warranty?"],
+        "es": ["¿el {p} se puede lavar en el lavavajillas?", "¿dónde compro cuchillas para el {p}?",
+               "¿cómo registro la garantía de mi {p}?"],
+        "pl": ["czy {p} można myć w zmywarce?", "gdzie kupię zapasowe ostrza do {p}?",
+               "jak zarejestrować gwarancję na {p}?"],
+    },
+    "praise": {
+        "en": ["love my new {p}, best purchase this year!", "thanks for the quick help, {p} works great now",
+               "the {p} is brilliant, highly recommend"],
+        "es": ["me encanta mi nuevo {p}, ¡la mejor compra del año!", "gracias por la ayuda, el {p} funciona genial"],
+        "pl": ["uwielbiam mój nowy {p}, najlepszy zakup w tym roku!", "dzięki za szybką pomoc, {p} działa świetnie"],
+    },
+    "reply": {
+        "en": ["Hi {u}, sorry to hear that. Could you DM us your order number so we can look into it? ^{a}",
+               "Hi {u}, thanks for reaching out! We've sent you a DM with the details. ^{a}",
+               "Hi {u}, happy to help: yes, all removable parts are dishwasher safe. ^{a}",
+               "Thanks {u}! We're glad you're enjoying it. ^{a}"],
+        "es": ["Hola {u}, sentimos lo ocurrido. ¿Nos envías tu número de pedido por DM? ^{a}",
+               "Hola {u}, gracias por escribirnos. Te hemos enviado un DM. ^{a}"],
+        "pl": ["Cześć {u}, przykro nam. Prosimy o numer zamówienia w wiadomości prywatnej. ^{a}",
+               "Cześć {u}, dziękujemy za wiadomość. Wysłaliśmy DM ze szczegółami. ^{a}"],
+    },
+    "followup": {
+        "en": ["done, sent you a DM", "still waiting for an answer to my DM...", "thanks, that worked!"],
+        "es": ["hecho, os he mandado un DM", "sigo esperando respuesta", "¡gracias, funcionó!"],
+        "pl": ["wysłałam DM", "nadal czekam na odpowiedź", "dzięki, zadziałało!"],
+    },
+    "crisis": {
+        "en": ["my Blend Pro jar just CRACKED while blending, glass everywhere #BlendProFail",
+               "Blend Pro jar shattered in my kitchen, my kid was standing right there. Dangerous! #BlendProFail",
+               "second Blend Pro jar cracked in a week. Is nobody at Lumo reading this? #BlendProFail",
+               "is anyone from Lumo going to answer about the cracked Blend Pro jars?? #BlendProFail",
+               "returning my Blend Pro, the jar cracked on day one #BlendProFail"],
+        "es": ["el vaso de mi Blend Pro se ha roto mientras batía, cristales por todas partes #BlendProFail",
+               "la jarra de la Blend Pro estalló en mi cocina, ¡peligroso! #BlendProFail",
+               "¿nadie de Lumo va a responder sobre las jarras rotas? #BlendProFail"],
+        "pl": ["dzbanek mojego Blend Pro pękł podczas miksowania, wszędzie szkło #BlendProFail",
+               "Blend Pro pękł w mojej kuchni, niebezpieczne! #BlendProFail",
+               "czy ktoś z Lumo odpowie w sprawie pękniętych dzbanków? #BlendProFail"],
+    },
+    "crisis_reply_inform": {
+        "en": ["Hi {u}, we're aware of reports about Blend Pro jars cracking and we're investigating "
+               "urgently. Please stop using the jar; we'll keep you updated here. ^{a}"],
+        "es": ["Hola {u}, sabemos que hay casos de jarras Blend Pro rotas y lo estamos investigando. "
+               "Por favor, deja de usarla; te mantendremos informado. ^{a}"],
+        "pl": ["Cześć {u}, wiemy o pękających dzbankach Blend Pro i badamy sprawę. Prosimy nie używać "
+               "dzbanka; będziemy informować na bieżąco. ^{a}"],
+    },
+    "crisis_reply_apology": {
+        "en": ["{u}, we're truly sorry. A batch of Blend Pro jars made in September has a defect; that's our "
+               "mistake and we take full responsibility. ^{a}"],
+        "es": ["{u}, lo sentimos de verdad. Un lote de jarras Blend Pro de septiembre tiene un defecto; es "
+               "culpa nuestra. ^{a}"],
+        "pl": ["{u}, bardzo przepraszamy. Partia dzbanków Blend Pro z września ma wadę; to nasz błąd. ^{a}"],
+    },
+    "crisis_reply_amends": {
+        "en": ["{u}, every affected customer gets a free replacement jar and a €30 voucher; DM us your order. "
+               "From now on every jar is pressure-tested before it ships. ^{a}"],
+        "es": ["{u}, cada cliente afectado recibirá una jarra nueva gratis y un vale de 30 €; escríbenos por DM. "
+               "A partir de ahora probamos cada jarra antes del envío. ^{a}"],
+        "pl": ["{u}, każdy poszkodowany klient otrzyma nowy dzbanek za darmo i bon 30 €; napisz do nas. "
+               "Od teraz każdy dzbanek jest testowany przed wysyłką. ^{a}"],
+    },
+    "campaign": {
+        "en": ["entered the #LumoAirFryerX giveaway, fingers crossed! Love it", "the new Air Fryer X looks amazing "
+               "#LumoAirFryerX", "wow, I want the Air Fryer X so much! #LumoAirFryerX"],
+        "es": ["¡participo en el sorteo #LumoAirFryerX, me encanta!", "la nueva Air Fryer X es preciosa "
+               "#LumoAirFryerX"],
+        "pl": ["biorę udział w konkursie #LumoAirFryerX, super!", "nowa Air Fryer X wygląda świetnie #LumoAirFryerX"],
+    },
+}
+AGENTS = ["KM", "JR", "AL", "TS", "MB"]
+
+
+def _on_shift(local: datetime) -> bool:
+    """The care team works Mon-Fri 08:00-20:00 and weekends 10:00-16:00, Madrid time."""
+    opens, closes = (10, 16) if local.weekday() >= 5 else (8, 20)
+    return opens <= local.hour < closes
+
+
+@dataclass
+class Post:
+    post_id: str
+    author: str
+    created_at: datetime
+    text: str
+    parent: "Post | None" = None
+    is_brand: bool = False
+    platform: str = "twitter"
+    likes: int = 0
+    reach: int = 0
+    children: list["Post"] = field(default_factory=list)
+
+
+class _Generator:
+    def __init__(self, seed: int = SEED):
+        self.rng = random.Random(seed)
+        self.sequence = 0
+        self.x_posts: list[Post] = []
+        self.ig_posts: list[Post] = []
+        self.brand_tweets: list[Post] = []
+        self.customers = {lang: [f"{name}{self.rng.randint(1, 99)}" for name in names for _ in range(6)]
+                          for lang, names in FIRST_NAMES.items()}
+
+    # ---- building blocks
+    def snowflake(self, at: datetime) -> str:
+        self.sequence = (self.sequence + 1) % 4096
+        ms = int(at.timestamp() * 1000) - _TWITTER_EPOCH_MS
+        return str((ms << 22) | (self.rng.randrange(32) << 12) | self.sequence)
+
+    def lang(self) -> str:
+        return self.rng.choices(["en", "es", "pl"], weights=[60, 25, 15])[0]
+
+    def say(self, kind: str, lang: str, user: str = "") -> str:
+        template = self.rng.choice(T[kind][lang])
+        return template.format(p=self.rng.choice(PRODUCTS), n=self.rng.randint(2, 9),
+                               o=self.rng.randint(100000, 999999), u="@" + user if user else "",
+                               a=self.rng.choice(AGENTS)).strip()
+
+    def customer_time(self, day: datetime) -> datetime:
+        """A moment on ``day`` weighted towards the Madrid afternoon and evening."""
+        weights = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 4, 4, 4, 5, 5, 5, 5, 5, 5, 6, 6, 6, 5, 4, 2]
+        hour = self.rng.choices(range(24), weights=weights)[0]
+        local = datetime(day.year, day.month, day.day, hour, self.rng.randrange(60), self.rng.randrange(60),
+                         tzinfo=LOCAL)
+        return local.astimezone(timezone.utc)
+
+    def reply_delay(self, at: datetime) -> timedelta:
+        """How long the care team takes: fast in its hours, waiting for the next shift otherwise."""
+        local = at.astimezone(LOCAL)
+        if _on_shift(local):
+            median = 75 if local.weekday() >= 5 else 18
+            return timedelta(minutes=max(2.0, self.rng.lognormvariate(math.log(median), 0.7)))
+        opening = local.replace(minute=0, second=0, microsecond=0)
+        while not _on_shift(opening):
+            opening += timedelta(hours=1)
+        return opening.astimezone(timezone.utc) - at + timedelta(minutes=self.rng.lognormvariate(math.log(45), 0.6))
+
+    def post(self, store: list[Post], author: str, at: datetime, text: str, parent: Post | None = None,
+             is_brand: bool = False, platform: str = "twitter") -> Post:
+        item = Post(self.snowflake(at), author, at, text, parent, is_brand, platform,
+                    likes=self.rng.choice([0, 0, 0, 1, 2, 5]), reach=self.rng.randint(50, 5000))
+        if parent is not None:
+            parent.children.append(item)
+        store.append(item)
+        return item
+
+    # ---- scenarios
+    def care_conversation(self, at: datetime, kind: str, answer_probability: float = 0.92) -> None:
+        lang = self.lang()
+        user = self.rng.choice(self.customers[lang])
+        root = self.post(self.x_posts, user, at, f"@{CARE} " + self.say(kind, lang))
+        if self.rng.random() > answer_probability:
+            return
+        reply_at = at + self.reply_delay(at)
+        reply = self.post(self.x_posts, CARE, reply_at, self.say("reply", lang, user), root, is_brand=True)
+        if self.rng.random() < 0.45:
+            follow_at = reply_at + timedelta(minutes=self.rng.randint(5, 180))
+            follow = self.post(self.x_posts, user, follow_at, f"@{CARE} " + self.say("followup", lang), reply)
+            if self.rng.random() < 0.8:
+                self.post(self.x_posts, CARE, follow_at + self.reply_delay(follow_at),
+                          self.say("reply", lang, user), follow, is_brand=True)
+
+    def baseline(self) -> None:
+        for offset in range(DAYS):
+            day = START + timedelta(days=offset)
+            weekend = day.weekday() >= 5
+            for _ in range(self.rng.randint(12, 18) if weekend else self.rng.randint(16, 24)):
+                kind = self.rng.choices(["complaint", "question", "praise"], weights=[45, 35, 20])[0]
+                self.care_conversation(self.customer_time(day), kind)
+            if offset % 2 == 0:
+                self.instagram_post(day.replace(hour=9) + timedelta(minutes=self.rng.randint(0, 300)),
+                                    comments=self.rng.randint(4, 12))
+            for _ in range(self.rng.randint(1, 2)):
+                at = day.replace(hour=self.rng.choice([8, 10, 12, 15, 17]))
+                self.post(self.brand_tweets, HOME, at, self.rng.choice([
+                    "Sunday brunch sorted: 3 smoothie recipes for your Blend Pro",
+                    "Tip: descale your Lumo kettle once a month for the best tea",
+                    "Which colour should the next stand mixer come in? Vote below",
+                    "Behind the scenes at our Valencia test kitchen"]), is_brand=True)
+
+    def instagram_post(self, at: datetime, comments: int, kinds=("praise", "question", "complaint"),
+                       weights=(50, 30, 20), text: str | None = None) -> Post:
+        caption = text or self.rng.choice(["New recipe: green smoothie in 60 seconds", "Meet our kettle in sage",
+                                           "Weekend baking with the stand mixer", "Coffee o'clock"])
+        parent = self.post(self.ig_posts, HOME.lower(), at, caption, is_brand=True, platform="instagram")
+        for _ in range(comments):
+            lang = self.lang()
+            user = self.rng.choice(self.customers[lang])
+            c_at = at + timedelta(minutes=self.rng.lognormvariate(math.log(120), 1.0))
+            kind = self.rng.choices(list(kinds), weights=list(weights))[0]
+            comment = self.post(self.ig_posts, user, c_at, self.say(kind, lang), parent, platform="instagram")
+            if kind != "campaign" and self.rng.random() < 0.5:
+                self.post(self.ig_posts, HOME.lower(), c_at + self.reply_delay(c_at),
+                          self.say("reply", lang, user), comment, is_brand=True, platform="instagram")
+        return parent
+
+    def campaign(self) -> None:
+        self.post(self.brand_tweets, HOME, CAMPAIGN_START, "Meet the Air Fryer X! Retweet and follow to win one "
+                  "#LumoAirFryerX", is_brand=True)
+        self.instagram_post(CAMPAIGN_START, comments=160, kinds=("campaign", "praise"), weights=(85, 15),
+                            text="GIVEAWAY: win the new Air Fryer X! Comment below #LumoAirFryerX")
+        for _ in range(130):
+            at = CAMPAIGN_START + timedelta(minutes=self.rng.expovariate(1 / 360))
+            lang = self.lang()
+            self.post(self.x_posts, self.rng.choice(self.customers[lang]), at,
+                      f"@{HOME} " + self.say("campaign", lang))
+
+    def crisis(self) -> None:
+        """Hourly intensity: a ramp to a Sunday peak, then decline to nothing by Wednesday."""
+        hours = 4 * 24
+        for hour in range(hours):
+            if hour < 22:
+                rate = 1.5 * hour + 2
+            elif hour < 34:
+                rate = 34
+            else:
+                rate = 34 * math.exp(-(hour - 34) / 14)
+            for _ in range(self.rng.choices([int(rate), int(rate) + 1], weights=[1, 1])[0]):
+                at = CRISIS_ONSET + timedelta(hours=hour, seconds=self.rng.randrange(3600))
+                lang = self.lang()
+                user = self.rng.choice(self.customers[lang])
+                if self.rng.random() < 0.2:
+                    self.crisis_comment(at, lang, user)
+                    continue
+                root = self.post(self.x_posts, user, at, f"@{CARE} " + self.say("crisis", lang))
+                self.crisis_reply(root, lang, user, self.x_posts, CARE, "twitter")
+        self.post(self.brand_tweets, HOME, CRISIS_APOLOGY, "We're sorry. Some Blend Pro jars from a September "
+                  "batch can crack. Please stop using them; details and what we're doing: lumo.example/blendpro",
+                  is_brand=True)
+        self.post(self.brand_tweets, HOME, CRISIS_AMENDS, "Free replacement jars and a €30 voucher for every "
+                  "affected customer. Every jar is now pressure-tested before it ships.", is_brand=True)
+
+    def crisis_comment(self, at: datetime, lang: str, user: str) -> None:
+        targets = [p for p in self.ig_posts if p.is_brand and p.parent is None and p.created_at <= at]
+        parent = targets[-1]
+        comment = self.post(self.ig_posts, user, at, self.say("crisis", lang), parent, platform="instagram")
+        self.crisis_reply(comment, lang, user, self.ig_posts, HOME.lower(), "instagram")
+
+    def crisis_reply(self, post: Post, lang: str, user: str, store: list[Post], author: str,
+                     platform: str) -> None:
+        if self.rng.random() > 0.55:
+            return
+        at = max(post.created_at, CRISIS_FIRST_REPLY) + timedelta(minutes=self.rng.lognormvariate(math.log(90), 0.8))
+        if at < CRISIS_APOLOGY:
+            kind = "crisis_reply_inform"
+        elif at < CRISIS_AMENDS:
+            kind = "crisis_reply_apology"
+        else:
+            kind = "crisis_reply_amends"
+        self.post(store, author, at, self.say(kind, lang, user), post, is_brand=True, platform=platform)
+
+
+def _twitter_time(at: datetime) -> str:
+    return at.strftime("%a %b %d %H:%M:%S +0000 %Y")
+
+
+def _write(path: Path, header: list[str], rows: list[list]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_demo_exports(folder: Path, seed: int = SEED) -> list[Path]:
+    """Write the three demo exports into ``folder``; the same seed always writes the same bytes."""
+    gen = _Generator(seed)
+    gen.baseline()
+    gen.campaign()
+    gen.crisis()
+    end = START + timedelta(days=DAYS)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    x_posts = sorted((p for p in gen.x_posts if p.created_at < end), key=lambda p: (p.created_at, p.post_id))
+    care = _write(folder / "lumo_x_care.csv",
+                  ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id",
+                   "in_response_to_tweet_id"],
+                  [[p.post_id, p.author, str(not p.is_brand), _twitter_time(p.created_at), p.text,
+                    ",".join(c.post_id for c in p.children if c.created_at < end),
+                    p.parent.post_id if p.parent else ""] for p in x_posts])
+
+    ig_posts = sorted((p for p in gen.ig_posts if p.created_at < end), key=lambda p: (p.created_at, p.post_id))
+    instagram = _write(folder / "lumo_instagram_comments.csv",
+                       ["id", "date", "user", "message", "in_reply_to", "platform", "likes", "reach"],
+                       [[p.post_id, p.created_at.astimezone(LOCAL).isoformat(timespec="seconds"), p.author,
+                         p.text, p.parent.post_id if p.parent else "", "instagram", p.likes, p.reach]
+                        for p in ig_posts])
+
+    metrics = ["impressions", "engagements", "engagement rate", "retweets", "replies", "likes",
+               "user profile clicks", "url clicks", "hashtag clicks", "detail expands", "permalink clicks",
+               "app opens", "app installs", "follows", "email tweet", "dial phone", "media views",
+               "media engagements"]
+    header = ["Tweet id", "Tweet permalink", "Tweet text", "time", *metrics, *(f"promoted {m}" for m in metrics)]
+    rows = []
+    for p in sorted(gen.brand_tweets, key=lambda p: (p.created_at, p.post_id), reverse=True):
+        if p.created_at >= end:
+            continue
+        impressions = gen.rng.randint(800, 4000) * (8 if "#LumoAirFryerX" in p.text else 1)
+        engagements = gen.rng.randint(10, 80)
+        values = [impressions, engagements, engagements / impressions, gen.rng.randint(0, 20),
+                  gen.rng.randint(0, 15), gen.rng.randint(5, 60)] + [gen.rng.randint(0, 10) for _ in range(12)]
+        rows.append([p.post_id, f"https://twitter.com/{HOME}/status/{p.post_id}", p.text,
+                     p.created_at.strftime("%Y-%m-%d %H:%M +0000"),
+                     *[f"{v:.1f}" if isinstance(v, int) and i < 12 else str(v) for i, v in enumerate(values)],
+                     *["-"] * len(metrics)])
+    analytics = _write(folder / "tweet_activity_metrics_LumoHome_20260823_20261120_en.csv", header, rows)
+    return [care, instagram, analytics]
+
+
+if __name__ == "__main__":
+    for written in write_demo_exports(Path(__file__).resolve().parents[1] / "data" / "demo"):
+        print(f"wrote {written}")

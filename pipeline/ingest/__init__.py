@@ -1,0 +1,56 @@
+"""Ingest: reading exports (format registry, encodings, dialects) and loading them, file by file.
+
+``ingest_files`` is the one entry point the CLI and the dashboard use: each file lands whole or not at
+all, a file that fails does not stop the others, and the facts are rebuilt once at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+
+from .formats import CANONICAL_COLUMNS, FORMATS, FORMATS_BY_NAME, describe_formats, detect_format
+from .load import ImportReport, add_brands, check_time_zone, ingest_file, normalize_handle
+from .reader import IngestError, sniff
+
+__all__ = [
+    "CANONICAL_COLUMNS", "FORMATS", "FORMATS_BY_NAME", "FileResult", "ImportReport", "IngestError",
+    "add_brands", "check_time_zone", "describe_formats", "detect_format", "ingest_file", "ingest_files",
+    "normalize_handle", "sniff",
+]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The outcome for one file: a report when it landed, else the one-line error."""
+
+    path: str
+    report: ImportReport | None = None
+    error: str | None = None
+
+
+def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
+                 forced_format: str | None = None, time_zone: str = "UTC", brands: Iterable[str] = (),
+                 progress: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
+    """Ingest each file in its own transaction, then rebuild the facts once."""
+    from ..normalize import build_posts  # a later stage, used only to finish the job
+
+    brands = list(brands)
+    results = []
+    for path in paths:
+        name = str(path)
+        callback = (lambda done, total, _name=name: progress(_name, done, total)) if progress else None
+        try:
+            report = ingest_file(con, path, forced_format=forced_format, time_zone=time_zone,
+                                 brands=brands, progress=callback)
+            results.append(FileResult(name, report=report))
+        except IngestError as exc:
+            results.append(FileResult(name, error=str(exc)))
+        except (duckdb.Error, OSError) as exc:
+            results.append(FileResult(name, error=f"{Path(name).name}: could not be stored: {exc}"))
+    if any(result.report for result in results) or brands:
+        build_posts(con)
+    return results

@@ -1,0 +1,214 @@
+"""Ingest: reading an export file as records, before anything touches the database.
+
+Works out the encoding (BOM, else strict UTF-8, else cp1252, else Latin-1), the line ending, the delimiter
+(``,`` ``;`` tab ``|``) and the header row (the first of the opening records that a registered format
+recognises, so report metadata above the header is skipped), then streams the data records with the
+physical line number each starts on.
+
+Bare carriage returns inside a line of a ``\\n``-terminated file are content, not line ends (the real TWCS
+sample has one inside an unquoted field): they are kept in the values and never split the row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .formats import FORMATS_BY_NAME, Format, detect_format, normalize_header
+
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SEARCH_RECORDS = 20
+SNIFF_BYTES = 1 << 20
+_CR_SENTINEL = "\ue000"  # private-use character standing in for a bare CR while csv parses the line
+
+csv.field_size_limit(sys.maxsize)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class IngestError(Exception):
+    """A file that cannot be imported; ``str()`` is one line naming the file and the reason."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{Path(path).name}: {reason}")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    encoding: str
+    delimiter: str
+    line_ending: str  # "\n" (also covers \r\n) or "\r"
+    header_line: int  # 1-based physical line of the header row
+    header: tuple[str, ...]
+    format: Format
+
+    @property
+    def encoding_label(self) -> str:
+        return {"utf-8-sig": "UTF-8 with BOM", "utf-8": "UTF-8", "utf-16": "UTF-16 with BOM",
+                "cp1252": "cp1252 (Windows Latin)", "latin-1": "Latin-1"}.get(self.encoding, self.encoding)
+
+    @property
+    def delimiter_label(self) -> str:
+        return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[self.delimiter]
+
+
+def _check_not_binary(path: Path, head: bytes) -> None:
+    if not head.strip():
+        raise IngestError(path, "the file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        raise IngestError(path, "this is a ZIP archive (an .xlsx workbook is one), not a CSV export; "
+                                "save it as CSV from the spreadsheet or unzip it first")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise IngestError(path, "this is an old Excel (.xls) workbook, not a CSV export; save it as CSV")
+    if head.startswith(b"%PDF"):
+        raise IngestError(path, "this is a PDF document, not a CSV export")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if b"\x00" in head[:8192]:
+        raise IngestError(path, "the file holds NUL bytes: it is binary (or UTF-16 without a byte-order "
+                                "mark), not a CSV export")
+    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if stripped[:1] in (b"{", b"["):
+        raise IngestError(path, "this looks like JSON, not a CSV export")
+
+
+def detect_encoding(path: Path, head: bytes) -> str:
+    """BOM first; otherwise the whole file must decode as UTF-8, else cp1252, else Latin-1."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as handle:
+                while block := handle.read(1 << 24):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def _line_ending(sample: str) -> str:
+    return "\r" if "\n" not in sample and "\r" in sample else "\n"
+
+
+def _lines(text: io.TextIOBase, line_ending: str) -> Iterator[str]:
+    """Physical lines; in a ``\\n`` file a CR not followed by LF is hidden from csv as a sentinel."""
+    for line in text:
+        if line_ending == "\n" and "\r" in line:
+            body, end = (line[:-2], "\r\n") if line.endswith("\r\n") else (
+                (line[:-1], "\n") if line.endswith("\n") else (line, ""))
+            line = body.replace("\r", _CR_SENTINEL) + end
+        yield line
+
+
+def _records(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(start line, fields) for each record; blank lines are skipped."""
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    start = 1
+    for fields in reader:
+        line_number = start
+        start = reader.line_num + 1
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue
+        if any(_CR_SENTINEL in value for value in fields):
+            fields = [value.replace(_CR_SENTINEL, "\r") for value in fields]
+        yield line_number, fields
+
+
+def _open_text(path: Path, encoding: str, line_ending: str) -> tuple[io.BufferedReader, io.TextIOWrapper]:
+    raw = path.open("rb")
+    return raw, io.TextIOWrapper(raw, encoding=encoding, newline=line_ending, errors="strict")
+
+
+def sniff(path: str | Path, forced_format: str | None = None) -> Dialect:
+    """Work out how to read ``path``; raise ``IngestError`` with the reason when it cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(path, "no such file")
+    if path.is_dir():
+        raise IngestError(path, "this is a folder, not a file")
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    _check_not_binary(path, head)
+    encoding = detect_encoding(path, head)
+    sample = head.decode(encoding, errors="ignore")
+    if not sample.strip():
+        raise IngestError(path, "the file is empty")
+    line_ending = _line_ending(sample)
+    forced = None
+    if forced_format:
+        if forced_format not in FORMATS_BY_NAME:
+            raise IngestError(path, f"unknown format {forced_format!r}; `radar formats` lists them")
+        forced = FORMATS_BY_NAME[forced_format]
+
+    best: tuple[int, int, Dialect] | None = None
+    widest: list[str] = []
+    for delimiter in DELIMITERS:
+        lines = _lines(io.StringIO(sample, newline=""), line_ending)
+        records = _records(lines, delimiter)
+        for position, (line_number, fields) in enumerate(records):
+            if position >= HEADER_SEARCH_RECORDS:
+                break
+            if len(fields) > len(widest):
+                widest = fields
+            if forced is not None:
+                fmt, score = forced, (1 if forced.resolve(fields) is not None else 0)
+            else:
+                fmt = detect_format(fields)
+                score = fmt.matches(fields) if fmt else 0
+            if not score:
+                continue
+            candidate = Dialect(encoding, delimiter, line_ending, line_number, tuple(fields), fmt)
+            rank = (score, len(fields))
+            if best is None or rank > best[:2]:
+                best = (*rank, candidate)
+            break
+    if best is None:
+        shown = ", ".join(repr(name) for name in widest[:12]) or "(none)"
+        if forced is not None:
+            needed = ", ".join(f"{col} ({' | '.join(forced.columns[col])})" for col in forced.required)
+            raise IngestError(path, f"format {forced.name!r} needs the columns {needed}; the header has {shown}")
+        raise IngestError(path, f"no known export layout in the header (columns: {shown}); "
+                                "`radar formats` lists the layouts, `--format generic` maps common names")
+    return best[2]
+
+
+def read_records(path: str | Path, dialect: Dialect,
+                 progress: ProgressCallback | None = None) -> Iterator[tuple[int, list[str]]]:
+    """The data records after the header: (physical start line, fields).
+
+    ``progress(bytes_read, bytes_total)`` is called every few thousand records.
+    """
+    path = Path(path)
+    total = path.stat().st_size
+    raw, text = _open_text(path, dialect.encoding, dialect.line_ending)
+    with raw, text:
+        try:
+            for count, (line_number, fields) in enumerate(_records(_lines(text, dialect.line_ending),
+                                                                   dialect.delimiter)):
+                if line_number <= dialect.header_line:
+                    continue
+                if progress is not None and count % 20000 == 0:
+                    progress(raw.tell(), total)
+                yield line_number, fields
+        except UnicodeDecodeError as exc:
+            raise IngestError(path, f"the text is not valid {dialect.encoding_label} at byte {exc.start}") from None
+        except csv.Error as exc:
+            raise IngestError(path, f"the CSV cannot be parsed: {exc}") from None
+    if progress is not None:
+        progress(total, total)
+
+
+def header_names(dialect: Dialect) -> list[str]:
+    return [normalize_header(name) for name in dialect.header]

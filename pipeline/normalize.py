@@ -1,0 +1,117 @@
+"""Normalize: build ``fct_posts`` from ``stg_posts`` and ``brands``; what needs the whole store.
+
+- ``is_brand``: as exported (TWCS ``inbound=False``, Twitter Analytics) where the export says; otherwise
+  the author's handle is one of ``brands``.
+- ``thread_id``: the ``post_id`` of the root of the reply chain. Parent links are followed while the parent
+  is in the store (same platform); where it is not, the earliest known ancestor is the root. A cycle in bad
+  data is broken at its earliest post (then lowest post id), which becomes the root.
+- ``brand``: the brand account a post belongs to: the author for a brand post; for a customer post the
+  first @mention of a brand account in its text, else the first brand account that posted in its thread,
+  else the brand the export names (lower case, no ``@``).
+
+Rebuilt whole after imports; the root search is pointer jumping (each pass doubles the distance covered),
+so a chain of n replies takes about log2(n) set-based passes.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from . import db
+
+_MAX_PASSES = 64
+# Nodes whose current ancestor still has a parent: not yet at a root, or caught in a cycle (where jumping
+# can land a node on itself, so "anc = anc of anc" is not enough to call it settled).
+_UNSETTLED = "SELECT a.n FROM tmp_anc a JOIN tmp_nodes r ON r.n = a.anc WHERE r.parent_n IS NOT NULL"
+
+
+def _settle_roots(con: duckdb.DuckDBPyConnection) -> int:
+    """Pointer-jump ``tmp_anc(n, anc)`` until every anc is a root; return how many nodes did not settle."""
+    previous = None
+    for _ in range(_MAX_PASSES):
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE tmp_anc AS
+            SELECT a.n, b.anc FROM tmp_anc a JOIN tmp_anc b ON b.n = a.anc""")
+        unsettled = db.scalar(con, _UNSETTLED.replace("a.n", "count(*)"))
+        if unsettled == 0 or unsettled == previous:
+            return unsettled
+        previous = unsettled
+    return previous or 0
+
+
+def _break_cycles(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the earliest post of each cycle a root. Only bad data has cycles, so a Python walk is fine."""
+    parents = dict(con.execute("SELECT n, parent_n FROM tmp_nodes WHERE parent_n IS NOT NULL").fetchall())
+    unsettled = [row[0] for row in con.execute(_UNSETTLED).fetchall()]
+    order = dict(con.execute("SELECT n, rank() OVER (ORDER BY created_at, post_id) FROM tmp_nodes "
+                             "WHERE n IN (SELECT unnest(?))", [unsettled]).fetchall())
+    new_roots, seen = set(), set()
+    for start in unsettled:
+        path, node = [], start
+        while node is not None and node not in seen and node not in path:
+            path.append(node)
+            node = parents.get(node)
+        if node in path:  # a new cycle: the part of the path from node onwards
+            cycle = path[path.index(node):]
+            new_roots.add(min(cycle, key=lambda n: order.get(n, 0)))
+        seen.update(path)
+    con.execute("UPDATE tmp_nodes SET parent_n = NULL WHERE n IN (SELECT unnest(?))", [sorted(new_roots)])
+
+
+def build_posts(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild ``fct_posts``; return its row count. Runs in its own transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE tmp_nodes AS
+            SELECT row_number() OVER () AS n, platform, post_id, parent_id, created_at FROM stg_posts""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE tmp_nodes AS
+            SELECT c.n, c.platform, c.post_id, c.created_at,
+                   CASE WHEN p.n <> c.n THEN p.n END AS parent_n
+            FROM tmp_nodes c LEFT JOIN tmp_nodes p ON p.platform = c.platform AND p.post_id = c.parent_id""")
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
+        if _settle_roots(con):
+            _break_cycles(con)
+            con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS "
+                        "SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
+            _settle_roots(con)
+        con.execute("DELETE FROM fct_posts")
+        con.execute("""
+            INSERT INTO fct_posts
+            WITH brand_list AS (SELECT coalesce(list(handle), []) AS handles FROM brands),
+            threaded AS (
+                SELECT s.*, r.post_id AS thread_id,
+                       coalesce(s.is_brand_exported,
+                                list_contains(bl.handles, lower(ltrim(trim(s.author_id), '@')))) AS is_brand_,
+                       list_filter(regexp_extract_all(lower(s.text), '@(\\w+)', 1),
+                                   lambda h: list_contains(bl.handles, h))[1] AS mentioned_brand
+                FROM stg_posts s
+                JOIN tmp_nodes n ON n.platform = s.platform AND n.post_id = s.post_id
+                JOIN tmp_anc a ON a.n = n.n
+                JOIN tmp_nodes r ON r.n = a.anc
+                CROSS JOIN brand_list bl
+            ),
+            thread_brand AS (
+                SELECT platform, thread_id, arg_min(lower(ltrim(trim(author_id), '@')), created_at) AS brand
+                FROM threaded WHERE is_brand_ GROUP BY ALL
+            )
+            SELECT t.post_id, t.platform, t.source_format, t.author_id, coalesce(t.is_brand_, false),
+                   CASE WHEN t.is_brand_ THEN lower(ltrim(trim(t.author_id), '@'))
+                        ELSE coalesce(t.mentioned_brand, tb.brand, t.brand_exported) END,
+                   t.created_at, t.text, t.parent_id, t.thread_id, t.vendor_sentiment, t.likes, t.shares,
+                   t.reach, t.url, t.lang, t.import_id
+            FROM threaded t LEFT JOIN thread_brand tb USING (platform, thread_id)
+            ORDER BY t.created_at""")
+        for table in ("tmp_nodes", "tmp_anc"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        db.set_meta(con, "facts_version", str(db.data_version(con)))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return db.scalar(con, "SELECT count(*) FROM fct_posts")
+
+
+def facts_are_current(con: duckdb.DuckDBPyConnection) -> bool:
+    return db.get_meta(con, "facts_version") == str(db.data_version(con))
