@@ -1,0 +1,77 @@
+"""Shared fixtures: fresh databases, the demo database built once through the real pipeline, ../shared."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import db
+from pipeline.ingest import ingest_files
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "real"
+DEMO_DIR = ROOT / "data" / "demo"
+
+
+def shared_file(relative: str) -> Path:
+    """A file under ../shared/data/real, or skip the test saying why."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} is absent (the ../shared folder sits beside the repo in CI)")
+    return path
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = db.connect(tmp_path / "radar.duckdb")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """write_csv(name, text, encoding="utf-8") -> Path, bytes exactly as given (no newline translation)."""
+
+    def write(name: str, text: str | bytes, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+        return path
+
+    return write
+
+
+def ingest(connection, *paths, **options):
+    """Ingest files and return their results, asserting nothing."""
+    return ingest_files(connection, list(paths), **options)
+
+
+def ingest_one(connection, path, **options):
+    """Ingest one file that must load; return its report."""
+    (result,) = ingest_files(connection, [path], **options)
+    assert result.error is None, result.error
+    return result.report
+
+
+def table_counts(connection) -> dict[str, int]:
+    tables = ["raw_posts", "stg_posts", "fct_posts", "quarantine", "imports", "brands"]
+    return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo database, built once per session from data/demo through the real CLI path."""
+    from pipeline.cli import main
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    assert main(["demo", "--db", str(path)]) == 0
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> Path:
+    """A writable copy of the demo database for tests that change it."""
+    target = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, target)
+    return target
