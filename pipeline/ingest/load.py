@@ -59,7 +59,7 @@ class ImportReport:
     def lines(self) -> list[str]:
         """The report as a person reads it."""
         if self.naive_timestamp_count:
-            zone = f"{self.time_zone} (for {self.naive_timestamp_count:,} timestamp{"s" if self.naive_timestamp_count != 1 else ""} without an offset)"
+            zone = f"{self.time_zone} (for {self.naive_timestamp_count:,} timestamp{'s' if self.naive_timestamp_count != 1 else ''} without an offset)"
         else:
             zone = "not needed (every timestamp carries its offset)"
         out = [
