@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/radar.duckdb
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test demo install install-test clean
+.PHONY: run test demo install install-test chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,13 @@ demo: $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	RADAR_DB=$(DB) $(BIN)/streamlit run app.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.installed-test
+# The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser test"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest
 
 clean:

@@ -43,5 +43,7 @@ def build_platform_figure(by_platform: pd.DataFrame) -> go.Figure:
     for index, (platform, part) in enumerate(by_platform.groupby("platform", sort=False)):
         fig.add_bar(y=part["brand"], x=part["posts"], name=platform, orientation="h",
                     marker_color=PLATFORM_COLORS[index % len(PLATFORM_COLORS)])
-    fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed"), hovermode="y unified")
+    rows = by_platform["brand"].nunique()
+    fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed"), hovermode="y unified",
+                      height=140 + 36 * max(rows, 1), bargap=0.35)
     return _layout(fig, "Posts by brand and platform (UTC days in range)", "Posts", "Brand account")
