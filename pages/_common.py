@@ -5,7 +5,6 @@ Pages ask ``pipeline`` for data through ``run_query``; none of them opens DuckDB
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import streamlit as st
@@ -33,7 +32,7 @@ def connection():
     path = db.resolve_db_path()
     if not path.exists():
         return None
-    con = _connection(str(path), path.stat().st_mtime if not Path(f"{path}.wal").exists() else 0.0)
+    con = _connection(str(path), path.stat().st_mtime)
     if isinstance(con, str):
         st.error(con)
         return None

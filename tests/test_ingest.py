@@ -161,3 +161,19 @@ def test_cli_ingest_exit_status_and_report(tmp_path, write_csv, capsys):
     assert "Traceback" not in err
     assert main(["ingest", str(good), "--db", database]) == 0
     assert "duplicate   3" in capsys.readouterr().out
+
+
+def test_unreadable_file_is_reported_not_raised(con, write_csv, monkeypatch):
+    import pipeline.ingest.load as load
+
+    real_sha = load.file_sha256
+
+    def sha_or_refuse(path):
+        if path.name == "locked.csv":
+            raise PermissionError(13, "Permission denied")
+        return real_sha(path)
+
+    monkeypatch.setattr(load, "file_sha256", sha_or_refuse)
+    results = ingest(con, write_csv("locked.csv", WEEK1), write_csv("week2.csv", WEEK2))
+    assert results[0].error == "locked.csv: cannot be read: Permission denied"
+    assert results[1].report.rows_loaded == 2

@@ -49,7 +49,9 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
             results.append(FileResult(name, report=report))
         except IngestError as exc:
             results.append(FileResult(name, error=str(exc)))
-        except (duckdb.Error, OSError) as exc:
+        except OSError as exc:
+            results.append(FileResult(name, error=f"{Path(name).name}: cannot be read: {exc.strerror or exc}"))
+        except duckdb.Error as exc:
             results.append(FileResult(name, error=f"{Path(name).name}: could not be stored: {exc}"))
     if any(result.report for result in results) or brands:
         build_posts(con)
