@@ -53,7 +53,7 @@ class ImportReport:
     rows_loaded: int
     rows_duplicate: int
     rows_quarantined: int
-    quarantine_reasons: tuple[tuple[str, int], ...] = ()
+    quarantine_reasons: tuple[tuple[str, int, int], ...] = ()  # (reason, rows, first line number)
     brands_added: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
@@ -72,8 +72,11 @@ class ImportReport:
             f"    duplicate   {self.rows_duplicate:,}  (already stored, or repeated in the file)",
             f"    quarantined {self.rows_quarantined:,}",
         ]
-        for reason, count in self.quarantine_reasons:
-            out.append(f"      {count:,} x {reason}")
+        for reason, count, first_line in self.quarantine_reasons:
+            out.append(f"      {count:,} x {reason} (first on line {first_line:,})")
+        if self.rows_quarantined:
+            out.append(f"      see them: SELECT line_number, reason, raw FROM quarantine "
+                       f"WHERE import_id = '{self.import_id}'")
         if self.brands_added:
             out.append(f"  brand accounts added: {', '.join(self.brands_added)}")
         return out
@@ -289,7 +292,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
         if rows_read == 0:
             raise IngestError(path, "the file has a header but no data rows")
         reasons = con.execute("""
-            SELECT split_part(reason, ':', 1) AS kind, count(*) FROM tmp_staged
+            SELECT split_part(reason, ':', 1) AS kind, count(*), min(line_number) FROM tmp_staged
             WHERE reason IS NOT NULL GROUP BY kind ORDER BY count(*) DESC, kind""").fetchall()
         exported = con.execute("""
             SELECT DISTINCT author_id FROM stg_posts
@@ -311,6 +314,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
         encoding=dialect.encoding_label, delimiter=dialect.delimiter_label, time_zone=time_zone,
         naive_timestamp_count=naive, header_line=dialect.header_line, rows_read=rows_read,
         rows_loaded=loaded, rows_duplicate=duplicate, rows_quarantined=quarantined,
-        quarantine_reasons=tuple((kind, count) for kind, count in reasons),
+        quarantine_reasons=tuple(reasons),
         brands_added=tuple(cli_brands + export_brands),
     )
