@@ -39,7 +39,7 @@ def write_export(path: Path, rows: int) -> None:
             parent = str(1_000_000_000_000_000_000 + i - 1) if i % 4 else ""
             writer.writerow([str(1_000_000_000_000_000_000 + i), "acmehelp" if brand else f"{100000 + i % 50000}",
                              str(not brand), at.strftime("%a %b %d %H:%M:%S +0000 %Y"),
-                             "@acmehelp my order {i} is late again, still waiting" if not brand
+                             f"@acmehelp my order {i} is late again, still waiting" if not brand
                              else "@customer sorry about that, please DM us your order number", "", parent])
 
 
@@ -68,8 +68,8 @@ def main() -> int:
         size_mb = database.stat().st_size / 1e6
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
               f"duckdb {duckdb.__version__}; python {platform.python_version()}")
-        print(f"| posts | file MB | bare read_csv s | import s (CLI, incl. threads) | posts/s | ratio | peak RSS MB | db MB |")
-        print(f"|---|---|---|---|---|---|---|---|")
+        print("| posts | file MB | bare read_csv s | import s (CLI, incl. threads) | posts/s | ratio | peak RSS MB | db MB |")
+        print("|---|---|---|---|---|---|---|---|")
         print(f"| {args.rows:,} | {export.stat().st_size / 1e6:,.0f} | {bare:.2f} | {imported:.2f} | "
               f"{args.rows / imported:,.0f} | {imported / bare:.1f}x | {peak_mb:,.0f} | {size_mb:,.0f} |")
     return 0

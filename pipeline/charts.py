@@ -46,4 +46,4 @@ def build_platform_figure(by_platform: pd.DataFrame) -> go.Figure:
     rows = by_platform["brand"].nunique()
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed"), hovermode="y unified",
                       height=140 + 36 * max(rows, 1), bargap=0.35)
-    return _layout(fig, "Posts by brand and platform (UTC days in range)", "Posts", "Brand account")
+    return _layout(fig, "Posts by brand account and platform (dates filtered in UTC)", "Posts", "Brand account")

@@ -6,7 +6,7 @@ parameter. Days are UTC calendar days.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import duckdb

@@ -3,7 +3,6 @@ Playwright in Debian's Chromium (installed by `make test`; Playwright's own brow
 here). Screenshots go to tests/artifacts/ (git-ignored)."""
 
 import os
-import shutil
 import socket
 import subprocess
 import sys

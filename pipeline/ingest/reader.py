@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .formats import FORMATS_BY_NAME, Format, detect_format, normalize_header
+from .formats import FORMATS_BY_NAME, Format, detect_format
 
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_RECORDS = 20
@@ -208,7 +208,3 @@ def read_records(path: str | Path, dialect: Dialect,
             raise IngestError(path, f"the CSV cannot be parsed: {exc}") from None
     if progress is not None:
         progress(total, total)
-
-
-def header_names(dialect: Dialect) -> list[str]:
-    return [normalize_header(name) for name in dialect.header]
