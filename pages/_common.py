@@ -5,6 +5,7 @@ Pages ask ``pipeline`` for data through ``run_query``; none of them opens DuckDB
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Callable
 
 import streamlit as st
@@ -63,13 +64,22 @@ def show_empty_state() -> None:
     st.info(EMPTY_HELP, icon=":material/inbox:")
 
 
+def _date_param(value: str | None, first: date, last: date, default: date) -> date:
+    """A date from the URL, kept within the data's range; the default when absent or not a date."""
+    try:
+        return min(max(date.fromisoformat(value), first), last) if value else default
+    except ValueError:
+        return default
+
+
 def sidebar_filters() -> PostFilter:
     """Date range, brand and platform in the sidebar; also written to the URL so a view can be shared."""
     options: FilterOptions = run_query(filter_options)
     params = st.query_params
     st.sidebar.header("Filters")
     first, last = options.first_date, options.last_date
-    chosen = st.sidebar.date_input("Dates (UTC)", value=(first, last), min_value=first, max_value=last,
+    shared = (_date_param(params.get("from"), first, last, first), _date_param(params.get("to"), first, last, last))
+    chosen = st.sidebar.date_input("Dates (UTC)", value=shared, min_value=first, max_value=last,
                                    key="filters.dates")
     start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (first, last))
     brands = st.sidebar.multiselect("Brand accounts", options.brands,
@@ -78,6 +88,8 @@ def sidebar_filters() -> PostFilter:
     platforms = st.sidebar.multiselect("Platforms", options.platforms,
                                        default=[p for p in params.get_all("platform") if p in options.platforms],
                                        key="filters.platforms", placeholder="All platforms")
+    st.query_params["from"] = start.isoformat()
+    st.query_params["to"] = end.isoformat()
     st.query_params["brand"] = brands
     st.query_params["platform"] = platforms
     return PostFilter(start, end, tuple(brands), tuple(platforms))

@@ -72,3 +72,20 @@ def test_missing_database_shows_what_to_do(monkeypatch, tmp_path):
     app = run_app(monkeypatch, tmp_path / "absent.duckdb")
     assert not app.exception
     assert "radar demo" in app.info[0].value
+
+
+def test_date_range_is_shared_through_the_url(monkeypatch, demo_db):
+    monkeypatch.setenv("RADAR_DB", str(demo_db))
+    app = AppTest.from_file(APP, default_timeout=30)
+    app.query_params["from"] = "2026-10-24"
+    app.query_params["to"] = "2026-10-25"
+    app.run()
+    assert not app.exception
+    import duckdb
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        expected = con.execute("""SELECT count(*) FROM posts
+            WHERE created_at >= TIMESTAMPTZ '2026-10-24 00:00:00+00'
+              AND created_at < TIMESTAMPTZ '2026-10-26 00:00:00+00'""").fetchall()[0][0]
+    assert int(app.metric[0].value.replace(",", "")) == expected

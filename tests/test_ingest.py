@@ -164,16 +164,16 @@ def test_cli_ingest_exit_status_and_report(tmp_path, write_csv, capsys):
 
 
 def test_unreadable_file_is_reported_not_raised(con, write_csv, monkeypatch):
-    import pipeline.ingest.load as load
+    import pipeline.ingest.reader as reader
 
-    real_sha = load.file_sha256
+    real_scan = reader.scan_file
 
-    def sha_or_refuse(path):
+    def scan_or_refuse(path, head):
         if path.name == "locked.csv":
             raise PermissionError(13, "Permission denied")
-        return real_sha(path)
+        return real_scan(path, head)
 
-    monkeypatch.setattr(load, "file_sha256", sha_or_refuse)
+    monkeypatch.setattr(reader, "scan_file", scan_or_refuse)
     results = ingest(con, write_csv("locked.csv", WEEK1), write_csv("week2.csv", WEEK2))
     assert results[0].error == "locked.csv: cannot be read: Permission denied"
     assert results[1].report.rows_loaded == 2

@@ -18,7 +18,6 @@ Timestamps before 2000 or more than a day in the future are quarantined.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -93,14 +92,6 @@ def check_time_zone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/Madrid") from None
     return name
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def add_brands(con: duckdb.DuckDBPyConnection, handles: Iterable[str], source: str) -> list[str]:
@@ -266,7 +257,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
     path = Path(path)
     check_time_zone(time_zone)
     dialect = sniff(path, forced_format)
-    sha256 = file_sha256(path)
     now = datetime.now(timezone.utc)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -300,7 +290,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
                                [import_id]).fetchall()
         export_brands = add_brands(con, [row[0] for row in exported], f"exported by {dialect.format.name}")
         con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            import_id, path.name, sha256, dialect.format.name, dialect.encoding_label, dialect.delimiter_label,
+            import_id, path.name, dialect.sha256, dialect.format.name, dialect.encoding_label, dialect.delimiter_label,
             time_zone, dialect.header_line, rows_read, loaded, duplicate, quarantined, naive, now,
         ])
         con.execute("DROP TABLE tmp_staged")
@@ -310,7 +300,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
         con.execute("ROLLBACK")
         raise
     return ImportReport(
-        file_name=path.name, import_id=import_id, sha256=sha256, format=dialect.format.name,
+        file_name=path.name, import_id=import_id, sha256=dialect.sha256, format=dialect.format.name,
         encoding=dialect.encoding_label, delimiter=dialect.delimiter_label, time_zone=time_zone,
         naive_timestamp_count=naive, header_line=dialect.header_line, rows_read=rows_read,
         rows_loaded=loaded, rows_duplicate=duplicate, rows_quarantined=quarantined,

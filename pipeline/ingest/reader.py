@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import sys
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class Dialect:
     header_line: int  # 1-based physical line of the header row
     header: tuple[str, ...]
     format: Format
+    sha256: str
 
     @property
     def encoding_label(self) -> str:
@@ -79,23 +81,33 @@ def _check_not_binary(path: Path, head: bytes) -> None:
         raise IngestError(path, "this looks like JSON, not a CSV export")
 
 
-def detect_encoding(path: Path, head: bytes) -> str:
-    """BOM first; otherwise the whole file must decode as UTF-8, else cp1252, else Latin-1."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for encoding in ("utf-8", "cp1252"):
-        decoder = codecs.getincrementaldecoder(encoding)()
+def scan_file(path: Path, head: bytes) -> tuple[str, str]:
+    """One pass over the file: its encoding and its SHA-256.
+
+    BOM first; otherwise the whole file must decode as UTF-8, else cp1252, else it is read as Latin-1.
+    """
+    digest = hashlib.sha256()
+    decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8", "cp1252")}
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 24):
+            digest.update(block)
+            for name in list(decoders):
+                try:
+                    decoders[name].decode(block)
+                except UnicodeDecodeError:
+                    del decoders[name]
+    for name in list(decoders):
         try:
-            with path.open("rb") as handle:
-                while block := handle.read(1 << 24):
-                    decoder.decode(block)
-                decoder.decode(b"", final=True)
-            return encoding
+            decoders[name].decode(b"", final=True)
         except UnicodeDecodeError:
-            continue
-    return "latin-1"
+            del decoders[name]
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = next(iter(decoders), "latin-1")
+    return encoding, digest.hexdigest()
 
 
 def _line_ending(sample: str) -> str:
@@ -141,7 +153,7 @@ def sniff(path: str | Path, forced_format: str | None = None) -> Dialect:
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     _check_not_binary(path, head)
-    encoding = detect_encoding(path, head)
+    encoding, sha256 = scan_file(path, head)
     sample = head.decode(encoding, errors="ignore")
     if not sample.strip():
         raise IngestError(path, "the file is empty")
@@ -169,7 +181,7 @@ def sniff(path: str | Path, forced_format: str | None = None) -> Dialect:
                 score = fmt.matches(fields) if fmt else 0
             if not score:
                 continue
-            candidate = Dialect(encoding, delimiter, line_ending, line_number, tuple(fields), fmt)
+            candidate = Dialect(encoding, delimiter, line_ending, line_number, tuple(fields), fmt, sha256)
             rank = (score, len(fields))
             if best is None or rank > best[:2]:
                 best = (*rank, candidate)
