@@ -1,12 +1,14 @@
-"""The ``radar`` command (also ``python -m pipeline``): ingest exports, build the demo, list formats, status.
+"""The ``radar`` command (also ``python -m pipeline``): ingest exports, analytics, crises, settings, status.
 
 Exit status: 0 when everything asked for was done, 1 when a file or the database could not be used
-(one line on stderr says which and why), 2 for a usage error.
+(one line on stderr says which and why), 2 for a usage error, 3 when ``radar crises --fail-on N`` finds a
+crisis of severity N or more (so a scheduled import can raise an alert).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -15,7 +17,9 @@ from typing import Sequence
 
 from . import db
 from .ingest import FORMATS_BY_NAME, check_time_zone, describe_formats, ingest_files
+from .metrics import analytics_are_current, update_analytics
 from .normalize import build_posts, facts_are_current
+from .settings import SENSITIVITY, WEEKDAYS, load_settings, save_settings
 
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
 
@@ -72,6 +76,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         else:
             failed += 1
             _error(f"{result.error} (nothing from this file was stored)")
+    if any(result.report for result in results):
+        print("\n".join(update_analytics(con).lines()))
     failures = db.check_quality(con)
     for failure in failures:
         _error(f"data-quality check failed: {failure}")
@@ -101,7 +107,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not files:
         _error(f"no demo exports in {DEMO_DIR}; run `radar demo --write-exports`")
         return 1
+    from .demo import DEMO_SETTINGS
+
     con = db.connect(path)
+    save_settings(con, DEMO_SETTINGS)
     results = ingest_files(con, files, brands=DEMO_BRANDS)
     for result in results:
         if result.error:
@@ -109,6 +118,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return 1
         report = result.report
         print(f"{report.file_name}: {report.rows_loaded:,} posts ({report.format})")
+    print("\n".join(update_analytics(con).lines()))
     posts = db.scalar(con, "SELECT count(*) FROM posts")
     print(f"demo database ready: {path} ({posts:,} posts)")
     con.close()
@@ -148,8 +158,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for platform, count in con.execute(
             "SELECT platform, count(*) FROM posts GROUP BY 1 ORDER BY 2 DESC, 1").fetchall():
         print(f"  {platform:<12} {count:,} posts")
-    if not facts_are_current(con):
-        print("note: the facts are older than the last import; run `radar ingest` again or rebuild")
+    if not facts_are_current(con) or not analytics_are_current(con):
+        print("note: the analytics are older than the data or the settings; run `radar recompute`")
     print(f"imports    {imports:,} (latest first)")
     latest = con.execute("""
         SELECT import_id, imported_at, file_name, format, rows_read, rows_loaded, rows_duplicate, rows_quarantined
@@ -165,6 +175,147 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     con = _open(args)
     count = build_posts(con)
     print(f"rebuilt the facts: {count:,} posts")
+    con.close()
+    return 0
+
+
+def cmd_recompute(args: argparse.Namespace) -> int:
+    con = _open(args)
+    build_posts(con)
+    print("\n".join(update_analytics(con, rescore=args.rescore).lines()))
+    con.close()
+    return 0
+
+
+def _crisis_lines(crisis: dict, phases: list[dict], moves: list[dict]) -> list[str]:
+    first = crisis["minutes_to_first_response"]
+    answered = crisis["share_answered"]
+    lines = [
+        f"{crisis['crisis_id']}  severity {crisis['severity']} ({crisis['severity_name']})  @{crisis['brand']}",
+        f"  {crisis['started_at']:%Y-%m-%d %H:%M} to {crisis['ended_at']:%Y-%m-%d %H:%M} UTC, peak "
+        f"{crisis['peak_at']:%Y-%m-%d %H:%M} (z {crisis['peak_z']:.1f}); "
+        + (f"back to baseline {crisis['back_to_baseline_at']:%Y-%m-%d %H:%M}" if crisis["back_to_baseline_at"]
+           else "not back to baseline yet"),
+        f"  {crisis['posts']:,} posts, {crisis['negative_posts']:,} negative, {crisis['authors']:,} authors; "
+        + (f"first brand response after {first / 60:.1f} h" if first is not None else "no brand response")
+        + (f", {100 * answered:.0f}% of {crisis['complaints']:,} complaints answered" if answered is not None else ""),
+        "  why: " + "; ".join(crisis["severity_reasons"]),
+        "  phases: " + ", ".join(f"{p['phase']} {p['started_at']:%m-%d %H:%M}" for p in phases),
+        "  playbook: " + (", ".join(f"{m['move']} {m['first_at']:%m-%d %H:%M}" for m in moves) or "no moves"),
+        "  top terms: " + ", ".join(crisis["top_terms"]),
+    ]
+    return lines
+
+
+def cmd_crises(args: argparse.Namespace) -> int:
+    con = _open(args, read_only=True)
+    if not analytics_are_current(con):
+        _error("the analytics are older than the data or the settings; run `radar recompute` first")
+        return 1
+    where, params = "TRUE", []
+    if args.brand:
+        where, params = "brand = ?", [args.brand.lower().lstrip("@")]
+    crises = con.execute(f"SELECT * FROM crises WHERE {where} ORDER BY started_at", params).df()
+    phases = con.execute("SELECT * FROM crisis_phases ORDER BY started_at").df()
+    moves = con.execute("SELECT * FROM crisis_moves ORDER BY first_at").df()
+    con.close()
+    records = []
+    for crisis in crisis_records(crises):
+        cid = crisis["crisis_id"]
+        records.append((crisis, phases[phases.crisis_id == cid].to_dict("records"),
+                        moves[moves.crisis_id == cid].to_dict("records")))
+    if args.json:
+        print(json.dumps([{**c, "phases": p, "moves": m} for c, p, m in records], default=_json_value, indent=2))
+    elif not records:
+        print("no crises detected")
+    else:
+        for crisis, crisis_phases, crisis_moves in records:
+            print("\n".join(_crisis_lines(crisis, crisis_phases, crisis_moves)))
+    if args.fail_on is not None:
+        worst = max((c["severity"] for c, _, _ in records), default=0)
+        if worst >= args.fail_on:
+            print(f"radar: alert: a crisis of severity {worst} (>= {args.fail_on})", file=sys.stderr)
+            return 3
+    return 0
+
+
+def crisis_records(frame) -> list[dict]:
+    """Rows of the crises view as plain dicts (lists for the list columns, None for missing values)."""
+    records = []
+    for row in frame.to_dict("records"):
+        records.append({key: (list(value) if hasattr(value, "tolist") and not isinstance(value, str) else
+                              None if _is_missing(value) else value) for key, value in row.items()})
+    return records
+
+
+def _is_missing(value) -> bool:
+    try:
+        return value is None or bool(value != value)
+    except (TypeError, ValueError):
+        return False
+
+
+def _json_value(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    con = _open(args)
+    settings = load_settings(con)
+    changes = {}
+    if args.tz:
+        changes["business_time_zone"] = args.tz
+    if args.hours:
+        start, _, end = args.hours.partition("-")
+        changes["business_start"], changes["business_end"] = start.strip(), end.strip()
+    if args.days:
+        changes["business_days"] = tuple(day.strip().lower()[:3] for day in args.days.split(",") if day.strip())
+    if args.holiday is not None:
+        changes["holidays"] = tuple(sorted(set(args.holiday)))
+    if args.sla is not None:
+        changes["sla_minutes"] = args.sla
+    if args.sensitivity:
+        changes["sensitivity"] = args.sensitivity
+    if changes:
+        try:
+            settings = settings.updated(**changes)
+        except ValueError as exc:
+            _error(str(exc))
+            return 2
+        save_settings(con, settings)
+        print("\n".join(update_analytics(con, settings).lines()))
+    print(f"business hours  {', '.join(settings.business_days)} {settings.business_start}-{settings.business_end} "
+          f"({settings.business_time_zone})")
+    print(f"holidays        {', '.join(settings.holidays) or 'none'}")
+    print(f"SLA             {settings.sla_minutes} minutes")
+    detector = settings.detector
+    print(f"sensitivity     {settings.sensitivity}: z >= {detector.z}, negative share +{detector.share_points:.2f}, "
+          f">= {detector.min_negative} negative posts in 3 h, >= {detector.min_hours} hot hours, "
+          f"resolved after {detector.resolve_hours} h within baseline")
+    con.close()
+    return 0
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from .enrich import set_sentiment_override
+
+    con = _open(args)
+    platform = args.platform or db.scalar(con, "SELECT min(platform) FROM stg_posts WHERE post_id = ?", [args.post_id])
+    if platform is None:
+        _error(f"no post {args.post_id!r} in {db.resolve_db_path(args.db)}")
+        return 1
+    label = None if args.label == "clear" else args.label
+    try:
+        set_sentiment_override(con, platform, args.post_id, label, args.note or "")
+    except ValueError as exc:
+        _error(str(exc))
+        return 1
+    print(f"{platform}:{args.post_id} " + (f"labelled {label}" if label else "correction removed"))
+    print("\n".join(update_analytics(con).lines()))
     con.close()
     return 0
 
@@ -212,6 +363,46 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Rebuild fct_posts (threads, brand accounts) from the staged posts.")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_rebuild)
+
+    p = sub.add_parser("recompute", help="rebuild threads, sentiment and every analytics table",
+                       description="Rebuild the facts and all analytics (responses, hourly series, crises, "
+                                   "playbook) with the current settings. Cached sentiment scores are reused "
+                                   "unless --rescore is given.")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--rescore", action="store_true", help="throw away cached sentiment scores and score again")
+    p.set_defaults(func=cmd_recompute)
+
+    p = sub.add_parser("crises", help="list detected crises with severity, phases and first response",
+                       description="List the detected crises: severity and why, phases, first brand response, "
+                                   "playbook moves and top terms.")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--brand", metavar="HANDLE", help="only this brand account")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--fail-on", type=int, choices=[1, 2, 3, 4], metavar="SEVERITY",
+                   help="exit with status 3 when a crisis of at least this severity (1-4) is present")
+    p.set_defaults(func=cmd_crises)
+
+    p = sub.add_parser("settings", help="show or change business hours, SLA and detector sensitivity",
+                       description="Show the analytics settings; with options, change them and recompute.")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--tz", metavar="ZONE", help="time zone of the business hours, e.g. Europe/Madrid")
+    p.add_argument("--hours", metavar="HH:MM-HH:MM", help="business hours, e.g. 09:00-17:00")
+    p.add_argument("--days", metavar="DAYS", help=f"business days, comma-separated ({','.join(WEEKDAYS)})")
+    p.add_argument("--holiday", action="append", metavar="DATE",
+                   help="a holiday (YYYY-MM-DD, repeatable; replaces the list)")
+    p.add_argument("--sla", type=int, metavar="MINUTES", help="response-time target in minutes")
+    p.add_argument("--sensitivity", choices=list(SENSITIVITY), help="crisis detector preset")
+    p.set_defaults(func=cmd_settings)
+
+    p = sub.add_parser("label", help="correct the sentiment label of a post",
+                       description="Set a post's sentiment label by hand; the correction wins in every metric "
+                                   "and survives re-imports. LABEL 'clear' removes it.")
+    p.add_argument("post_id", metavar="POST_ID")
+    p.add_argument("label", choices=["negative", "neutral", "positive", "clear"], metavar="LABEL")
+    p.add_argument("--platform", help="the post's platform when the id is not unique")
+    p.add_argument("--note", help="why (kept with the correction)")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_label)
     return parser
 
 
@@ -222,6 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except db.DatabaseError as exc:
         _error(str(exc))
         return 1
+    except BrokenPipeError:  # the reader went away (`radar crises | head`): not an error
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except KeyboardInterrupt:
         _error("interrupted; the file being imported was not stored")
         return 130

@@ -24,7 +24,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class DatabaseError(Exception):
@@ -130,10 +130,86 @@ _SCHEMA = [
         vendor_sentiment VARCHAR, likes BIGINT, shares BIGINT, reach BIGINT, url VARCHAR, lang VARCHAR,
         import_id VARCHAR
     )""",
+    """CREATE TABLE IF NOT EXISTS enr_sentiment_cache (
+        text_key VARCHAR NOT NULL, lang VARCHAR, sentiment DOUBLE, sentiment_label VARCHAR,
+        sentiment_method VARCHAR NOT NULL, scorer_version VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS enr_posts (
+        platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, lang VARCHAR, sentiment DOUBLE,
+        sentiment_label VARCHAR, sentiment_method VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS sentiment_overrides (
+        platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, sentiment_label VARCHAR NOT NULL,
+        note VARCHAR, set_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, post_id)
+    )""",
     """CREATE OR REPLACE VIEW posts AS
-        SELECT post_id, platform, source_format, author_id, is_brand, brand, created_at, text,
-               parent_id, thread_id, vendor_sentiment, likes, shares, reach, url, lang, import_id
-        FROM fct_posts""",
+        SELECT f.post_id, f.platform, f.source_format, f.author_id, f.is_brand, f.brand, f.created_at, f.text,
+               f.parent_id, f.thread_id, f.vendor_sentiment, f.likes, f.shares, f.reach, f.url,
+               coalesce(e.lang, f.lang) AS lang,
+               CASE o.sentiment_label WHEN 'negative' THEN -1.0 WHEN 'neutral' THEN 0.0
+                    WHEN 'positive' THEN 1.0 ELSE e.sentiment END AS sentiment,
+               coalesce(o.sentiment_label, e.sentiment_label) AS sentiment_label,
+               CASE WHEN o.sentiment_label IS NOT NULL THEN 'override' ELSE e.sentiment_method END
+                   AS sentiment_method,
+               f.import_id
+        FROM fct_posts f
+        LEFT JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        LEFT JOIN sentiment_overrides o ON o.platform = f.platform AND o.post_id = f.post_id""",
+    """CREATE TABLE IF NOT EXISTS fct_responses (
+        platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, thread_id VARCHAR NOT NULL, brand VARCHAR,
+        author_id VARCHAR, created_at TIMESTAMPTZ NOT NULL, first_reply_id VARCHAR, first_reply_at TIMESTAMPTZ,
+        response_minutes DOUBLE, business_response_minutes DOUBLE, answered BOOLEAN NOT NULL,
+        within_sla BOOLEAN
+    )""",
+    """CREATE TABLE IF NOT EXISTS fct_threads (
+        platform VARCHAR NOT NULL, thread_id VARCHAR NOT NULL, root_post_id VARCHAR NOT NULL, brand VARCHAR,
+        started_at TIMESTAMPTZ NOT NULL, last_post_at TIMESTAMPTZ NOT NULL, post_count BIGINT NOT NULL,
+        customer_posts BIGINT NOT NULL, brand_posts BIGINT NOT NULL, first_response_minutes DOUBLE,
+        answered BOOLEAN NOT NULL, root_sentiment DOUBLE, last_customer_sentiment DOUBLE
+    )""",
+    """CREATE OR REPLACE VIEW responses AS
+        SELECT post_id, platform, thread_id, brand, created_at, first_reply_id, first_reply_at,
+               response_minutes, business_response_minutes, answered, within_sla
+        FROM fct_responses""",
+    """CREATE OR REPLACE VIEW threads AS
+        SELECT thread_id, root_post_id, platform, brand, started_at, last_post_at, post_count,
+               customer_posts, brand_posts, first_response_minutes, answered, root_sentiment,
+               last_customer_sentiment
+        FROM fct_threads""",
+    """CREATE TABLE IF NOT EXISTS fct_hourly (
+        brand VARCHAR NOT NULL, hour_at TIMESTAMPTZ NOT NULL, posts BIGINT NOT NULL, scored_posts BIGINT NOT NULL,
+        negative_posts BIGINT NOT NULL, positive_posts BIGINT NOT NULL, share_negative DOUBLE,
+        is_gap BOOLEAN NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS fct_reply_moves (
+        platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, brand VARCHAR, created_at TIMESTAMPTZ NOT NULL,
+        move VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS fct_crises (
+        crisis_id VARCHAR NOT NULL, brand VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL,
+        peak_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ NOT NULL, back_to_baseline_at TIMESTAMPTZ,
+        severity INTEGER NOT NULL, severity_name VARCHAR NOT NULL, severity_reasons VARCHAR[] NOT NULL,
+        peak_z DOUBLE, posts BIGINT NOT NULL, negative_posts BIGINT NOT NULL, authors BIGINT NOT NULL,
+        platforms BIGINT NOT NULL, reach DOUBLE, first_brand_response_at TIMESTAMPTZ,
+        minutes_to_first_response DOUBLE, complaints BIGINT NOT NULL, complaints_answered BIGINT NOT NULL,
+        share_answered DOUBLE, top_terms VARCHAR[] NOT NULL, top_threads VARCHAR[] NOT NULL,
+        moves_used VARCHAR[] NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS fct_crisis_phases (
+        crisis_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL,
+        ended_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS fct_crisis_moves (
+        crisis_id VARCHAR NOT NULL, move VARCHAR NOT NULL, first_at TIMESTAMPTZ NOT NULL, replies BIGINT NOT NULL
+    )""",
+    """CREATE OR REPLACE VIEW crises AS
+        SELECT crisis_id, brand, started_at, peak_at, ended_at, back_to_baseline_at, severity, severity_name,
+               severity_reasons, peak_z, posts, negative_posts, authors, platforms, reach,
+               first_brand_response_at, minutes_to_first_response, complaints, complaints_answered,
+               share_answered, top_terms, top_threads, moves_used
+        FROM fct_crises""",
+    "CREATE OR REPLACE VIEW crisis_phases AS SELECT crisis_id, phase, started_at, ended_at FROM fct_crisis_phases",
+    "CREATE OR REPLACE VIEW crisis_moves AS SELECT crisis_id, move, first_at, replies FROM fct_crisis_moves",
 ]
 
 
@@ -202,6 +278,11 @@ QUALITY_CHECKS: dict[str, str] = {
         SELECT p.post_id, p.thread_id FROM fct_posts p
         ANTI JOIN fct_posts r ON r.platform = p.platform AND r.post_id = p.thread_id""",
     "timestamps are set": "SELECT post_id FROM stg_posts WHERE created_at IS NULL",
+    "one sentiment per post": """
+        SELECT platform, post_id, count(*) AS copies FROM enr_posts GROUP BY ALL HAVING count(*) > 1""",
+    "sentiment within -1..1 and labelled when scored": """
+        SELECT post_id, sentiment, sentiment_label FROM posts
+        WHERE sentiment NOT BETWEEN -1 AND 1 OR (sentiment IS NULL) <> (sentiment_label IS NULL)""",
 }
 
 

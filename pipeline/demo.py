@@ -32,6 +32,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .settings import Settings
+
 SEED = 20261121
 START = datetime(2026, 8, 23, tzinfo=timezone.utc)
 DAYS = 90
@@ -43,6 +45,9 @@ CAMPAIGN_START = datetime(2026, 9, 15, 10, 0, tzinfo=timezone.utc)
 LOCAL = ZoneInfo("Europe/Madrid")
 CARE, HOME = "LumoHelp", "LumoHome"
 DEMO_BRANDS = (CARE, HOME)
+# The care team's contract: Madrid office hours, Spanish national holiday of 12 October, a one-hour SLA.
+DEMO_SETTINGS = Settings(business_time_zone="Europe/Madrid", business_start="09:00", business_end="17:00",
+                         holidays=("2026-10-12",), sla_minutes=60)
 _TWITTER_EPOCH_MS = 1288834974657
 
 FIRST_NAMES = {

@@ -1,0 +1,172 @@
+"""Enrich: a sentiment score per post, in English, Spanish and Polish, offline.
+
+Definitions (the README's "Metric definitions" repeats them):
+
+- ``sentiment`` is a number in -1..1; ``sentiment_label`` is ``negative`` when sentiment <= -0.05
+  (VADER's published cut), ``positive`` when sentiment >= 0.35 (higher than VADER's 0.05: brand conversations are full of
+  formulaic thanks), else ``neutral``.
+- English (``sentiment_method = 'vader+care'``): VADER's valence sum (its lexicon ships with the package)
+  plus the social-care complaint cues of ``lexicons.CARE_CUES``, normalised with VADER's
+  ``x / sqrt(x^2 + 15)``. A question that names no failure is pulled halfway towards neutral: most
+  questions to a brand ask for information.
+- Spanish and Polish (``'rules-es'``, ``'rules-pl'``): the same sum over the hand-written word lists of
+  ``lexicons.WORDS`` (prefix entries for inflected forms, a negator flips the next three words), emoji
+  and the care cues of that language.
+- Any other language (``'unscored'``): sentiment and label are NULL, and metrics leave the post out
+  rather than call it neutral.
+
+Scores are cached by (text, language) in ``enr_sentiment_cache``, computed in batches, and spread over
+every core for large batches.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import lexicons
+from .lang import SCORED_LANGUAGES
+
+SCORER_VERSION = "1"
+LABELS = ("negative", "neutral", "positive")
+NEGATIVE_AT = -0.05
+POSITIVE_AT = 0.35
+_ALPHA = 15.0
+_PARALLEL_FROM = 20_000
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_FAILURE_CUE = -1.0  # a care cue at least this strong names a failure of service
+_POLITE_IN_COMPLAINT = 0.3
+# In a request to a brand, courtesy is a formula, not a feeling ("can you help me please? thanks").
+_REQUEST = re.compile(r"\?|\b(can|could|would|will) (you|u|someone|somebody|i|we)\b|\b(please|pls|plz)\b")
+_COURTESY = re.compile(r"(?i)\b(please|pls|plz|help|thanks|thank you|thank u|thx|ty|appreciated?|kindly)\b")
+
+
+@dataclass(frozen=True)
+class Score:
+    sentiment: float | None
+    label: str | None
+    method: str
+
+
+def label_for(sentiment: float | None) -> str | None:
+    if sentiment is None:
+        return None
+    if sentiment <= NEGATIVE_AT:
+        return "negative"
+    if sentiment >= POSITIVE_AT:
+        return "positive"
+    return "neutral"
+
+
+def _normalize(total: float) -> float:
+    return max(-1.0, min(1.0, total / math.sqrt(total * total + _ALPHA))) if total else 0.0
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=None)
+def _cues(lang: str) -> list[tuple[re.Pattern, float]]:
+    return [(re.compile(pattern), weight) for pattern, weight in lexicons.CARE_CUES.get(lang, [])]
+
+
+@lru_cache(maxsize=None)
+def _word_tables(lang: str) -> tuple[dict[str, float], list[tuple[str, float]]]:
+    exact, prefixes = {}, []
+    for word, weight in lexicons.WORDS[lang].items():
+        if word.endswith("*"):
+            prefixes.append((word[:-1], weight))
+        else:
+            exact[word] = weight
+    prefixes.sort(key=lambda item: -len(item[0]))  # the longest stem wins
+    return exact, prefixes
+
+
+def _care_total(text: str, lang: str) -> tuple[float, bool]:
+    total, failure = 0.0, False
+    for pattern, weight in _cues(lang):
+        hits = len(pattern.findall(text))
+        if hits:
+            total += weight * min(hits, 2)
+            failure = failure or weight <= _FAILURE_CUE
+    return total, failure
+
+
+def _vader_total(text: str) -> float:
+    """VADER's summed valence, recovered from its compound score (compound = x / sqrt(x^2 + 15))."""
+    compound = _vader().polarity_scores(text)["compound"]
+    compound = max(-0.9999, min(0.9999, compound))
+    return compound * math.sqrt(_ALPHA / (1 - compound * compound))
+
+
+def _word_total(text: str, lang: str) -> float:
+    exact, prefixes = _word_tables(lang)
+    negators = lexicons.NEGATORS[lang]
+    total, flip_left = 0.0, 0
+    for token in _WORD.findall(text):
+        if token in negators:
+            flip_left = 3
+            continue
+        weight = exact.get(token)
+        if weight is None:
+            weight = next((w for stem, w in prefixes if token.startswith(stem)), 0.0)
+        if weight and flip_left:
+            weight = -weight * 0.75
+        total += weight
+        flip_left = max(0, flip_left - 1)
+    total += sum(weight for char in text if (weight := lexicons.EMOJI.get(char)))
+    return total
+
+
+def score_text(text: str, lang: str | None) -> Score:
+    """Score one post.
+
+    >>> score_text("flight delayed 3 hours and still no bag", "en").label
+    'negative'
+    """
+    if lang not in SCORED_LANGUAGES:
+        return Score(None, None, "unscored")
+    text = text or ""
+    lower = text.lower()
+    care, names_failure = _care_total(lower, lang)
+    if lang == "en":
+        plain = text.replace("#", " ")  # VADER reads "#fail" as "fail" only without the mark
+        vader = _vader_total(_COURTESY.sub(" ", plain) if _REQUEST.search(lower) else plain)
+        if names_failure and vader > 0:
+            vader *= _POLITE_IN_COMPLAINT  # "thanks" in a complaint is politeness or sarcasm
+        total, method = vader + care, "vader+care"
+    else:
+        total, method = _word_total(lower, lang) + care, f"rules-{lang}"
+    if "?" in text and not names_failure:
+        total *= 0.5
+    sentiment = round(_normalize(total), 4)
+    return Score(sentiment, label_for(sentiment), method)
+
+
+def _enrich_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, Score]]:
+    from .lang import detect_language, normalize_language
+
+    out = []
+    for text, exported_lang in items:
+        lang = normalize_language(exported_lang) or detect_language(text)
+        out.append((lang, score_text(text, lang)))
+    return out
+
+
+def enrich_texts(items: list[tuple[str, str | None]], *, workers: int | None = None) -> list[tuple[str, Score]]:
+    """Language and score for many (text, exported language) pairs; on every core when there are many."""
+    workers = workers or os.cpu_count() or 1
+    if len(items) < _PARALLEL_FROM or workers < 2:
+        return _enrich_chunk(items)
+    size = math.ceil(len(items) / (workers * 4))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [result for part in pool.map(_enrich_chunk, chunks) for result in part]

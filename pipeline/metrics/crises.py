@@ -1,0 +1,216 @@
+"""Metrics: crises per brand, with severity, phases, top terms, top threads and the response playbook.
+
+Reads ``fct_hourly`` (the detector's input, see ``detector.py``), ``posts``, ``fct_responses`` and
+``fct_reply_moves``; writes ``fct_crises``, ``fct_crisis_phases`` and ``fct_crisis_moves`` (public views
+``crises``, ``crisis_phases``, ``crisis_moves``). ``crisis_id`` is ``brand:YYYYMMDDTHH`` of the start, so a
+recompute gives the same id to the same crisis.
+
+The window's posts are the brand's customer posts from ``started_at`` to ``ended_at``; complaints are its
+negative ones. **Severity** adds points (each reason is stored in words in ``severity_reasons``):
+
+| what | points |
+|---|---|
+| negative posts above baseline in the window | 25-99: 1, 100-499: 2, 500 or more: 3 |
+| negative share of the window's scored posts | 50 % or more: 1, 75 % or more: 2 |
+| reach of the complaints (sum of ``reach``; else likes + shares) | 100k or more: 1, 1M or more: 2 |
+| platforms with complaints | 2 or more: 1 |
+| duration from start to end | 12 h or more: 1, 48 h or more: 2 |
+| complaints awaiting a reply left unanswered | 50 % or more: 1 |
+| first brand reply to a complaint of the window | none, or later than 4 h after the start: 1 |
+
+Severity 1 (isolated complaints) for 0-2 points, 2 (issue) for 3-4, 3 (crisis) for 5-7, 4 (severe
+crisis) for 8 or more.
+
+**top_terms**: words (3+ letters) and hashtags of the window's complaints, seen in at least 3 of them,
+ranked by rate x log(rate / baseline rate): the rate is the share of complaints that use the term, the
+baseline rate the share of the brand's customer posts from 8 to 1 days before the start (all its posts
+outside the window when those are fewer than 50), add-one smoothing; stop words, handles and links left
+out.
+**top_threads**: the 5 threads with most of the window's posts.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from .. import db
+from ..settings import Settings
+from .detector import CrisisWindow, detect_crises
+from .hourly import ALL_BRANDS
+from .playbook import MOVES
+
+SEVERITY_NAMES = {1: "isolated complaints", 2: "issue", 3: "crisis", 4: "severe crisis"}
+STOP_WORDS = frozenset("""
+the and for you your are was were has have had but not with this that what when where who why how can
+could would will just all any our out get got from they them their there then than too very been being
+its it's i'm im don't didn't can't cant dont also about into over after before again still now only one
+more some such here same other off own yes our ours she her him his hers myself yourself http https amp
+que por para con los las del una uno unos unas como pero más mas esta este esto estos estas ese esa eso
+hay muy ser son fue sus les nos mis tus todo toda todos todas cuando donde porque sin sobre entre tiene
+nie się jest czy jak ale tak dla już jeszcze przez może tylko ten ta to tym tego tej być było będzie
+mnie mam ich jego jej nas was oraz lub albo gdy tutaj tam ktoś coś
+""".split())
+_TERM = r"(?:^|[^@\w#])(#?[\p{L}][\p{L}\p{N}_'’-]{2,})"
+
+
+def severity_points(*, excess_negative: float, share_negative: float, reach: float | None, platforms: int,
+                    duration_hours: float, unanswered_share: float | None,
+                    first_response_minutes: float | None) -> tuple[int, list[str]]:
+    """Severity (1-4) and one sentence per scoring reason, by the table in the module docstring."""
+    points, reasons = 0, []
+
+    def add(p: int, sentence: str) -> None:
+        nonlocal points
+        points += p
+        reasons.append(f"{sentence} (+{p})")
+
+    excess = round(excess_negative)
+    tiers = [(500, 3), (100, 2), (25, 1)]
+    add(next((p for limit, p in tiers if excess >= limit), 0), f"{excess:,} negative posts above the usual level")
+    share = 100 * share_negative
+    add(2 if share >= 75 else 1 if share >= 50 else 0, f"{share:.0f}% of scored posts were negative")
+    if reach is None:
+        reasons.append("reach and engagement not in the export (+0)")
+    else:
+        add(2 if reach >= 1_000_000 else 1 if reach >= 100_000 else 0,
+            f"complaints reached {reach:,.0f} people or interactions")
+    add(1 if platforms >= 2 else 0, f"complaints on {platforms} platform{'s' if platforms != 1 else ''}")
+    add(2 if duration_hours >= 48 else 1 if duration_hours >= 12 else 0, f"lasted {duration_hours:.0f} hours")
+    if unanswered_share is not None:
+        add(1 if unanswered_share >= 0.5 else 0, f"{100 * unanswered_share:.0f}% of complaints left unanswered")
+    if first_response_minutes is None:
+        add(1, "no brand response during the crisis")
+    else:
+        hours = first_response_minutes / 60
+        add(1 if hours > 4 else 0, f"first brand response after {hours:.1f} hours")
+    severity = 1 if points <= 2 else 2 if points <= 4 else 3 if points <= 7 else 4
+    return severity, reasons
+
+
+_MIN_BASELINE_POSTS = 50
+
+
+def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
+    brand_posts = "NOT is_brand AND coalesce(brand, '(none)') = $brand"
+    recent = "created_at >= $started - INTERVAL 8 DAY AND created_at < $started - INTERVAL 1 DAY"
+    params = {"brand": brand, "started": started, "ended": ended}
+    history = db.scalar(con, f"SELECT count(*) FROM posts WHERE {brand_posts} AND {recent}",
+                        {"brand": brand, "started": started})
+    if history < _MIN_BASELINE_POSTS:
+        recent = "(created_at < $started OR created_at >= $ended)"  # too little history: all other posts
+    rows = con.execute(f"""
+        WITH scope AS (
+            SELECT post_id, created_at >= $started AND created_at < $ended AS in_window, text
+            FROM posts
+            WHERE {brand_posts} AND ((created_at >= $started AND created_at < $ended
+                                      AND sentiment_label = 'negative') OR {recent})
+        ),
+        docs AS (
+            SELECT DISTINCT post_id, in_window, unnest(regexp_extract_all(lower(text), $pattern, 1)) AS term
+            FROM scope
+        ),
+        sizes AS (
+            SELECT count(*) FILTER (WHERE in_window) AS w, count(*) FILTER (WHERE NOT in_window) AS b FROM scope
+        ),
+        counts AS (
+            SELECT term, count(*) FILTER (WHERE in_window) AS w_n, count(*) FILTER (WHERE NOT in_window) AS b_n
+            FROM docs WHERE term NOT IN (SELECT unnest($stop::VARCHAR[])) GROUP BY term
+        )
+        SELECT term FROM counts, sizes WHERE w_n >= 3
+        ORDER BY w_n / w * (ln((w_n + 1) / (w + 1)) - ln((b_n + 1) / (b + 1))) DESC, w_n DESC, term
+        LIMIT $limit""", {**params, "pattern": _TERM, "stop": sorted(STOP_WORDS), "limit": limit}).fetchall()
+    return [row[0] for row in rows]
+
+
+def _crisis_row(con, settings: Settings, brand: str, window: CrisisWindow) -> tuple[dict, list, list]:
+    started, ended = window.started_at.to_pydatetime(), window.ended_at.to_pydatetime()
+    crisis_id = f"{brand}:{window.started_at:%Y%m%dT%H}"
+    scope = "NOT is_brand AND coalesce(brand, '(none)') = $brand AND created_at >= $started AND created_at < $ended"
+    params = {"brand": brand, "started": started, "ended": ended}
+    posts, negative, scored, authors, platforms, reach, engagement = db.first_row(con, f"""
+        SELECT count(*), count(*) FILTER (WHERE sentiment_label = 'negative'), count(sentiment_label),
+               count(DISTINCT author_id), count(DISTINCT platform) FILTER (WHERE sentiment_label = 'negative'),
+               sum(reach) FILTER (WHERE sentiment_label = 'negative'),
+               sum(coalesce(likes, 0) + coalesce(shares, 0)) FILTER (WHERE sentiment_label = 'negative'
+                   AND (likes IS NOT NULL OR shares IS NOT NULL))
+        FROM posts WHERE {scope}""", params)
+    # Moves count until the end of the aftermath: amends often come after the noise has died down.
+    horizon = window.phases[-1][2].to_pydatetime() if window.back_at is not None else None
+    first_reply = db.scalar(con, """
+        SELECT min(r.first_reply_at) FROM fct_responses r
+        JOIN posts p ON p.platform = r.platform AND p.post_id = r.post_id
+        WHERE coalesce(r.brand, '(none)') = $brand AND r.created_at >= $started AND r.created_at < $ended
+          AND p.sentiment_label = 'negative'""", params)
+    minutes = round((first_reply - started).total_seconds() / 60, 1) if first_reply else None
+    complaints, answered = db.first_row(con, """
+        SELECT count(*), count(*) FILTER (WHERE r.answered) FROM fct_responses r
+        JOIN posts p ON p.platform = r.platform AND p.post_id = r.post_id
+        WHERE coalesce(r.brand, '(none)') = $brand AND r.created_at >= $started AND r.created_at < $ended
+          AND p.sentiment_label = 'negative'""", params)
+    unanswered_share = (complaints - answered) / complaints if complaints else None
+    exposure = reach if reach is not None else engagement
+    duration = (window.ended_at - window.started_at).total_seconds() / 3600
+    severity, reasons = severity_points(
+        excess_negative=max(negative - window.baseline_negative, 0), share_negative=negative / scored if scored else 0,
+        reach=float(exposure) if exposure is not None else None, platforms=platforms, duration_hours=duration,
+        unanswered_share=unanswered_share, first_response_minutes=minutes)
+    top_threads = [row[0] for row in con.execute(f"""
+        SELECT thread_id FROM posts WHERE {scope.replace('NOT is_brand AND ', '')}
+        GROUP BY thread_id ORDER BY count(*) DESC, min(created_at), thread_id LIMIT 5""", params).fetchall()]
+    moves = con.execute("""
+        SELECT move, min(created_at), count(DISTINCT post_id) FROM fct_reply_moves
+        WHERE brand = $brand AND created_at >= $started AND ($horizon IS NULL OR created_at < $horizon)
+        GROUP BY move""", {"brand": brand, "started": started, "horizon": horizon}).fetchall()
+    row = {
+        "crisis_id": crisis_id, "brand": brand, "started_at": started, "peak_at": window.peak_at.to_pydatetime(),
+        "ended_at": ended,
+        "back_to_baseline_at": window.back_at.to_pydatetime() if window.back_at is not None else None, "severity": severity,
+        "severity_name": SEVERITY_NAMES[severity], "severity_reasons": reasons, "peak_z": window.peak_z,
+        "posts": posts, "negative_posts": negative, "authors": authors, "platforms": platforms,
+        "reach": exposure, "first_brand_response_at": first_reply, "minutes_to_first_response": minutes,
+        "complaints": complaints, "complaints_answered": answered,
+        "share_answered": round(answered / complaints, 4) if complaints else None,
+        "top_terms": _top_terms(con, brand, started, ended), "top_threads": top_threads,
+        "moves_used": [move for move in MOVES if move in {m for m, _, _ in moves}],
+    }
+    phases = [(crisis_id, name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases]
+    move_rows = [(crisis_id, move, first_at, replies) for move, first_at, replies in moves]
+    return row, phases, move_rows
+
+
+def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+    """Detect crises for every brand and rebuild the crisis tables; return the number of crises."""
+    hourly = con.execute("""
+        SELECT brand, hour_at, negative_posts, scored_posts, is_gap FROM fct_hourly
+        WHERE brand <> ? ORDER BY brand, hour_at""", [ALL_BRANDS]).df()
+    rows, phases, moves = [], [], []
+    for brand, series in hourly.groupby("brand", sort=True):
+        hours = pd.DatetimeIndex(series["hour_at"])
+        for window in detect_crises(hours, series["negative_posts"].to_numpy(), series["scored_posts"].to_numpy(),
+                                    series["is_gap"].to_numpy(), settings.detector):
+            row, phase_rows, move_rows = _crisis_row(con, settings, brand, window)
+            rows.append(row)
+            phases += phase_rows
+            moves += move_rows
+    for table in ("fct_crises", "fct_crisis_phases", "fct_crisis_moves"):
+        con.execute(f"DELETE FROM {table}")
+    if rows:
+        frame = pd.DataFrame(rows)
+        for column in ("severity_reasons", "top_terms", "top_threads", "moves_used"):
+            frame[column] = frame[column].map(json.dumps)
+        con.register("tmp_crises", frame)
+        con.execute("""
+            INSERT INTO fct_crises BY NAME
+            SELECT * REPLACE (severity_reasons::JSON::VARCHAR[] AS severity_reasons,
+                              top_terms::JSON::VARCHAR[] AS top_terms, top_threads::JSON::VARCHAR[] AS top_threads,
+                              moves_used::JSON::VARCHAR[] AS moves_used)
+            FROM tmp_crises""")
+        con.unregister("tmp_crises")
+    if phases:
+        con.executemany("INSERT INTO fct_crisis_phases VALUES (?, ?, ?, ?)", phases)
+    if moves:
+        con.executemany("INSERT INTO fct_crisis_moves VALUES (?, ?, ?, ?)", moves)
+    return len(rows)

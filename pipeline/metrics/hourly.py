@@ -1,0 +1,61 @@
+"""Metrics: hourly series per brand and for all brands together, zero-filled, with data gaps marked.
+
+``fct_hourly(brand, hour_at, posts, scored_posts, negative_posts, positive_posts, share_negative, is_gap)``: one row per
+UTC hour from the brand's first post to the last post in the store; ``brand = '*'`` is every post, a post
+without a brand counts under ``'(none)'``. Customer posts only: brand replies are not what people say about
+the brand. ``is_gap``: the hour lies on a UTC day on which the store has no post at all on any platform
+while days before and after it have posts: the export has a hole there, so the detector reads the hour as
+missing, not as a quiet hour.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .. import db
+
+ALL_BRANDS = "*"
+NO_BRAND = "(none)"
+
+
+def compute_hourly(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild ``fct_hourly``; return its row count."""
+    con.execute("DELETE FROM fct_hourly")
+    con.execute("""
+        INSERT INTO fct_hourly
+        WITH customer AS (
+            SELECT coalesce(brand, ?) AS brand, date_trunc('hour', created_at) AS hour_at, sentiment_label
+            FROM posts WHERE NOT is_brand
+        ),
+        counted AS (
+            SELECT brand, hour_at, count(*) AS posts,
+                   count(*) FILTER (WHERE sentiment_label = 'negative') AS negative_posts,
+                   count(*) FILTER (WHERE sentiment_label = 'positive') AS positive_posts,
+                   count(sentiment_label) AS scored_posts
+            FROM customer GROUP BY ALL
+            UNION ALL
+            SELECT ?, hour_at, count(*), count(*) FILTER (WHERE sentiment_label = 'negative'),
+                   count(*) FILTER (WHERE sentiment_label = 'positive'), count(sentiment_label)
+            FROM customer GROUP BY ALL
+        ),
+        bounds AS (
+            SELECT brand, min(hour_at) AS first_hour FROM counted GROUP BY ALL
+        ),
+        store_end AS (SELECT date_trunc('hour', max(created_at)) AS last_hour FROM fct_posts),
+        grid AS (
+            SELECT b.brand, unnest(generate_series(b.first_hour, s.last_hour, INTERVAL 1 HOUR)) AS hour_at
+            FROM bounds b CROSS JOIN store_end s
+        ),
+        active_days AS (SELECT DISTINCT created_at::DATE AS day FROM fct_posts),
+        gap_days AS (
+            SELECT g.day FROM (
+                SELECT unnest(generate_series(min(day), max(day), INTERVAL 1 DAY))::DATE AS day FROM active_days
+            ) g ANTI JOIN active_days a ON a.day = g.day
+        )
+        SELECT g.brand, g.hour_at, coalesce(c.posts, 0), coalesce(c.scored_posts, 0), coalesce(c.negative_posts, 0),
+               coalesce(c.positive_posts, 0),
+               CASE WHEN c.scored_posts > 0 THEN c.negative_posts / c.scored_posts END,
+               g.hour_at::DATE IN (SELECT day FROM gap_days)
+        FROM grid g LEFT JOIN counted c USING (brand, hour_at)
+        ORDER BY g.brand, g.hour_at""", [NO_BRAND, ALL_BRANDS])
+    return db.scalar(con, "SELECT count(*) FROM fct_hourly")

@@ -1,0 +1,95 @@
+"""Metrics: the crisis-response playbook, which moves each brand reply makes.
+
+Crisis-communication practice asks a brand to make five moves. Each brand post is classified by phrase
+rules (regular expressions over the lower-cased text, English, Spanish and Polish); a reply can make
+several moves:
+
+- ``apologise``: says sorry ("we're sorry", "lo sentimos", "przepraszamy").
+- ``explain``: gives the cause or keeps people informed while it investigates ("due to", "we're
+  investigating", "we'll keep you updated", "estamos investigando", "badamy sprawę").
+- ``admit_error``: takes the blame ("our mistake", "we take full responsibility", "es culpa nuestra",
+  "nasz błąd").
+- ``change``: says what will be different ("from now on", "we have fixed", "a partir de ahora",
+  "od teraz").
+- ``make_amends``: offers something to put it right ("refund", "free replacement", "voucher", "reembolso",
+  "za darmo").
+
+Writes ``fct_reply_moves(platform, post_id, brand, created_at, move)`` for every brand post.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pandas as pd
+
+from .. import db
+
+MOVES: dict[str, dict[str, str]] = {
+    "apologise": {
+        "en": r"\b(sorry|apologi[sz]e[sd]?|apologies|we regret|our apologies)\b",
+        "es": r"\b(lo sentimos|lamentamos|disculpa\w*|perd[oó]n\w*|sentimos mucho)\b",
+        "pl": r"\b(przepraszam\w*|przeprosi\w*|przykro nam|wybacz\w*)\b",
+    },
+    "explain": {
+        "en": r"\b(because|due to|caused by|the cause|root cause|investigat\w*|looking into|we'?re checking|"
+              r"keep you (posted|informed|updated)|we'?ll update|updates? (here|soon|to follow)|what happened|"
+              r"we'?re aware|we are aware)\b",
+        "es": r"\b(debido a|causad\w*|la causa|investiga\w*|estamos revisando|revisando|te mantendremos|"
+              r"os mantendremos|informaremos|actualizaremos|sabemos que|lo que pas[oó])\b",
+        "pl": r"\b(z powodu|spowodowan\w*|przyczyn\w*|wyjaśni\w*|badamy|sprawdzamy|analizujemy|"
+              r"będziemy informować|poinformujemy|wiemy o)\b",
+    },
+    "admit_error": {
+        "en": r"\b(our (mistake|fault|error)|we (made a mistake|got it wrong|messed up|failed|dropped the ball)|"
+              r"(take|takes|taking) (full )?responsibility|that'?s on us|should(n'?t| not) have happened|"
+              r"we were wrong|has a defect|was our)\b",
+        "es": r"\b(nuestro error|(es )?culpa nuestra|nuestra culpa|nos equivocamos|asumimos (la |toda la )?"
+              r"responsabilidad|no debi[oó] (pasar|ocurrir)|fallamos|tiene un defecto)\b",
+        "pl": r"(nasz błąd|nasza wina|pomyliliśmy się|popełniliśmy błąd|bierzemy (pełną )?odpowiedzialność|"
+              r"nie powinno się (było )?zdarzyć|zawiedliśmy|ma wadę)",
+    },
+    "change": {
+        "en": r"\b(from now on|going forward|(we|we'?ve|we have|we will|we'?ll) (now )?(fixed|fix|changed|change|"
+              r"improved|improve|introduced|introduce|added|add|rolled out|roll out|replaced)|"
+              r"to prevent this|so (this|it) (doesn'?t|does not|won'?t|will not) happen again|is now|are now)\b",
+        "es": r"\b(a partir de ahora|de ahora en adelante|hemos (corregido|cambiado|solucionado|mejorado)|"
+              r"vamos a (cambiar|mejorar|corregir)|para que no vuelva a (pasar|ocurrir)|ahora probamos)\b",
+        "pl": r"(od teraz|od dziś|naprawiliśmy|zmieniliśmy|wprowadziliśmy|wprowadzamy|aby (to )?się nie "
+              r"powtórzy|żeby (to )?się nie powtórzy|poprawimy|jest teraz|są teraz)",
+    },
+    "make_amends": {
+        "en": r"\b(refund\w*|replacement|replace (it|your)|compensat\w*|voucher|credit|free of charge|"
+              r"reimburs\w*|gift card|discount|on us|free)\b",
+        "es": r"\b(reembols\w*|reemplazo|sustituci[oó]n|compensa\w*|cup[oó]n|vale|descuento|sin coste|sin costo|"
+              r"gratis|devoluci[oó]n|abonaremos)\b",
+        "pl": r"(zwrot\w*|zwrócimy|wymian\w*|rekompensat\w*|\bbon\b|kupon\w*|rabat\w*|zniżk\w*|bezpłatn\w*|"
+              r"za darmo|gratis|zrekompensujemy)",
+    },
+}
+_COMPILED = {move: re.compile("|".join(f"(?:{p})" for p in by_lang.values())) for move, by_lang in MOVES.items()}
+
+
+def classify_moves(text: str) -> list[str]:
+    """The playbook moves a brand reply makes, in the order of ``MOVES``.
+
+    >>> classify_moves("We're sorry: it was our mistake. Free replacement for everyone.")
+    ['apologise', 'admit_error', 'make_amends']
+    """
+    lower = (text or "").lower()
+    return [move for move, pattern in _COMPILED.items() if pattern.search(lower)]
+
+
+def compute_reply_moves(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild ``fct_reply_moves`` from every brand post; return its row count."""
+    rows = con.execute("SELECT platform, post_id, brand, created_at, text FROM fct_posts WHERE is_brand").fetchall()
+    found = [(platform, post_id, brand, created_at, move)
+             for platform, post_id, brand, created_at, text in rows for move in classify_moves(text)]
+    con.execute("DELETE FROM fct_reply_moves")
+    if found:
+        frame = pd.DataFrame(found, columns=["platform", "post_id", "brand", "created_at", "move"])
+        con.register("tmp_moves", frame)
+        con.execute("INSERT INTO fct_reply_moves SELECT * FROM tmp_moves")
+        con.unregister("tmp_moves")
+    return db.scalar(con, "SELECT count(*) FROM fct_reply_moves")
