@@ -111,3 +111,55 @@ def latest_imports(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFr
         SELECT import_id, imported_at, file_name, format, rows_read, rows_loaded, rows_duplicate,
                rows_quarantined
         FROM imports ORDER BY import_id DESC LIMIT ?""", [limit]).df()
+
+
+def response_kpis(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *,
+                  period: str = "week") -> pd.DataFrame:
+    """Response KPIs per brand account and ISO week (``period="week"``) or over the whole range ("all").
+
+    Columns: brand, week (the Monday, UTC; NULL for "all"), awaiting (customer posts awaiting a reply),
+    answered, unanswered, response_rate, median_minutes, p90_minutes (calendar minutes of answered posts),
+    median_business_minutes, within_sla_share (of posts whose SLA is decided). Median and p90, never the mean
+    alone: a few multi-day replies dominate a mean.
+    """
+    condition, params = filters.where()
+    week = "date_trunc('week', created_at)::DATE" if period == "week" else "NULL::DATE"
+    return con.execute(f"""
+        SELECT coalesce(brand, '(no brand)') AS brand, {week} AS week, count(*) AS awaiting,
+               count(*) FILTER (WHERE answered) AS answered, count(*) FILTER (WHERE NOT answered) AS unanswered,
+               count(*) FILTER (WHERE answered) / count(*) AS response_rate,
+               quantile_cont(response_minutes, 0.5) AS median_minutes,
+               quantile_cont(response_minutes, 0.9) AS p90_minutes,
+               quantile_cont(business_response_minutes, 0.5) AS median_business_minutes,
+               count(*) FILTER (WHERE within_sla) / nullif(count(within_sla), 0) AS within_sla_share
+        FROM responses WHERE {condition}
+        GROUP BY ALL ORDER BY brand, week""", params).df()
+
+
+def response_heatmap(con: duckdb.DuckDBPyConnection, time_zone: str,
+                     filters: PostFilter = PostFilter()) -> pd.DataFrame:
+    """Weekday x hour (in ``time_zone``) of customer posts awaiting a reply: how many, how many went
+    unanswered, and the median response minutes. Weekday 1 = Monday."""
+    condition, params = filters.where()
+    return con.execute(f"""
+        SELECT isodow(created_at AT TIME ZONE ?) AS weekday, hour(created_at AT TIME ZONE ?) AS hour,
+               count(*) AS awaiting, count(*) FILTER (WHERE NOT answered) AS unanswered,
+               quantile_cont(response_minutes, 0.5) AS median_minutes
+        FROM responses WHERE {condition}
+        GROUP BY ALL ORDER BY weekday, hour""", [time_zone, time_zone, *params]).df()
+
+
+_VENDOR_LABEL = """CASE
+    WHEN lower(trim(vendor_sentiment)) IN ('negative', 'neg', 'n', '-1') THEN 'negative'
+    WHEN lower(trim(vendor_sentiment)) IN ('neutral', 'neu', '0', 'none', 'mixed') THEN 'neutral'
+    WHEN lower(trim(vendor_sentiment)) IN ('positive', 'pos', 'p', '1') THEN 'positive' END"""
+
+
+def vendor_agreement(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
+    """Per export format: posts with an exported sentiment, and the share where our label agrees with it."""
+    condition, params = filters.where()
+    return con.execute(f"""
+        SELECT source_format, count(*) AS posts_with_vendor_label,
+               count(*) FILTER (WHERE {_VENDOR_LABEL} = sentiment_label) / count(*) AS agreement
+        FROM posts WHERE {condition} AND {_VENDOR_LABEL} IS NOT NULL AND sentiment_label IS NOT NULL
+        GROUP BY ALL ORDER BY source_format""", params).df()

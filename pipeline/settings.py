@@ -29,8 +29,8 @@ class Detector:
 
 SENSITIVITY: dict[str, Detector] = {
     "low": Detector(z=5.0, share_points=0.10, min_negative=10, min_hours=4, merge_gap_hours=3, resolve_hours=24),
-    "normal": Detector(z=3.5, share_points=0.03, min_negative=6, min_hours=3, merge_gap_hours=3, resolve_hours=12),
-    "high": Detector(z=2.5, share_points=0.0, min_negative=4, min_hours=2, merge_gap_hours=4, resolve_hours=12),
+    "normal": Detector(z=4.0, share_points=0.03, min_negative=6, min_hours=3, merge_gap_hours=3, resolve_hours=12),
+    "high": Detector(z=3.5, share_points=0.0, min_negative=6, min_hours=3, merge_gap_hours=3, resolve_hours=12),
 }
 
 

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from pipeline import db
 from pipeline.cli import build_parser, main
 from tests.conftest import ROOT
 
@@ -52,3 +53,36 @@ def test_unknown_time_zone_is_a_usage_error(tmp_path, capsys):
 def test_demo_refuses_to_overwrite_without_replace(demo_copy, capsys):
     assert main(["demo", "--db", str(demo_copy)]) == 1
     assert "--replace" in capsys.readouterr().err
+
+
+def test_crises_json_and_fail_on_for_scheduled_alerts(demo_copy, capsys):
+    import json
+
+    from pipeline.cli import main
+
+    assert main(["crises", "--db", str(demo_copy), "--json"]) == 0
+    crises = json.loads(capsys.readouterr().out)
+    assert crises and {"crisis_id", "severity", "severity_reasons", "phases", "moves",
+                       "minutes_to_first_response"} <= set(crises[0])
+    worst = max(c["severity"] for c in crises)
+    assert main(["crises", "--db", str(demo_copy), "--fail-on", str(worst)]) == 3
+    if worst < 4:
+        assert main(["crises", "--db", str(demo_copy), "--fail-on", str(worst + 1)]) == 0
+
+
+def test_settings_recompute_and_label_change_the_analytics(demo_copy, capsys):
+    from pipeline.cli import main
+
+    assert main(["settings", "--db", str(demo_copy), "--sla", "30", "--sensitivity", "low"]) == 0
+    assert "SLA             30 minutes" in capsys.readouterr().out
+    assert main(["settings", "--db", str(demo_copy), "--tz", "Mars/Olympus"]) == 2
+    assert "unknown time zone" in capsys.readouterr().err
+    assert main(["recompute", "--db", str(demo_copy)]) == 0
+    con = db.connect(demo_copy, read_only=True)
+    post_id = db.scalar(con, "SELECT post_id FROM posts WHERE sentiment_label = 'negative' ORDER BY post_id LIMIT 1")
+    con.close()
+    assert main(["label", post_id, "positive", "--db", str(demo_copy)]) == 0
+    con = db.connect(demo_copy, read_only=True)
+    assert db.scalar(con, "SELECT sentiment_label FROM posts WHERE post_id = ?", [post_id]) == "positive"
+    con.close()
+    assert main(["label", "no-such-post", "positive", "--db", str(demo_copy)]) == 1

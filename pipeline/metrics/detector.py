@@ -4,9 +4,9 @@ Definitions (the README's "Metric definitions" repeats them):
 
 - **Baseline** ``b(t)`` of negative posts in hour t: the median of the same hour of the week in the 4
   weeks before (when at least 2 of them are in the data); else the median of the same hour of the day
-  in the 7 days before (at least 3); else the median of the 48 hours before (at least 12). Hours in a
-  data gap and hours already flagged hot are left out (a second pass), so a long crisis does not become
-  its own baseline.
+  in the 7 days before (at least 3); else none, and the hour is not judged: the first three days of a
+  series only teach the detector its daily rhythm. Hours in a data gap and hours already flagged hot
+  are left out (a second pass), so a long crisis does not become its own baseline.
 - **Scale** ``s(t)`` = max(1.4826 x the median absolute residual |x - b| over the 168 hours before,
   sqrt(b(t)), 1): a robust standard deviation, floored by Poisson noise.
 - **z** = (x - b) / s for the hour, and z3 = (x3 - b3) / (s sqrt 3) for the 3 hours up to it (sums).
@@ -74,8 +74,7 @@ def robust_baseline(history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Baseline and scale for every hour from ``history`` (NaN = not usable). See the module docstring."""
     weekly = _median_of(_shifted(history, [168 * k for k in range(1, 5)]), 2)
     daily = _median_of(_shifted(history, [24 * k for k in range(1, 8)]), 3)
-    recent = _median_of(_shifted(history, list(range(1, 49))), 12)
-    base = np.where(~np.isnan(weekly), weekly, np.where(~np.isnan(daily), daily, recent))
+    base = np.where(~np.isnan(weekly), weekly, daily)
     residual = pd.Series(np.abs(history - base))
     mad = residual.shift(1).rolling(168, min_periods=24).median().to_numpy()
     scale = np.fmax(np.fmax(1.4826 * mad, np.sqrt(np.nan_to_num(base))), 1.0)

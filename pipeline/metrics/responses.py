@@ -25,7 +25,6 @@ the calendar's start to t, comes from an ASOF join; business minutes between two
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 
 from .. import db
 from ..settings import Settings

@@ -1,0 +1,157 @@
+"""Crisis detection: synthetic scenarios whose answer is known, severity, playbook, the demo and real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ingest_one, shared_file
+from pipeline import db
+from pipeline.demo import CAMPAIGN_START, CRISIS_ONSET
+from pipeline.metrics import update_analytics
+from pipeline.metrics.crises import severity_points
+from pipeline.metrics.detector import PHASES, detect_crises
+from pipeline.metrics.playbook import classify_moves
+from pipeline.settings import SENSITIVITY
+
+START = pd.Timestamp("2026-09-07 00:00", tz="UTC")  # a Monday; four quiet weeks come first
+SATURDAY_ONSET = pd.Timestamp("2026-10-10 14:00", tz="UTC")
+
+
+def quiet_weeks(weeks: int = 6, seed: int = 7):
+    """Hourly customer posts with a daily rhythm: about 30 % negative, Poisson noise, no crisis."""
+    rng = np.random.default_rng(seed)
+    hours = pd.date_range(START, periods=weeks * 168, freq="h")
+    rate = 4 + 8 * np.sin(np.pi * ((hours.hour - 6) % 24) / 24) ** 2
+    scored = rng.poisson(rate).astype(float)
+    negative = rng.binomial(scored.astype(int), 0.3).astype(float)
+    return hours, negative, scored, np.zeros(len(hours), dtype=bool)
+
+
+def at(hours, when) -> int:
+    return int(np.flatnonzero(hours == when)[0])
+
+
+@pytest.mark.parametrize("sensitivity", list(SENSITIVITY))
+@pytest.mark.parametrize("seed", [1, 7, 42])
+def test_a_quiet_series_has_no_crisis(sensitivity, seed):
+    hours, negative, scored, gap = quiet_weeks(seed=seed)
+    assert detect_crises(hours, negative, scored, gap, SENSITIVITY[sensitivity]) == []
+
+
+def test_a_saturday_afternoon_eruption_is_found_within_two_hours_with_its_phases():
+    hours, negative, scored, gap = quiet_weeks()
+    i = at(hours, SATURDAY_ONSET)
+    extra = np.array([12, 25, 40, 45, 40, 30, 22, 15, 10, 6, 4, 2], dtype=float)
+    negative[i:i + 12] += extra
+    scored[i:i + 12] += extra
+    (crisis,) = detect_crises(hours, negative, scored, gap, SENSITIVITY["normal"])
+    assert abs(crisis.started_at - SATURDAY_ONSET) <= pd.Timedelta(hours=2)
+    assert SATURDAY_ONSET + pd.Timedelta(hours=2) <= crisis.peak_at <= SATURDAY_ONSET + pd.Timedelta(hours=4)
+    assert crisis.is_resolved
+    names = [name for name, _, _ in crisis.phases]
+    assert names == [p for p in PHASES if p in names] and {"onset", "peak", "decline", "resolved"} <= set(names)
+    for (_, _, end), (_, start, _) in zip(crisis.phases, crisis.phases[1:]):
+        assert end == start  # phases follow each other without holes
+
+
+def test_a_slow_burn_over_three_days_is_a_crisis():
+    hours, negative, scored, gap = quiet_weeks()
+    i = at(hours, pd.Timestamp("2026-10-13 00:00", tz="UTC"))
+    ramp = np.linspace(0, 14, 72).round()
+    negative[i:i + 72] += ramp
+    scored[i:i + 72] += ramp
+    crises = detect_crises(hours, negative, scored, gap, SENSITIVITY["normal"])
+    assert len(crises) == 1
+    assert hours[i] <= crises[0].started_at <= hours[i + 72]
+
+
+def test_a_positive_campaign_spike_is_not_a_crisis():
+    hours, negative, scored, gap = quiet_weeks()
+    i = at(hours, pd.Timestamp("2026-10-13 10:00", tz="UTC"))
+    scored[i:i + 24] *= 10  # ten times the posts, nearly all praise: a few more complaints, a much lower share
+    negative[i:i + 24] *= 2
+    assert detect_crises(hours, negative, scored, gap, SENSITIVITY["normal"]) == []
+
+
+@pytest.mark.parametrize("sensitivity", list(SENSITIVITY))
+def test_three_days_missing_from_the_export_are_a_gap_not_a_crisis(sensitivity):
+    hours, negative, scored, gap = quiet_weeks()
+    i = at(hours, pd.Timestamp("2026-10-12 00:00", tz="UTC"))
+    negative[i:i + 72] = scored[i:i + 72] = 0
+    gap[i:i + 72] = True
+    assert detect_crises(hours, negative, scored, gap, SENSITIVITY[sensitivity]) == []
+
+
+def test_sensitivity_presets_are_ordered():
+    low, normal, high = (SENSITIVITY[name] for name in ("low", "normal", "high"))
+    assert low.z > normal.z > high.z and low.min_hours >= normal.min_hours >= high.min_hours
+    assert low.min_negative >= normal.min_negative >= high.min_negative
+
+
+@pytest.mark.parametrize("facts, severity", [
+    (dict(excess_negative=10, share_negative=0.4, reach=None, platforms=1, duration_hours=3,
+          unanswered_share=0.1, first_response_minutes=30), 1),
+    (dict(excess_negative=60, share_negative=0.6, reach=50_000, platforms=1, duration_hours=14,
+          unanswered_share=0.2, first_response_minutes=90), 2),
+    (dict(excess_negative=150, share_negative=0.6, reach=200_000, platforms=2, duration_hours=20,
+          unanswered_share=0.3, first_response_minutes=120), 3),
+    (dict(excess_negative=900, share_negative=0.8, reach=2_000_000, platforms=3, duration_hours=60,
+          unanswered_share=0.7, first_response_minutes=None), 4),
+])
+def test_severity_follows_the_published_points(facts, severity):
+    grade, reasons = severity_points(**facts)
+    assert grade == severity
+    assert len(reasons) == 7 and all(reason.endswith(")") for reason in reasons)
+
+
+@pytest.mark.parametrize("text, moves", [
+    ("We're sorry for the trouble", ["apologise"]),
+    ("We're investigating the cause and will keep you updated", ["explain"]),
+    ("That was our mistake and we take full responsibility", ["admit_error"]),
+    ("From now on every jar is pressure-tested", ["change"]),
+    ("We'll send a free replacement and a refund", ["make_amends"]),
+    ("Lo sentimos, es culpa nuestra", ["apologise", "admit_error"]),
+    ("Estamos investigando lo que pasó; a partir de ahora revisamos cada envío", ["explain", "change"]),
+    ("Przepraszamy, to nasz błąd. Zwrot pieniędzy w drodze", ["apologise", "admit_error", "make_amends"]),
+    ("Badamy sprawę, od teraz testujemy każdy dzbanek", ["explain", "change"]),
+    ("Thanks for reaching out, DM us your order number", []),
+])
+def test_playbook_moves_in_three_languages(text, moves):
+    assert classify_moves(text) == moves
+
+
+def test_the_demo_crisis_is_found_with_its_story(demo_db):
+    con = db.connect(demo_db, read_only=True)
+    crises = con.execute("SELECT * FROM crises WHERE brand = 'lumohelp' ORDER BY started_at").df()
+    crisis = crises.iloc[0]
+    assert abs(crisis.started_at - pd.Timestamp(CRISIS_ONSET)) <= pd.Timedelta(hours=2)
+    assert crisis.severity >= 3
+    assert "#blendprofail" in list(crisis.top_terms)
+    # the first answer to a complaint came the next morning, not within the SLA
+    assert crisis.minutes_to_first_response > 12 * 60
+    assert set(crisis.moves_used) == {"apologise", "explain", "admit_error", "change", "make_amends"}
+    moves = dict(con.execute("SELECT move, first_at FROM crisis_moves WHERE crisis_id = ?",
+                             [crisis.crisis_id]).fetchall())
+    assert moves["explain"] < moves["admit_error"] < moves["make_amends"]
+    # the campaign day is not a crisis
+    campaign_day = pd.Timestamp(CAMPAIGN_START).normalize()
+    assert not ((crises.started_at >= campaign_day) & (crises.started_at < campaign_day + pd.Timedelta(days=2))).any()
+    phases = con.execute("SELECT phase FROM crisis_phases WHERE crisis_id = ? ORDER BY started_at",
+                         [crisis.crisis_id]).fetchall()
+    assert [p for (p,) in phases] == list(PHASES)
+    assert db.check_quality(con) == []
+    con.close()
+
+
+def test_the_real_airline_spike_of_2015_02_22_is_detected(con):
+    ingest_one(con, shared_file("airline_sentiment/Tweets.csv"))
+    update_analytics(con)
+    found = con.execute("""
+        SELECT brand, severity FROM crises
+        WHERE started_at < TIMESTAMPTZ '2015-02-23 00:00+00' AND ended_at > TIMESTAMPTZ '2015-02-22 00:00+00'
+        """).fetchall()
+    brands = {brand for brand, _ in found}
+    assert {"americanair", "usairways"} <= brands
+    assert max(severity for _, severity in found) >= 3

@@ -1,0 +1,107 @@
+"""Sentiment: the care-aware scorer, language detection, the cache, corrections, and accuracy on real labels."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import ROOT, SHARED, ingest_one, shared_file
+from pipeline import db
+from pipeline.enrich import score_sentiment, set_sentiment_override
+from pipeline.enrich.lang import detect_language, normalize_language
+from pipeline.enrich.sentiment import score_text
+from pipeline.metrics import update_analytics
+
+sys.path.insert(0, str(ROOT / "bench"))
+import sentiment_eval  # noqa: E402
+
+
+@pytest.mark.parametrize("text, lang, label", [
+    ("flight delayed 3 hours and still no bag", "en", "negative"),
+    ("order #5531 still not delivered after 9 days and no update", "en", "negative"),
+    ("been on hold for an hour, nobody answers", "en", "negative"),
+    ("thanks for nothing, my refund never arrived", "en", "negative"),
+    ("love my new blender, best purchase this year!", "en", "positive"),
+    ("thanks for the quick help, works great now", "en", "positive"),
+    ("does the blender work with 110V?", "en", "neutral"),
+    ("can you please tell me your opening hours? thanks", "en", "neutral"),
+    ("sigo esperando el reembolso, nadie responde", "es", "negative"),
+    ("el pedido no llega y no funciona el teléfono", "es", "negative"),
+    ("me encanta, muchas gracias por la ayuda", "es", "positive"),
+    ("nadal czekam na zwrot, nikt nie odpowiada", "pl", "negative"),
+    ("dzbanek pękł, wszędzie szkło, to skandal", "pl", "negative"),
+    ("dzięki, wszystko działa, polecam!", "pl", "positive"),
+])
+def test_care_phrases_get_the_label_a_person_would_give(text, lang, label):
+    assert score_text(text, lang).label == label
+
+
+def test_a_language_without_rules_is_left_unscored_not_called_neutral():
+    score = score_text("das Paket ist immer noch nicht da", "de")
+    assert (score.sentiment, score.label, score.method) == (None, None, "unscored")
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("@LumoHelp my order still has not arrived, can you check?", "en"),
+    ("@LumoHelp mi pedido todavía no ha llegado, ¿podéis revisarlo?", "es"),
+    ("@LumoHelp moje zamówienie nadal nie dotarło, możecie sprawdzić?", "pl"),
+    ("😡😡", "und"),
+    ("https://t.co/abc @someone", "und"),
+])
+def test_language_is_detected_offline(text, lang):
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("exported, code", [("es-MX", "es"), ("EN", "en"), ("pl_PL", "pl"), ("", None),
+                                            ("Spanish", None), (None, None)])
+def test_exported_language_codes_are_normalised(exported, code):
+    assert normalize_language(exported) == code
+
+
+def test_scores_are_cached_by_text_and_corrections_win_and_survive_reimport(con, write_csv):
+    path = write_csv("mentions.csv", "id,date,author,text\n"
+                     "1,2026-11-02T10:00:00Z,ana,my order is late again and nobody answers\n"
+                     "2,2026-11-02T11:00:00Z,ben,my order is late again and nobody answers\n"
+                     "3,2026-11-02T12:00:00Z,cy,love it\n")
+    ingest_one(con, path)
+    assert update_analytics(con).texts_scored == 2  # two distinct texts for three posts
+    assert score_sentiment(con) == 0
+    labels = dict(con.execute("SELECT post_id, sentiment_label FROM posts").fetchall())
+    assert labels == {"1": "negative", "2": "negative", "3": "positive"}
+
+    set_sentiment_override(con, "other", "1", "neutral", "sarcasm check")
+    update_analytics(con)
+    row = db.first_row(con, "SELECT sentiment, sentiment_label, sentiment_method FROM posts WHERE post_id = '1'")
+    assert row == (0.0, "neutral", "override")
+    assert db.scalar(con, "SELECT sum(negative_posts) FROM fct_hourly WHERE brand = '*'") == 1
+
+    ingest_one(con, path)  # the same export again: all duplicates, the correction stays
+    update_analytics(con, rescore=True)
+    assert db.scalar(con, "SELECT sentiment_label FROM posts WHERE post_id = '1'") == "neutral"
+    assert db.check_quality(con) == []
+    with pytest.raises(ValueError, match="label must be one of"):
+        set_sentiment_override(con, "other", "1", "angry")
+    with pytest.raises(ValueError, match="no post"):
+        set_sentiment_override(con, "other", "404", "negative")
+
+
+@pytest.mark.parametrize("loader, floor", [
+    (sentiment_eval.load_airline, 0.60),  # the issue's goal; measured 0.620
+    (sentiment_eval.load_tass, 0.50),     # measured 0.537
+    (sentiment_eval.load_wust, 0.50),     # measured 0.526
+])
+def test_macro_f1_on_human_labels(loader, floor):
+    shared_file("airline_sentiment/Tweets.csv")
+    result = sentiment_eval.evaluate(loader(SHARED))
+    assert result["macro_f1"] >= floor, result
+
+
+def test_vendor_labels_are_kept_and_agreement_is_reported(con):
+    from pipeline.queries import vendor_agreement
+
+    ingest_one(con, shared_file("airline_sentiment/Tweets.csv"))
+    update_analytics(con)
+    agreement = vendor_agreement(con).set_index("source_format").loc["airline_sentiment"]
+    assert agreement.posts_with_vendor_label == 14_485
+    assert 0.6 < agreement.agreement < 0.8  # the accuracy measured by bench/sentiment_eval.py is 0.68
