@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import lexicons
-from .lang import SCORED_LANGUAGES
+from .lang import SCORED_LANGUAGES, detect_language, normalize_language
 
 SCORER_VERSION = "1"
 LABELS = ("negative", "neutral", "positive")
@@ -152,8 +152,6 @@ def score_text(text: str, lang: str | None) -> Score:
 
 
 def _enrich_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, Score]]:
-    from .lang import detect_language, normalize_language
-
     out = []
     for text, exported_lang in items:
         lang = normalize_language(exported_lang) or detect_language(text)

@@ -125,7 +125,7 @@ def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _crisis_row(con, settings: Settings, brand: str, window: CrisisWindow) -> tuple[dict, list, list]:
+def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list]:
     started, ended = window.started_at.to_pydatetime(), window.ended_at.to_pydatetime()
     crisis_id = f"{brand}:{window.started_at:%Y%m%dT%H}"
     scope = "NOT is_brand AND coalesce(brand, '(none)') = $brand AND created_at >= $started AND created_at < $ended"
@@ -191,7 +191,7 @@ def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
         hours = pd.DatetimeIndex(series["hour_at"])
         for window in detect_crises(hours, series["negative_posts"].to_numpy(), series["scored_posts"].to_numpy(),
                                     series["is_gap"].to_numpy(), settings.detector):
-            row, phase_rows, move_rows = _crisis_row(con, settings, brand, window)
+            row, phase_rows, move_rows = _crisis_row(con, brand, window)
             rows.append(row)
             phases += phase_rows
             moves += move_rows

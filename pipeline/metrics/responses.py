@@ -31,6 +31,8 @@ from ..settings import Settings
 
 
 def _build_calendar(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    # TIME has no 24:00; the last microsecond of the day stands in for it.
+    end = "23:59:59.999999" if settings.business_end == "24:00" else settings.business_end
     con.execute("""
         CREATE OR REPLACE TEMP TABLE tmp_business_days AS
         WITH bounds AS (
@@ -55,7 +57,7 @@ def _build_calendar(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                    ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS minutes_before
         FROM open_days ORDER BY open_at""",
         {"tz": settings.business_time_zone,
-         "start": settings.business_start, "end_": settings.business_end if settings.business_end != "24:00" else "23:59:59.999999",
+         "start": settings.business_start, "end_": end,
          "days": settings.business_day_numbers, "holidays": list(settings.holidays)})
 
 
