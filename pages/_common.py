@@ -1,67 +1,158 @@
-"""What every page shares: the cached database connection, the data version, the sidebar filters.
+"""What every page shares: the database connection, cached queries, the sidebar filters, the URL state,
+CSV downloads and empty states.
 
-Pages ask ``pipeline`` for data through ``run_query``; none of them opens DuckDB itself.
+Pages ask ``pipeline`` for data through ``run_query``; none of them opens DuckDB itself. The process keeps
+one read-only connection; a page that changes the store (the Data page) goes through ``write``, which
+closes it, writes, and lets the next query reopen it.
 """
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, Callable
 
+import pandas as pd
 import streamlit as st
 
 from pipeline import db
+from pipeline.export import safe_csv
 from pipeline.queries import FilterOptions, PostFilter, filter_options
+from pipeline.settings import Settings, load_settings
 
 EMPTY_HELP = (
-    "No posts yet. Build the demo database with `radar demo` (or `make run`), or load your exports "
-    "with `radar ingest FILE...`, then reload this page."
+    "No posts yet. Load your exports on the **Data** page (or with `radar ingest FILE...`), or build the demo "
+    "database with `radar demo` (`make run` does), then reload this page."
 )
+PAGES = {"overview": "pages/overview.py", "sentiment": "pages/sentiment.py", "responses": "pages/responses.py",
+         "crises": "pages/crises.py", "threads": "pages/threads.py", "reports": "pages/reports.py",
+         "data": "pages/data.py"}
+FILTER_PARAMS = ("from", "to", "brand", "platform", "lang")
+
+
+class _Store:
+    """The process's connection to the database: many readers, or one writer at a time.
+
+    DuckDB lets one process open a file read-only or read-write, not both, so a write closes the shared
+    read-only connection first; queries wait while a write runs.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._con = None
+        self._path = None
+
+    @contextmanager
+    def reading(self):
+        with self._condition:
+            self._condition.wait_for(lambda: not self._writing)
+            self._readers += 1
+        try:
+            yield self._cursor()
+        finally:
+            with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+    def _cursor(self):
+        with self._condition:
+            path = db.resolve_db_path()
+            if self._con is None or self._path != path:
+                self._close()
+                self._con = db.connect(path, read_only=True)  # raises DatabaseError with what to do
+                self._path = path
+            return self._con.cursor()
+
+    def _close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @contextmanager
+    def writing(self):
+        with self._condition:
+            self._condition.wait_for(lambda: not self._writing and self._readers == 0)
+            self._writing = True
+            self._close()
+        try:
+            con = db.connect(db.resolve_db_path())
+            try:
+                yield con
+            finally:
+                con.close()
+        finally:
+            with self._condition:
+                self._writing = False
+                self._condition.notify_all()
 
 
 @st.cache_resource(show_spinner=False)
-def _connection(path: str, modified: float):
-    # keyed on the file's modification time so that a database built after start-up is picked up
+def _store() -> _Store:
+    return _Store()
+
+
+def database_problem() -> str | None:
+    """Why the database cannot be read (missing, in use, not ours), or None when it can."""
+    if not db.resolve_db_path().exists():
+        return None
     try:
-        return db.connect(path, read_only=True)
+        with _store().reading():
+            return None
     except db.DatabaseError as exc:
         return str(exc)
 
 
-def connection():
-    """The process's read-only connection, or None (and an explanation on the page) when there is none."""
-    path = db.resolve_db_path()
-    if not path.exists():
-        return None
-    con = _connection(str(path), path.stat().st_mtime)
-    if isinstance(con, str):
-        st.error(con)
-        return None
-    return con
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, version: str, path: str, args: tuple, kwargs: tuple, _fn: Callable) -> Any:
+    with _store().reading() as cursor:
+        return _fn(cursor, *args, **dict(kwargs))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached(name: str, version: int, path: str, args: tuple, _fn: Callable) -> Any:
-    con = connection()
-    return _fn(con.cursor(), *args)
+def run_query(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call a ``pipeline.queries`` function on a cursor, cached until the data, analytics or labels change."""
+    with _store().reading() as cursor:
+        version = db.cache_key(cursor)
+    return _cached(f"{fn.__module__}.{fn.__qualname__}", version, str(db.resolve_db_path()), args,
+                   tuple(sorted(kwargs.items())), fn)
 
 
-def run_query(fn: Callable, *args: Any) -> Any:
-    """Call a ``pipeline.queries`` function on a cursor, cached until the data version changes."""
-    con = connection()
-    version = db.data_version(con.cursor())
-    return _cached(f"{fn.__module__}.{fn.__qualname__}", version, str(db.resolve_db_path()), args, fn)
+def write(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run ``fn(con, ...)`` on a writable connection; raises ``db.DatabaseError`` when the file is in use."""
+    with _store().writing() as con:
+        return fn(con, *args, **kwargs)
+
+
+def settings() -> Settings:
+    return run_query(load_settings)
 
 
 def has_posts() -> bool:
-    con = connection()
-    if con is None:
+    if not db.resolve_db_path().exists():
         return False
-    return bool(db.scalar(con.cursor(), "SELECT count(*) > 0 FROM posts"))
+    problem = database_problem()
+    if problem:
+        st.error(problem, icon=":material/lock:")
+        return False
+    return bool(run_query(_post_count))
+
+
+def _post_count(con) -> int:
+    return db.scalar(con, "SELECT count(*) FROM posts")
 
 
 def show_empty_state() -> None:
     st.info(EMPTY_HELP, icon=":material/inbox:")
+
+
+def require_posts() -> None:
+    """Stop the page with the empty state (what to do next) when there is nothing to show."""
+    if not has_posts():
+        show_empty_state()
+        st.page_link(PAGES["data"], label="Open the Data page to load exports", icon=":material/upload:")
+        st.stop()
 
 
 def _date_param(value: str | None, first: date, last: date, default: date) -> date:
@@ -72,24 +163,77 @@ def _date_param(value: str | None, first: date, last: date, default: date) -> da
         return default
 
 
-def sidebar_filters() -> PostFilter:
-    """Date range, brand and platform in the sidebar; also written to the URL so a view can be shared."""
+def _shared(name: str, options: tuple[str, ...]) -> list[str]:
+    """A list filter from the URL, else from this session (page switches clear the URL), kept to known values."""
+    values = st.query_params.get_all(name) or st.session_state.get("shared.filters", {}).get(name, [])
+    return [value for value in values if value in options]
+
+
+def sidebar_filters(*, dates: bool = True) -> PostFilter:
+    """Dates, brand, platform and language in the sidebar; written to the URL so that a view can be shared,
+    and kept in the session so that they survive a page switch."""
     options: FilterOptions = run_query(filter_options)
+    kept = st.session_state.get("shared.filters", {})
     params = st.query_params
     st.sidebar.header("Filters")
     first, last = options.first_date, options.last_date
-    shared = (_date_param(params.get("from"), first, last, first), _date_param(params.get("to"), first, last, last))
-    chosen = st.sidebar.date_input("Dates (UTC)", value=shared, min_value=first, max_value=last,
-                                   key="filters.dates")
-    start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (first, last))
-    brands = st.sidebar.multiselect("Brand accounts", options.brands,
-                                    default=[b for b in params.get_all("brand") if b in options.brands],
+    start, end = first, last
+    if dates:
+        shared = (_date_param(params.get("from") or kept.get("from"), first, last, first),
+                  _date_param(params.get("to") or kept.get("to"), first, last, last))
+        chosen = st.sidebar.date_input("Dates (UTC)", value=shared, min_value=first, max_value=last,
+                                       key="filters.dates")
+        start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (first, last))
+    brands = st.sidebar.multiselect("Brand accounts", options.brands, default=_shared("brand", options.brands),
                                     key="filters.brands", placeholder="All brands")
     platforms = st.sidebar.multiselect("Platforms", options.platforms,
-                                       default=[p for p in params.get_all("platform") if p in options.platforms],
+                                       default=_shared("platform", options.platforms),
                                        key="filters.platforms", placeholder="All platforms")
-    st.query_params["from"] = start.isoformat()
-    st.query_params["to"] = end.isoformat()
-    st.query_params["brand"] = brands
-    st.query_params["platform"] = platforms
-    return PostFilter(start, end, tuple(brands), tuple(platforms))
+    languages = st.sidebar.multiselect("Languages", options.languages, default=_shared("lang", options.languages),
+                                       key="filters.languages", placeholder="All languages",
+                                       help="Detected language of each post (ISO 639-1); 'und' = undetermined")
+    values = {"brand": brands, "platform": platforms, "lang": languages}
+    if dates:
+        values.update({"from": start.isoformat(), "to": end.isoformat()})
+    st.session_state["shared.filters"] = {**kept, **values}
+    for key, value in values.items():
+        st.query_params[key] = value
+    return PostFilter(start if dates else None, end if dates else None, tuple(brands), tuple(platforms),
+                      tuple(languages))
+
+
+def filter_params() -> dict[str, Any]:
+    """The current filters as URL parameters, to carry along when switching pages."""
+    return {key: st.query_params.get_all(key) for key in FILTER_PARAMS if st.query_params.get_all(key)}
+
+
+def open_thread(platform: str, thread_id: str) -> None:
+    """Go to the Threads page with this thread open (and the filters kept)."""
+    st.switch_page(PAGES["threads"], query_params={**filter_params(), "thread": f"{platform}:{thread_id}"})
+
+
+def open_crisis(crisis_id: str) -> None:
+    st.switch_page(PAGES["crises"], query_params={**filter_params(), "crisis": crisis_id})
+
+
+def download_csv(frame: pd.DataFrame, name: str, *, key: str, label: str = "Download CSV") -> None:
+    """A CSV download of a table; cells that a spreadsheet would run as a formula are neutralised."""
+    st.download_button(label, data=safe_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=key,
+                       icon=":material/download:")
+
+
+def cap_note(shown: int, total: int, what: str) -> None:
+    if total > shown:
+        st.caption(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters or search to see others.")
+
+
+def minutes_text(minutes: float | None) -> str:
+    """``95`` -> ``"1 h 35 min"``; None/NaN -> ``"–"``."""
+    if minutes is None or pd.isna(minutes):
+        return "–"
+    minutes = float(minutes)
+    if minutes < 60:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
+    return f"{minutes / 1440:.1f} days"

@@ -1,40 +1,73 @@
-"""Overview: how much people post, on which platforms, to which brand accounts."""
+"""Overview, the weekly view: KPIs against the previous week, the sentiment trend and the latest crises."""
+
+from datetime import date
 
 import streamlit as st
 
-from pages._common import has_posts, run_query, show_empty_state, sidebar_filters
-from pipeline.charts import build_platform_figure, build_volume_figure
-from pipeline.queries import latest_imports, post_totals, posts_by_platform_and_brand, posts_per_day
+from pages._common import (download_csv, open_crisis, require_posts, run_query, sidebar_filters)
+from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
+from pipeline.queries import (available_weeks, crisis_list, iso_week_label, net_sentiment, post_totals,
+                              posts_by_platform_and_brand, posts_per_day, sentiment_trend, weekly_kpis)
+from pipeline.reports import kpi_change_text, kpi_text
+from pipeline.selection import row_from_table
 
 st.title("Overview")
-
-if not has_posts():
-    show_empty_state()
-    st.stop()
-
+require_posts()
 filters = sidebar_filters()
-totals = run_query(post_totals, filters)
-st.caption(f"{totals.first_date} to {totals.last_date} · all times UTC")
 
+weeks = run_query(available_weeks)
+labels = [iso_week_label(monday) for monday in weeks]
+wanted = st.query_params.get("week")
+week_label = st.selectbox("Week (ISO, Monday to Sunday, UTC)", labels,
+                          index=labels.index(wanted) if wanted in labels else 0, key="overview.week")
+st.query_params["week"] = week_label
+monday: date = weeks[labels.index(week_label)]
+
+st.subheader(f"Week {week_label} against the week before")
+kpis = run_query(weekly_kpis, monday, filters)
+for column, kpi in zip(st.columns(len(kpis)), kpis):
+    column.metric(kpi.label, kpi_text(kpi, kpi.value),
+                  delta=None if kpi.change is None or kpi.change == 0 else kpi_change_text(kpi),
+                  delta_color="normal" if kpi.higher_is_better else "inverse",
+                  help=f"Previous week: {kpi_text(kpi, kpi.previous)}. Brand, platform and language filters apply; "
+                       "the week replaces the date range.")
+
+totals = run_query(post_totals, filters)
 if totals.posts == 0:
-    st.warning("No posts match these filters. Widen the date range or clear the brand and platform filters.")
+    st.warning("No posts match these filters. Widen the date range or clear the brand, platform and language "
+               "filters in the sidebar.")
     st.stop()
 
-columns = st.columns(5)
-columns[0].metric("Posts", f"{totals.posts:,}")
-columns[1].metric("Customer posts", f"{totals.customer_posts:,}")
-columns[2].metric("Brand posts", f"{totals.brand_posts:,}")
-columns[3].metric("Threads", f"{totals.threads:,}")
-columns[4].metric("Customers", f"{totals.authors:,}", help="Distinct non-brand authors")
+trend = run_query(sentiment_trend, filters, grain="day")
+st.plotly_chart(build_kpi_trend_figure(net_sentiment(trend)), width="stretch", key="overview.trend")
 
-st.plotly_chart(build_volume_figure(run_query(posts_per_day, filters)), width="stretch",
-                key="overview.volume")
+st.subheader("Latest crises")
+crises = run_query(crisis_list, filters)
+if crises.empty:
+    st.success("No crisis detected in these dates. The detector watches every brand account hour by hour; "
+               "its sensitivity is set on the Data page.", icon=":material/check_circle:")
+else:
+    latest = crises.head(5)
+    picked = st.dataframe(
+        latest[["crisis_id", "brand", "severity", "severity_name", "started_at", "back_to_baseline_at", "posts",
+                "minutes_to_first_response"]],
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="overview.crises",
+        column_config={"crisis_id": "Crisis", "brand": "Brand", "severity": "Severity", "severity_name": "Level",
+                       "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM, HH:mm"),
+                       "back_to_baseline_at": st.column_config.DatetimeColumn("Back to baseline (UTC)",
+                                                                              format="ddd D MMM, HH:mm"),
+                       "posts": "Posts", "minutes_to_first_response": st.column_config.NumberColumn(
+                           "First response after (min)", format="%.0f")})
+    st.caption("Choose a crisis to open its timeline and retrospective.")
+    row = row_from_table(picked, latest)
+    if row:
+        open_crisis(row["crisis_id"])
 
-by_platform = run_query(posts_by_platform_and_brand, filters)
-st.plotly_chart(build_platform_figure(by_platform), width="stretch", key="overview.platforms")
-st.dataframe(by_platform, hide_index=True, width="stretch", column_config={
-    "platform": "Platform", "brand": "Brand account", "posts": "Posts", "customer_posts": "Customer posts",
-    "brand_posts": "Brand posts", "threads": "Threads"})
-
-with st.expander("Latest imports"):
-    st.dataframe(run_query(latest_imports, 10), hide_index=True, width="stretch")
+with st.expander("Volume by platform and brand account"):
+    st.plotly_chart(build_volume_figure(run_query(posts_per_day, filters)), width="stretch", key="overview.volume")
+    by_platform = run_query(posts_by_platform_and_brand, filters)
+    st.plotly_chart(build_platform_figure(by_platform), width="stretch", key="overview.platforms")
+    st.dataframe(by_platform, hide_index=True, width="stretch", column_config={
+        "platform": "Platform", "brand": "Brand account", "posts": "Posts", "customer_posts": "Customer posts",
+        "brand_posts": "Brand posts", "threads": "Threads"})
+    download_csv(by_platform, "posts_by_platform_and_brand", key="overview.download")

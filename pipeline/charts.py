@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from .metrics.crises import SEVERITY_NAMES
+
 COLORS = {
     "negative": "#d1495b",
     "neutral": "#9aa5b1",
@@ -47,3 +49,176 @@ def build_platform_figure(by_platform: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed"), hovermode="y unified",
                       height=140 + 36 * max(rows, 1), bargap=0.35)
     return _layout(fig, "Posts by brand account and platform (dates filtered in UTC)", "Posts", "Brand account")
+
+
+SEVERITY_COLORS = {1: "#f2c14e", 2: "#f08a24", 3: "#d1495b", 4: "#7b1e3a"}
+PHASE_COLORS = {"baseline": "rgba(154,165,177,0.10)", "onset": "rgba(240,162,2,0.14)",
+                "escalation": "rgba(240,138,36,0.20)", "peak": "rgba(209,73,91,0.25)",
+                "decline": "rgba(240,162,2,0.12)", "resolved": "rgba(46,158,107,0.12)",
+                "aftermath": "rgba(154,165,177,0.08)"}
+LABEL_NAMES = {"negative": "Negative", "neutral": "Neutral", "positive": "Positive", "unscored": "Not scored"}
+COLORS["unscored"] = "#d9dde3"
+WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _grain_title(grain: str) -> str:
+    return "Day (UTC)" if grain == "day" else "Week starting Monday (UTC)"
+
+
+def build_sentiment_volume_figure(trend: pd.DataFrame, grain: str = "day") -> go.Figure:
+    """Stacked bars of customer posts per bucket and sentiment label, from ``queries.sentiment_trend``.
+
+    Each bar carries ``customdata = [label]`` so that a selection names its bucket (``selection.py``).
+    """
+    totals = trend.groupby(["bucket", "label"], as_index=False)["posts"].sum()
+    fig = go.Figure()
+    for label in ("negative", "neutral", "positive", "unscored"):
+        part = totals[totals["label"] == label]
+        if label == "unscored" and not part["posts"].any():
+            continue
+        fig.add_bar(x=part["bucket"], y=part["posts"], name=LABEL_NAMES[label], marker_color=COLORS[label],
+                    customdata=[[label]] * len(part),
+                    hovertemplate="%{y:,} " + LABEL_NAMES[label].lower() + " posts<extra></extra>")
+    fig.update_layout(barmode="stack", clickmode="event+select")
+    per = "day" if grain == "day" else "week"
+    return _layout(fig, f"Customer posts by sentiment per {per}", _grain_title(grain), f"Customer posts per {per}")
+
+
+def build_net_sentiment_figure(net: pd.DataFrame, grain: str = "day", by: str = "none") -> go.Figure:
+    """Net sentiment lines (-100..100) per breakdown group, from ``queries.net_sentiment``.
+
+    Points carry ``customdata = [group]``; buckets where nothing was scored are gaps, not zeros.
+    """
+    fig = go.Figure()
+    groups = list(dict.fromkeys(net["group"]))
+    for index, group in enumerate(groups):
+        part = net[net["group"] == group]
+        color = COLORS["brand"] if len(groups) == 1 else PLATFORM_COLORS[index % len(PLATFORM_COLORS)]
+        fig.add_scatter(x=part["bucket"], y=part["net_sentiment"], name=str(group), mode="lines+markers",
+                        line=dict(color=color, width=2), marker=dict(size=5), customdata=[[group]] * len(part),
+                        connectgaps=False,
+                        hovertemplate="%{y:.0f} net (" + str(group) + ")<extra></extra>")
+    fig.add_hline(y=0, line=dict(color=COLORS["neutral"], width=1, dash="dot"))
+    fig.update_yaxes(range=[-100, 100])
+    fig.update_layout(clickmode="event+select", showlegend=len(groups) > 1)
+    title = "Net sentiment" + ("" if by == "none" else f" by {dict(lang='language').get(by, by)}")
+    return _layout(fig, title + " (positive minus negative, % of scored customer posts)", _grain_title(grain),
+                   "Net sentiment (points, -100 to +100)")
+
+
+def build_response_distribution_figure(distribution: pd.DataFrame) -> go.Figure:
+    """Bars of customer posts by time to first response, from ``queries.response_distribution``."""
+    colors = [COLORS["negative"] if name == "no reply yet" else COLORS["brand"] for name in distribution["bin"]]
+    fig = go.Figure(go.Bar(x=distribution["bin"], y=distribution["posts"], marker_color=colors,
+                           customdata=distribution[["share"]],
+                           hovertemplate="%{y:,} posts (%{customdata[0]:.0%})<extra></extra>"))
+    fig.update_layout(showlegend=False)
+    return _layout(fig, "Time to first brand response (calendar time)", "Time to first response",
+                   "Customer posts awaiting a reply")
+
+
+def build_response_weekly_figure(weekly: pd.DataFrame, sla_minutes: int | None = None) -> go.Figure:
+    """Median and p90 minutes to first response per week, from ``queries.response_kpis(by_brand=False)``."""
+    fig = go.Figure()
+    fig.add_scatter(x=weekly["week"], y=weekly["median_minutes"], name="Median", mode="lines+markers",
+                    line=dict(color=COLORS["brand"], width=2))
+    fig.add_scatter(x=weekly["week"], y=weekly["p90_minutes"], name="90th percentile", mode="lines+markers",
+                    line=dict(color=COLORS["brand"], width=1, dash="dash"))
+    if sla_minutes:
+        fig.add_hline(y=sla_minutes, line=dict(color=COLORS["negative"], width=1, dash="dot"),
+                      annotation_text=f"SLA {sla_minutes} min (business time)", annotation_position="top left")
+    return _layout(fig, "Minutes to first response per week (calendar minutes)", _grain_title("week"),
+                   "Minutes to first response")
+
+
+def build_sla_figure(weekly: pd.DataFrame) -> go.Figure:
+    """Share of decided customer posts answered within the SLA, and the response rate, per week."""
+    fig = go.Figure()
+    fig.add_bar(x=weekly["week"], y=weekly["within_sla_share"] * 100, name="Within SLA",
+                marker_color=COLORS["positive"], hovertemplate="%{y:.0f}% within SLA<extra></extra>")
+    fig.add_scatter(x=weekly["week"], y=weekly["response_rate"] * 100, name="Response rate", mode="lines+markers",
+                    line=dict(color=COLORS["brand"], width=2), hovertemplate="%{y:.0f}% answered<extra></extra>")
+    fig.update_yaxes(range=[0, 105])
+    return _layout(fig, "SLA share and response rate per week", _grain_title("week"), "% of customer posts")
+
+
+def build_response_heatmap_figure(heatmap: pd.DataFrame, time_zone: str, value: str = "median_minutes") -> go.Figure:
+    """Weekday x hour heat map (business time zone) of ``median_minutes``, ``awaiting`` or ``unanswered``,
+    from ``queries.response_heatmap``; every cell is drawn, empty ones blank."""
+    grid = pd.DataFrame(index=range(1, 8), columns=range(24), dtype=float)
+    counts = pd.DataFrame(0, index=range(1, 8), columns=range(24))
+    for row in heatmap.itertuples(index=False):
+        grid.loc[int(row.weekday), int(row.hour)] = getattr(row, value)
+        counts.loc[int(row.weekday), int(row.hour)] = row.awaiting
+    names = {"median_minutes": "Median minutes to first response", "awaiting": "Customer posts awaiting a reply",
+             "unanswered": "Customer posts never answered"}
+    scale = "Reds" if value != "awaiting" else "Blues"
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=[f"{h:02d}:00" for h in range(24)], y=WEEKDAY_NAMES, colorscale=scale,
+        customdata=counts.values, colorbar=dict(title=dict(text="minutes" if value == "median_minutes" else "posts")),
+        hovertemplate="%{y} %{x}: %{z:,.0f} (from %{customdata:,} posts)<extra></extra>", hoverongaps=False))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(hovermode="closest")
+    return _layout(fig, f"{names[value]}, by weekday and hour posted ({time_zone})", f"Hour posted ({time_zone})",
+                   "Weekday")
+
+
+def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
+    """One bar per crisis from its start to when it was back within baseline (or its end while open), one row
+    per brand, coloured by severity; bars carry ``customdata = [crisis_id]``."""
+    fig = go.Figure()
+    for severity in sorted(crises["severity"].unique()) if not crises.empty else []:
+        part = crises[crises["severity"] == severity]
+        end = part["back_to_baseline_at"].fillna(part["ended_at"])
+        duration_ms = (end - part["started_at"]).dt.total_seconds() * 1000
+        fig.add_bar(y=part["brand"], x=duration_ms, base=part["started_at"], orientation="h",
+                    name=f"{severity} · {SEVERITY_NAMES.get(int(severity), '')}",
+                    marker_color=SEVERITY_COLORS.get(int(severity), COLORS["negative"]),
+                    customdata=part[["crisis_id"]].values,
+                    hovertemplate="%{customdata[0]}<br>from %{base|%a %d %b %H:%M} UTC<extra></extra>")
+    fig.update_xaxes(type="date")
+    fig.update_layout(barmode="overlay", hovermode="closest", clickmode="event+select",
+                      height=160 + 40 * max(crises["brand"].nunique() if not crises.empty else 1, 1))
+    fig.update_layout(legend_title_text="Severity")
+    return _layout(fig, "Crises over time, coloured by severity (UTC)", "Time (UTC)", "Brand account")
+
+
+def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.DataFrame,
+                        crisis: dict) -> go.Figure:
+    """One crisis: hourly posts (bars) and negative posts (line) with phase bands, the first brand response
+    and the first use of each playbook move as vertical markers."""
+    fig = go.Figure()
+    fig.add_bar(x=series["hour_at"], y=series["posts"], name="Posts per hour", marker_color=COLORS["unscored"])
+    fig.add_scatter(x=series["hour_at"], y=series["negative_posts"], name="Negative posts per hour",
+                    mode="lines", line=dict(color=COLORS["negative"], width=2))
+    for phase in phases.itertuples(index=False):
+        fig.add_vrect(x0=phase.started_at, x1=phase.ended_at, fillcolor=PHASE_COLORS.get(phase.phase, "rgba(0,0,0,0)"),
+                      line_width=0, layer="below", annotation_text=phase.phase, annotation_position="top left",
+                      annotation=dict(font_size=10, font_color="#555"))
+    markers = []
+    if crisis.get("first_brand_response_at") is not None:
+        markers.append((crisis["first_brand_response_at"], "first brand reply", COLORS["brand"], "solid"))
+    for move in moves.itertuples(index=False):
+        markers.append((move.first_at, move.move.replace("_", " "), COLORS["positive"], "dot"))
+    top = float(series["posts"].max()) if not series.empty else 1.0
+    for index, (when, name, color, dash) in enumerate(markers):
+        fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, dash=dash))
+        fig.add_annotation(x=when, y=top * (0.95 - 0.09 * (index % 6)), text=name, showarrow=False, xanchor="left",
+                           font=dict(size=10, color=color), bgcolor="rgba(255,255,255,0.8)")
+    return _layout(fig, f"Crisis {crisis['crisis_id']}: posts and negative posts per hour, phases shaded (UTC)",
+                   "Hour (UTC)", "Posts per hour")
+
+
+def build_kpi_trend_figure(net: pd.DataFrame) -> go.Figure:
+    """The Overview's trend: negative share (bars) and net sentiment (line) per day, all groups together."""
+    daily = net.groupby("bucket", as_index=False)[["scored", "negative", "positive"]].sum()
+    daily["negative_share"] = 100 * daily["negative"] / daily["scored"].where(daily["scored"] > 0)
+    daily["net"] = 100 * (daily["positive"] - daily["negative"]) / daily["scored"].where(daily["scored"] > 0)
+    fig = go.Figure()
+    fig.add_bar(x=daily["bucket"], y=daily["negative_share"], name="Negative share (%)",
+                marker_color=COLORS["negative"], opacity=0.55)
+    fig.add_scatter(x=daily["bucket"], y=daily["net"], name="Net sentiment (points)", mode="lines",
+                    line=dict(color=COLORS["brand"], width=2))
+    fig.add_hline(y=0, line=dict(color=COLORS["neutral"], width=1, dash="dot"))
+    return _layout(fig, "Sentiment trend of customer posts per day (UTC)", "Day (UTC)",
+                   "% negative / net sentiment points")

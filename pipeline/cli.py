@@ -320,6 +320,38 @@ def cmd_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .queries import PostFilter
+    from .reports import ReportError, crisis_report, report_format, weekly_report, write_report
+
+    try:
+        report_format(args.out)
+    except ReportError as exc:
+        _error(str(exc))
+        return 2
+    con = _open(args, read_only=True)
+    try:
+        if args.kind == "weekly":
+            from .queries import latest_week, parse_iso_week
+
+            week = parse_iso_week(args.week) if args.week else latest_week(con)
+            if week is None:
+                _error(f"{db.resolve_db_path(args.db)} holds no posts; load exports with `radar ingest` first")
+                return 1
+            report = weekly_report(con, week, PostFilter(brands=tuple(h.lstrip("@").lower() for h in args.brand),
+                                                         platforms=tuple(args.platform), languages=tuple(args.lang)))
+        else:
+            report = crisis_report(con, args.crisis_id)
+        path = write_report(report, args.out)
+    except (ReportError, ValueError) as exc:
+        _error(str(exc))
+        return 1
+    finally:
+        con.close()
+    print(f"{report.title}: wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="radar", description="Reputation Radar: load social media exports into one DuckDB database.")
@@ -403,6 +435,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", help="why (kept with the correction)")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_label)
+
+    p = sub.add_parser("report", help="write the weekly report or a crisis retrospective (HTML or PDF)",
+                       description="Write a report as one self-contained HTML file or as PDF; the format follows "
+                                   "the --out file's extension (.html or .pdf). PDF needs Chromium "
+                                   "(`make run` installs it; or set RADAR_CHROMIUM).")
+    kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
+    weekly = kinds.add_parser("weekly", help="the weekly report: KPIs vs the week before, sentiment, responses, "
+                                             "crises, unanswered posts",
+                              description="The weekly report for one ISO week (default: the newest week with posts).")
+    weekly.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W46 (default: the newest)")
+    weekly.add_argument("--brand", action="append", default=[], metavar="HANDLE", help="only this brand account")
+    weekly.add_argument("--platform", action="append", default=[], help="only this platform (repeatable)")
+    weekly.add_argument("--lang", action="append", default=[], help="only this language code (repeatable)")
+    crisis = kinds.add_parser("crisis", help="the post-crisis retrospective of one crisis",
+                              description="The retrospective of one crisis: timeline with phases, first response, "
+                                          "playbook moves, severity reasons, top terms and threads.")
+    crisis.add_argument("crisis_id", metavar="CRISIS_ID", help="as listed by `radar crises`")
+    for kind in (weekly, crisis):
+        kind.add_argument("--out", required=True, metavar="FILE", help="where to write: FILE.html or FILE.pdf")
+        kind.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_report)
     return parser
 
 

@@ -254,6 +254,12 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(get_meta(con, "data_version") or 0)
 
 
+def cache_key(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes whenever what the pages show may change: new data, recomputed analytics, corrected labels."""
+    return scalar(con, """SELECT coalesce(string_agg(key || '=' || value, ';' ORDER BY key), '') FROM radar_meta
+                          WHERE key IN ('data_version', 'analytics_version', 'labels_version')""")
+
+
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
     version = data_version(con) + 1
     set_meta(con, "data_version", str(version))

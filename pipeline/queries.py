@@ -1,26 +1,41 @@
 """Queries: what the pages and reports ask of the store, aggregated in DuckDB.
 
 Every function takes the connection (or a cursor) first and a ``PostFilter``; every user value is a bound
-parameter. Days are UTC calendar days.
+parameter. Days and ISO weeks are UTC calendar days and weeks (Monday first). Nothing here returns unbounded
+raw posts: lists of posts and threads take a ``limit`` and say how many there were in all.
+
+Definitions used by the pages and the reports:
+
+- *negative share*: negative customer posts / customer posts with a sentiment (brand replies and unscored
+  languages are left out).
+- *net sentiment*: (positive - negative) / scored customer posts x 100, from -100 to +100.
+- *median first response*: median calendar minutes from a customer post awaiting a reply to the brand's
+  first reply (``responses`` view), over the answered ones.
+- *response rate*: answered / customer posts awaiting a reply.
+- *open crises* in a week: crises that were active at any time in that week.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 
+from . import db
+
 
 @dataclass(frozen=True)
 class PostFilter:
-    """The shared sidebar filters: a UTC date range (inclusive) and optional brand and platform lists."""
+    """The shared sidebar filters: a UTC date range (inclusive) and optional brand, platform and language
+    lists (empty = all)."""
 
     start_date: date | None = None
     end_date: date | None = None
     brands: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
 
     def where(self, alias: str = "") -> tuple[str, list]:
         """A SQL condition and its parameters, e.g. ``("created_at >= ? AND brand IN (?)", [...])``."""
@@ -32,17 +47,27 @@ class PostFilter:
         if self.end_date:
             clauses.append(f"{prefix}created_at < ?")
             params.append(pd.Timestamp(self.end_date + timedelta(days=1), tz="UTC").to_pydatetime())
-        for column, values in ((f"{prefix}brand", self.brands), (f"{prefix}platform", self.platforms)):
+        for column, values in ((f"{prefix}brand", self.brands), (f"{prefix}platform", self.platforms),
+                               (f"{prefix}lang", self.languages)):
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
         return " AND ".join(clauses), params
+
+    def without_dates(self) -> "PostFilter":
+        return replace(self, start_date=None, end_date=None)
+
+
+# The responses view with each post's language, so that the language filter applies to response metrics too.
+RESPONSES = """(SELECT r.*, e.lang FROM responses r
+    LEFT JOIN enr_posts e ON e.platform = r.platform AND e.post_id = r.post_id)"""
 
 
 @dataclass(frozen=True)
 class FilterOptions:
     brands: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
     first_date: date | None = None
     last_date: date | None = None
 
@@ -63,9 +88,11 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
         "SELECT brand FROM posts WHERE brand IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
     platforms = [row[0] for row in con.execute(
         "SELECT platform FROM posts GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
+    languages = [row[0] for row in con.execute(
+        "SELECT lang FROM posts WHERE lang IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
     first, last = con.execute(
         "SELECT min(created_at)::DATE, max(created_at)::DATE FROM posts").fetchall()[0]
-    return FilterOptions(tuple(brands), tuple(platforms), first, last)
+    return FilterOptions(tuple(brands), tuple(platforms), tuple(languages), first, last)
 
 
 def post_totals(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> Totals:
@@ -114,25 +141,26 @@ def latest_imports(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFr
 
 
 def response_kpis(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *,
-                  period: str = "week") -> pd.DataFrame:
+                  period: str = "week", by_brand: bool = True) -> pd.DataFrame:
     """Response KPIs per brand account and ISO week (``period="week"``) or over the whole range ("all").
 
-    Columns: brand, week (the Monday, UTC; NULL for "all"), awaiting (customer posts awaiting a reply),
+    Columns: brand (``"all brands"`` when ``by_brand`` is false), week (the Monday, UTC; NULL for "all"), awaiting (customer posts awaiting a reply),
     answered, unanswered, response_rate, median_minutes, p90_minutes (calendar minutes of answered posts),
     median_business_minutes, within_sla_share (of posts whose SLA is decided). Median and p90, never the mean
     alone: a few multi-day replies dominate a mean.
     """
     condition, params = filters.where()
     week = "date_trunc('week', created_at)::DATE" if period == "week" else "NULL::DATE"
+    brand = "coalesce(brand, '(no brand)')" if by_brand else "'all brands'"
     return con.execute(f"""
-        SELECT coalesce(brand, '(no brand)') AS brand, {week} AS week, count(*) AS awaiting,
+        SELECT {brand} AS brand, {week} AS week, count(*) AS awaiting,
                count(*) FILTER (WHERE answered) AS answered, count(*) FILTER (WHERE NOT answered) AS unanswered,
                count(*) FILTER (WHERE answered) / count(*) AS response_rate,
                quantile_cont(response_minutes, 0.5) AS median_minutes,
                quantile_cont(response_minutes, 0.9) AS p90_minutes,
                quantile_cont(business_response_minutes, 0.5) AS median_business_minutes,
                count(*) FILTER (WHERE within_sla) / nullif(count(within_sla), 0) AS within_sla_share
-        FROM responses WHERE {condition}
+        FROM {RESPONSES} WHERE {condition}
         GROUP BY ALL ORDER BY brand, week""", params).df()
 
 
@@ -145,7 +173,7 @@ def response_heatmap(con: duckdb.DuckDBPyConnection, time_zone: str,
         SELECT isodow(created_at AT TIME ZONE ?) AS weekday, hour(created_at AT TIME ZONE ?) AS hour,
                count(*) AS awaiting, count(*) FILTER (WHERE NOT answered) AS unanswered,
                quantile_cont(response_minutes, 0.5) AS median_minutes
-        FROM responses WHERE {condition}
+        FROM {RESPONSES} WHERE {condition}
         GROUP BY ALL ORDER BY weekday, hour""", [time_zone, time_zone, *params]).df()
 
 
@@ -163,3 +191,392 @@ def vendor_agreement(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
                count(*) FILTER (WHERE {_VENDOR_LABEL} = sentiment_label) / count(*) AS agreement
         FROM posts WHERE {condition} AND {_VENDOR_LABEL} IS NOT NULL AND sentiment_label IS NOT NULL
         GROUP BY ALL ORDER BY source_format""", params).df()
+
+
+# --- weeks -----------------------------------------------------------------------------------------------
+
+def parse_iso_week(text: str) -> date:
+    """``"2026-W46"`` -> the Monday of that ISO week (``date(2026, 11, 9)``); ValueError saying why otherwise."""
+    try:
+        year, _, week = text.strip().upper().partition("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W46") from None
+
+
+def iso_week_label(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def latest_week(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The Monday of the ISO week holding the newest post (None when there are no posts)."""
+    return db.scalar(con, "SELECT date_trunc('week', max(created_at))::DATE FROM posts")
+
+
+def available_weeks(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """Mondays of every ISO week with posts, newest first."""
+    return [row[0] for row in con.execute(
+        "SELECT DISTINCT date_trunc('week', created_at)::DATE AS week FROM posts ORDER BY week DESC").fetchall()]
+
+
+# --- overview: the weekly KPIs -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kpi:
+    """One weekly KPI, this week and the week before; ``higher_is_better`` says which way is good."""
+
+    key: str
+    label: str
+    value: float | None
+    previous: float | None
+    unit: str
+    higher_is_better: bool
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+def weekly_kpis(con: duckdb.DuckDBPyConnection, week_start: date,
+                filters: PostFilter = PostFilter()) -> list[Kpi]:
+    """The Overview's KPIs for the ISO week starting ``week_start`` and the week before it.
+
+    The filter's dates are ignored (the week is the date range); brands, platforms and languages apply.
+    """
+    weeks = [week_start - timedelta(days=7), week_start]
+    rows = []
+    for monday in weeks:
+        period = replace(filters, start_date=monday, end_date=monday + timedelta(days=6))
+        condition, params = period.where()
+        posts = db.first_row(con, f"""
+            SELECT count(*),
+                   count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'negative')
+                       / nullif(count(*) FILTER (WHERE NOT is_brand AND sentiment_label IS NOT NULL), 0),
+                   100.0 * (count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'positive')
+                            - count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'negative'))
+                       / nullif(count(*) FILTER (WHERE NOT is_brand AND sentiment_label IS NOT NULL), 0)
+            FROM posts WHERE {condition}""", params)
+        answers = db.first_row(con, f"""
+            SELECT quantile_cont(response_minutes, 0.5), count(*) FILTER (WHERE answered) / nullif(count(*), 0)
+            FROM {RESPONSES} WHERE {condition}""", params)
+        crisis_condition, crisis_params = _crisis_where(period)
+        crises = db.scalar(con, f"SELECT count(*) FROM crises WHERE {crisis_condition}", crisis_params)
+        rows.append((*posts, *answers, crises))
+    previous, current = rows
+    spec = [("posts", "Posts", "posts", True), ("negative_share", "Negative share", "share", False),
+            ("net_sentiment", "Net sentiment", "points", True),
+            ("median_response_minutes", "Median first response", "minutes", False),
+            ("response_rate", "Response rate", "share", True), ("open_crises", "Open crises", "crises", False)]
+    return [Kpi(key, label, _number(current[i]), _number(previous[i]), unit, better)
+            for i, (key, label, unit, better) in enumerate(spec)]
+
+
+def _number(value) -> float | None:
+    return None if value is None or value != value else float(value)
+
+
+# --- sentiment ---------------------------------------------------------------------------------------------
+
+GRAINS = {"day": "day", "week": "week"}
+BREAKDOWNS = {"none": "'all posts'", "platform": "platform", "lang": "coalesce(lang, 'und')",
+              "brand": "coalesce(brand, '(no brand)')"}
+LABELS = ("negative", "neutral", "positive", "unscored")
+
+
+def sentiment_trend(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, grain: str = "day",
+                    by: str = "none") -> pd.DataFrame:
+    """Customer posts per time bucket, breakdown group and sentiment label (``unscored`` where no sentiment).
+
+    Columns: bucket (the UTC day or the week's Monday), group, label, posts. Buckets without posts are filled
+    with 0 so that a gap reads as a gap, not as a line drawn across it.
+    """
+    if grain not in GRAINS or by not in BREAKDOWNS:
+        raise ValueError(f"grain must be one of {sorted(GRAINS)} and by one of {sorted(BREAKDOWNS)}")
+    condition, params = filters.where()
+    step = "INTERVAL 1 DAY" if grain == "day" else "INTERVAL 7 DAY"
+    return con.execute(f"""
+        WITH counts AS (
+            SELECT date_trunc('{grain}', created_at)::DATE AS bucket, {BREAKDOWNS[by]} AS "group",
+                   coalesce(sentiment_label, 'unscored') AS label, count(*) AS posts
+            FROM posts WHERE NOT is_brand AND {condition} GROUP BY ALL
+        ), buckets AS (
+            SELECT unnest(range(min(bucket), max(bucket) + {step}, {step}))::DATE AS bucket FROM counts
+        ), keys AS (
+            SELECT DISTINCT "group" FROM counts
+        )
+        SELECT b.bucket, k."group", l.label, coalesce(c.posts, 0) AS posts
+        FROM buckets b CROSS JOIN keys k CROSS JOIN (VALUES {', '.join(f"('{x}')" for x in LABELS)}) l(label)
+        LEFT JOIN counts c ON c.bucket = b.bucket AND c."group" = k."group" AND c.label = l.label
+        ORDER BY b.bucket, k."group", l.label""", params).df()
+
+
+def net_sentiment(trend: pd.DataFrame) -> pd.DataFrame:
+    """From ``sentiment_trend``: per bucket and group, scored posts and net sentiment (-100..100, NaN when
+    nothing was scored)."""
+    wide = trend.pivot_table(index=["bucket", "group"], columns="label", values="posts", aggfunc="sum",
+                             fill_value=0).reindex(columns=list(LABELS), fill_value=0).reset_index()
+    wide["scored"] = wide["negative"] + wide["neutral"] + wide["positive"]
+    net = 100.0 * (wide["positive"] - wide["negative"]) / wide["scored"].where(wide["scored"] > 0)
+    wide["net_sentiment"] = net
+    return wide[["bucket", "group", "scored", "negative", "neutral", "positive", "net_sentiment"]]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One bar or point of a sentiment chart: a time bucket, optionally a label and a breakdown group."""
+
+    start: date
+    grain: str = "day"
+    label: str | None = None
+    by: str = "none"
+    group: str | None = None
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=1 if self.grain == "day" else 7)
+
+
+POST_COLUMNS = ("created_at, platform, post_id, thread_id, author_id, brand, lang, sentiment_label, sentiment, "
+                "likes, shares, reach, text")
+
+
+def bucket_posts(con: duckdb.DuckDBPyConnection, bucket: Bucket, filters: PostFilter = PostFilter(), *,
+                 limit: int = 200) -> tuple[pd.DataFrame, int]:
+    """The customer posts behind one chart bucket (newest first, at most ``limit``) and how many there are."""
+    condition, params = replace(filters, start_date=None, end_date=None).where()
+    clauses = [condition, "NOT is_brand", "created_at >= ?", "created_at < ?"]
+    params = [*params, pd.Timestamp(bucket.start, tz="UTC").to_pydatetime(),
+              pd.Timestamp(bucket.end, tz="UTC").to_pydatetime()]
+    if filters.start_date:  # the bucket never reaches outside the chosen dates
+        clauses.append("created_at >= ?")
+        params.append(pd.Timestamp(filters.start_date, tz="UTC").to_pydatetime())
+    if filters.end_date:
+        clauses.append("created_at < ?")
+        params.append(pd.Timestamp(filters.end_date + timedelta(days=1), tz="UTC").to_pydatetime())
+    if bucket.label == "unscored":
+        clauses.append("sentiment_label IS NULL")
+    elif bucket.label:
+        clauses.append("sentiment_label = ?")
+        params.append(bucket.label)
+    if bucket.by != "none" and bucket.group is not None:
+        clauses.append(f"{BREAKDOWNS[bucket.by]} = ?")
+        params.append(bucket.group)
+    where = " AND ".join(clauses)
+    total = db.scalar(con, f"SELECT count(*) FROM posts WHERE {where}", params)
+    frame = con.execute(f"SELECT {POST_COLUMNS} FROM posts WHERE {where} ORDER BY created_at DESC LIMIT ?",
+                        [*params, limit]).df()
+    return frame, int(total)
+
+
+# --- response times ---------------------------------------------------------------------------------------
+
+RESPONSE_BINS = [(0, 15, "< 15 min"), (15, 30, "15-30 min"), (30, 60, "30-60 min"), (60, 120, "1-2 h"),
+                 (120, 240, "2-4 h"), (240, 480, "4-8 h"), (480, 1440, "8-24 h"), (1440, 4320, "1-3 days"),
+                 (4320, None, "> 3 days")]
+
+
+def response_distribution(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
+    """Customer posts awaiting a reply by time to first response (calendar minutes), plus the unanswered.
+
+    Columns: bin (in order), posts, share. Every bin appears, with 0 where empty.
+    """
+    condition, params = filters.where()
+    cases = " ".join(f"WHEN response_minutes < {hi} THEN {i}" if hi is not None else f"ELSE {i}"
+                     for i, (_, hi, _) in enumerate(RESPONSE_BINS))
+    counts = dict(con.execute(f"""
+        SELECT CASE WHEN NOT answered THEN {len(RESPONSE_BINS)} ELSE (CASE {cases} END) END AS bin, count(*)
+        FROM {RESPONSES} WHERE {condition} GROUP BY ALL""", params).fetchall())
+    names = [name for _, _, name in RESPONSE_BINS] + ["no reply yet"]
+    posts = [int(counts.get(i, 0)) for i in range(len(names))]
+    total = sum(posts)
+    return pd.DataFrame({"bin": names, "posts": posts,
+                         "share": [p / total if total else 0.0 for p in posts]})
+
+
+def unanswered_queue(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, order: str = "oldest",
+                     limit: int = 100) -> tuple[pd.DataFrame, int]:
+    """Customer posts still waiting for a brand reply, and how many there are in all.
+
+    ``order="oldest"`` puts the longest wait first (then the most exposed); ``"exposed"`` puts the most
+    exposed first (reach + likes + shares), then the oldest. ``waiting_hours`` is counted up to the newest post
+    in the store, so that an old export does not read as years of waiting.
+    """
+    if order not in ("oldest", "exposed"):
+        raise ValueError("order must be 'oldest' or 'exposed'")
+    condition, params = filters.where("r")
+    sort = "r.created_at, exposure DESC" if order == "oldest" else "exposure DESC, r.created_at"
+    base = f"""
+        FROM {RESPONSES} r JOIN posts p ON p.platform = r.platform AND p.post_id = r.post_id
+        WHERE NOT r.answered AND {condition}"""
+    total = db.scalar(con, f"SELECT count(*) {base}", params)
+    frame = con.execute(f"""
+        SELECT r.created_at, r.platform, r.post_id, r.thread_id, p.author_id, r.brand, p.sentiment_label,
+               coalesce(p.reach, 0) + coalesce(p.likes, 0) + coalesce(p.shares, 0) AS exposure,
+               date_diff('minute', r.created_at, (SELECT max(created_at) FROM posts)) / 60.0 AS waiting_hours,
+               p.text
+        {base} ORDER BY {sort} LIMIT ?""", [*params, limit]).df()
+    return frame, int(total)
+
+
+# --- crises ------------------------------------------------------------------------------------------------
+
+def _crisis_where(filters: PostFilter) -> tuple[str, list]:
+    """Crises overlapping the filter's dates, of its brands (platform and language do not split a crisis)."""
+    clauses, params = ["TRUE"], []
+    if filters.start_date:
+        clauses.append("coalesce(back_to_baseline_at, ended_at) >= ?")
+        params.append(pd.Timestamp(filters.start_date, tz="UTC").to_pydatetime())
+    if filters.end_date:
+        clauses.append("started_at < ?")
+        params.append(pd.Timestamp(filters.end_date + timedelta(days=1), tz="UTC").to_pydatetime())
+    if filters.brands:
+        clauses.append(f"brand IN ({', '.join('?' for _ in filters.brands)})")
+        params.extend(filters.brands)
+    return " AND ".join(clauses), params
+
+
+def crisis_list(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
+    """Crises overlapping the filter, newest first, with what a timeline and a table need."""
+    condition, params = _crisis_where(filters)
+    return con.execute(f"""
+        SELECT crisis_id, brand, started_at, peak_at, ended_at, back_to_baseline_at, severity, severity_name,
+               posts, negative_posts, authors, minutes_to_first_response, share_answered,
+               back_to_baseline_at IS NULL AS is_open
+        FROM crises WHERE {condition} ORDER BY started_at DESC""", params).df()
+
+
+def crisis_detail(con: duckdb.DuckDBPyConnection, crisis_id: str) -> dict | None:
+    """One crisis as a dict (lists for the list columns), or None when there is no such crisis."""
+    frame = con.execute("SELECT * FROM crises WHERE crisis_id = ?", [crisis_id]).df()
+    if frame.empty:
+        return None
+    row = frame.iloc[0].to_dict()
+    return {key: (list(value) if hasattr(value, "tolist") and not isinstance(value, str)
+                  else None if _missing(value) else value) for key, value in row.items()}
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def crisis_series(con: duckdb.DuckDBPyConnection, crisis_id: str, *, pad_hours: int = 48) -> pd.DataFrame:
+    """The crisis brand's hourly series from ``pad_hours`` before the start to ``pad_hours`` after it was back
+    within baseline (or ended): hour_at, posts, negative_posts, share_negative, is_gap."""
+    return con.execute("""
+        SELECT h.hour_at, h.posts, h.negative_posts, h.positive_posts, h.share_negative, h.is_gap
+        FROM fct_hourly h JOIN crises c ON c.brand = h.brand
+        WHERE c.crisis_id = ?
+          AND h.hour_at >= c.started_at - to_hours(?)
+          AND h.hour_at <= coalesce(c.back_to_baseline_at, c.ended_at) + to_hours(?)
+        ORDER BY h.hour_at""", [crisis_id, pad_hours, pad_hours]).df()
+
+
+def crisis_phases(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
+    return con.execute("""SELECT phase, started_at, ended_at FROM crisis_phases WHERE crisis_id = ?
+                          ORDER BY started_at""", [crisis_id]).df()
+
+
+def crisis_moves(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
+    return con.execute("""SELECT move, first_at, replies FROM crisis_moves WHERE crisis_id = ?
+                          ORDER BY first_at""", [crisis_id]).df()
+
+
+def crisis_threads(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
+    """The crisis's top threads (most posts within the crisis first) with their opening post."""
+    return con.execute("""
+        WITH c AS (SELECT brand, top_threads FROM crises WHERE crisis_id = ?),
+             ids AS (SELECT unnest(top_threads) AS thread_id, generate_subscripts(top_threads, 1) AS rank FROM c)
+        SELECT t.platform, t.thread_id, t.started_at, t.post_count, t.customer_posts, t.brand_posts,
+               t.first_response_minutes, t.answered, r.author_id, r.sentiment_label, r.text
+        FROM ids JOIN threads t ON t.thread_id = ids.thread_id AND t.brand = (SELECT brand FROM c)
+        JOIN posts r ON r.platform = t.platform AND r.post_id = t.root_post_id
+        ORDER BY ids.rank""", [crisis_id]).df()
+
+
+# --- threads -----------------------------------------------------------------------------------------------
+
+def _like(text: str) -> str:
+    """A search text as an ILIKE pattern that matches it literally anywhere (``%`` and ``_`` escaped)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_threads(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), search: str = "", *,
+                   answered: bool | None = None, limit: int = 200) -> tuple[pd.DataFrame, int]:
+    """Threads with a post in the filter that matches ``search`` (text, author or post/thread id, any case),
+    newest first, at most ``limit``; and how many threads match in all."""
+    condition, params = filters.where("p")
+    clauses = [condition]
+    if search.strip():
+        clauses.append("(p.text ILIKE ? ESCAPE '\\' OR p.author_id ILIKE ? ESCAPE '\\' "
+                       "OR p.post_id = ? OR p.thread_id = ?)")
+        pattern = _like(search.strip())
+        params = [*params, pattern, pattern, search.strip(), search.strip()]
+    having = ""
+    if answered is not None:
+        having = f"WHERE {'' if answered else 'NOT '}t.answered"
+    base = f"""
+        FROM threads t
+        SEMI JOIN (SELECT platform, thread_id FROM posts p WHERE {' AND '.join(clauses)}) m
+             ON m.platform = t.platform AND m.thread_id = t.thread_id
+        {having}"""
+    total = db.scalar(con, f"SELECT count(*) {base}", params)
+    frame = con.execute(f"""
+        SELECT t.last_post_at, t.platform, t.thread_id, t.brand, r.author_id, t.post_count, t.customer_posts,
+               t.brand_posts, t.first_response_minutes, t.answered, r.sentiment_label AS root_sentiment_label,
+               r.text AS opening_text
+        {base.replace('FROM threads t', 'FROM threads t JOIN posts r ON r.platform = t.platform AND r.post_id = t.root_post_id')}
+        ORDER BY t.last_post_at DESC, t.thread_id LIMIT ?""", [*params, limit]).df()
+    return frame, int(total)
+
+
+def thread_messages(con: duckdb.DuckDBPyConnection, platform: str, thread_id: str, *,
+                    limit: int = 500) -> tuple[pd.DataFrame, int]:
+    """Every post of one thread in time order, at most ``limit``, and how many there are.
+
+    Columns: created_at, post_id, author_id, side (``brand`` / ``customer``), sentiment_label, sentiment,
+    text; for customer posts: response_minutes (to the brand's first reply; NaN while open), within_sla;
+    for brand replies: waited_minutes (the longest wait among the customer posts it was the first reply to)
+    and sla_breached (one of those waits broke the SLA, counted in business minutes).
+    """
+    params = [platform, thread_id]
+    total = db.scalar(con, "SELECT count(*) FROM posts WHERE platform = ? AND thread_id = ?", params)
+    frame = con.execute("""
+        WITH answered_by AS (
+            SELECT platform, first_reply_id AS post_id, max(response_minutes) AS waited_minutes,
+                   bool_or(NOT within_sla) AS sla_breached
+            FROM responses WHERE platform = ? AND thread_id = ? AND answered GROUP BY ALL
+        )
+        SELECT p.created_at, p.post_id, p.author_id, CASE WHEN p.is_brand THEN 'brand' ELSE 'customer' END AS side,
+               p.sentiment_label, p.sentiment, r.answered, r.response_minutes, r.within_sla,
+               a.waited_minutes, a.sla_breached, p.text
+        FROM posts p
+        LEFT JOIN responses r ON r.platform = p.platform AND r.post_id = p.post_id
+        LEFT JOIN answered_by a ON a.platform = p.platform AND a.post_id = p.post_id
+        WHERE p.platform = ? AND p.thread_id = ?
+        ORDER BY p.created_at, p.post_id LIMIT ?""", [*params, *params, limit]).df()
+    return frame, int(total)
+
+
+def find_thread(con: duckdb.DuckDBPyConnection, thread_id: str, platform: str | None = None) -> tuple | None:
+    """(platform, thread_id) of a thread by id -- or of the thread holding a post with that id -- or None."""
+    row = db.first_row(con, """
+        SELECT platform, thread_id FROM posts
+        WHERE (thread_id = ? OR post_id = ?) AND (? IS NULL OR platform = ?)
+        ORDER BY thread_id = ? DESC, platform LIMIT 1""", [thread_id, thread_id, platform, platform, thread_id])
+    return tuple(row) if row else None
+
+
+def quarantined_rows(con: duckdb.DuckDBPyConnection, import_id: str, *, limit: int = 200) -> pd.DataFrame:
+    return con.execute("""SELECT line_number, reason, raw FROM quarantine WHERE import_id = ?
+                          ORDER BY line_number LIMIT ?""", [import_id, limit]).df()
+
+
+def brand_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT handle, source, added_at FROM brands ORDER BY handle").df()

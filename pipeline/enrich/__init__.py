@@ -61,6 +61,7 @@ def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_i
 
     if label is None:
         con.execute("DELETE FROM sentiment_overrides WHERE platform = ? AND post_id = ?", [platform, post_id])
+        _bump_labels_version(con)
         return
     if label not in LABELS:
         raise ValueError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
@@ -71,3 +72,9 @@ def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_i
         ON CONFLICT (platform, post_id) DO UPDATE
         SET sentiment_label = excluded.sentiment_label, note = excluded.note, set_at = excluded.set_at""",
                 [platform, post_id, label, note])
+    _bump_labels_version(con)
+
+
+def _bump_labels_version(con: duckdb.DuckDBPyConnection) -> None:
+    # the dashboard's caches key on this: a correction changes no data version
+    db.set_meta(con, "labels_version", str(int(db.get_meta(con, "labels_version") or 0) + 1))

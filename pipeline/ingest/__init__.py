@@ -6,6 +6,8 @@ all, a file that fails does not stop the others, and the facts are rebuilt once 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -19,8 +21,25 @@ from .reader import IngestError, sniff
 __all__ = [
     "CANONICAL_COLUMNS", "FORMATS", "FORMATS_BY_NAME", "FileResult", "ImportReport", "IngestError",
     "add_brands", "check_time_zone", "describe_formats", "detect_format", "ingest_file", "ingest_files",
-    "normalize_handle", "sniff",
+    "normalize_handle", "save_upload", "sniff",
 ]
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # Streamlit's own upload limit (server.maxUploadSize), stated in the README
+
+
+def save_upload(data: bytes, name: str, folder: str | Path) -> Path:
+    """Keep an uploaded export as ``folder/<sha256>/<name>`` and return its path: the same bytes uploaded
+    twice land in the same place (and ingest then finds them already stored), and the import report still
+    names the file as the person knows it. Only the base name is kept, with unsafe characters replaced."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise IngestError(name, f"{len(data) / 1e6:,.0f} MB is over the {MAX_UPLOAD_BYTES // 2**20} MB upload "
+                                "limit; load it with `radar ingest FILE` instead")
+    safe = re.sub(r"[^\w.\- ]+", "_", Path(name.replace("\\", "/")).name).strip(" .") or "upload.csv"
+    target = Path(folder) / hashlib.sha256(data).hexdigest() / safe
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.write_bytes(data)
+    return target
 
 
 @dataclass(frozen=True)

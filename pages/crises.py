@@ -1,0 +1,105 @@
+"""Crises: a timeline of every crisis coloured by severity, and for one crisis its curves with phases, the
+brand's first reply and playbook moves, the severity reasons, top terms, top threads and a retrospective."""
+
+import streamlit as st
+
+from pages._common import download_csv, minutes_text, open_thread, require_posts, run_query, sidebar_filters
+from pipeline.export import markdown_literal
+from pipeline.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
+from pipeline.queries import (crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series,
+                              crisis_threads)
+from pipeline.reports import playbook_checklist, retrospective_facts
+from pipeline.selection import crisis_from_chart, row_from_table
+
+st.title("Crises")
+require_posts()
+filters = sidebar_filters()
+
+crises = run_query(crisis_list, filters)
+wanted = st.query_params.get("crisis")
+if crises.empty and not wanted:
+    st.success("No crisis detected for these filters. The detector compares every hour of negative posts with the "
+               "same hour in past weeks; make it more or less sensitive on the Data page, or widen the dates.",
+               icon=":material/check_circle:")
+    st.stop()
+
+if not crises.empty:
+    timeline = st.plotly_chart(build_crisis_timeline_figure(crises), width="stretch", key="crises.timeline",
+                               on_select="rerun", selection_mode="points")
+    picked = st.dataframe(
+        crises[["crisis_id", "brand", "severity", "severity_name", "started_at", "back_to_baseline_at", "posts",
+                "negative_posts", "minutes_to_first_response", "share_answered"]],
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="crises.table",
+        column_config={"crisis_id": "Crisis", "brand": "Brand", "severity": "Severity", "severity_name": "Level",
+                       "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM YYYY, HH:mm"),
+                       "back_to_baseline_at": st.column_config.DatetimeColumn("Back to baseline (UTC)",
+                                                                              format="ddd D MMM, HH:mm"),
+                       "posts": "Posts", "negative_posts": "Negative",
+                       "minutes_to_first_response": st.column_config.NumberColumn("First reply after (min)",
+                                                                                  format="%.0f"),
+                       "share_answered": st.column_config.NumberColumn("Complaints answered", format="percent")})
+    download_csv(crises, "crises", key="crises.download")
+    chosen = crisis_from_chart(timeline) or (row_from_table(picked, crises) or {}).get("crisis_id")
+    if chosen:
+        wanted = chosen
+
+if not wanted:
+    st.info("Choose a crisis on the timeline or in the table for its retrospective.", icon=":material/touch_app:")
+    st.stop()
+
+crisis = run_query(crisis_detail, wanted)
+if crisis is None:
+    st.warning(f"There is no crisis {wanted!r} (any more): analytics may have been recomputed with other settings. "
+               "Choose one above.")
+    st.stop()
+st.query_params["crisis"] = wanted
+
+color = SEVERITY_COLORS.get(int(crisis["severity"]), "#d1495b")
+st.header(f"{markdown_literal(crisis['brand'])} · {crisis['started_at']:%a %d %b %Y, %H:%M} UTC")
+st.badge(f"Severity {crisis['severity']}: {crisis['severity_name']}", color="red" if crisis["severity"] >= 3 else "orange",
+         icon=":material/warning:")
+if crisis.get("back_to_baseline_at") is None:
+    st.warning("This crisis is still open: negative posts are above the usual level.", icon=":material/campaign:")
+
+phases = run_query(crisis_phases, wanted)
+moves = run_query(crisis_moves, wanted)
+st.plotly_chart(build_crisis_figure(run_query(crisis_series, wanted), phases, moves, crisis), width="stretch",
+                key="crises.detail")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Retrospective")
+    for question, answer in retrospective_facts(crisis):
+        st.markdown(f"**{question}:** {answer}")
+    st.subheader("Why this severity")
+    st.markdown("\n".join(f"- {reason}" for reason in crisis["severity_reasons"]))
+with right:
+    st.subheader("How the brand responded")
+    for name, when, replies in playbook_checklist(moves):
+        if when:
+            st.markdown(f":green[:material/check_circle:] **{name}** — first {when}, in {replies:,} replies")
+        else:
+            st.markdown(f":red[:material/cancel:] **{name}** — not seen in any brand reply")
+    st.subheader("Top terms")
+    st.markdown(markdown_literal(", ".join(crisis["top_terms"])) or "No term stood out against the week before.")
+
+st.subheader("Top threads")
+threads = run_query(crisis_threads, wanted)
+if threads.empty:
+    st.info("No threads recorded for this crisis.")
+else:
+    shown = threads.assign(text=threads["text"].str.slice(0, 280))
+    picked_thread = st.dataframe(
+        shown[["platform", "started_at", "post_count", "first_response_minutes", "author_id", "sentiment_label", "text"]],
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="crises.threads",
+        column_config={"platform": "Platform", "started_at": st.column_config.DatetimeColumn("Started (UTC)",
+                                                                                              format="D MMM, HH:mm"),
+                       "post_count": "Posts", "first_response_minutes": st.column_config.NumberColumn(
+                           "First reply after (min)", format="%.0f"), "author_id": "Opened by",
+                       "sentiment_label": "Label", "text": st.column_config.TextColumn("Opening post", width="large")})
+    st.caption("Choose a thread to read the whole conversation. The Reports page downloads this retrospective "
+               "as HTML or PDF.")
+    row = row_from_table(picked_thread, threads)
+    if row:
+        open_thread(row["platform"], row["thread_id"])
+st.caption(f"First brand reply {minutes_text(crisis.get('minutes_to_first_response'))} after the start.")

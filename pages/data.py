@@ -1,0 +1,152 @@
+"""Data: load exports (with progress, then each file's import report and its quarantined rows), brand
+account handles, business hours and SLA, and the crisis detector's sensitivity."""
+
+from datetime import time
+from zoneinfo import available_timezones
+
+import streamlit as st
+
+from pages._common import database_problem, download_csv, run_query, settings, write
+from pipeline import db
+from pipeline.ingest import IngestError, add_brands, ingest_files, save_upload
+from pipeline.metrics import update_analytics
+from pipeline.normalize import build_posts
+from pipeline.queries import brand_accounts, latest_imports, quarantined_rows
+from pipeline.settings import SENSITIVITY, WEEKDAYS, save_settings
+
+st.title("Data")
+problem = database_problem()
+if problem:
+    st.error(problem, icon=":material/lock:")
+    st.stop()
+
+st.subheader("Load exports")
+st.caption("CSV exports from the supported tools (see the README's format table). Each file lands whole or not at "
+           "all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; larger "
+           "files load faster with `radar ingest FILE`.")
+with st.form("data.upload", clear_on_submit=True):
+    files = st.file_uploader("Export files", type=["csv", "tsv", "txt"], accept_multiple_files=True,
+                             key="data.files")
+    zone = st.selectbox("Time zone of timestamps written without an offset", ["UTC", *sorted(available_timezones() - {"UTC"})],
+                        key="data.tz")
+    load = st.form_submit_button("Load", icon=":material/upload:", type="primary")
+
+
+def _ingest(con, paths, zone, on_progress):
+    results = ingest_files(con, paths, time_zone=zone, progress=on_progress)
+    analytics = update_analytics(con) if any(result.report for result in results) else None
+    return results, analytics
+
+
+if load and files:
+    uploads = db.resolve_db_path().parent / "uploads"
+    paths = []
+    for upload in files:
+        try:
+            paths.append(save_upload(upload.getvalue(), upload.name, uploads))
+        except IngestError as exc:
+            st.error(str(exc), icon=":material/error:")
+    bar = st.progress(0.0, text="Starting…")
+
+    def on_progress(name: str, done: int, total: int) -> None:
+        index = next((i for i, p in enumerate(paths) if str(p) == name), 0)
+        share = (index + (done / total if total else 1.0)) / max(len(paths), 1)
+        bar.progress(min(share, 1.0), text=f"Reading {name.rsplit('/', 1)[-1]}: {done / total if total else 1:.0%}")
+
+    if paths:
+        try:
+            with st.spinner("Loading and updating the analytics…"):
+                results, analytics = write(_ingest, paths, zone, on_progress)
+        except db.DatabaseError as exc:
+            st.error(str(exc), icon=":material/lock:")
+            st.stop()
+        bar.progress(1.0, text="Done")
+        st.session_state["data.last_results"] = results
+        if analytics:
+            st.session_state["data.analytics"] = analytics.lines()
+
+for result in st.session_state.get("data.last_results", []):
+    name = result.path.rsplit("/", 1)[-1]
+    if result.error:
+        st.error(f"{result.error} Nothing from this file was stored.", icon=":material/error:")
+        continue
+    report = result.report
+    icon = ":material/check_circle:" if not report.rows_quarantined else ":material/warning:"
+    st.success(f"{name}: {report.rows_loaded:,} posts loaded, {report.rows_duplicate:,} already stored, "
+               f"{report.rows_quarantined:,} quarantined", icon=icon)
+    with st.expander(f"Import report for {name}", expanded=bool(report.rows_quarantined)):
+        st.code("\n".join(report.lines()), language=None)
+        if report.rows_quarantined:
+            rows = run_query(quarantined_rows, report.import_id, limit=200)
+            st.dataframe(rows, hide_index=True, width="stretch", column_config={
+                "line_number": "Line", "reason": "Why it was set aside", "raw": "Row as read"})
+            download_csv(rows, f"quarantine_{report.import_id}", key=f"data.quarantine.{report.import_id}")
+for line in st.session_state.get("data.analytics", []):
+    st.caption(line)
+
+if not db.resolve_db_path().exists():
+    st.info("No database yet: load an export above, or build the demo with `radar demo`.", icon=":material/inbox:")
+    st.stop()
+
+st.subheader("Brand accounts")
+st.caption("Posts by these handles are the brand's replies; everything else is a customer. Adding one recomputes "
+           "threads, response times and crises.")
+brands = run_query(brand_accounts)
+st.dataframe(brands, hide_index=True, width="stretch",
+             column_config={"handle": "Handle", "source": "Added by", "added_at": "Added (UTC)"})
+with st.form("data.brands", clear_on_submit=True):
+    handles = st.text_input("Add handles (comma-separated, with or without @)", key="data.new_brands")
+    if st.form_submit_button("Add", icon=":material/add:"):
+        wanted = [h for h in handles.split(",") if h.strip()]
+
+        def _add(con):
+            added = add_brands(con, wanted, "dashboard")
+            if added:
+                build_posts(con)
+                update_analytics(con)
+            return added
+
+        try:
+            added = write(_add) if wanted else []
+            st.success(f"Added {', '.join(added)}." if added else "Nothing new to add.")
+        except db.DatabaseError as exc:
+            st.error(str(exc))
+
+st.subheader("Business hours, SLA and crisis sensitivity")
+current = settings()
+with st.form("data.settings"):
+    zones = sorted(available_timezones())
+    left, right = st.columns(2)
+    zone_name = left.selectbox("Business time zone", zones, index=zones.index(current.business_time_zone)
+                               if current.business_time_zone in zones else zones.index("UTC"), key="data.business_tz")
+    days = right.multiselect("Business days", list(WEEKDAYS), default=list(current.business_days),
+                             format_func=str.capitalize, key="data.days")
+    start = left.time_input("Opens", time.fromisoformat(current.business_start), step=900, key="data.start")
+    end = right.time_input("Closes", time.fromisoformat(min(current.business_end, "23:59")), step=900, key="data.end")
+    holidays = left.text_area("Holidays (one date per line, YYYY-MM-DD)", "\n".join(current.holidays),
+                              key="data.holidays")
+    sla = right.number_input("SLA target (business minutes to the first reply)", 1, 43200, int(current.sla_minutes),
+                             key="data.sla")
+    sensitivity = right.radio("Crisis detector sensitivity", list(SENSITIVITY), horizontal=True,
+                              index=list(SENSITIVITY).index(current.sensitivity), key="data.sensitivity",
+                              help="low: only large, lasting surges · normal · high: also smaller surges")
+    if st.form_submit_button("Save and recompute", icon=":material/save:"):
+        try:
+            chosen = current.updated(
+                business_time_zone=zone_name, business_days=tuple(days), business_start=start.strftime("%H:%M"),
+                business_end=end.strftime("%H:%M"),
+                holidays=tuple(sorted({h.strip() for h in holidays.splitlines() if h.strip()})),
+                sla_minutes=int(sla), sensitivity=sensitivity)
+        except ValueError as exc:
+            st.error(f"Not saved: {exc}")
+        else:
+            try:
+                lines = write(lambda con: (save_settings(con, chosen), update_analytics(con, chosen))[1].lines())
+                st.success("Saved. " + " ".join(lines))
+            except db.DatabaseError as exc:
+                st.error(str(exc))
+
+st.subheader("Latest imports")
+imports = run_query(latest_imports, 20)
+st.dataframe(imports, hide_index=True, width="stretch")
+download_csv(imports, "imports", key="data.download_imports")

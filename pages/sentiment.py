@@ -1,0 +1,90 @@
+"""Sentiment: customer posts by label per day or week, net sentiment by platform, language or brand; a chosen
+bar or point lists the posts behind it, and a chosen post opens its thread."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from pages._common import cap_note, download_csv, open_thread, require_posts, run_query, sidebar_filters
+from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
+from pipeline.queries import BREAKDOWNS, LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend
+from pipeline.selection import bucket_from_chart, row_from_table
+
+BREAKDOWN_NAMES = {"none": "Nothing (all together)", "platform": "Platform", "lang": "Language", "brand": "Brand account"}
+
+st.title("Sentiment")
+require_posts()
+filters = sidebar_filters()
+
+left, right = st.columns(2)
+params = st.query_params
+grain = left.segmented_control("Per", ["day", "week"], default=params.get("grain") if params.get("grain") in ("day", "week") else "day",
+                               key="sentiment.grain", format_func=str.capitalize) or "day"
+by = right.selectbox("Break down by", list(BREAKDOWN_NAMES), format_func=BREAKDOWN_NAMES.get, key="sentiment.by",
+                     index=list(BREAKDOWN_NAMES).index(params.get("by")) if params.get("by") in BREAKDOWN_NAMES else 0)
+st.query_params["grain"], st.query_params["by"] = grain, by
+
+trend = run_query(sentiment_trend, filters, grain=grain, by=by)
+if trend.empty or not trend["posts"].any():
+    st.warning("No customer posts match these filters: widen the dates or clear the brand, platform and language "
+               "filters.")
+    st.stop()
+
+volume_event = st.plotly_chart(build_sentiment_volume_figure(trend, grain), width="stretch", key="sentiment.volume",
+                               on_select="rerun", selection_mode="points")
+net = net_sentiment(trend)
+net_event = st.plotly_chart(build_net_sentiment_figure(net, grain, by), width="stretch", key="sentiment.net",
+                            on_select="rerun", selection_mode="points")
+st.caption("Choose a bar or a point to list the posts behind it. Brand replies are left out; posts in languages "
+           "without a sentiment model are 'not scored'.")
+
+summary = net.groupby("group", as_index=False)[["scored", "negative", "neutral", "positive"]].sum()
+summary["net_sentiment"] = 100 * (summary["positive"] - summary["negative"]) / summary["scored"].where(summary["scored"] > 0)
+summary["negative_share"] = summary["negative"] / summary["scored"].where(summary["scored"] > 0)
+with st.expander(f"Totals by {BREAKDOWN_NAMES[by].lower()}", expanded=by != "none"):
+    st.dataframe(summary, hide_index=True, width="stretch", column_config={
+        "group": BREAKDOWN_NAMES[by], "scored": "Scored customer posts", "negative": "Negative",
+        "neutral": "Neutral", "positive": "Positive",
+        "net_sentiment": st.column_config.NumberColumn("Net sentiment", format="%+.0f"),
+        "negative_share": st.column_config.NumberColumn("Negative share", format="percent")})
+    download_csv(summary, f"sentiment_by_{by}", key="sentiment.download_summary")
+
+# The chosen bucket: from a chart selection, else from the URL (so that a drill-down can be shared).
+bucket = bucket_from_chart(volume_event, grain=grain, by=by) or bucket_from_chart(net_event, grain=grain, by=by)
+if bucket is None and params.get("day"):
+    try:
+        label = params.get("label") if params.get("label") in LABELS else None
+        bucket = Bucket(date.fromisoformat(params["day"]), grain, label, by if params.get("group") else "none",
+                        params.get("group"))
+    except ValueError:
+        st.warning(f"The link's day {params['day']!r} is not a date (YYYY-MM-DD); choose a bar instead.")
+if bucket is None:
+    st.info("Choose a bar or a point above to see its posts.", icon=":material/touch_app:")
+    st.stop()
+
+st.query_params["day"] = bucket.start.isoformat()
+st.query_params["label"] = bucket.label or []
+st.query_params["group"] = bucket.group or []
+what = " · ".join(filter(None, [f"{'week of ' if grain == 'week' else ''}{bucket.start:%a %d %b %Y}",
+                                LABEL_NAMES.get(bucket.label, "") if bucket.label else "all labels",
+                                f"{BREAKDOWN_NAMES[bucket.by].lower()} {bucket.group}" if bucket.group else ""]))
+posts, total = run_query(bucket_posts, bucket, filters, limit=200)
+st.subheader(f"Posts: {what}")
+if posts.empty:
+    st.info("No customer posts in this bucket.")
+    st.stop()
+cap_note(len(posts), total, "posts")
+shown = posts.assign(text=posts["text"].str.slice(0, 280))
+picked = st.dataframe(
+    shown[["created_at", "platform", "author_id", "brand", "lang", "sentiment_label", "sentiment", "text"]],
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="sentiment.posts",
+    column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM, HH:mm"),
+                   "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
+                   "sentiment_label": "Label", "sentiment": st.column_config.NumberColumn("Score", format="%.2f"),
+                   "text": st.column_config.TextColumn("Text", width="large")})
+st.caption("Choose a post to open its whole thread.")
+download_csv(posts, f"posts_{bucket.start.isoformat()}", key="sentiment.download_posts")
+row = row_from_table(picked, posts)
+if row:
+    open_thread(row["platform"], row["thread_id"])

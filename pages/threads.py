@@ -1,0 +1,93 @@
+"""Threads: find a conversation by text, author or id and read it in time order -- who said what, how it
+felt, how long each brand reply took and whether it broke the SLA."""
+
+import streamlit as st
+
+from pages._common import cap_note, download_csv, minutes_text, require_posts, run_query, settings, sidebar_filters
+from pipeline.export import markdown_literal
+from pipeline.queries import find_thread, search_threads, thread_messages
+from pipeline.selection import parse_thread_key, row_from_table, thread_key
+
+SENTIMENT_BADGES = {"negative": ("red", "negative"), "neutral": ("gray", "neutral"), "positive": ("green", "positive")}
+
+st.title("Threads")
+require_posts()
+filters = sidebar_filters()
+config = settings()
+
+left, right = st.columns([3, 1])
+search = left.text_input("Search text, author or post/thread id", value=st.query_params.get("q", ""),
+                         key="threads.search", placeholder="e.g. refund, @maria_k or 1849…")
+status = right.selectbox("Status", ["all", "unanswered", "answered"], key="threads.status")
+st.query_params["q"] = search or []
+answered = {"all": None, "answered": True, "unanswered": False}[status]
+threads, total = run_query(search_threads, filters, search, answered=answered, limit=200)
+
+if threads.empty:
+    st.info("No thread matches. Try fewer words, clear the search, or widen the filters in the sidebar.",
+            icon=":material/search_off:")
+else:
+    cap_note(len(threads), total, "threads")
+    shown = threads.assign(opening_text=threads["opening_text"].str.slice(0, 200))
+    picked = st.dataframe(
+        shown[["last_post_at", "platform", "brand", "author_id", "post_count", "first_response_minutes", "answered",
+               "root_sentiment_label", "opening_text"]],
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="threads.table",
+        height=300,
+        column_config={"last_post_at": st.column_config.DatetimeColumn("Last post (UTC)", format="D MMM YYYY, HH:mm"),
+                       "platform": "Platform", "brand": "Brand", "author_id": "Opened by", "post_count": "Posts",
+                       "first_response_minutes": st.column_config.NumberColumn("First reply after (min)",
+                                                                               format="%.0f"),
+                       "answered": "Answered", "root_sentiment_label": "Opening label",
+                       "opening_text": st.column_config.TextColumn("Opening post", width="large")})
+    download_csv(threads, "threads", key="threads.download")
+    row = row_from_table(picked, threads)
+    if row:
+        st.query_params["thread"] = thread_key(row["platform"], row["thread_id"])
+
+key = parse_thread_key(st.query_params.get("thread"))
+if key is None:
+    st.info("Choose a thread in the table to read the conversation.", icon=":material/touch_app:")
+    st.stop()
+found = run_query(find_thread, key[1], key[0])
+if found is None:
+    st.warning(f"No thread {st.query_params.get('thread')!r} in this database. Search for it above.")
+    st.stop()
+platform, thread_id = found
+messages, count = run_query(thread_messages, platform, thread_id, limit=500)
+
+st.subheader(f"Thread {thread_id} on {platform}")
+customers = messages[messages["side"] == "customer"]
+brand_replies = messages[messages["side"] == "brand"]
+breaches = int(brand_replies["sla_breached"].fillna(False).astype(bool).sum())
+open_posts = int((customers["answered"] == False).sum())  # noqa: E712 -- NULL (not awaiting) must not count
+cols = st.columns(4)
+cols[0].metric("Messages", f"{count:,}")
+cols[1].metric("Brand replies", f"{len(brand_replies):,}")
+cols[2].metric("SLA breaches", f"{breaches:,}", help=f"Replies that came after {config.sla_minutes} business minutes")
+cols[3].metric("Still waiting", f"{open_posts:,}", help="Customer posts with no brand reply after them")
+cap_note(len(messages), count, "messages")
+
+for message in messages.itertuples(index=False):
+    is_brand = message.side == "brand"
+    with st.chat_message("assistant" if is_brand else "user",
+                         avatar=":material/support_agent:" if is_brand else ":material/person:"):
+        header = [f"**{'Brand' if is_brand else 'Customer'}** {markdown_literal(message.author_id or 'unknown author')}",
+                  f"{message.created_at:%a %d %b %Y, %H:%M} UTC"]
+        st.markdown(" · ".join(header))
+        st.markdown(markdown_literal(message.text))
+        notes = []
+        if message.sentiment_label in SENTIMENT_BADGES:
+            color, text = SENTIMENT_BADGES[message.sentiment_label]
+            notes.append(f":{color}-badge[{text} {message.sentiment:+.2f}]")
+        if is_brand and message.waited_minutes == message.waited_minutes and message.waited_minutes is not None:
+            notes.append(f"replied after {minutes_text(message.waited_minutes)}")
+            if message.sla_breached:
+                notes.append(":red-badge[:material/timer_off: SLA breached]")
+        if not is_brand and message.answered is False:
+            notes.append(":orange-badge[no brand reply yet]")
+        elif not is_brand and message.answered and message.within_sla is False:
+            notes.append(f":red-badge[answered after {minutes_text(message.response_minutes)}, past the SLA]")
+        if notes:
+            st.markdown(" ".join(notes))
+download_csv(messages, f"thread_{platform}_{thread_id}", key="threads.download_messages")

@@ -1,0 +1,346 @@
+"""Reports: the weekly report and the post-crisis retrospective as one self-contained HTML file (charts
+included, plotly.js inlined, no network needed to open it) or as PDF (the same HTML printed by headless
+Chromium).
+
+Reads the public views through ``queries`` and draws with ``charts``, exactly as the pages do, so a report
+shows the numbers the dashboard shows. Every text from a post is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from . import charts, queries
+from .queries import PostFilter
+from .settings import load_settings
+
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+MOVE_NAMES = {"apologise": "Apologise", "explain": "Explain and keep people informed", "admit_error": "Admit the error",
+              "change": "Say what will change", "make_amends": "Make amends"}
+
+
+class ReportError(Exception):
+    """A report cannot be made (unknown week or crisis, unknown file type, no PDF printer); says why."""
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    html: str
+
+
+# --- building blocks ---------------------------------------------------------------------------------------
+
+def _esc(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    return html.escape(str(value))
+
+
+def _figure(fig: go.Figure, height: int = 380) -> str:
+    fig = go.Figure(fig)
+    fig.update_layout(width=1000, height=height, hovermode=False)
+    return ('<div class="chart">' + pio.to_html(fig, full_html=False, include_plotlyjs=False,
+                                                 config={"staticPlot": True, "displayModeBar": False}) + "</div>")
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None) -> str:
+    if frame.empty:
+        return '<p class="empty">None.</p>'
+    formats = formats or {}
+    head = "".join(f"<th>{_esc(title)}</th>" for title in columns.values())
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = []
+        for column in columns:
+            value = record.get(column)
+            shown = formats[column](value) if column in formats and not _missing(value) else value
+            cells.append(f"<td>{_esc(shown)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _missing(value) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def minutes_text(minutes) -> str:
+    """``95`` -> ``"1 h 35 min"``, as on the pages."""
+    if _missing(minutes):
+        return "–"
+    minutes = float(minutes)
+    if minutes < 60:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
+    return f"{minutes / 1440:.1f} days"
+
+
+def _when(value) -> str:
+    return "–" if _missing(value) else pd.Timestamp(value).tz_convert("UTC").strftime("%a %d %b %Y %H:%M UTC")
+
+
+def kpi_text(kpi: queries.Kpi, value: float | None) -> str:
+    """A KPI value as a person reads it (``34%``, ``+12 points``, ``1 h 05 min``)."""
+    if value is None:
+        return "–"
+    if kpi.unit == "share":
+        return f"{value:.0%}"
+    if kpi.unit == "minutes":
+        return minutes_text(value)
+    if kpi.unit == "points":
+        return f"{value:+.0f}"
+    return f"{value:,.0f}"
+
+
+def kpi_change_text(kpi: queries.Kpi) -> str:
+    if kpi.change is None:
+        return "–"
+    if kpi.unit == "share":
+        return f"{kpi.change * 100:+.1f} pts"
+    if kpi.unit == "minutes":
+        return ("+" if kpi.change >= 0 else "−") + minutes_text(abs(kpi.change))
+    return f"{kpi.change:+,.0f}"
+
+
+def _page(title: str, subtitle: str, body: str) -> str:
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>
+<style>
+ body {{ font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1f2933;
+        max-width: 1040px; margin: 24px auto; padding: 0 16px; line-height: 1.45; }}
+ h1 {{ margin-bottom: 0; }} .subtitle {{ color: #52606d; margin-top: 4px; }}
+ h2 {{ border-bottom: 2px solid #e4e7eb; padding-bottom: 4px; margin-top: 32px; page-break-after: avoid; }}
+ table {{ border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0; }}
+ th, td {{ border-bottom: 1px solid #e4e7eb; padding: 4px 6px; text-align: left; vertical-align: top; }}
+ th {{ background: #f5f7fa; }} .empty {{ color: #7b8794; font-style: italic; }}
+ .kpis {{ display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; }}
+ .kpi {{ border: 1px solid #e4e7eb; border-radius: 6px; padding: 8px 12px; }}
+ .kpi .value {{ font-size: 24px; font-weight: 600; }} .good {{ color: {charts.COLORS["positive"]}; }}
+ .bad {{ color: {charts.COLORS["negative"]}; }} .chart {{ page-break-inside: avoid; margin: 8px 0; }}
+ .sev {{ display: inline-block; padding: 2px 8px; border-radius: 4px; color: white; }}
+ footer {{ color: #7b8794; font-size: 12px; margin-top: 40px; }}
+ @media print {{ body {{ margin: 0 auto; }} }}
+</style>
+<script type="text/javascript">{get_plotlyjs()}</script>
+</head><body>
+<h1>{_esc(title)}</h1><p class="subtitle">{_esc(subtitle)}</p>
+{body}
+<footer>Reputation Radar · generated {generated} · times in UTC unless a chart says otherwise ·
+sentiment is computed by rules (see the README's metric definitions), not read by a person.</footer>
+</body></html>"""
+
+
+# --- the weekly report -------------------------------------------------------------------------------------
+
+def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
+                  filters: PostFilter = PostFilter()) -> Report:
+    """The weekly report for an ISO week (``"2026-W46"`` or its Monday): KPIs against the week before, the
+    sentiment trend, response times, crises active in the week and the oldest unanswered posts."""
+    monday = queries.parse_iso_week(week) if isinstance(week, str) else week
+    label = queries.iso_week_label(monday)
+    period = PostFilter(monday, monday + timedelta(days=6), filters.brands, filters.platforms, filters.languages)
+    totals = queries.post_totals(con, period)
+    if totals.posts == 0:
+        raise ReportError(f"no posts in {label} ({monday:%d %b %Y} to {monday + timedelta(days=6):%d %b %Y}) "
+                          "for these filters; choose a week with data (`radar status` shows the date range)")
+    settings = load_settings(con)
+    kpis = queries.weekly_kpis(con, monday, filters)
+    cards = []
+    for kpi in kpis:
+        change = kpi.change
+        mood = "" if not change else ("good" if (change > 0) == kpi.higher_is_better else "bad")
+        cards.append(f'<div class="kpi"><div>{_esc(kpi.label)}</div><div class="value">{_esc(kpi_text(kpi, kpi.value))}'
+                     f'</div><div class="{mood}">{_esc(kpi_change_text(kpi))} vs previous week '
+                     f'({_esc(kpi_text(kpi, kpi.previous))})</div></div>')
+    trend = queries.sentiment_trend(con, period, grain="day")
+    by_platform = queries.net_sentiment(queries.sentiment_trend(con, period, grain="week", by="platform"))
+    distribution = queries.response_distribution(con, period)
+    heatmap = queries.response_heatmap(con, settings.business_time_zone, period)
+    by_brand = queries.response_kpis(con, period, period="all")
+    crises = queries.crisis_list(con, period)
+    queue, waiting = queries.unanswered_queue(con, period, limit=10)
+    scope = ", ".join(filter(None, [", ".join(filters.brands), ", ".join(filters.platforms),
+                                    ", ".join(filters.languages)])) or "all brands, platforms and languages"
+    body = [
+        "<h2>This week at a glance</h2>", f'<div class="kpis">{"".join(cards)}</div>',
+        "<h2>Sentiment</h2>", _figure(charts.build_sentiment_volume_figure(trend, "day")),
+        _table(by_platform, {"group": "Platform", "scored": "Scored customer posts", "negative": "Negative",
+                             "positive": "Positive", "net_sentiment": "Net sentiment"},
+               {"net_sentiment": lambda v: f"{v:+.0f}"}),
+        "<h2>Response times</h2>",
+        f"<p>SLA target: {settings.sla_minutes} business minutes ({_esc(', '.join(settings.business_days))} "
+        f"{_esc(settings.business_start)}–{_esc(settings.business_end)}, {_esc(settings.business_time_zone)}).</p>",
+        _table(by_brand, {"brand": "Brand account", "awaiting": "Awaiting a reply", "answered": "Answered",
+                          "response_rate": "Response rate", "median_minutes": "Median first response",
+                          "p90_minutes": "p90", "within_sla_share": "Within SLA"},
+               {"response_rate": lambda v: f"{v:.0%}", "within_sla_share": lambda v: f"{v:.0%}",
+                "median_minutes": minutes_text, "p90_minutes": minutes_text}),
+        _figure(charts.build_response_distribution_figure(distribution), 340),
+        _figure(charts.build_response_heatmap_figure(heatmap, settings.business_time_zone), 360),
+        "<h2>Crises active this week</h2>",
+        _table(crises, {"crisis_id": "Crisis", "brand": "Brand", "severity_name": "Severity",
+                        "started_at": "Started", "back_to_baseline_at": "Back to baseline",
+                        "minutes_to_first_response": "First response after", "share_answered": "Complaints answered"},
+               {"started_at": _when, "back_to_baseline_at": _when, "minutes_to_first_response": minutes_text,
+                "share_answered": lambda v: f"{v:.0%}"}),
+        f"<h2>Oldest unanswered customer posts ({waiting:,} in all this week)</h2>",
+        _table(queue, {"created_at": "Posted", "brand": "Brand", "platform": "Platform", "author_id": "Author",
+                       "exposure": "Reach + engagement", "text": "Text"}, {"created_at": _when}),
+    ]
+    title = f"Weekly reputation report {label}"
+    subtitle = (f"{monday:%A %d %B} to {monday + timedelta(days=6):%A %d %B %Y} (UTC) · {scope} · "
+                f"{totals.posts:,} posts, {totals.customer_posts:,} from customers")
+    return Report(title, _page(title, subtitle, "\n".join(body)))
+
+
+# --- the post-crisis retrospective -------------------------------------------------------------------------
+
+def retrospective_facts(crisis: dict) -> list[tuple[str, str]]:
+    """The retrospective summary as (question, answer) pairs, shared by the Crises page and the report."""
+    started, back = crisis["started_at"], crisis.get("back_to_baseline_at")
+    recovered = (f"{_when(back)} ({minutes_text((back - started).total_seconds() / 60)} after the start)"
+                 if back is not None else "not yet: negative posts are still above the usual level")
+    answered = crisis.get("share_answered")
+    return [
+        ("Detected (first hot hour)", _when(started)),
+        ("Peak", f"{_when(crisis['peak_at'])} (z = {crisis['peak_z']:.1f})" if crisis.get("peak_z") is not None
+         else _when(crisis["peak_at"])),
+        ("First brand reply to a complaint", "none during the crisis" if crisis.get("first_brand_response_at") is None
+         else f"{_when(crisis['first_brand_response_at'])}, {minutes_text(crisis['minutes_to_first_response'])} "
+              "after the start"),
+        ("Complaints answered", "–" if answered is None else
+         f"{crisis['complaints_answered']:,} of {crisis['complaints']:,} ({answered:.0%})"),
+        ("Sentiment recovered (back within baseline)", recovered),
+        ("Size", f"{crisis['posts']:,} posts, {crisis['negative_posts']:,} negative, from {crisis['authors']:,} "
+                 f"authors on {crisis['platforms']} platform{'s' if crisis['platforms'] != 1 else ''}"),
+    ]
+
+
+def playbook_checklist(moves: pd.DataFrame) -> list[tuple[str, str | None, int]]:
+    """(move name, first time used or None, replies) for each of the five good-practice moves, in order."""
+    used = {row.move: row for row in moves.itertuples(index=False)}
+    return [(name, _when(used[move].first_at) if move in used else None,
+             int(used[move].replies) if move in used else 0) for move, name in MOVE_NAMES.items()]
+
+
+def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
+    """The post-crisis retrospective: what happened when, how the brand responded, what people said."""
+    crisis = queries.crisis_detail(con, crisis_id)
+    if crisis is None:
+        known = ", ".join(queries.crisis_list(con)["crisis_id"].head(5)) or "none detected"
+        raise ReportError(f"no crisis {crisis_id!r}; known crises: {known} (`radar crises` lists them)")
+    phases = queries.crisis_phases(con, crisis_id)
+    moves = queries.crisis_moves(con, crisis_id)
+    figure = charts.build_crisis_figure(queries.crisis_series(con, crisis_id), phases, moves, crisis)
+    threads = queries.crisis_threads(con, crisis_id)
+    color = charts.SEVERITY_COLORS.get(int(crisis["severity"]), "#d1495b")
+    facts = "".join(f"<tr><th>{_esc(q)}</th><td>{_esc(a)}</td></tr>" for q, a in retrospective_facts(crisis))
+    reasons = "".join(f"<li>{_esc(reason)}</li>" for reason in crisis["severity_reasons"])
+    checklist = "".join(
+        f"<tr><td>{'✔' if when else '✘'}</td><td>{_esc(name)}</td><td>{_esc(when or 'not seen in replies')}</td>"
+        f"<td>{replies:,}</td></tr>" for name, when, replies in playbook_checklist(moves))
+    body = [
+        f'<p><span class="sev" style="background:{color}">Severity {crisis["severity"]}: '
+        f'{_esc(crisis["severity_name"])}</span></p>',
+        "<h2>Summary</h2>", f"<table>{facts}</table>",
+        "<h2>Why this severity</h2>", f"<ul>{reasons}</ul>",
+        "<h2>Timeline</h2>", _figure(figure, 440),
+        _table(phases, {"phase": "Phase", "started_at": "From", "ended_at": "To"},
+               {"started_at": _when, "ended_at": _when}),
+        "<h2>How the brand responded</h2>",
+        "<p>Good practice in a crisis: apologise, explain (and keep people informed), admit the error, say what "
+        "will change, make amends. First time each appeared in a brand reply:</p>",
+        f"<table><thead><tr><th></th><th>Move</th><th>First seen</th><th>Replies</th></tr></thead>"
+        f"<tbody>{checklist}</tbody></table>",
+        "<h2>What people said</h2>",
+        f"<p>Top terms (compared with the week before): {_esc(', '.join(crisis['top_terms']) or 'none')}</p>",
+        _table(threads, {"platform": "Platform", "thread_id": "Thread", "post_count": "Posts",
+                         "first_response_minutes": "First response after", "author_id": "Opened by",
+                         "text": "Opening post"}, {"first_response_minutes": minutes_text}),
+    ]
+    title = f"Crisis retrospective: {crisis['brand']}, {pd.Timestamp(crisis['started_at']):%d %b %Y}"
+    subtitle = f"{crisis_id} · {_when(crisis['started_at'])} to {_when(crisis['ended_at'])}"
+    return Report(title, _page(title, subtitle, "\n".join(body)))
+
+
+# --- files -------------------------------------------------------------------------------------------------
+
+def find_chromium() -> str | None:
+    """The Chromium that prints PDFs: ``$RADAR_CHROMIUM``, else the first browser on the PATH."""
+    if os.environ.get("RADAR_CHROMIUM"):
+        return os.environ["RADAR_CHROMIUM"]
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+
+
+def html_to_pdf(document: str, *, timeout: float = 180) -> bytes:
+    """Print an HTML document to PDF with headless Chromium (charts drawn first); ReportError when no
+    Chromium is installed or printing fails."""
+    chromium = find_chromium()
+    if chromium is None:
+        raise ReportError("PDF needs Chromium, which is not installed: `make run` installs Debian's chromium "
+                          "package, or set RADAR_CHROMIUM to a Chrome/Chromium binary; the HTML report works "
+                          "without it")
+    with tempfile.TemporaryDirectory(prefix="radar-report-") as work:
+        source, target = Path(work) / "report.html", Path(work) / "report.pdf"
+        source.write_text(document, encoding="utf-8")
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                   f"--user-data-dir={Path(work) / 'profile'}", "--no-pdf-header-footer",
+                   "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
+                   f"--print-to-pdf={target}", source.as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ReportError(f"Chromium ({chromium}) could not print the PDF: {exc}") from None
+        if not target.exists() or target.stat().st_size == 0:
+            detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise ReportError(f"Chromium ({chromium}) did not print the PDF (exit {done.returncode}: {detail[0]})")
+        return target.read_bytes()
+
+
+def render(report: Report, fmt: str) -> bytes:
+    """The report as ``html`` or ``pdf`` bytes."""
+    if fmt == "html":
+        return report.html.encode("utf-8")
+    if fmt == "pdf":
+        return html_to_pdf(report.html)
+    raise ReportError(f"unknown report format {fmt!r}; use .html or .pdf")
+
+
+def report_format(path: str | Path) -> str:
+    """``"week.pdf"`` -> ``"pdf"``: the format a file name asks for; ReportError for any other extension."""
+    fmt = {".html": "html", ".htm": "html", ".pdf": "pdf"}.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ReportError(f"{Path(path).name}: the file name must end in .html or .pdf (the format follows it)")
+    return fmt
+
+
+def write_report(report: Report, path: str | Path) -> Path:
+    """Write the report in the format its file extension names (``.html``/``.htm`` or ``.pdf``)."""
+    path = Path(path)
+    data = render(report, report_format(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
