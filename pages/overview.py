@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages._common import (download_csv, open_crisis, require_posts, run_query, sidebar_filters)
 from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
-from pipeline.queries import (available_weeks, crisis_list, iso_week_label, net_sentiment, post_totals,
+from pipeline.queries import (available_weeks, report_week, crisis_list, iso_week_label, net_sentiment, post_totals,
                               posts_by_platform_and_brand, posts_per_day, sentiment_trend, weekly_kpis)
 from pipeline.reports import kpi_change_text, kpi_text
 from pipeline.selection import row_from_table
@@ -18,8 +18,9 @@ filters = sidebar_filters()
 weeks = run_query(available_weeks)
 labels = [iso_week_label(monday) for monday in weeks]
 wanted = st.query_params.get("week")
+default_week = iso_week_label(run_query(report_week))  # the newest complete week
 week_label = st.selectbox("Week (ISO, Monday to Sunday, UTC)", labels,
-                          index=labels.index(wanted) if wanted in labels else 0, key="overview.week")
+                          index=labels.index(wanted) if wanted in labels else labels.index(default_week) if default_week in labels else 0, key="overview.week")
 st.query_params["week"] = week_label
 monday: date = weeks[labels.index(week_label)]
 

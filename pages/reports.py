@@ -7,7 +7,7 @@ The same reports come from the CLI: ``radar report weekly --week 2026-W46 --out 
 import streamlit as st
 
 from pages._common import require_posts, run_query, sidebar_filters
-from pipeline.queries import available_weeks, crisis_list, iso_week_label
+from pipeline.queries import available_weeks, report_week, crisis_list, iso_week_label
 from pipeline.reports import ReportError, crisis_report, render, weekly_report
 
 st.title("Reports")
@@ -46,7 +46,8 @@ st.caption("KPIs against the week before, the sentiment trend, response times an
 weeks = run_query(available_weeks)
 labels = [iso_week_label(monday) for monday in weeks]
 wanted = st.query_params.get("week")
-week = st.selectbox("Week", labels, index=labels.index(wanted) if wanted in labels else 0, key="reports.week")
+default_week = iso_week_label(run_query(report_week))  # the newest complete week
+week = st.selectbox("Week", labels, index=labels.index(wanted) if wanted in labels else labels.index(default_week) if default_week in labels else 0, key="reports.week")
 st.query_params["week"] = week
 _offer("weekly", weekly_report, f"reputation_weekly_{week}", week, filters)
 

@@ -58,6 +58,7 @@ PHASE_COLORS = {"baseline": "rgba(154,165,177,0.10)", "onset": "rgba(240,162,2,0
                 "aftermath": "rgba(154,165,177,0.08)"}
 LABEL_NAMES = {"negative": "Negative", "neutral": "Neutral", "positive": "Positive", "unscored": "Not scored"}
 COLORS["unscored"] = "#d9dde3"
+COLORS["volume"] = "#b8c0cc"  # all posts, whatever their sentiment
 WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -179,7 +180,7 @@ def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(type="date")
     fig.update_layout(barmode="overlay", hovermode="closest", clickmode="event+select",
                       height=160 + 40 * max(crises["brand"].nunique() if not crises.empty else 1, 1))
-    fig.update_layout(legend_title_text="Severity")
+    fig.update_layout(legend_title_text="Severity", showlegend=True)
     return _layout(fig, "Crises over time, coloured by severity (UTC)", "Time (UTC)", "Brand account")
 
 
@@ -188,13 +189,15 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
     """One crisis: hourly posts (bars) and negative posts (line) with phase bands, the first brand response
     and the first use of each playbook move as vertical markers."""
     fig = go.Figure()
-    fig.add_bar(x=series["hour_at"], y=series["posts"], name="Posts per hour", marker_color=COLORS["unscored"])
+    fig.add_bar(x=series["hour_at"], y=series["posts"], name="Posts per hour", marker_color=COLORS["volume"])
     fig.add_scatter(x=series["hour_at"], y=series["negative_posts"], name="Negative posts per hour",
                     mode="lines", line=dict(color=COLORS["negative"], width=2))
-    for phase in phases.itertuples(index=False):
+    for index, phase in enumerate(phases.itertuples(index=False)):
         fig.add_vrect(x0=phase.started_at, x1=phase.ended_at, fillcolor=PHASE_COLORS.get(phase.phase, "rgba(0,0,0,0)"),
-                      line_width=0, layer="below", annotation_text=phase.phase, annotation_position="top left",
-                      annotation=dict(font_size=10, font_color="#555"))
+                      line_width=0, layer="below")
+        # staggered, so that the labels of short phases (a one-hour peak) do not print over each other
+        fig.add_annotation(x=phase.started_at, y=1.0 if index % 2 == 0 else 0.95, yref="paper", text=phase.phase,
+                           showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=10, color="#555"))
     markers = []
     if crisis.get("first_brand_response_at") is not None:
         markers.append((crisis["first_brand_response_at"], "first brand reply", COLORS["brand"], "solid"))
@@ -203,7 +206,7 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
     top = float(series["posts"].max()) if not series.empty else 1.0
     for index, (when, name, color, dash) in enumerate(markers):
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, dash=dash))
-        fig.add_annotation(x=when, y=top * (0.95 - 0.09 * (index % 6)), text=name, showarrow=False, xanchor="left",
+        fig.add_annotation(x=when, y=top * (0.85 - 0.09 * (index % 6)), text=name, showarrow=False, xanchor="left",
                            font=dict(size=10, color=color), bgcolor="rgba(255,255,255,0.8)")
     return _layout(fig, f"Crisis {crisis['crisis_id']}: posts and negative posts per hour, phases shaded (UTC)",
                    "Hour (UTC)", "Posts per hour")

@@ -332,9 +332,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     con = _open(args, read_only=True)
     try:
         if args.kind == "weekly":
-            from .queries import latest_week, parse_iso_week
+            from .queries import parse_iso_week, report_week
 
-            week = parse_iso_week(args.week) if args.week else latest_week(con)
+            week = parse_iso_week(args.week) if args.week else report_week(con)
             if week is None:
                 _error(f"{db.resolve_db_path(args.db)} holds no posts; load exports with `radar ingest` first")
                 return 1
@@ -443,8 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
     kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
     weekly = kinds.add_parser("weekly", help="the weekly report: KPIs vs the week before, sentiment, responses, "
                                              "crises, unanswered posts",
-                              description="The weekly report for one ISO week (default: the newest week with posts).")
-    weekly.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W46 (default: the newest)")
+                              description="The weekly report for one ISO week (default: the newest complete week).")
+    weekly.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W46 (default: the newest complete week)")
     weekly.add_argument("--brand", action="append", default=[], metavar="HANDLE", help="only this brand account")
     weekly.add_argument("--platform", action="append", default=[], help="only this platform (repeatable)")
     weekly.add_argument("--lang", action="append", default=[], help="only this language code (repeatable)")

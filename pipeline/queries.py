@@ -214,6 +214,17 @@ def latest_week(con: duckdb.DuckDBPyConnection) -> date | None:
     return db.scalar(con, "SELECT date_trunc('week', max(created_at))::DATE FROM posts")
 
 
+def report_week(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The week a weekly report is about by default: the newest *complete* week (its Sunday is not after the
+    newest post's day), else the newest week; None when there are no posts."""
+    newest = db.scalar(con, "SELECT max(created_at)::DATE FROM posts")
+    if newest is None:
+        return None
+    monday = newest - timedelta(days=newest.weekday())
+    return monday if newest.weekday() == 6 or monday - timedelta(days=7) < db.scalar(
+        con, "SELECT date_trunc('week', min(created_at))::DATE FROM posts") else monday - timedelta(days=7)
+
+
 def available_weeks(con: duckdb.DuckDBPyConnection) -> list[date]:
     """Mondays of every ISO week with posts, newest first."""
     return [row[0] for row in con.execute(
@@ -268,7 +279,7 @@ def weekly_kpis(con: duckdb.DuckDBPyConnection, week_start: date,
     previous, current = rows
     spec = [("posts", "Posts", "posts", True), ("negative_share", "Negative share", "share", False),
             ("net_sentiment", "Net sentiment", "points", True),
-            ("median_response_minutes", "Median first response", "minutes", False),
+            ("median_response_minutes", "Median first reply", "minutes", False),
             ("response_rate", "Response rate", "share", True), ("open_crises", "Open crises", "crises", False)]
     return [Kpi(key, label, _number(current[i]), _number(previous[i]), unit, better)
             for i, (key, label, unit, better) in enumerate(spec)]

@@ -115,7 +115,8 @@ def kpi_change_text(kpi: queries.Kpi) -> str:
     if kpi.unit == "share":
         return f"{kpi.change * 100:+.1f} pts"
     if kpi.unit == "minutes":
-        return ("+" if kpi.change >= 0 else "−") + minutes_text(abs(kpi.change))
+        # an ASCII minus: Streamlit reads the sign of a metric's delta from its first character
+        return ("+" if kpi.change >= 0 else "-") + minutes_text(abs(kpi.change))
     return f"{kpi.change:+,.0f}"
 
 

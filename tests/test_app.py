@@ -1,5 +1,9 @@
-"""Pages rendered with Streamlit's AppTest, on the demo database and on an empty one."""
+"""Every page rendered with Streamlit's AppTest, on the demo database and on an empty one; drill-downs driven
+through the URL (query parameters) the way a shared link opens them."""
 
+from __future__ import annotations
+
+import duckdb
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -7,6 +11,9 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
+PAGES = ["pages/overview.py", "pages/sentiment.py", "pages/responses.py", "pages/crises.py", "pages/threads.py",
+         "pages/reports.py", "pages/data.py"]
+CRISIS = "lumohelp:20261024T15"
 
 
 @pytest.fixture(autouse=True)
@@ -14,78 +21,198 @@ def clear_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+    st.cache_resource.clear()
 
 
-def run_app(monkeypatch, database) -> AppTest:
+def open_page(monkeypatch, database, page: str | None = None, **params) -> AppTest:
+    """Run the app on ``database``, on ``page``, with ``params`` in the URL."""
     monkeypatch.setenv("RADAR_DB", str(database))
-    app = AppTest.from_file(APP, default_timeout=30)
+    app = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        app.query_params[key] = value
     app.run()
+    if page:
+        app.switch_page(page)
+        for key, value in params.items():
+            app.query_params[key] = value
+        app.run()
+    assert not app.exception, [e.value for e in app.exception]
     return app
 
 
-def test_overview_on_the_demo_database_shows_real_numbers(monkeypatch, demo_db):
-    app = run_app(monkeypatch, demo_db)
-    assert not app.exception
-    assert app.title[0].value == "Overview"
-    metrics = {m.label: m.value for m in app.metric}
-    posts = int(metrics["Posts"].replace(",", ""))
-    import duckdb
-
-    with duckdb.connect(str(demo_db), read_only=True) as con:
-        expected = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
-    assert posts == expected
-    assert len(app.get("plotly_chart")) == 2
+def count(database, sql: str, params=()) -> int:
+    with duckdb.connect(str(database), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute(sql, list(params)).fetchall()[0][0]
 
 
-def test_overview_filters_by_platform(monkeypatch, demo_db):
-    app = run_app(monkeypatch, demo_db)
-    app.multiselect(key="filters.platforms").select("instagram").run()
-    assert not app.exception
-    import duckdb
-
-    with duckdb.connect(str(demo_db), read_only=True) as con:
-        expected = con.execute("SELECT count(*) FROM posts WHERE platform = 'instagram'").fetchall()[0][0]
-    assert int(app.metric[0].value.replace(",", "")) == expected
-    assert app.query_params["platform"] in ("instagram", ["instagram"])
+def texts(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [e.value for e in app.caption] + [e.value for e in app.subheader]
+    parts += [e.value for e in app.header] + [e.value for e in app.info] + [e.value for e in app.warning]
+    parts += [e.value for e in app.success]
+    return "\n".join(str(p) for p in parts)
 
 
-def test_filters_are_reopened_from_the_url(monkeypatch, demo_db):
-    monkeypatch.setenv("RADAR_DB", str(demo_db))
-    app = AppTest.from_file(APP, default_timeout=30)
-    app.query_params["platform"] = "instagram"
-    app.run()
-    assert not app.exception
-    assert app.multiselect(key="filters.platforms").value == ["instagram"]
-
-
-def test_empty_database_shows_what_to_do(monkeypatch, tmp_path):
+@pytest.fixture
+def empty_db(tmp_path):
     from pipeline import db
 
     path = tmp_path / "empty.duckdb"
     db.connect(path).close()
-    app = run_app(monkeypatch, path)
-    assert not app.exception
-    assert "No posts yet" in app.info[0].value
+    return path
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_demo(monkeypatch, demo_db, page):
+    app = open_page(monkeypatch, demo_db, page)
+    assert app.title[0].value
+    assert not app.error, [e.value for e in app.error]
+
+
+@pytest.mark.parametrize("page", PAGES[:-1])
+def test_every_page_on_an_empty_database_says_what_to_do(monkeypatch, empty_db, page):
+    app = open_page(monkeypatch, empty_db, page)
+    assert "No posts yet" in app.info[0].value and "Data" in app.info[0].value
+
+
+def test_data_page_on_an_empty_database_offers_the_upload(monkeypatch, empty_db):
+    app = open_page(monkeypatch, empty_db, "pages/data.py")
+    assert app.get("file_uploader")
+    assert any("Load exports" in s.value for s in app.subheader)
 
 
 def test_missing_database_shows_what_to_do(monkeypatch, tmp_path):
-    app = run_app(monkeypatch, tmp_path / "absent.duckdb")
-    assert not app.exception
+    app = open_page(monkeypatch, tmp_path / "absent.duckdb")
     assert "radar demo" in app.info[0].value
 
 
-def test_date_range_is_shared_through_the_url(monkeypatch, demo_db):
-    monkeypatch.setenv("RADAR_DB", str(demo_db))
-    app = AppTest.from_file(APP, default_timeout=30)
-    app.query_params["from"] = "2026-10-24"
-    app.query_params["to"] = "2026-10-25"
-    app.run()
-    assert not app.exception
-    import duckdb
+def test_overview_shows_the_weeks_kpis_against_the_week_before(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, week="2026-W46")
+    assert app.title[0].value == "Overview"
+    metrics = {m.label: m for m in app.metric}
+    assert set(metrics) == {"Posts", "Negative share", "Net sentiment", "Median first reply", "Response rate",
+                            "Open crises"}
+    this_week = count(demo_db, """SELECT count(*) FROM posts WHERE created_at >= TIMESTAMPTZ '2026-11-09 00:00:00+00'
+                                  AND created_at < TIMESTAMPTZ '2026-11-16 00:00:00+00'""")
+    before = count(demo_db, """SELECT count(*) FROM posts WHERE created_at >= TIMESTAMPTZ '2026-11-02 00:00:00+00'
+                               AND created_at < TIMESTAMPTZ '2026-11-09 00:00:00+00'""")
+    assert metrics["Posts"].value == f"{this_week:,}"
+    assert metrics["Posts"].delta == f"{this_week - before:+,}"
+    assert app.selectbox(key="overview.week").value == "2026-W46"
+    # the crisis weeks
+    app = open_page(monkeypatch, demo_db, week="2026-W43")
+    assert {m.label: m.value for m in app.metric}["Open crises"] == "2"
 
+
+def test_filters_are_reopened_from_the_url_and_apply(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/sentiment.py", platform="instagram", lang="es",
+                    **{"from": "2026-10-24", "to": "2026-10-25"})
+    assert app.multiselect(key="filters.platforms").value == ["instagram"]
+    assert app.multiselect(key="filters.languages").value == ["es"]
+    assert app.date_input(key="filters.dates").value == (__import__("datetime").date(2026, 10, 24),
+                                                         __import__("datetime").date(2026, 10, 25))
+    assert app.query_params["lang"] in ("es", ["es"])
+
+
+def test_sentiment_drill_down_lists_the_posts_of_a_bucket(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/sentiment.py", day="2026-10-25", label="negative")
+    expected = count(demo_db, """SELECT count(*) FROM posts WHERE NOT is_brand AND sentiment_label = 'negative'
+        AND created_at >= TIMESTAMPTZ '2026-10-25 00:00:00+00' AND created_at < TIMESTAMPTZ '2026-10-26 00:00:00+00'""")
+    assert expected > 0
+    assert any("Posts: Sun 25 Oct 2026 · Negative" in s.value for s in app.subheader)
+    table = app.dataframe[-1].value
+    assert len(table) == min(expected, 200) and set(table["sentiment_label"]) == {"negative"}
+    if expected > 200:
+        assert f"of {expected:,} posts" in texts(app)
+
+
+def test_sentiment_breakdown_by_language(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/sentiment.py", by="lang", grain="week")
+    assert app.selectbox(key="sentiment.by").value == "lang"
+    totals = app.dataframe[0].value
+    assert set(totals["group"]) == {"en", "es", "pl"}
+
+
+def test_responses_page_shows_kpis_charts_and_the_queue(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/responses.py")
+    labels = [m.label for m in app.metric]
+    assert labels == ["Median first response", "90th percentile", "Response rate", "Within SLA", "Unanswered"]
+    unanswered = count(demo_db, "SELECT count(*) FROM responses WHERE NOT answered")
+    assert app.metric[4].value == f"{unanswered:,}"
+    assert len(app.get("plotly_chart")) == 4
+    queue = app.dataframe[-1].value
+    assert len(queue) == min(unanswered, 100)
+    assert queue["created_at"].is_monotonic_increasing  # oldest first
+
+
+def test_crises_page_opens_a_crisis_from_the_url(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/crises.py", crisis=CRISIS)
+    body = texts(app)
+    assert "lumohelp · Sat 24 Oct 2026, 15:00 UTC" in body
+    assert "Detected (first hot hour)" in body and "18 h 34 min after the start" in body
+    assert "Make amends" in body and "#blendprofail" in body
+    assert len(app.get("plotly_chart")) == 2  # the timeline and the crisis curves
+
+
+def test_crises_page_with_an_unknown_crisis_says_so(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/crises.py", crisis="nope:20200101T00")
+    assert "There is no crisis" in app.warning[0].value
+
+
+def test_threads_page_opens_a_conversation_from_the_url(monkeypatch, demo_db):
     with duckdb.connect(str(demo_db), read_only=True) as con:
-        con.execute("SET TimeZone = 'UTC'")
-        expected = con.execute("""SELECT count(*) FROM posts
-            WHERE created_at >= TIMESTAMPTZ '2026-10-24 00:00:00+00'
-              AND created_at < TIMESTAMPTZ '2026-10-26 00:00:00+00'""").fetchall()[0][0]
-    assert int(app.metric[0].value.replace(",", "")) == expected
+        platform, thread_id, posts = con.execute("""SELECT platform, thread_id, post_count FROM threads
+            WHERE brand_posts > 0 AND customer_posts > 1 ORDER BY post_count DESC, thread_id LIMIT 1""").fetchall()[0]
+    app = open_page(monkeypatch, demo_db, "pages/threads.py", thread=f"{platform}:{thread_id}")
+    assert any(f"Thread {thread_id} on {platform}" in s.value for s in app.subheader)
+    messages = app.get("chat_message")
+    assert len(messages) == min(posts, 500)
+    if posts > 500:
+        assert f"Showing the first 500 of {posts:,} messages" in texts(app)
+    assert {m.proto.name for m in messages} == {"user", "assistant"}  # customers and brand told apart
+    assert "replied after" in texts(app)
+
+
+def test_threads_search_narrows_the_table(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/threads.py", q="refund")
+    table = app.dataframe[0].value
+    assert 0 < len(table) <= 200
+    app = open_page(monkeypatch, demo_db, "pages/threads.py", q="zzzz-no-such-text")
+    assert "No thread matches" in app.info[0].value
+
+
+def test_reports_page_offers_both_reports(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/reports.py", week="2026-W46", crisis=CRISIS)
+    assert app.selectbox(key="reports.week").value == "2026-W46"
+    assert app.selectbox(key="reports.crisis").value == CRISIS
+    assert len(app.get("download_button")) == 2
+    assert [b.label for b in app.button] == ["Make PDF", "Make PDF"]
+
+
+def test_data_page_saves_settings_and_recomputes(monkeypatch, demo_copy):
+    app = open_page(monkeypatch, demo_copy, "pages/data.py")
+    app.number_input(key="data.sla").set_value(30)
+    app.radio(key="data.sensitivity").set_value("low")
+    submit = [b for b in app.get("form_submit_button") if "Save" in b.proto.label][0]
+    submit.click().run()
+    assert not app.exception
+    assert any("Saved" in s.value for s in app.success)
+    from pipeline import db
+    from pipeline.settings import load_settings
+
+    with db.connect(demo_copy, read_only=True) as con:
+        saved = load_settings(con)
+        assert (saved.sla_minutes, saved.sensitivity) == (30, "low")
+        from pipeline.metrics import analytics_are_current
+
+        assert analytics_are_current(con)
+
+
+def test_data_page_adds_a_brand_handle(monkeypatch, demo_copy):
+    app = open_page(monkeypatch, demo_copy, "pages/data.py")
+    app.text_input(key="data.new_brands").input("@NewBrand, ")
+    submit = [b for b in app.get("form_submit_button") if b.proto.label == "Add"][0]
+    submit.click().run()
+    assert not app.exception
+    assert any("Added newbrand" in s.value for s in app.success)
+    assert count(demo_copy, "SELECT count(*) FROM brands WHERE handle = 'newbrand'") == 1

@@ -62,21 +62,59 @@ def browser():
         instance.close()
 
 
-def test_overview_in_a_real_browser(server, browser):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(server)
-    page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.get_by_text("Posts per day").count() >= 1
-    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+PAGES = [("", "Overview"), ("sentiment", "Sentiment"), ("responses", "Response times"), ("crises", "Crises"),
+         ("threads", "Threads"), ("reports", "Reports"), ("data", "Data")]
 
-    page.goto(f"{server}/?platform=instagram")
-    page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+
+def _settle(page, heading: str) -> None:
+    page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)  # let charts finish drawing before the screenshot
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    yield tab
+    tab.close()
+
+
+@pytest.mark.parametrize("path, heading", PAGES)
+def test_every_page_opens_without_an_exception(server, page, path, heading):
+    page.goto(f"{server}/{path}")
+    _settle(page, heading)
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stMultiSelect"]').filter(has_text="instagram").count() >= 1
-    page.screenshot(path=str(ARTIFACTS / "overview_instagram.png"), full_page=True)
-    page.close()
+    page.screenshot(path=str(ARTIFACTS / f"{heading.lower().replace(' ', '_')}.png"), full_page=True)
+
+
+def test_overview_draws_its_charts(server, page):
+    page.goto(server)
+    _settle(page, "Overview")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    assert page.get_by_text("Sentiment trend of customer posts").count() >= 1
+
+
+def test_selecting_a_thread_shows_its_conversation(server, page):
+    page.goto(f"{server}/threads?q=refund")
+    _settle(page, "Threads")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=60_000)
+    box = grid.bounding_box()
+    # the grid is drawn on a canvas: click the selection box of the first row (header row is about 35 px)
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)
+    page.locator('[data-testid="stChatMessage"]').first.wait_for(timeout=60_000)
+    _settle(page, "Threads")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Customer", exact=False).count() >= 1
+    assert "thread=" in page.url
+    page.screenshot(path=str(ARTIFACTS / "threads_selected.png"), full_page=True)
+
+
+def test_a_shared_link_reopens_filters_and_crisis(server, page):
+    page.goto(f"{server}/crises?platform=twitter&crisis=lumohelp:20261024T15")
+    _settle(page, "Crises")
+    assert page.locator('[data-testid="stMultiSelect"]').filter(has_text="twitter").count() >= 1
+    assert page.get_by_text("Detected (first hot hour)").count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "crisis_detail.png"), full_page=True)
