@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DB     ?= data/radar.duckdb
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test demo install install-test chromium clean
+.PHONY: run test demo install install-test chromium pdf-printer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ $(DB): | $(VENV)/.installed
 demo: $(VENV)/.installed
 	RADAR_DB=$(DB) $(BIN)/radar demo --replace
 
-run: $(VENV)/.installed $(DB)
+run: $(VENV)/.installed pdf-printer $(DB)
 	RADAR_DB=$(DB) $(BIN)/streamlit run app.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
 
 # The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
@@ -37,6 +37,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing Debian's chromium for the browser test"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+# PDF reports are printed by Chromium too; without it the dashboard runs and says why a PDF cannot be made.
+pdf-printer:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium to print PDF reports"; \
+		{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; } || \
+		echo "chromium could not be installed: PDF reports are unavailable, HTML reports work"; }
 
 test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest
