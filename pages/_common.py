@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from pipeline import db
 from pipeline.export import safe_csv
@@ -29,6 +30,14 @@ PAGES = {"overview": "pages/overview.py", "sentiment": "pages/sentiment.py", "re
          "crises": "pages/crises.py", "threads": "pages/threads.py", "reports": "pages/reports.py",
          "data": "pages/data.py"}
 FILTER_PARAMS = ("from", "to", "brand", "platform", "lang")
+
+# Streamlit decides per process whether the app is a legacy `pages/` folder app until app.py calls
+# st.navigation. When the very first request is a deep link (/threads?thread=...), it runs that page without
+# app.py (no navigation, no page config). Every page imports this module first, so the first such run turns
+# the legacy mode off and reruns, this time through app.py.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 class _Store:

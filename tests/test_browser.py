@@ -62,6 +62,18 @@ def browser():
         instance.close()
 
 
+def test_a_shared_link_reopens_filters_and_crisis(server, page):
+    # the first request of this server is a deep link: Streamlit must still run it inside app.py's navigation
+    page.goto(f"{server}/crises?platform=twitter&crisis=lumohelp:20261024T15")
+    _settle(page, "Crises")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert nav.get_by_text("Response times").count() == 1 and nav.get_by_text("common").count() == 0
+    assert page.locator('[data-testid="stMultiSelect"]').filter(has_text="twitter").count() >= 1
+    assert page.get_by_text("Detected (first hot hour)").count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "crisis_detail.png"), full_page=True)
+
+
 PAGES = [("", "Overview"), ("sentiment", "Sentiment"), ("responses", "Response times"), ("crises", "Crises"),
          ("threads", "Threads"), ("reports", "Reports"), ("data", "Data")]
 
@@ -111,10 +123,13 @@ def test_selecting_a_thread_shows_its_conversation(server, page):
     page.screenshot(path=str(ARTIFACTS / "threads_selected.png"), full_page=True)
 
 
-def test_a_shared_link_reopens_filters_and_crisis(server, page):
-    page.goto(f"{server}/crises?platform=twitter&crisis=lumohelp:20261024T15")
-    _settle(page, "Crises")
-    assert page.locator('[data-testid="stMultiSelect"]').filter(has_text="twitter").count() >= 1
-    assert page.get_by_text("Detected (first hot hour)").count() >= 1
+def test_choosing_a_bar_lists_its_posts(server, page):
+    page.goto(f"{server}/sentiment?grain=week")
+    _settle(page, "Sentiment")
+    bar = page.locator(".js-plotly-plot").first.locator(".barlayer .trace").first.locator(".point path").nth(9)
+    bar.click(force=True)  # the negative bar of the tenth week (the crisis week)
+    page.get_by_role("heading", name="Posts: week of").first.wait_for(timeout=60_000)
+    _settle(page, "Sentiment")
     assert page.locator('[data-testid="stException"]').count() == 0
-    page.screenshot(path=str(ARTIFACTS / "crisis_detail.png"), full_page=True)
+    assert "label=negative" in page.url and "day=2026-10-19" in page.url
+    page.screenshot(path=str(ARTIFACTS / "sentiment_bucket.png"), full_page=True)
