@@ -25,7 +25,7 @@ st.caption(f"Calendar minutes from a customer post to the brand's first reply in
            f"{config.sla_minutes} business minutes ({', '.join(config.business_days)} {config.business_start}–"
            f"{config.business_end}, {config.business_time_zone}); change it on the Data page.")
 cols = st.columns(5)
-cols[0].metric("Median first response", minutes_text(row["median_minutes"]))
+cols[0].metric("Median first reply", minutes_text(row["median_minutes"]))
 cols[1].metric("90th percentile", minutes_text(row["p90_minutes"]))
 cols[2].metric("Response rate", f"{row['response_rate']:.0%}", help=f"{int(row['answered']):,} of "
                f"{int(row['awaiting']):,} customer posts answered")

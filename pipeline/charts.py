@@ -160,8 +160,9 @@ def build_response_heatmap_figure(heatmap: pd.DataFrame, time_zone: str, value: 
         hovertemplate="%{y} %{x}: %{z:,.0f} (from %{customdata:,} posts)<extra></extra>", hoverongaps=False))
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(hovermode="closest")
-    return _layout(fig, f"{names[value]}, by weekday and hour posted ({time_zone})", f"Hour posted ({time_zone})",
-                   "Weekday")
+    # the subtitle on its own line, so that a half-width chart does not cut the time zone off
+    return _layout(fig, f"{names[value]}<br><sup>by weekday and hour posted, {time_zone}</sup>",
+                   f"Hour posted ({time_zone})", "Weekday")
 
 
 def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:

@@ -136,7 +136,7 @@ def test_sentiment_breakdown_by_language(monkeypatch, demo_db):
 def test_responses_page_shows_kpis_charts_and_the_queue(monkeypatch, demo_db):
     app = open_page(monkeypatch, demo_db, "pages/responses.py")
     labels = [m.label for m in app.metric]
-    assert labels == ["Median first response", "90th percentile", "Response rate", "Within SLA", "Unanswered"]
+    assert labels == ["Median first reply", "90th percentile", "Response rate", "Within SLA", "Unanswered"]
     unanswered = count(demo_db, "SELECT count(*) FROM responses WHERE NOT answered")
     assert app.metric[4].value == f"{unanswered:,}"
     assert len(app.get("plotly_chart")) == 4
