@@ -20,6 +20,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from pipeline import db
 from pipeline.export import safe_csv
 from pipeline.queries import FilterOptions, PostFilter, filter_options
+from pipeline.reports import minutes_text  # noqa: F401 -- pages format durations as the reports do
 from pipeline.settings import Settings, load_settings
 
 EMPTY_HELP = (
@@ -234,15 +235,3 @@ def download_csv(frame: pd.DataFrame, name: str, *, key: str, label: str = "Down
 def cap_note(shown: int, total: int, what: str) -> None:
     if total > shown:
         st.caption(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters or search to see others.")
-
-
-def minutes_text(minutes: float | None) -> str:
-    """``95`` -> ``"1 h 35 min"``; None/NaN -> ``"–"``."""
-    if minutes is None or pd.isna(minutes):
-        return "–"
-    minutes = float(minutes)
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
-    return f"{minutes / 1440:.1f} days"

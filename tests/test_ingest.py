@@ -177,3 +177,19 @@ def test_unreadable_file_is_reported_not_raised(con, write_csv, monkeypatch):
     results = ingest(con, write_csv("locked.csv", WEEK1), write_csv("week2.csv", WEEK2))
     assert results[0].error == "locked.csv: cannot be read: Permission denied"
     assert results[1].report.rows_loaded == 2
+
+
+def test_uploads_are_kept_by_sha256_under_their_own_name(tmp_path):
+    import hashlib
+
+    from pipeline.ingest import IngestError, save_upload
+    from pipeline.ingest import MAX_UPLOAD_BYTES
+
+    data = b"id,date,text\n1,2026-11-01T10:00:00Z,hi\n"
+    path = save_upload(data, "../../etc/Week 46 export?.csv", tmp_path)
+    assert path == tmp_path / hashlib.sha256(data).hexdigest() / "Week 46 export_.csv"
+    assert path.read_bytes() == data
+    assert save_upload(data, "../../etc/Week 46 export?.csv", tmp_path) == path  # same bytes, same place
+    assert save_upload(data, "C:\\Users\\me\\x.csv", tmp_path).name == "x.csv"
+    with pytest.raises(IngestError, match="over the 200 MB upload limit"):
+        save_upload(b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", tmp_path)

@@ -182,3 +182,11 @@ def test_the_default_report_week_is_the_newest_complete_one(store):
     assert report_week(store) == W45
     store.execute("UPDATE fct_posts SET created_at = TIMESTAMPTZ '2026-11-15 23:00:00+00' WHERE post_id = 'p7'")
     assert report_week(store) == W46
+
+
+def test_a_hand_correction_changes_the_dashboard_cache_key(store):
+    before = db.cache_key(store)
+    set_sentiment_override(store, "other", "p5", "negative")
+    assert db.cache_key(store) != before
+    with pytest.raises(ValueError):
+        set_sentiment_override(store, "other", "p5", "angry")
