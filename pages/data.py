@@ -71,9 +71,12 @@ for result in st.session_state.get("data.last_results", []):
         st.error(f"{result.error} Nothing from this file was stored.", icon=":material/error:")
         continue
     report = result.report
-    icon = ":material/check_circle:" if not report.rows_quarantined else ":material/warning:"
-    st.success(f"{name}: {report.rows_loaded:,} posts loaded, {report.rows_duplicate:,} already stored, "
-               f"{report.rows_quarantined:,} quarantined", icon=icon)
+    summary = (f"{name}: {report.rows_loaded:,} post{'s' if report.rows_loaded != 1 else ''} loaded, "
+               f"{report.rows_duplicate:,} already stored, {report.rows_quarantined:,} quarantined")
+    if report.rows_quarantined:
+        st.warning(summary + " (see why below)", icon=":material/warning:")
+    else:
+        st.success(summary, icon=":material/check_circle:")
     with st.expander(f"Import report for {name}", expanded=bool(report.rows_quarantined)):
         st.code("\n".join(report.lines()), language=None)
         if report.rows_quarantined:

@@ -28,8 +28,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(demo_db):
+    yield from _serve(demo_db)
+
+
+def _serve(database):
     port = _free_port()
-    env = {**os.environ, "RADAR_DB": str(demo_db)}
+    env = {**os.environ, "RADAR_DB": str(database)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
@@ -133,3 +137,36 @@ def test_choosing_a_bar_lists_its_posts(server, page):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "label=negative" in page.url and "day=2026-10-19" in page.url
     page.screenshot(path=str(ARTIFACTS / "sentiment_bucket.png"), full_page=True)
+
+
+def test_uploading_an_export_shows_its_import_report(demo_db, browser, tmp_path_factory):
+    import shutil
+
+    import duckdb
+
+    copy = tmp_path_factory.mktemp("upload") / "radar.duckdb"
+    shutil.copy(demo_db, copy)
+    export = copy.parent / "week47.csv"
+    export.write_text("id,date,author,text\nw1,2026-11-21T09:00:00Z,zoe,@LumoHelp my kettle leaks\n"
+                      "w2,not a date,yan,hello\n", encoding="utf-8")
+    serving = _serve(copy)
+    url = next(serving)
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        tab.goto(f"{url}/data")
+        _settle(tab, "Data")
+        tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
+        tab.get_by_text("week47.csv").first.wait_for(timeout=30_000)
+        tab.get_by_test_id("stBaseButton-primaryFormSubmit").first.click(timeout=60_000)  # enabled once uploaded
+        tab.get_by_text("week47.csv: 1 post loaded").wait_for(timeout=90_000)
+        _settle(tab, "Data")
+        assert tab.locator('[data-testid="stException"]').count() == 0
+        assert tab.get_by_text("1 quarantined").count() >= 1
+        tab.screenshot(path=str(ARTIFACTS / "data_upload.png"), full_page=True)
+    finally:
+        tab.close()
+        next(serving, None)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM posts WHERE post_id = 'w1'").fetchall()[0][0] == 1
+        assert con.execute("SELECT count(*) FROM quarantine q JOIN imports i USING (import_id) "
+                           "WHERE i.file_name = 'week47.csv'").fetchall()[0][0] == 1
