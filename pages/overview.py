@@ -19,8 +19,8 @@ weeks = run_query(available_weeks)
 labels = [iso_week_label(monday) for monday in weeks]
 wanted = st.query_params.get("week")
 default_week = iso_week_label(run_query(report_week))  # the newest complete week
-week_label = st.selectbox("Week (ISO, Monday to Sunday, UTC)", labels,
-                          index=labels.index(wanted) if wanted in labels else labels.index(default_week) if default_week in labels else 0, key="overview.week")
+start = labels.index(wanted) if wanted in labels else labels.index(default_week) if default_week in labels else 0
+week_label = st.selectbox("Week (ISO, Monday to Sunday, UTC)", labels, index=start, key="overview.week")
 st.query_params["week"] = week_label
 monday: date = weeks[labels.index(week_label)]
 

@@ -47,7 +47,8 @@ weeks = run_query(available_weeks)
 labels = [iso_week_label(monday) for monday in weeks]
 wanted = st.query_params.get("week")
 default_week = iso_week_label(run_query(report_week))  # the newest complete week
-week = st.selectbox("Week", labels, index=labels.index(wanted) if wanted in labels else labels.index(default_week) if default_week in labels else 0, key="reports.week")
+start = labels.index(wanted) if wanted in labels else labels.index(default_week) if default_week in labels else 0
+week = st.selectbox("Week", labels, index=start, key="reports.week")
 st.query_params["week"] = week
 _offer("weekly", weekly_report, f"reputation_weekly_{week}", week, filters)
 

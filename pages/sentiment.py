@@ -19,8 +19,8 @@ filters = sidebar_filters()
 
 left, right = st.columns(2)
 params = st.query_params
-grain = left.segmented_control("Per", ["day", "week"], default=params.get("grain") if params.get("grain") in ("day", "week") else "day",
-                               key="sentiment.grain", format_func=str.capitalize) or "day"
+grain = left.segmented_control("Per", ["day", "week"], key="sentiment.grain", format_func=str.capitalize,
+                               default=params.get("grain") if params.get("grain") in ("day", "week") else "day") or "day"
 by = right.selectbox("Break down by", list(BREAKDOWN_NAMES), format_func=BREAKDOWN_NAMES.get, key="sentiment.by",
                      index=list(BREAKDOWN_NAMES).index(params.get("by")) if params.get("by") in BREAKDOWN_NAMES else 0)
 st.query_params["grain"], st.query_params["by"] = grain, by

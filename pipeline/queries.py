@@ -466,10 +466,11 @@ def crisis_detail(con: duckdb.DuckDBPyConnection, crisis_id: str) -> dict | None
         return None
     row = frame.iloc[0].to_dict()
     return {key: (list(value) if hasattr(value, "tolist") and not isinstance(value, str)
-                  else None if _missing(value) else value) for key, value in row.items()}
+                  else None if is_missing(value) else value) for key, value in row.items()}
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
+    """None, NaN, NaT or pd.NA (and never an error for lists and arrays)."""
     try:
         return value is None or bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -533,7 +534,7 @@ def search_threads(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFil
     if answered is not None:
         having = f"WHERE {'' if answered else 'NOT '}t.answered"
     base = f"""
-        FROM threads t
+        FROM threads t JOIN posts r ON r.platform = t.platform AND r.post_id = t.root_post_id
         SEMI JOIN (SELECT platform, thread_id FROM posts p WHERE {' AND '.join(clauses)}) m
              ON m.platform = t.platform AND m.thread_id = t.thread_id
         {having}"""
@@ -542,8 +543,7 @@ def search_threads(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFil
         SELECT t.last_post_at, t.platform, t.thread_id, t.brand, r.author_id, t.post_count, t.customer_posts,
                t.brand_posts, t.first_response_minutes, t.answered, r.sentiment_label AS root_sentiment_label,
                r.text AS opening_text
-        {base.replace('FROM threads t', 'FROM threads t JOIN posts r ON r.platform = t.platform AND r.post_id = t.root_post_id')}
-        ORDER BY t.last_post_at DESC, t.thread_id LIMIT ?""", [*params, limit]).df()
+        {base} ORDER BY t.last_post_at DESC, t.thread_id LIMIT ?""", [*params, limit]).df()
     return frame, int(total)
 
 

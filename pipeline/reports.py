@@ -24,7 +24,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from . import charts, queries
-from .queries import PostFilter
+from .queries import PostFilter, is_missing
 from .settings import load_settings
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -67,22 +67,15 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = 
         cells = []
         for column in columns:
             value = record.get(column)
-            shown = formats[column](value) if column in formats and not _missing(value) else value
+            shown = formats[column](value) if column in formats and not is_missing(value) else value
             cells.append(f"<td>{_esc(shown)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _missing(value) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def minutes_text(minutes) -> str:
     """``95`` -> ``"1 h 35 min"``, as on the pages."""
-    if _missing(minutes):
+    if is_missing(minutes):
         return "–"
     minutes = float(minutes)
     if minutes < 60:
@@ -93,7 +86,7 @@ def minutes_text(minutes) -> str:
 
 
 def _when(value) -> str:
-    return "–" if _missing(value) else pd.Timestamp(value).tz_convert("UTC").strftime("%a %d %b %Y %H:%M UTC")
+    return "–" if is_missing(value) else pd.Timestamp(value).tz_convert("UTC").strftime("%a %d %b %Y %H:%M UTC")
 
 
 def kpi_text(kpi: queries.Kpi, value: float | None) -> str:
