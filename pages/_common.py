@@ -19,7 +19,8 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from pipeline import db
 from pipeline.export import safe_csv
-from pipeline.queries import FilterOptions, PostFilter, filter_options
+from pipeline.queries import (FilterOptions, PostFilter, available_weeks, filter_options, iso_week_label,
+                              report_week)
 from pipeline.reports import minutes_text  # noqa: F401 -- pages format durations as the reports do
 from pipeline.settings import Settings, load_settings
 
@@ -210,6 +211,21 @@ def sidebar_filters(*, dates: bool = True) -> PostFilter:
         st.query_params[key] = value
     return PostFilter(start if dates else None, end if dates else None, tuple(brands), tuple(platforms),
                       tuple(languages))
+
+
+def week_picker(label: str, *, key: str) -> tuple[date, str]:
+    """An ISO-week selectbox shared through ``?week=``; defaults to the newest complete week and marks a newer,
+    partial one. Returns the week's Monday and its label (``2026-W46``)."""
+    weeks = run_query(available_weeks)
+    labels = [iso_week_label(monday) for monday in weeks]
+    complete = run_query(report_week)
+    wanted, default = st.query_params.get("week"), iso_week_label(complete)
+    start = labels.index(wanted) if wanted in labels else labels.index(default) if default in labels else 0
+    chosen = st.selectbox(label, labels, index=start, key=key,
+                          format_func=lambda w: f"{w} (partial: data so far)" if weeks[labels.index(w)] > complete
+                          else w)
+    st.query_params["week"] = chosen
+    return weeks[labels.index(chosen)], chosen
 
 
 def filter_params() -> dict[str, Any]:

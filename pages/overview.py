@@ -1,12 +1,10 @@
 """Overview, the weekly view: KPIs against the previous week, the sentiment trend and the latest crises."""
 
-from datetime import date
-
 import streamlit as st
 
-from pages._common import (download_csv, open_crisis, require_posts, run_query, sidebar_filters)
+from pages._common import download_csv, open_crisis, require_posts, run_query, sidebar_filters, week_picker
 from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
-from pipeline.queries import (available_weeks, report_week, crisis_list, iso_week_label, net_sentiment, post_totals,
+from pipeline.queries import (crisis_list, net_sentiment, post_totals,
                               posts_by_platform_and_brand, posts_per_day, sentiment_trend, weekly_kpis)
 from pipeline.reports import kpi_change_text, kpi_text
 from pipeline.selection import row_from_table
@@ -15,14 +13,7 @@ st.title("Overview")
 require_posts()
 filters = sidebar_filters()
 
-weeks = run_query(available_weeks)
-labels = [iso_week_label(monday) for monday in weeks]
-wanted = st.query_params.get("week")
-default_week = iso_week_label(run_query(report_week))  # the newest complete week
-start = labels.index(wanted) if wanted in labels else labels.index(default_week) if default_week in labels else 0
-week_label = st.selectbox("Week (ISO, Monday to Sunday, UTC)", labels, index=start, key="overview.week")
-st.query_params["week"] = week_label
-monday: date = weeks[labels.index(week_label)]
+monday, week_label = week_picker("Week (ISO, Monday to Sunday, UTC)", key="overview.week")
 
 st.subheader(f"Week {week_label} against the week before")
 kpis = run_query(weekly_kpis, monday, filters)

@@ -6,8 +6,8 @@ The same reports come from the CLI: ``radar report weekly --week 2026-W46 --out 
 
 import streamlit as st
 
-from pages._common import require_posts, run_query, sidebar_filters
-from pipeline.queries import available_weeks, report_week, crisis_list, iso_week_label
+from pages._common import require_posts, run_query, sidebar_filters, week_picker
+from pipeline.queries import crisis_list
 from pipeline.reports import ReportError, crisis_report, render, weekly_report
 
 st.title("Reports")
@@ -43,13 +43,7 @@ def _offer(kind: str, build, name: str, *args) -> None:
 st.subheader("Weekly report")
 st.caption("KPIs against the week before, the sentiment trend, response times and SLA, crises active in the week "
            "and the oldest unanswered posts. The brand, platform and language filters in the sidebar apply.")
-weeks = run_query(available_weeks)
-labels = [iso_week_label(monday) for monday in weeks]
-wanted = st.query_params.get("week")
-default_week = iso_week_label(run_query(report_week))  # the newest complete week
-start = labels.index(wanted) if wanted in labels else labels.index(default_week) if default_week in labels else 0
-week = st.selectbox("Week", labels, index=start, key="reports.week")
-st.query_params["week"] = week
+_, week = week_picker("Week", key="reports.week")
 _offer("weekly", weekly_report, f"reputation_weekly_{week}", week, filters)
 
 st.subheader("Post-crisis retrospective")

@@ -3,12 +3,11 @@ bar or point lists the posts behind it, and a chosen post opens its thread."""
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from pages._common import cap_note, download_csv, open_thread, require_posts, run_query, sidebar_filters
 from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
-from pipeline.queries import BREAKDOWNS, LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend
+from pipeline.queries import LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend
 from pipeline.selection import bucket_from_chart, row_from_table
 
 BREAKDOWN_NAMES = {"none": "Nothing (all together)", "platform": "Platform", "lang": "Language", "brand": "Brand account"}

@@ -18,6 +18,7 @@ from typing import Sequence
 from . import db
 from .ingest import FORMATS_BY_NAME, check_time_zone, describe_formats, ingest_files
 from .metrics import analytics_are_current, update_analytics
+from .queries import plain_records
 from .normalize import build_posts, facts_are_current
 from .settings import SENSITIVITY, WEEKDAYS, load_settings, save_settings
 
@@ -220,7 +221,7 @@ def cmd_crises(args: argparse.Namespace) -> int:
     moves = con.execute("SELECT * FROM crisis_moves ORDER BY first_at").df()
     con.close()
     records = []
-    for crisis in crisis_records(crises):
+    for crisis in plain_records(crises):
         cid = crisis["crisis_id"]
         records.append((crisis, phases[phases.crisis_id == cid].to_dict("records"),
                         moves[moves.crisis_id == cid].to_dict("records")))
@@ -237,22 +238,6 @@ def cmd_crises(args: argparse.Namespace) -> int:
             print(f"radar: alert: a crisis of severity {worst} (>= {args.fail_on})", file=sys.stderr)
             return 3
     return 0
-
-
-def crisis_records(frame) -> list[dict]:
-    """Rows of the crises view as plain dicts (lists for the list columns, None for missing values)."""
-    records = []
-    for row in frame.to_dict("records"):
-        records.append({key: (list(value) if hasattr(value, "tolist") and not isinstance(value, str) else
-                              None if _is_missing(value) else value) for key, value in row.items()})
-    return records
-
-
-def _is_missing(value) -> bool:
-    try:
-        return value is None or bool(value != value)
-    except (TypeError, ValueError):
-        return False
 
 
 def _json_value(value):

@@ -461,12 +461,15 @@ def crisis_list(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter
 
 def crisis_detail(con: duckdb.DuckDBPyConnection, crisis_id: str) -> dict | None:
     """One crisis as a dict (lists for the list columns), or None when there is no such crisis."""
-    frame = con.execute("SELECT * FROM crises WHERE crisis_id = ?", [crisis_id]).df()
-    if frame.empty:
-        return None
-    row = frame.iloc[0].to_dict()
-    return {key: (list(value) if hasattr(value, "tolist") and not isinstance(value, str)
-                  else None if is_missing(value) else value) for key, value in row.items()}
+    records = plain_records(con.execute("SELECT * FROM crises WHERE crisis_id = ?", [crisis_id]).df())
+    return records[0] if records else None
+
+
+def plain_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts: lists for list columns, None for missing values (NaN, NaT, NA)."""
+    return [{key: (list(value) if hasattr(value, "tolist") and not isinstance(value, str)
+                   else None if is_missing(value) else value) for key, value in row.items()}
+            for row in frame.to_dict("records")]
 
 
 def is_missing(value) -> bool:
