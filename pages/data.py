@@ -2,13 +2,16 @@
 account handles, business hours and SLA, and the crisis detector's sensitivity."""
 
 from datetime import time
+from pathlib import Path
 from zoneinfo import available_timezones
 
 import streamlit as st
 
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pipeline import db
-from pipeline.ingest import IngestError, add_brands, ingest_files, save_upload
+from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, add_brands, guess_mapping, ingest_files, read_header,
+                             save_upload)
+from pipeline.export import markdown_literal
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
 from pipeline.queries import brand_accounts, latest_imports, quarantined_rows
@@ -32,10 +35,52 @@ with st.form("data.upload", clear_on_submit=True):
     load = st.form_submit_button("Load", icon=":material/upload:", type="primary")
 
 
-def _ingest(con, paths, zone, on_progress):
-    results = ingest_files(con, paths, time_zone=zone, progress=on_progress)
+def _ingest(con, paths, zone, on_progress, mapping=None, format_name=None):
+    results = ingest_files(con, paths, time_zone=zone, progress=on_progress, mapping=mapping,
+                           format_name=format_name)
     analytics = update_analytics(con) if any(result.report for result in results) else None
     return results, analytics
+
+
+_NOT_IN_FILE = "(not in this file)"
+
+
+def _mapping_form(index: int, path: str, zone: str) -> None:
+    """Pick which column of an unrecognised export holds each posts column; save it as a custom format."""
+    name = path.rsplit("/", 1)[-1]
+    try:
+        _, header = read_header(path)
+    except IngestError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    guess = guess_mapping(header)
+    options = [_NOT_IN_FILE, *header]
+    with st.form(f"data.map.{index}"):
+        st.markdown(f"**Map the columns of {markdown_literal(name)}**")
+        st.caption("Pick the column that holds each kind of value; the time and the text are required. The mapping "
+                   "is saved under the name below, and the next export with the same columns loads without asking.")
+        chosen = {}
+        grid = st.columns(3)
+        for position, (column, meaning) in enumerate(MAPPABLE_COLUMNS.items()):
+            default = options.index(guess[column]) if column in guess else 0
+            chosen[column] = grid[position % 3].selectbox(column, options, index=default, help=meaning,
+                                                          key=f"data.map.{index}.{column}")
+        format_name = st.text_input("Save as format", value=f"custom_{Path(name).stem}"[:60],
+                                    key=f"data.map.{index}.name")
+        if not st.form_submit_button("Save the mapping and load", icon=":material/table_convert:", type="primary"):
+            return
+    mapping = {column: head for column, head in chosen.items() if head != _NOT_IN_FILE}
+    try:
+        with st.spinner("Loading and updating the analytics…"):
+            results, analytics = write(_ingest, [path], zone, None, mapping, format_name.strip())
+    except db.DatabaseError as exc:
+        st.error(str(exc), icon=":material/lock:")
+        return
+    previous = st.session_state.get("data.last_results", [])
+    st.session_state["data.last_results"] = [results[0] if r.path == path else r for r in previous] or results
+    if analytics:
+        st.session_state["data.analytics"] = analytics.lines()
+    st.rerun()
 
 
 if load and files:
@@ -65,10 +110,12 @@ if load and files:
         if analytics:
             st.session_state["data.analytics"] = analytics.lines()
 
-for result in st.session_state.get("data.last_results", []):
+for index, result in enumerate(st.session_state.get("data.last_results", [])):
     name = result.path.rsplit("/", 1)[-1]
     if result.error:
         st.error(f"{result.error} Nothing from this file was stored.", icon=":material/error:")
+        if result.unknown_layout:
+            _mapping_form(index, result.path, st.session_state.get("data.tz", "UTC"))
         continue
     report = result.report
     summary = (f"{name}: {report.rows_loaded:,} post{'s' if report.rows_loaded != 1 else ''} loaded, "

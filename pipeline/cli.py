@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Sequence
 
 from . import db
-from .ingest import FORMATS_BY_NAME, check_time_zone, describe_formats, ingest_files
+from .ingest import (FORMATS_BY_NAME, MAPPABLE_COLUMNS, check_time_zone, custom_formats, describe_formats,
+                     ingest_files)
 from .metrics import analytics_are_current, update_analytics
 from .queries import plain_records
 from .normalize import build_posts, facts_are_current
@@ -61,15 +62,40 @@ def _open(args: argparse.Namespace, *, read_only: bool = False):
     return db.connect(args.db, read_only=read_only)
 
 
+def _parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    """``["text=Message", ...]`` -> ``{"text": "Message"}``; raises ValueError saying what is wrong."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, header = pair.partition("=")
+        column, header = column.strip(), header.strip()
+        if not sep or not column or not header:
+            raise ValueError(f"--map {pair!r}: write COLUMN=HEADER, e.g. --map text=Message")
+        if column not in MAPPABLE_COLUMNS:
+            raise ValueError(f"--map {pair!r}: {column!r} is not a posts column; use one of "
+                             f"{', '.join(MAPPABLE_COLUMNS)}")
+        if column in mapping:
+            raise ValueError(f"--map names {column!r} twice")
+        mapping[column] = header
+    return mapping
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         time_zone = check_time_zone(args.tz)
+        mapping = _parse_mapping(args.map)
     except ValueError as exc:
         _error(str(exc))
         return 2
+    if args.save_as and not mapping:
+        _error("--save-as names the custom format a --map makes; give the --map options too")
+        return 2
+    if mapping and args.format:
+        _error("use either --format or --map, not both")
+        return 2
     con = _open(args)
     results = ingest_files(con, args.files, forced_format=args.format, time_zone=time_zone,
-                           brands=args.brand, progress=_Progress())
+                           brands=args.brand, mapping=mapping or None, format_name=args.save_as,
+                           progress=_Progress())
     failed = 0
     for result in results:
         if result.report:
@@ -127,7 +153,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
-    rows = describe_formats()
+    saved = []
+    if args.forget:
+        with _open(args) as con:
+            if not db.first_row(con, "SELECT 1 FROM custom_formats WHERE name = ?", [args.forget]):
+                _error(f"no custom format {args.forget!r}; `radar formats` lists them")
+                return 1
+            con.execute("DELETE FROM custom_formats WHERE name = ?", [args.forget])
+        print(f"forgot the custom format {args.forget!r}")
+        return 0
+    if not args.markdown and db.resolve_db_path(args.db).exists():
+        with _open(args, read_only=True) as con:
+            saved = custom_formats(con)
+    rows = describe_formats(saved)
     if args.markdown:
         print("| format | what | identified by |")
         print("|---|---|---|")
@@ -348,7 +386,15 @@ def build_parser() -> argparse.ArgumentParser:
                                    "fails does not stop the others.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--db", help=db_help)
-    p.add_argument("--format", choices=sorted(FORMATS_BY_NAME), help="force a format instead of detecting it")
+    p.add_argument("--format", metavar="NAME",
+                   help=f"force a format instead of detecting it: {', '.join(sorted(FORMATS_BY_NAME))}, or a "
+                        "saved custom format")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
+                   help="read a layout no format knows: which header holds each posts column (repeatable; "
+                        "created_at and text are required), e.g. --map created_at=Date --map text=Message. "
+                        "Saved as a custom format that recognises the same headers next time")
+    p.add_argument("--save-as", metavar="NAME", help="name of the custom format --map saves "
+                                                     "(default: custom_<file name>)")
     p.add_argument("--brand", action="append", default=[], metavar="HANDLE",
                    help="a brand account handle (repeatable); stored and reused by later imports")
     p.add_argument("--tz", default=os.environ.get("RADAR_TZ", "UTC"), metavar="ZONE",
@@ -367,7 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("formats", help="list the supported export formats",
                        description="List the export layouts and the columns that identify each.")
     p.add_argument("--verbose", "-v", action="store_true", help="also show each column mapping")
-    p.add_argument("--markdown", action="store_true", help="print the README table")
+    p.add_argument("--markdown", action="store_true", help="print the README table (built-in formats)")
+    p.add_argument("--db", help=db_help + "; its saved custom formats are listed first")
+    p.add_argument("--forget", metavar="NAME", help="delete a saved custom format")
     p.set_defaults(func=cmd_formats)
 
     p = sub.add_parser("status", help="row counts and the latest imports",

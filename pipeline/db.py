@@ -7,6 +7,7 @@ Tables, named by stage so that ``SHOW TABLES`` tells the data flow:
 - ``stg_posts``   typed, deduplicated posts: one per (platform, post_id), the first import wins.
 - ``quarantine``  rows that could not be used, with file line number, reason and raw text.
 - ``imports``     one row per file that landed, with its import report.
+- ``custom_formats`` column mappings saved by people for layouts no registered format knows.
 - ``brands``      brand account handles (lower case, no ``@``): given with ``--brand`` or exported as such.
 - ``fct_posts``   staged posts plus what needs the whole store: ``is_brand``, ``brand``, ``thread_id``.
 - ``radar_meta``  schema and data versions.
@@ -24,7 +25,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class DatabaseError(Exception):
@@ -62,6 +63,9 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     except duckdb.Error as exc:
         raise DatabaseError(f"{db_path}: not a Reputation Radar database ({exc})") from None
     con.execute("SET TimeZone = 'UTC'")
+    # A table name must never resolve to a Python variable that happens to share it (DuckDB's replacement
+    # scans); Arrow data is registered by name where it is meant to be read.
+    con.execute("SET python_enable_replacements = false")
     if not read_only:
         migrate(con)
     return con
@@ -83,7 +87,8 @@ _SCHEMA = [
         rows_duplicate BIGINT NOT NULL,
         rows_quarantined BIGINT NOT NULL,
         naive_timestamp_count BIGINT NOT NULL DEFAULT 0,
-        imported_at TIMESTAMPTZ NOT NULL
+        imported_at TIMESTAMPTZ NOT NULL,
+        notes VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS raw_posts (
         import_id VARCHAR NOT NULL,
@@ -92,7 +97,8 @@ _SCHEMA = [
         platform VARCHAR, is_brand VARCHAR, brand VARCHAR, vendor_sentiment VARCHAR,
         likes VARCHAR, shares VARCHAR, reach VARCHAR, url VARCHAR, lang VARCHAR,
         problem VARCHAR,
-        raw VARCHAR
+        raw VARCHAR,
+        thread_key VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS stg_posts (
         platform VARCHAR NOT NULL,
@@ -111,13 +117,20 @@ _SCHEMA = [
         shares BIGINT,
         reach BIGINT,
         url VARCHAR,
-        lang VARCHAR
+        lang VARCHAR,
+        thread_key VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         import_id VARCHAR NOT NULL,
         line_number BIGINT NOT NULL,
         reason VARCHAR NOT NULL,
         raw VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS custom_formats (
+        name VARCHAR PRIMARY KEY,
+        mapping VARCHAR NOT NULL,
+        header VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS brands (
         handle VARCHAR PRIMARY KEY,
@@ -213,9 +226,17 @@ _SCHEMA = [
 ]
 
 
+# Columns added after a table first shipped: a database made by an older version gains them on open.
+_ADDED_COLUMNS = [
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS notes VARCHAR",
+    "ALTER TABLE raw_posts ADD COLUMN IF NOT EXISTS thread_key VARCHAR",
+    "ALTER TABLE stg_posts ADD COLUMN IF NOT EXISTS thread_key VARCHAR",
+]
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schema where it is missing and record its version."""
-    for statement in _SCHEMA:
+    for statement in (*_SCHEMA, *_ADDED_COLUMNS):
         con.execute(statement)
     version = get_meta(con, "schema_version")
     if version is not None and int(version) > SCHEMA_VERSION:

@@ -2,6 +2,8 @@
 
 - ``is_brand``: as exported (TWCS ``inbound=False``, Twitter Analytics) where the export says; otherwise
   the author's handle is one of ``brands``.
+- ``parent_id``: as exported; where an export names only a conversation (``thread_key``: Hootsuite's
+  Conversation ID) and not the parent, the conversation's previous message (by time, then post id).
 - ``thread_id``: the ``post_id`` of the root of the reply chain. Parent links are followed while the parent
   is in the store (same platform); where it is not, the earliest known ancestor is the root. A cycle in bad
   data is broken at its earliest post (then lowest post id), which becomes the root.
@@ -63,8 +65,15 @@ def build_posts(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("""
+            CREATE OR REPLACE TEMP TABLE tmp_parents AS
+            SELECT platform, post_id,
+                   lag(post_id) OVER (PARTITION BY platform, thread_key ORDER BY created_at, post_id) AS previous
+            FROM stg_posts WHERE thread_key IS NOT NULL AND parent_id IS NULL""")
+        con.execute("""
             CREATE OR REPLACE TEMP TABLE tmp_nodes AS
-            SELECT row_number() OVER () AS n, platform, post_id, parent_id, created_at FROM stg_posts""")
+            SELECT row_number() OVER () AS n, s.platform, s.post_id,
+                   coalesce(s.parent_id, tp.previous) AS parent_id, s.created_at
+            FROM stg_posts s LEFT JOIN tmp_parents tp USING (platform, post_id)""")
         con.execute("""
             CREATE OR REPLACE TEMP TABLE tmp_nodes AS
             SELECT c.n, c.platform, c.post_id, c.created_at,
@@ -85,8 +94,10 @@ def build_posts(con: duckdb.DuckDBPyConnection) -> int:
                        coalesce(s.is_brand_exported,
                                 list_contains(bl.handles, lower(ltrim(trim(s.author_id), '@')))) AS is_brand_,
                        list_filter(regexp_extract_all(lower(s.text), '@(\\w+)', 1),
-                                   lambda h: list_contains(bl.handles, h))[1] AS mentioned_brand
+                                   lambda h: list_contains(bl.handles, h))[1] AS mentioned_brand,
+                       coalesce(s.parent_id, tp.previous) AS effective_parent
                 FROM stg_posts s
+                LEFT JOIN tmp_parents tp ON tp.platform = s.platform AND tp.post_id = s.post_id
                 JOIN tmp_nodes n ON n.platform = s.platform AND n.post_id = s.post_id
                 JOIN tmp_anc a ON a.n = n.n
                 JOIN tmp_nodes r ON r.n = a.anc
@@ -99,11 +110,11 @@ def build_posts(con: duckdb.DuckDBPyConnection) -> int:
             SELECT t.post_id, t.platform, t.source_format, t.author_id, coalesce(t.is_brand_, false),
                    CASE WHEN t.is_brand_ THEN lower(ltrim(trim(t.author_id), '@'))
                         ELSE coalesce(t.mentioned_brand, tb.brand, t.brand_exported) END,
-                   t.created_at, t.text, t.parent_id, t.thread_id, t.vendor_sentiment, t.likes, t.shares,
+                   t.created_at, t.text, t.effective_parent, t.thread_id, t.vendor_sentiment, t.likes, t.shares,
                    t.reach, t.url, t.lang, t.import_id
             FROM threaded t LEFT JOIN thread_brand tb USING (platform, thread_id)
             ORDER BY t.created_at""")
-        for table in ("tmp_nodes", "tmp_anc"):
+        for table in ("tmp_nodes", "tmp_anc", "tmp_parents"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         db.set_meta(con, "facts_version", str(db.data_version(con)))
         con.execute("COMMIT")

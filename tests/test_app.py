@@ -216,3 +216,39 @@ def test_data_page_adds_a_brand_handle(monkeypatch, demo_copy):
     assert not app.exception
     assert any("Added newbrand" in s.value for s in app.success)
     assert count(demo_copy, "SELECT count(*) FROM brands WHERE handle = 'newbrand'") == 1
+
+
+def test_data_page_maps_an_unknown_layout_and_saves_it_as_a_format(monkeypatch, demo_copy, tmp_path):
+    from pipeline.ingest import custom_formats, ingest_files, sniff
+
+    export = tmp_path / "weekly.csv"
+    export.write_text("Kennzahl|Wann|Wer|Was\n1|2026-11-18 10:00|ana|Lumo kettle leaks\n"
+                      "2|2026-11-18 11:00|bo|Lumo fixed it\n", encoding="utf-8")
+    with duckdb.connect(str(demo_copy)) as con:
+        (result,) = ingest_files(con, [export])
+    assert result.unknown_layout
+    before = count(demo_copy, "SELECT count(*) FROM posts")
+
+    monkeypatch.setenv("RADAR_DB", str(demo_copy))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("pages/data.py")
+    app.session_state["data.last_results"] = [result]
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="data.map.0.created_at").value == "(not in this file)"
+    app.selectbox(key="data.map.0.created_at").set_value("Wann")
+    app.selectbox(key="data.map.0.text").set_value("Was")
+    app.selectbox(key="data.map.0.author_id").set_value("Wer")
+    app.selectbox(key="data.map.0.post_id").set_value("Kennzahl")
+    app.text_input(key="data.map.0.name").input("lumo_weekly")
+    app.button[[b.label for b in app.button].index("Save the mapping and load")].click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("weekly.csv: 2 posts loaded" in s.value for s in app.success)
+    assert count(demo_copy, "SELECT count(*) FROM posts") == before + 2
+    assert count(demo_copy, "SELECT count(*) FROM custom_formats WHERE name = 'lumo_weekly'") == 1
+
+    export2 = tmp_path / "weekly2.csv"
+    export2.write_text("Kennzahl|Wann|Wer|Was\n3|2026-11-19 10:00|cy|Lumo again\n", encoding="utf-8")
+    with duckdb.connect(str(demo_copy), read_only=True) as con:  # the page's store holds it read-only
+        assert sniff(export2, custom=custom_formats(con)).format.name == "lumo_weekly"  # recognised next week

@@ -2,6 +2,7 @@
 
 import pytest
 
+from pipeline.ingest import ingest_files
 from tests.conftest import ingest_one
 
 
@@ -54,8 +55,19 @@ def test_timestamps_without_offset_are_read_in_the_chosen_zone(con, write_csv, s
     ("2999-01-01T00:00:00Z", "timestamp out of range"),
 ])
 def test_unusable_timestamps_are_quarantined(con, write_csv, stamp, reason):
-    report, stored = _load_one(con, write_csv, stamp)
-    assert stored is None
-    assert report.rows_quarantined == 1
+    path = write_csv("ts.csv", f'id,date,user,message\n1,"{stamp}",ana,hello\n2,2017-10-31T22:10:47Z,bo,hi\n')
+    report = ingest_one(con, path)
+    assert report.rows_quarantined == 1 and report.rows_loaded == 1
     (stored_reason,) = con.execute("SELECT reason FROM quarantine").fetchall()[0]
     assert stored_reason.startswith(reason)
+
+
+@pytest.mark.parametrize("stamp, reason", [("1970-01-01 00:00:01", "timestamp out of range"),
+                                           ("2999-01-01T00:00:00Z", "timestamp out of range")])
+def test_a_file_with_no_usable_row_is_refused_whole(con, write_csv, stamp, reason):
+    path = write_csv("ts.csv", f'id,date,user,message\n1,"{stamp}",ana,hello\n2,"{stamp}",bo,hi\n')
+    (result,) = ingest_files(con, [path])
+    assert result.report is None
+    assert "ts.csv" in result.error and "none of its 2 rows can be used" in result.error and reason in result.error
+    assert con.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0

@@ -14,14 +14,17 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from .formats import CANONICAL_COLUMNS, FORMATS, FORMATS_BY_NAME, describe_formats, detect_format
-from .load import ImportReport, add_brands, check_time_zone, ingest_file, normalize_handle
-from .reader import IngestError, sniff
+from .formats import (CANONICAL_COLUMNS, FORMATS, FORMATS_BY_NAME, MAPPABLE_COLUMNS, describe_formats,
+                      detect_format, guess_mapping)
+from .load import (ImportReport, add_brands, check_time_zone, custom_formats, ingest_file, normalize_handle,
+                   save_custom_format)
+from .reader import UNKNOWN_LAYOUT, IngestError, read_header, sniff
 
 __all__ = [
     "CANONICAL_COLUMNS", "FORMATS", "FORMATS_BY_NAME", "FileResult", "ImportReport", "IngestError",
-    "add_brands", "check_time_zone", "describe_formats", "detect_format", "ingest_file", "ingest_files",
-    "normalize_handle", "save_upload", "sniff",
+    "MAPPABLE_COLUMNS", "add_brands", "check_time_zone", "custom_formats", "describe_formats", "detect_format", "guess_mapping",
+    "ingest_file", "ingest_files", "normalize_handle", "read_header", "save_custom_format", "save_upload",
+    "sniff",
 ]
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # Streamlit's own upload limit (server.maxUploadSize), stated in the README
@@ -44,17 +47,21 @@ def save_upload(data: bytes, name: str, folder: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class FileResult:
-    """The outcome for one file: a report when it landed, else the one-line error."""
+    """The outcome for one file: a report when it landed, else the one-line error (``unknown_layout`` when
+    a column mapping could still read it)."""
 
     path: str
     report: ImportReport | None = None
     error: str | None = None
+    unknown_layout: bool = False
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
                  forced_format: str | None = None, time_zone: str = "UTC", brands: Iterable[str] = (),
+                 mapping: dict[str, str] | None = None, format_name: str | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
-    """Ingest each file in its own transaction, then rebuild the facts once."""
+    """Ingest each file in its own transaction, then rebuild the facts once. A ``mapping`` applies to every
+    file (the first saves it as a custom format; the rest are read by it)."""
     from ..normalize import build_posts  # a later stage, used only to finish the job
 
     brands = list(brands)
@@ -64,10 +71,10 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
         callback = (lambda done, total, _name=name: progress(_name, done, total)) if progress else None
         try:
             report = ingest_file(con, path, forced_format=forced_format, time_zone=time_zone,
-                                 brands=brands, progress=callback)
+                                 brands=brands, mapping=mapping, format_name=format_name, progress=callback)
             results.append(FileResult(name, report=report))
         except IngestError as exc:
-            results.append(FileResult(name, error=str(exc)))
+            results.append(FileResult(name, error=str(exc), unknown_layout=exc.kind == UNKNOWN_LAYOUT))
         except OSError as exc:
             results.append(FileResult(name, error=f"{Path(name).name}: cannot be read: {exc.strerror or exc}"))
         except duckdb.Error as exc:

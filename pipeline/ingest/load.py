@@ -13,11 +13,16 @@ time zone (default UTC) and counted in ``naive_timestamp_count``. Epoch seconds 
 milliseconds (12-13 digits) are UTC. Accepted shapes: ``Tue Oct 31 22:10:47 +0000 2017``,
 ``2015-02-24 11:35:52 -0800``, ``2017-04-04 00:00 +0000``, ISO 8601 (``T`` or space, ``Z``, ``+01:00``,
 ``+0100``, or no offset), ``MM/DD/YYYY HH:MM[:SS] [AM|PM]``, ``DD.MM.YYYY HH:MM[:SS]``.
-Timestamps before 2000 or more than a day in the future are quarantined.
+Slash dates are read month first, unless the file shows otherwise (a first part over 12) or is
+semicolon-delimited (the European spreadsheet convention, where numbers also use a decimal comma).
+Timestamps before 2000 or more than a day in the future are quarantined; so is a row with a field longer
+than ``MAX_FIELD_CHARS``.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,11 +33,13 @@ import duckdb
 import pyarrow as pa
 
 from .. import db
-from .formats import CANONICAL_COLUMNS
-from .reader import Dialect, IngestError, ProgressCallback, read_records, sniff
+from .formats import CANONICAL_COLUMNS, FORMATS_BY_NAME, Format, check_mapping, custom_format
+from .reader import Dialect, IngestError, ProgressCallback, read_header, read_records, sniff
 
 CHUNK_ROWS = 50_000
 MAX_ID_LENGTH = 200
+MAX_FIELD_CHARS = 100_000  # the longest Facebook post is 63,206 characters
+RAW_KEEP_CHARS = 2_000  # how much of an over-long row the quarantine keeps
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class ImportReport:
     rows_quarantined: int
     quarantine_reasons: tuple[tuple[str, int, int], ...] = ()  # (reason, rows, first line number)
     brands_added: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    file_rows: int | None = None  # data rows in the file, where a row can hold more than one post
 
     def lines(self) -> list[str]:
         """The report as a person reads it."""
@@ -66,7 +75,9 @@ class ImportReport:
             f"  format        {self.format}",
             f"  encoding      {self.encoding}, {self.delimiter}-delimited, header on line {self.header_line}",
             f"  time zone     {zone}",
-            f"  rows read     {self.rows_read:,}",
+            f"  rows read     {self.rows_read:,}" + (
+                f"  (posts in {self.file_rows:,} file rows: comment rows also carry their post)"
+                if self.file_rows is not None and self.file_rows != self.rows_read else ""),
             f"    loaded      {self.rows_loaded:,}",
             f"    duplicate   {self.rows_duplicate:,}  (already stored, or repeated in the file)",
             f"    quarantined {self.rows_quarantined:,}",
@@ -78,6 +89,8 @@ class ImportReport:
                        f"WHERE import_id = '{self.import_id}'")
         if self.brands_added:
             out.append(f"  brand accounts added: {', '.join(self.brands_added)}")
+        for note in self.notes:
+            out.append(f"  note: {note}")
         return out
 
 
@@ -118,13 +131,14 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> str:
 
 def _write_raw(con: duckdb.DuckDBPyConnection, import_id: str, path: Path, dialect: Dialect,
                progress: ProgressCallback | None) -> None:
-    plan = dialect.format.resolve(dialect.header)
+    fmt = dialect.format
+    plan = fmt.resolve(dialect.header)
     assert plan is not None  # sniff only returns a dialect whose format resolves
-    derive = dialect.format.derive
     width = len(dialect.header)
     delimiter = dialect.delimiter
     columns = ("line_number", *CANONICAL_COLUMNS, "problem", "raw")
     buffer: dict[str, list] = {name: [] for name in columns}
+    carried_ids: set[str] = set()
 
     def flush() -> None:
         if not buffer["line_number"]:
@@ -138,18 +152,32 @@ def _write_raw(con: duckdb.DuckDBPyConnection, import_id: str, path: Path, diale
         for values in buffer.values():
             values.clear()
 
-    for line_number, fields in read_records(path, dialect, progress):
-        values = {name: (fields[index] if index < len(fields) else "") for name, index in plan.items()}
-        if derive is not None:
-            derive(values)
-        problem = None
-        if len(fields) < width or (len(fields) > width and any(v.strip() for v in fields[width:])):
-            problem = f"ragged row: {len(fields)} fields where the header has {width}"
+    def add(line_number: int, values: dict[str, str], problem: str | None, raw: str) -> None:
         buffer["line_number"].append(line_number)
         for name in CANONICAL_COLUMNS:
             buffer[name].append(values.get(name))
         buffer["problem"].append(problem)
-        buffer["raw"].append(delimiter.join(fields))
+        buffer["raw"].append(raw)
+
+    for line_number, fields in read_records(path, dialect, progress):
+        raw = delimiter.join(fields)
+        longest = max(map(len, fields), default=0)
+        if longest > MAX_FIELD_CHARS:
+            problem = f"a field of {longest:,} characters (the limit is {MAX_FIELD_CHARS:,})"
+            add(line_number, {}, problem, raw[:RAW_KEEP_CHARS] + " [... cut]")
+            continue
+        values = fmt.values(plan, fields)
+        if fmt.derive is not None:
+            fmt.derive(values)
+        problem = None
+        if len(fields) < width or (len(fields) > width and any(v.strip() for v in fields[width:])):
+            problem = f"ragged row: {len(fields)} fields where the header has {width}"
+        elif fmt.carries is not None:
+            for carried in fmt.carries(values):
+                if carried["post_id"] not in carried_ids:
+                    carried_ids.add(carried["post_id"])
+                    add(line_number, carried, None, raw)
+        add(line_number, values, problem, raw)
         if len(buffer["line_number"]) >= CHUNK_ROWS:
             flush()
     flush()
@@ -162,7 +190,7 @@ CREATE OR REPLACE TEMP TABLE tmp_staged AS
 WITH src AS (
     SELECT line_number, raw, problem,
         nullif(regexp_replace(trim(post_id), '^(\d+)\.0+$', '\1'), '') AS given_id,
-        nullif(trim(created_at), '') AS ts_text,
+        nullif(regexp_replace(trim(created_at), '(\d)\s*([AaPp][Mm])$', '\1 \2'), '') AS ts_text,
         nullif(trim(author_id), '') AS author_id,
         coalesce(text, '') AS text,
         nullif(regexp_replace(trim(parent_id), '^(\d+)\.0+$', '\1'), '') AS parent_id,
@@ -174,11 +202,18 @@ WITH src AS (
              WHEN lower(trim(vendor_sentiment)) IN ('negative', 'neg', 'n') THEN 'negative'
              WHEN lower(trim(vendor_sentiment)) IN ('neutral', 'neu', 'none') THEN 'neutral' END
             AS vendor_sentiment,
-        try_cast(try_cast(replace(trim(likes), ',', '') AS DOUBLE) AS BIGINT) AS likes,
-        try_cast(try_cast(replace(trim(shares), ',', '') AS DOUBLE) AS BIGINT) AS shares,
-        try_cast(try_cast(replace(trim(reach), ',', '') AS DOUBLE) AS BIGINT) AS reach,
+        try_cast(try_cast(CASE WHEN $decimal_comma
+            THEN replace(regexp_replace(trim(likes), '[.\s\x{00A0}\x{202F}]', '', 'g'), ',', '.')
+            ELSE regexp_replace(trim(likes), '[,\s\x{00A0}\x{202F}]', '', 'g') END AS DOUBLE) AS BIGINT) AS likes,
+        try_cast(try_cast(CASE WHEN $decimal_comma
+            THEN replace(regexp_replace(trim(shares), '[.\s\x{00A0}\x{202F}]', '', 'g'), ',', '.')
+            ELSE regexp_replace(trim(shares), '[,\s\x{00A0}\x{202F}]', '', 'g') END AS DOUBLE) AS BIGINT) AS shares,
+        try_cast(try_cast(CASE WHEN $decimal_comma
+            THEN replace(regexp_replace(trim(reach), '[.\s\x{00A0}\x{202F}]', '', 'g'), ',', '.')
+            ELSE regexp_replace(trim(reach), '[,\s\x{00A0}\x{202F}]', '', 'g') END AS DOUBLE) AS BIGINT) AS reach,
         nullif(trim(url), '') AS url,
-        nullif(lower(trim(lang)), '') AS lang
+        nullif(lower(trim(lang)), '') AS lang,
+        nullif(trim(thread_key), '') AS thread_key
     FROM raw_posts WHERE import_id = $import_id
 ), parsed AS (
     SELECT *,
@@ -194,8 +229,7 @@ WITH src AS (
         END AS ts_with_offset,
         CASE WHEN NOT regexp_matches(ts_text, '(Z|[+-]\d{2}:?\d{2})$') THEN coalesce(
             try_cast(ts_text AS TIMESTAMP),
-            try_strptime(ts_text, ['%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %H:%M:%S',
-                                   '%m/%d/%Y %H:%M', '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M']))
+            try_strptime(ts_text, $date_formats))
         END AS ts_naive
     FROM src
 ), typed AS (
@@ -229,11 +263,46 @@ LEFT JOIN stg_posts s ON s.platform = j.platform AND s.post_id = j.post_id
 """
 
 
+_TIMES = (" %I:%M:%S %p", " %I:%M %p", " %H:%M:%S", " %H:%M", "")
+_OTHER_DATES = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%b-%Y %I:%M %p", "%d-%b-%Y %H:%M",
+                "%d-%b-%Y", "%b %d, %Y %I:%M %p", "%b %d, %Y %H:%M", "%b %d, %Y"]
+
+
+def date_formats(day_first: bool) -> list[str]:
+    """The strptime patterns for timestamps without an offset, slash dates in the chosen order."""
+    order = ("%d/%m", "%m/%d") if day_first else ("%m/%d", "%d/%m")
+    return [f"{order[0]}/{year}{time}" for year in ("%Y", "%y") for time in _TIMES] + _OTHER_DATES
+
+
+def _slash_date_order(con: duckdb.DuckDBPyConnection, import_id: str, dialect: Dialect) -> tuple[bool, str | None]:
+    """Whether ``03/04/2026`` means 3 April: decided by the file's own dates where one has a part over 12,
+    else by convention (semicolon files are European spreadsheets: day first); with the note to report."""
+    day, month, sample = db.first_row(con, r"""
+        SELECT count(*) FILTER (regexp_matches(created_at, '^\s*(1[3-9]|2\d|3[01])/(0?[1-9]|1[0-2])/\d')),
+               count(*) FILTER (regexp_matches(created_at, '^\s*(0?[1-9]|1[0-2])/(1[3-9]|2\d|3[01])/\d')),
+               any_value(trim(created_at)) FILTER (regexp_matches(created_at, '^\s*\d{1,2}/\d{1,2}/\d'))
+        FROM raw_posts WHERE import_id = ?""", [import_id])
+    if sample is None:
+        return dialect.delimiter == ";", None
+    if day and not month:
+        return True, f"dates read day first (DD/MM/YYYY): {day:,} of them can only be read that way"
+    if month and not day:
+        return False, f"dates read month first (MM/DD/YYYY): {month:,} of them can only be read that way"
+    if day and month:
+        day_first = day > month
+        return day_first, (f"dates disagree: {day:,} can only be day first and {month:,} only month first; "
+                           f"read {'day' if day_first else 'month'} first, the others are quarantined")
+    if dialect.delimiter == ";":
+        return True, f"dates such as {sample} read day first (DD/MM/YYYY), as semicolon spreadsheets write them"
+    return False, f"dates such as {sample} read month first (MM/DD/YYYY), the US convention; nothing in the file says otherwise"
+
+
 def _stage(con: duckdb.DuckDBPyConnection, import_id: str, dialect: Dialect, time_zone: str,
-           now: datetime) -> None:
+           now: datetime, day_first: bool) -> None:
     con.execute(_STAGE_SQL, {
         "import_id": import_id, "platform": dialect.format.platform or "other", "time_zone": time_zone,
-        "now": now, "max_id": MAX_ID_LENGTH,
+        "now": now, "max_id": MAX_ID_LENGTH, "date_formats": date_formats(day_first),
+        "decimal_comma": dialect.delimiter == ";",
     })
     con.execute("""
         INSERT INTO quarantine (import_id, line_number, reason, raw)
@@ -242,26 +311,84 @@ def _stage(con: duckdb.DuckDBPyConnection, import_id: str, dialect: Dialect, tim
     con.execute("""
         INSERT INTO stg_posts
         SELECT platform, post_id, ?, line_number, ?, author_id, is_brand_exported, brand_exported,
-               created_at, text, parent_id, vendor_sentiment, likes, shares, reach, url, lang
+               created_at, text, parent_id, vendor_sentiment, likes, shares, reach, url, lang, thread_key
         FROM tmp_staged WHERE reason IS NULL AND NOT is_duplicate ORDER BY line_number
     """, [import_id, dialect.format.name])
 
 
+def custom_formats(con: duckdb.DuckDBPyConnection) -> list[Format]:
+    """The column mappings people saved, as formats (none in a database older than them, opened read-only)."""
+    if not db.first_row(con, "SELECT 1 FROM duckdb_tables() WHERE table_name = 'custom_formats'"):
+        return []
+    rows = con.execute("SELECT name, mapping, header FROM custom_formats ORDER BY name").fetchall()
+    return [custom_format(name, json.loads(mapping), json.loads(header)) for name, mapping, header in rows]
+
+
+def save_custom_format(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[str, str],
+                       header: list[str]) -> Format:
+    """Store (or replace) a named column mapping; the next file with these headers is recognised by it."""
+    con.execute("DELETE FROM custom_formats WHERE name = ?", [name])
+    con.execute("INSERT INTO custom_formats VALUES (?, ?, ?, now())",
+                [name, json.dumps(mapping), json.dumps(list(header))])
+    return custom_format(name, mapping, header)
+
+
+def _dialect(con: duckdb.DuckDBPyConnection, path: Path, forced_format: str | None,
+             mapping: dict[str, str] | None, format_name: str | None) -> tuple[Dialect, Format | None]:
+    """How to read ``path``: by a mapping given now (returned, to be saved), a forced format, or detection
+    among the registered and saved formats."""
+    saved = custom_formats(con)
+    if not mapping:
+        return sniff(path, forced_format, custom=saved), None
+    _, header = read_header(path)
+    problem = check_mapping(mapping, header)
+    if problem:
+        raise IngestError(path, problem)
+    name = format_name or f"custom_{Path(path).stem}"
+    if not _FORMAT_NAME.fullmatch(name) or name in FORMATS_BY_NAME:
+        raise IngestError(path, f"{name!r} cannot name a custom format: use letters, digits, - and _ "
+                                "(up to 60), and not the name of a built-in format")
+    fmt = custom_format(name, mapping, header)
+    return sniff(path, fmt, custom=saved), fmt
+
+
+_FORMAT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,59}")
+
+
+def _notes(dialect: Dialect, date_note: str | None) -> list[str]:
+    notes = []
+    if dialect.encoding_label.startswith("mixed"):
+        notes.append("the file mixes encodings: lines that are not UTF-8 were read as cp1252 (Windows Latin)")
+    if dialect.header_rows > 1:
+        notes.append(f"the {dialect.header_rows - 1} row(s) under the header (column descriptions) were skipped")
+    for name in dialect.format.repeated_headers(dialect.header):
+        notes.append(f"the header has {name!r} more than once; the first of them is used")
+    if dialect.delimiter == ";":
+        notes.append("numbers read with a decimal comma (1.234,5), as semicolon spreadsheets write them")
+    if date_note:
+        notes.append(date_note)
+    return notes
+
+
 def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_format: str | None = None,
-                time_zone: str = "UTC", brands: Iterable[str] = (),
-                progress: ProgressCallback | None = None) -> ImportReport:
+                time_zone: str = "UTC", brands: Iterable[str] = (), mapping: dict[str, str] | None = None,
+                format_name: str | None = None, progress: ProgressCallback | None = None) -> ImportReport:
     """Load one export into the store, all or nothing; raise ``IngestError`` when it cannot be read.
 
-    Call ``pipeline.normalize.build_posts`` afterwards (``ingest_files`` does) to bring the facts up to date.
+    ``mapping`` ({public column: header}) reads a layout no format knows and saves it as the custom format
+    ``format_name`` (with the file, or not at all). Call ``pipeline.normalize.build_posts`` afterwards
+    (``ingest_files`` does) to bring the facts up to date.
     """
     path = Path(path)
     check_time_zone(time_zone)
-    dialect = sniff(path, forced_format)
+    dialect, new_format = _dialect(con, path, forced_format, mapping, format_name)
     now = datetime.now(timezone.utc)
     con.execute("BEGIN TRANSACTION")
     try:
         import_id = _next_import_id(con)
         cli_brands = add_brands(con, brands, "given on import")
+        if new_format is not None:
+            save_custom_format(con, new_format.name, dict(mapping or {}), list(dialect.header))
         _write_raw(con, import_id, path, dialect, progress)
         mangled = db.first_row(con, f"""
             SELECT coalesce(post_id, parent_id) FROM raw_posts WHERE import_id = ?
@@ -272,15 +399,21 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
             raise IngestError(path, f"ids in scientific notation such as {mangled[0]!r}: a spreadsheet has "
                                     "rounded them and the real ids are lost; export the file again from the "
                                     "source tool and do not save it from a spreadsheet")
-        _stage(con, import_id, dialect, time_zone, now)
+        day_first, date_note = _slash_date_order(con, import_id, dialect)
+        _stage(con, import_id, dialect, time_zone, now, day_first)
         counts = db.first_row(con, """
             SELECT count(*), count(*) FILTER (reason IS NULL AND NOT is_duplicate),
                    count(*) FILTER (is_duplicate), count(*) FILTER (reason IS NOT NULL),
-                   count(*) FILTER (reason IS NULL AND NOT is_duplicate AND is_naive)
+                   count(*) FILTER (reason IS NULL AND NOT is_duplicate AND is_naive),
+                   count(DISTINCT line_number)
             FROM tmp_staged""")
-        rows_read, loaded, duplicate, quarantined, naive = counts
+        rows_read, loaded, duplicate, quarantined, naive, file_rows = counts
         if rows_read == 0:
             raise IngestError(path, "the file has a header but no data rows")
+        if loaded == 0 and duplicate == 0:
+            first = db.first_row(con, "SELECT reason, line_number FROM tmp_staged ORDER BY line_number LIMIT 1")
+            raise IngestError(path, f"none of its {rows_read:,} rows can be used (line {first[1]:,}: "
+                                    f"{first[0]})")
         reasons = con.execute("""
             SELECT split_part(reason, ':', 1) AS kind, count(*), min(line_number) FROM tmp_staged
             WHERE reason IS NOT NULL GROUP BY kind ORDER BY count(*) DESC, kind""").fetchall()
@@ -289,9 +422,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
             WHERE import_id = ? AND is_brand_exported AND author_id IS NOT NULL ORDER BY 1""",
                                [import_id]).fetchall()
         export_brands = add_brands(con, [row[0] for row in exported], f"exported by {dialect.format.name}")
-        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        notes = _notes(dialect, date_note)
+        if new_format is not None:
+            notes.append(f"saved as the custom format {new_format.name!r}: files with these headers are "
+                         "recognised from now on")
+        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             import_id, path.name, dialect.sha256, dialect.format.name, dialect.encoding_label, dialect.delimiter_label,
             time_zone, dialect.header_line, rows_read, loaded, duplicate, quarantined, naive, now,
+            "\n".join(notes) or None,
         ])
         con.execute("DROP TABLE tmp_staged")
         db.bump_data_version(con)
@@ -306,4 +444,5 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
         rows_loaded=loaded, rows_duplicate=duplicate, rows_quarantined=quarantined,
         quarantine_reasons=tuple(reasons),
         brands_added=tuple(cli_brands + export_brands),
+        notes=tuple(notes), file_rows=file_rows,
     )

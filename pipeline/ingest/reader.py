@@ -1,6 +1,7 @@
 """Ingest: reading an export file as records, before anything touches the database.
 
-Works out the encoding (BOM, else strict UTF-8, else cp1252, else Latin-1), the line ending, the delimiter
+Works out the encoding (BOM, else strict UTF-8, else UTF-8 with the odd cp1252 line when the file mixes the
+two, else cp1252, else Latin-1), the line ending, the delimiter
 (``,`` ``;`` tab ``|``) and the header row (the first of the opening records that a registered format
 recognises, so report metadata above the header is skipped), then streams the data records with the
 physical line number each starts on.
@@ -15,10 +16,11 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from .formats import FORMATS_BY_NAME, Format, detect_format
 
@@ -29,15 +31,32 @@ _CR_SENTINEL = "\ue000"  # private-use character standing in for a bare CR while
 
 csv.field_size_limit(sys.maxsize)
 
+MIXED = "utf-8+cp1252"  # UTF-8, with bytes that are not UTF-8 read as cp1252 (a file pasted together)
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 rejected as cp1252 (Latin-1 for the five bytes cp1252 leaves undefined)."""
+    bad = error.object[error.start:error.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), error.end
+
+
+codecs.register_error("radar-cp1252", _cp1252_fallback)
+
 ProgressCallback = Callable[[int, int], None]
 
 
-class IngestError(Exception):
-    """A file that cannot be imported; ``str()`` is one line naming the file and the reason."""
+UNKNOWN_LAYOUT = "unknown_layout"
 
-    def __init__(self, path: str | Path, reason: str):
+
+class IngestError(Exception):
+    """A file that cannot be imported; ``str()`` is one line naming the file and the reason. ``kind`` is
+    ``UNKNOWN_LAYOUT`` when no format knows the header (a column mapping can still read the file)."""
+
+    def __init__(self, path: str | Path, reason: str, kind: str | None = None):
         self.path = str(path)
         self.reason = reason
+        self.kind = kind
         super().__init__(f"{Path(path).name}: {reason}")
 
 
@@ -50,11 +69,18 @@ class Dialect:
     header: tuple[str, ...]
     format: Format
     sha256: str
+    header_rows: int = 1
+
+    @property
+    def codec(self) -> tuple[str, str]:
+        """(encoding, errors) to open the text with."""
+        return ("utf-8", "radar-cp1252") if self.encoding == MIXED else (self.encoding, "strict")
 
     @property
     def encoding_label(self) -> str:
         return {"utf-8-sig": "UTF-8 with BOM", "utf-8": "UTF-8", "utf-16": "UTF-16 with BOM",
-                "cp1252": "cp1252 (Windows Latin)", "latin-1": "Latin-1"}.get(self.encoding, self.encoding)
+                "cp1252": "cp1252 (Windows Latin)", "latin-1": "Latin-1",
+                MIXED: "mixed: UTF-8, with some lines in cp1252"}.get(self.encoding, self.encoding)
 
     @property
     def delimiter_label(self) -> str:
@@ -88,9 +114,12 @@ def scan_file(path: Path, head: bytes) -> tuple[str, str]:
     """
     digest = hashlib.sha256()
     decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8", "cp1252")}
+    saw_utf8 = False  # multi-byte UTF-8 sequences seen: a file that fails UTF-8 may still be mostly UTF-8
     with path.open("rb") as handle:
         while block := handle.read(1 << 24):
             digest.update(block)
+            if not saw_utf8 and not block.isascii():
+                saw_utf8 = _UTF8_SEQUENCE.search(block) is not None
             for name in list(decoders):
                 try:
                     decoders[name].decode(block)
@@ -105,6 +134,10 @@ def scan_file(path: Path, head: bytes) -> tuple[str, str]:
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
+    elif "utf-8" in decoders:
+        encoding = "utf-8"
+    elif saw_utf8:
+        encoding = MIXED
     else:
         encoding = next(iter(decoders), "latin-1")
     return encoding, digest.hexdigest()
@@ -138,13 +171,23 @@ def _records(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[s
         yield line_number, fields
 
 
-def _open_text(path: Path, encoding: str, line_ending: str) -> tuple[io.BufferedReader, io.TextIOWrapper]:
+def _open_text(path: Path, dialect: "Dialect") -> tuple[io.BufferedReader, io.TextIOWrapper]:
     raw = path.open("rb")
-    return raw, io.TextIOWrapper(raw, encoding=encoding, newline=line_ending, errors="strict")
+    encoding, errors = dialect.codec
+    return raw, io.TextIOWrapper(raw, encoding=encoding, newline=dialect.line_ending, errors=errors)
 
 
-def sniff(path: str | Path, forced_format: str | None = None) -> Dialect:
-    """Work out how to read ``path``; raise ``IngestError`` with the reason when it cannot be read."""
+def _sample_records(sample: str, line_ending: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    records = []
+    for position, record in enumerate(_records(_lines(io.StringIO(sample, newline=""), line_ending), delimiter)):
+        if position >= HEADER_SEARCH_RECORDS:
+            break
+        records.append(record)
+    return records
+
+
+def _open_sample(path: str | Path) -> tuple[Path, str, str, str, str]:
+    """(path, encoding, sha256, decoded opening of the file, line ending); refuses what is not a CSV."""
     path = Path(path)
     if not path.exists():
         raise IngestError(path, "no such file")
@@ -154,34 +197,47 @@ def sniff(path: str | Path, forced_format: str | None = None) -> Dialect:
         head = handle.read(SNIFF_BYTES)
     _check_not_binary(path, head)
     encoding, sha256 = scan_file(path, head)
-    sample = head.decode(encoding, errors="ignore")
+    if encoding == MIXED:
+        sample = head.decode("utf-8", errors="radar-cp1252")
+    else:
+        sample = head.decode(encoding, errors="ignore")
     if not sample.strip():
         raise IngestError(path, "the file is empty")
-    line_ending = _line_ending(sample)
+    return path, encoding, sha256, sample, _line_ending(sample)
+
+
+def sniff(path: str | Path, forced_format: str | Format | None = None,
+          custom: Sequence[Format] = ()) -> Dialect:
+    """Work out how to read ``path``; raise ``IngestError`` with the reason when it cannot be read.
+
+    ``custom`` formats (saved column mappings) are tried with the registered ones; ``forced_format`` is a
+    format name (registered or custom) or a ``Format``.
+    """
+    path, encoding, sha256, sample, line_ending = _open_sample(path)
     forced = None
-    if forced_format:
-        if forced_format not in FORMATS_BY_NAME:
+    if isinstance(forced_format, Format):
+        forced = forced_format
+    elif forced_format:
+        by_name = {**FORMATS_BY_NAME, **{fmt.name: fmt for fmt in custom}}
+        if forced_format not in by_name:
             raise IngestError(path, f"unknown format {forced_format!r}; `radar formats` lists them")
-        forced = FORMATS_BY_NAME[forced_format]
+        forced = by_name[forced_format]
 
     best: tuple[int, int, Dialect] | None = None
     widest: list[str] = []
     for delimiter in DELIMITERS:
-        lines = _lines(io.StringIO(sample, newline=""), line_ending)
-        records = _records(lines, delimiter)
-        for position, (line_number, fields) in enumerate(records):
-            if position >= HEADER_SEARCH_RECORDS:
-                break
+        for line_number, fields in _sample_records(sample, line_ending, delimiter):
             if len(fields) > len(widest):
                 widest = fields
             if forced is not None:
                 fmt, score = forced, (1 if forced.resolve(fields) is not None else 0)
             else:
-                fmt = detect_format(fields)
+                fmt = detect_format(fields, custom)
                 score = fmt.matches(fields) if fmt else 0
             if not score:
                 continue
-            candidate = Dialect(encoding, delimiter, line_ending, line_number, tuple(fields), fmt, sha256)
+            candidate = Dialect(encoding, delimiter, line_ending, line_number, tuple(fields), fmt, sha256,
+                                fmt.header_rows)
             rank = (score, len(fields))
             if best is None or rank > best[:2]:
                 best = (*rank, candidate)
@@ -192,24 +248,54 @@ def sniff(path: str | Path, forced_format: str | None = None) -> Dialect:
             needed = ", ".join(f"{col} ({' | '.join(forced.columns[col])})" for col in forced.required)
             raise IngestError(path, f"format {forced.name!r} needs the columns {needed}; the header has {shown}")
         raise IngestError(path, f"no known export layout in the header (columns: {shown}); "
-                                "`radar formats` lists the layouts, `--format generic` maps common names")
+                                "`radar formats` lists the layouts; map the columns by hand with "
+                                "`radar ingest FILE --map text=HEADER --map created_at=HEADER ...` or on the "
+                                "dashboard's Data page", kind=UNKNOWN_LAYOUT)
     return best[2]
+
+
+def read_header(path: str | Path) -> tuple[str, list[str]]:
+    """(delimiter, header) of a file no format recognises, for mapping its columns by hand: the delimiter
+    that splits the opening records into the most equal columns, and the first record of that width."""
+    path, _, _, sample, line_ending = _open_sample(path)
+    best: tuple[int, int, str, list[str]] | None = None
+    for delimiter in DELIMITERS:
+        records = [fields for _, fields in _sample_records(sample, line_ending, delimiter)]
+        widths = [len(fields) for fields in records]
+        if not widths:
+            continue
+        width = max(set(widths), key=lambda w: (widths.count(w), w))
+        if width < 2:
+            continue
+        header = next(fields for fields in records if len(fields) == width)
+        rank = (widths.count(width), width)
+        if best is None or rank > best[:2]:
+            best = (*rank, delimiter, header)
+    if best is None:
+        raise IngestError(path, "no columns found: the opening lines do not split on a comma, semicolon, tab "
+                                "or pipe")
+    return best[2], [name.replace("\ufeff", "").strip() for name in best[3]]
 
 
 def read_records(path: str | Path, dialect: Dialect,
                  progress: ProgressCallback | None = None) -> Iterator[tuple[int, list[str]]]:
-    """The data records after the header: (physical start line, fields).
+    """The data records after the header (and after a second header row where the format has one):
+    (physical start line, fields).
 
     ``progress(bytes_read, bytes_total)`` is called every few thousand records.
     """
     path = Path(path)
     total = path.stat().st_size
-    raw, text = _open_text(path, dialect.encoding, dialect.line_ending)
+    raw, text = _open_text(path, dialect)
+    skip = dialect.header_rows - 1
     with raw, text:
         try:
             for count, (line_number, fields) in enumerate(_records(_lines(text, dialect.line_ending),
                                                                    dialect.delimiter)):
                 if line_number <= dialect.header_line:
+                    continue
+                if skip > 0:
+                    skip -= 1
                     continue
                 if progress is not None and count % 20000 == 0:
                     progress(raw.tell(), total)
