@@ -166,6 +166,9 @@ def _write_raw(con: duckdb.DuckDBPyConnection, import_id: str, path: Path, diale
             problem = f"a field of {longest:,} characters (the limit is {MAX_FIELD_CHARS:,})"
             add(line_number, {}, problem, raw[:RAW_KEEP_CHARS] + " [... cut]")
             continue
+        if "\x00" in raw:
+            add(line_number, {}, "a NUL byte in the row (binary data, not text)", raw.replace("\x00", "\\0"))
+            continue
         values = fmt.values(plan, fields)
         if fmt.derive is not None:
             fmt.derive(values)
