@@ -1,15 +1,14 @@
 """What every page shares: the database connection, cached queries, the sidebar filters, the URL state,
 CSV downloads and empty states.
 
-Pages ask ``pipeline`` for data through ``run_query``; none of them opens DuckDB itself. The process keeps
-one read-only connection; a page that changes the store (the Data page) goes through ``write``, which
-closes it, writes, and lets the next query reopen it.
+Pages ask ``pipeline`` for data through ``run_query``; none of them opens DuckDB itself. The process shares
+one ``pipeline.store.Store``: a read-only connection opened on demand and released when idle (so `radar
+ingest` can write between page views), and for the Data page's ``write`` a read-write connection through
+which other sessions keep reading while the upload loads.
 """
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from datetime import date
 from typing import Any, Callable
 
@@ -23,6 +22,7 @@ from pipeline.queries import (FilterOptions, PostFilter, available_weeks, filter
                               report_week)
 from pipeline.reports import minutes_text  # noqa: F401 -- pages format durations as the reports do
 from pipeline.settings import Settings, load_settings
+from pipeline.store import Store
 
 EMPTY_HELP = (
     "No posts yet. Load your exports on the **Data** page (or with `radar ingest FILE...`), or build the demo "
@@ -42,67 +42,9 @@ if PagesManager.uses_pages_directory:
     st.rerun()
 
 
-class _Store:
-    """The process's connection to the database: many readers, or one writer at a time.
-
-    DuckDB lets one process open a file read-only or read-write, not both, so a write closes the shared
-    read-only connection first; queries wait while a write runs.
-    """
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._readers = 0
-        self._writing = False
-        self._con = None
-        self._path = None
-
-    @contextmanager
-    def reading(self):
-        with self._condition:
-            self._condition.wait_for(lambda: not self._writing)
-            self._readers += 1
-        try:
-            yield self._cursor()
-        finally:
-            with self._condition:
-                self._readers -= 1
-                self._condition.notify_all()
-
-    def _cursor(self):
-        with self._condition:
-            path = db.resolve_db_path()
-            if self._con is None or self._path != path:
-                self._close()
-                self._con = db.connect(path, read_only=True)  # raises DatabaseError with what to do
-                self._path = path
-            return self._con.cursor()
-
-    def _close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
-
-    @contextmanager
-    def writing(self):
-        with self._condition:
-            self._condition.wait_for(lambda: not self._writing and self._readers == 0)
-            self._writing = True
-            self._close()
-        try:
-            con = db.connect(db.resolve_db_path())
-            try:
-                yield con
-            finally:
-                con.close()
-        finally:
-            with self._condition:
-                self._writing = False
-                self._condition.notify_all()
-
-
 @st.cache_resource(show_spinner=False)
-def _store() -> _Store:
-    return _Store()
+def _store() -> Store:
+    return Store()
 
 
 def database_problem() -> str | None:
@@ -113,6 +55,9 @@ def database_problem() -> str | None:
         with _store().reading():
             return None
     except db.DatabaseError as exc:
+        if exc.locked:
+            return ("Another process is writing the database (most likely `radar ingest`). The pages show the "
+                    "data again as soon as it has finished: reload in a moment.")
         return str(exc)
 
 

@@ -58,8 +58,21 @@ def _error(message: str) -> None:
     print(f"radar: error: {message}", file=sys.stderr)
 
 
+DEFAULT_WAIT_SECONDS = 120
+
+
 def _open(args: argparse.Namespace, *, read_only: bool = False):
-    return db.connect(args.db, read_only=read_only)
+    """Open the database; while another process holds it (the dashboard between page views, an import),
+    wait up to ``--wait`` seconds (default ``$RADAR_WAIT``, else 120) and say so once."""
+    wait = getattr(args, "wait", None)
+    if wait is None:
+        wait = float(os.environ.get("RADAR_WAIT", DEFAULT_WAIT_SECONDS))
+
+    def waiting() -> None:
+        print(f"radar: the database is in use by another process; waiting up to {wait:.0f} s for it "
+              "(the dashboard lets go between page views)", file=sys.stderr, flush=True)
+
+    return db.connect(args.db, read_only=read_only, wait=wait, on_wait=waiting)
 
 
 def _parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
@@ -395,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "Saved as a custom format that recognises the same headers next time")
     p.add_argument("--save-as", metavar="NAME", help="name of the custom format --map saves "
                                                      "(default: custom_<file name>)")
+    p.add_argument("--wait", type=float, metavar="SECONDS",
+                   help="how long to wait while another process holds the database (default: $RADAR_WAIT, "
+                        f"else {DEFAULT_WAIT_SECONDS})")
     p.add_argument("--brand", action="append", default=[], metavar="HANDLE",
                    help="a brand account handle (repeatable); stored and reused by later imports")
     p.add_argument("--tz", default=os.environ.get("RADAR_TZ", "UTC"), metavar="ZONE",

@@ -19,7 +19,9 @@ Public views, documented in the README and kept stable: ``posts``. Every timesta
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -29,7 +31,12 @@ SCHEMA_VERSION = 3
 
 
 class DatabaseError(Exception):
-    """The database cannot be opened or used; the message says what to do."""
+    """The database cannot be opened or used; the message says what to do. ``locked`` is True when another
+    process holds it (a writer excludes everyone; readers exclude a writer)."""
+
+    def __init__(self, message: str, *, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
 
 
 def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
@@ -41,27 +48,40 @@ def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
     return DEFAULT_DB_PATH
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, wait: float = 0,
+            on_wait: Callable[[], None] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the database (creating it and its schema when writable) with the session in UTC.
 
-    A read-only connection to a file that does not exist raises ``DatabaseError``.
+    DuckDB lets one process write a file, or any number read it. When another process holds it, try again
+    for up to ``wait`` seconds (``on_wait`` is called once, when the waiting starts), then raise
+    ``DatabaseError`` with ``locked`` set. A read-only connection to a file that does not exist raises
+    ``DatabaseError``.
     """
     db_path = resolve_db_path(path)
     if read_only and not db_path.exists():
         raise DatabaseError(f"{db_path}: no database yet; build one with `radar demo` or `radar ingest FILE`")
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseError(
-                f"{db_path}: the database is in use by another process (is the dashboard or another "
-                "import running?); stop it and try again"
-            ) from None
-        raise DatabaseError(f"{db_path}: cannot open the database: {exc}") from None
-    except duckdb.Error as exc:
-        raise DatabaseError(f"{db_path}: not a Reputation Radar database ({exc})") from None
+    deadline = time.monotonic() + wait
+    waited = False
+    while True:
+        try:
+            con = duckdb.connect(str(db_path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise DatabaseError(f"{db_path}: cannot open the database: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise DatabaseError(
+                    f"{db_path}: the database is in use by another process (an import, or the dashboard "
+                    f"while it uploads){f' and stayed busy for {wait:.0f} s' if wait else ''}; try again when it "
+                    "has finished, or load the file on the dashboard's Data page", locked=True) from None
+            if not waited and on_wait is not None:
+                on_wait()
+            waited = True
+            time.sleep(0.1)
+        except duckdb.Error as exc:
+            raise DatabaseError(f"{db_path}: not a Reputation Radar database ({exc})") from None
     con.execute("SET TimeZone = 'UTC'")
     # A table name must never resolve to a Python variable that happens to share it (DuckDB's replacement
     # scans); Arrow data is registered by name where it is meant to be read.

@@ -1,0 +1,116 @@
+"""Concurrency: the dashboard's store keeps reading while an upload writes; a CLI import waits for the
+dashboard to let go of the file and then loads; a reader waits for a writing process, or says it is busy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from pipeline import db
+from pipeline.ingest import ingest_files
+from pipeline.store import Store
+from tests.conftest import ROOT, ingest_one
+
+GOOD = "id,date,user,message\n1,2026-11-10T10:00:00Z,ana,hello\n2,2026-11-10T11:00:00Z,bo,hi there\n"
+
+
+def _export(path, rows: int, prefix: str = "b"):
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("id,date,user,message\n")
+        for i in range(rows):
+            handle.write(f"{prefix}{i},2026-11-{1 + i % 19:02d}T{i % 24:02d}:00:00Z,user{i % 500},kettle note {i}\n")
+    return path
+
+
+@pytest.fixture
+def database(tmp_path, write_csv):
+    path = tmp_path / "radar.duckdb"
+    con = db.connect(path)
+    ingest_one(con, write_csv("good.csv", GOOD))
+    con.close()
+    return path
+
+
+def _posts(store: Store) -> int:
+    with store.reading() as cursor:
+        return cursor.execute("SELECT count(*) FROM posts").fetchone()[0]
+
+
+def test_other_sessions_keep_reading_the_old_data_while_an_upload_loads(database, tmp_path):
+    big = _export(tmp_path / "big.csv", 120_000)
+    store = Store(database)
+    assert _posts(store) == 2
+    writing, finished = threading.Event(), threading.Event()
+
+    def upload():
+        with store.writing() as con:
+            writing.set()
+            ingest_files(con, [big])
+        finished.set()
+
+    writer = threading.Thread(target=upload)
+    writer.start()
+    assert writing.wait(30)
+    seen, during = [], 0
+    while not finished.is_set():
+        started = time.perf_counter()
+        seen.append(_posts(store))
+        if not finished.is_set():
+            during += 1
+            assert time.perf_counter() - started < 5  # a read does not wait for the upload to finish
+        time.sleep(0.05)
+    writer.join()
+    assert during >= 3, "the upload finished before any read could overlap it; make the file bigger"
+    assert set(seen) <= {2, 120_002}  # the data as it was, or as it is after a commit: nothing in between
+    assert _posts(store) == 120_002
+    store.close()
+
+
+def test_cli_import_waits_for_the_dashboard_to_let_go(database, tmp_path):
+    export = _export(tmp_path / "week.csv", 50, prefix="w")
+    store = Store(database, idle_seconds=1.5)
+    assert _posts(store) == 2 and store.is_open  # the dashboard holds the file read-only for now
+    result = subprocess.run([sys.executable, "-m", "pipeline", "ingest", str(export), "--db", str(database),
+                             "--wait", "60"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "waiting up to 60 s" in result.stderr
+    assert not store.is_open  # released when idle
+    assert _posts(store) == 52  # the next page view reopens and sees the import
+    store.close()
+
+
+def _hold_for_writing(database, seconds: float) -> subprocess.Popen:
+    code = (f"import time, duckdb; c = duckdb.connect({str(database)!r}); print('held', flush=True); "
+            f"time.sleep({seconds}); c.close()")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_cli_without_waiting_says_what_to_do(database, tmp_path):
+    export = _export(tmp_path / "week.csv", 5)
+    holder = _hold_for_writing(database, 20)
+    try:
+        result = subprocess.run([sys.executable, "-m", "pipeline", "ingest", str(export), "--db", str(database),
+                                 "--wait", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    assert "in use by another process" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_dashboard_reads_wait_for_a_writing_process_or_say_it_is_busy(database):
+    holder = _hold_for_writing(database, 2)
+    try:
+        with pytest.raises(db.DatabaseError) as error:
+            _posts(Store(database, read_wait=0.3))
+        assert error.value.locked
+        assert _posts(Store(database, read_wait=30)) == 2  # waits for the writer to finish, then reads
+    finally:
+        holder.kill()
+        holder.wait()
