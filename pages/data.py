@@ -63,13 +63,18 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
         grid = st.columns(3)
         for position, (column, meaning) in enumerate(MAPPABLE_COLUMNS.items()):
             default = options.index(guess[column]) if column in guess else 0
-            chosen[column] = grid[position % 3].selectbox(column, options, index=default, help=meaning,
+            label = f"{column} (required)" if column in ("created_at", "text") else column
+            chosen[column] = grid[position % 3].selectbox(label, options, index=default, help=meaning,
                                                           key=f"data.map.{index}.{column}")
         format_name = st.text_input("Save as format", value=f"custom_{Path(name).stem}"[:60],
                                     key=f"data.map.{index}.name")
         if not st.form_submit_button("Save the mapping and load", icon=":material/table_convert:", type="primary"):
             return
     mapping = {column: head for column, head in chosen.items() if head != _NOT_IN_FILE}
+    missing = [column for column in ("created_at", "text") if column not in mapping]
+    if missing:
+        st.error(f"Pick the column that holds {' and '.join(missing)}: those two are required.", icon=":material/error:")
+        return
     try:
         with st.spinner("Loading and updating the analytics…"):
             results, analytics = write(_ingest, [path], zone, None, mapping, format_name.strip())
@@ -112,10 +117,15 @@ if load and files:
 
 for index, result in enumerate(st.session_state.get("data.last_results", [])):
     name = result.path.rsplit("/", 1)[-1]
+    if result.unknown_layout:
+        st.warning(f"{markdown_literal(name)}: no supported format recognises its columns, so nothing from it was "
+                   "stored yet. Map them once below; the mapping is saved, and the next export with the same "
+                   "columns loads without asking.", icon=":material/table_convert:")
+        _mapping_form(index, result.path, st.session_state.get("data.tz", "UTC"))
+        continue
     if result.error:
-        st.error(f"{result.error} Nothing from this file was stored.", icon=":material/error:")
-        if result.unknown_layout:
-            _mapping_form(index, result.path, st.session_state.get("data.tz", "UTC"))
+        st.error(f"{markdown_literal(result.error.rstrip('.'))}. Nothing from this file was stored.",
+                 icon=":material/error:")
         continue
     report = result.report
     summary = (f"{name}: {report.rows_loaded:,} post{'s' if report.rows_loaded != 1 else ''} loaded, "

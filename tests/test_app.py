@@ -237,6 +237,9 @@ def test_data_page_maps_an_unknown_layout_and_saves_it_as_a_format(monkeypatch, 
     app.run()
     assert not app.exception
     assert app.selectbox(key="data.map.0.created_at").value == "(not in this file)"
+    app.button[[b.label for b in app.button].index("Save the mapping and load")].click().run()
+    assert any("created_at and text" in e.value for e in app.error)  # nothing loaded without the two
+    assert count(demo_copy, "SELECT count(*) FROM posts") == before
     app.selectbox(key="data.map.0.created_at").set_value("Wann")
     app.selectbox(key="data.map.0.text").set_value("Was")
     app.selectbox(key="data.map.0.author_id").set_value("Wer")

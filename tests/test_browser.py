@@ -170,3 +170,41 @@ def test_uploading_an_export_shows_its_import_report(demo_db, browser, tmp_path_
         assert con.execute("SELECT count(*) FROM posts WHERE post_id = 'w1'").fetchall()[0][0] == 1
         assert con.execute("SELECT count(*) FROM quarantine q JOIN imports i USING (import_id) "
                            "WHERE i.file_name = 'week47.csv'").fetchall()[0][0] == 1
+
+
+def test_an_unknown_layout_is_mapped_on_the_data_page(demo_db, browser, tmp_path_factory):
+    import shutil
+
+    import duckdb
+
+    copy = tmp_path_factory.mktemp("mapping") / "radar.duckdb"
+    shutil.copy(demo_db, copy)
+    export = copy.parent / "lumo_week47.csv"
+    export.write_text("Kennzahl|Wann|Wer|Was\nk1|2026-11-20 09:00|zoe|Lumo kettle leaks again\n"
+                      "k2|2026-11-20 10:30|yan|Lumo support fixed it\n", encoding="utf-8")
+    serving = _serve(copy)
+    url = next(serving)
+    tab = browser.new_page(viewport={"width": 1400, "height": 1400})
+    try:
+        tab.goto(f"{url}/data")
+        _settle(tab, "Data")
+        tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
+        tab.get_by_text("lumo_week47.csv").first.wait_for(timeout=30_000)
+        tab.get_by_test_id("stBaseButton-primaryFormSubmit").first.click(timeout=60_000)
+        tab.get_by_text("Map the columns of lumo_week47.csv").wait_for(timeout=90_000)
+        for column, header in (("post_id", "Kennzahl"), ("created_at", "Wann"), ("author_id", "Wer"),
+                               ("text", "Was")):
+            label = f"{column} (required)" if column in ("created_at", "text") else column
+            tab.get_by_role("combobox", name=label, exact=True).click()
+            tab.get_by_role("option", name=header, exact=True).click()
+        tab.screenshot(path=str(ARTIFACTS / "data_mapping.png"), full_page=True)
+        tab.get_by_role("button", name="Save the mapping and load").click()
+        tab.get_by_text("lumo_week47.csv: 2 posts loaded").wait_for(timeout=90_000)
+        _settle(tab, "Data")
+        assert tab.locator('[data-testid="stException"]').count() == 0
+    finally:
+        tab.close()
+        next(serving, None)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM posts WHERE post_id IN ('k1', 'k2')").fetchall()[0][0] == 2
+        assert con.execute("SELECT count(*) FROM custom_formats WHERE name = 'custom_lumo_week47'").fetchall()[0][0] == 1
