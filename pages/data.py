@@ -9,12 +9,12 @@ import streamlit as st
 
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pipeline import db
-from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, add_brands, guess_mapping, ingest_files, read_header,
-                             save_upload)
+from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, add_brands, forget_custom_format, guess_mapping,
+                             ingest_files, read_header, save_upload)
 from pipeline.export import markdown_literal
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
-from pipeline.queries import brand_accounts, latest_imports, quarantined_rows
+from pipeline.queries import brand_accounts, latest_imports, quarantined_rows, saved_formats
 from pipeline.settings import SENSITIVITY, WEEKDAYS, save_settings
 
 st.title("Data")
@@ -208,5 +208,24 @@ with st.form("data.settings"):
 
 st.subheader("Latest imports")
 imports = run_query(latest_imports, 20)
-st.dataframe(imports, hide_index=True, width="stretch")
+st.dataframe(imports, hide_index=True, width="stretch", column_config={"notes": "Notes"})
 download_csv(imports, "imports", key="data.download_imports")
+
+st.subheader("Saved column mappings")
+formats = run_query(saved_formats)
+if formats.empty:
+    st.caption("None yet. When an upload's columns match no supported format, you map them once and the mapping is "
+               "saved here (also `radar ingest FILE --map COLUMN=HEADER ...`).")
+else:
+    st.dataframe(formats, hide_index=True, width="stretch",
+                 column_config={"name": "Format", "mapping": "Column = header", "created_at": "Saved (UTC)"})
+    with st.form("data.forget_format"):
+        doomed = st.selectbox("Forget a mapping (posts already loaded stay)", list(formats["name"]),
+                              key="data.forget_name")
+        if st.form_submit_button("Forget", icon=":material/delete:"):
+            try:
+                write(forget_custom_format, doomed)
+                st.success(f"Forgot {doomed}.")
+                st.rerun()
+            except db.DatabaseError as exc:
+                st.error(str(exc))

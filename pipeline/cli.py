@@ -17,7 +17,7 @@ from typing import Sequence
 
 from . import db
 from .ingest import (FORMATS_BY_NAME, MAPPABLE_COLUMNS, check_time_zone, custom_formats, describe_formats,
-                     ingest_files)
+                     forget_custom_format, ingest_files)
 from .metrics import analytics_are_current, update_analytics
 from .queries import plain_records
 from .normalize import build_posts, facts_are_current
@@ -169,10 +169,9 @@ def cmd_formats(args: argparse.Namespace) -> int:
     saved = []
     if args.forget:
         with _open(args) as con:
-            if not db.first_row(con, "SELECT 1 FROM custom_formats WHERE name = ?", [args.forget]):
+            if not forget_custom_format(con, args.forget):
                 _error(f"no custom format {args.forget!r}; `radar formats` lists them")
                 return 1
-            con.execute("DELETE FROM custom_formats WHERE name = ?", [args.forget])
         print(f"forgot the custom format {args.forget!r}")
         return 0
     if not args.markdown and db.resolve_db_path(args.db).exists():

@@ -296,9 +296,10 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def cache_key(con: duckdb.DuckDBPyConnection) -> str:
-    """Changes whenever what the pages show may change: new data, recomputed analytics, corrected labels."""
+    """Changes whenever what the pages show may change: new data, recomputed analytics, corrected labels,
+    saved or forgotten column mappings."""
     return scalar(con, """SELECT coalesce(string_agg(key || '=' || value, ';' ORDER BY key), '') FROM radar_meta
-                          WHERE key IN ('data_version', 'analytics_version', 'labels_version')""")
+                          WHERE key IN ('data_version', 'analytics_version', 'labels_version', 'formats_version')""")
 
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -17,6 +17,7 @@ Definitions used by the pages and the reports:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -136,8 +137,16 @@ def posts_by_platform_and_brand(con: duckdb.DuckDBPyConnection,
 def latest_imports(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame:
     return con.execute("""
         SELECT import_id, imported_at, file_name, format, rows_read, rows_loaded, rows_duplicate,
-               rows_quarantined
+               rows_quarantined, notes
         FROM imports ORDER BY import_id DESC LIMIT ?""", [limit]).df()
+
+
+def saved_formats(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The column mappings people saved: name, the mapping as ``column=header`` pairs, when."""
+    frame = con.execute("SELECT name, mapping, created_at FROM custom_formats ORDER BY name").df()
+    frame["mapping"] = [", ".join(f"{column}={header}" for column, header in json.loads(text).items())
+                        for text in frame["mapping"]]
+    return frame
 
 
 def response_kpis(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *,

@@ -114,3 +114,17 @@ def test_dashboard_reads_wait_for_a_writing_process_or_say_it_is_busy(database):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_database_from_an_older_version_is_upgraded_before_the_pages_read_it(database):
+    con = db.connect(database)
+    con.execute("ALTER TABLE imports DROP COLUMN notes")
+    con.execute("DROP TABLE custom_formats")
+    db.set_meta(con, "schema_version", "2")
+    con.close()
+    store = Store(database)
+    with store.reading() as cursor:
+        assert cursor.execute("SELECT count(notes) FROM imports").fetchone()[0] == 0
+        assert cursor.execute("SELECT count(*) FROM custom_formats").fetchone()[0] == 0
+        assert db.get_meta(cursor, "schema_version") == str(db.SCHEMA_VERSION)
+    store.close()

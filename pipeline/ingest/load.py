@@ -333,7 +333,21 @@ def save_custom_format(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[
     con.execute("DELETE FROM custom_formats WHERE name = ?", [name])
     con.execute("INSERT INTO custom_formats VALUES (?, ?, ?, now())",
                 [name, json.dumps(mapping), json.dumps(list(header))])
+    _bump_formats_version(con)
     return custom_format(name, mapping, header)
+
+
+def forget_custom_format(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Delete a saved mapping (the posts it loaded stay); False when there is none by that name."""
+    if not db.first_row(con, "SELECT 1 FROM custom_formats WHERE name = ?", [name]):
+        return False
+    con.execute("DELETE FROM custom_formats WHERE name = ?", [name])
+    _bump_formats_version(con)
+    return True
+
+
+def _bump_formats_version(con: duckdb.DuckDBPyConnection) -> None:
+    db.set_meta(con, "formats_version", str(int(db.get_meta(con, "formats_version") or 0) + 1))
 
 
 def _dialect(con: duckdb.DuckDBPyConnection, path: Path, forced_format: str | None,
