@@ -35,6 +35,9 @@ def test_detect_format_from_header(header, expected):
     (" In_Reply-To ", "in reply to"),
     ("\ufeffPost  ID", "post id"),
     ("tweet_created", "tweet created"),
+    ("Timestamp (ET)", "timestamp"),  # a trailing unit or zone in brackets does not matter
+    ("Lifetime Talking About This (Post) by action type - like",
+     "lifetime talking about this (post) by action type like"),
 ])
 def test_normalize_header(raw, normalized):
     assert normalize_header(raw) == normalized

@@ -49,6 +49,7 @@ MAPPABLE_COLUMNS: dict[str, str] = {
 _MAP_TARGET = {"thread_id": "thread_key"}
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
+_UNIT_SUFFIX = re.compile(r"\s*\([^()]*\)$")  # "Date (UTC)", "Timestamp (ET)", "Reach (new)"
 _MENTION = re.compile(r"@(\w{1,50})")
 _STATUS_URL = re.compile(r"(?:twitter|x)\.com/(\w+)/status", re.IGNORECASE)
 _FACEBOOK_PAGE = re.compile(r"facebook\.com/([^/?#]+)/", re.IGNORECASE)
@@ -56,8 +57,9 @@ _HAS_TIME = re.compile(r"\d:\d\d")
 
 
 def normalize_header(name: str) -> str:
-    """``" In_Reply-To "`` -> ``"in reply to"``: how headers are compared."""
-    return _SEPARATORS.sub(" ", name.replace("\ufeff", "")).strip().lower()
+    """``" In_Reply-To "`` -> ``"in reply to"``, ``"Date (UTC)"`` -> ``"date"``: how headers are compared
+    (a trailing unit or time zone in brackets is dropped)."""
+    return _SEPARATORS.sub(" ", _UNIT_SUFFIX.sub("", name.replace("\ufeff", "").strip())).strip().lower()
 
 
 Values = dict[str, str]
@@ -518,7 +520,7 @@ FORMATS: tuple[Format, ...] = (
             "vendor_sentiment": ("sentiment",),
             "likes": ("likes", "x likes", "facebook likes", "instagram likes"),
             "shares": ("shares", "x reposts", "x retweets", "reposts", "retweets", "facebook shares"),
-            "reach": ("reach (new)", "reach", "impressions", "potential audience", "x followers"),
+            "reach": ("reach", "impressions", "potential audience", "x followers"),
             "url": ("url",),
             "lang": ("language",),
         },
@@ -530,9 +532,9 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="meltwater",
         description="Meltwater mention export (UTF-16 with BOM, tab-delimited, a title row above the header)",
-        identify=("date", "document id", "url", "source name", "hit sentence"),
+        identify=("date", "source name", "hit sentence|opening text"),
         columns={
-            "post_id": ("document id",),
+            "post_id": ("document id", "url"),
             "created_at": ("date",),
             "author_id": ("author handle", "author name"),
             "text": ("hit sentence", "opening text", "title"),
@@ -555,7 +557,7 @@ FORMATS: tuple[Format, ...] = (
         identify=("network", "profile|profile name", "message|text|content"),
         columns={
             "post_id": ("message id", "guid", "post id", "id", "permalink", "link"),
-            "created_at": ("date", "timestamp", "created time", "sent date", "date (utc)", "published"),
+            "created_at": ("date", "timestamp", "created time", "sent date", "published"),
             "author_id": ("from", "author", "sender", "from handle", "username", "author handle"),
             "text": ("message", "text", "content"),
             "platform": ("network",),
