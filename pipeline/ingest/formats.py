@@ -681,7 +681,8 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="generic",
         description="Generic post table: id, timestamp, author, text, optional parent id, platform, likes, "
-        "shares, reach (common aliases accepted, also in Spanish, German, French, Italian and Polish)",
+        "shares, reach (common aliases accepted, also in Spanish, German, French, Italian and Polish); also "
+        "European spreadsheet CSV (semicolons, decimal comma, day-first dates, cp1252)",
         identify=(),
         columns=GENERIC_ALIASES,
         required=("created_at", "text"),
