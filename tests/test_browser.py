@@ -3,12 +3,15 @@ Playwright in Debian's Chromium (installed by `make test`; Playwright's own brow
 here). Screenshots go to tests/artifacts/ (git-ignored)."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
+import duckdb
 import pytest
 
 from tests.conftest import ROOT
@@ -139,58 +142,51 @@ def test_choosing_a_bar_lists_its_posts(server, page):
     page.screenshot(path=str(ARTIFACTS / "sentiment_bucket.png"), full_page=True)
 
 
-def test_uploading_an_export_shows_its_import_report(demo_db, browser, tmp_path_factory):
-    import shutil
-
-    import duckdb
-
-    copy = tmp_path_factory.mktemp("upload") / "radar.duckdb"
+@contextmanager
+def _data_page_with_upload(demo_db, browser, folder, name: str, text: str, height: int = 1000):
+    """A dashboard on a copy of the demo database, its Data page open, ``name`` uploaded and Load pressed;
+    yields (tab, database copy)."""
+    copy = folder / "radar.duckdb"
     shutil.copy(demo_db, copy)
-    export = copy.parent / "week47.csv"
-    export.write_text("id,date,author,text\nw1,2026-11-21T09:00:00Z,zoe,@LumoHelp my kettle leaks\n"
-                      "w2,not a date,yan,hello\n", encoding="utf-8")
+    export = folder / name
+    export.write_text(text, encoding="utf-8")
     serving = _serve(copy)
     url = next(serving)
-    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab = browser.new_page(viewport={"width": 1400, "height": height})
     try:
         tab.goto(f"{url}/data")
         _settle(tab, "Data")
         tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
-        tab.get_by_text("week47.csv").first.wait_for(timeout=30_000)
+        tab.get_by_text(name).first.wait_for(timeout=30_000)
         tab.get_by_test_id("stBaseButton-primaryFormSubmit").first.click(timeout=60_000)  # enabled once uploaded
-        tab.get_by_text("week47.csv: 1 post loaded").wait_for(timeout=90_000)
-        _settle(tab, "Data")
+        yield tab, copy
         assert tab.locator('[data-testid="stException"]').count() == 0
-        assert tab.get_by_text("1 quarantined").count() >= 1
-        tab.screenshot(path=str(ARTIFACTS / "data_upload.png"), full_page=True)
     finally:
         tab.close()
         next(serving, None)
-    with duckdb.connect(str(copy), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM posts WHERE post_id = 'w1'").fetchall()[0][0] == 1
-        assert con.execute("SELECT count(*) FROM quarantine q JOIN imports i USING (import_id) "
-                           "WHERE i.file_name = 'week47.csv'").fetchall()[0][0] == 1
+
+
+def _count(database, sql: str) -> int:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql).fetchall()[0][0]
+
+
+def test_uploading_an_export_shows_its_import_report(demo_db, browser, tmp_path_factory):
+    text = "id,date,author,text\nw1,2026-11-21T09:00:00Z,zoe,@LumoHelp my kettle leaks\nw2,not a date,yan,hello\n"
+    with _data_page_with_upload(demo_db, browser, tmp_path_factory.mktemp("upload"), "week47.csv", text) as (tab, copy):
+        tab.get_by_text("week47.csv: 1 post loaded").wait_for(timeout=90_000)
+        _settle(tab, "Data")
+        assert tab.get_by_text("1 quarantined").count() >= 1
+        tab.screenshot(path=str(ARTIFACTS / "data_upload.png"), full_page=True)
+    assert _count(copy, "SELECT count(*) FROM posts WHERE post_id = 'w1'") == 1
+    assert _count(copy, "SELECT count(*) FROM quarantine q JOIN imports i USING (import_id) "
+                        "WHERE i.file_name = 'week47.csv'") == 1
 
 
 def test_an_unknown_layout_is_mapped_on_the_data_page(demo_db, browser, tmp_path_factory):
-    import shutil
-
-    import duckdb
-
-    copy = tmp_path_factory.mktemp("mapping") / "radar.duckdb"
-    shutil.copy(demo_db, copy)
-    export = copy.parent / "lumo_week47.csv"
-    export.write_text("Kennzahl|Wann|Wer|Was\nk1|2026-11-20 09:00|zoe|Lumo kettle leaks again\n"
-                      "k2|2026-11-20 10:30|yan|Lumo support fixed it\n", encoding="utf-8")
-    serving = _serve(copy)
-    url = next(serving)
-    tab = browser.new_page(viewport={"width": 1400, "height": 1400})
-    try:
-        tab.goto(f"{url}/data")
-        _settle(tab, "Data")
-        tab.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
-        tab.get_by_text("lumo_week47.csv").first.wait_for(timeout=30_000)
-        tab.get_by_test_id("stBaseButton-primaryFormSubmit").first.click(timeout=60_000)
+    text = "Kennzahl|Wann|Wer|Was\nk1|2026-11-20 09:00|zoe|Lumo kettle leaks again\nk2|2026-11-20 10:30|yan|Lumo support fixed it\n"
+    folder = tmp_path_factory.mktemp("mapping")
+    with _data_page_with_upload(demo_db, browser, folder, "lumo_week47.csv", text, height=1400) as (tab, copy):
         tab.get_by_text("Map the columns of lumo_week47.csv").wait_for(timeout=90_000)
         for column, header in (("post_id", "Kennzahl"), ("created_at", "Wann"), ("author_id", "Wer"),
                                ("text", "Was")):
@@ -201,10 +197,5 @@ def test_an_unknown_layout_is_mapped_on_the_data_page(demo_db, browser, tmp_path
         tab.get_by_role("button", name="Save the mapping and load").click()
         tab.get_by_text("lumo_week47.csv: 2 posts loaded").wait_for(timeout=90_000)
         _settle(tab, "Data")
-        assert tab.locator('[data-testid="stException"]').count() == 0
-    finally:
-        tab.close()
-        next(serving, None)
-    with duckdb.connect(str(copy), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM posts WHERE post_id IN ('k1', 'k2')").fetchall()[0][0] == 2
-        assert con.execute("SELECT count(*) FROM custom_formats WHERE name = 'custom_lumo_week47'").fetchall()[0][0] == 1
+    assert _count(copy, "SELECT count(*) FROM posts WHERE post_id IN ('k1', 'k2')") == 2
+    assert _count(copy, "SELECT count(*) FROM custom_formats WHERE name = 'custom_lumo_week47'") == 1
