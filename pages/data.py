@@ -1,6 +1,7 @@
 """Data: load exports (with progress, then each file's import report and its quarantined rows), brand
 account handles, business hours and SLA, and the crisis detector's sensitivity."""
 
+import re
 from datetime import time
 from pathlib import Path
 from zoneinfo import available_timezones
@@ -9,8 +10,8 @@ import streamlit as st
 
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pipeline import db
-from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, add_brands, forget_custom_format, guess_mapping,
-                             ingest_files, read_header, save_upload)
+from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, add_brands, check_format_name, forget_custom_format,
+                             guess_mapping, ingest_files, read_header, save_upload)
 from pipeline.export import markdown_literal
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
@@ -66,7 +67,8 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
             label = f"{column} (required)" if column in ("created_at", "text") else column
             chosen[column] = grid[position % 3].selectbox(label, options, index=default, help=meaning,
                                                           key=f"data.map.{index}.{column}")
-        format_name = st.text_input("Save as format", value=f"custom_{Path(name).stem}"[:60],
+        default_name = re.sub(r"[^A-Za-z0-9_\-]+", "_", f"custom_{Path(name).stem}")[:60]
+        format_name = st.text_input("Save as format (letters, digits, - and _)", value=default_name,
                                     key=f"data.map.{index}.name")
         if not st.form_submit_button("Save the mapping and load", icon=":material/table_convert:", type="primary"):
             return
@@ -74,6 +76,10 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
     missing = [column for column in ("created_at", "text") if column not in mapping]
     if missing:
         st.error(f"Pick the column that holds {' and '.join(missing)}: those two are required.", icon=":material/error:")
+        return
+    problem = check_format_name(format_name.strip())
+    if problem:
+        st.error(markdown_literal(problem), icon=":material/error:")
         return
     try:
         with st.spinner("Loading and updating the analytics…"):
@@ -112,6 +118,7 @@ if load and files:
             st.stop()
         bar.progress(1.0, text="Done")
         st.session_state["data.last_results"] = results
+        st.session_state["data.last_zone"] = zone  # the form clears its widgets; a mapping reuses the zone
         if analytics:
             st.session_state["data.analytics"] = analytics.lines()
 
@@ -121,7 +128,7 @@ for index, result in enumerate(st.session_state.get("data.last_results", [])):
         st.warning(f"{markdown_literal(name)}: no supported format recognises its columns, so nothing from it was "
                    "stored yet. Map them once below; the mapping is saved, and the next export with the same "
                    "columns loads without asking.", icon=":material/table_convert:")
-        _mapping_form(index, result.path, st.session_state.get("data.tz", "UTC"))
+        _mapping_form(index, result.path, st.session_state.get("data.last_zone", "UTC"))
         continue
     if result.error:
         st.error(f"{markdown_literal(result.error.rstrip('.'))}. Nothing from this file was stored.",

@@ -740,6 +740,17 @@ def guess_mapping(header: Sequence[str]) -> dict[str, str]:
     return guess
 
 
+_FORMAT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,59}")
+
+
+def check_format_name(name: str) -> str | None:
+    """Why ``name`` cannot name a custom format, or None."""
+    if not _FORMAT_NAME.fullmatch(name) or name in FORMATS_BY_NAME:
+        return (f"{name!r} cannot name a custom format: use letters, digits, - and _ (up to 60), and not the "
+                "name of a built-in format")
+    return None
+
+
 def check_mapping(mapping: Mapping[str, str], header: Sequence[str]) -> str | None:
     """Why ``mapping`` cannot be used on ``header``, or None."""
     unknown = [column for column in mapping if column not in MAPPABLE_COLUMNS]

@@ -33,7 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import db
-from .formats import CANONICAL_COLUMNS, FORMATS_BY_NAME, Format, check_mapping, custom_format
+from .formats import CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format
 from .reader import Dialect, IngestError, ProgressCallback, read_header, read_records, sniff
 
 CHUNK_ROWS = 50_000
@@ -188,6 +188,16 @@ def _write_raw(con: duckdb.DuckDBPyConnection, import_id: str, path: Path, diale
 
 _SPREADSHEET_ID = r"\d+(\.\d+)?[eE]\+?\d+"
 
+
+def _count(column: str) -> str:
+    """SQL reading a count as exported: ``1,234`` or ``1 234``, or with a decimal comma ``1.234`` and
+    ``2.500,5`` (then dots and spaces group thousands); anything else is NULL."""
+    spaces = r"\s\x{00A0}\x{202F}"
+    return (f"try_cast(try_cast(CASE WHEN $decimal_comma "
+            f"THEN replace(regexp_replace(trim({column}), '[.{spaces}]', '', 'g'), ',', '.') "
+            f"ELSE regexp_replace(trim({column}), '[,{spaces}]', '', 'g') END AS DOUBLE) AS BIGINT)")
+
+
 _STAGE_SQL = r"""
 CREATE OR REPLACE TEMP TABLE tmp_staged AS
 WITH src AS (
@@ -205,15 +215,9 @@ WITH src AS (
              WHEN lower(trim(vendor_sentiment)) IN ('negative', 'neg', 'n') THEN 'negative'
              WHEN lower(trim(vendor_sentiment)) IN ('neutral', 'neu', 'none') THEN 'neutral' END
             AS vendor_sentiment,
-        try_cast(try_cast(CASE WHEN $decimal_comma
-            THEN replace(regexp_replace(trim(likes), '[.\s\x{00A0}\x{202F}]', '', 'g'), ',', '.')
-            ELSE regexp_replace(trim(likes), '[,\s\x{00A0}\x{202F}]', '', 'g') END AS DOUBLE) AS BIGINT) AS likes,
-        try_cast(try_cast(CASE WHEN $decimal_comma
-            THEN replace(regexp_replace(trim(shares), '[.\s\x{00A0}\x{202F}]', '', 'g'), ',', '.')
-            ELSE regexp_replace(trim(shares), '[,\s\x{00A0}\x{202F}]', '', 'g') END AS DOUBLE) AS BIGINT) AS shares,
-        try_cast(try_cast(CASE WHEN $decimal_comma
-            THEN replace(regexp_replace(trim(reach), '[.\s\x{00A0}\x{202F}]', '', 'g'), ',', '.')
-            ELSE regexp_replace(trim(reach), '[,\s\x{00A0}\x{202F}]', '', 'g') END AS DOUBLE) AS BIGINT) AS reach,
+        {count_likes} AS likes,
+        {count_shares} AS shares,
+        {count_reach} AS reach,
         nullif(trim(url), '') AS url,
         nullif(lower(trim(lang)), '') AS lang,
         nullif(trim(thread_key), '') AS thread_key
@@ -264,6 +268,8 @@ SELECT j.*,
 FROM judged j
 LEFT JOIN stg_posts s ON s.platform = j.platform AND s.post_id = j.post_id
 """
+for _column in ("likes", "shares", "reach"):
+    _STAGE_SQL = _STAGE_SQL.replace(f"{{count_{_column}}}", _count(_column))
 
 
 _TIMES = (" %I:%M:%S %p", " %I:%M %p", " %H:%M:%S", " %H:%M", "")
@@ -273,8 +279,8 @@ _OTHER_DATES = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%b-%Y %I:
 
 def date_formats(day_first: bool) -> list[str]:
     """The strptime patterns for timestamps without an offset, slash dates in the chosen order."""
-    order = ("%d/%m", "%m/%d") if day_first else ("%m/%d", "%d/%m")
-    return [f"{order[0]}/{year}{time}" for year in ("%Y", "%y") for time in _TIMES] + _OTHER_DATES
+    day_month = "%d/%m" if day_first else "%m/%d"
+    return [f"{day_month}/{year}{time}" for year in ("%Y", "%y") for time in _TIMES] + _OTHER_DATES
 
 
 def _slash_date_order(con: duckdb.DuckDBPyConnection, import_id: str, dialect: Dialect) -> tuple[bool, str | None]:
@@ -361,15 +367,14 @@ def _dialect(con: duckdb.DuckDBPyConnection, path: Path, forced_format: str | No
     problem = check_mapping(mapping, header)
     if problem:
         raise IngestError(path, problem)
-    name = format_name or f"custom_{Path(path).stem}"
-    if not _FORMAT_NAME.fullmatch(name) or name in FORMATS_BY_NAME:
-        raise IngestError(path, f"{name!r} cannot name a custom format: use letters, digits, - and _ "
-                                "(up to 60), and not the name of a built-in format")
+    name = format_name or re.sub(r"[^A-Za-z0-9_\-]+", "_", f"custom_{Path(path).stem}")[:60]
+    problem = check_format_name(name)
+    if problem:
+        raise IngestError(path, problem)
     fmt = custom_format(name, mapping, header)
     return sniff(path, fmt, custom=saved), fmt
 
 
-_FORMAT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,59}")
 
 
 def _notes(dialect: Dialect, date_note: str | None) -> list[str]:
