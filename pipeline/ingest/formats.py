@@ -126,6 +126,10 @@ class Format:
         out: Values = {}
         width = len(fields)
         for name, indexes in plan.items():
+            if len(indexes) == 1:  # the common case, kept cheap: it runs for every row of every file
+                index = indexes[0]
+                out[name] = fields[index] if index < width else ""
+                continue
             value = ""
             for index in indexes:
                 if index < width and fields[index].strip():

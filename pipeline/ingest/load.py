@@ -152,36 +152,40 @@ def _write_raw(con: duckdb.DuckDBPyConnection, import_id: str, path: Path, diale
         for values in buffer.values():
             values.clear()
 
-    def add(line_number: int, values: dict[str, str], problem: str | None, raw: str) -> None:
-        buffer["line_number"].append(line_number)
-        for name in CANONICAL_COLUMNS:
-            buffer[name].append(values.get(name))
-        buffer["problem"].append(problem)
-        buffer["raw"].append(raw)
+    line_numbers, problems, raws = buffer["line_number"], buffer["problem"], buffer["raw"]
+    canonical = [(name, buffer[name]) for name in CANONICAL_COLUMNS]
 
+    def add(line_number: int, values: dict[str, str], problem: str | None, raw: str) -> None:
+        line_numbers.append(line_number)
+        for name, column in canonical:
+            column.append(values.get(name))
+        problems.append(problem)
+        raws.append(raw)
+
+    derive, carries, values_of = fmt.derive, fmt.carries, fmt.values
     for line_number, fields in read_records(path, dialect, progress):
         raw = delimiter.join(fields)
-        longest = max(map(len, fields), default=0)
-        if longest > MAX_FIELD_CHARS:
+        if len(raw) > MAX_FIELD_CHARS and max(map(len, fields)) > MAX_FIELD_CHARS:
+            longest = max(map(len, fields))
             problem = f"a field of {longest:,} characters (the limit is {MAX_FIELD_CHARS:,})"
             add(line_number, {}, problem, raw[:RAW_KEEP_CHARS] + " [... cut]")
             continue
         if "\x00" in raw:
             add(line_number, {}, "a NUL byte in the row (binary data, not text)", raw.replace("\x00", "\\0"))
             continue
-        values = fmt.values(plan, fields)
-        if fmt.derive is not None:
-            fmt.derive(values)
+        values = values_of(plan, fields)
+        if derive is not None:
+            derive(values)
         problem = None
         if len(fields) < width or (len(fields) > width and any(v.strip() for v in fields[width:])):
             problem = f"ragged row: {len(fields)} fields where the header has {width}"
-        elif fmt.carries is not None:
-            for carried in fmt.carries(values):
+        elif carries is not None:
+            for carried in carries(values):
                 if carried["post_id"] not in carried_ids:
                     carried_ids.add(carried["post_id"])
                     add(line_number, carried, None, raw)
         add(line_number, values, problem, raw)
-        if len(buffer["line_number"]) >= CHUNK_ROWS:
+        if len(line_numbers) >= CHUNK_ROWS:
             flush()
     flush()
 
