@@ -20,6 +20,7 @@ EXPECTED = {
     "sprout_social_messages.csv": ("sprout_social", 4, "UTF-8", "comma"),
     "brand24_mentions.csv": ("brand24", 3, "UTF-8", "comma"),
     "hootsuite_inbox.csv": ("hootsuite_inbox", 4, "UTF-8", "comma"),
+    "hootsuite_inbox2_messages.csv": ("hootsuite_inbox", 2, "UTF-8", "comma"),
     "facebook_insights_posts.csv": ("facebook_insights", 2, "UTF-8 with BOM", "comma"),
     "meta_business_suite_posts.csv": ("meta_business_suite", 2, "UTF-8 with BOM", "comma"),
     "facebook_comments.csv": ("meta_comments", 5, "UTF-8", "comma"),
@@ -103,6 +104,14 @@ def test_hootsuite_conversation_is_one_thread_and_outbound_is_the_brand(con):
     update_analytics(con)
     answered = con.execute("SELECT post_id, first_reply_id, response_minutes FROM responses ORDER BY post_id")
     assert answered.fetchall() == [("m-1", "m-2", 20), ("m-3", None, None), ("m-4", None, None)]
+
+
+def test_hootsuite_inbox2_agent_replies_as_the_channel(con):
+    report = ingest_one(con, SAMPLES / "hootsuite_inbox2_messages.csv")
+    assert report.brands_added == ("acmecare",)
+    reply = _post(con, "mm-2")
+    assert (reply["author"], reply["is_brand"], reply["parent"], reply["platform"]) == ("AcmeCare", True, "mm-1", "twitter")
+    assert _post(con, "mm-1")["author"] == "@lou_p"
 
 
 def test_facebook_insights_second_header_row_is_skipped_not_quarantined(con):

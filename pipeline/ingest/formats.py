@@ -245,12 +245,16 @@ def _page_posts(values: Values) -> None:
 
 
 _DIRECTIONS = {"outbound": "true", "outgoing": "true", "sent": "true", "out": "true", "brand": "true",
-               "inbound": "false", "incoming": "false", "received": "false", "in": "false", "customer": "false"}
+               "agent": "true", "bot": "true", "team": "true",
+               "inbound": "false", "incoming": "false", "received": "false", "in": "false", "customer": "false",
+               "contact": "false", "user": "false", "visitor": "false"}
 
 
 def _hootsuite(values: Values) -> None:
     """Hootsuite Inbox: one row per message; the direction tells the team's replies from the customer's."""
     values["is_brand"] = _DIRECTIONS.get(values.pop("direction", "").strip().lower(), "")
+    if values["is_brand"] == "true" and values.get("brand", "").strip():
+        values["author_id"] = values["brand"]  # a reply goes out as the brand's account, whoever the agent was
     _mention_tool(values)
 
 
@@ -601,21 +605,24 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="hootsuite_inbox",
         description="Hootsuite Inbox message export (one row per message; Conversation ID is the thread)",
-        identify=("conversation id", "message id|id", "direction", "message|text|content"),
+        identify=("conversation id", "message id|id", "direction|author type|sender type|message direction",
+                  "message|text|content|message text|body"),
         columns={
             "post_id": ("message id", "id"),
-            "created_at": ("date", "created at", "created date", "sent at", "timestamp", "date created"),
-            "author_id": ("author handle", "author", "from", "sender", "author name", "username"),
-            "text": ("message", "text", "content", "message text"),
+            "created_at": ("date", "created at", "created date", "sent at", "timestamp", "date created", "time"),
+            "author_id": ("author handle", "author", "from", "sender", "author name", "username",
+                          "contact primary identifier", "agent name", "sender name"),
+            "text": ("message", "text", "content", "message text", "body"),
             "thread_key": ("conversation id",),
-            "platform": ("network", "social network", "channel"),
-            "brand": ("social profile", "profile", "social account"),
+            "platform": ("network", "social network", "medium", "channel"),
+            "brand": ("social profile", "profile", "social account", "channel display name"),
             "url": ("permalink", "link", "url"),
         },
-        extras={"direction": ("direction",), "time": ("time",)},
+        extras={"direction": ("direction", "message direction", "author type", "sender type"),
+                "time": ("time",)},
         derive=_hootsuite,
-        notes="Direction Outbound marks the team's replies (their authors become brand accounts); messages "
-              "of one conversation chain in time order.",
+        notes="Direction Outbound (or an agent as author type) marks the team's replies, whose authors become "
+              "brand accounts; messages of one conversation chain in time order.",
     ),
     Format(
         name="facebook_insights",
