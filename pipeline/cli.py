@@ -191,6 +191,23 @@ def cmd_formats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_parquet(args: argparse.Namespace) -> int:
+    from .export_parquet import export_parquet
+
+    con = _open(args, read_only=True)
+    try:
+        counts = export_parquet(con, args.folder)
+    except OSError as exc:
+        _error(f"{args.folder}: cannot write there: {exc.strerror or exc}")
+        return 1
+    finally:
+        con.close()
+    for table, rows in counts.items():
+        print(f"{table:<14} {rows:>12,} rows")
+    print(f"written to {args.folder} (Parquet, partitioned by month where the table has a time; see manifest.json)")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     con = _open(args, read_only=True)
     path = db.resolve_db_path(args.db)
@@ -438,6 +455,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.add_argument("--limit", type=int, default=10, help="how many imports to list (default 10)")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("export-parquet", help="write the public tables as Parquet, partitioned by month",
+                       description="Write posts, responses, threads, crises (partitioned by month) and the small "
+                                   "tables as Parquet under FOLDER, for DuckDB, Spark, Polars, pandas or Trino.")
+    p.add_argument("folder", metavar="FOLDER")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_export_parquet)
 
     p = sub.add_parser("rebuild", help="rebuild threads and brands from the staged posts",
                        description="Rebuild fct_posts (threads, brand accounts) from the staged posts.")
