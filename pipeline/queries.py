@@ -84,15 +84,26 @@ class Totals:
     last_date: date | None = None
 
 
+def _posts_for(filters: PostFilter) -> str:
+    """The relation a filter's matching needs: the facts alone, or with the detected language when the
+    filter is by language. Matching through the ``posts`` view would join every post's sentiment first:
+    most of a query's time at a million posts, for columns the match does not use."""
+    if filters.languages:
+        return ("(SELECT f.* REPLACE (coalesce(e.lang, f.lang) AS lang) FROM fct_posts f "
+                "LEFT JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id)")
+    return "fct_posts"
+
+
 def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
     brands = [row[0] for row in con.execute(
-        "SELECT brand FROM posts WHERE brand IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
+        "SELECT brand FROM fct_posts WHERE brand IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
     platforms = [row[0] for row in con.execute(
-        "SELECT platform FROM posts GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
-    languages = [row[0] for row in con.execute(
-        "SELECT lang FROM posts WHERE lang IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
+        "SELECT platform FROM fct_posts GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
+    languages = [row[0] for row in con.execute(f"""
+        SELECT lang FROM {_posts_for(PostFilter(languages=("any",)))} WHERE lang IS NOT NULL
+        GROUP BY 1 ORDER BY count(*) DESC, 1""").fetchall()]
     first, last = con.execute(
-        "SELECT min(created_at)::DATE, max(created_at)::DATE FROM posts").fetchall()[0]
+        "SELECT min(created_at)::DATE, max(created_at)::DATE FROM fct_posts").fetchall()[0]
     return FilterOptions(tuple(brands), tuple(platforms), tuple(languages), first, last)
 
 
@@ -220,24 +231,24 @@ def iso_week_label(monday: date) -> str:
 
 def latest_week(con: duckdb.DuckDBPyConnection) -> date | None:
     """The Monday of the ISO week holding the newest post (None when there are no posts)."""
-    return db.scalar(con, "SELECT date_trunc('week', max(created_at))::DATE FROM posts")
+    return db.scalar(con, "SELECT date_trunc('week', max(created_at))::DATE FROM fct_posts")
 
 
 def report_week(con: duckdb.DuckDBPyConnection) -> date | None:
     """The week a weekly report is about by default: the newest *complete* week (its Sunday is not after the
     newest post's day), else the newest week; None when there are no posts."""
-    newest = db.scalar(con, "SELECT max(created_at)::DATE FROM posts")
+    newest = db.scalar(con, "SELECT max(created_at)::DATE FROM fct_posts")
     if newest is None:
         return None
     monday = newest - timedelta(days=newest.weekday())
     return monday if newest.weekday() == 6 or monday - timedelta(days=7) < db.scalar(
-        con, "SELECT date_trunc('week', min(created_at))::DATE FROM posts") else monday - timedelta(days=7)
+        con, "SELECT date_trunc('week', min(created_at))::DATE FROM fct_posts") else monday - timedelta(days=7)
 
 
 def available_weeks(con: duckdb.DuckDBPyConnection) -> list[date]:
     """Mondays of every ISO week with posts, newest first."""
     return [row[0] for row in con.execute(
-        "SELECT DISTINCT date_trunc('week', created_at)::DATE AS week FROM posts ORDER BY week DESC").fetchall()]
+        "SELECT DISTINCT date_trunc('week', created_at)::DATE AS week FROM fct_posts ORDER BY week DESC").fetchall()]
 
 
 # --- overview: the weekly KPIs -----------------------------------------------------------------------------
@@ -427,17 +438,22 @@ def unanswered_queue(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
     if order not in ("oldest", "exposed"):
         raise ValueError("order must be 'oldest' or 'exposed'")
     condition, params = filters.where("r")
-    sort = "r.created_at, exposure DESC" if order == "oldest" else "exposure DESC, r.created_at"
-    base = f"""
-        FROM {RESPONSES} r JOIN posts p ON p.platform = r.platform AND p.post_id = r.post_id
-        WHERE NOT r.answered AND {condition}"""
-    total = db.scalar(con, f"SELECT count(*) {base}", params)
+    sort = "created_at, exposure DESC" if order == "oldest" else "exposure DESC, created_at"
+    waiting = f"FROM {RESPONSES} r WHERE NOT r.answered AND {condition}"
+    total = db.scalar(con, f"SELECT count(*) {waiting}", params)
+    # Pick the page of posts from the facts, then read text and sentiment for those rows only.
     frame = con.execute(f"""
-        SELECT r.created_at, r.platform, r.post_id, r.thread_id, p.author_id, r.brand, p.sentiment_label,
-               coalesce(p.reach, 0) + coalesce(p.likes, 0) + coalesce(p.shares, 0) AS exposure,
-               date_diff('minute', r.created_at, (SELECT max(created_at) FROM posts)) / 60.0 AS waiting_hours,
+        WITH page AS (
+            SELECT r.created_at, r.platform, r.post_id, r.thread_id, r.brand,
+                   coalesce(f.reach, 0) + coalesce(f.likes, 0) + coalesce(f.shares, 0) AS exposure
+            FROM {RESPONSES} r JOIN fct_posts f ON f.platform = r.platform AND f.post_id = r.post_id
+            WHERE NOT r.answered AND {condition} ORDER BY {sort} LIMIT ?)
+        SELECT page.created_at, page.platform, page.post_id, page.thread_id, p.author_id, page.brand,
+               p.sentiment_label, page.exposure,
+               date_diff('minute', page.created_at, (SELECT max(created_at) FROM fct_posts)) / 60.0 AS waiting_hours,
                p.text
-        {base} ORDER BY {sort} LIMIT ?""", [*params, limit]).df()
+        FROM page JOIN posts p ON p.platform = page.platform AND p.post_id = page.post_id
+        ORDER BY {sort}""", [*params, limit]).df()
     return frame, int(total)
 
 
@@ -545,17 +561,19 @@ def search_threads(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFil
     having = ""
     if answered is not None:
         having = f"WHERE {'' if answered else 'NOT '}t.answered"
-    base = f"""
-        FROM threads t JOIN posts r ON r.platform = t.platform AND r.post_id = t.root_post_id
-        SEMI JOIN (SELECT platform, thread_id FROM posts p WHERE {' AND '.join(clauses)}) m
+    matching = f"""
+        FROM threads t
+        SEMI JOIN (SELECT platform, thread_id FROM {_posts_for(filters)} p WHERE {' AND '.join(clauses)}) m
              ON m.platform = t.platform AND m.thread_id = t.thread_id
         {having}"""
-    total = db.scalar(con, f"SELECT count(*) {base}", params)
+    total = db.scalar(con, f"SELECT count(*) {matching}", params)
     frame = con.execute(f"""
+        WITH page AS (SELECT t.* {matching} ORDER BY t.last_post_at DESC, t.thread_id LIMIT ?)
         SELECT t.last_post_at, t.platform, t.thread_id, t.brand, r.author_id, t.post_count, t.customer_posts,
                t.brand_posts, t.first_response_minutes, t.answered, r.sentiment_label AS root_sentiment_label,
                r.text AS opening_text
-        {base} ORDER BY t.last_post_at DESC, t.thread_id LIMIT ?""", [*params, limit]).df()
+        FROM page t JOIN posts r ON r.platform = t.platform AND r.post_id = t.root_post_id
+        ORDER BY t.last_post_at DESC, t.thread_id""", [*params, limit]).df()
     return frame, int(total)
 
 
