@@ -213,3 +213,8 @@ def test_slash_date_order_is_decided_by_the_file(con, write_csv, dates, day_firs
 def test_every_sample_is_identified_by_sniff_alone():
     for name, (fmt, *_rest) in EXPECTED.items():
         assert sniff(SAMPLES / name).format.name == fmt, name
+
+
+def test_generic_joins_a_separate_time_column(con, write_csv):
+    ingest_one(con, write_csv("t.csv", "Datum;Uhrzeit;Autor;Text\n21.10.2026;14:35;ana;Hallo Lumo\n"))
+    assert _post(con, con.execute("SELECT post_id FROM posts").fetchone()[0])["at"] == "2026-10-21 14:35"

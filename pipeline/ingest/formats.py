@@ -696,10 +696,13 @@ FORMATS: tuple[Format, ...] = (
         "European spreadsheet CSV (semicolons, decimal comma, day-first dates, cp1252)",
         identify=(),
         columns=GENERIC_ALIASES,
+        extras={"time": ("time", "hour", "uhrzeit", "hora", "heure", "godzina", "ora")},
         required=("created_at", "text"),
+        derive=_date_and_time,
         generic=True,
-        notes="Without a post id column, an id is derived from author, time and text. Semicolon files read "
-              "numbers with a decimal comma and ambiguous dates day first.",
+        notes="Without a post id column, an id is derived from author, time and text. A date column and a "
+              "separate time column are joined. Semicolon files read numbers with a decimal comma and "
+              "ambiguous dates day first.",
     ),
 )
 
