@@ -186,8 +186,11 @@ def _sample_records(sample: str, line_ending: str, delimiter: str) -> list[tuple
     return records
 
 
-def _open_sample(path: str | Path) -> tuple[Path, str, str, str, str]:
-    """(path, encoding, sha256, decoded opening of the file, line ending); refuses what is not a CSV."""
+def _open_sample(path: str | Path, *, whole_file: bool = True) -> tuple[Path, str, str | None, str, str]:
+    """(path, encoding, sha256, decoded opening of the file, line ending); refuses what is not a CSV.
+
+    ``whole_file=False`` reads only the opening (no SHA-256; the encoding judged from the opening alone):
+    enough to show a header, and cheap to repeat on every page view."""
     path = Path(path)
     if not path.exists():
         raise IngestError(path, "no such file")
@@ -196,7 +199,10 @@ def _open_sample(path: str | Path) -> tuple[Path, str, str, str, str]:
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     _check_not_binary(path, head)
-    encoding, sha256 = scan_file(path, head)
+    if whole_file:
+        encoding, sha256 = scan_file(path, head)
+    else:
+        encoding, sha256 = _head_encoding(head), None
     if encoding == MIXED:
         sample = head.decode("utf-8", errors="radar-cp1252")
     else:
@@ -204,6 +210,18 @@ def _open_sample(path: str | Path) -> tuple[Path, str, str, str, str]:
     if not sample.strip():
         raise IngestError(path, "the file is empty")
     return path, encoding, sha256, sample, _line_ending(sample)
+
+
+def _head_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # not final: the opening may end mid-character
+        return "utf-8"
+    except UnicodeDecodeError:
+        return MIXED if _UTF8_SEQUENCE.search(head) else "cp1252"
 
 
 def sniff(path: str | Path, forced_format: str | Format | None = None,
@@ -257,7 +275,7 @@ def sniff(path: str | Path, forced_format: str | Format | None = None,
 def read_header(path: str | Path) -> tuple[str, list[str]]:
     """(delimiter, header) of a file no format recognises, for mapping its columns by hand: the delimiter
     that splits the opening records into the most equal columns, and the first record of that width."""
-    path, _, _, sample, line_ending = _open_sample(path)
+    path, _, _, sample, line_ending = _open_sample(path, whole_file=False)
     best: tuple[int, int, str, list[str]] | None = None
     for delimiter in DELIMITERS:
         records = [fields for _, fields in _sample_records(sample, line_ending, delimiter)]
