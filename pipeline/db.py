@@ -55,13 +55,29 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, w
     DuckDB lets one process write a file, or any number read it. When another process holds it, try again
     for up to ``wait`` seconds (``on_wait`` is called once, when the waiting starts), then raise
     ``DatabaseError`` with ``locked`` set. A read-only connection to a file that does not exist raises
-    ``DatabaseError``.
+    ``DatabaseError``. A file made by an older version is first brought to the current schema (a short
+    write), so that readers find the columns they expect; if another process holds it, it is read as it is.
     """
     db_path = resolve_db_path(path)
     if read_only and not db_path.exists():
         raise DatabaseError(f"{db_path}: no database yet; build one with `radar demo` or `radar ingest FILE`")
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
+        con = _open(db_path, False, wait, on_wait)
+        migrate(con)
+        return con
+    con = _open(db_path, True, wait, on_wait)
+    if _older_schema(con):
+        con.close()
+        try:
+            connect(db_path, wait=wait, on_wait=on_wait).close()
+        except DatabaseError:
+            pass
+        con = _open(db_path, True, wait, on_wait)
+    return con
+
+
+def _open(db_path: Path, read_only: bool, wait: float, on_wait: Callable[[], None] | None) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait
     waited = False
     while True:
@@ -86,9 +102,15 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, w
     # A table name must never resolve to a Python variable that happens to share it (DuckDB's replacement
     # scans); Arrow data is registered by name where it is meant to be read.
     con.execute("SET python_enable_replacements = false")
-    if not read_only:
-        migrate(con)
     return con
+
+
+def _older_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        version = get_meta(con, "schema_version")
+    except duckdb.Error:  # no radar_meta: not ours, or empty; the caller's queries will say so
+        return False
+    return version is not None and int(version) < SCHEMA_VERSION
 
 
 _SCHEMA = [

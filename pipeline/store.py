@@ -62,7 +62,7 @@ class Store:
                 self._switching = True
                 try:
                     self._close()
-                    self._con = self._open_read_only()
+                    self._con = db.connect(self.path, read_only=True, wait=self.read_wait)
                     self._con_path, self._read_write = self.path, False
                 finally:
                     self._switching = False
@@ -118,17 +118,6 @@ class Store:
             self._close()
 
     # -- internals (called with the condition held) --
-
-    def _open_read_only(self) -> duckdb.DuckDBPyConnection:
-        """Read-only; a database made by an older version is first brought to the current schema (a short
-        read-write open) so the pages' queries find the columns they expect."""
-        con = db.connect(self.path, read_only=True, wait=self.read_wait)
-        version = db.get_meta(con, "schema_version")
-        if version is not None and int(version) < db.SCHEMA_VERSION:
-            con.close()
-            db.connect(self.path, wait=self.write_wait).close()
-            con = db.connect(self.path, read_only=True, wait=self.read_wait)
-        return con
 
     def _close(self) -> None:
         if self._con is not None:

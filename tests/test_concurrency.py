@@ -116,7 +116,7 @@ def test_dashboard_reads_wait_for_a_writing_process_or_say_it_is_busy(database):
         holder.wait()
 
 
-def test_a_database_from_an_older_version_is_upgraded_before_the_pages_read_it(database):
+def test_a_database_from_an_older_version_is_upgraded_before_it_is_read(database):
     con = db.connect(database)
     con.execute("ALTER TABLE imports DROP COLUMN notes")
     con.execute("DROP TABLE custom_formats")
@@ -128,3 +128,14 @@ def test_a_database_from_an_older_version_is_upgraded_before_the_pages_read_it(d
         assert cursor.execute("SELECT count(*) FROM custom_formats").fetchone()[0] == 0
         assert db.get_meta(cursor, "schema_version") == str(db.SCHEMA_VERSION)
     store.close()
+
+
+def test_cli_status_reads_an_older_database(database, capsys):
+    from pipeline.cli import main
+
+    con = db.connect(database)
+    con.execute("ALTER TABLE imports DROP COLUMN notes")
+    db.set_meta(con, "schema_version", "2")
+    con.close()
+    assert main(["status", "--db", str(database)]) == 0
+    assert "good.csv" in capsys.readouterr().out
