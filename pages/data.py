@@ -6,6 +6,7 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import available_timezones
 
+import pandas as pd
 import streamlit as st
 
 from pages._common import database_problem, download_csv, run_query, settings, write
@@ -46,20 +47,36 @@ def _ingest(con, paths, zone, on_progress, mapping=None, format_name=None):
 _NOT_IN_FILE = "(not in this file)"
 
 
+def _unique(names: list[str]) -> list[str]:
+    """Column labels for the preview: a repeated header gets " (2)", " (3)"."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
 def _mapping_form(index: int, path: str, zone: str) -> None:
     """Pick which column of an unrecognised export holds each posts column; save it as a custom format."""
     name = path.rsplit("/", 1)[-1]
     try:
-        _, header = read_header(path)
+        guess_file = read_header(path)
     except IngestError as exc:
         st.error(str(exc), icon=":material/error:")
         return
+    header = guess_file.header
     guess = guess_mapping(header)
     options = [_NOT_IN_FILE, *header]
     with st.form(f"data.map.{index}"):
         st.markdown(f"**Map the columns of {markdown_literal(name)}**")
         st.caption("Pick the column that holds each kind of value; the time and the text are required. The mapping "
                    "is saved under the name below, and the next export with the same columns loads without asking.")
+        if guess_file.rows:
+            preview = pd.DataFrame([row[:len(header)] + [""] * (len(header) - len(row)) for row in guess_file.rows],
+                                   columns=pd.Index(_unique(header)))
+            st.caption(f"The first {len(preview)} rows, as read:")
+            st.dataframe(preview, hide_index=True, width="stretch")
         chosen = {}
         grid = st.columns(3)
         for position, (column, meaning) in enumerate(MAPPABLE_COLUMNS.items()):

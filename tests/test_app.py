@@ -237,6 +237,8 @@ def test_data_page_maps_an_unknown_layout_and_saves_it_as_a_format(monkeypatch, 
     app.run()
     assert not app.exception
     assert app.selectbox(key="data.map.0.created_at").value == "(not in this file)"
+    preview = app.dataframe[0].value  # the first rows as read, to pick the columns by
+    assert list(preview.columns) == ["Kennzahl", "Wann", "Wer", "Was"] and preview.iloc[0]["Was"] == "Lumo kettle leaks"
     app.button[[b.label for b in app.button].index("Save the mapping and load")].click().run()
     assert any("created_at and text" in e.value for e in app.error)  # nothing loaded without the two
     assert count(demo_copy, "SELECT count(*) FROM posts") == before

@@ -367,7 +367,7 @@ def _dialect(con: duckdb.DuckDBPyConnection, path: Path, forced_format: str | No
     saved = custom_formats(con)
     if not mapping:
         return sniff(path, forced_format, custom=saved), None
-    _, header = read_header(path)
+    header = read_header(path).header
     problem = check_mapping(mapping, header)
     if problem:
         raise IngestError(path, problem)

@@ -272,11 +272,21 @@ def sniff(path: str | Path, forced_format: str | Format | None = None,
     return best[2]
 
 
-def read_header(path: str | Path) -> tuple[str, list[str]]:
-    """(delimiter, header) of a file no format recognises, for mapping its columns by hand: the delimiter
-    that splits the opening records into the most equal columns, and the first record of that width."""
+@dataclass(frozen=True)
+class HeaderGuess:
+    """How an unrecognised file splits: its delimiter, header and the first few records under it."""
+
+    delimiter: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+def read_header(path: str | Path, preview: int = 5) -> HeaderGuess:
+    """The header of a file no format recognises, for mapping its columns by hand: the delimiter that splits
+    the opening records into the most equal columns, the first record of that width, and up to ``preview``
+    records after it."""
     path, _, _, sample, line_ending = _open_sample(path, whole_file=False)
-    best: tuple[int, int, str, list[str]] | None = None
+    best: tuple[int, int, HeaderGuess] | None = None
     for delimiter in DELIMITERS:
         records = [fields for _, fields in _sample_records(sample, line_ending, delimiter)]
         widths = [len(fields) for fields in records]
@@ -285,14 +295,15 @@ def read_header(path: str | Path) -> tuple[str, list[str]]:
         width = max(set(widths), key=lambda w: (widths.count(w), w))
         if width < 2:
             continue
-        header = next(fields for fields in records if len(fields) == width)
+        at = widths.index(width)
         rank = (widths.count(width), width)
         if best is None or rank > best[:2]:
-            best = (*rank, delimiter, header)
+            header = [name.replace("\ufeff", "").strip() for name in records[at]]
+            best = (*rank, HeaderGuess(delimiter, header, records[at + 1:at + 1 + preview]))
     if best is None:
         raise IngestError(path, "no columns found: the opening lines do not split on a comma, semicolon, tab "
                                 "or pipe")
-    return best[2], [name.replace("\ufeff", "").strip() for name in best[3]]
+    return best[2]
 
 
 def read_records(path: str | Path, dialect: Dialect,
