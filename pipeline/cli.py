@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+import duckdb
+
 from . import db
 from .ingest import (FORMATS_BY_NAME, MAPPABLE_COLUMNS, check_time_zone, custom_formats, describe_formats,
                      forget_custom_format, ingest_files)
@@ -197,8 +199,8 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
     con = _open(args, read_only=True)
     try:
         counts = export_parquet(con, args.folder)
-    except OSError as exc:
-        _error(f"{args.folder}: cannot write there: {exc.strerror or exc}")
+    except (OSError, duckdb.Error) as exc:  # a folder we may not create, a disk that is full
+        _error(f"{args.folder}: cannot write there: {getattr(exc, 'strerror', None) or exc}")
         return 1
     finally:
         con.close()

@@ -38,3 +38,11 @@ def test_export_again_replaces_the_previous_one(demo_db, tmp_path):
     assert main(["export-parquet", str(out), "--db", str(demo_db)]) == 0
     assert not (out / "posts" / "month=1999-01").exists()
     assert not list(out.glob(".*.writing"))
+
+
+def test_export_to_a_place_that_cannot_be_written_says_so(demo_db, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert main(["export-parquet", str(blocker / "lake"), "--db", str(demo_db)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write there" in err and "Traceback" not in err
