@@ -2,8 +2,6 @@
 
 Tables, named by stage so that ``SHOW TABLES`` tells the data flow:
 
-- ``raw_posts``   one row per CSV data row of every import, every value text, mapped onto the canonical
-                  post columns by the export's format (ingest writes it).
 - ``stg_posts``   typed, deduplicated posts: one per (platform, post_id), the first import wins.
 - ``quarantine``  rows that could not be used, with file line number, reason and raw text.
 - ``imports``     one row per file that landed, with its import report.
@@ -27,7 +25,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class DatabaseError(Exception):
@@ -131,16 +129,6 @@ _SCHEMA = [
         naive_timestamp_count BIGINT NOT NULL DEFAULT 0,
         imported_at TIMESTAMPTZ NOT NULL,
         notes VARCHAR
-    )""",
-    """CREATE TABLE IF NOT EXISTS raw_posts (
-        import_id VARCHAR NOT NULL,
-        line_number BIGINT NOT NULL,
-        post_id VARCHAR, created_at VARCHAR, author_id VARCHAR, text VARCHAR, parent_id VARCHAR,
-        platform VARCHAR, is_brand VARCHAR, brand VARCHAR, vendor_sentiment VARCHAR,
-        likes VARCHAR, shares VARCHAR, reach VARCHAR, url VARCHAR, lang VARCHAR,
-        problem VARCHAR,
-        raw VARCHAR,
-        thread_key VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS stg_posts (
         platform VARCHAR NOT NULL,
@@ -271,14 +259,16 @@ _SCHEMA = [
 # Columns added after a table first shipped: a database made by an older version gains them on open.
 _ADDED_COLUMNS = [
     "ALTER TABLE imports ADD COLUMN IF NOT EXISTS notes VARCHAR",
-    "ALTER TABLE raw_posts ADD COLUMN IF NOT EXISTS thread_key VARCHAR",
     "ALTER TABLE stg_posts ADD COLUMN IF NOT EXISTS thread_key VARCHAR",
 ]
+# Tables an older version kept. raw_posts (schema 1-3) held a text copy of every row of every import; the rows
+# are now read into a temporary table per import, and only the quarantined ones keep their raw text.
+_DROPPED_TABLES = ["DROP TABLE IF EXISTS raw_posts"]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schema where it is missing and record its version."""
-    for statement in (*_SCHEMA, *_ADDED_COLUMNS):
+    for statement in (*_SCHEMA, *_ADDED_COLUMNS, *_DROPPED_TABLES):
         con.execute(statement)
     version = get_meta(con, "schema_version")
     if version is not None and int(version) > SCHEMA_VERSION:

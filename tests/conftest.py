@@ -55,7 +55,7 @@ def ingest_one(connection, path, **options):
 
 
 def table_counts(connection) -> dict[str, int]:
-    tables = ["raw_posts", "stg_posts", "fct_posts", "quarantine", "imports", "brands"]
+    tables = ["stg_posts", "fct_posts", "quarantine", "imports", "brands"]
     return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
 
 

@@ -11,7 +11,11 @@ format's ``derive`` needs (a separate time column, a message direction); ``carri
 posts (a comment export repeats the post on every comment row: the post is emitted once, then the comment
 as its reply). Custom formats, saved from a column mapping, live in the database (``custom_formats``).
 
-The canonical columns are text at this stage (``raw_posts``); staging types them.
+The canonical columns are text at this stage (the temporary ``tmp_raw`` of an import); staging types them.
+
+``derive_sql`` is a format's ``derive`` written as SQL over the same values, for the load that DuckDB reads
+itself (``load.py``); a format without one (or with ``carries``) is read row by row in Python. The two must
+agree: ``tests/test_fast_load.py`` loads every sample both ways and compares the tables.
 """
 
 from __future__ import annotations
@@ -75,6 +79,8 @@ class Format:
     ``derive`` may fill or fix the values of one row, e.g. turn TWCS ``inbound`` into ``is_brand``.
     ``header_rows`` counts header rows (Facebook Insights has a second row of descriptions).
     ``carries`` returns the posts a row holds besides its own (emitted once per file, before the row).
+    ``derive_sql`` is ``derive`` as SQL: given an expression per value name, it returns the expressions it
+    replaces (a value the format does not read is ``NULL``).
     """
 
     name: str
@@ -90,6 +96,12 @@ class Format:
     header_rows: int = 1
     carries: Callable[[Values], list[Values]] | None = None
     headers: tuple[str, ...] = ()  # a custom format: the full header it was saved from
+    derive_sql: Callable[[Mapping[str, str]], dict[str, str]] | None = None
+
+    @property
+    def sql_readable(self) -> bool:
+        """Whether DuckDB can read this layout by itself: every row is one post and the derive has SQL."""
+        return self.carries is None and (self.derive is None or self.derive_sql is not None)
 
     def resolve(self, header: Sequence[str]) -> dict[str, list[int]] | None:
         """Map canonical columns and extras to positions in ``header`` (every candidate present, in order);
@@ -209,6 +221,43 @@ def _mention_tool(values: Values) -> None:
     profile = _handle(values.get("brand", ""))
     if profile and _handle(values.get("author_id", "")) == profile and not values.get("is_brand"):
         values["is_brand"] = "true"
+
+
+# --- the same derives as SQL (over expressions that are never NULL where the format reads the value) -----
+
+_WHITESPACE_SQL = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+
+
+def strip_sql(expression: str) -> str:
+    """Python's ``str.strip()`` (ASCII whitespace) in SQL."""
+    return f"trim(coalesce({expression}, ''), {_WHITESPACE_SQL})"
+
+
+def _date_and_time_sql(v: Mapping[str, str]) -> dict[str, str]:
+    if "time" not in v:
+        return {}
+    time, created = strip_sql(v["time"]), v.get("created_at", "NULL")
+    return {"created_at": f"CASE WHEN {time} <> '' AND NOT regexp_matches(coalesce({created}, ''), '\\d:\\d\\d') "
+                          f"THEN {strip_sql(created)} || ' ' || {time} ELSE {created} END"}
+
+
+def _invert_bool_sql(v: Mapping[str, str]) -> dict[str, str]:
+    return {"is_brand": f"CASE lower({strip_sql(v.get('is_brand', 'NULL'))}) WHEN 'true' THEN 'false' "
+                        "WHEN 'false' THEN 'true' ELSE '' END"}
+
+
+def _first_mention_as_brand_sql(v: Mapping[str, str]) -> dict[str, str]:
+    text = f"ltrim(coalesce({v.get('text', 'NULL')}, ''), {_WHITESPACE_SQL})"
+    return {"brand": f"CASE WHEN regexp_matches({text}, '^@[\\pL\\pN_]') "
+                     f"THEN regexp_extract({text}, '^@([\\pL\\pN_]{{1,50}})', 1) ELSE {v.get('brand', 'NULL')} END"}
+
+
+def _author_from_permalink_sql(v: Mapping[str, str]) -> dict[str, str]:
+    url, author = f"coalesce({v.get('url', 'NULL')}, '')", v.get("author_id", "NULL")
+    pattern = "'(?i)(?:twitter|x)\\.com/([\\pL\\pN_]+)/status'"
+    return {"author_id": f"CASE WHEN coalesce({author}, '') = '' AND regexp_matches({url}, {pattern}) "
+                         f"THEN regexp_extract({url}, {pattern}, 1) ELSE {author} END",
+            "is_brand": "'true'"}
 
 
 def _invert_bool(values: Values) -> None:
@@ -413,6 +462,7 @@ FORMATS: tuple[Format, ...] = (
         required=("post_id", "created_at"),
         platform="twitter",
         derive=_invert_bool,
+        derive_sql=_invert_bool_sql,
         notes="inbound=False marks the brand's own tweets; those authors become brand accounts.",
     ),
     Format(
@@ -431,6 +481,7 @@ FORMATS: tuple[Format, ...] = (
         required=("post_id", "created_at"),
         platform="twitter",
         derive=_first_mention_as_brand,
+        derive_sql=_first_mention_as_brand_sql,
         notes="airline_sentiment is kept as vendor_sentiment; the brand is the leading @mention.",
     ),
     Format(
@@ -449,6 +500,7 @@ FORMATS: tuple[Format, ...] = (
         required=("post_id", "created_at"),
         platform="twitter",
         derive=_author_from_permalink,
+        derive_sql=_author_from_permalink_sql,
         notes="Every row is the exporting account's own tweet; the author comes from the permalink.",
     ),
     Format(
@@ -699,6 +751,7 @@ FORMATS: tuple[Format, ...] = (
         extras={"time": ("time", "hour", "uhrzeit", "hora", "heure", "godzina", "ora")},
         required=("created_at", "text"),
         derive=_date_and_time,
+        derive_sql=_date_and_time_sql,
         generic=True,
         notes="Without a post id column, an id is derived from author, time and text. A date column and a "
               "separate time column are joined. Semicolon files read numbers with a decimal comma and "

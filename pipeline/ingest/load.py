@@ -1,8 +1,12 @@
-"""Ingest: load one export file into ``raw_posts``, then stage it into ``stg_posts`` and ``quarantine``.
+"""Ingest: read one export file into a temporary table of text rows, then stage it into ``stg_posts`` and
+``quarantine``.
 
-Writes ``raw_posts`` (every data row, text), ``stg_posts`` (typed, one per platform + post id),
-``quarantine`` (unusable rows with their reason), ``imports`` (the report) and ``brands`` (accounts the
-export marks as the brand's), all in one transaction: a file lands whole or not at all.
+DuckDB's own CSV reader parses the file where it reads it exactly as the Python reader would (UTF-8, a
+layout whose derive has SQL, rows its strict parser accepts: see ``_read_csv_fast``); otherwise the rows
+stream through Python's csv module in chunks. Either way the rows land in ``tmp_raw`` (line number, the
+canonical columns as text, a problem, the raw row). Writes ``stg_posts`` (typed, one per platform + post
+id), ``quarantine`` (unusable rows with their reason and raw text), ``imports`` (the report) and ``brands``
+(accounts the export marks as the brand's), all in one transaction: a file lands whole or not at all.
 
 Accounting, checked for every import: ``rows_read = rows_loaded + rows_duplicate + rows_quarantined``.
 A row is a duplicate when a usable row with the same platform and post id is already stored or comes
@@ -33,7 +37,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import db
-from .formats import CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format
+from .formats import CANONICAL_COLUMNS, Format, strip_sql, check_format_name, check_mapping, custom_format
 from .reader import Dialect, IngestError, ProgressCallback, read_header, read_records, sniff
 
 CHUNK_ROWS = 50_000
@@ -63,6 +67,7 @@ class ImportReport:
     brands_added: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     file_rows: int | None = None  # data rows in the file, where a row can hold more than one post
+    read_by: str = "python"  # "duckdb" when DuckDB parsed the file itself, else Python's csv row by row
 
     def lines(self) -> list[str]:
         """The report as a person reads it."""
@@ -129,8 +134,9 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> str:
     return f"imp-{number:06d}"
 
 
-def _write_raw(con: duckdb.DuckDBPyConnection, import_id: str, path: Path, dialect: Dialect,
+def _write_raw(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect,
                progress: ProgressCallback | None) -> None:
+    """Read the file row by row with Python's csv module into ``tmp_raw``, in chunks."""
     fmt = dialect.format
     plan = fmt.resolve(dialect.header)
     assert plan is not None  # sniff only returns a dialect whose format resolves
@@ -140,14 +146,20 @@ def _write_raw(con: duckdb.DuckDBPyConnection, import_id: str, path: Path, diale
     buffer: dict[str, list] = {name: [] for name in columns}
     carried_ids: set[str] = set()
 
+    con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_raw (seq BIGINT, line_number BIGINT, "
+                f"{', '.join(f'{name} VARCHAR' for name in (*CANONICAL_COLUMNS, 'problem', 'raw'))})")
+    seq = 0
+
     def flush() -> None:
+        nonlocal seq
         if not buffer["line_number"]:
             return
-        chunk = pa.table({name: pa.array(values, type=pa.int64() if name == "line_number" else pa.string())
-                          for name, values in buffer.items()})
+        chunk = pa.table({"seq": pa.array(range(seq, seq + len(buffer["line_number"])), type=pa.int64()),
+                          **{name: pa.array(values, type=pa.int64() if name == "line_number" else pa.string())
+                             for name, values in buffer.items()}})
+        seq += len(buffer["line_number"])
         con.register("raw_chunk", chunk)
-        con.execute(f"INSERT INTO raw_posts (import_id, {', '.join(columns)}) "
-                    f"SELECT ?, {', '.join(columns)} FROM raw_chunk", [import_id])
+        con.execute(f"INSERT INTO tmp_raw SELECT seq, {', '.join(columns)} FROM raw_chunk")
         con.unregister("raw_chunk")
         for values in buffer.values():
             values.clear()
@@ -190,6 +202,114 @@ def _write_raw(con: duckdb.DuckDBPyConnection, import_id: str, path: Path, diale
     flush()
 
 
+def _file_lines(path: Path) -> int:
+    """Physical lines up to the last one with content (trailing blank lines are not rows)."""
+    newlines, size = 0, path.stat().st_size
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 24):
+            newlines += block.count(b"\n")
+        handle.seek(max(0, size - 65536))
+        tail = handle.read()
+    trailing = tail[len(tail.rstrip(b" \t\r\n")):].count(b"\n")
+    return newlines - trailing + 1
+
+
+def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect) -> bool:
+    """Let DuckDB read the file into ``tmp_csv`` (every field as text, with the line each row starts on);
+    False where it cannot be trusted to read it as the Python reader would, and the caller reads it row by
+    row: an encoding other than UTF-8, bare CR line ends, a layout whose derive has no SQL, a second header
+    row, or any row DuckDB's strict parser refuses (ragged, a stray quote, a bare CR, a row over 2 MB).
+
+    Line numbers come from the row's position plus the line breaks inside its quoted fields; the file's
+    own line count must agree, or the file (with blank lines between rows, say) goes the Python way.
+    Runs outside the import's transaction: a refusal here must not abort it.
+    """
+    if (dialect.encoding not in ("utf-8", "utf-8-sig") or dialect.line_ending != "\n"
+            or dialect.header_rows != 1 or not dialect.format.sql_readable):
+        return False
+    width = len(dialect.header)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE tmp_csv_rows AS
+            SELECT * FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = false,
+                                   skip = $skip, columns = {columns}, auto_detect = false, strict_mode = true,
+                                   null_padding = false)""",
+                    {"path": str(path), "delim": dialect.delimiter, "skip": dialect.header_line})
+    except duckdb.Error:
+        con.execute("DROP TABLE IF EXISTS tmp_csv_rows")
+        return False
+    breaks = " + ".join(f"coalesce(length(c{i}) - length(replace(c{i}, chr(10), '')), 0)" for i in range(width))
+    rows = db.scalar(con, "SELECT count(*) FROM tmp_csv_rows")
+    lines, first = _file_lines(path), dialect.header_line + 1
+    # lines = header line + rows + line breaks inside fields + blank lines between rows
+    inner = 0 if dialect.header_line + rows == lines else db.scalar(
+        con, f"SELECT coalesce(sum({breaks}), 0) FROM tmp_csv_rows")
+    if dialect.header_line + rows + inner != lines:
+        con.execute("DROP TABLE tmp_csv_rows")
+        return False
+    if inner:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE tmp_csv AS SELECT rowid AS seq, {first} + sum(1 + {breaks})
+                        OVER (ORDER BY rowid ROWS UNBOUNDED PRECEDING) - (1 + {breaks}) AS line_number, *
+                        FROM tmp_csv_rows""")
+        con.execute("DROP TABLE tmp_csv_rows")
+    else:  # the common case: one line per row, numbered by position
+        con.execute(f"CREATE OR REPLACE TEMP VIEW tmp_csv AS SELECT rowid AS seq, {first} + rowid AS line_number, * "
+                    "FROM tmp_csv_rows")
+    return True
+
+
+def _write_raw_from_csv(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> None:
+    """``_write_raw`` for a file DuckDB has read into ``tmp_csv``: the same rows, values and problems."""
+    fmt = dialect.format
+    plan = fmt.resolve(dialect.header)
+    assert plan is not None
+    width = len(dialect.header)
+    values: dict[str, str] = {}
+    for name, indexes in plan.items():
+        if len(indexes) == 1:
+            values[name] = f"coalesce(c{indexes[0]}, '')"
+        else:  # the first non-empty candidate
+            cases = " ".join(f"WHEN {strip_sql(f'c{i}')} <> '' THEN c{i}" for i in indexes)
+            values[name] = f"CASE {cases} ELSE '' END"
+    if fmt.derive_sql is not None:
+        values.update(fmt.derive_sql(values))
+    fields = [f"coalesce(c{i}, '')" for i in range(width)]
+    raw = f"concat_ws({_sql_string(dialect.delimiter)}, {', '.join(fields)})"
+    longest = f"greatest({', '.join(f'length({field})' for field in fields)})" if width > 1 else f"length({fields[0]})"
+    has_nul = " OR ".join(f"contains({field}, chr(0))" for field in fields)
+    select = ", ".join(f"CASE WHEN usable THEN {values[name]} END AS {name}" if name in values
+                       else f"NULL::VARCHAR AS {name}" for name in CANONICAL_COLUMNS)
+    # a view: staging reads it once, and the checks before it read only the columns they need
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW tmp_raw AS
+        WITH judged AS (
+            SELECT *, {raw} AS raw_, {longest} AS longest_,
+                   longest_ <= {MAX_FIELD_CHARS} AND NOT ({has_nul}) AS usable
+            FROM tmp_csv
+        )
+        SELECT seq, line_number, {select},
+            CASE WHEN longest_ > {MAX_FIELD_CHARS}
+                     THEN 'a field of ' || format('{{:,}}', longest_) || ' characters (the limit is {MAX_FIELD_CHARS:,})'
+                 WHEN NOT usable THEN 'a NUL byte in the row (binary data, not text)' END AS problem,
+            CASE WHEN longest_ > {MAX_FIELD_CHARS} THEN left(raw_, {RAW_KEEP_CHARS}) || ' [... cut]'
+                 WHEN NOT usable THEN replace(raw_, chr(0), '\\0') ELSE raw_ END AS raw
+        FROM judged""")
+
+
+def _drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what one import read and staged (views before the tables under them)."""
+    for view in ("tmp_raw", "tmp_csv"):
+        if db.first_row(con, "SELECT 1 FROM duckdb_views() WHERE view_name = ? AND temporary", [view]):
+            con.execute(f"DROP VIEW {view}")
+    for table in ("tmp_raw", "tmp_staged", "tmp_csv", "tmp_csv_rows"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 _SPREADSHEET_ID = r"\d+(\.\d+)?[eE]\+?\d+"
 
 
@@ -205,7 +325,7 @@ def _count(column: str) -> str:
 _STAGE_SQL = r"""
 CREATE OR REPLACE TEMP TABLE tmp_staged AS
 WITH src AS (
-    SELECT line_number, raw, problem,
+    SELECT seq, line_number, problem,
         nullif(regexp_replace(trim(post_id), '^(\d+)\.0+$', '\1'), '') AS given_id,
         nullif(regexp_replace(trim(created_at), '(\d)\s*([AaPp][Mm])$', '\1 \2'), '') AS ts_text,
         nullif(trim(author_id), '') AS author_id,
@@ -225,7 +345,7 @@ WITH src AS (
         nullif(trim(url), '') AS url,
         nullif(lower(trim(lang)), '') AS lang,
         nullif(trim(thread_key), '') AS thread_key
-    FROM raw_posts WHERE import_id = $import_id
+    FROM tmp_raw
 ), parsed AS (
     SELECT *,
         CASE
@@ -237,19 +357,23 @@ WITH src AS (
                 try_strptime(ts_text, '%Y-%m-%d %H:%M %z'),
                 CASE WHEN regexp_matches(ts_text, '\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$')
                      THEN try_cast(ts_text AS TIMESTAMPTZ) END)
-        END AS ts_with_offset,
-        CASE WHEN NOT regexp_matches(ts_text, '(Z|[+-]\d{2}:?\d{2})$') THEN coalesce(
+        END AS ts_with_offset
+    FROM src
+), parsed_naive AS (
+    SELECT *,
+        -- only where no offset was read: a failed parse tries every pattern, and that is the costly part
+        CASE WHEN ts_with_offset IS NULL AND NOT regexp_matches(ts_text, '(Z|[+-]\d{2}:?\d{2})$') THEN coalesce(
             try_cast(ts_text AS TIMESTAMP),
             try_strptime(ts_text, $date_formats))
         END AS ts_naive
-    FROM src
+    FROM parsed
 ), typed AS (
     SELECT *,
         coalesce(given_id, CASE WHEN trim(text) <> '' AND ts_text IS NOT NULL THEN
             'h' || substr(md5(concat_ws('|', author_id, ts_text, text)), 1, 20) END) AS post_id,
         coalesce(ts_with_offset, timezone($time_zone, ts_naive)) AS created_at,
         ts_with_offset IS NULL AND ts_naive IS NOT NULL AS is_naive
-    FROM parsed
+    FROM parsed_naive
 ), judged AS (
     SELECT *,
         CASE
@@ -264,12 +388,14 @@ WITH src AS (
                 THEN 'parent id longer than ' || $max_id || ' characters'
         END AS reason
     FROM typed
+), repeated AS (  -- ids that come more than once in the file: the first usable row (by line) is kept
+    SELECT platform, post_id, arg_min(seq, line_number) AS first_seq FROM judged
+    WHERE reason IS NULL GROUP BY platform, post_id HAVING count(*) > 1
 )
 SELECT j.*,
-    j.reason IS NULL AND (
-        row_number() OVER (PARTITION BY j.platform, j.post_id, j.reason IS NULL ORDER BY j.line_number) > 1
-        OR s.post_id IS NOT NULL) AS is_duplicate
+    j.reason IS NULL AND (j.seq <> coalesce(r.first_seq, j.seq) OR s.post_id IS NOT NULL) AS is_duplicate
 FROM judged j
+LEFT JOIN repeated r ON r.platform = j.platform AND r.post_id = j.post_id
 LEFT JOIN stg_posts s ON s.platform = j.platform AND s.post_id = j.post_id
 """
 for _column in ("likes", "shares", "reach"):
@@ -287,14 +413,14 @@ def date_formats(day_first: bool) -> list[str]:
     return [f"{day_month}/{year}{time}" for year in ("%Y", "%y") for time in _TIMES] + _OTHER_DATES
 
 
-def _slash_date_order(con: duckdb.DuckDBPyConnection, import_id: str, dialect: Dialect) -> tuple[bool, str | None]:
+def _slash_date_order(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> tuple[bool, str | None]:
     """Whether ``03/04/2026`` means 3 April: decided by the file's own dates where one has a part over 12,
     else by convention (semicolon files are European spreadsheets: day first); with the note to report."""
     day, month, sample = db.first_row(con, r"""
         SELECT count(*) FILTER (regexp_matches(created_at, '^\s*(1[3-9]|2\d|3[01])/(0?[1-9]|1[0-2])/\d')),
                count(*) FILTER (regexp_matches(created_at, '^\s*(0?[1-9]|1[0-2])/(1[3-9]|2\d|3[01])/\d')),
                any_value(trim(created_at)) FILTER (regexp_matches(created_at, '^\s*\d{1,2}/\d{1,2}/\d'))
-        FROM raw_posts WHERE import_id = ?""", [import_id])
+        FROM tmp_raw WHERE contains(created_at, '/')""")
     if sample is None:
         return dialect.delimiter == ";", None
     if day and not month:
@@ -313,19 +439,23 @@ def _slash_date_order(con: duckdb.DuckDBPyConnection, import_id: str, dialect: D
 def _stage(con: duckdb.DuckDBPyConnection, import_id: str, dialect: Dialect, time_zone: str,
            now: datetime, day_first: bool) -> None:
     con.execute(_STAGE_SQL, {
-        "import_id": import_id, "platform": dialect.format.platform or "other", "time_zone": time_zone,
+        "platform": dialect.format.platform or "other", "time_zone": time_zone,
         "now": now, "max_id": MAX_ID_LENGTH, "date_formats": date_formats(day_first),
         "decimal_comma": dialect.delimiter == ";",
     })
-    con.execute("""
-        INSERT INTO quarantine (import_id, line_number, reason, raw)
-        SELECT ?, line_number, reason, raw FROM tmp_staged WHERE reason IS NOT NULL ORDER BY line_number
-    """, [import_id])
+    if db.first_row(con, "SELECT 1 FROM tmp_staged WHERE reason IS NOT NULL LIMIT 1"):
+        # the raw text is fetched for these rows only (tmp_raw may be a view that builds it)
+        con.execute("""
+            INSERT INTO quarantine (import_id, line_number, reason, raw)
+            SELECT ?, s.line_number, s.reason, r.raw
+            FROM (SELECT seq, line_number, reason FROM tmp_staged WHERE reason IS NOT NULL) s
+            JOIN tmp_raw r USING (seq) ORDER BY s.line_number
+        """, [import_id])
     con.execute("""
         INSERT INTO stg_posts
         SELECT platform, post_id, ?, line_number, ?, author_id, is_brand_exported, brand_exported,
                created_at, text, parent_id, vendor_sentiment, likes, shares, reach, url, lang, thread_key
-        FROM tmp_staged WHERE reason IS NULL AND NOT is_duplicate ORDER BY line_number
+        FROM tmp_staged WHERE reason IS NULL AND NOT is_duplicate
     """, [import_id, dialect.format.name])
 
 
@@ -398,8 +528,12 @@ def _notes(dialect: Dialect, date_note: str | None) -> list[str]:
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_format: str | None = None,
                 time_zone: str = "UTC", brands: Iterable[str] = (), mapping: dict[str, str] | None = None,
-                format_name: str | None = None, progress: ProgressCallback | None = None) -> ImportReport:
+                format_name: str | None = None, progress: ProgressCallback | None = None,
+                duckdb_reader: bool = True) -> ImportReport:
     """Load one export into the store, all or nothing; raise ``IngestError`` when it cannot be read.
+
+    DuckDB parses the file itself where it can (``_read_csv_fast``); ``duckdb_reader=False`` always reads
+    it row by row in Python (the tests compare the two).
 
     ``mapping`` ({public column: header}) reads a layout no format knows and saves it as the custom format
     ``format_name`` (with the file, or not at all). Call ``pipeline.normalize.build_posts`` afterwards
@@ -409,23 +543,32 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
     check_time_zone(time_zone)
     dialect, new_format = _dialect(con, path, forced_format, mapping, format_name)
     now = datetime.now(timezone.utc)
+    if progress is not None:
+        progress(0, path.stat().st_size)
+    read_by_duckdb = duckdb_reader and _read_csv_fast(con, path, dialect)
     con.execute("BEGIN TRANSACTION")
     try:
         import_id = _next_import_id(con)
         cli_brands = add_brands(con, brands, "given on import")
         if new_format is not None:
             save_custom_format(con, new_format.name, dict(mapping or {}), list(dialect.header))
-        _write_raw(con, import_id, path, dialect, progress)
+        if read_by_duckdb:
+            _write_raw_from_csv(con, dialect)
+            if progress is not None:
+                progress(path.stat().st_size, path.stat().st_size)
+        else:
+            _write_raw(con, path, dialect, progress)
         mangled = db.first_row(con, f"""
-            SELECT coalesce(post_id, parent_id) FROM raw_posts WHERE import_id = ?
-              AND (regexp_full_match(trim(post_id), '{_SPREADSHEET_ID}')
-                   OR regexp_full_match(trim(parent_id), '{_SPREADSHEET_ID}')) LIMIT 1""",
-                               [import_id])
+            SELECT coalesce(post_id, parent_id) FROM tmp_raw
+            WHERE ((contains(post_id, 'e') OR contains(post_id, 'E'))
+                   AND regexp_full_match(trim(post_id), '{_SPREADSHEET_ID}'))
+               OR ((contains(parent_id, 'e') OR contains(parent_id, 'E'))
+                   AND regexp_full_match(trim(parent_id), '{_SPREADSHEET_ID}')) LIMIT 1""")
         if mangled:
             raise IngestError(path, f"ids in scientific notation such as {mangled[0]!r}: a spreadsheet has "
                                     "rounded them and the real ids are lost; export the file again from the "
                                     "source tool and do not save it from a spreadsheet")
-        day_first, date_note = _slash_date_order(con, import_id, dialect)
+        day_first, date_note = _slash_date_order(con, dialect)
         _stage(con, import_id, dialect, time_zone, now, day_first)
         counts = db.first_row(con, """
             SELECT count(*), count(*) FILTER (reason IS NULL AND NOT is_duplicate),
@@ -463,6 +606,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        _drop_temporary(con)
     return ImportReport(
         file_name=path.name, import_id=import_id, sha256=dialect.sha256, format=dialect.format.name,
         encoding=dialect.encoding_label, delimiter=dialect.delimiter_label, time_zone=time_zone,
@@ -470,5 +615,5 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
         rows_loaded=loaded, rows_duplicate=duplicate, rows_quarantined=quarantined,
         quarantine_reasons=tuple(reasons),
         brands_added=tuple(cli_brands + export_brands),
-        notes=tuple(notes), file_rows=file_rows,
+        notes=tuple(notes), file_rows=file_rows, read_by="duckdb" if read_by_duckdb else "python",
     )
