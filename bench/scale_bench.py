@@ -118,7 +118,7 @@ def run_measured(args: list[str]) -> Run:
 
 def analytics_stages(stdout: str) -> tuple[int, dict[str, float]]:
     """Texts scored and the stage seconds from the CLI's ``analytics:`` line."""
-    line = next((line for line in stdout.splitlines() if line.startswith("analytics:")), "")
+    line = next((line for line in stdout.splitlines() if line.startswith("analytics")), "")
     scored = int(re.search(r"([\d,]+) texts scored", line).group(1).replace(",", "")) if line else 0
     stages = {name: float(seconds) for name, seconds in re.findall(r"(\w+) ([\d.]+) s", line)}
     return scored, stages

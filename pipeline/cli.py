@@ -243,7 +243,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     con = _open(args)
-    count = build_posts(con)
+    count = build_posts(con, whole=True)
     print(f"rebuilt the facts: {count:,} posts")
     con.close()
     return 0
@@ -251,8 +251,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_recompute(args: argparse.Namespace) -> int:
     con = _open(args)
-    build_posts(con)
-    print("\n".join(update_analytics(con, rescore=args.rescore).lines()))
+    build_posts(con, whole=True)
+    print("\n".join(update_analytics(con, rescore=args.rescore, whole=True).lines()))
     con.close()
     return 0
 

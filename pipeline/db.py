@@ -171,7 +171,7 @@ _SCHEMA = [
         post_id VARCHAR, platform VARCHAR, source_format VARCHAR, author_id VARCHAR, is_brand BOOLEAN,
         brand VARCHAR, created_at TIMESTAMPTZ, text VARCHAR, parent_id VARCHAR, thread_id VARCHAR,
         vendor_sentiment VARCHAR, likes BIGINT, shares BIGINT, reach BIGINT, url VARCHAR, lang VARCHAR,
-        import_id VARCHAR
+        import_id VARCHAR, facts_build BIGINT
     )""",
     """CREATE TABLE IF NOT EXISTS enr_sentiment_cache (
         text_key VARCHAR NOT NULL, lang VARCHAR, sentiment DOUBLE, sentiment_label VARCHAR,
@@ -260,6 +260,7 @@ _SCHEMA = [
 _ADDED_COLUMNS = [
     "ALTER TABLE imports ADD COLUMN IF NOT EXISTS notes VARCHAR",
     "ALTER TABLE stg_posts ADD COLUMN IF NOT EXISTS thread_key VARCHAR",
+    "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS facts_build BIGINT",
 ]
 # Tables an older version kept. raw_posts (schema 1-3) held a text copy of every row of every import; the rows
 # are now read into a temporary table per import, and only the quarantined ones keep their raw text.

@@ -11,8 +11,9 @@
   first @mention of a brand account in its text, else the first brand account that posted in its thread,
   else the brand the export names (lower case, no ``@``).
 
-Rebuilt whole after imports; the root search is pointer jumping (each pass doubles the distance covered),
-so a chain of n replies takes about log2(n) set-based passes.
+After an import that only added posts, only the new posts and the stored threads they join are threaded
+again (``build_posts``); otherwise the whole table is rebuilt. The root search is pointer jumping (each pass
+doubles the distance covered), so a chain of n replies takes about log2(n) set-based passes.
 """
 
 from __future__ import annotations
@@ -60,62 +61,118 @@ def _break_cycles(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE tmp_nodes SET parent_n = NULL WHERE n IN (SELECT unnest(?))", [sorted(new_roots)])
 
 
-def build_posts(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild ``fct_posts``; return its row count. Runs in its own transaction."""
+def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
+    """Thread, attribute and type the staged posts of ``source`` (``stg_posts`` or a closed part of it) into
+    ``tmp_built``, rows in the shape of ``fct_posts``, stamped with ``build``."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE tmp_parents AS
+        SELECT platform, post_id,
+               lag(post_id) OVER (PARTITION BY platform, thread_key ORDER BY created_at, post_id) AS previous
+        FROM {source} WHERE thread_key IS NOT NULL AND parent_id IS NULL""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE tmp_nodes AS
+        SELECT row_number() OVER () AS n, s.platform, s.post_id,
+               coalesce(s.parent_id, tp.previous) AS parent_id, s.created_at
+        FROM {source} s LEFT JOIN tmp_parents tp USING (platform, post_id)""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE tmp_nodes AS
+        SELECT c.n, c.platform, c.post_id, c.created_at,
+               CASE WHEN p.n <> c.n THEN p.n END AS parent_n
+        FROM tmp_nodes c LEFT JOIN tmp_nodes p ON p.platform = c.platform AND p.post_id = c.parent_id""")
+    con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
+    if _settle_roots(con):
+        _break_cycles(con)
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS "
+                    "SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
+        _settle_roots(con)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE tmp_built AS
+        WITH brand_list AS (SELECT coalesce(list(handle), []) AS handles FROM brands),
+        threaded AS (
+            SELECT s.*, r.post_id AS thread_id,
+                   coalesce(s.is_brand_exported,
+                            list_contains(bl.handles, lower(ltrim(trim(s.author_id), '@')))) AS is_brand_,
+                   list_filter(regexp_extract_all(lower(s.text), '@(\\w+)', 1),
+                               lambda h: list_contains(bl.handles, h))[1] AS mentioned_brand,
+                   coalesce(s.parent_id, tp.previous) AS effective_parent
+            FROM {source} s
+            LEFT JOIN tmp_parents tp ON tp.platform = s.platform AND tp.post_id = s.post_id
+            JOIN tmp_nodes n ON n.platform = s.platform AND n.post_id = s.post_id
+            JOIN tmp_anc a ON a.n = n.n
+            JOIN tmp_nodes r ON r.n = a.anc
+            CROSS JOIN brand_list bl
+        ),
+        thread_brand AS (
+            SELECT platform, thread_id, arg_min(lower(ltrim(trim(author_id), '@')), created_at) AS brand
+            FROM threaded WHERE is_brand_ GROUP BY ALL
+        )
+        SELECT t.post_id, t.platform, t.source_format, t.author_id, coalesce(t.is_brand_, false),
+               CASE WHEN t.is_brand_ THEN lower(ltrim(trim(t.author_id), '@'))
+                    ELSE coalesce(t.mentioned_brand, tb.brand, t.brand_exported) END,
+               t.created_at, t.text, t.effective_parent, t.thread_id, t.vendor_sentiment, t.likes, t.shares,
+               t.reach, t.url, t.lang, t.import_id, {int(build)} AS facts_build
+        FROM threaded t LEFT JOIN thread_brand tb USING (platform, thread_id)
+        ORDER BY t.created_at""")
+    for table in ("tmp_nodes", "tmp_anc", "tmp_parents"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# Stored threads a batch of new posts joins: the thread of a new post's parent, the thread of a stored post
+# whose parent is new (the reply came in an earlier export than the post), and every stored post of a
+# conversation (thread_key) a new post belongs to.
+_TOUCHED_SQL = """
+CREATE OR REPLACE TEMP TABLE tmp_touched AS
+WITH new AS (SELECT s.* FROM stg_posts s SEMI JOIN tmp_new n USING (platform, post_id))
+SELECT f.platform, f.thread_id FROM new JOIN fct_posts f ON f.platform = new.platform AND f.post_id = new.parent_id
+UNION
+SELECT f.platform, f.thread_id FROM stg_posts c
+    JOIN new ON new.platform = c.platform AND new.post_id = c.parent_id
+    JOIN fct_posts f ON f.platform = c.platform AND f.post_id = c.post_id
+UNION
+SELECT f.platform, f.thread_id FROM (SELECT DISTINCT platform, thread_key FROM new WHERE thread_key IS NOT NULL) k
+    JOIN stg_posts c ON c.platform = k.platform AND c.thread_key = k.thread_key
+    JOIN fct_posts f ON f.platform = c.platform AND f.post_id = c.post_id
+"""
+INCREMENTAL_UP_TO = 0.25  # above this share of new posts, a whole rebuild is cheaper
+
+
+def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
+    """Bring ``fct_posts`` up to date with ``stg_posts``; return its row count. Runs in its own transaction.
+
+    Where only new staged posts were added since the last build (and the brand accounts are the same), only
+    they and the stored threads they join are threaded again; otherwise (or with ``whole``) every post is.
+    Rows written in this build carry its number in ``facts_build``, so the analytics know what changed.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE tmp_parents AS
-            SELECT platform, post_id,
-                   lag(post_id) OVER (PARTITION BY platform, thread_key ORDER BY created_at, post_id) AS previous
-            FROM stg_posts WHERE thread_key IS NOT NULL AND parent_id IS NULL""")
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE tmp_nodes AS
-            SELECT row_number() OVER () AS n, s.platform, s.post_id,
-                   coalesce(s.parent_id, tp.previous) AS parent_id, s.created_at
-            FROM stg_posts s LEFT JOIN tmp_parents tp USING (platform, post_id)""")
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE tmp_nodes AS
-            SELECT c.n, c.platform, c.post_id, c.created_at,
-                   CASE WHEN p.n <> c.n THEN p.n END AS parent_n
-            FROM tmp_nodes c LEFT JOIN tmp_nodes p ON p.platform = c.platform AND p.post_id = c.parent_id""")
-        con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
-        if _settle_roots(con):
-            _break_cycles(con)
-            con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS "
-                        "SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
-            _settle_roots(con)
-        con.execute("DELETE FROM fct_posts")
-        con.execute("""
-            INSERT INTO fct_posts
-            WITH brand_list AS (SELECT coalesce(list(handle), []) AS handles FROM brands),
-            threaded AS (
-                SELECT s.*, r.post_id AS thread_id,
-                       coalesce(s.is_brand_exported,
-                                list_contains(bl.handles, lower(ltrim(trim(s.author_id), '@')))) AS is_brand_,
-                       list_filter(regexp_extract_all(lower(s.text), '@(\\w+)', 1),
-                                   lambda h: list_contains(bl.handles, h))[1] AS mentioned_brand,
-                       coalesce(s.parent_id, tp.previous) AS effective_parent
-                FROM stg_posts s
-                LEFT JOIN tmp_parents tp ON tp.platform = s.platform AND tp.post_id = s.post_id
-                JOIN tmp_nodes n ON n.platform = s.platform AND n.post_id = s.post_id
-                JOIN tmp_anc a ON a.n = n.n
-                JOIN tmp_nodes r ON r.n = a.anc
-                CROSS JOIN brand_list bl
-            ),
-            thread_brand AS (
-                SELECT platform, thread_id, arg_min(lower(ltrim(trim(author_id), '@')), created_at) AS brand
-                FROM threaded WHERE is_brand_ GROUP BY ALL
-            )
-            SELECT t.post_id, t.platform, t.source_format, t.author_id, coalesce(t.is_brand_, false),
-                   CASE WHEN t.is_brand_ THEN lower(ltrim(trim(t.author_id), '@'))
-                        ELSE coalesce(t.mentioned_brand, tb.brand, t.brand_exported) END,
-                   t.created_at, t.text, t.effective_parent, t.thread_id, t.vendor_sentiment, t.likes, t.shares,
-                   t.reach, t.url, t.lang, t.import_id
-            FROM threaded t LEFT JOIN thread_brand tb USING (platform, thread_id)
-            ORDER BY t.created_at""")
-        for table in ("tmp_nodes", "tmp_anc", "tmp_parents"):
+        build = int(db.get_meta(con, "facts_build") or 0) + 1
+        brands_key = db.scalar(con, "SELECT md5(coalesce(string_agg(handle, ',' ORDER BY handle), '')) FROM brands")
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS "
+                    "SELECT platform, post_id FROM stg_posts ANTI JOIN fct_posts USING (platform, post_id)")
+        new, facts, staged = db.first_row(con, """SELECT (SELECT count(*) FROM tmp_new), (SELECT count(*) FROM fct_posts),
+                                                         (SELECT count(*) FROM stg_posts)""")
+        incremental = (not whole and facts > 0 and facts + new == staged and new <= INCREMENTAL_UP_TO * staged
+                       and db.get_meta(con, "facts_brands") == brands_key)
+        if incremental:
+            con.execute(_TOUCHED_SQL)
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE tmp_scope AS
+                SELECT s.* FROM stg_posts s SEMI JOIN (
+                    SELECT platform, post_id FROM tmp_new
+                    UNION ALL
+                    SELECT f.platform, f.post_id FROM fct_posts f SEMI JOIN tmp_touched t USING (platform, thread_id)
+                ) k USING (platform, post_id)""")
+            _thread(con, "tmp_scope", build)
+            con.execute("DELETE FROM fct_posts f USING tmp_touched t "
+                        "WHERE f.platform = t.platform AND f.thread_id = t.thread_id")
+        else:
+            _thread(con, "stg_posts", build)
+            con.execute("DELETE FROM fct_posts")
+        con.execute("INSERT INTO fct_posts SELECT * FROM tmp_built")
+        for table in ("tmp_built", "tmp_new", "tmp_touched", "tmp_scope"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+        db.set_meta(con, "facts_build", str(build))
+        db.set_meta(con, "facts_brands", brands_key)
         db.set_meta(con, "facts_version", str(db.data_version(con)))
         con.execute("COMMIT")
     except BaseException:

@@ -14,10 +14,7 @@ import pytest
 from pipeline import db
 from pipeline.ingest import ingest_file
 from pipeline.ingest.formats import FORMATS_BY_NAME
-from tests.conftest import DEMO_DIR, ROOT, shared_file
-
-SAMPLES = ROOT / "tests" / "samples"
-
+from tests.conftest import DEMO_DIR, shared_file
 
 def _tables(path: Path, tmp_path: Path, name: str, **options):
     con = db.connect(tmp_path / f"{name}.duckdb")
@@ -43,25 +40,6 @@ def _assert_same(path: Path, tmp_path: Path, expected_reader: str, **options):
         assert fast_tables[table] == rows, f"{path.name}: {table} differs between the two readers"
     assert fast.lines()[1:] == slow.lines()[1:]
     return fast, fast_tables
-
-
-def _sql_readable_samples() -> list[Path]:
-    """Samples in a layout with SQL, in UTF-8 (the European sample is cp1252: Python reads it)."""
-    from pipeline.ingest.reader import sniff
-
-    return [path for path in sorted(SAMPLES.glob("*.csv"))
-            if sniff(path).format.sql_readable and sniff(path).encoding.startswith("utf-8")]
-
-
-def test_formats_with_a_sql_derive_are_the_common_large_ones():
-    readable = {name for name, fmt in FORMATS_BY_NAME.items() if fmt.sql_readable}
-    assert {"twcs", "airline_sentiment", "twitter_analytics", "generic"} <= readable
-    assert "meta_comments" not in readable  # a row carries two posts: Python only
-
-
-@pytest.mark.parametrize("path", _sql_readable_samples(), ids=lambda path: path.name)
-def test_samples_load_the_same_through_duckdb(path, tmp_path):
-    _assert_same(path, tmp_path, "duckdb")
 
 
 @pytest.mark.parametrize("path", sorted(DEMO_DIR.glob("*.csv")), ids=lambda path: path.name)

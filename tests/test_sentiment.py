@@ -105,3 +105,32 @@ def test_vendor_labels_are_kept_and_agreement_is_reported(con):
     agreement = vendor_agreement(con).set_index("source_format").loc["airline_sentiment"]
     assert agreement.posts_with_vendor_label == 14_485
     assert 0.6 < agreement.agreement < 0.8  # the accuracy measured by bench/sentiment_eval.py is 0.68
+
+
+def _real_texts() -> list[str]:
+    import csv
+
+    texts = [row["text"] or "" for row in csv.DictReader(shared_file("airline_sentiment/Tweets.csv").open(encoding="utf-8"))]
+    for path in sorted((SHARED / "es_tass2020").glob("*.tsv"))[:4]:
+        texts += [line.split("\t")[1] for line in path.read_text(encoding="utf-8").splitlines() if "\t" in line]
+    return texts + ["", "ab", "OK!!!", "a" * 5000, "ZAŻÓŁĆ GĘŚLĄ JAŹŃ", "😡😡 bad", "http://x.com @abc #fail", "  "]
+
+
+def test_batched_language_detection_agrees_with_py3langid_post_for_post():
+    from pipeline.enrich.lang import detect_language_one, detect_languages
+
+    texts = _real_texts()
+    batched = detect_languages(texts)
+    differ = [(text, one, many) for text, one, many in zip(texts, map(detect_language_one, texts), batched)
+              if one != many]
+    assert not differ, f"{len(differ)} of {len(texts)} differ, e.g. {differ[:3]}"
+
+
+def test_vader_without_its_emoji_pass_scores_exactly_as_published():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from pipeline.enrich.sentiment import _vader
+
+    published, ours = SentimentIntensityAnalyzer(), _vader()
+    texts = _real_texts() + ["  padded and great  ", "😡 terrible", "good 👍", "non\u00a0breaking fine"]
+    assert [ours.polarity_scores(text) for text in texts] == [published.polarity_scores(text) for text in texts]

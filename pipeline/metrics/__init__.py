@@ -1,8 +1,10 @@
 """Metrics: responses, hourly series, crises and the response playbook, computed from the enriched posts.
 
 ``update_analytics`` is the one entry point the CLI and the dashboard call after an import or a change of
-settings: it brings the facts, the sentiment (incrementally: only new texts are scored) and every metric
-table up to date, in one transaction, and records the data version it reflects.
+settings: it brings the facts, the sentiment (only new texts are scored) and every metric table up to date,
+in one transaction, and records the data version it reflects. After an import that only added posts, the
+responses, hourly series and reply moves are updated for the threads and hours the new posts touched;
+the crisis detector always reads the whole hourly series (it is small: hours x brands).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import duckdb
 
 from .. import db
 from ..enrich import score_sentiment
+from .. import normalize
 from ..normalize import build_posts, facts_are_current
 from ..settings import Settings, load_settings
 from .crises import compute_crises
@@ -28,41 +31,71 @@ class AnalyticsReport:
     customer_posts_awaiting: int
     crises: int
     seconds: dict[str, float]
+    incremental: bool = False  # brought up to date for what changed, not recomputed whole
 
     def lines(self) -> list[str]:
         timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.seconds.items())
-        return [f"analytics: {self.texts_scored:,} texts scored, {self.customer_posts_awaiting:,} customer posts "
-                f"awaiting a reply, {self.crises:,} crises ({timing})"]
+        how = "updated for the new posts" if self.incremental else "recomputed"
+        return [f"analytics ({how}): {self.texts_scored:,} texts scored, {self.customer_posts_awaiting:,} "
+                f"customer posts awaiting a reply, {self.crises:,} crises ({timing})"]
 
 
 def analytics_are_current(con: duckdb.DuckDBPyConnection) -> bool:
     return db.get_meta(con, "analytics_version") == f"{db.data_version(con)}/{db.get_meta(con, 'settings')}"
 
 
+def _changed_since(con: duckdb.DuckDBPyConnection, settings_key: str | None) -> int | None:
+    """The facts build the analytics last reflected, when only posts were added since (with the same
+    settings) and not so many that recomputing everything is cheaper; else None."""
+    seen = db.get_meta(con, "analytics_facts_build")
+    if seen is None or db.get_meta(con, "analytics_settings") != (settings_key or ""):
+        return None
+    changed, total = db.first_row(con, "SELECT count(*) FILTER (WHERE facts_build > ?), count(*) FROM fct_posts",
+                                  [int(seen)])
+    return int(seen) if changed <= normalize.INCREMENTAL_UP_TO * total else None
+
+
 def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None = None, *,
-                     rescore: bool = False) -> AnalyticsReport:
-    """Bring every derived table up to date; ``rescore`` also throws away cached sentiment scores."""
+                     rescore: bool = False, whole: bool = False) -> AnalyticsReport:
+    """Bring every derived table up to date; ``rescore`` also throws away cached sentiment scores.
+
+    After an import that only added posts, the metrics are brought up to date for the threads and hours
+    the new posts touched (``tmp_changed_posts``: every post the facts build rewrote since the analytics
+    last ran); after a change of settings, a correction run with ``whole``, or a large import, every table
+    is recomputed.
+    """
     settings = settings or load_settings(con)
     seconds = {}
     if not facts_are_current(con):
         started = time.perf_counter()
         build_posts(con)
         seconds["threads"] = time.perf_counter() - started
+    settings_key = db.get_meta(con, "settings")
     con.execute("BEGIN TRANSACTION")
     try:
+        since = None if whole or rescore else _changed_since(con, settings_key)
+        if since is not None:
+            con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_posts AS "
+                        "SELECT platform, post_id, thread_id, created_at, is_brand FROM fct_posts WHERE facts_build > ?",
+                        [since])
+        changed = since is not None
         steps = [("sentiment", lambda: score_sentiment(con, rescore=rescore)),
-                 ("responses", lambda: compute_responses(con, settings)),
-                 ("hourly", lambda: compute_hourly(con)),
-                 ("playbook", lambda: compute_reply_moves(con)),
+                 ("responses", lambda: compute_responses(con, settings, changed_only=changed)),
+                 ("hourly", lambda: compute_hourly(con, changed_only=changed)),
+                 ("playbook", lambda: compute_reply_moves(con, changed_only=changed)),
                  ("crises", lambda: compute_crises(con, settings))]
         results = {}
         for name, step in steps:
             started = time.perf_counter()
             results[name] = step()
             seconds[name] = time.perf_counter() - started
-        db.set_meta(con, "analytics_version", f"{db.data_version(con)}/{db.get_meta(con, 'settings')}")
+        con.execute("DROP TABLE IF EXISTS tmp_changed_posts")
+        db.set_meta(con, "analytics_version", f"{db.data_version(con)}/{settings_key}")
+        db.set_meta(con, "analytics_facts_build", db.get_meta(con, "facts_build") or "0")
+        db.set_meta(con, "analytics_settings", settings_key or "")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return AnalyticsReport(results["sentiment"], results["responses"], results["crises"], seconds)
+    return AnalyticsReport(results["sentiment"], results["responses"], results["crises"], seconds,
+                           incremental=changed)

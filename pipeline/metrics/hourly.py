@@ -6,6 +6,8 @@ without a brand counts under ``'(none)'``. Customer posts only: brand replies ar
 the brand. ``is_gap``: the hour lies on a UTC day on which the store has no post at all on any platform
 while days before and after it have posts: the export has a hole there, so the detector reads the hour as
 missing, not as a quiet hour.
+
+After an import that only added posts, the hours from the earliest changed post on are recomputed.
 """
 
 from __future__ import annotations
@@ -18,14 +20,26 @@ ALL_BRANDS = "*"
 NO_BRAND = "(none)"
 
 
-def compute_hourly(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild ``fct_hourly``; return its row count."""
-    con.execute("DELETE FROM fct_hourly")
+def compute_hourly(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False) -> int:
+    """Rebuild ``fct_hourly``; return its row count.
+
+    ``changed_only``: recompute from the hour of the earliest post in ``tmp_changed_posts`` (or from the
+    last stored hour, if earlier: the grid grows to the new end of the data); the hours before it cannot
+    have changed, since every post of a changed thread is in ``tmp_changed_posts``.
+    """
+    since = None
+    if changed_only:
+        since = db.scalar(con, """SELECT least((SELECT date_trunc('hour', min(created_at)) FROM tmp_changed_posts),
+                                                (SELECT max(hour_at) FROM fct_hourly))""")
+    if since is None:
+        con.execute("DELETE FROM fct_hourly")
+    else:
+        con.execute("DELETE FROM fct_hourly WHERE hour_at >= ?", [since])
     con.execute("""
         INSERT INTO fct_hourly
         WITH customer AS (
-            SELECT coalesce(brand, ?) AS brand, date_trunc('hour', created_at) AS hour_at, sentiment_label
-            FROM posts WHERE NOT is_brand
+            SELECT coalesce(brand, $none) AS brand, date_trunc('hour', created_at) AS hour_at, sentiment_label
+            FROM posts WHERE NOT is_brand AND ($since IS NULL OR created_at >= $since)
         ),
         counted AS (
             SELECT brand, hour_at, count(*) AS posts,
@@ -34,12 +48,16 @@ def compute_hourly(con: duckdb.DuckDBPyConnection) -> int:
                    count(sentiment_label) AS scored_posts
             FROM customer GROUP BY ALL
             UNION ALL
-            SELECT ?, hour_at, count(*), count(*) FILTER (WHERE sentiment_label = 'negative'),
+            SELECT $all, hour_at, count(*), count(*) FILTER (WHERE sentiment_label = 'negative'),
                    count(*) FILTER (WHERE sentiment_label = 'positive'), count(sentiment_label)
             FROM customer GROUP BY ALL
         ),
-        bounds AS (
-            SELECT brand, min(hour_at) AS first_hour FROM counted GROUP BY ALL
+        bounds AS (  -- a brand with hours kept from before $since goes on from $since
+            SELECT brand, min(first_hour) AS first_hour FROM (
+                SELECT brand, min(hour_at) AS first_hour FROM counted GROUP BY ALL
+                UNION ALL
+                SELECT DISTINCT brand, $since::TIMESTAMPTZ FROM fct_hourly
+            ) GROUP BY ALL
         ),
         store_end AS (SELECT date_trunc('hour', max(created_at)) AS last_hour FROM fct_posts),
         grid AS (
@@ -57,5 +75,5 @@ def compute_hourly(con: duckdb.DuckDBPyConnection) -> int:
                CASE WHEN c.scored_posts > 0 THEN c.negative_posts / c.scored_posts END,
                g.hour_at::DATE IN (SELECT day FROM gap_days)
         FROM grid g LEFT JOIN counted c USING (brand, hour_at)
-        ORDER BY g.brand, g.hour_at""", [NO_BRAND, ALL_BRANDS])
+        ORDER BY g.brand, g.hour_at""", {"none": NO_BRAND, "all": ALL_BRANDS, "since": since})
     return db.scalar(con, "SELECT count(*) FROM fct_hourly")

@@ -14,7 +14,8 @@ several moves:
 - ``make_amends``: offers something to put it right ("refund", "free replacement", "voucher", "reembolso",
   "za darmo").
 
-Writes ``fct_reply_moves(platform, post_id, brand, created_at, move)`` for every brand post.
+Writes ``fct_reply_moves(platform, post_id, brand, created_at, move)`` for every brand post (after an import
+that only added posts, for the new and re-threaded ones).
 """
 
 from __future__ import annotations
@@ -81,12 +82,25 @@ def classify_moves(text: str) -> list[str]:
     return [move for move, pattern in _COMPILED.items() if pattern.search(lower)]
 
 
-def compute_reply_moves(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild ``fct_reply_moves`` from every brand post; return its row count."""
-    rows = con.execute("SELECT platform, post_id, brand, created_at, text FROM fct_posts WHERE is_brand").fetchall()
-    found = [(platform, post_id, brand, created_at, move)
-             for platform, post_id, brand, created_at, text in rows for move in classify_moves(text)]
-    con.execute("DELETE FROM fct_reply_moves")
+def _moves_of(rows: list[tuple]) -> list[tuple]:
+    return [(platform, post_id, brand, created_at, move)
+            for platform, post_id, brand, created_at, text in rows for move in classify_moves(text)]
+
+
+def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False) -> int:
+    """Rebuild ``fct_reply_moves`` from every brand post (``changed_only``: from the brand posts in
+    ``tmp_changed_posts``); return its row count. Many posts are classified on every core."""
+    from ..parallel import map_chunks
+
+    if changed_only:
+        con.execute("DELETE FROM fct_reply_moves m USING tmp_changed_posts c "
+                    "WHERE m.platform = c.platform AND m.post_id = c.post_id")
+        rows = con.execute("""SELECT platform, post_id, brand, created_at, text FROM fct_posts
+                              SEMI JOIN tmp_changed_posts USING (platform, post_id) WHERE is_brand""").fetchall()
+    else:
+        con.execute("DELETE FROM fct_reply_moves")
+        rows = con.execute("SELECT platform, post_id, brand, created_at, text FROM fct_posts WHERE is_brand").fetchall()
+    found = map_chunks(_moves_of, rows)
     if found:
         frame = pd.DataFrame(found, columns=["platform", "post_id", "brand", "created_at", "move"])
         con.register("tmp_moves", frame)

@@ -16,8 +16,8 @@ Definitions (the README's "Metric definitions" repeats them word for word):
 - Threads: ``first_response_minutes`` is the response time of the thread's first customer post awaiting
   a reply; ``answered`` is whether any brand post follows a customer post.
 
-Writes ``fct_responses`` and ``fct_threads`` (public views ``responses`` and ``threads``). Rebuilt whole in
-SQL: the business-hours calendar has one row per business day, and ``B(t)``, the business minutes from
+Writes ``fct_responses`` and ``fct_threads`` (public views ``responses`` and ``threads``): whole, or after
+an import that only added posts, for the threads the new posts touched. In SQL: the business-hours calendar has one row per business day, and ``B(t)``, the business minutes from
 the calendar's start to t, comes from an ASOF join; business minutes between two times are
 ``B(t2) - B(t1)``.
 """
@@ -67,23 +67,44 @@ def _business_clock(column: str) -> str:
                                                epoch(c.close_at - c.open_at) / 60), 0)"""
 
 
-def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
-    """Rebuild ``fct_responses`` and ``fct_threads``; return the number of customer posts awaiting a reply."""
+def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, changed_only: bool = False) -> int:
+    """Rebuild ``fct_responses`` and ``fct_threads``; return the number of customer posts awaiting a reply.
+
+    ``changed_only``: recompute only the threads of ``tmp_changed_posts`` (posts the facts build rewrote;
+    a rewritten thread is rewritten whole), and mark open posts late now that the data reaches further.
+    """
     _build_calendar(con, settings)
-    con.execute("""
+    if changed_only:
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_threads AS "
+                    "SELECT DISTINCT platform, thread_id FROM tmp_changed_posts")
+        scope = "(SELECT * FROM fct_posts SEMI JOIN tmp_changed_threads USING (platform, thread_id))"
+        posts_scope = "(SELECT * FROM posts SEMI JOIN tmp_changed_threads USING (platform, thread_id))"
+        # a changed post's old rows: its response, and the thread it was the root of
+        con.execute("DELETE FROM fct_responses r USING tmp_changed_posts c "
+                    "WHERE r.platform = c.platform AND r.post_id = c.post_id")
+        con.execute("DELETE FROM fct_threads t USING tmp_changed_posts c "
+                    "WHERE t.platform = c.platform AND t.thread_id = c.post_id")
+        con.execute("DELETE FROM fct_threads t USING tmp_changed_threads c "
+                    "WHERE t.platform = c.platform AND t.thread_id = c.thread_id")
+    else:
+        scope, posts_scope = "fct_posts", "posts"
+        con.execute("DELETE FROM fct_responses")
+        con.execute("DELETE FROM fct_threads")
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_awaiting AS
         SELECT p.platform, p.post_id, p.thread_id, p.brand, p.created_at, p.author_id
-        FROM fct_posts p
-        LEFT JOIN fct_posts parent ON parent.platform = p.platform AND parent.post_id = p.parent_id
+        FROM {scope} p
+        LEFT JOIN {scope} parent ON parent.platform = p.platform AND parent.post_id = p.parent_id
         WHERE NOT p.is_brand AND (p.post_id = p.thread_id OR coalesce(parent.is_brand, false))""")
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_replied AS
         SELECT a.*, b.post_id AS first_reply_id, b.created_at AS first_reply_at
         FROM tmp_awaiting a
-        ASOF LEFT JOIN (SELECT platform, thread_id, post_id, created_at FROM fct_posts WHERE is_brand) b
+        ASOF LEFT JOIN (SELECT platform, thread_id, post_id, created_at FROM {scope} WHERE is_brand) b
             ON b.platform = a.platform AND b.thread_id = a.thread_id AND b.created_at > a.created_at""")
     data_end = db.scalar(con, "SELECT max(created_at) FROM fct_posts")
-    con.execute("DELETE FROM fct_responses")
+    within_sla = """CASE WHEN first_reply_at IS NOT NULL THEN epoch(first_reply_at - created_at) / 60 <= $sla
+                         WHEN epoch($data_end::TIMESTAMPTZ - created_at) / 60 > $sla THEN false END"""
     con.execute(f"""
         INSERT INTO fct_responses
         WITH clocked AS (
@@ -98,11 +119,12 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings) -> int
                round(epoch(first_reply_at - created_at) / 60, 2) AS response_minutes,
                round(b_end - b_start, 2) AS business_response_minutes,
                first_reply_at IS NOT NULL AS answered,
-               CASE WHEN first_reply_at IS NOT NULL THEN epoch(first_reply_at - created_at) / 60 <= $sla
-                    WHEN epoch($data_end::TIMESTAMPTZ - created_at) / 60 > $sla THEN false END AS within_sla
+               {within_sla} AS within_sla
         FROM clocked2""", {"sla": settings.sla_minutes, "data_end": data_end})
-    con.execute("DELETE FROM fct_threads")
-    con.execute("""
+    if changed_only:  # the end of the data moved: posts that were still open may now be late
+        con.execute(f"UPDATE fct_responses SET within_sla = {within_sla} WHERE within_sla IS NULL",
+                    {"sla": settings.sla_minutes, "data_end": data_end})
+    con.execute(f"""
         INSERT INTO fct_threads
         WITH stats AS (
             SELECT p.platform, p.thread_id, min(p.created_at) AS started_at, max(p.created_at) AS last_post_at,
@@ -111,20 +133,21 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings) -> int
                    arg_max(p.sentiment, p.created_at) FILTER (WHERE NOT p.is_brand) AS last_customer_sentiment,
                    min(p.created_at) FILTER (WHERE NOT p.is_brand) AS first_customer_at,
                    max(p.created_at) FILTER (WHERE p.is_brand) AS last_brand_at
-            FROM posts p
+            FROM {posts_scope} p
             GROUP BY ALL
         ),
         first_wait AS (
             SELECT platform, thread_id, arg_min(response_minutes, created_at) AS first_response_minutes
-            FROM fct_responses GROUP BY ALL
+            FROM {"(SELECT * FROM fct_responses SEMI JOIN tmp_changed_threads USING (platform, thread_id))"
+                  if changed_only else "fct_responses"} GROUP BY ALL
         )
         SELECT s.platform, s.thread_id, r.post_id AS root_post_id, r.brand, s.started_at, s.last_post_at,
                s.post_count, s.customer_posts, s.brand_posts, w.first_response_minutes,
                coalesce(s.last_brand_at > s.first_customer_at, false) AS answered,
                r.sentiment AS root_sentiment, s.last_customer_sentiment
         FROM stats s
-        JOIN posts r ON r.platform = s.platform AND r.post_id = s.thread_id
+        JOIN {posts_scope} r ON r.platform = s.platform AND r.post_id = s.thread_id
         LEFT JOIN first_wait w ON w.platform = s.platform AND w.thread_id = s.thread_id""")
-    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days"):
+    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days", "tmp_changed_threads"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return db.scalar(con, "SELECT count(*) FROM fct_responses")
