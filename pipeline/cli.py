@@ -108,9 +108,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         _error("use either --format or --map, not both")
         return 2
     con = _open(args)
+    started = time.perf_counter()
     results = ingest_files(con, args.files, forced_format=args.format, time_zone=time_zone,
                            brands=args.brand, mapping=mapping or None, format_name=args.save_as,
-                           progress=_Progress())
+                           progress=_Progress(), build_facts=False)
+    seconds = time.perf_counter() - started
     failed = 0
     for result in results:
         if result.report:
@@ -118,7 +120,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         else:
             failed += 1
             _error(f"{result.error} (nothing from this file was stored)")
-    if any(result.report for result in results):
+    reports = [result.report for result in results if result.report]
+    if reports:
+        rows = sum(report.rows_read for report in reports)
+        print(f"import: {rows:,} rows in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s; read by "
+              f"{', '.join(sorted({report.read_by for report in reports}))})")
+    if reports or args.brand:
         print("\n".join(update_analytics(con).lines()))
     failures = db.check_quality(con)
     for failure in failures:

@@ -6,7 +6,8 @@ import re
 
 from bench.scale_bench import generate, main
 
-STAGES = ("floor: bare DuckDB read_csv", "load: file -> staged -> facts", "sentiment", "other analytics",
+STAGES = ("floor: bare DuckDB read_csv", "import: file -> staged", "threads: staged -> facts", "sentiment",
+          "other analytics",
           "CSV to dashboard-ready", "peak RSS of the import", "database size", "weekly export of 5,000 new posts",
           "Overview page, first render")
 QUERIES = ("cache_key", "weekly_kpis", "sentiment_trend day", "response_heatmap", "unanswered_queue",
@@ -30,3 +31,4 @@ def test_small_run_prints_every_stage_and_query(capsys):
     for query in QUERIES:  # the crisis rows only appear when the generated crisis was detected
         assert re.search(rf"^\| {re.escape(query)} \| [\d,.]+ \| [\d,.]+ \|$", out, re.MULTILINE), query
     assert "| posts in the export | 50,000" in out
+    assert "updated for the new posts" in out  # the weekly export was not a recompute of everything

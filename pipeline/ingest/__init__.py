@@ -59,9 +59,11 @@ class FileResult:
 def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
                  forced_format: str | None = None, time_zone: str = "UTC", brands: Iterable[str] = (),
                  mapping: dict[str, str] | None = None, format_name: str | None = None,
-                 progress: Callable[[str, int, int], None] | None = None) -> list[FileResult]:
-    """Ingest each file in its own transaction, then rebuild the facts once. A ``mapping`` applies to every
-    file (the first saves it as a custom format; the rest are read by it)."""
+                 progress: Callable[[str, int, int], None] | None = None,
+                 build_facts: bool = True) -> list[FileResult]:
+    """Ingest each file in its own transaction, then bring the facts up to date once (unless
+    ``build_facts`` is False: ``update_analytics`` does it then). A ``mapping`` applies to every file (the
+    first saves it as a custom format; the rest are read by it)."""
     from ..normalize import build_posts  # a later stage, used only to finish the job
 
     brands = list(brands)
@@ -79,6 +81,6 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
             results.append(FileResult(name, error=f"{Path(name).name}: cannot be read: {exc.strerror or exc}"))
         except duckdb.Error as exc:
             results.append(FileResult(name, error=f"{Path(name).name}: could not be stored: {exc}"))
-    if any(result.report for result in results) or brands:
+    if build_facts and (any(result.report for result in results) or brands):
         build_posts(con)
     return results
