@@ -9,10 +9,11 @@ retweet, a re-import, a template reply -- is not scored twice). Incremental: onl
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from .. import db
-from .sentiment import SCORER_VERSION, enrich_texts
+from ..parallel import PARALLEL_FROM, gather, submit_chunks, worker_pool
+from .sentiment import SCORER_VERSION, enrich_rows
 
 _BATCH = 200_000
 
@@ -23,35 +24,55 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         con.execute("DELETE FROM enr_posts")
         con.execute("DELETE FROM enr_sentiment_cache")
     con.execute("DELETE FROM enr_sentiment_cache WHERE scorer_version <> ?", [SCORER_VERSION])
-    scored = 0
-    while True:
-        todo = con.execute("""
-            SELECT DISTINCT md5(coalesce(f.lang, '') || '|' || f.text) AS text_key, f.text, f.lang
-            FROM fct_posts f
-            ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
-            ANTI JOIN enr_sentiment_cache c ON c.text_key = md5(coalesce(f.lang, '') || '|' || f.text)
-            LIMIT ?""", [_BATCH]).fetchall()
-        if not todo:
-            break
-        results = enrich_texts([(text, lang) for _, text, lang in todo])
-        frame = pd.DataFrame({
-            "text_key": [key for key, _, _ in todo],
-            "lang": [lang for lang, _ in results],
-            "sentiment": [score.sentiment for _, score in results],
-            "sentiment_label": [score.label for _, score in results],
-            "sentiment_method": [score.method for _, score in results],
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE tmp_unscored AS
+        SELECT f.platform, f.post_id, md5(coalesce(f.lang, '') || '|' || f.text) AS text_key, f.text, f.lang
+        FROM fct_posts f ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE tmp_texts AS
+        SELECT row_number() OVER () - 1 AS seq, * FROM (
+            SELECT text_key, any_value(text) AS text, any_value(lang) AS lang
+            FROM tmp_unscored ANTI JOIN enr_sentiment_cache c USING (text_key) GROUP BY text_key)""")
+    todo = db.scalar(con, "SELECT count(*) FROM tmp_texts")
+    pool = worker_pool() if todo >= PARALLEL_FROM else None
+
+    def store(start: int, submitted) -> None:
+        results = gather(submitted)  # (lang, sentiment, label, method) per text
+        scored = pa.table({
+            "seq": pa.array(range(start, start + len(results)), type=pa.int64()),
+            **{name: pa.array([row[i] for row in results], type=kind) for i, (name, kind) in enumerate(
+                [("lang", pa.string()), ("sentiment", pa.float64()), ("sentiment_label", pa.string()),
+                 ("sentiment_method", pa.string())])},
         })
-        con.register("tmp_scored", frame)
-        con.execute("INSERT INTO enr_sentiment_cache SELECT *, ? FROM tmp_scored", [SCORER_VERSION])
+        con.register("tmp_scored", scored)
+        con.execute("""INSERT INTO enr_sentiment_cache
+                       SELECT t.text_key, s.lang, s.sentiment, s.sentiment_label, s.sentiment_method, ?
+                       FROM tmp_scored s JOIN tmp_texts t USING (seq)""", [SCORER_VERSION])
         con.unregister("tmp_scored")
-        scored += len(todo)
+
+    try:
+        # Only the texts go to the workers and only the scores come back. While the workers score one
+        # batch, this process stores the one before and fetches the next.
+        pending = None
+        for start in range(0, todo, _BATCH):
+            batch = con.execute("SELECT text, lang FROM tmp_texts WHERE seq >= ? AND seq < ?",
+                                [start, start + _BATCH]).fetchall()
+            submitted = submit_chunks(enrich_rows, batch, pool)
+            if pending is not None:
+                store(*pending)
+            pending = (start, submitted)
+        if pending is not None:
+            store(*pending)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     con.execute("""
         INSERT INTO enr_posts
-        SELECT f.platform, f.post_id, c.lang, c.sentiment, c.sentiment_label, c.sentiment_method
-        FROM fct_posts f
-        JOIN enr_sentiment_cache c ON c.text_key = md5(coalesce(f.lang, '') || '|' || f.text)
-        ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
-    return scored
+        SELECT u.platform, u.post_id, c.lang, c.sentiment, c.sentiment_label, c.sentiment_method
+        FROM tmp_unscored u JOIN enr_sentiment_cache c USING (text_key)""")
+    for table in ("tmp_unscored", "tmp_texts"):
+        con.execute(f"DROP TABLE {table}")
+    return todo
 
 
 def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_id: str, label: str | None,

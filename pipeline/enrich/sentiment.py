@@ -193,6 +193,13 @@ def _enrich_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, Score]
     return [(lang, score_text(text, lang)) for (text, _), lang in zip(items, langs)]
 
 
-def enrich_texts(items: list[tuple[str, str | None]], *, workers: int | None = None) -> list[tuple[str, Score]]:
-    """Language and score for many (text, exported language) pairs; on every core when there are many."""
-    return map_chunks(_enrich_chunk, items, workers=workers)
+def enrich_rows(items: list[tuple[str, str | None]]) -> list[tuple[str, float | None, str | None, str]]:
+    """``_enrich_chunk`` as plain tuples (lang, sentiment, label, method): cheaper to send between processes."""
+    return [(lang, score.sentiment, score.label, score.method) for lang, score in _enrich_chunk(items)]
+
+
+def enrich_texts(items: list[tuple[str, str | None]], *, workers: int | None = None,
+                 pool=None) -> list[tuple[str, Score]]:
+    """Language and score for many (text, exported language) pairs; on every core when there are many
+    (``pool``: workers already running, see ``pipeline.parallel.worker_pool``)."""
+    return map_chunks(_enrich_chunk, items, workers=workers, pool=pool)

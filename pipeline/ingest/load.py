@@ -326,11 +326,16 @@ _STAGE_SQL = r"""
 CREATE OR REPLACE TEMP TABLE tmp_staged AS
 WITH src AS (
     SELECT seq, line_number, problem,
-        nullif(regexp_replace(trim(post_id), '^(\d+)\.0+$', '\1'), '') AS given_id,
-        nullif(regexp_replace(trim(created_at), '(\d)\s*([AaPp][Mm])$', '\1 \2'), '') AS ts_text,
+        -- the guards skip a regular expression where it cannot match: they run on every row of every file
+        nullif(CASE WHEN contains(post_id, '.') THEN regexp_replace(trim(post_id), '^(\d+)\.0+$', '\1')
+                    ELSE trim(post_id) END, '') AS given_id,
+        nullif(CASE WHEN lower(right(rtrim(created_at), 1)) = 'm'
+                    THEN regexp_replace(trim(created_at), '(\d)\s*([AaPp][Mm])$', '\1 \2')
+                    ELSE trim(created_at) END, '') AS ts_text,
         nullif(trim(author_id), '') AS author_id,
         coalesce(text, '') AS text,
-        nullif(regexp_replace(trim(parent_id), '^(\d+)\.0+$', '\1'), '') AS parent_id,
+        nullif(CASE WHEN contains(parent_id, '.') THEN regexp_replace(trim(parent_id), '^(\d+)\.0+$', '\1')
+                    ELSE trim(parent_id) END, '') AS parent_id,
         coalesce(nullif(lower(trim(platform)), ''), $platform) AS platform,
         CASE lower(trim(is_brand)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
              WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END AS is_brand_exported,
@@ -349,8 +354,16 @@ WITH src AS (
 ), parsed AS (
     SELECT *,
         CASE
+            WHEN NOT contains('0123456789', left(ts_text, 1)) OR contains(ts_text, '-') OR contains(ts_text, '/')
+                 OR contains(ts_text, ' ') OR contains(ts_text, ':') THEN NULL
             WHEN regexp_full_match(ts_text, '\d{9,10}(\.\d+)?') THEN to_timestamp(ts_text::DOUBLE)
             WHEN regexp_full_match(ts_text, '\d{12,13}') THEN to_timestamp(ts_text::DOUBLE / 1000)
+        END AS ts_epoch
+    FROM src
+), parsed_offset AS (
+    SELECT *,
+        CASE
+            WHEN ts_epoch IS NOT NULL THEN ts_epoch
             ELSE coalesce(
                 try_strptime(ts_text, '%a %b %d %H:%M:%S %z %Y'),
                 try_strptime(ts_text, '%Y-%m-%d %H:%M:%S %z'),
@@ -358,7 +371,7 @@ WITH src AS (
                 CASE WHEN regexp_matches(ts_text, '\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$')
                      THEN try_cast(ts_text AS TIMESTAMPTZ) END)
         END AS ts_with_offset
-    FROM src
+    FROM parsed
 ), parsed_naive AS (
     SELECT *,
         -- only where no offset was read: a failed parse tries every pattern, and that is the costly part
@@ -366,7 +379,7 @@ WITH src AS (
             try_cast(ts_text AS TIMESTAMP),
             try_strptime(ts_text, $date_formats))
         END AS ts_naive
-    FROM parsed
+    FROM parsed_offset
 ), typed AS (
     SELECT *,
         coalesce(given_id, CASE WHEN trim(text) <> '' AND ts_text IS NOT NULL THEN

@@ -48,11 +48,16 @@ def _changed_since(con: duckdb.DuckDBPyConnection, settings_key: str | None) -> 
     """The facts build the analytics last reflected, when only posts were added since (with the same
     settings) and not so many that recomputing everything is cheaper; else None."""
     seen = db.get_meta(con, "analytics_facts_build")
-    if seen is None or db.get_meta(con, "analytics_settings") != (settings_key or ""):
+    if (seen is None or db.get_meta(con, "analytics_settings") != (settings_key or "")
+            or db.get_meta(con, "analytics_labels") != _labels_key(con)):  # a correction changes old hours
         return None
     changed, total = db.first_row(con, "SELECT count(*) FILTER (WHERE facts_build > ?), count(*) FROM fct_posts",
                                   [int(seen)])
     return int(seen) if changed <= normalize.INCREMENTAL_UP_TO * total else None
+
+
+def _labels_key(con: duckdb.DuckDBPyConnection) -> str:
+    return db.get_meta(con, "labels_version") or "0"
 
 
 def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None = None, *,
@@ -61,8 +66,8 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
 
     After an import that only added posts, the metrics are brought up to date for the threads and hours
     the new posts touched (``tmp_changed_posts``: every post the facts build rewrote since the analytics
-    last ran); after a change of settings, a correction run with ``whole``, or a large import, every table
-    is recomputed.
+    last ran); after a change of settings or of a sentiment correction, with ``whole``, or after a large
+    import, every table is recomputed.
     """
     settings = settings or load_settings(con)
     seconds = {}
@@ -93,6 +98,7 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
         db.set_meta(con, "analytics_version", f"{db.data_version(con)}/{settings_key}")
         db.set_meta(con, "analytics_facts_build", db.get_meta(con, "facts_build") or "0")
         db.set_meta(con, "analytics_settings", settings_key or "")
+        db.set_meta(con, "analytics_labels", _labels_key(con))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -82,28 +82,31 @@ def classify_moves(text: str) -> list[str]:
     return [move for move, pattern in _COMPILED.items() if pattern.search(lower)]
 
 
-def _moves_of(rows: list[tuple]) -> list[tuple]:
-    return [(platform, post_id, brand, created_at, move)
-            for platform, post_id, brand, created_at, text in rows for move in classify_moves(text)]
+def _moves_of(texts: list[str]) -> list[list[str]]:
+    return [classify_moves(text) for text in texts]
 
 
 def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False) -> int:
     """Rebuild ``fct_reply_moves`` from every brand post (``changed_only``: from the brand posts in
-    ``tmp_changed_posts``); return its row count. Many posts are classified on every core."""
+    ``tmp_changed_posts``); return its row count. Many posts are classified on every core; only their texts
+    travel to the workers, and the rows are joined back in SQL."""
     from ..parallel import map_chunks
 
     if changed_only:
         con.execute("DELETE FROM fct_reply_moves m USING tmp_changed_posts c "
                     "WHERE m.platform = c.platform AND m.post_id = c.post_id")
-        rows = con.execute("""SELECT platform, post_id, brand, created_at, text FROM fct_posts
-                              SEMI JOIN tmp_changed_posts USING (platform, post_id) WHERE is_brand""").fetchall()
+        scope = "fct_posts SEMI JOIN tmp_changed_posts USING (platform, post_id)"
     else:
         con.execute("DELETE FROM fct_reply_moves")
-        rows = con.execute("SELECT platform, post_id, brand, created_at, text FROM fct_posts WHERE is_brand").fetchall()
-    found = map_chunks(_moves_of, rows)
+        scope = "fct_posts"
+    keys = con.execute(f"SELECT platform, post_id, coalesce(text, '') FROM {scope} WHERE is_brand").fetchall()
+    moves = map_chunks(_moves_of, [text for _, _, text in keys])
+    found = [(platform, post_id, move) for (platform, post_id, _), made in zip(keys, moves) for move in made]
     if found:
-        frame = pd.DataFrame(found, columns=["platform", "post_id", "brand", "created_at", "move"])
+        frame = pd.DataFrame(found, columns=["platform", "post_id", "move"])
         con.register("tmp_moves", frame)
-        con.execute("INSERT INTO fct_reply_moves SELECT * FROM tmp_moves")
+        con.execute("""INSERT INTO fct_reply_moves
+                       SELECT f.platform, f.post_id, f.brand, f.created_at, m.move
+                       FROM tmp_moves m JOIN fct_posts f USING (platform, post_id)""")
         con.unregister("tmp_moves")
     return db.scalar(con, "SELECT count(*) FROM fct_reply_moves")
