@@ -26,6 +26,7 @@ import duckdb
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
 SCHEMA_VERSION = 4
+WRITER_MEMORY_LIMIT = "1GB"  # DuckDB's own memory in a writing process ($RADAR_MEMORY_LIMIT overrides)
 
 
 class DatabaseError(Exception):
@@ -97,6 +98,9 @@ def _open(db_path: Path, read_only: bool, wait: float, on_wait: Callable[[], Non
         except duckdb.Error as exc:
             raise DatabaseError(f"{db_path}: not a Reputation Radar database ({exc})") from None
     con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        # An import of millions of rows stays within memory: DuckDB spills to <database>.tmp beyond this.
+        con.execute("SET memory_limit = ?", [os.environ.get("RADAR_MEMORY_LIMIT", WRITER_MEMORY_LIMIT)])
     # A table name must never resolve to a Python variable that happens to share it (DuckDB's replacement
     # scans); Arrow data is registered by name where it is meant to be read.
     con.execute("SET python_enable_replacements = false")

@@ -35,11 +35,52 @@ def _assert_same(path: Path, tmp_path: Path, expected_reader: str, **options):
     fast, fast_tables = _tables(path, tmp_path, "auto", **options)
     slow, slow_tables = _tables(path, tmp_path, "python", duckdb_reader=False, **options)
     assert slow.read_by == "python"
-    assert fast.read_by == expected_reader, f"{path.name} was read by {fast.read_by}"
     for table, rows in slow_tables.items():
         assert fast_tables[table] == rows, f"{path.name}: {table} differs between the two readers"
+    assert fast.read_by == expected_reader, f"{path.name} was read by {fast.read_by}"
     assert fast.lines()[1:] == slow.lines()[1:]
     return fast, fast_tables
+
+
+SAMPLES = Path(__file__).parent / "samples"
+# the vendor samples DuckDB reads itself: UTF-8, one header row, a derive with SQL
+DUCKDB_SAMPLES = ["brand24_mentions.csv", "sprout_social_messages.csv", "hootsuite_inbox.csv",
+                  "hootsuite_inbox2_messages.csv", "brandwatch_mentions.csv"]
+# the others: Meltwater is UTF-16 and the European sample cp1252; comment exports carry two posts per row;
+# Facebook and Meta exports have a second header row or derive in Python only, as do the rest
+PYTHON_SAMPLES = ["meltwater_mentions.csv", "facebook_comments.csv",
+                  "instagram_comments.csv", "facebook_insights_posts.csv", "meta_business_suite_posts.csv",
+                  "reddit_comments.csv", "reddit_submissions.csv", "twarc_tweets.csv", "youtube_comments.csv",
+                  "european_semicolon.csv"]
+
+
+def test_every_sample_is_listed_once():
+    assert sorted(DUCKDB_SAMPLES + PYTHON_SAMPLES) == sorted(path.name for path in SAMPLES.glob("*.csv"))
+
+
+@pytest.mark.parametrize("name", DUCKDB_SAMPLES + PYTHON_SAMPLES)
+def test_vendor_samples_load_the_same_either_way(name, tmp_path):
+    _assert_same(SAMPLES / name, tmp_path, "duckdb" if name in DUCKDB_SAMPLES else "python")
+
+
+URLS = ("https://twitter.com/a/status/1", "https://mobile.x.com/a", "http://www.facebook.com/p/1",
+        "//instagram.com/p/x", "https://user@youtube.com:443/watch", "news.example.com/a", "https://blog.example.org/",
+        "not a url", "")
+NETWORKS = ("X", "Facebook Page", "instagram", "News", "blogs & forums", "  ", "Web - Other", "TikTok", "")
+
+
+def test_the_platform_rule_in_sql_matches_python_on_every_combination(tmp_path):
+    """Sprout's Network and a URL, in every combination: the network name, else the URL's host, else the
+    cleaned name, else web."""
+    rows = ["Network,Profile,From,Message,Date,Permalink,Message ID"]
+    for i, (network, url) in enumerate((n, u) for n in NETWORKS for u in URLS):
+        rows.append(f'"{network}",acme,@Acme,hello {i},2026-10-01 10:{i % 60:02d},"{url}",m{i}')
+    path = tmp_path / "sprout.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report, tables = _assert_same(path, tmp_path, "duckdb")
+    assert report.rows_loaded == len(NETWORKS) * len(URLS)
+    platforms = {row[0] for row in tables["stg_posts"]}
+    assert {"twitter", "facebook", "instagram", "tiktok", "news", "blogs_forums", "web"} <= platforms
 
 
 @pytest.mark.parametrize("path", sorted(DEMO_DIR.glob("*.csv")), ids=lambda path: path.name)

@@ -241,6 +241,60 @@ def _date_and_time_sql(v: Mapping[str, str]) -> dict[str, str]:
                           f"THEN {strip_sql(created)} || ' ' || {time} ELSE {created} END"}
 
 
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _lookup_sql(expression: str, table: Mapping[str, str]) -> str:
+    """``table.get(expression)`` in SQL (NULL when absent)."""
+    cases = " ".join(f"WHEN {_sql_string(key)} THEN {_sql_string(value)}" for key, value in table.items())
+    return f"CASE {expression} {cases} END"
+
+
+def _platform_sql(platform: str, url: str) -> str:
+    """``_platform``: a known network name, else the URL's host, else a cleaned name, else ``web``."""
+    given = f"lower({strip_sql(platform)})"
+    host = (f"lower(split_part(regexp_extract({strip_sql(url)}, "
+            "'^(?:[A-Za-z][A-Za-z0-9+.\\-]*:)?//([^/?#]*)', 1), ':', 1))")
+    from_url = "CASE " + " ".join(
+        f"WHEN {host} = {_sql_string(suffix)} OR ends_with({host}, {_sql_string('.' + suffix)}) "
+        f"THEN {_sql_string(name)}" for suffix, name in _PLATFORM_HOSTS) + " END"
+    first_word = f"regexp_extract({given}, '^\\S+')"
+    cleaned = f"nullif(trim(regexp_replace({given}, '[^\\pL\\pN_]+', '_', 'g'), '_'), '')"
+    return (f"coalesce({_lookup_sql(given, _PLATFORM_NAMES)}, {from_url}, "
+            f"CASE WHEN {given} <> '' THEN coalesce({_lookup_sql(first_word, _PLATFORM_NAMES)}, {cleaned}) END, "
+            "'web')")
+
+
+def _handle_sql(expression: str) -> str:
+    """``_handle``: stripped, without a leading ``@``, lower case."""
+    unmarked = f"ltrim({strip_sql(expression)}, '@')"
+    return f"lower({strip_sql(unmarked)})"
+
+
+def _mention_tool_sql(v: Mapping[str, str]) -> dict[str, str]:
+    out = _date_and_time_sql(v)
+    platform = v.get("platform", "NULL")
+    if "source_name" in v:
+        source = f"lower({strip_sql(v['source_name'])})"
+        names = ", ".join(_sql_string(name) for name in _PLATFORM_NAMES)
+        platform = f"CASE WHEN {strip_sql(platform)} = '' AND {source} IN ({names}) THEN {source} ELSE {platform} END"
+    out["platform"] = _platform_sql(platform, v.get("url", "NULL"))
+    profile, author, is_brand = _handle_sql(v.get("brand", "NULL")), v.get("author_id", "NULL"), v.get("is_brand", "NULL")
+    out["is_brand"] = (f"CASE WHEN {profile} <> '' AND {_handle_sql(author)} = {profile} "
+                       f"AND coalesce({is_brand}, '') = '' THEN 'true' ELSE {is_brand} END")
+    return out
+
+
+def _hootsuite_sql(v: Mapping[str, str]) -> dict[str, str]:
+    direction = f"lower({strip_sql(v.get('direction', 'NULL'))})"
+    is_brand = f"coalesce({_lookup_sql(direction, _DIRECTIONS)}, '')"
+    brand = v.get("brand", "NULL")
+    author = f"CASE WHEN {is_brand} = 'true' AND {strip_sql(brand)} <> '' THEN {brand} ELSE {v.get('author_id', 'NULL')} END"
+    values = {**v, "is_brand": is_brand, "author_id": author}
+    return {"author_id": author, **_mention_tool_sql(values)}
+
+
 def _invert_bool_sql(v: Mapping[str, str]) -> dict[str, str]:
     return {"is_brand": f"CASE lower({strip_sql(v.get('is_brand', 'NULL'))}) WHEN 'true' THEN 'false' "
                         "WHEN 'false' THEN 'true' ELSE '' END"}
@@ -586,6 +640,7 @@ FORMATS: tuple[Format, ...] = (
         },
         extras={"time": ("time",)},
         derive=_mention_tool,
+        derive_sql=_mention_tool_sql,
         notes="Dates are in the time zone the export was made in (give --tz); the page type becomes the "
               "platform; Full Text, else Snippet, else Title is the text.",
     ),
@@ -608,6 +663,7 @@ FORMATS: tuple[Format, ...] = (
         },
         extras={"time": ("time",), "source_name": ("source name",)},
         derive=_mention_tool,
+        derive_sql=_mention_tool_sql,
         notes="Date and Time columns are joined and read in the import's time zone; the platform comes from "
               "the URL or a social Source Name, else it is web.",
     ),
@@ -631,6 +687,7 @@ FORMATS: tuple[Format, ...] = (
         },
         extras={"time": ("time",)},
         derive=_mention_tool,
+        derive_sql=_mention_tool_sql,
         notes="Profile is the brand profile the message belongs to.",
     ),
     Format(
@@ -652,6 +709,7 @@ FORMATS: tuple[Format, ...] = (
         },
         extras={"time": ("hour", "time")},
         derive=_mention_tool,
+        derive_sql=_mention_tool_sql,
         notes="Date and Hour are joined; Content, else Title, is the text.",
     ),
     Format(
@@ -673,6 +731,7 @@ FORMATS: tuple[Format, ...] = (
         extras={"direction": ("direction", "message direction", "author type", "sender type"),
                 "time": ("time",)},
         derive=_hootsuite,
+        derive_sql=_hootsuite_sql,
         notes="Direction Outbound (or an agent as author type) marks the team's replies, whose authors become "
               "brand accounts; messages of one conversation chain in time order.",
     ),
