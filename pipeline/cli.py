@@ -125,9 +125,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         rows = sum(report.rows_read for report in reports)
         print(f"import: {rows:,} rows in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s; read by "
               f"{', '.join(sorted({report.read_by for report in reports}))})")
+    since = None
     if reports or args.brand:
-        print("\n".join(update_analytics(con).lines()))
-    failures = db.check_quality(con)
+        analytics = update_analytics(con)
+        print("\n".join(analytics.lines()))
+        since = analytics.changed_since
+    failures = db.check_quality(con, since=since)
     for failure in failures:
         _error(f"data-quality check failed: {failure}")
     con.close()

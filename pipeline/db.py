@@ -346,16 +346,39 @@ QUALITY_CHECKS: dict[str, str] = {
     "one sentiment per post": """
         SELECT platform, post_id, count(*) AS copies FROM enr_posts GROUP BY ALL HAVING count(*) > 1""",
     "sentiment within -1..1 and labelled when scored": """
-        SELECT post_id, sentiment, sentiment_label FROM posts
+        SELECT post_id, sentiment, sentiment_label FROM enr_posts
+        WHERE sentiment NOT BETWEEN -1 AND 1 OR (sentiment IS NULL) <> (sentiment_label IS NULL)""",
+}
+# The same checks for the posts an incremental update wrote (facts_build above $since): a weekly import
+# into millions of posts checks what it added (a rewritten thread is rewritten whole, root included).
+_CHANGED = "(SELECT platform, post_id FROM fct_posts WHERE facts_build > $since)"
+QUALITY_CHECKS_SINCE: dict[str, str] = {
+    **QUALITY_CHECKS,
+    "one staged post per platform and post id": f"""
+        SELECT platform, post_id, count(*) AS copies FROM stg_posts SEMI JOIN {_CHANGED} c USING (platform, post_id)
+        GROUP BY ALL HAVING count(*) > 1""",
+    "every post has a thread that exists": """
+        SELECT p.post_id, p.thread_id FROM (SELECT * FROM fct_posts WHERE facts_build > $since) p
+        ANTI JOIN (SELECT platform, post_id FROM fct_posts WHERE facts_build > $since) r
+            ON r.platform = p.platform AND r.post_id = p.thread_id""",
+    "one sentiment per post": f"""
+        SELECT platform, post_id, count(*) AS copies FROM enr_posts SEMI JOIN {_CHANGED} c USING (platform, post_id)
+        GROUP BY ALL HAVING count(*) > 1""",
+    "sentiment within -1..1 and labelled when scored": f"""
+        SELECT post_id, sentiment, sentiment_label FROM enr_posts SEMI JOIN {_CHANGED} c USING (platform, post_id)
         WHERE sentiment NOT BETWEEN -1 AND 1 OR (sentiment IS NULL) <> (sentiment_label IS NULL)""",
 }
 
 
-def check_quality(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Run every data-quality check; return one line per failing check (empty when all pass)."""
+def check_quality(con: duckdb.DuckDBPyConnection, *, since: int | None = None) -> list[str]:
+    """Run every data-quality check; return one line per failing check (empty when all pass). With
+    ``since`` (a facts build), the per-post checks look only at posts written after it."""
     failures = []
-    for name, sql in QUALITY_CHECKS.items():
-        rows = con.execute(f"SELECT * FROM ({sql}) LIMIT 3").fetchall()
+    checks = QUALITY_CHECKS if since is None else QUALITY_CHECKS_SINCE
+    for name, sql in checks.items():
+        params = {"since": since} if "$since" in sql else None
+        rows = con.execute(f"SELECT * FROM ({sql}) LIMIT 3", params).fetchall() if params else \
+            con.execute(f"SELECT * FROM ({sql}) LIMIT 3").fetchall()
         if rows:
             failures.append(f"{name}: e.g. {rows}")
     return failures

@@ -147,8 +147,13 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
     try:
         build = int(db.get_meta(con, "facts_build") or 0) + 1
         brands_key = db.scalar(con, "SELECT md5(coalesce(string_agg(handle, ',' ORDER BY handle), '')) FROM brands")
-        con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS "
-                    "SELECT platform, post_id FROM stg_posts ANTI JOIN fct_posts USING (platform, post_id)")
+        built_upto = db.get_meta(con, "facts_last_import")
+        if built_upto is not None and not whole:  # imports are sequential and land whole: the later ones are new
+            con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS SELECT platform, post_id FROM stg_posts "
+                        "WHERE try_cast(substr(import_id, 5) AS BIGINT) > ?", [int(built_upto or 0)])
+        else:
+            con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS "
+                        "SELECT platform, post_id FROM stg_posts ANTI JOIN fct_posts USING (platform, post_id)")
         new, facts, staged = db.first_row(con, """SELECT (SELECT count(*) FROM tmp_new), (SELECT count(*) FROM fct_posts),
                                                          (SELECT count(*) FROM stg_posts)""")
         incremental = (not whole and facts > 0 and facts + new == staged and new <= INCREMENTAL_UP_TO * staged
@@ -172,6 +177,8 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
         for table in ("tmp_built", "tmp_new", "tmp_touched", "tmp_scope"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         db.set_meta(con, "facts_build", str(build))
+        db.set_meta(con, "facts_last_import", str(db.scalar(
+            con, "SELECT coalesce(max(try_cast(substr(import_id, 5) AS BIGINT)), 0) FROM imports")))
         db.set_meta(con, "facts_brands", brands_key)
         db.set_meta(con, "facts_version", str(db.data_version(con)))
         con.execute("COMMIT")

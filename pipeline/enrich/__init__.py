@@ -18,16 +18,20 @@ from .sentiment import SCORER_VERSION, enrich_rows
 _BATCH = 200_000
 
 
-def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) -> int:
-    """Give every post without one a language and a sentiment; return how many texts were scored anew."""
+def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False, changed_only: bool = False) -> int:
+    """Give every post without one a language and a sentiment; return how many texts were scored anew.
+    ``changed_only``: look for them among the posts in ``tmp_changed_posts`` only (after an incremental
+    facts build, every post without a sentiment is there)."""
     if rescore:
         con.execute("DELETE FROM enr_posts")
         con.execute("DELETE FROM enr_sentiment_cache")
     con.execute("DELETE FROM enr_sentiment_cache WHERE scorer_version <> ?", [SCORER_VERSION])
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_unscored AS
         SELECT f.platform, f.post_id, md5(coalesce(f.lang, '') || '|' || f.text) AS text_key, f.text, f.lang
-        FROM fct_posts f ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
+        FROM {"(SELECT * FROM fct_posts SEMI JOIN tmp_changed_posts USING (platform, post_id))"
+               if changed_only else "fct_posts"} f
+        ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE tmp_texts AS
         SELECT row_number() OVER () - 1 AS seq, * FROM (
@@ -55,7 +59,7 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         # batch, this process stores the one before and fetches the next.
         pending = None
         for start in range(0, todo, _BATCH):
-            batch = con.execute("SELECT text, lang FROM tmp_texts WHERE seq >= ? AND seq < ?",
+            batch = con.execute("SELECT text, lang FROM tmp_texts WHERE seq >= ? AND seq < ? ORDER BY seq",
                                 [start, start + _BATCH]).fetchall()
             submitted = submit_chunks(enrich_rows, batch, pool)
             if pending is not None:

@@ -32,6 +32,7 @@ class AnalyticsReport:
     crises: int
     seconds: dict[str, float]
     incremental: bool = False  # brought up to date for what changed, not recomputed whole
+    changed_since: int | None = None  # then: the facts build the analytics reflected before
 
     def lines(self) -> list[str]:
         timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.seconds.items())
@@ -84,7 +85,7 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
                         "SELECT platform, post_id, thread_id, created_at, is_brand FROM fct_posts WHERE facts_build > ?",
                         [since])
         changed = since is not None
-        steps = [("sentiment", lambda: score_sentiment(con, rescore=rescore)),
+        steps = [("sentiment", lambda: score_sentiment(con, rescore=rescore, changed_only=changed)),
                  ("responses", lambda: compute_responses(con, settings, changed_only=changed)),
                  ("hourly", lambda: compute_hourly(con, changed_only=changed)),
                  ("playbook", lambda: compute_reply_moves(con, changed_only=changed)),
@@ -104,4 +105,4 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
         con.execute("ROLLBACK")
         raise
     return AnalyticsReport(results["sentiment"], results["responses"], results["crises"], seconds,
-                           incremental=changed)
+                           incremental=changed, changed_since=since)

@@ -86,11 +86,14 @@ def _moves_of(texts: list[str]) -> list[list[str]]:
     return [classify_moves(text) for text in texts]
 
 
+_BATCH = 200_000
+
+
 def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False) -> int:
     """Rebuild ``fct_reply_moves`` from every brand post (``changed_only``: from the brand posts in
-    ``tmp_changed_posts``); return its row count. Many posts are classified on every core; only their texts
-    travel to the workers, and the rows are joined back in SQL."""
-    from ..parallel import map_chunks
+    ``tmp_changed_posts``); return its row count. Brand posts go through in batches (memory stays flat),
+    classified on every core; only their texts travel to the workers, and rows are joined back in SQL."""
+    from ..parallel import PARALLEL_FROM, gather, submit_chunks, worker_pool
 
     if changed_only:
         con.execute("DELETE FROM fct_reply_moves m USING tmp_changed_posts c "
@@ -99,14 +102,35 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
     else:
         con.execute("DELETE FROM fct_reply_moves")
         scope = "fct_posts"
-    keys = con.execute(f"SELECT platform, post_id, coalesce(text, '') FROM {scope} WHERE is_brand").fetchall()
-    moves = map_chunks(_moves_of, [text for _, _, text in keys])
-    found = [(platform, post_id, move) for (platform, post_id, _), made in zip(keys, moves) for move in made]
-    if found:
-        frame = pd.DataFrame(found, columns=["platform", "post_id", "move"])
-        con.register("tmp_moves", frame)
-        con.execute("""INSERT INTO fct_reply_moves
-                       SELECT f.platform, f.post_id, f.brand, f.created_at, m.move
-                       FROM tmp_moves m JOIN fct_posts f USING (platform, post_id)""")
-        con.unregister("tmp_moves")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE tmp_brand_posts AS
+                    SELECT row_number() OVER () - 1 AS seq, platform, post_id, coalesce(text, '') AS text
+                    FROM {scope} WHERE is_brand""")
+    total = db.scalar(con, "SELECT count(*) FROM tmp_brand_posts")
+    pool = worker_pool() if total >= PARALLEL_FROM else None
+
+    def store(start: int, submitted) -> None:
+        found = [(start + offset, move) for offset, made in enumerate(gather(submitted)) for move in made]
+        if found:
+            con.register("tmp_moves", pd.DataFrame(found, columns=["seq", "move"]))
+            con.execute("""INSERT INTO fct_reply_moves
+                           SELECT f.platform, f.post_id, f.brand, f.created_at, m.move
+                           FROM tmp_moves m JOIN tmp_brand_posts b USING (seq)
+                           JOIN fct_posts f ON f.platform = b.platform AND f.post_id = b.post_id""")
+            con.unregister("tmp_moves")
+
+    try:
+        pending = None
+        for start in range(0, total, _BATCH):
+            texts = [row[0] for row in con.execute("SELECT text FROM tmp_brand_posts WHERE seq >= ? AND seq < ? "
+                                                   "ORDER BY seq", [start, start + _BATCH]).fetchall()]
+            submitted = submit_chunks(_moves_of, texts, pool)
+            if pending is not None:
+                store(*pending)
+            pending = (start, submitted)
+        if pending is not None:
+            store(*pending)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    con.execute("DROP TABLE tmp_brand_posts")
     return db.scalar(con, "SELECT count(*) FROM fct_reply_moves")

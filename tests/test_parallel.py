@@ -1,0 +1,54 @@
+"""Work spread over worker processes comes back in input order, and batching does not shift results: the
+sentiment and reply moves of a database scored in many small batches on a pool equal those scored at once
+in this process."""
+
+from __future__ import annotations
+
+import pipeline.enrich as enrich
+from pipeline import db, parallel
+from pipeline.metrics import playbook
+from tests.conftest import DEMO_DIR, ingest_one
+
+
+def _double(items):
+    return [item * 2 for item in items]
+
+
+def _moves(con):
+    return con.execute("SELECT * FROM fct_reply_moves ORDER BY ALL").fetchall()
+
+
+def _sentiment(con):
+    return con.execute("SELECT * FROM enr_posts ORDER BY platform, post_id").fetchall()
+
+
+def test_chunks_come_back_in_input_order():
+    items = list(range(50_000))
+    pool = parallel.worker_pool(2)
+    try:
+        assert parallel.gather(parallel.submit_chunks(_double, items, pool)) == [i * 2 for i in items]
+        assert parallel.map_chunks(_double, items, pool=pool, parallel_from=1) == [i * 2 for i in items]
+    finally:
+        pool.shutdown()
+    assert parallel.map_chunks(_double, items[:10]) == [i * 2 for i in items[:10]]
+
+
+def test_small_batches_on_a_pool_score_as_one_batch_in_process(tmp_path, monkeypatch):
+    export = DEMO_DIR / "lumo_x_care.csv"
+    serial = db.connect(tmp_path / "serial.duckdb")
+    ingest_one(serial, export, brands=["lumohelp"])
+    enrich.score_sentiment(serial)
+    playbook.compute_reply_moves(serial)
+
+    monkeypatch.setattr(enrich, "_BATCH", 997)
+    monkeypatch.setattr(enrich, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(playbook, "_BATCH", 311)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    batched = db.connect(tmp_path / "batched.duckdb")
+    ingest_one(batched, export, brands=["lumohelp"])
+    enrich.score_sentiment(batched)
+    playbook.compute_reply_moves(batched)
+
+    assert len(_sentiment(serial)) > 997 * 3 and len(_moves(serial)) > 311
+    assert _sentiment(batched) == _sentiment(serial)
+    assert _moves(batched) == _moves(serial)
