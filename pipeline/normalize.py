@@ -122,12 +122,11 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
 # conversation (thread_key) a new post belongs to.
 _TOUCHED_SQL = """
 CREATE OR REPLACE TEMP TABLE tmp_touched AS
-WITH new AS (SELECT s.* FROM stg_posts s SEMI JOIN tmp_new n USING (platform, post_id))
+WITH new AS (SELECT * FROM tmp_new)
 SELECT f.platform, f.thread_id FROM new JOIN fct_posts f ON f.platform = new.platform AND f.post_id = new.parent_id
 UNION
-SELECT f.platform, f.thread_id FROM stg_posts c
+SELECT c.platform, c.thread_id FROM fct_posts c  -- a stored post's own parent id is its parent in the facts
     JOIN new ON new.platform = c.platform AND new.post_id = c.parent_id
-    JOIN fct_posts f ON f.platform = c.platform AND f.post_id = c.post_id
 UNION
 SELECT f.platform, f.thread_id FROM (SELECT DISTINCT platform, thread_key FROM new WHERE thread_key IS NOT NULL) k
     JOIN stg_posts c ON c.platform = k.platform AND c.thread_key = k.thread_key
@@ -149,11 +148,11 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
         brands_key = db.scalar(con, "SELECT md5(coalesce(string_agg(handle, ',' ORDER BY handle), '')) FROM brands")
         built_upto = db.get_meta(con, "facts_last_import")
         if built_upto is not None and not whole:  # imports are sequential and land whole: the later ones are new
-            con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS SELECT platform, post_id FROM stg_posts "
+            con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS SELECT * FROM stg_posts "
                         "WHERE try_cast(substr(import_id, 5) AS BIGINT) > ?", [int(built_upto or 0)])
         else:
             con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS "
-                        "SELECT platform, post_id FROM stg_posts ANTI JOIN fct_posts USING (platform, post_id)")
+                        "SELECT * FROM stg_posts ANTI JOIN fct_posts USING (platform, post_id)")
         new, facts, staged = db.first_row(con, """SELECT (SELECT count(*) FROM tmp_new), (SELECT count(*) FROM fct_posts),
                                                          (SELECT count(*) FROM stg_posts)""")
         incremental = (not whole and facts > 0 and facts + new == staged and new <= INCREMENTAL_UP_TO * staged

@@ -53,3 +53,23 @@ def gather(submitted: list[Future] | list[R]) -> list[R]:
     if submitted and isinstance(submitted[0], Future):
         return [result for future in submitted for result in future.result()]
     return list(submitted)
+
+
+def pipelined(function: Callable[[Sequence[T]], list[R]], total: int, batch: int,
+              fetch: Callable[[int, int], Sequence[T]], store: Callable[[int, list[R]], None]) -> None:
+    """``store(start, function(fetch(start, end)))`` for each batch of ``total`` rows, on every core when
+    there are many: while the workers compute one batch, this process stores the one before (DuckDB work)
+    and fetches the next, so memory holds two batches at most."""
+    pool = worker_pool() if total >= PARALLEL_FROM else None
+    try:
+        pending = None
+        for start in range(0, total, batch):
+            submitted = submit_chunks(function, fetch(start, start + batch), pool)
+            if pending is not None:
+                store(pending[0], gather(pending[1]))
+            pending = (start, submitted)
+        if pending is not None:
+            store(pending[0], gather(pending[1]))
+    finally:
+        if pool is not None:
+            pool.shutdown()

@@ -41,7 +41,6 @@ def test_small_batches_on_a_pool_score_as_one_batch_in_process(tmp_path, monkeyp
     playbook.compute_reply_moves(serial)
 
     monkeypatch.setattr(enrich, "_BATCH", 997)
-    monkeypatch.setattr(enrich, "PARALLEL_FROM", 1)
     monkeypatch.setattr(playbook, "_BATCH", 311)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
     batched = db.connect(tmp_path / "batched.duckdb")

@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import db
-from ..parallel import PARALLEL_FROM, gather, submit_chunks, worker_pool
+from ..parallel import pipelined
 from .sentiment import SCORER_VERSION, enrich_rows
 
 _BATCH = 200_000
@@ -38,10 +38,12 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False, ch
             SELECT text_key, any_value(text) AS text, any_value(lang) AS lang
             FROM tmp_unscored ANTI JOIN enr_sentiment_cache c USING (text_key) GROUP BY text_key)""")
     todo = db.scalar(con, "SELECT count(*) FROM tmp_texts")
-    pool = worker_pool() if todo >= PARALLEL_FROM else None
 
-    def store(start: int, submitted) -> None:
-        results = gather(submitted)  # (lang, sentiment, label, method) per text
+    def fetch(start: int, end: int) -> list[tuple]:
+        return con.execute("SELECT text, lang FROM tmp_texts WHERE seq >= ? AND seq < ? ORDER BY seq",
+                           [start, end]).fetchall()
+
+    def store(start: int, results: list[tuple]) -> None:  # (lang, sentiment, label, method) per text
         scored = pa.table({
             "seq": pa.array(range(start, start + len(results)), type=pa.int64()),
             **{name: pa.array([row[i] for row in results], type=kind) for i, (name, kind) in enumerate(
@@ -54,22 +56,8 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False, ch
                        FROM tmp_scored s JOIN tmp_texts t USING (seq)""", [SCORER_VERSION])
         con.unregister("tmp_scored")
 
-    try:
-        # Only the texts go to the workers and only the scores come back. While the workers score one
-        # batch, this process stores the one before and fetches the next.
-        pending = None
-        for start in range(0, todo, _BATCH):
-            batch = con.execute("SELECT text, lang FROM tmp_texts WHERE seq >= ? AND seq < ? ORDER BY seq",
-                                [start, start + _BATCH]).fetchall()
-            submitted = submit_chunks(enrich_rows, batch, pool)
-            if pending is not None:
-                store(*pending)
-            pending = (start, submitted)
-        if pending is not None:
-            store(*pending)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    # only the texts go to the workers and only the scores come back
+    pipelined(enrich_rows, todo, _BATCH, fetch, store)
     con.execute("""
         INSERT INTO enr_posts
         SELECT u.platform, u.post_id, c.lang, c.sentiment, c.sentiment_label, c.sentiment_method

@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from .. import db
+from ..parallel import pipelined
 
 MOVES: dict[str, dict[str, str]] = {
     "apologise": {
@@ -93,8 +94,6 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
     """Rebuild ``fct_reply_moves`` from every brand post (``changed_only``: from the brand posts in
     ``tmp_changed_posts``); return its row count. Brand posts go through in batches (memory stays flat),
     classified on every core; only their texts travel to the workers, and rows are joined back in SQL."""
-    from ..parallel import PARALLEL_FROM, gather, submit_chunks, worker_pool
-
     if changed_only:
         con.execute("DELETE FROM fct_reply_moves m USING tmp_changed_posts c "
                     "WHERE m.platform = c.platform AND m.post_id = c.post_id")
@@ -106,10 +105,13 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
                     SELECT row_number() OVER () - 1 AS seq, platform, post_id, coalesce(text, '') AS text
                     FROM {scope} WHERE is_brand""")
     total = db.scalar(con, "SELECT count(*) FROM tmp_brand_posts")
-    pool = worker_pool() if total >= PARALLEL_FROM else None
 
-    def store(start: int, submitted) -> None:
-        found = [(start + offset, move) for offset, made in enumerate(gather(submitted)) for move in made]
+    def fetch(start: int, end: int) -> list[str]:
+        return [row[0] for row in con.execute("SELECT text FROM tmp_brand_posts WHERE seq >= ? AND seq < ? "
+                                              "ORDER BY seq", [start, end]).fetchall()]
+
+    def store(start: int, moves: list[list[str]]) -> None:
+        found = [(start + offset, move) for offset, made in enumerate(moves) for move in made]
         if found:
             con.register("tmp_moves", pd.DataFrame(found, columns=["seq", "move"]))
             con.execute("""INSERT INTO fct_reply_moves
@@ -118,19 +120,6 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
                            JOIN fct_posts f ON f.platform = b.platform AND f.post_id = b.post_id""")
             con.unregister("tmp_moves")
 
-    try:
-        pending = None
-        for start in range(0, total, _BATCH):
-            texts = [row[0] for row in con.execute("SELECT text FROM tmp_brand_posts WHERE seq >= ? AND seq < ? "
-                                                   "ORDER BY seq", [start, start + _BATCH]).fetchall()]
-            submitted = submit_chunks(_moves_of, texts, pool)
-            if pending is not None:
-                store(*pending)
-            pending = (start, submitted)
-        if pending is not None:
-            store(*pending)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    pipelined(_moves_of, total, _BATCH, fetch, store)
     con.execute("DROP TABLE tmp_brand_posts")
     return db.scalar(con, "SELECT count(*) FROM fct_reply_moves")

@@ -77,8 +77,11 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
     if changed_only:
         con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_threads AS "
                     "SELECT DISTINCT platform, thread_id FROM tmp_changed_posts")
-        scope = "(SELECT * FROM fct_posts SEMI JOIN tmp_changed_threads USING (platform, thread_id))"
-        posts_scope = "(SELECT * FROM posts SEMI JOIN tmp_changed_threads USING (platform, thread_id))"
+        # every post of a changed thread was rewritten, so the threads' posts are the changed posts
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_scope_posts AS "
+                    "SELECT * FROM posts SEMI JOIN tmp_changed_posts USING (platform, post_id)")
+        scope = "(SELECT * FROM fct_posts SEMI JOIN tmp_changed_posts USING (platform, post_id))"
+        posts_scope = "tmp_scope_posts"
         # a changed post's old rows: its response, and the thread it was the root of
         con.execute("DELETE FROM fct_responses r USING tmp_changed_posts c "
                     "WHERE r.platform = c.platform AND r.post_id = c.post_id")
@@ -148,6 +151,6 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         FROM stats s
         JOIN {posts_scope} r ON r.platform = s.platform AND r.post_id = s.thread_id
         LEFT JOIN first_wait w ON w.platform = s.platform AND w.thread_id = s.thread_id""")
-    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days", "tmp_changed_threads"):
+    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days", "tmp_changed_threads", "tmp_scope_posts"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return db.scalar(con, "SELECT count(*) FROM fct_responses")
