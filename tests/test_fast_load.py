@@ -147,3 +147,15 @@ def test_files_duckdb_would_misread_go_through_python(name, content, tmp_path):
     path.write_bytes(content)
     report, _ = _assert_same(path, tmp_path, "python")
     assert report.rows_read == 2
+
+
+def test_a_mapped_layout_with_a_platform_column_loads_the_same(tmp_path):
+    path = tmp_path / "mapped.csv"
+    path.write_text("Kanal;Zeit;Wer;Was;Link\n"
+                    "Facebook Page;2026-10-01 10:00;anna;Lieferung fehlt;\n"
+                    ";2026-10-01 11:00;bert;Danke;https://x.com/bert/status/9\n"
+                    "Foren & Blogs;2026-10-01 12:00;cleo;Wo bleibt mein Paket?;\n", encoding="utf-8")
+    mapping = {"platform": "Kanal", "created_at": "Zeit", "author_id": "Wer", "text": "Was", "url": "Link"}
+    report, tables = _assert_same(path, tmp_path, "duckdb", mapping=mapping, format_name="kanal_export")
+    assert report.rows_loaded == 3
+    assert sorted(row[0] for row in tables["stg_posts"]) == ["facebook", "foren_blogs", "other"]

@@ -109,11 +109,11 @@ def _features(model: _Automaton, encoded: list[bytes]) -> tuple[np.ndarray, np.n
     starts = np.zeros(len(order), dtype=np.int64)
     np.cumsum(lengths[order][:-1], out=starts[1:])
     sorted_lengths = lengths[order]
+    ascending = -sorted_lengths  # for searchsorted
     states = np.zeros(len(order), dtype=np.int64)
     posts, features = [], []
     for position in range(int(sorted_lengths[0]) if len(order) else 0):
-        walking = int(np.searchsorted(-sorted_lengths, -position, side="left"))
-        walking = int((sorted_lengths > position).sum()) if walking == 0 else walking
+        walking = int(np.searchsorted(ascending, -position, side="left"))  # posts longer than position
         live = states[:walking]
         live[:] = model.nextmove[model.rowbase[live] + buffer[starts[:walking] + position]]
         found = model.output[live]

@@ -842,6 +842,7 @@ def custom_format(name: str, mapping: Mapping[str, str], header: Sequence[str]) 
         columns=columns,
         required=required,
         derive=_platform_if_given if "platform" in columns else None,
+        derive_sql=_platform_if_given_sql if "platform" in columns else None,
         headers=tuple(header),
         notes="saved from a column mapping; recognised again by the same headers",
     )
@@ -850,6 +851,12 @@ def custom_format(name: str, mapping: Mapping[str, str], header: Sequence[str]) 
 def _platform_if_given(values: Values) -> None:
     if values.get("platform", "").strip():
         _platform(values)
+
+
+def _platform_if_given_sql(v: Mapping[str, str]) -> dict[str, str]:
+    platform = v.get("platform", "NULL")
+    return {"platform": f"CASE WHEN {strip_sql(platform)} <> '' THEN {_platform_sql(platform, v.get('url', 'NULL'))} "
+                        f"ELSE {platform} END"}
 
 
 def guess_mapping(header: Sequence[str]) -> dict[str, str]:
