@@ -49,9 +49,15 @@ def _write(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
+def _burst(day: int, first_id: int, count: int = 120) -> list[list[str]]:
+    """Complaints from many people within a few hours: a crisis for the detector to find."""
+    at = START + timedelta(days=day, hours=6)
+    return [[f"x{first_id + i}", (at + timedelta(minutes=2 * i)).isoformat(), f"angry{i}",
+             f"@{BRAND} the kettle exploded, this is unacceptable and dangerous {i}", "", ""] for i in range(count)]
+
+
 def _threads(rng: random.Random, count: int, days: int, first_id: int = 1) -> list[list[str]]:
-    """Threads of 1-6 messages, customer and brand in turn; some chained only by a conversation id; a burst
-    of complaints on one day so that the crisis detector has something to find."""
+    """Threads of 1-6 messages, customer and brand in turn; some chained only by a conversation id."""
     rows, n = [], first_id
     for _ in range(count):
         at = START + timedelta(days=rng.randrange(days), hours=rng.randrange(14), minutes=rng.randrange(60))
@@ -105,6 +111,7 @@ def _compare(tmp_path: Path, first: list[list[str]], second: list[list[str]]) ->
     assert expected["fct_responses"] and expected["fct_hourly"]
     step.close()
     whole.close()
+    return expected["fct_crises"]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -122,7 +129,7 @@ def test_a_random_split_updates_exactly_as_a_rebuild(tmp_path, seed, monkeypatch
 
 def test_a_later_week_extends_the_hours_and_makes_open_posts_late(tmp_path):
     rng = random.Random(9)
-    earlier = _threads(rng, 300, days=14)
+    earlier = _threads(rng, 600, days=14) + _burst(day=9, first_id=50_000)
     later = _threads(rng, 60, days=7, first_id=10_000)
     for row in later:  # a week after the first export ends, with a gap day between
         row[1] = (datetime.fromisoformat(row[1]) + timedelta(days=16)).isoformat()
@@ -131,4 +138,5 @@ def test_a_later_week_extends_the_hours_and_makes_open_posts_late(tmp_path):
     for n, parent in enumerate(customer_ids[:20]):
         at = START + timedelta(days=17, hours=n)
         later.append([f"late{n}", at.isoformat(), BRAND, f"sorry for the wait {n}", parent, ""])
-    _compare(tmp_path, earlier, later)
+    crises = _compare(tmp_path, earlier, later)
+    assert crises, "the burst should be a crisis (kept from before the later week, and equal to a rebuild)"

@@ -89,7 +89,7 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
                  ("responses", lambda: compute_responses(con, settings, changed_only=changed)),
                  ("hourly", lambda: compute_hourly(con, changed_only=changed)),
                  ("playbook", lambda: compute_reply_moves(con, changed_only=changed)),
-                 ("crises", lambda: compute_crises(con, settings))]
+                 ("crises", lambda: compute_crises(con, settings, changed_only=changed))]
         results = {}
         for name, step in steps:
             started = time.perf_counter()

@@ -93,13 +93,20 @@ def severity_points(*, excess_negative: float, share_negative: float, reach: flo
 _MIN_BASELINE_POSTS = 50
 
 
+_BRAND_POSTS = "NOT is_brand AND coalesce(brand, '(none)') = $brand"
+_BASELINE_WEEK = "created_at >= $started - INTERVAL 8 DAY AND created_at < $started - INTERVAL 1 DAY"
+
+
+def _baseline_is_a_week(con, brand: str, started) -> bool:
+    """Whether the top terms compare with the 8-to-1-days-before week (else with every other post)."""
+    return db.scalar(con, f"SELECT count(*) FROM posts WHERE {_BRAND_POSTS} AND {_BASELINE_WEEK}",
+                     {"brand": brand, "started": started}) >= _MIN_BASELINE_POSTS
+
+
 def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
-    brand_posts = "NOT is_brand AND coalesce(brand, '(none)') = $brand"
-    recent = "created_at >= $started - INTERVAL 8 DAY AND created_at < $started - INTERVAL 1 DAY"
+    brand_posts, recent = _BRAND_POSTS, _BASELINE_WEEK
     params = {"brand": brand, "started": started, "ended": ended}
-    history = db.scalar(con, f"SELECT count(*) FROM posts WHERE {brand_posts} AND {recent}",
-                        {"brand": brand, "started": started})
-    if history < _MIN_BASELINE_POSTS:
+    if not _baseline_is_a_week(con, brand, started):
         recent = "(created_at < $started OR created_at >= $ended)"  # too little history: all other posts
     rows = con.execute(f"""
         WITH scope AS (
@@ -181,22 +188,58 @@ def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list
     return row, phases, move_rows
 
 
-def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
-    """Detect crises for every brand and rebuild the crisis tables; return the number of crises."""
+def _stored_crises(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """What each stored crisis was detected as: (started, peak, ended, back, peak_z, phases)."""
+    phases: dict[str, list] = {}
+    for crisis_id, name, started, ended in con.execute(
+            "SELECT crisis_id, phase, started_at, ended_at FROM fct_crisis_phases ORDER BY crisis_id, started_at"
+    ).fetchall():
+        phases.setdefault(crisis_id, []).append((name, started, ended))
+    return {crisis_id: (started, peak, ended, back, peak_z, phases.get(crisis_id, []))
+            for crisis_id, started, peak, ended, back, peak_z in con.execute(
+                "SELECT crisis_id, started_at, peak_at, ended_at, back_to_baseline_at, peak_z FROM fct_crises").fetchall()}
+
+
+def _unchanged(window: CrisisWindow, stored: tuple | None, changed_from) -> bool:
+    """A stored crisis still holds when it is detected the same and every changed post came after its
+    aftermath (the last phase): nothing its figures read (posts, responses and moves up to then, the
+    baseline week before it) can have changed."""
+    if stored is None or window.back_at is None or changed_from is None:
+        return False
+    horizon = window.phases[-1][2].to_pydatetime()
+    detected = (window.started_at.to_pydatetime(), window.peak_at.to_pydatetime(), window.ended_at.to_pydatetime(),
+                window.back_at.to_pydatetime(), window.peak_z,
+                [(name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases])
+    return changed_from >= horizon and detected == stored
+
+
+def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings, *, changed_only: bool = False) -> int:
+    """Detect crises for every brand and rebuild the crisis tables; return the number of crises.
+
+    ``changed_only``: a crisis detected exactly as stored, whose aftermath ended before the earliest post in
+    ``tmp_changed_posts``, keeps its stored row (its figures cannot have changed); the others are computed.
+    """
     hourly = con.execute("""
         SELECT brand, hour_at, negative_posts, scored_posts, is_gap FROM fct_hourly
         WHERE brand <> ? ORDER BY brand, hour_at""", [ALL_BRANDS]).df()
-    rows, phases, moves = [], [], []
+    changed_from = db.scalar(con, "SELECT min(created_at) FROM tmp_changed_posts") if changed_only else None
+    stored = _stored_crises(con) if changed_from is not None else {}
+    rows, phases, moves, kept = [], [], [], []
     for brand, series in hourly.groupby("brand", sort=True):
         hours = pd.DatetimeIndex(series["hour_at"])
         for window in detect_crises(hours, series["negative_posts"].to_numpy(), series["scored_posts"].to_numpy(),
                                     series["is_gap"].to_numpy(), settings.detector):
+            crisis_id = f"{brand}:{window.started_at:%Y%m%dT%H}"
+            if _unchanged(window, stored.get(crisis_id), changed_from) and _baseline_is_a_week(
+                    con, brand, window.started_at.to_pydatetime()):
+                kept.append(crisis_id)
+                continue
             row, phase_rows, move_rows = _crisis_row(con, brand, window)
             rows.append(row)
             phases += phase_rows
             moves += move_rows
     for table in ("fct_crises", "fct_crisis_phases", "fct_crisis_moves"):
-        con.execute(f"DELETE FROM {table}")
+        con.execute(f"DELETE FROM {table} WHERE NOT list_contains(?::VARCHAR[], crisis_id)", [kept])
     if rows:
         frame = pd.DataFrame(rows)
         for column in ("severity_reasons", "top_terms", "top_threads", "moves_used"):
@@ -213,4 +256,4 @@ def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
         con.executemany("INSERT INTO fct_crisis_phases VALUES (?, ?, ?, ?)", phases)
     if moves:
         con.executemany("INSERT INTO fct_crisis_moves VALUES (?, ?, ?, ?)", moves)
-    return len(rows)
+    return len(rows) + len(kept)
