@@ -29,13 +29,21 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 @lru_cache(maxsize=1)
-def _identifiers():
+def _anywhere():
+    """py3langid over all its languages (loading the model takes about half a second)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    anywhere = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    scored = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    scored.set_languages(list(SCORED_LANGUAGES))
-    return anywhere, scored
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@lru_cache(maxsize=1)
+def _scored():
+    """py3langid restricted to the languages the scorer knows (only the per-text reference needs it)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(SCORED_LANGUAGES))
+    return identifier
 
 
 def clean_for_language(text: str) -> str:
@@ -55,11 +63,10 @@ def detect_language_one(text: str) -> str:
     clean = clean_for_language(text)
     if len(_LETTER.findall(clean)) < 3:
         return UNDETERMINED
-    anywhere, scored = _identifiers()
-    lang, probability = anywhere.classify(clean)
+    lang, probability = _anywhere().classify(clean)
     if lang in SCORED_LANGUAGES or probability >= _CONFIDENT:
         return lang
-    return scored.classify(clean)[0]
+    return _scored().classify(clean)[0]
 
 
 def detect_language(text: str) -> str:
@@ -78,7 +85,7 @@ class _Automaton:
     """py3langid's model as numpy arrays."""
 
     def __init__(self):
-        anywhere, _ = _identifiers()
+        anywhere = _anywhere()
         self.nextmove = np.frombuffer(anywhere.tk_nextmove, dtype=np.dtype(anywhere.tk_nextmove.typecode))
         self.rowbase = np.asarray(anywhere._rowbase, dtype=np.int64)
         self.output = np.asarray(anywhere.tk_output, dtype=np.int64)

@@ -106,8 +106,6 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         ASOF LEFT JOIN (SELECT platform, thread_id, post_id, created_at FROM {scope} WHERE is_brand) b
             ON b.platform = a.platform AND b.thread_id = a.thread_id AND b.created_at > a.created_at""")
     data_end = db.scalar(con, "SELECT max(created_at) FROM fct_posts")
-    within_sla = """CASE WHEN first_reply_at IS NOT NULL THEN epoch(first_reply_at - created_at) / 60 <= $sla
-                         WHEN epoch($data_end::TIMESTAMPTZ - created_at) / 60 > $sla THEN false END"""
     con.execute(f"""
         INSERT INTO fct_responses
         WITH clocked AS (
@@ -122,10 +120,12 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
                round(epoch(first_reply_at - created_at) / 60, 2) AS response_minutes,
                round(b_end - b_start, 2) AS business_response_minutes,
                first_reply_at IS NOT NULL AS answered,
-               {within_sla} AS within_sla
+               CASE WHEN first_reply_at IS NOT NULL THEN epoch(first_reply_at - created_at) / 60 <= $sla
+                    WHEN epoch($data_end::TIMESTAMPTZ - created_at) / 60 > $sla THEN false END AS within_sla
         FROM clocked2""", {"sla": settings.sla_minutes, "data_end": data_end})
     if changed_only:  # the end of the data moved: posts that were still open may now be late
-        con.execute(f"UPDATE fct_responses SET within_sla = {within_sla} WHERE within_sla IS NULL",
+        con.execute("UPDATE fct_responses SET within_sla = false WHERE within_sla IS NULL "
+                    "AND epoch($data_end::TIMESTAMPTZ - created_at) / 60 > $sla",
                     {"sla": settings.sla_minutes, "data_end": data_end})
     con.execute(f"""
         INSERT INTO fct_threads
