@@ -85,9 +85,9 @@ class Totals:
 
 
 def _posts_for(filters: PostFilter) -> str:
-    """The relation a filter's matching needs: the facts alone, or with the detected language when the
-    filter is by language. Matching through the ``posts`` view would join every post's sentiment first:
-    most of a query's time at a million posts, for columns the match does not use."""
+    """The relation a filter's matching (or a count that reads no sentiment) needs: the facts alone, or with
+    the detected language when the filter is by language. Going through the ``posts`` view would join every
+    post's sentiment first: most of a query's time at millions of posts, for columns it does not use."""
     if filters.languages:
         return ("(SELECT f.* REPLACE (coalesce(e.lang, f.lang) AS lang) FROM fct_posts f "
                 "LEFT JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id)")
@@ -113,7 +113,7 @@ def post_totals(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter
         SELECT count(*), count(*) FILTER (NOT is_brand), count(*) FILTER (is_brand),
                count(DISTINCT thread_id), count(DISTINCT author_id) FILTER (NOT is_brand),
                min(created_at)::DATE, max(created_at)::DATE
-        FROM posts WHERE {condition}""", params).fetchall()[0]
+        FROM {_posts_for(filters)} WHERE {condition}""", params).fetchall()[0]
     return Totals(*row)
 
 
@@ -124,7 +124,7 @@ def posts_per_day(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilt
         WITH counts AS (
             SELECT created_at::DATE AS day, CASE WHEN is_brand THEN 'brand' ELSE 'customer' END AS side,
                    count(*) AS posts
-            FROM posts WHERE {condition} GROUP BY ALL
+            FROM {_posts_for(filters)} WHERE {condition} GROUP BY ALL
         ), days AS (
             SELECT unnest(range(min(day), max(day) + INTERVAL 1 DAY, INTERVAL 1 DAY))::DATE AS day FROM counts
         )
@@ -141,7 +141,7 @@ def posts_by_platform_and_brand(con: duckdb.DuckDBPyConnection,
         SELECT platform, coalesce(brand, '(no brand)') AS brand, count(*) AS posts,
                count(*) FILTER (NOT is_brand) AS customer_posts, count(*) FILTER (is_brand) AS brand_posts,
                count(DISTINCT thread_id) AS threads
-        FROM posts WHERE {condition}
+        FROM {_posts_for(filters)} WHERE {condition}
         GROUP BY ALL ORDER BY posts DESC, platform, brand""", params).df()
 
 
@@ -587,7 +587,7 @@ def thread_messages(con: duckdb.DuckDBPyConnection, platform: str, thread_id: st
     and sla_breached (one of those waits broke the SLA, counted in business minutes).
     """
     params = [platform, thread_id]
-    total = db.scalar(con, "SELECT count(*) FROM posts WHERE platform = ? AND thread_id = ?", params)
+    total = db.scalar(con, "SELECT count(*) FROM fct_posts WHERE platform = ? AND thread_id = ?", params)
     frame = con.execute("""
         WITH answered_by AS (
             SELECT platform, first_reply_id AS post_id, max(response_minutes) AS waited_minutes,
@@ -608,7 +608,7 @@ def thread_messages(con: duckdb.DuckDBPyConnection, platform: str, thread_id: st
 def find_thread(con: duckdb.DuckDBPyConnection, thread_id: str, platform: str | None = None) -> tuple | None:
     """(platform, thread_id) of a thread by id -- or of the thread holding a post with that id -- or None."""
     row = db.first_row(con, """
-        SELECT platform, thread_id FROM posts
+        SELECT platform, thread_id FROM fct_posts
         WHERE (thread_id = ? OR post_id = ?) AND (? IS NULL OR platform = ?)
         ORDER BY thread_id = ? DESC, platform LIMIT 1""", [thread_id, thread_id, platform, platform, thread_id])
     return tuple(row) if row else None
