@@ -25,7 +25,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 WRITER_MEMORY_LIMIT = "1GB"  # DuckDB's own memory in a writing process ($RADAR_MEMORY_LIMIT overrides)
 
 
@@ -175,7 +175,8 @@ _SCHEMA = [
         post_id VARCHAR, platform VARCHAR, source_format VARCHAR, author_id VARCHAR, is_brand BOOLEAN,
         brand VARCHAR, created_at TIMESTAMPTZ, text VARCHAR, parent_id VARCHAR, thread_id VARCHAR,
         vendor_sentiment VARCHAR, likes BIGINT, shares BIGINT, reach BIGINT, url VARCHAR, lang VARCHAR,
-        import_id VARCHAR, facts_build BIGINT
+        import_id VARCHAR, facts_build BIGINT,
+        detected_lang VARCHAR, sentiment DOUBLE, sentiment_label VARCHAR, sentiment_method VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS enr_sentiment_cache (
         text_key VARCHAR NOT NULL, lang VARCHAR, sentiment DOUBLE, sentiment_label VARCHAR,
@@ -192,15 +193,14 @@ _SCHEMA = [
     """CREATE OR REPLACE VIEW posts AS
         SELECT f.post_id, f.platform, f.source_format, f.author_id, f.is_brand, f.brand, f.created_at, f.text,
                f.parent_id, f.thread_id, f.vendor_sentiment, f.likes, f.shares, f.reach, f.url,
-               coalesce(e.lang, f.lang) AS lang,
+               coalesce(f.detected_lang, f.lang) AS lang,
                CASE o.sentiment_label WHEN 'negative' THEN -1.0 WHEN 'neutral' THEN 0.0
-                    WHEN 'positive' THEN 1.0 ELSE e.sentiment END AS sentiment,
-               coalesce(o.sentiment_label, e.sentiment_label) AS sentiment_label,
-               CASE WHEN o.sentiment_label IS NOT NULL THEN 'override' ELSE e.sentiment_method END
+                    WHEN 'positive' THEN 1.0 ELSE f.sentiment END AS sentiment,
+               coalesce(o.sentiment_label, f.sentiment_label) AS sentiment_label,
+               CASE WHEN o.sentiment_label IS NOT NULL THEN 'override' ELSE f.sentiment_method END
                    AS sentiment_method,
                f.import_id
         FROM fct_posts f
-        LEFT JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
         LEFT JOIN sentiment_overrides o ON o.platform = f.platform AND o.post_id = f.post_id""",
     """CREATE TABLE IF NOT EXISTS fct_responses (
         platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, thread_id VARCHAR NOT NULL, brand VARCHAR,
@@ -265,6 +265,11 @@ _ADDED_COLUMNS = [
     "ALTER TABLE imports ADD COLUMN IF NOT EXISTS notes VARCHAR",
     "ALTER TABLE stg_posts ADD COLUMN IF NOT EXISTS thread_key VARCHAR",
     "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS facts_build BIGINT",
+    # schema 5: each fact carries its sentiment (a copy of enr_posts), so that pages read one table
+    "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS detected_lang VARCHAR",
+    "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS sentiment DOUBLE",
+    "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS sentiment_label VARCHAR",
+    "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS sentiment_method VARCHAR",
 ]
 # Tables an older version kept. raw_posts (schema 1-3) held a text copy of every row of every import; the rows
 # are now read into a temporary table per import, and only the quarantined ones keep their raw text.
@@ -273,14 +278,28 @@ _DROPPED_TABLES = ["DROP TABLE IF EXISTS raw_posts"]
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schema where it is missing and record its version."""
-    for statement in (*_SCHEMA, *_ADDED_COLUMNS, *_DROPPED_TABLES):
+    views = [statement for statement in _SCHEMA if statement.startswith("CREATE OR REPLACE VIEW")]
+    for statement in (*(s for s in _SCHEMA if s not in views), *_ADDED_COLUMNS, *_DROPPED_TABLES, *views):
         con.execute(statement)
     version = get_meta(con, "schema_version")
     if version is not None and int(version) > SCHEMA_VERSION:
         raise DatabaseError(
             f"this database has schema version {version}, newer than this program ({SCHEMA_VERSION}); upgrade"
         )
+    if version is not None and int(version) < 5:
+        copy_sentiment_to_facts(con)
     set_meta(con, "schema_version", str(SCHEMA_VERSION))
+
+
+def copy_sentiment_to_facts(con: duckdb.DuckDBPyConnection, *, every_row: bool = False) -> None:
+    """Copy each post's language and sentiment from ``enr_posts`` into its ``fct_posts`` row: the rows that
+    have none yet (facts built before their texts were scored), or ``every_row`` after a rescore."""
+    con.execute(f"""
+        UPDATE fct_posts SET detected_lang = e.lang, sentiment = e.sentiment, sentiment_label = e.sentiment_label,
+                             sentiment_method = e.sentiment_method
+        FROM enr_posts e
+        WHERE fct_posts.platform = e.platform AND fct_posts.post_id = e.post_id
+          AND ({_fact_differs("fct_posts") if every_row else "fct_posts.sentiment_method IS NULL"})""")
 
 
 def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | None:
@@ -326,6 +345,13 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 # Each check is SQL that must return no rows; the first columns say what is wrong.
+def _fact_differs(fact: str) -> str:
+    """SQL: the fact row ``fact`` holds another language or sentiment than its ``enr_posts`` row ``e``."""
+    return " OR ".join(f"{fact}.{mine} IS DISTINCT FROM e.{theirs}" for mine, theirs in (
+        ("sentiment_method", "sentiment_method"), ("sentiment", "sentiment"), ("sentiment_label", "sentiment_label"),
+        ("detected_lang", "lang")))
+
+
 QUALITY_CHECKS: dict[str, str] = {
     "one staged post per platform and post id": """
         SELECT platform, post_id, count(*) AS copies FROM stg_posts GROUP BY ALL HAVING count(*) > 1""",
@@ -348,6 +374,10 @@ QUALITY_CHECKS: dict[str, str] = {
     "sentiment within -1..1 and labelled when scored": """
         SELECT post_id, sentiment, sentiment_label FROM enr_posts
         WHERE sentiment NOT BETWEEN -1 AND 1 OR (sentiment IS NULL) <> (sentiment_label IS NULL)""",
+    "every fact carries its post's sentiment": f"""
+        SELECT f.post_id, f.sentiment_method, e.sentiment_method FROM fct_posts f
+        JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        WHERE {_fact_differs("f")}""",
 }
 # The same checks for the posts an incremental update wrote (facts_build above $since): a weekly import
 # into millions of posts checks what it added (a rewritten thread is rewritten whole, root included).
@@ -367,6 +397,10 @@ QUALITY_CHECKS_SINCE: dict[str, str] = {
     "sentiment within -1..1 and labelled when scored": f"""
         SELECT post_id, sentiment, sentiment_label FROM enr_posts SEMI JOIN {_CHANGED} c USING (platform, post_id)
         WHERE sentiment NOT BETWEEN -1 AND 1 OR (sentiment IS NULL) <> (sentiment_label IS NULL)""",
+    "every fact carries its post's sentiment": f"""
+        SELECT f.post_id, f.sentiment_method, e.sentiment_method FROM (SELECT * FROM fct_posts WHERE facts_build > $since) f
+        JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        WHERE {_fact_differs("f")}""",
 }
 
 

@@ -63,7 +63,8 @@ def _break_cycles(con: duckdb.DuckDBPyConnection) -> None:
 
 def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
     """Thread, attribute and type the staged posts of ``source`` (``stg_posts`` or a closed part of it) into
-    ``tmp_built``, rows in the shape of ``fct_posts``, stamped with ``build``."""
+    ``tmp_built``, rows in the shape of ``fct_posts``, stamped with ``build``, with each post's language and
+    sentiment where ``enr_posts`` has them already."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_parents AS
         SELECT platform, post_id,
@@ -106,12 +107,14 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
             SELECT platform, thread_id, arg_min(lower(ltrim(trim(author_id), '@')), created_at) AS brand
             FROM threaded WHERE is_brand_ GROUP BY ALL
         )
-        SELECT t.post_id, t.platform, t.source_format, t.author_id, coalesce(t.is_brand_, false),
+        SELECT t.post_id, t.platform, t.source_format, t.author_id, coalesce(t.is_brand_, false) AS is_brand,
                CASE WHEN t.is_brand_ THEN lower(ltrim(trim(t.author_id), '@'))
-                    ELSE coalesce(t.mentioned_brand, tb.brand, t.brand_exported) END,
-               t.created_at, t.text, t.effective_parent, t.thread_id, t.vendor_sentiment, t.likes, t.shares,
-               t.reach, t.url, t.lang, t.import_id, {int(build)} AS facts_build
+                    ELSE coalesce(t.mentioned_brand, tb.brand, t.brand_exported) END AS brand,
+               t.created_at, t.text, t.effective_parent AS parent_id, t.thread_id, t.vendor_sentiment, t.likes,
+               t.shares, t.reach, t.url, t.lang, t.import_id, {int(build)} AS facts_build,
+               e.lang AS detected_lang, e.sentiment, e.sentiment_label, e.sentiment_method
         FROM threaded t LEFT JOIN thread_brand tb USING (platform, thread_id)
+        LEFT JOIN enr_posts e ON e.platform = t.platform AND e.post_id = t.post_id
         ORDER BY t.created_at""")
     for table in ("tmp_nodes", "tmp_anc", "tmp_parents"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -172,7 +175,7 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
         else:
             _thread(con, "stg_posts", build)
             con.execute("DELETE FROM fct_posts")
-        con.execute("INSERT INTO fct_posts SELECT * FROM tmp_built")
+        con.execute("INSERT INTO fct_posts BY NAME SELECT * FROM tmp_built")
         for table in ("tmp_built", "tmp_new", "tmp_touched", "tmp_scope"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         db.set_meta(con, "facts_build", str(build))

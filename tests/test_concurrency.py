@@ -139,3 +139,24 @@ def test_cli_status_reads_an_older_database(database, capsys):
     con.close()
     assert main(["status", "--db", str(database)]) == 0
     assert "good.csv" in capsys.readouterr().out
+
+
+def test_a_schema_4_database_gets_its_sentiment_copied_into_the_facts_and_loses_raw_posts(database):
+    from pipeline.metrics import update_analytics
+
+    con = db.connect(database)
+    update_analytics(con)
+    expected = con.execute("SELECT post_id, sentiment_label, lang FROM posts ORDER BY post_id").fetchall()
+    con.execute("DROP VIEW posts")  # the view reads the columns schema 5 added
+    for column in ("detected_lang", "sentiment", "sentiment_label", "sentiment_method"):
+        con.execute(f"ALTER TABLE fct_posts DROP COLUMN {column}")
+    con.execute("CREATE TABLE raw_posts (import_id VARCHAR, line_number BIGINT, raw VARCHAR)")
+    db.set_meta(con, "schema_version", "4")
+    con.close()
+    store = Store(database)
+    with store.reading() as cursor:
+        assert cursor.execute("SELECT post_id, sentiment_label, lang FROM posts ORDER BY post_id").fetchall() == expected
+        assert expected[0][1] is not None
+        assert not cursor.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'raw_posts'").fetchall()
+        assert db.check_quality(cursor) == []
+    store.close()

@@ -1,6 +1,6 @@
 """Enrich: language and sentiment for every post, stored beside the facts.
 
-Reads ``fct_posts``; writes ``enr_posts`` (one row per post: lang, sentiment, sentiment_label,
+Reads ``stg_posts``; writes ``enr_posts`` (one row per post: lang, sentiment, sentiment_label,
 sentiment_method) and ``enr_sentiment_cache`` (by text and exported language, so a text seen before -- a
 retweet, a re-import, a template reply -- is not scored twice). Incremental: only posts without a row in
 ``enr_posts`` are scored. Corrections live in ``sentiment_overrides`` and win in the ``posts`` view.
@@ -18,20 +18,18 @@ from .sentiment import SCORER_VERSION, enrich_rows
 _BATCH = 200_000
 
 
-def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False, changed_only: bool = False) -> int:
-    """Give every post without one a language and a sentiment; return how many texts were scored anew.
-    ``changed_only``: look for them among the posts in ``tmp_changed_posts`` only (after an incremental
-    facts build, every post without a sentiment is there)."""
+def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) -> int:
+    """Give every staged post without one a language and a sentiment; return how many texts were scored
+    anew. It reads ``stg_posts``, so it can run before the facts are built (which then carry the scores);
+    ``db.copy_sentiment_to_facts`` brings facts built earlier up to date."""
     if rescore:
         con.execute("DELETE FROM enr_posts")
         con.execute("DELETE FROM enr_sentiment_cache")
     con.execute("DELETE FROM enr_sentiment_cache WHERE scorer_version <> ?", [SCORER_VERSION])
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE tmp_unscored AS
         SELECT f.platform, f.post_id, md5(coalesce(f.lang, '') || '|' || f.text) AS text_key, f.text, f.lang
-        FROM {"(SELECT * FROM fct_posts SEMI JOIN tmp_changed_posts USING (platform, post_id))"
-               if changed_only else "fct_posts"} f
-        ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
+        FROM stg_posts f ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE tmp_texts AS
         SELECT row_number() OVER () - 1 AS seq, * FROM (

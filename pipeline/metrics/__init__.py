@@ -71,7 +71,17 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
     import, every table is recomputed.
     """
     settings = settings or load_settings(con)
-    seconds = {}
+    seconds, results = {}, {}
+    # Sentiment first (it reads the staged posts), so that the facts built next carry it.
+    started = time.perf_counter()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        results["sentiment"] = score_sentiment(con, rescore=rescore)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    seconds["sentiment"] = time.perf_counter() - started
     if not facts_are_current(con):
         started = time.perf_counter()
         build_posts(con)
@@ -79,18 +89,17 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
     settings_key = db.get_meta(con, "settings")
     con.execute("BEGIN TRANSACTION")
     try:
+        db.copy_sentiment_to_facts(con, every_row=rescore)  # facts built before their texts were scored
         since = None if whole or rescore else _changed_since(con, settings_key)
         if since is not None:
             con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_posts AS "
                         "SELECT platform, post_id, thread_id, created_at, is_brand FROM fct_posts WHERE facts_build > ?",
                         [since])
         changed = since is not None
-        steps = [("sentiment", lambda: score_sentiment(con, rescore=rescore, changed_only=changed)),
-                 ("responses", lambda: compute_responses(con, settings, changed_only=changed)),
+        steps = [("responses", lambda: compute_responses(con, settings, changed_only=changed)),
                  ("hourly", lambda: compute_hourly(con, changed_only=changed)),
                  ("playbook", lambda: compute_reply_moves(con, changed_only=changed)),
                  ("crises", lambda: compute_crises(con, settings, changed_only=changed))]
-        results = {}
         for name, step in steps:
             started = time.perf_counter()
             results[name] = step()
