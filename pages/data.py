@@ -38,8 +38,9 @@ with st.form("data.upload", clear_on_submit=True):
 
 
 def _ingest(con, paths, zone, on_progress, mapping=None, format_name=None):
+    # the facts are built by update_analytics, after the new texts are scored, so that they carry sentiment
     results = ingest_files(con, paths, time_zone=zone, progress=on_progress, mapping=mapping,
-                           format_name=format_name)
+                           format_name=format_name, build_facts=False)
     analytics = update_analytics(con) if any(result.report for result in results) else None
     return results, analytics
 

@@ -163,7 +163,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     con = db.connect(path)
     save_settings(con, DEMO_SETTINGS)
-    results = ingest_files(con, files, brands=DEMO_BRANDS)
+    results = ingest_files(con, files, brands=DEMO_BRANDS, build_facts=False)
     for result in results:
         if result.error:
             _error(result.error)

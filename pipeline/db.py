@@ -291,15 +291,37 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     set_meta(con, "schema_version", str(SCHEMA_VERSION))
 
 
+_COPY_IN_PLACE_UP_TO = 200_000  # more rows than this: the facts table is rewritten (an UPDATE does not spill)
+
+
 def copy_sentiment_to_facts(con: duckdb.DuckDBPyConnection, *, every_row: bool = False) -> None:
     """Copy each post's language and sentiment from ``enr_posts`` into its ``fct_posts`` row: the rows that
-    have none yet (facts built before their texts were scored), or ``every_row`` after a rescore."""
-    con.execute(f"""
-        UPDATE fct_posts SET detected_lang = e.lang, sentiment = e.sentiment, sentiment_label = e.sentiment_label,
-                             sentiment_method = e.sentiment_method
-        FROM enr_posts e
-        WHERE fct_posts.platform = e.platform AND fct_posts.post_id = e.post_id
-          AND ({_fact_differs("fct_posts") if every_row else "fct_posts.sentiment_method IS NULL"})""")
+    have none yet (facts built before their texts were scored), or ``every_row`` after a rescore. Many rows
+    are copied by rewriting the table (in created_at order, as the facts build writes it), few in place."""
+    pending = scalar(con, f"""
+        SELECT count(*) FROM fct_posts f JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        WHERE {_fact_differs("f") if every_row else "f.sentiment_method IS NULL"}""")
+    if not pending:
+        return
+    if pending <= _COPY_IN_PLACE_UP_TO:
+        con.execute(f"""
+            UPDATE fct_posts SET detected_lang = e.lang, sentiment = e.sentiment, sentiment_label = e.sentiment_label,
+                                 sentiment_method = e.sentiment_method
+            FROM enr_posts e
+            WHERE fct_posts.platform = e.platform AND fct_posts.post_id = e.post_id
+              AND ({_fact_differs("fct_posts") if every_row else "fct_posts.sentiment_method IS NULL"})""")
+        return
+    con.execute("""
+        CREATE OR REPLACE TABLE fct_posts_next AS
+        SELECT f.* REPLACE (
+            CASE WHEN e.post_id IS NULL THEN f.detected_lang ELSE e.lang END AS detected_lang,
+            CASE WHEN e.post_id IS NULL THEN f.sentiment ELSE e.sentiment END AS sentiment,
+            CASE WHEN e.post_id IS NULL THEN f.sentiment_label ELSE e.sentiment_label END AS sentiment_label,
+            CASE WHEN e.post_id IS NULL THEN f.sentiment_method ELSE e.sentiment_method END AS sentiment_method)
+        FROM fct_posts f LEFT JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        ORDER BY f.created_at""")
+    con.execute("DROP TABLE fct_posts")
+    con.execute("ALTER TABLE fct_posts_next RENAME TO fct_posts")
 
 
 def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | None:

@@ -141,9 +141,12 @@ def test_cli_status_reads_an_older_database(database, capsys):
     assert "good.csv" in capsys.readouterr().out
 
 
-def test_a_schema_4_database_gets_its_sentiment_copied_into_the_facts_and_loses_raw_posts(database):
+@pytest.mark.parametrize("in_place_up_to", [db._COPY_IN_PLACE_UP_TO, 0], ids=["update", "rewrite"])
+def test_a_schema_4_database_gets_its_sentiment_copied_into_the_facts_and_loses_raw_posts(
+        database, monkeypatch, in_place_up_to):
     from pipeline.metrics import update_analytics
 
+    monkeypatch.setattr(db, "_COPY_IN_PLACE_UP_TO", in_place_up_to)
     con = db.connect(database)
     update_analytics(con)
     expected = con.execute("SELECT post_id, sentiment_label, lang FROM posts ORDER BY post_id").fetchall()
