@@ -26,10 +26,14 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         con.execute("DELETE FROM enr_posts")
         con.execute("DELETE FROM enr_sentiment_cache")
     con.execute("DELETE FROM enr_sentiment_cache WHERE scorer_version <> ?", [SCORER_VERSION])
-    con.execute("""
+    # Imports land whole and in number order: posts of imports up to the last one scored have their row.
+    scored_upto = None if rescore else db.get_meta(con, "sentiment_last_import")
+    source = "stg_posts" if scored_upto is None else \
+        f"(SELECT * FROM stg_posts WHERE try_cast(substr(import_id, 5) AS BIGINT) > {int(scored_upto)})"
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_unscored AS
         SELECT f.platform, f.post_id, md5(coalesce(f.lang, '') || '|' || f.text) AS text_key, f.text, f.lang
-        FROM stg_posts f ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
+        FROM {source} f ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE tmp_texts AS
         SELECT row_number() OVER () - 1 AS seq, * FROM (
@@ -62,6 +66,8 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         FROM tmp_unscored u JOIN enr_sentiment_cache c USING (text_key)""")
     for table in ("tmp_unscored", "tmp_texts"):
         con.execute(f"DROP TABLE {table}")
+    db.set_meta(con, "sentiment_last_import", str(db.scalar(
+        con, "SELECT coalesce(max(try_cast(substr(import_id, 5) AS BIGINT)), 0) FROM imports")))
     return todo
 
 
