@@ -241,13 +241,14 @@ def _date_and_time_sql(v: Mapping[str, str]) -> dict[str, str]:
                           f"THEN {strip_sql(created)} || ' ' || {time} ELSE {created} END"}
 
 
-def _sql_string(value: str) -> str:
+def sql_string(value: str) -> str:
+    """A SQL string literal (for values written into generated SQL, such as a delimiter or a lookup table)."""
     return "'" + value.replace("'", "''") + "'"
 
 
 def _lookup_sql(expression: str, table: Mapping[str, str]) -> str:
     """``table.get(expression)`` in SQL (NULL when absent)."""
-    cases = " ".join(f"WHEN {_sql_string(key)} THEN {_sql_string(value)}" for key, value in table.items())
+    cases = " ".join(f"WHEN {sql_string(key)} THEN {sql_string(value)}" for key, value in table.items())
     return f"CASE {expression} {cases} END"
 
 
@@ -257,8 +258,8 @@ def _platform_sql(platform: str, url: str) -> str:
     host = (f"lower(split_part(regexp_extract({strip_sql(url)}, "
             "'^(?:[A-Za-z][A-Za-z0-9+.\\-]*:)?//([^/?#]*)', 1), ':', 1))")
     from_url = "CASE " + " ".join(
-        f"WHEN {host} = {_sql_string(suffix)} OR ends_with({host}, {_sql_string('.' + suffix)}) "
-        f"THEN {_sql_string(name)}" for suffix, name in _PLATFORM_HOSTS) + " END"
+        f"WHEN {host} = {sql_string(suffix)} OR ends_with({host}, {sql_string('.' + suffix)}) "
+        f"THEN {sql_string(name)}" for suffix, name in _PLATFORM_HOSTS) + " END"
     first_word = f"regexp_extract({given}, '^\\S+')"
     cleaned = f"nullif(trim(regexp_replace({given}, '[^\\pL\\pN_]+', '_', 'g'), '_'), '')"
     return (f"coalesce({_lookup_sql(given, _PLATFORM_NAMES)}, {from_url}, "
@@ -277,7 +278,7 @@ def _mention_tool_sql(v: Mapping[str, str]) -> dict[str, str]:
     platform = v.get("platform", "NULL")
     if "source_name" in v:
         source = f"lower({strip_sql(v['source_name'])})"
-        names = ", ".join(_sql_string(name) for name in _PLATFORM_NAMES)
+        names = ", ".join(sql_string(name) for name in _PLATFORM_NAMES)
         platform = f"CASE WHEN {strip_sql(platform)} = '' AND {source} IN ({names}) THEN {source} ELSE {platform} END"
     out["platform"] = _platform_sql(platform, v.get("url", "NULL"))
     profile, author, is_brand = _handle_sql(v.get("brand", "NULL")), v.get("author_id", "NULL"), v.get("is_brand", "NULL")

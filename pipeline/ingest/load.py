@@ -37,7 +37,8 @@ import duckdb
 import pyarrow as pa
 
 from .. import db
-from .formats import CANONICAL_COLUMNS, Format, strip_sql, check_format_name, check_mapping, custom_format
+from .formats import (CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format, sql_string,
+                      strip_sql)
 from .reader import Dialect, IngestError, ProgressCallback, read_header, read_records, sniff
 
 CHUNK_ROWS = 50_000
@@ -275,7 +276,7 @@ def _write_raw_from_csv(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> Non
     if fmt.derive_sql is not None:
         values.update(fmt.derive_sql(values))
     fields = [f"coalesce(c{i}, '')" for i in range(width)]
-    raw = f"concat_ws({_sql_string(dialect.delimiter)}, {', '.join(fields)})"
+    raw = f"concat_ws({sql_string(dialect.delimiter)}, {', '.join(fields)})"
     longest = f"greatest({', '.join(f'length({field})' for field in fields)})" if width > 1 else f"length({fields[0]})"
     has_nul = " OR ".join(f"contains({field}, chr(0))" for field in fields)
     select = ", ".join(f"CASE WHEN usable THEN {values[name]} END AS {name}" if name in values
@@ -304,10 +305,6 @@ def _drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"DROP VIEW {view}")
     for table in ("tmp_raw", "tmp_staged", "tmp_csv", "tmp_csv_rows"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 _SPREADSHEET_ID = r"\d+(\.\d+)?[eE]\+?\d+"

@@ -1,10 +1,12 @@
 """Metrics: responses, hourly series, crises and the response playbook, computed from the enriched posts.
 
 ``update_analytics`` is the one entry point the CLI and the dashboard call after an import or a change of
-settings: it brings the facts, the sentiment (only new texts are scored) and every metric table up to date,
-in one transaction, and records the data version it reflects. After an import that only added posts, the
-responses, hourly series and reply moves are updated for the threads and hours the new posts touched;
-the crisis detector always reads the whole hourly series (it is small: hours x brands).
+settings. In three transactions, each of which leaves the store consistent: it scores the sentiment of the
+new staged posts (texts seen before come from the cache), brings the facts up to date (which then carry
+the sentiment), and brings every metric table up to date, recording the data version it reflects. After an
+import that only added posts, the responses, hourly series and reply moves are updated for the threads and
+hours the new posts touched; the crisis detector always reads the whole hourly series (it is small: hours x
+brands) and keeps the stored figures of a crisis nothing new can have changed.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from .. import db
+from .. import db, normalize
 from ..enrich import score_sentiment
-from .. import normalize
 from ..normalize import build_posts, facts_are_current
 from ..settings import Settings, load_settings
 from .crises import compute_crises
