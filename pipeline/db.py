@@ -298,6 +298,8 @@ def copy_sentiment_to_facts(con: duckdb.DuckDBPyConnection, *, every_row: bool =
     """Copy each post's language and sentiment from ``enr_posts`` into its ``fct_posts`` row: the rows that
     have none yet (facts built before their texts were scored), or ``every_row`` after a rescore. Many rows
     are copied by rewriting the table (in created_at order, as the facts build writes it), few in place."""
+    if not every_row and not scalar(con, "SELECT count(*) FROM fct_posts WHERE sentiment_method IS NULL"):
+        return  # the usual case, found without joining every fact to its sentiment
     pending = scalar(con, f"""
         SELECT count(*) FROM fct_posts f JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
         WHERE {_fact_differs("f") if every_row else "f.sentiment_method IS NULL"}""")

@@ -125,13 +125,12 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
 # conversation (thread_key) a new post belongs to.
 _TOUCHED_SQL = """
 CREATE OR REPLACE TEMP TABLE tmp_touched AS
-WITH new AS (SELECT * FROM tmp_new)
-SELECT f.platform, f.thread_id FROM new JOIN fct_posts f ON f.platform = new.platform AND f.post_id = new.parent_id
+SELECT f.platform, f.thread_id FROM tmp_new new JOIN fct_posts f ON f.platform = new.platform AND f.post_id = new.parent_id
 UNION
 SELECT c.platform, c.thread_id FROM fct_posts c  -- a stored post's own parent id is its parent in the facts
-    JOIN new ON new.platform = c.platform AND new.post_id = c.parent_id
+    JOIN tmp_new new ON new.platform = c.platform AND new.post_id = c.parent_id
 UNION
-SELECT f.platform, f.thread_id FROM (SELECT DISTINCT platform, thread_key FROM new WHERE thread_key IS NOT NULL) k
+SELECT f.platform, f.thread_id FROM (SELECT DISTINCT platform, thread_key FROM tmp_new WHERE thread_key IS NOT NULL) k
     JOIN stg_posts c ON c.platform = k.platform AND c.thread_key = k.thread_key
     JOIN fct_posts f ON f.platform = c.platform AND f.post_id = c.post_id
 """

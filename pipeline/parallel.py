@@ -14,37 +14,26 @@ from typing import Callable, Sequence, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 PARALLEL_FROM = 20_000
+CHUNKS_PER_WORKER = 4
 
 
-def worker_pool(workers: int | None = None) -> ProcessPoolExecutor | None:
-    """A pool to share between several ``map_chunks`` calls (workers start once), or None on one core."""
-    workers = workers or os.cpu_count() or 1
-    return ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+def _workers() -> int:
+    return os.cpu_count() or 1
 
 
-def map_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, workers: int | None = None,
-               parallel_from: int = PARALLEL_FROM, pool: ProcessPoolExecutor | None = None) -> list[R]:
-    """``function(items)`` computed chunk by chunk, on every core when there are at least ``parallel_from``
-    items; ``function`` maps a chunk to a list of results (any length) and must be importable by name.
-    ``pool`` reuses running workers; without it a pool is started for this call."""
-    workers = workers or (pool._max_workers if pool is not None else os.cpu_count()) or 1
-    if len(items) < parallel_from or workers < 2:
-        return function(items)
-    size = math.ceil(len(items) / (workers * 4))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
-    if pool is not None:
-        return [result for part in pool.map(function, chunks) for result in part]
-    with ProcessPoolExecutor(max_workers=workers) as own:
-        return [result for part in own.map(function, chunks) for result in part]
+def worker_pool() -> ProcessPoolExecutor | None:
+    """A pool for one job's batches (workers start once), or None on one core."""
+    return ProcessPoolExecutor(max_workers=_workers()) if _workers() > 1 else None
 
 
 def submit_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T],
                   pool: ProcessPoolExecutor | None) -> list[Future] | list[R]:
     """Start ``function`` over ``items`` on ``pool`` and return at once (``gather`` collects the results),
-    so that this process can do other work meanwhile; without a pool, the results themselves."""
+    so that this process can do other work meanwhile; without a pool, the results themselves.
+    ``function`` maps a chunk to a list of results and must be importable by name."""
     if pool is None:
         return function(items)
-    size = math.ceil(len(items) / (pool._max_workers * 4)) or 1
+    size = math.ceil(len(items) / (_workers() * CHUNKS_PER_WORKER)) or 1
     return [pool.submit(function, items[i:i + size]) for i in range(0, len(items), size)]
 
 
@@ -53,6 +42,17 @@ def gather(submitted: list[Future] | list[R]) -> list[R]:
     if submitted and isinstance(submitted[0], Future):
         return [result for future in submitted for result in future.result()]
     return list(submitted)
+
+
+def map_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T], *,
+               parallel_from: int = PARALLEL_FROM) -> list[R]:
+    """``function(items)``, on every core when there are at least ``parallel_from`` items."""
+    pool = worker_pool() if len(items) >= parallel_from else None
+    try:
+        return gather(submit_chunks(function, items, pool))
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def pipelined(function: Callable[[Sequence[T]], list[R]], total: int, batch: int,

@@ -24,12 +24,13 @@ def _sentiment(con):
 
 def test_chunks_come_back_in_input_order():
     items = list(range(50_000))
-    pool = parallel.worker_pool(2)
+    pool = parallel.worker_pool()
     try:
         assert parallel.gather(parallel.submit_chunks(_double, items, pool)) == [i * 2 for i in items]
-        assert parallel.map_chunks(_double, items, pool=pool, parallel_from=1) == [i * 2 for i in items]
     finally:
-        pool.shutdown()
+        if pool is not None:
+            pool.shutdown()
+    assert parallel.map_chunks(_double, items, parallel_from=1) == [i * 2 for i in items]
     assert parallel.map_chunks(_double, items[:10]) == [i * 2 for i in items[:10]]
 
 

@@ -198,8 +198,6 @@ def enrich_rows(items: list[tuple[str, str | None]]) -> list[tuple[str, float | 
     return [(lang, score.sentiment, score.label, score.method) for lang, score in _enrich_chunk(items)]
 
 
-def enrich_texts(items: list[tuple[str, str | None]], *, workers: int | None = None,
-                 pool=None) -> list[tuple[str, Score]]:
-    """Language and score for many (text, exported language) pairs; on every core when there are many
-    (``pool``: workers already running, see ``pipeline.parallel.worker_pool``)."""
-    return map_chunks(_enrich_chunk, items, workers=workers, pool=pool)
+def enrich_texts(items: list[tuple[str, str | None]]) -> list[tuple[str, Score]]:
+    """Language and score for many (text, exported language) pairs; on every core when there are many."""
+    return map_chunks(_enrich_chunk, items)
