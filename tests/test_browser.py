@@ -75,8 +75,8 @@ def test_a_shared_link_reopens_filters_and_crisis(server, page):
     _settle(page, "Crises")
     nav = page.locator('[data-testid="stSidebarNav"]')
     assert nav.get_by_text("Response times").count() == 1 and nav.get_by_text("common").count() == 0
-    assert page.locator('[data-testid="stMultiSelect"]').filter(has_text="twitter").count() >= 1
-    assert page.get_by_text("Detected (first hot hour)").count() >= 1
+    page.locator('[data-testid="stMultiSelect"]').filter(has_text="twitter").first.wait_for(timeout=60_000)
+    page.get_by_text("Detected (first hot hour)").first.wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "crisis_detail.png"), full_page=True)
 
@@ -86,7 +86,10 @@ PAGES = [("", "Overview"), ("sentiment", "Sentiment"), ("responses", "Response t
 
 
 def _settle(page, heading: str) -> None:
+    """Wait until ``heading`` is shown and the script run has finished. The status widget appears only a moment
+    after a run starts, so its absence alone is no proof; the app root's script state is."""
     page.get_by_role("heading", name=heading, exact=True).first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=90_000)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     page.wait_for_timeout(1500)  # let charts finish drawing before the screenshot
 
