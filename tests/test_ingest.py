@@ -193,3 +193,16 @@ def test_uploads_are_kept_by_sha256_under_their_own_name(tmp_path):
     assert save_upload(data, "C:\\Users\\me\\x.csv", tmp_path).name == "x.csv"
     with pytest.raises(IngestError, match="over the 200 MB upload limit"):
         save_upload(b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", tmp_path)
+
+
+@pytest.mark.parametrize("text, decimal_comma, expected", [
+    ("1234", False, 1234), ("007", False, 7), ("", False, None), (None, False, None),
+    ("1,234", False, 1234), (" 1 234 ", False, 1234), ("1\u00a0234", False, 1234), ("12.7", False, 13),
+    ("1.234", True, 1234), ("2.500,5", True, 2500), ("1234", True, 1234), ("n/a", False, None),
+    ("-3", False, -3), ("99999999999999999999", False, None),
+])
+def test_counts_are_read_as_exported(text, decimal_comma, expected):
+    from pipeline.ingest.load import _count
+    sql = f"SELECT {_count('v')} FROM (SELECT $v::VARCHAR AS v)"
+    import duckdb
+    assert duckdb.execute(sql, {"v": text, "decimal_comma": decimal_comma}).fetchone()[0] == expected

@@ -80,3 +80,33 @@ def test_files_that_are_not_csv_are_refused_with_the_reason(write_csv, content, 
         sniff(path)
     assert message in str(error.value)
     assert str(error.value).startswith("export.csv: ")
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("caf\u00e9 \u00fcber \U0001F600 " * 7, "utf-8"),          # multi-byte characters cut across blocks
+    ("plain ascii " * 7, "utf-8"),
+])
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 64])
+def test_the_encoding_scan_reads_block_by_block_as_the_whole_file(tmp_path, monkeypatch, body, expected, block):
+    from pipeline.ingest import reader
+    monkeypatch.setattr(reader, "SCAN_BLOCK", block)
+    path = tmp_path / "x.csv"
+    path.write_bytes(f"id,text\n1,{body}\n".encode("utf-8"))
+    encoding, digest = reader.scan_file(path, path.read_bytes()[:100])
+    assert encoding == expected
+    assert digest == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("block", [1, 4, 1 << 20])
+@pytest.mark.parametrize("data, expected", [
+    ("id,text\n1,caf\u00e9 \u2019quoted\u2019\n".encode("cp1252"), "cp1252"),
+    (b"id,text\n1,caf\xe9 \x81 undefined in cp1252\n", "latin-1"),
+    ("id,text\n1,caf\u00e9\n".encode("utf-8") + "2,na\u00efve\n".encode("cp1252"), "utf-8+cp1252"),
+    ("id,text\n1,caf".encode("utf-8") + b"\xc3", "cp1252"),  # a UTF-8 sequence cut off by the end of the file
+])
+def test_the_encoding_scan_falls_back_as_documented(tmp_path, monkeypatch, data, expected, block):
+    from pipeline.ingest import reader
+    monkeypatch.setattr(reader, "SCAN_BLOCK", block)
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    assert reader.scan_file(path, data[:100])[0] == expected

@@ -314,9 +314,11 @@ def _count(column: str) -> str:
     """SQL reading a count as exported: ``1,234`` or ``1 234``, or with a decimal comma ``1.234`` and
     ``2.500,5`` (then dots and spaces group thousands); anything else is NULL."""
     spaces = r"\s\x{00A0}\x{202F}"
-    return (f"try_cast(try_cast(CASE WHEN $decimal_comma "
+    # plain digits, the usual case, are cast without the regular expressions
+    return (f"CASE WHEN ltrim({column}, '0123456789') = '' AND {column} <> '' THEN try_cast({column} AS BIGINT) "
+            f"ELSE try_cast(try_cast(CASE WHEN $decimal_comma "
             f"THEN replace(regexp_replace(trim({column}), '[.{spaces}]', '', 'g'), ',', '.') "
-            f"ELSE regexp_replace(trim({column}), '[,{spaces}]', '', 'g') END AS DOUBLE) AS BIGINT)")
+            f"ELSE regexp_replace(trim({column}), '[,{spaces}]', '', 'g') END AS DOUBLE) AS BIGINT) END")
 
 
 _STAGE_SQL = r"""

@@ -32,6 +32,8 @@ _CR_SENTINEL = "\ue000"  # private-use character standing in for a bare CR while
 csv.field_size_limit(sys.maxsize)
 
 MIXED = "utf-8+cp1252"  # UTF-8, with bytes that are not UTF-8 read as cp1252 (a file pasted together)
+SCAN_BLOCK = 1 << 24  # bytes read at a time while hashing and checking the encoding
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
@@ -111,25 +113,35 @@ def scan_file(path: Path, head: bytes) -> tuple[str, str]:
     """One pass over the file: its encoding and its SHA-256.
 
     BOM first; otherwise the whole file must decode as UTF-8, else cp1252, else it is read as Latin-1.
+    An ASCII block is valid in both and is not decoded (most exports are mostly ASCII); cp1252 is one byte per
+    character, so it fails exactly on the five bytes it leaves undefined.
     """
     digest = hashlib.sha256()
-    decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8", "cp1252")}
+    utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
+    cp1252 = True
     saw_utf8 = False  # multi-byte UTF-8 sequences seen: a file that fails UTF-8 may still be mostly UTF-8
+    tail = b""  # the end of the block before: a UTF-8 sequence may straddle two blocks
     with path.open("rb") as handle:
-        while block := handle.read(1 << 24):
+        while block := handle.read(SCAN_BLOCK):
             digest.update(block)
-            if not saw_utf8 and not block.isascii():
-                saw_utf8 = _UTF8_SEQUENCE.search(block) is not None
-            for name in list(decoders):
+            if block.isascii() and (utf8 is None or not utf8.getstate()[0]):
+                tail = b""
+                continue
+            if not saw_utf8:
+                saw_utf8 = _UTF8_SEQUENCE.search(tail + block) is not None
+                tail = (tail + block)[-3:]
+            cp1252 = cp1252 and _CP1252_UNDEFINED.search(block) is None
+            if utf8 is not None:
                 try:
-                    decoders[name].decode(block)
+                    utf8.decode(block)
                 except UnicodeDecodeError:
-                    del decoders[name]
-    for name in list(decoders):
+                    utf8 = None
+    if utf8 is not None:
         try:
-            decoders[name].decode(b"", final=True)
+            utf8.decode(b"", final=True)
         except UnicodeDecodeError:
-            del decoders[name]
+            utf8 = None
+    decoders = ["utf-8"] * (utf8 is not None) + ["cp1252"] * cp1252
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
