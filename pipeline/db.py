@@ -115,6 +115,21 @@ def _older_schema(con: duckdb.DuckDBPyConnection) -> bool:
     return version is not None and int(version) < SCHEMA_VERSION
 
 
+# The posts view: each fact with its sentiment, a person's correction winning. Kept apart so that a query can
+# apply it to a few rows picked by row id (``pipeline.queries._posts_at``).
+POSTS_SELECT = """
+        SELECT f.post_id, f.platform, f.source_format, f.author_id, f.is_brand, f.brand, f.created_at, f.text,
+               f.parent_id, f.thread_id, f.vendor_sentiment, f.likes, f.shares, f.reach, f.url,
+               coalesce(f.detected_lang, f.lang) AS lang,
+               CASE o.sentiment_label WHEN 'negative' THEN -1.0 WHEN 'neutral' THEN 0.0
+                    WHEN 'positive' THEN 1.0 ELSE f.sentiment END AS sentiment,
+               coalesce(o.sentiment_label, f.sentiment_label) AS sentiment_label,
+               CASE WHEN o.sentiment_label IS NOT NULL THEN 'override' ELSE f.sentiment_method END
+                   AS sentiment_method,
+               f.import_id
+        FROM fct_posts f
+        LEFT JOIN sentiment_overrides o ON o.platform = f.platform AND o.post_id = f.post_id"""
+
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS radar_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS imports (
@@ -190,18 +205,7 @@ _SCHEMA = [
         platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, sentiment_label VARCHAR NOT NULL,
         note VARCHAR, set_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (platform, post_id)
     )""",
-    """CREATE OR REPLACE VIEW posts AS
-        SELECT f.post_id, f.platform, f.source_format, f.author_id, f.is_brand, f.brand, f.created_at, f.text,
-               f.parent_id, f.thread_id, f.vendor_sentiment, f.likes, f.shares, f.reach, f.url,
-               coalesce(f.detected_lang, f.lang) AS lang,
-               CASE o.sentiment_label WHEN 'negative' THEN -1.0 WHEN 'neutral' THEN 0.0
-                    WHEN 'positive' THEN 1.0 ELSE f.sentiment END AS sentiment,
-               coalesce(o.sentiment_label, f.sentiment_label) AS sentiment_label,
-               CASE WHEN o.sentiment_label IS NOT NULL THEN 'override' ELSE f.sentiment_method END
-                   AS sentiment_method,
-               f.import_id
-        FROM fct_posts f
-        LEFT JOIN sentiment_overrides o ON o.platform = f.platform AND o.post_id = f.post_id""",
+    f"CREATE OR REPLACE VIEW posts AS {POSTS_SELECT}",
     """CREATE TABLE IF NOT EXISTS fct_responses (
         platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, thread_id VARCHAR NOT NULL, brand VARCHAR,
         author_id VARCHAR, created_at TIMESTAMPTZ NOT NULL, first_reply_id VARCHAR, first_reply_at TIMESTAMPTZ,

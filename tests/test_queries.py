@@ -129,6 +129,33 @@ def test_unanswered_queue_orders_by_age_or_exposure(store):
     assert queue.set_index("post_id").loc["p5", "waiting_hours"] == pytest.approx(48)  # to the newest post
 
 
+def test_pages_read_by_row_id_equal_a_join_through_the_posts_view(store, write_csv):
+    # a later import older than the stored posts (appended out of time order) and a correction on an opening post
+    ingest_one(store, write_csv("late.csv", "id,date,author,text,parent,likes,language\n"
+                                            "q1,2026-11-01T08:00:00Z,hal,refund for the toaster?,,5,en\n"
+                                            "q2,2026-11-14T11:00:00Z,ivy,refund still missing,r4,0,en\n"))
+    update_analytics(store)
+    set_sentiment_override(store, "other", "q1", "positive")
+    queue, total = unanswered_queue(store, limit=2)
+    expected = store.execute("""
+        SELECT r.post_id, p.text, p.sentiment_label FROM responses r JOIN posts p USING (platform, post_id)
+        WHERE NOT r.answered ORDER BY r.created_at, coalesce(p.reach, 0) + coalesce(p.likes, 0) DESC LIMIT 2
+    """).fetchall()
+    assert total == 5 and list(queue[["post_id", "text", "sentiment_label"]].itertuples(index=False, name=None)) \
+        == expected == [("q1", "refund for the toaster?", "positive"), ("p2", "love the new kettle", "positive")]
+    for search in ("", "refund", "nothing like this"):
+        frame, total = search_threads(store, search=search)
+        expected = store.execute("""
+            SELECT t.thread_id, r.text, r.sentiment_label FROM threads t
+            JOIN posts r ON r.platform = t.platform AND r.post_id = t.root_post_id
+            WHERE $search = '' OR t.thread_id IN (SELECT thread_id FROM posts WHERE text ILIKE '%' || $search || '%')
+            ORDER BY t.last_post_at DESC, t.thread_id""", {"search": search}).fetchall()
+        assert total == len(expected) and len(frame) == total
+        assert list(frame[["thread_id", "opening_text", "root_sentiment_label"]].itertuples(index=False, name=None)) \
+            == expected
+    assert search_threads(store, search="refund")[0]["thread_id"].tolist() == ["p4", "q1"]
+
+
 def test_thread_search_matches_text_author_and_id_literally(store):
     assert search_threads(store, search="REFUND")[0]["thread_id"].tolist() == ["p4"]
     assert search_threads(store, search="eve")[0]["thread_id"].tolist() == ["p5"]
