@@ -7,6 +7,7 @@ come back in input order. Small inputs stay in this process: starting workers co
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Sequence, TypeVar
@@ -21,9 +22,16 @@ def _workers() -> int:
     return os.cpu_count() or 1
 
 
-def worker_pool() -> ProcessPoolExecutor | None:
-    """A pool for one job's batches (workers start once), or None on one core."""
-    return ProcessPoolExecutor(max_workers=_workers()) if _workers() > 1 else None
+def worker_pool(prepare: Callable[[], object] | None = None) -> ProcessPoolExecutor | None:
+    """A pool for one job's batches (workers start once), or None on one core.
+
+    ``prepare`` (loading a model, say) runs here first where workers are forked: they inherit what it
+    loaded instead of each loading its own."""
+    if _workers() < 2:
+        return None
+    if prepare is not None and multiprocessing.get_start_method() == "fork":
+        prepare()
+    return ProcessPoolExecutor(max_workers=_workers())
 
 
 def submit_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T],
@@ -56,11 +64,12 @@ def map_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T], *
 
 
 def pipelined(function: Callable[[Sequence[T]], list[R]], total: int, batch: int,
-              fetch: Callable[[int, int], Sequence[T]], store: Callable[[int, list[R]], None]) -> None:
+              fetch: Callable[[int, int], Sequence[T]], store: Callable[[int, list[R]], None], *,
+              prepare: Callable[[], object] | None = None) -> None:
     """``store(start, function(fetch(start, end)))`` for each batch of ``total`` rows, on every core when
     there are many: while the workers compute one batch, this process stores the one before (DuckDB work)
-    and fetches the next, so memory holds two batches at most."""
-    pool = worker_pool() if total >= PARALLEL_FROM else None
+    and fetches the next, so memory holds two batches at most. ``prepare`` as for ``worker_pool``."""
+    pool = worker_pool(prepare) if total >= PARALLEL_FROM else None
     try:
         pending = None
         for start in range(0, total, batch):

@@ -4,6 +4,8 @@ in this process."""
 
 from __future__ import annotations
 
+import pytest
+
 import pipeline.enrich as enrich
 from pipeline import db, parallel
 from pipeline.metrics import playbook
@@ -12,6 +14,17 @@ from tests.conftest import DEMO_DIR, ingest_one
 
 def _double(items):
     return [item * 2 for item in items]
+
+
+_LOADED: list[str] = []
+
+
+def _load():
+    _LOADED.append("model")
+
+
+def _loaded(items):
+    return [len(_LOADED) for _ in items]
 
 
 def _moves(con):
@@ -32,6 +45,17 @@ def test_chunks_come_back_in_input_order():
             pool.shutdown()
     assert parallel.map_chunks(_double, items, parallel_from=1) == [i * 2 for i in items]
     assert parallel.map_chunks(_double, items[:10]) == [i * 2 for i in items[:10]]
+
+
+def test_what_prepare_loads_before_the_fork_is_inherited_by_the_workers(monkeypatch):
+    if parallel._workers() < 2 or parallel.multiprocessing.get_start_method() != "fork":
+        pytest.skip("needs two cores and forked workers")
+    stored = []
+    _LOADED.clear()
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    parallel.pipelined(_loaded, 40, 20, lambda start, end: list(range(start, end)),
+                       lambda start, results: stored.extend(results), prepare=_load)
+    assert _LOADED == ["model"] and stored == [1] * 40  # loaded once, here, and seen by every worker
 
 
 def test_small_batches_on_a_pool_score_as_one_batch_in_process(tmp_path, monkeypatch):

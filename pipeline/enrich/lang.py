@@ -101,6 +101,11 @@ def _automaton() -> _Automaton:
     return _Automaton()
 
 
+def load_model() -> None:
+    """Load the batch detector's model now (57 MB; kept once per process)."""
+    _automaton()
+
+
 def _encode(text: str) -> bytes:
     """As py3langid encodes a str before its walk."""
     if text.isupper():

@@ -29,6 +29,7 @@ from functools import lru_cache
 from ..parallel import map_chunks
 from . import lexicons
 from .lang import SCORED_LANGUAGES, detect_languages, normalize_language
+from .lang import load_model as load_language_model
 
 SCORER_VERSION = "1"
 LABELS = ("negative", "neutral", "positive")
@@ -191,6 +192,13 @@ def _enrich_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, Score]
     for index, lang in zip(missing, detect_languages([items[index][0] for index in missing])):
         langs[index] = lang
     return [(lang, score_text(text, lang)) for (text, _), lang in zip(items, langs)]
+
+
+def load_models() -> None:
+    """Load the language model and VADER (each kept once per process): done before workers are forked, they
+    inherit both instead of each spending half a second loading its own."""
+    load_language_model()
+    _vader()
 
 
 def enrich_rows(items: list[tuple[str, str | None]]) -> list[tuple[str, float | None, str | None, str]]:
