@@ -65,15 +65,18 @@ def map_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T], *
 
 def pipelined(function: Callable[[Sequence[T]], list[R]], total: int, batch: int,
               fetch: Callable[[int, int], Sequence[T]], store: Callable[[int, list[R]], None], *,
-              prepare: Callable[[], object] | None = None) -> None:
+              prepare: Callable[[], object] | None = None, release: Callable[[], object] | None = None) -> None:
     """``store(start, function(fetch(start, end)))`` for each batch of ``total`` rows, on every core when
     there are many: while the workers compute one batch, this process stores the one before (DuckDB work)
-    and fetches the next, so memory holds two batches at most. ``prepare`` as for ``worker_pool``."""
+    and fetches the next, so memory holds two batches at most. ``prepare`` as for ``worker_pool``;
+    ``release`` undoes it here once the first batch is handed out (forked workers start all at once then)."""
     pool = worker_pool(prepare) if total >= PARALLEL_FROM else None
     try:
         pending = None
         for start in range(0, total, batch):
             submitted = submit_chunks(function, fetch(start, start + batch), pool)
+            if start == 0 and pool is not None and release is not None:
+                release()
             if pending is not None:
                 store(pending[0], gather(pending[1]))
             pending = (start, submitted)

@@ -50,12 +50,14 @@ def test_chunks_come_back_in_input_order():
 def test_what_prepare_loads_before_the_fork_is_inherited_by_the_workers(monkeypatch):
     if parallel._workers() < 2 or parallel.multiprocessing.get_start_method() != "fork":
         pytest.skip("needs two cores and forked workers")
-    stored = []
+    stored, released = [], []
     _LOADED.clear()
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
     parallel.pipelined(_loaded, 40, 20, lambda start, end: list(range(start, end)),
-                       lambda start, results: stored.extend(results), prepare=_load)
-    assert _LOADED == ["model"] and stored == [1] * 40  # loaded once, here, and seen by every worker
+                       lambda start, results: stored.extend(results), prepare=_load,
+                       release=lambda: released.append(list(_LOADED)) or _LOADED.clear())
+    # loaded once, here; seen by every worker; let go here once the workers had it
+    assert released == [["model"]] and _LOADED == [] and stored == [1] * 40
 
 
 def test_small_batches_on_a_pool_score_as_one_batch_in_process(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .. import db
 from ..parallel import pipelined
-from .sentiment import SCORER_VERSION, enrich_rows, load_models
+from .sentiment import SCORER_VERSION, enrich_rows, load_models, unload_models
 
 _BATCH = 200_000
 
@@ -59,7 +59,7 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         con.unregister("tmp_scored")
 
     # only the texts go to the workers and only the scores come back
-    pipelined(enrich_rows, todo, _BATCH, fetch, store, prepare=load_models)
+    pipelined(enrich_rows, todo, _BATCH, fetch, store, prepare=load_models, release=unload_models)
     con.execute("""
         INSERT INTO enr_posts
         SELECT u.platform, u.post_id, c.lang, c.sentiment, c.sentiment_label, c.sentiment_method

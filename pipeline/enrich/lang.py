@@ -106,6 +106,12 @@ def load_model() -> None:
     _automaton()
 
 
+def unload_model() -> None:
+    """Let go of the batch detector's model (the next detection loads it again)."""
+    _automaton.cache_clear()
+    _anywhere.cache_clear()
+
+
 def _encode(text: str) -> bytes:
     """As py3langid encodes a str before its walk."""
     if text.isupper():

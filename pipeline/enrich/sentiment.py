@@ -29,7 +29,7 @@ from functools import lru_cache
 from ..parallel import map_chunks
 from . import lexicons
 from .lang import SCORED_LANGUAGES, detect_languages, normalize_language
-from .lang import load_model as load_language_model
+from .lang import load_model as load_language_model, unload_model as unload_language_model
 
 SCORER_VERSION = "1"
 LABELS = ("negative", "neutral", "positive")
@@ -199,6 +199,12 @@ def load_models() -> None:
     inherit both instead of each spending half a second loading its own."""
     load_language_model()
     _vader()
+
+
+def unload_models() -> None:
+    """Let go of both once the workers have them (130 MB that the stages after scoring would carry)."""
+    unload_language_model()
+    _vader.cache_clear()
 
 
 def enrich_rows(items: list[tuple[str, str | None]]) -> list[tuple[str, float | None, str | None, str]]:
