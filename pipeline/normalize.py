@@ -129,10 +129,15 @@ SELECT f.platform, f.thread_id FROM tmp_new new JOIN fct_posts f ON f.platform =
 UNION
 SELECT c.platform, c.thread_id FROM fct_posts c  -- a stored post's own parent id is its parent in the facts
     JOIN tmp_new new ON new.platform = c.platform AND new.post_id = c.parent_id
-UNION
+"""
+# Stored posts of the conversations new posts continue: only for layouts with a conversation key (with none,
+# the planner still joins the staged posts to the facts first: 0.5 s on 5M posts for nothing).
+_TOUCHED_BY_KEY_SQL = """
+INSERT INTO tmp_touched
 SELECT f.platform, f.thread_id FROM (SELECT DISTINCT platform, thread_key FROM tmp_new WHERE thread_key IS NOT NULL) k
     JOIN stg_posts c ON c.platform = k.platform AND c.thread_key = k.thread_key
     JOIN fct_posts f ON f.platform = c.platform AND f.post_id = c.post_id
+EXCEPT SELECT platform, thread_id FROM tmp_touched
 """
 INCREMENTAL_UP_TO = 0.25  # above this share of new posts, a whole rebuild is cheaper
 
@@ -161,6 +166,8 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
                        and db.get_meta(con, "facts_brands") == brands_key)
         if incremental:
             con.execute(_TOUCHED_SQL)
+            if db.first_row(con, "SELECT 1 FROM tmp_new WHERE thread_key IS NOT NULL LIMIT 1"):
+                con.execute(_TOUCHED_BY_KEY_SQL)
             con.execute("""
                 CREATE OR REPLACE TEMP TABLE tmp_scope AS
                 SELECT s.* FROM stg_posts s SEMI JOIN (

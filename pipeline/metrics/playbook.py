@@ -97,12 +97,13 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
     if changed_only:
         con.execute("DELETE FROM fct_reply_moves m USING tmp_changed_posts c "
                     "WHERE m.platform = c.platform AND m.post_id = c.post_id")
-        scope = "fct_posts SEMI JOIN tmp_changed_posts USING (platform, post_id)"
+        scope = "(SELECT * FROM fct_posts WHERE rowid IN (SELECT fact_row FROM tmp_changed_posts))"
     else:
         con.execute("DELETE FROM fct_reply_moves")
         scope = "fct_posts"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE tmp_brand_posts AS
-                    SELECT row_number() OVER () - 1 AS seq, platform, post_id, coalesce(text, '') AS text
+                    SELECT row_number() OVER () - 1 AS seq, platform, post_id, brand, created_at,
+                           coalesce(text, '') AS text
                     FROM {scope} WHERE is_brand""")
     total = db.scalar(con, "SELECT count(*) FROM tmp_brand_posts")
 
@@ -115,9 +116,8 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
         if found:
             con.register("tmp_moves", pd.DataFrame(found, columns=["seq", "move"]))
             con.execute("""INSERT INTO fct_reply_moves
-                           SELECT f.platform, f.post_id, f.brand, f.created_at, m.move
-                           FROM tmp_moves m JOIN tmp_brand_posts b USING (seq)
-                           JOIN fct_posts f ON f.platform = b.platform AND f.post_id = b.post_id""")
+                           SELECT b.platform, b.post_id, b.brand, b.created_at, m.move
+                           FROM tmp_moves m JOIN tmp_brand_posts b USING (seq)""")
             con.unregister("tmp_moves")
 
     pipelined(_moves_of, total, _BATCH, fetch, store)

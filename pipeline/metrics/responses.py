@@ -78,9 +78,10 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_threads AS "
                     "SELECT DISTINCT platform, thread_id FROM tmp_changed_posts")
         # every post of a changed thread was rewritten, so the threads' posts are the changed posts
-        con.execute("CREATE OR REPLACE TEMP TABLE tmp_scope_posts AS "
-                    "SELECT * FROM posts SEMI JOIN tmp_changed_posts USING (platform, post_id)")
-        scope = "(SELECT * FROM fct_posts SEMI JOIN tmp_changed_posts USING (platform, post_id))"
+        # (by row id: a join on the key would read every stored post)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_scope_posts AS {db.POSTS_SELECT} "
+                    "WHERE f.rowid IN (SELECT fact_row FROM tmp_changed_posts)")
+        scope = "(SELECT * FROM fct_posts WHERE rowid IN (SELECT fact_row FROM tmp_changed_posts))"
         posts_scope = "tmp_scope_posts"
         # a changed post's old rows: its response, and the thread it was the root of
         con.execute("DELETE FROM fct_responses r USING tmp_changed_posts c "
