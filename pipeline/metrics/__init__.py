@@ -93,10 +93,8 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
         db.copy_sentiment_to_facts(con, every_row=rescore)  # facts built before their texts were scored
         since = None if whole or rescore else _changed_since(con, settings_key)
         if since is not None:
-            # fact_row: the row id, for reading these facts without a join (this transaction does not move them)
-            con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_posts AS "
-                        "SELECT rowid AS fact_row, platform, post_id, thread_id, created_at, is_brand FROM fct_posts "
-                        "WHERE facts_build > ?", [since])
+            con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_posts AS SELECT facts_build, platform, post_id, "
+                        "thread_id, created_at, is_brand FROM fct_posts WHERE facts_build > ?", [since])
         changed = since is not None
         steps = [("responses", lambda: compute_responses(con, settings, changed_only=changed)),
                  ("hourly", lambda: compute_hourly(con, changed_only=changed)),

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .. import db
 from ..parallel import pipelined
+from .responses import CHANGED_FACTS
 
 MOVES: dict[str, dict[str, str]] = {
     "apologise": {
@@ -97,7 +98,7 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
     if changed_only:
         con.execute("DELETE FROM fct_reply_moves m USING tmp_changed_posts c "
                     "WHERE m.platform = c.platform AND m.post_id = c.post_id")
-        scope = "(SELECT * FROM fct_posts WHERE rowid IN (SELECT fact_row FROM tmp_changed_posts))"
+        scope = f"(SELECT * FROM fct_posts WHERE {CHANGED_FACTS})"
     else:
         con.execute("DELETE FROM fct_reply_moves")
         scope = "fct_posts"

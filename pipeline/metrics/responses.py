@@ -67,6 +67,11 @@ def _business_clock(column: str) -> str:
                                                epoch(c.close_at - c.open_at) / 60), 0)"""
 
 
+# The facts in ``tmp_changed_posts``, by their build number rather than a join on the key (which reads every
+# stored post; the build number lets the scan skip all but the newest row groups).
+CHANGED_FACTS = "facts_build >= (SELECT min(facts_build) FROM tmp_changed_posts)"
+
+
 def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, changed_only: bool = False) -> int:
     """Rebuild ``fct_responses`` and ``fct_threads``; return the number of customer posts awaiting a reply.
 
@@ -78,10 +83,9 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_threads AS "
                     "SELECT DISTINCT platform, thread_id FROM tmp_changed_posts")
         # every post of a changed thread was rewritten, so the threads' posts are the changed posts
-        # (by row id: a join on the key would read every stored post)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_scope_posts AS {db.POSTS_SELECT} "
-                    "WHERE f.rowid IN (SELECT fact_row FROM tmp_changed_posts)")
-        scope = "(SELECT * FROM fct_posts WHERE rowid IN (SELECT fact_row FROM tmp_changed_posts))"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_scope_posts AS {db.POSTS_SELECT} WHERE f.{CHANGED_FACTS}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_scope_facts AS SELECT * FROM fct_posts WHERE {CHANGED_FACTS}")
+        scope = "tmp_scope_facts"
         posts_scope = "tmp_scope_posts"
         # a changed post's old rows: its response, and the thread it was the root of
         con.execute("DELETE FROM fct_responses r USING tmp_changed_posts c "
@@ -152,6 +156,7 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         FROM stats s
         JOIN {posts_scope} r ON r.platform = s.platform AND r.post_id = s.thread_id
         LEFT JOIN first_wait w ON w.platform = s.platform AND w.thread_id = s.thread_id""")
-    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days", "tmp_changed_threads", "tmp_scope_posts"):
+    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days", "tmp_changed_threads", "tmp_scope_posts",
+                  "tmp_scope_facts"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return db.scalar(con, "SELECT count(*) FROM fct_responses")
