@@ -134,3 +134,24 @@ def test_vader_without_its_emoji_pass_scores_exactly_as_published():
     published, ours = SentimentIntensityAnalyzer(), _vader()
     texts = _real_texts() + ["  padded and great  ", "😡 terrible", "good 👍", "non\u00a0breaking fine"]
     assert [ours.polarity_scores(text) for text in texts] == [published.polarity_scores(text) for text in texts]
+
+
+def test_feature_sums_slot_by_slot_equal_a_plain_sum_per_post():
+    import numpy as np
+
+    from pipeline.enrich.lang import _sums
+
+    rng = np.random.default_rng(7)
+    table = rng.normal(size=(500, 9)).astype(np.float32)
+    for count in (1, 5, 40):
+        pairs = sorted({(int(p), int(f)) for p, f in zip(rng.integers(0, count, 300), rng.integers(0, 500, 300))})
+        pairs = [pair for pair in pairs if pair[0] % 3 != 1]  # some posts have no feature at all
+        post_of = np.array([p for p, _ in pairs], dtype=np.int64)
+        feature_of = np.array([f for _, f in pairs], dtype=np.int64)
+        weights = rng.random(len(pairs)).astype(np.float32)
+        expected = np.zeros((count, 9), dtype=np.float64)
+        for p, f, w in zip(post_of, feature_of, weights):
+            expected[p] += table[f].astype(np.float64) * w
+        assert np.allclose(_sums(table, post_of, feature_of, weights, count), expected, rtol=1e-5, atol=1e-5)
+    empty = np.empty(0, dtype=np.int64)
+    assert not _sums(table, empty, empty, np.empty(0, dtype=np.float32), 3).any()
