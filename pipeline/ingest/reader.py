@@ -141,17 +141,16 @@ def scan_file(path: Path, head: bytes) -> tuple[str, str]:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = None
-    decoders = ["utf-8"] * (utf8 is not None) + ["cp1252"] * cp1252
     if head.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
-    elif "utf-8" in decoders:
+    elif utf8 is not None:
         encoding = "utf-8"
     elif saw_utf8:
         encoding = MIXED
     else:
-        encoding = next(iter(decoders), "latin-1")
+        encoding = "cp1252" if cp1252 else "latin-1"
     return encoding, digest.hexdigest()
 
 

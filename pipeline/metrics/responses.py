@@ -84,9 +84,7 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
                     "SELECT DISTINCT platform, thread_id FROM tmp_changed_posts")
         # every post of a changed thread was rewritten, so the threads' posts are the changed posts
         con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_scope_posts AS {db.POSTS_SELECT} WHERE f.{CHANGED_FACTS}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_scope_facts AS SELECT * FROM fct_posts WHERE {CHANGED_FACTS}")
-        scope = "tmp_scope_facts"
-        posts_scope = "tmp_scope_posts"
+        scope = posts_scope = "tmp_scope_posts"
         # a changed post's old rows: its response, and the thread it was the root of
         con.execute("DELETE FROM fct_responses r USING tmp_changed_posts c "
                     "WHERE r.platform = c.platform AND r.post_id = c.post_id")
@@ -156,7 +154,6 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         FROM stats s
         JOIN {posts_scope} r ON r.platform = s.platform AND r.post_id = s.thread_id
         LEFT JOIN first_wait w ON w.platform = s.platform AND w.thread_id = s.thread_id""")
-    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days", "tmp_changed_threads", "tmp_scope_posts",
-                  "tmp_scope_facts"):
+    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days", "tmp_changed_threads", "tmp_scope_posts"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return db.scalar(con, "SELECT count(*) FROM fct_responses")
