@@ -8,13 +8,13 @@ languages is taken instead. Posts with fewer than three letters get ``und`` (und
 
 ``detect_languages`` does the same for many posts at once: py3langid's byte automaton is walked for every
 post in step (one numpy operation per byte position, not a Python loop per byte), and the naive Bayes scores
-come from one gather-and-sum per chunk of posts. It agrees with py3langid's ``classify`` post for post
-(``tests/test_sentiment.py`` checks it on the real labelled sets); it is about ten times faster.
+are summed feature slot by feature slot over a chunk of posts (``_sums``). It agrees with py3langid's
+``classify`` post for post (``tests/test_sentiment.py`` checks it on the real labelled sets); it is about
+ten times faster.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from functools import lru_cache
