@@ -18,8 +18,8 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from pipeline import db
 from pipeline.export import safe_csv
-from pipeline.queries import (FilterOptions, PostFilter, available_weeks, filter_options, iso_week_label,
-                              report_week)
+from pipeline.queries import (FilterOptions, PostFilter, available_weeks, default_date_range, filter_options,
+                              iso_week_label, report_week, week_text)
 from pipeline.reports import minutes_text  # noqa: F401 -- pages format durations as the reports do
 from pipeline.settings import Settings, load_settings
 from pipeline.store import Store
@@ -135,10 +135,13 @@ def sidebar_filters(*, dates: bool = True) -> PostFilter:
     first, last = options.first_date, options.last_date
     start, end = first, last
     if dates:
-        shared = (_date_param(params.get("from") or kept.get("from"), first, last, first),
-                  _date_param(params.get("to") or kept.get("to"), first, last, last))
+        default_start, default_end = default_date_range(first, last)
+        shared = (_date_param(params.get("from") or kept.get("from"), first, last, default_start),
+                  _date_param(params.get("to") or kept.get("to"), first, last, default_end))
         chosen = st.sidebar.date_input("Dates (UTC)", value=shared, min_value=first, max_value=last,
-                                       key="filters.dates")
+                                       key="filters.dates", format="YYYY-MM-DD",
+                                       help=f"The data runs from {first:%d %b %Y} to {last:%d %b %Y}; the pages open "
+                                            "on its newest 13 weeks.")
         start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (first, last))
     brands = st.sidebar.multiselect("Brand accounts", options.brands, default=_shared("brand", options.brands),
                                     key="filters.brands", placeholder="All brands")
@@ -159,18 +162,32 @@ def sidebar_filters(*, dates: bool = True) -> PostFilter:
 
 
 def week_picker(label: str, *, key: str) -> tuple[date, str]:
-    """An ISO-week selectbox shared through ``?week=``; defaults to the newest complete week and marks a newer,
-    partial one. Returns the week's Monday and its label (``2026-W46``)."""
+    """An ISO-week selectbox shared through ``?week=`` and across pages (the week chosen on one page is the one
+    the next opens with); defaults to the newest complete week and marks a newer, partial one. Weeks show their
+    dates. Returns the week's Monday and its label (``2026-W46``)."""
     weeks = run_query(available_weeks)
     labels = [iso_week_label(monday) for monday in weeks]
     complete = run_query(report_week)
-    wanted, default = st.query_params.get("week"), iso_week_label(complete)
+    wanted, default = st.query_params.get("week") or st.session_state.get("shared.week"), iso_week_label(complete)
     start = labels.index(wanted) if wanted in labels else labels.index(default) if default in labels else 0
-    chosen = st.selectbox(label, labels, index=start, key=key,
-                          format_func=lambda w: f"{w} (partial: data so far)" if weeks[labels.index(w)] > complete
-                          else w)
+    if st.session_state.get(key) not in labels:  # first run of this page's picker: open on the shared week
+        st.session_state[key] = labels[start]
+    chosen = st.selectbox(label, labels, key=key,
+                          format_func=lambda w: week_text(weeks[labels.index(w)]) + (
+                              " (partial: data so far)" if weeks[labels.index(w)] > complete else ""))
     st.query_params["week"] = chosen
+    st.session_state["shared.week"] = chosen
     return weeks[labels.index(chosen)], chosen
+
+
+def shared_crisis() -> str | None:
+    """The crisis chosen on any page (URL first, then this session)."""
+    return st.query_params.get("crisis") or st.session_state.get("shared.crisis")
+
+
+def remember_crisis(crisis_id: str) -> None:
+    st.query_params["crisis"] = crisis_id
+    st.session_state["shared.crisis"] = crisis_id
 
 
 def filter_params() -> dict[str, Any]:
@@ -196,3 +213,23 @@ def download_csv(frame: pd.DataFrame, name: str, *, key: str, label: str = "Down
 def cap_note(shown: int, total: int, what: str) -> None:
     if total > shown:
         st.caption(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters or search to see others.")
+
+
+def crisis_table(crises: pd.DataFrame) -> pd.DataFrame:
+    """Crisis rows as people read them: "open (data ends ...)" instead of an empty back-to-baseline time, and
+    "replies not in the data" instead of a missing first response."""
+    shown = crises.copy()
+    shown["back_to_baseline_at"] = [
+        f"{back:%a %d %b %Y, %H:%M}" if back is not None and back == back
+        else f"open (data ends {end:%d %b %Y %H:%M})" if end is not None and end == end else "open"
+        for back, end in zip(shown["back_to_baseline_at"], shown.get("data_end_at", [None] * len(shown)))]
+    shown["minutes_to_first_response"] = [
+        "replies not in the data" if not measurable else minutes_text(minutes) if minutes == minutes
+        and minutes is not None else "no reply"
+        for minutes, measurable in zip(shown["minutes_to_first_response"],
+                                       shown.get("replies_in_data", [True] * len(shown)))]
+    if "share_answered" in shown:
+        shown["share_answered"] = [
+            "–" if not measurable or share is None or share != share else f"{share:.0%}"
+            for share, measurable in zip(shown["share_answered"], shown.get("replies_in_data", [True] * len(shown)))]
+    return shown

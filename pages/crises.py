@@ -3,7 +3,8 @@ brand's first reply and playbook moves, the severity reasons, top terms, top thr
 
 import streamlit as st
 
-from pages._common import download_csv, minutes_text, open_thread, require_posts, run_query, sidebar_filters
+from pages._common import (crisis_table, download_csv, minutes_text, open_thread, remember_crisis, require_posts,
+                           run_query, shared_crisis, sidebar_filters)
 from pipeline.export import markdown_literal
 from pipeline.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
 from pipeline.queries import (crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series,
@@ -16,7 +17,7 @@ require_posts()
 filters = sidebar_filters()
 
 crises = run_query(crisis_list, filters)
-wanted = st.query_params.get("crisis")
+wanted = shared_crisis()
 if crises.empty and not wanted:
     st.success("No crisis detected for these filters. The detector compares every hour of negative posts with the "
                "same hour in past weeks; make it more or less sensitive on the Data page, or widen the dates.",
@@ -27,17 +28,15 @@ if not crises.empty:
     timeline = st.plotly_chart(build_crisis_timeline_figure(crises), width="stretch", key="crises.timeline",
                                on_select="rerun", selection_mode="points")
     picked = st.dataframe(
-        crises[["crisis_id", "brand", "severity", "severity_name", "started_at", "back_to_baseline_at", "posts",
-                "negative_posts", "minutes_to_first_response", "share_answered"]],
+        crisis_table(crises)[["crisis_id", "brand", "severity", "severity_name", "started_at", "back_to_baseline_at",
+                              "posts", "negative_posts", "minutes_to_first_response", "share_answered"]],
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="crises.table",
         column_config={"crisis_id": "Crisis", "brand": "Brand", "severity": "Severity", "severity_name": "Level",
                        "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM YYYY, HH:mm"),
-                       "back_to_baseline_at": st.column_config.DatetimeColumn("Back to baseline (UTC)",
-                                                                              format="ddd D MMM, HH:mm"),
+                       "back_to_baseline_at": "Back to baseline (UTC)",
                        "posts": "Posts", "negative_posts": "Negative",
-                       "minutes_to_first_response": st.column_config.NumberColumn("First reply after (min)",
-                                                                                  format="%.0f"),
-                       "share_answered": st.column_config.NumberColumn("Complaints answered", format="percent")})
+                       "minutes_to_first_response": "First reply after", "share_answered": "Complaints answered"})
+    st.caption("Most severe first, then newest.")
     download_csv(crises, "crises", key="crises.download")
     chosen = crisis_from_chart(timeline) or (row_from_table(picked, crises) or {}).get("crisis_id")
     if chosen:
@@ -52,14 +51,20 @@ if crisis is None:
     st.warning(f"There is no crisis {wanted!r} (any more): analytics may have been recomputed with other settings. "
                "Choose one above.")
     st.stop()
-st.query_params["crisis"] = wanted
+remember_crisis(wanted)
 
 color = SEVERITY_COLORS.get(int(crisis["severity"]), "#d1495b")
 st.header(f"{markdown_literal(crisis['brand'])} · {crisis['started_at']:%a %d %b %Y, %H:%M} UTC")
 st.badge(f"Severity {crisis['severity']}: {crisis['severity_name']}", color="red" if crisis["severity"] >= 3 else "orange",
          icon=":material/warning:")
 if crisis.get("back_to_baseline_at") is None:
-    st.warning("This crisis is still open: negative posts are above the usual level.", icon=":material/campaign:")
+    end = crisis.get("data_end_at")
+    st.warning("Open: negative posts were still above the usual level when the data ends"
+               + (f" ({end:%a %d %b %Y, %H:%M} UTC)" if end is not None else "")
+               + ". Its end and recovery are unknown; the chart stops where the data stops.", icon=":material/campaign:")
+if crisis.get("replies_in_data") is False:
+    st.info(f"The data holds no replies from {crisis['brand']}: whether and how fast complaints were answered cannot "
+            "be measured, and severity scores nothing for it.", icon=":material/visibility_off:")
 
 phases = run_query(crisis_phases, wanted)
 moves = run_query(crisis_moves, wanted)
@@ -75,11 +80,16 @@ with left:
     st.markdown("\n".join(f"- {reason}" for reason in crisis["severity_reasons"]))
 with right:
     st.subheader("How the brand responded")
-    for name, when, replies in playbook_checklist(moves):
+    st.caption("Moves count in brand posts that answer a complaint of this crisis or are public statements "
+               "during it.")
+    for name, when, replies, text in playbook_checklist(moves):
         if when:
-            st.markdown(f":green[:material/check_circle:] **{name}** — first {when}, in {replies:,} replies")
+            st.markdown(f":green[:material/check_circle:] **{name}** — first {when}, in {replies:,} "
+                        f"post{'s' if replies != 1 else ''}")
+            if text:
+                st.text(f"“{text[:280]}”")
         else:
-            st.markdown(f":red[:material/cancel:] **{name}** — not seen in any brand reply")
+            st.markdown(f":red[:material/cancel:] **{name}** — not seen")
     st.subheader("Top terms")
     st.markdown(markdown_literal(", ".join(crisis["top_terms"])) or "No term stood out against the week before.")
 
@@ -90,16 +100,16 @@ if threads.empty:
 else:
     shown = threads.assign(text=threads["text"].str.slice(0, 280))
     picked_thread = st.dataframe(
-        shown[["platform", "started_at", "post_count", "first_response_minutes", "author_id", "sentiment_label", "text"]],
+        shown[["why", "platform", "started_at", "post_count", "author_id", "sentiment_label", "text"]],
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="crises.threads",
-        column_config={"platform": "Platform", "started_at": st.column_config.DatetimeColumn("Started (UTC)",
-                                                                                              format="D MMM, HH:mm"),
-                       "post_count": "Posts", "first_response_minutes": st.column_config.NumberColumn(
-                           "First reply after (min)", format="%.0f"), "author_id": "Opened by",
+        column_config={"why": "Why it is evidence", "platform": "Platform",
+                       "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM YYYY, HH:mm"),
+                       "post_count": "Posts", "author_id": "Opened by",
                        "sentiment_label": "Label", "text": st.column_config.TextColumn("Opening post", width="large")})
     st.caption("Choose a thread to read the whole conversation. The Reports page downloads this retrospective "
                "as HTML or PDF.")
     row = row_from_table(picked_thread, threads)
     if row:
         open_thread(row["platform"], row["thread_id"])
-st.caption(f"First brand reply {minutes_text(crisis.get('minutes_to_first_response'))} after the start.")
+if crisis.get("replies_in_data") is not False and crisis.get("minutes_to_first_response") is not None:
+    st.caption(f"First brand reply {minutes_text(crisis.get('minutes_to_first_response'))} after the start.")

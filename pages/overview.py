@@ -1,11 +1,15 @@
 """Overview, the weekly view: KPIs against the previous week, the sentiment trend and the latest crises."""
 
+from datetime import timedelta
+
 import streamlit as st
 
-from pages._common import download_csv, open_crisis, require_posts, run_query, sidebar_filters, week_picker
+from pages._common import (crisis_table, download_csv, open_crisis, require_posts, run_query, sidebar_filters,
+                           week_picker)
 from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
-from pipeline.queries import (crisis_list, net_sentiment, post_totals,
-                              posts_by_platform_and_brand, posts_per_day, sentiment_trend, weekly_kpis)
+from pipeline.queries import (PostFilter, crisis_list, net_sentiment, post_totals, posts_by_platform_and_brand,
+                              posts_per_day, response_coverage, sentiment_trend, unmeasured_brands_text,
+                              weekly_kpis)
 from pipeline.reports import kpi_change_text, kpi_text
 from pipeline.selection import row_from_table
 
@@ -23,6 +27,12 @@ for column, kpi in zip(st.columns(len(kpis)), kpis):
                   delta_color="normal" if kpi.higher_is_better else "inverse",
                   help=f"Previous week: {kpi_text(kpi, kpi.previous)}. Brand, platform and language filters apply; "
                        "the week replaces the date range.")
+week_filter = PostFilter(monday, monday + timedelta(days=6), filters.brands, filters.platforms, filters.languages)
+unmeasured = unmeasured_brands_text(run_query(response_coverage, week_filter))
+if unmeasured:
+    st.caption(f":material/info: {unmeasured}")
+st.caption(f"The week picker governs these KPIs only. The trend, crises and volume below follow the sidebar's "
+           f"dates ({filters.start_date:%d %b %Y} – {filters.end_date:%d %b %Y}).")
 
 totals = run_query(post_totals, filters)
 if totals.posts == 0:
@@ -33,23 +43,22 @@ if totals.posts == 0:
 trend = run_query(sentiment_trend, filters, grain="day")
 st.plotly_chart(build_kpi_trend_figure(net_sentiment(trend)), width="stretch", key="overview.trend")
 
-st.subheader("Latest crises")
+st.subheader("Crises in these dates, most severe first")
 crises = run_query(crisis_list, filters)
 if crises.empty:
     st.success("No crisis detected in these dates. The detector watches every brand account hour by hour; "
                "its sensitivity is set on the Data page.", icon=":material/check_circle:")
 else:
-    latest = crises.head(5)
+    latest = crisis_table(crises.head(5))
     picked = st.dataframe(
         latest[["crisis_id", "brand", "severity", "severity_name", "started_at", "back_to_baseline_at", "posts",
                 "minutes_to_first_response"]],
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="overview.crises",
         column_config={"crisis_id": "Crisis", "brand": "Brand", "severity": "Severity", "severity_name": "Level",
-                       "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM, HH:mm"),
-                       "back_to_baseline_at": st.column_config.DatetimeColumn("Back to baseline (UTC)",
-                                                                              format="ddd D MMM, HH:mm"),
-                       "posts": "Posts", "minutes_to_first_response": st.column_config.NumberColumn(
-                           "First response after (min)", format="%.0f")})
+                       "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM YYYY, HH:mm"),
+                       "back_to_baseline_at": st.column_config.TextColumn("Back to baseline (UTC)"),
+                       "posts": "Posts", "minutes_to_first_response": st.column_config.TextColumn(
+                           "First response after")})
     st.caption("Choose a crisis to open its timeline and retrospective.")
     row = row_from_table(picked, latest)
     if row:

@@ -6,7 +6,7 @@ The same reports come from the CLI: ``radar report weekly --week 2026-W46 --out 
 
 import streamlit as st
 
-from pages._common import require_posts, run_query, sidebar_filters, week_picker
+from pages._common import remember_crisis, require_posts, run_query, shared_crisis, sidebar_filters, week_picker
 from pipeline.queries import crisis_list
 from pipeline.reports import ReportError, crisis_report, render, weekly_report
 
@@ -53,8 +53,10 @@ if crises.empty:
             "the detector decides.", icon=":material/check_circle:")
 else:
     ids = list(crises["crisis_id"])
-    chosen = st.query_params.get("crisis")
-    crisis_id = st.selectbox("Crisis", ids, index=ids.index(chosen) if chosen in ids else 0, key="reports.crisis",
+    chosen = shared_crisis()
+    if st.session_state.get("reports.crisis") not in ids:  # first run: open on the crisis chosen elsewhere
+        st.session_state["reports.crisis"] = chosen if chosen in ids else ids[0]
+    crisis_id = st.selectbox("Crisis", ids, key="reports.crisis",
                              format_func=lambda c: f"{c} (severity {int(crises.set_index('crisis_id').loc[c, 'severity'])})")
-    st.query_params["crisis"] = crisis_id
+    remember_crisis(crisis_id)
     _offer("crisis", crisis_report, f"crisis_retrospective_{crisis_id.replace(':', '_')}", crisis_id)

@@ -6,7 +6,8 @@ from pages._common import (cap_note, download_csv, minutes_text, open_thread, re
                            sidebar_filters)
 from pipeline.charts import (build_response_distribution_figure, build_response_heatmap_figure,
                              build_response_weekly_figure, build_sla_figure)
-from pipeline.queries import response_distribution, response_heatmap, response_kpis, unanswered_queue
+from pipeline.queries import (response_coverage, response_distribution, response_heatmap, response_kpis,
+                              unanswered_queue, unmeasured_brands_text)
 from pipeline.selection import row_from_table
 
 st.title("Response times")
@@ -14,23 +15,31 @@ require_posts()
 filters = sidebar_filters()
 config = settings()
 
+unmeasured = unmeasured_brands_text(run_query(response_coverage, filters))
+if unmeasured:
+    st.warning(unmeasured, icon=":material/visibility_off:")
 overall = run_query(response_kpis, filters, period="all", by_brand=False)
 if overall.empty or not overall["awaiting"].iloc[0]:
-    st.info("No customer post in these filters awaits a brand reply: either nobody wrote to a brand account, or "
-            "the brand accounts are unknown. Add the brand handles on the Data page so that replies can be told "
-            "from customers.", icon=":material/forum:")
+    st.info("No customer post in these filters can be judged for a brand reply: nobody wrote to a brand account, "
+            "the brand accounts are unknown (add them on the Data page), or the exports hold no brand replies.",
+            icon=":material/forum:")
     st.stop()
 row = overall.iloc[0]
-st.caption(f"Calendar minutes from a customer post to the brand's first reply in its thread. SLA: "
-           f"{config.sla_minutes} business minutes ({', '.join(config.business_days)} {config.business_start}–"
-           f"{config.business_end}, {config.business_time_zone}); change it on the Data page.")
+st.caption(f"Two clocks, each figure says which. **Calendar** minutes: from a customer post to the brand's first "
+           f"reply in its thread. **Business** minutes: only the time inside business hours "
+           f"({', '.join(config.business_days)} {config.business_start}–{config.business_end}, "
+           f"{config.business_time_zone}); the SLA of {config.sla_minutes} business minutes is judged on this clock. "
+           "Change them on the Data page.")
 cols = st.columns(5)
-cols[0].metric("Median first reply", minutes_text(row["median_minutes"]))
-cols[1].metric("90th percentile", minutes_text(row["p90_minutes"]))
+cols[0].metric("Median first reply (calendar)", minutes_text(row["median_minutes"]),
+               help=f"Business clock: {minutes_text(row['median_business_minutes'])}")
+cols[1].metric("90th percentile (calendar)", minutes_text(row["p90_minutes"]))
 cols[2].metric("Response rate", f"{row['response_rate']:.0%}", help=f"{int(row['answered']):,} of "
                f"{int(row['awaiting']):,} customer posts answered")
-cols[3].metric("Within SLA", "–" if row["within_sla_share"] != row["within_sla_share"] else f"{row['within_sla_share']:.0%}",
-               help="Of the posts whose SLA is decided (answered, or open past the target)")
+cols[3].metric("Within SLA (business)", "–" if row["within_sla_share"] != row["within_sla_share"]
+               else f"{row['within_sla_share']:.0%}",
+               help=f"Answered within {config.sla_minutes} business minutes, of the posts whose SLA is decided "
+                    "(answered, or open past the target)")
 cols[4].metric("Unanswered", f"{int(row['unanswered']):,}")
 
 left, right = st.columns(2)
@@ -52,10 +61,10 @@ with st.expander("By brand account", expanded=len(by_brand) > 1):
     st.dataframe(by_brand.drop(columns=["week"]), hide_index=True, width="stretch", column_config={
         "brand": "Brand account", "awaiting": "Awaiting a reply", "answered": "Answered", "unanswered": "Unanswered",
         "response_rate": st.column_config.NumberColumn("Response rate", format="percent"),
-        "median_minutes": st.column_config.NumberColumn("Median (min)", format="%.0f"),
-        "p90_minutes": st.column_config.NumberColumn("p90 (min)", format="%.0f"),
+        "median_minutes": st.column_config.NumberColumn("Median (calendar min)", format="%.0f"),
+        "p90_minutes": st.column_config.NumberColumn("p90 (calendar min)", format="%.0f"),
         "median_business_minutes": st.column_config.NumberColumn("Median (business min)", format="%.0f"),
-        "within_sla_share": st.column_config.NumberColumn("Within SLA", format="percent")})
+        "within_sla_share": st.column_config.NumberColumn("Within SLA (business)", format="percent")})
     download_csv(by_brand, "response_times_by_brand", key="responses.download_brands")
 
 st.subheader("Waiting for a reply")

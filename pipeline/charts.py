@@ -140,7 +140,8 @@ def build_sla_figure(weekly: pd.DataFrame) -> go.Figure:
     fig.add_scatter(x=weekly["week"], y=weekly["response_rate"] * 100, name="Response rate", mode="lines+markers",
                     line=dict(color=COLORS["brand"], width=2), hovertemplate="%{y:.0f}% answered<extra></extra>")
     fig.update_yaxes(range=[0, 105])
-    return _layout(fig, "SLA share and response rate per week", _grain_title("week"), "% of customer posts")
+    return _layout(fig, "Within the SLA (business minutes) and response rate per week", _grain_title("week"),
+                   "% of customer posts")
 
 
 def build_response_heatmap_figure(heatmap: pd.DataFrame, time_zone: str, value: str = "median_minutes") -> go.Figure:

@@ -271,13 +271,16 @@ def _crisis_lines(crisis: dict, phases: list[dict], moves: list[dict]) -> list[s
     first = crisis["minutes_to_first_response"]
     answered = crisis["share_answered"]
     lines = [
-        f"{crisis['crisis_id']}  severity {crisis['severity']} ({crisis['severity_name']})  @{crisis['brand']}",
-        f"  {crisis['started_at']:%Y-%m-%d %H:%M} to {crisis['ended_at']:%Y-%m-%d %H:%M} UTC, peak "
-        f"{crisis['peak_at']:%Y-%m-%d %H:%M} (z {crisis['peak_z']:.1f}); "
+        f"{crisis['crisis_id']}  severity {crisis['severity']} ({crisis['severity_name']})  {crisis['brand']}",
+        f"  {crisis['started_at']:%Y-%m-%d %H:%M} to "
+        + (f"{crisis['ended_at']:%Y-%m-%d %H:%M} UTC" if crisis["ended_at"] else "an unknown end (still hot when the data ends)")
+        + f", peak {crisis['peak_at']:%Y-%m-%d %H:%M} (z {crisis['peak_z']:.1f}); "
         + (f"back to baseline {crisis['back_to_baseline_at']:%Y-%m-%d %H:%M}" if crisis["back_to_baseline_at"]
-           else "not back to baseline yet"),
+           else f"open: not back to baseline when the data ends ({crisis['data_end_at']:%Y-%m-%d %H:%M})"
+           if crisis.get("data_end_at") else "open: not back to baseline when the data ends"),
         f"  {crisis['posts']:,} posts, {crisis['negative_posts']:,} negative, {crisis['authors']:,} authors; "
-        + (f"first brand response after {first / 60:.1f} h" if first is not None else "no brand response")
+        + ("replies not in the data: responses cannot be measured" if crisis.get("replies_in_data") is False
+           else f"first brand response after {first / 60:.1f} h" if first is not None else "no brand response")
         + (f", {100 * answered:.0f}% of {crisis['complaints']:,} complaints answered" if answered is not None else ""),
         "  why: " + "; ".join(crisis["severity_reasons"]),
         "  phases: " + ", ".join(f"{p['phase']} {p['started_at']:%m-%d %H:%M}" for p in phases),
@@ -294,8 +297,9 @@ def cmd_crises(args: argparse.Namespace) -> int:
         return 1
     where, params = "TRUE", []
     if args.brand:
-        where, params = "brand = ?", [args.brand.lower().lstrip("@")]
-    crises = con.execute(f"SELECT * FROM crises WHERE {where} ORDER BY started_at", params).df()
+        where, params = f"brand = (SELECT brand FROM brand_aliases WHERE key = {db.alias_key_sql('?')} LIMIT 1)", \
+            [args.brand]
+    crises = con.execute(f"SELECT * FROM crises WHERE {where} ORDER BY severity DESC, started_at", params).df()
     phases = con.execute("SELECT * FROM crisis_phases ORDER BY started_at").df()
     moves = con.execute("SELECT * FROM crisis_moves ORDER BY first_at").df()
     con.close()

@@ -6,7 +6,7 @@ Tables, named by stage so that ``SHOW TABLES`` tells the data flow:
 - ``quarantine``  rows that could not be used, with file line number, reason and raw text.
 - ``imports``     one row per file that landed, with its import report.
 - ``custom_formats`` column mappings saved by people for layouts no registered format knows.
-- ``brands``      brand account handles (lower case, no ``@``): given with ``--brand`` or exported as such.
+- ``brands``      one row per canonical brand; ``brand_aliases`` its handles and names (see ``pipeline.brands``).
 - ``fct_posts``   staged posts plus what needs the whole store: ``is_brand``, ``brand``, ``thread_id``.
 - ``radar_meta``  schema and data versions.
 
@@ -25,7 +25,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 WRITER_MEMORY_LIMIT = "1GB"  # DuckDB's own memory in a writing process ($RADAR_MEMORY_LIMIT overrides)
 
 
@@ -115,19 +115,41 @@ def _older_schema(con: duckdb.DuckDBPyConnection) -> bool:
     return version is not None and int(version) < SCHEMA_VERSION
 
 
-# The posts view: each fact with its sentiment, a person's correction winning. Kept apart so that a query can
-# apply it to a few rows picked by row id (``pipeline.queries._posts_at``).
-POSTS_SELECT = """
+# An export's own sentiment label (a listening tool's, or a person's in a labelled data set) as Radar's labels.
+VENDOR_LABEL_SQL = """CASE
+    WHEN lower(trim({c})) IN ('negative', 'neg', 'n', '-1', 'negativo', 'negatywny') THEN 'negative'
+    WHEN lower(trim({c})) IN ('neutral', 'neu', '0', 'none', 'mixed', 'neutro', 'neutralny') THEN 'neutral'
+    WHEN lower(trim({c})) IN ('positive', 'pos', 'p', '1', 'positivo', 'pozytywny') THEN 'positive' END"""
+
+
+def vendor_label_sql(column: str) -> str:
+    return VENDOR_LABEL_SQL.format(c=column)
+
+
+# The posts view: each fact with its sentiment. The label a post shows comes from, first that applies: a
+# person's correction (``sentiment_source = 'correction'``), the export's own label where its import uses
+# them (the default; ``'export'``), Radar's score (``'radar'``). ``radar_label`` and ``export_label`` keep both
+# for the pages that compare them. Kept apart so that a query can apply it to a few rows picked by row id
+# (``pipeline.queries._posts_at``).
+_EXPORT_LABEL = vendor_label_sql("f.vendor_sentiment")
+_USED_EXPORT_LABEL = f"CASE WHEN coalesce(i.use_export_labels, true) THEN {_EXPORT_LABEL} END"
+POSTS_SELECT = f"""
         SELECT f.post_id, f.platform, f.source_format, f.author_id, f.is_brand, f.brand, f.created_at, f.text,
                f.parent_id, f.thread_id, f.vendor_sentiment, f.likes, f.shares, f.reach, f.url,
                coalesce(f.detected_lang, f.lang) AS lang,
-               CASE o.sentiment_label WHEN 'negative' THEN -1.0 WHEN 'neutral' THEN 0.0
-                    WHEN 'positive' THEN 1.0 ELSE f.sentiment END AS sentiment,
-               coalesce(o.sentiment_label, f.sentiment_label) AS sentiment_label,
-               CASE WHEN o.sentiment_label IS NOT NULL THEN 'override' ELSE f.sentiment_method END
-                   AS sentiment_method,
-               f.import_id
+               CASE coalesce(o.sentiment_label, {_USED_EXPORT_LABEL})
+                    WHEN 'negative' THEN -1.0 WHEN 'neutral' THEN 0.0 WHEN 'positive' THEN 1.0
+                    ELSE f.sentiment END AS sentiment,
+               coalesce(o.sentiment_label, {_USED_EXPORT_LABEL}, f.sentiment_label) AS sentiment_label,
+               CASE WHEN o.sentiment_label IS NOT NULL THEN 'override'
+                    WHEN {_USED_EXPORT_LABEL} IS NOT NULL THEN 'export' ELSE f.sentiment_method END AS sentiment_method,
+               f.import_id,
+               CASE WHEN o.sentiment_label IS NOT NULL THEN 'correction'
+                    WHEN {_USED_EXPORT_LABEL} IS NOT NULL THEN 'export'
+                    WHEN f.sentiment_label IS NOT NULL THEN 'radar' END AS sentiment_source,
+               f.sentiment_label AS radar_label, {_EXPORT_LABEL} AS export_label
         FROM fct_posts f
+        LEFT JOIN imports i ON i.import_id = f.import_id
         LEFT JOIN sentiment_overrides o ON o.platform = f.platform AND o.post_id = f.post_id"""
 
 _SCHEMA = [
@@ -182,9 +204,13 @@ _SCHEMA = [
         created_at TIMESTAMPTZ NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS brands (
-        handle VARCHAR PRIMARY KEY,
+        brand VARCHAR PRIMARY KEY,
         source VARCHAR NOT NULL,
         added_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS brand_aliases (
+        key VARCHAR NOT NULL, kind VARCHAR NOT NULL, alias VARCHAR NOT NULL, brand VARCHAR NOT NULL,
+        PRIMARY KEY (key, kind)
     )""",
     """CREATE TABLE IF NOT EXISTS fct_posts (
         post_id VARCHAR, platform VARCHAR, source_format VARCHAR, author_id VARCHAR, is_brand BOOLEAN,
@@ -216,7 +242,7 @@ _SCHEMA = [
         platform VARCHAR NOT NULL, thread_id VARCHAR NOT NULL, root_post_id VARCHAR NOT NULL, brand VARCHAR,
         started_at TIMESTAMPTZ NOT NULL, last_post_at TIMESTAMPTZ NOT NULL, post_count BIGINT NOT NULL,
         customer_posts BIGINT NOT NULL, brand_posts BIGINT NOT NULL, first_response_minutes DOUBLE,
-        answered BOOLEAN NOT NULL, root_sentiment DOUBLE, last_customer_sentiment DOUBLE
+        answered BOOLEAN, root_sentiment DOUBLE, last_customer_sentiment DOUBLE
     )""",
     """CREATE OR REPLACE VIEW responses AS
         SELECT post_id, platform, thread_id, brand, created_at, first_reply_id, first_reply_at,
@@ -238,29 +264,38 @@ _SCHEMA = [
     )""",
     """CREATE TABLE IF NOT EXISTS fct_crises (
         crisis_id VARCHAR NOT NULL, brand VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL,
-        peak_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ NOT NULL, back_to_baseline_at TIMESTAMPTZ,
+        peak_at TIMESTAMPTZ NOT NULL, ended_at TIMESTAMPTZ, back_to_baseline_at TIMESTAMPTZ,
         severity INTEGER NOT NULL, severity_name VARCHAR NOT NULL, severity_reasons VARCHAR[] NOT NULL,
         peak_z DOUBLE, posts BIGINT NOT NULL, negative_posts BIGINT NOT NULL, authors BIGINT NOT NULL,
         platforms BIGINT NOT NULL, reach DOUBLE, first_brand_response_at TIMESTAMPTZ,
         minutes_to_first_response DOUBLE, complaints BIGINT NOT NULL, complaints_answered BIGINT NOT NULL,
         share_answered DOUBLE, top_terms VARCHAR[] NOT NULL, top_threads VARCHAR[] NOT NULL,
-        moves_used VARCHAR[] NOT NULL
+        moves_used VARCHAR[] NOT NULL, data_end_at TIMESTAMPTZ, is_open BOOLEAN, replies_in_data BOOLEAN,
+        top_thread_reasons VARCHAR[]
     )""",
     """CREATE TABLE IF NOT EXISTS fct_crisis_phases (
         crisis_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL,
         ended_at TIMESTAMPTZ NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS fct_crisis_moves (
-        crisis_id VARCHAR NOT NULL, move VARCHAR NOT NULL, first_at TIMESTAMPTZ NOT NULL, replies BIGINT NOT NULL
+        crisis_id VARCHAR NOT NULL, move VARCHAR NOT NULL, first_at TIMESTAMPTZ NOT NULL, replies BIGINT NOT NULL,
+        first_post_id VARCHAR, first_platform VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS fct_reply_coverage (
+        import_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, brand VARCHAR, first_at TIMESTAMPTZ NOT NULL,
+        last_at TIMESTAMPTZ NOT NULL, customer_posts BIGINT NOT NULL, brand_posts BIGINT NOT NULL,
+        brand_replies BIGINT NOT NULL
     )""",
     """CREATE OR REPLACE VIEW crises AS
         SELECT crisis_id, brand, started_at, peak_at, ended_at, back_to_baseline_at, severity, severity_name,
                severity_reasons, peak_z, posts, negative_posts, authors, platforms, reach,
                first_brand_response_at, minutes_to_first_response, complaints, complaints_answered,
-               share_answered, top_terms, top_threads, moves_used
+               share_answered, top_terms, top_threads, moves_used, data_end_at, is_open, replies_in_data,
+               top_thread_reasons
         FROM fct_crises""",
     "CREATE OR REPLACE VIEW crisis_phases AS SELECT crisis_id, phase, started_at, ended_at FROM fct_crisis_phases",
-    "CREATE OR REPLACE VIEW crisis_moves AS SELECT crisis_id, move, first_at, replies FROM fct_crisis_moves",
+    "CREATE OR REPLACE VIEW crisis_moves AS SELECT crisis_id, move, first_at, replies, first_post_id, first_platform "
+    "FROM fct_crisis_moves",
 ]
 
 
@@ -274,17 +309,48 @@ _ADDED_COLUMNS = [
     "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS sentiment DOUBLE",
     "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS sentiment_label VARCHAR",
     "ALTER TABLE fct_posts ADD COLUMN IF NOT EXISTS sentiment_method VARCHAR",
+    # schema 6: honest crises (open at the end of the data, replies known to be in it), moves with their post
+    "ALTER TABLE fct_crises ADD COLUMN IF NOT EXISTS data_end_at TIMESTAMPTZ",
+    "ALTER TABLE fct_crises ADD COLUMN IF NOT EXISTS is_open BOOLEAN",
+    "ALTER TABLE fct_crises ADD COLUMN IF NOT EXISTS replies_in_data BOOLEAN",
+    "ALTER TABLE fct_crises ADD COLUMN IF NOT EXISTS top_thread_reasons VARCHAR[]",
+    "ALTER TABLE fct_crises ALTER COLUMN ended_at DROP NOT NULL",
+    "ALTER TABLE fct_threads ALTER COLUMN answered DROP NOT NULL",
+    "ALTER TABLE fct_crisis_moves ADD COLUMN IF NOT EXISTS first_post_id VARCHAR",
+    "ALTER TABLE fct_crisis_moves ADD COLUMN IF NOT EXISTS first_platform VARCHAR",
+    # schema 6: an import's sentiment labels are used unless a person prefers Radar's score for it
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS use_export_labels BOOLEAN",
 ]
 # Tables an older version kept. raw_posts (schema 1-3) held a text copy of every row of every import; the rows
 # are now read into a temporary table per import, and only the quarantined ones keep their raw text.
 _DROPPED_TABLES = ["DROP TABLE IF EXISTS raw_posts"]
 
 
+def alias_key_sql(expr: str) -> str:
+    """SQL for the brand alias key of a text (see ``pipeline.brands``): lower case, accents stripped, only
+    letters and digits."""
+    return f"regexp_replace(lower(strip_accents(trim({expr}))), '[^\\p{{L}}\\p{{N}}]', '', 'g')"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'",
+        [table]).fetchall()]
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schema where it is missing and record its version."""
     views = [statement for statement in _SCHEMA if statement.startswith("CREATE OR REPLACE VIEW")]
+    old_brands = "handle" in _columns(con, "brands")  # schema 1-5: one row per handle, no canonical brand
+    if old_brands:
+        con.execute("ALTER TABLE brands RENAME TO brands_v5")
     for statement in (*(s for s in _SCHEMA if s not in views), *_ADDED_COLUMNS, *_DROPPED_TABLES, *views):
         con.execute(statement)
+    if old_brands:
+        con.execute("INSERT INTO brands SELECT handle, source, added_at FROM brands_v5 ON CONFLICT DO NOTHING")
+        con.execute(f"""INSERT INTO brand_aliases SELECT DISTINCT ON (key) {alias_key_sql('handle')} AS key,
+                        'handle', handle, handle FROM brands_v5 WHERE key <> '' ON CONFLICT DO NOTHING""")
+        con.execute("DROP TABLE brands_v5")
     version = get_meta(con, "schema_version")
     if version is not None and int(version) > SCHEMA_VERSION:
         raise DatabaseError(
@@ -292,6 +358,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         )
     if version is not None and int(version) < 5:
         copy_sentiment_to_facts(con)
+    if version is not None and int(version) < 6:
+        # brands, labels, coverage and crises are defined anew: the facts and analytics are rebuilt whole
+        con.execute("DELETE FROM radar_meta WHERE key IN ('facts_brands', 'analytics_facts_build', 'analytics_version')")
+        bump_data_version(con)
     set_meta(con, "schema_version", str(SCHEMA_VERSION))
 
 

@@ -1,15 +1,18 @@
 """Normalize: build ``fct_posts`` from ``stg_posts`` and ``brands``; what needs the whole store.
 
 - ``is_brand``: as exported (TWCS ``inbound=False``, Twitter Analytics) where the export says; otherwise
-  the author's handle is one of ``brands``.
+  the author's handle is a handle alias of a brand (``brand_aliases``, see ``pipeline.brands``).
 - ``parent_id``: as exported; where an export names only a conversation (``thread_key``: Hootsuite's
   Conversation ID) and not the parent, the conversation's previous message (by time, then post id).
 - ``thread_id``: the ``post_id`` of the root of the reply chain. Parent links are followed while the parent
   is in the store (same platform); where it is not, the earliest known ancestor is the root. A cycle in bad
   data is broken at its earliest post (then lowest post id), which becomes the root.
-- ``brand``: the brand account a post belongs to: the author for a brand post; for a customer post the
-  first @mention of a brand account in its text, else the first brand account that posted in its thread,
-  else the brand the export names (lower case, no ``@``).
+- ``brand``: the canonical brand a post belongs to: the author's brand for a brand post; for a customer
+  post the brand of the first @mention that is a brand alias, else the brand that posted first in its
+  thread, else the brand the export names, else the first brand name in its text as a whole word (case-
+  and accent-insensitive), else the one brand that replies in its export (an inbox export of one account).
+  A post attributed to no brand has none (NULL): never a personal account.
+- ``text``: as exported, with the common HTML entities decoded (``&amp;`` -> ``&``).
 
 After an import that only added posts, only the new posts and the stored threads they join are threaded
 again (``build_posts``); otherwise the whole table is rebuilt. The root search is pointer jumping (each pass
@@ -23,6 +26,40 @@ import duckdb
 from . import db
 
 _MAX_PASSES = 64
+MENTION_PATTERN = "(?:^|[^\\p{L}\\p{N}_])@([\\p{L}\\p{N}_]{1,50})"
+_REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
+
+
+def brands_word(expr: str) -> str:
+    """SQL: the text a brand name is looked for in as a whole word (lower case, accents stripped)."""
+    return f"lower(strip_accents({expr}))"
+
+
+def _name_pattern(con: duckdb.DuckDBPyConnection) -> str:
+    """One regular expression that finds the first brand name in a text as a whole word (longest names first,
+    so that "virgin america" wins over "virgin"); empty when there are no names."""
+    words = [row[0] for row in con.execute(
+        f"SELECT DISTINCT {brands_word('alias')} AS word FROM brand_aliases WHERE kind = 'name' "
+        "AND length(trim(alias)) >= 2 ORDER BY length(word) DESC, word").fetchall()]
+    if not words:
+        return ""
+    escaped = ["".join(f"\\{c}" if c in _REGEX_SPECIAL else c for c in word) for word in words]
+    return f"(?:^|[^\\p{{L}}\\p{{N}}_@#])({'|'.join(escaped)})(?:[^\\p{{L}}\\p{{N}}_]|$)"
+
+
+# HTML entities that exports leave in post texts (Twitter's API escapes &, < and >): decoded once, here.
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&#039;", "'"), ("&#x27;", "'"),
+             ("&apos;", "'"), ("&nbsp;", " "), ("&amp;", "&"))
+
+
+def decoded_text_sql(expr: str) -> str:
+    """SQL: the text with the common HTML entities decoded (``&amp;`` last, so ``&amp;lt;`` stays ``&lt;``)."""
+    out = expr
+    for entity, char in _ENTITIES:
+        out = f"replace({out}, '{entity}', '{char.replace(chr(39), chr(39) * 2)}')"
+    return f"CASE WHEN contains({expr}, '&') THEN {out} ELSE {expr} END"
+
+
 # Nodes whose current ancestor still has a parent: not yet at a root, or caught in a cycle (where jumping
 # can land a node on itself, so "anc = anc of anc" is not enough to call it settled).
 _UNSETTLED = "SELECT a.n FROM tmp_anc a JOIN tmp_nodes r ON r.n = a.anc WHERE r.parent_n IS NOT NULL"
@@ -86,36 +123,59 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
         con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS "
                     "SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
         _settle_roots(con)
+    names = _name_pattern(con)
+    key = db.alias_key_sql
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_built AS
-        WITH brand_list AS (SELECT coalesce(list(handle), []) AS handles FROM brands),
+        WITH handle_keys AS (SELECT coalesce(list(key), []) AS keys FROM brand_aliases WHERE kind = 'handle'),
+        alias_keys AS (SELECT coalesce(list(DISTINCT key), []) AS keys FROM brand_aliases),
+        by_key AS (SELECT DISTINCT ON (key) key, brand FROM brand_aliases ORDER BY key, kind = 'handle' DESC),
+        by_name AS (SELECT DISTINCT ON (word) {brands_word('alias')} AS word, brand FROM brand_aliases
+                    WHERE kind = 'name' ORDER BY word, brand),
         threaded AS (
             SELECT s.*, r.post_id AS thread_id,
-                   coalesce(s.is_brand_exported,
-                            list_contains(bl.handles, lower(ltrim(trim(s.author_id), '@')))) AS is_brand_,
-                   list_filter(regexp_extract_all(lower(s.text), '@(\\w+)', 1),
-                               lambda h: list_contains(bl.handles, h))[1] AS mentioned_brand,
+                   {key('s.author_id')} AS author_key,
+                   coalesce(s.is_brand_exported, list_contains(hk.keys, {key('s.author_id')})) AS is_brand_,
+                   list_filter(list_transform(regexp_extract_all(s.text, $mention, 1), lambda h: {key('h')}),
+                               lambda k: list_contains(ak.keys, k))[1] AS mentioned_key,
+                   CASE WHEN $names <> '' THEN nullif(regexp_extract({brands_word('s.text')}, $names, 1), '') END
+                       AS named_word,
+                   {key('s.brand_exported')} AS exported_key,
                    coalesce(s.parent_id, tp.previous) AS effective_parent
             FROM {source} s
             LEFT JOIN tmp_parents tp ON tp.platform = s.platform AND tp.post_id = s.post_id
             JOIN tmp_nodes n ON n.platform = s.platform AND n.post_id = s.post_id
             JOIN tmp_anc a ON a.n = n.n
             JOIN tmp_nodes r ON r.n = a.anc
-            CROSS JOIN brand_list bl
+            CROSS JOIN handle_keys hk CROSS JOIN alias_keys ak
+        ),
+        attributed AS (
+            SELECT t.*, coalesce(author.brand, lower(ltrim(trim(t.author_id), '@'))) AS author_brand,
+                   mentioned.brand AS mentioned_brand, exported.brand AS exported_brand, named.brand AS named_brand
+            FROM threaded t
+            LEFT JOIN by_key author ON author.key = t.author_key AND t.is_brand_
+            LEFT JOIN by_key mentioned ON mentioned.key = t.mentioned_key
+            LEFT JOIN by_key exported ON exported.key = t.exported_key
+            LEFT JOIN by_name named ON named.word = t.named_word
         ),
         thread_brand AS (
-            SELECT platform, thread_id, arg_min(lower(ltrim(trim(author_id), '@')), created_at) AS brand
-            FROM threaded WHERE is_brand_ GROUP BY ALL
+            SELECT platform, thread_id, arg_min(author_brand, created_at) AS brand
+            FROM attributed WHERE is_brand_ GROUP BY ALL
+        ),
+        import_brand AS (  -- an export in which exactly one brand replies is that brand's inbox
+            SELECT import_id, min(author_brand) AS brand FROM attributed
+            WHERE is_brand_ AND effective_parent IS NOT NULL GROUP BY ALL HAVING count(DISTINCT author_brand) = 1
         )
         SELECT t.post_id, t.platform, t.source_format, t.author_id, coalesce(t.is_brand_, false) AS is_brand,
-               CASE WHEN t.is_brand_ THEN lower(ltrim(trim(t.author_id), '@'))
-                    ELSE coalesce(t.mentioned_brand, tb.brand, t.brand_exported) END AS brand,
-               t.created_at, t.text, t.effective_parent AS parent_id, t.thread_id, t.vendor_sentiment, t.likes,
-               t.shares, t.reach, t.url, t.lang, t.import_id, {int(build)} AS facts_build,
+               CASE WHEN t.is_brand_ THEN t.author_brand
+                    ELSE coalesce(t.mentioned_brand, tb.brand, t.exported_brand, t.named_brand, ib.brand) END AS brand,
+               t.created_at, {decoded_text_sql('t.text')} AS text, t.effective_parent AS parent_id, t.thread_id,
+               t.vendor_sentiment, t.likes, t.shares, t.reach, t.url, t.lang, t.import_id, {int(build)} AS facts_build,
                e.lang AS detected_lang, e.sentiment, e.sentiment_label, e.sentiment_method
-        FROM threaded t LEFT JOIN thread_brand tb USING (platform, thread_id)
+        FROM attributed t LEFT JOIN thread_brand tb USING (platform, thread_id)
+        LEFT JOIN import_brand ib ON ib.import_id = t.import_id
         LEFT JOIN enr_posts e ON e.platform = t.platform AND e.post_id = t.post_id
-        ORDER BY t.created_at""")
+        ORDER BY t.created_at""", {"mention": MENTION_PATTERN, "names": names})
     for table in ("tmp_nodes", "tmp_anc", "tmp_parents"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -152,7 +212,8 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
         build = int(db.get_meta(con, "facts_build") or 0) + 1
-        brands_key = db.scalar(con, "SELECT md5(coalesce(string_agg(handle, ',' ORDER BY handle), '')) FROM brands")
+        brands_key = db.scalar(con, """SELECT md5(coalesce(string_agg(key || '/' || kind || '/' || brand, ','
+                                                                  ORDER BY key, kind), '')) FROM brand_aliases""")
         built_upto = db.get_meta(con, "facts_last_import")
         if built_upto is not None and not whole:  # imports are sequential and land whole: the later ones are new
             con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS SELECT * FROM stg_posts "

@@ -203,6 +203,34 @@ def response_kpis(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilt
         GROUP BY ALL ORDER BY brand, week""", params).df()
 
 
+def response_coverage(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
+    """Per brand in the filter: customer posts, and how many of those awaiting a reply can be judged (the
+    brand's replies are in their export; see ``metrics.responses``). A brand with customer posts and none
+    judged has no replies in the data: its response times cannot be measured.
+
+    Columns: brand, customer_posts, judged, replies_in_data (bool). Posts without a brand are left out.
+    """
+    condition, params = filters.where("f")
+    return con.execute(f"""
+        SELECT f.brand, count(*) AS customer_posts, count(r.post_id) AS judged, count(r.post_id) > 0 AS replies_in_data
+        FROM {_posts_for(filters)} f
+        LEFT JOIN fct_responses r ON r.platform = f.platform AND r.post_id = f.post_id
+        WHERE NOT f.is_brand AND f.brand IS NOT NULL AND {condition}
+        GROUP BY ALL ORDER BY customer_posts DESC, f.brand""", params).df()
+
+
+def unmeasured_brands_text(coverage: pd.DataFrame) -> str | None:
+    """A sentence naming the brands whose replies are not in the data (from ``response_coverage``), or None."""
+    missing = list(coverage.loc[~coverage["replies_in_data"].astype(bool), "brand"])
+    if not missing:
+        return None
+    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+    its = "its" if len(missing) == 1 else "their"
+    return (f"The data holds no replies from {shown}: {its} response times cannot be measured, and {its} posts "
+            "are left out of these figures (load an export that includes the brand's replies, such as a "
+            "customer-care inbox).")
+
+
 def response_heatmap(con: duckdb.DuckDBPyConnection, time_zone: str,
                      filters: PostFilter = PostFilter()) -> pd.DataFrame:
     """Weekday x hour (in ``time_zone``) of customer posts awaiting a reply: how many, how many went
@@ -246,6 +274,28 @@ def parse_iso_week(text: str) -> date:
 def iso_week_label(monday: date) -> str:
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_text(monday: date) -> str:
+    """``"2015-W08 · 16–22 Feb 2015"``: an ISO week with its dates, as people read weeks."""
+    sunday = monday + timedelta(days=6)
+    if monday.month == sunday.month:
+        days = f"{monday.day}–{sunday.day} {sunday:%b %Y}"
+    elif monday.year == sunday.year:
+        days = f"{monday.day} {monday:%b} – {sunday.day} {sunday:%b %Y}"
+    else:
+        days = f"{monday.day} {monday:%b %Y} – {sunday.day} {sunday:%b %Y}"
+    return f"{iso_week_label(monday)} · {days}"
+
+
+DEFAULT_WEEKS = 13
+
+
+def default_date_range(first: date, last: date, weeks: int = DEFAULT_WEEKS) -> tuple[date, date]:
+    """The dates a page shows before anyone picks: the newest ``weeks`` ISO weeks up to the newest data (a
+    stray old post must not stretch every chart over years), never before the first post."""
+    newest_monday = last - timedelta(days=last.weekday())
+    return max(first, newest_monday - timedelta(weeks=weeks - 1)), last
 
 
 def latest_week(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -498,7 +548,7 @@ def _crisis_where(filters: PostFilter) -> tuple[str, list]:
     """Crises overlapping the filter's dates, of its brands (platform and language do not split a crisis)."""
     clauses, params = ["TRUE"], []
     if filters.start_date:
-        clauses.append("coalesce(back_to_baseline_at, ended_at) >= ?")
+        clauses.append("coalesce(back_to_baseline_at, ended_at, data_end_at, started_at) >= ?")
         params.append(pd.Timestamp(filters.start_date, tz="UTC").to_pydatetime())
     if filters.end_date:
         clauses.append("started_at < ?")
@@ -510,13 +560,13 @@ def _crisis_where(filters: PostFilter) -> tuple[str, list]:
 
 
 def crisis_list(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
-    """Crises overlapping the filter, newest first, with what a timeline and a table need."""
+    """Crises overlapping the filter, most severe first (then newest), with what a timeline and a table need."""
     condition, params = _crisis_where(filters)
     return con.execute(f"""
         SELECT crisis_id, brand, started_at, peak_at, ended_at, back_to_baseline_at, severity, severity_name,
                posts, negative_posts, authors, minutes_to_first_response, share_answered,
-               back_to_baseline_at IS NULL AS is_open
-        FROM crises WHERE {condition} ORDER BY started_at DESC""", params).df()
+               back_to_baseline_at IS NULL AS is_open, data_end_at, coalesce(replies_in_data, true) AS replies_in_data
+        FROM crises WHERE {condition} ORDER BY severity DESC, started_at DESC, crisis_id""", params).df()
 
 
 def crisis_detail(con: duckdb.DuckDBPyConnection, crisis_id: str) -> dict | None:
@@ -548,7 +598,7 @@ def crisis_series(con: duckdb.DuckDBPyConnection, crisis_id: str, *, pad_hours: 
         FROM fct_hourly h JOIN crises c ON c.brand = h.brand
         WHERE c.crisis_id = ?
           AND h.hour_at >= c.started_at - to_hours(?)
-          AND h.hour_at <= coalesce(c.back_to_baseline_at, c.ended_at) + to_hours(?)
+          AND h.hour_at <= coalesce(c.back_to_baseline_at, c.ended_at, c.data_end_at) + to_hours(?)
         ORDER BY h.hour_at""", [crisis_id, pad_hours, pad_hours]).df()
 
 
@@ -558,19 +608,25 @@ def crisis_phases(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFram
 
 
 def crisis_moves(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
-    return con.execute("""SELECT move, first_at, replies FROM crisis_moves WHERE crisis_id = ?
-                          ORDER BY first_at""", [crisis_id]).df()
+    """The playbook moves made during a crisis: move, first_at, replies (brand posts that made it), and the
+    post that made it first (first_post_id, first_platform, first_text)."""
+    return con.execute("""SELECT m.move, m.first_at, m.replies, m.first_post_id, m.first_platform, f.text AS first_text
+                          FROM crisis_moves m
+                          LEFT JOIN fct_posts f ON f.platform = m.first_platform AND f.post_id = m.first_post_id
+                          WHERE m.crisis_id = ? ORDER BY m.first_at""", [crisis_id]).df()
 
 
 def crisis_threads(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
-    """The crisis's top threads (most posts within the crisis first) with their opening post."""
+    """The crisis's top threads (the best evidence first, see ``metrics.crises``) with their opening post and
+    why each is there (``why``)."""
     return con.execute(f"""
-        WITH c AS (SELECT brand, top_threads FROM crises WHERE crisis_id = ?),
-             ids AS (SELECT unnest(top_threads) AS thread_id, generate_subscripts(top_threads, 1) AS rank FROM c),
-             top AS (SELECT t.*, ids.rank FROM ids
+        WITH c AS (SELECT brand, top_threads, top_thread_reasons FROM crises WHERE crisis_id = ?),
+             ids AS (SELECT unnest(top_threads) AS thread_id, unnest(coalesce(top_thread_reasons, [])) AS why,
+                            generate_subscripts(top_threads, 1) AS rank FROM c),
+             top AS (SELECT t.*, ids.rank, ids.why FROM ids
                      JOIN threads t ON t.thread_id = ids.thread_id AND t.brand = (SELECT brand FROM c))
         SELECT t.platform, t.thread_id, t.started_at, t.post_count, t.customer_posts, t.brand_posts,
-               t.first_response_minutes, t.answered, r.author_id, r.sentiment_label, r.text
+               t.first_response_minutes, t.answered, r.author_id, r.sentiment_label, t.why, r.text
         FROM top t JOIN {_opening_posts("top")} r ON r.platform = t.platform AND r.post_id = t.root_post_id
         ORDER BY t.rank""", [crisis_id]).df()
 

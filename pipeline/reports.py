@@ -142,6 +142,22 @@ sentiment is computed by rules (see the README's metric definitions), not read b
 </body></html>"""
 
 
+def _crisis_rows(crises: pd.DataFrame) -> pd.DataFrame:
+    """Crisis rows in words: an open crisis says so, a brand without replies in the data says that."""
+    shown = crises.copy().astype(object)
+    for index, row in crises.iterrows():
+        measurable = row.get("replies_in_data", True) is not False
+        shown.at[index, "back_to_baseline_at"] = (
+            _when(row["back_to_baseline_at"]) if not is_missing(row["back_to_baseline_at"])
+            else "open when the data ends")
+        shown.at[index, "minutes_to_first_response"] = (
+            "replies not in the data" if not measurable else minutes_text(row["minutes_to_first_response"])
+            if not is_missing(row["minutes_to_first_response"]) else "no reply")
+        shown.at[index, "share_answered"] = (
+            "–" if not measurable or is_missing(row["share_answered"]) else f"{row['share_answered']:.0%}")
+    return shown
+
+
 # --- the weekly report -------------------------------------------------------------------------------------
 
 def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
@@ -169,6 +185,7 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
     distribution = queries.response_distribution(con, period)
     heatmap = queries.response_heatmap(con, settings.business_time_zone, period)
     by_brand = queries.response_kpis(con, period, period="all")
+    unmeasured = queries.unmeasured_brands_text(queries.response_coverage(con, period))
     crises = queries.crisis_list(con, period)
     queue, waiting = queries.unanswered_queue(con, period, limit=10)
     scope = ", ".join(filter(None, [", ".join(filters.brands), ", ".join(filters.platforms),
@@ -181,25 +198,26 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
                {"net_sentiment": lambda v: f"{v:+.0f}"}),
         "<h2>Response times</h2>",
         f"<p>SLA target: {settings.sla_minutes} business minutes ({_esc(', '.join(settings.business_days))} "
-        f"{_esc(settings.business_start)}–{_esc(settings.business_end)}, {_esc(settings.business_time_zone)}).</p>",
-        _table(by_brand, {"brand": "Brand account", "awaiting": "Awaiting a reply", "answered": "Answered",
-                          "response_rate": "Response rate", "median_minutes": "Median first response",
-                          "p90_minutes": "p90", "within_sla_share": "Within SLA"},
+        f"{_esc(settings.business_start)}–{_esc(settings.business_end)}, {_esc(settings.business_time_zone)}); "
+        "median and p90 in calendar time.</p>",
+        f"<p class=\"empty\">{_esc(unmeasured)}</p>" if unmeasured else "",
+        _table(by_brand, {"brand": "Brand", "awaiting": "Awaiting a reply", "answered": "Answered",
+                          "response_rate": "Response rate", "median_minutes": "Median first response (calendar)",
+                          "p90_minutes": "p90 (calendar)", "within_sla_share": "Within SLA (business minutes)"},
                {"response_rate": lambda v: f"{v:.0%}", "within_sla_share": lambda v: f"{v:.0%}",
                 "median_minutes": minutes_text, "p90_minutes": minutes_text}),
         _figure(charts.build_response_distribution_figure(distribution), 340),
         _figure(charts.build_response_heatmap_figure(heatmap, settings.business_time_zone), 360),
         "<h2>Crises active this week</h2>",
-        _table(crises, {"crisis_id": "Crisis", "brand": "Brand", "severity_name": "Severity",
-                        "started_at": "Started", "back_to_baseline_at": "Back to baseline",
-                        "minutes_to_first_response": "First response after", "share_answered": "Complaints answered"},
-               {"started_at": _when, "back_to_baseline_at": _when, "minutes_to_first_response": minutes_text,
-                "share_answered": lambda v: f"{v:.0%}"}),
+        _table(_crisis_rows(crises), {"crisis_id": "Crisis", "brand": "Brand", "severity_name": "Severity",
+                                      "started_at": "Started", "back_to_baseline_at": "Back to baseline",
+                                      "minutes_to_first_response": "First response after",
+                                      "share_answered": "Complaints answered"}, {"started_at": _when}),
         f"<h2>Oldest unanswered customer posts ({waiting:,} in all this week)</h2>",
         _table(queue, {"created_at": "Posted", "brand": "Brand", "platform": "Platform", "author_id": "Author",
                        "exposure": "Reach + engagement", "text": "Text"}, {"created_at": _when}),
     ]
-    title = f"Weekly reputation report {label}"
+    title = f"Weekly reputation report {queries.week_text(monday)}"
     subtitle = (f"{monday:%A %d %B} to {monday + timedelta(days=6):%A %d %B %Y} (UTC) · {scope} · "
                 f"{totals.posts:,} posts, {totals.customer_posts:,} from customers")
     return Report(title, _page(title, subtitle, "\n".join(body)))
@@ -208,31 +226,48 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
 # --- the post-crisis retrospective -------------------------------------------------------------------------
 
 def retrospective_facts(crisis: dict) -> list[tuple[str, str]]:
-    """The retrospective summary as (question, answer) pairs, shared by the Crises page and the report."""
+    """The retrospective summary as (question, answer) pairs, shared by the Crises page and the report. What
+    the data cannot show is said, not guessed: an open crisis has no recovery time, and a brand whose replies
+    are not in the data has no response figures."""
     started, back = crisis["started_at"], crisis.get("back_to_baseline_at")
-    recovered = (f"{_when(back)} ({minutes_text((back - started).total_seconds() / 60)} after the start)"
-                 if back is not None else "not yet: negative posts are still above the usual level")
+    data_end = crisis.get("data_end_at")
+    if back is not None:
+        recovered = f"{_when(back)} ({minutes_text((back - started).total_seconds() / 60)} after the start)"
+    else:
+        recovered = ("unknown: still above the usual level when the data ends"
+                     + (f" ({_when(data_end)})" if data_end is not None else ""))
     answered = crisis.get("share_answered")
+    measurable = crisis.get("replies_in_data") is not False
+    no_replies = f"cannot be measured: the data holds no replies from {crisis['brand']}"
+    if not measurable:
+        first_reply = complaints = no_replies
+    else:
+        first_reply = ("none during the crisis" if crisis.get("first_brand_response_at") is None
+                       else f"{_when(crisis['first_brand_response_at'])}, "
+                            f"{minutes_text(crisis['minutes_to_first_response'])} after the start")
+        complaints = ("–" if answered is None else
+                      f"{crisis['complaints_answered']:,} of {crisis['complaints']:,} ({answered:.0%})")
+    ended = crisis.get("ended_at")
     return [
         ("Detected (first hot hour)", _when(started)),
         ("Peak", f"{_when(crisis['peak_at'])} (z = {crisis['peak_z']:.1f})" if crisis.get("peak_z") is not None
          else _when(crisis["peak_at"])),
-        ("First brand reply to a complaint", "none during the crisis" if crisis.get("first_brand_response_at") is None
-         else f"{_when(crisis['first_brand_response_at'])}, {minutes_text(crisis['minutes_to_first_response'])} "
-              "after the start"),
-        ("Complaints answered", "–" if answered is None else
-         f"{crisis['complaints_answered']:,} of {crisis['complaints']:,} ({answered:.0%})"),
+        ("Last hot hour ended", _when(ended) if ended is not None else "unknown: still hot when the data ends"),
+        ("First brand reply to a complaint", first_reply),
+        ("Complaints answered", complaints),
         ("Sentiment recovered (back within baseline)", recovered),
         ("Size", f"{crisis['posts']:,} posts, {crisis['negative_posts']:,} negative, from {crisis['authors']:,} "
                  f"authors on {crisis['platforms']} platform{'s' if crisis['platforms'] != 1 else ''}"),
     ]
 
 
-def playbook_checklist(moves: pd.DataFrame) -> list[tuple[str, str | None, int]]:
-    """(move name, first time used or None, replies) for each of the five good-practice moves, in order."""
+def playbook_checklist(moves: pd.DataFrame) -> list[tuple[str, str | None, int, str | None]]:
+    """(move name, first time used or None, brand posts that made it, the first such post's text) for each of
+    the five good-practice moves, in order."""
     used = {row.move: row for row in moves.itertuples(index=False)}
     return [(name, _when(used[move].first_at) if move in used else None,
-             int(used[move].replies) if move in used else 0) for move, name in MOVE_NAMES.items()]
+             int(used[move].replies) if move in used else 0,
+             getattr(used[move], "first_text", None) if move in used else None) for move, name in MOVE_NAMES.items()]
 
 
 def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
@@ -249,8 +284,9 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
     facts = "".join(f"<tr><th>{_esc(q)}</th><td>{_esc(a)}</td></tr>" for q, a in retrospective_facts(crisis))
     reasons = "".join(f"<li>{_esc(reason)}</li>" for reason in crisis["severity_reasons"])
     checklist = "".join(
-        f"<tr><td>{'✔' if when else '✘'}</td><td>{_esc(name)}</td><td>{_esc(when or 'not seen in replies')}</td>"
-        f"<td>{replies:,}</td></tr>" for name, when, replies in playbook_checklist(moves))
+        f"<tr><td>{'✔' if when else '✘'}</td><td>{_esc(name)}</td><td>{_esc(when or 'not seen')}</td>"
+        f"<td>{replies:,}</td><td>{_esc(text or '')}</td></tr>"
+        for name, when, replies, text in playbook_checklist(moves))
     body = [
         f'<p><span class="sev" style="background:{color}">Severity {crisis["severity"]}: '
         f'{_esc(crisis["severity_name"])}</span></p>',
@@ -261,17 +297,19 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
                {"started_at": _when, "ended_at": _when}),
         "<h2>How the brand responded</h2>",
         "<p>Good practice in a crisis: apologise, explain (and keep people informed), admit the error, say what "
-        "will change, make amends. First time each appeared in a brand reply:</p>",
-        f"<table><thead><tr><th></th><th>Move</th><th>First seen</th><th>Replies</th></tr></thead>"
+        "will change, make amends. First time each appeared in a brand post that answers a complaint of the "
+        "crisis or is a public statement during it:</p>",
+        f"<table><thead><tr><th></th><th>Move</th><th>First seen</th><th>Posts</th><th>First post</th></tr></thead>"
         f"<tbody>{checklist}</tbody></table>",
         "<h2>What people said</h2>",
         f"<p>Top terms (compared with the week before): {_esc(', '.join(crisis['top_terms']) or 'none')}</p>",
-        _table(threads, {"platform": "Platform", "thread_id": "Thread", "post_count": "Posts",
-                         "first_response_minutes": "First response after", "author_id": "Opened by",
-                         "text": "Opening post"}, {"first_response_minutes": minutes_text}),
+        _table(threads, {"platform": "Platform", "thread_id": "Thread", "why": "Why it is here",
+                         "post_count": "Posts", "author_id": "Opened by", "text": "Opening post"}),
     ]
     title = f"Crisis retrospective: {crisis['brand']}, {pd.Timestamp(crisis['started_at']):%d %b %Y}"
-    subtitle = f"{crisis_id} · {_when(crisis['started_at'])} to {_when(crisis['ended_at'])}"
+    subtitle = (f"{crisis_id} · {_when(crisis['started_at'])} to "
+                + (_when(crisis["ended_at"]) if crisis.get("ended_at") is not None
+                   else "an unknown end (still hot when the data ends)"))
     return Report(title, _page(title, subtitle, "\n".join(body)))
 
 

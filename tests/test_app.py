@@ -215,7 +215,7 @@ def test_data_page_adds_a_brand_handle(monkeypatch, demo_copy):
     submit.click().run()
     assert not app.exception
     assert any("Added newbrand" in s.value for s in app.success)
-    assert count(demo_copy, "SELECT count(*) FROM brands WHERE handle = 'newbrand'") == 1
+    assert count(demo_copy, "SELECT count(*) FROM brands WHERE brand = 'newbrand'") == 1
 
 
 def test_data_page_maps_an_unknown_layout_and_saves_it_as_a_format(monkeypatch, demo_copy, tmp_path):

@@ -142,7 +142,7 @@ def test_hostile_headers_and_values_are_inert(tmp_path, capsys):
     with db.connect(path, read_only=True) as con:
         post = con.execute("SELECT post_id, author_id, text FROM posts").fetchall()
         assert post == [tuple(rows[1][i] for i in (0, 2, 3))]
-        assert con.execute("SELECT handle FROM brands").fetchall() == [("x'); drop table brands; --",)]
+        assert con.execute("SELECT brand FROM brands").fetchall() == [("x'); drop table brands; --",)]
         assert {r[0] for r in con.execute("SHOW TABLES").fetchall()} >= {"stg_posts", "imports", "brands"}
     assert main(args + ["--save-as", "bad'; DROP TABLE imports; --"]) == 1
     assert "cannot name a custom format" in capsys.readouterr().err

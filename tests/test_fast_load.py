@@ -24,7 +24,8 @@ def _tables(path: Path, tmp_path: Path, name: str, **options):
             "stg_posts": con.execute("SELECT * EXCLUDE (import_id) FROM stg_posts ORDER BY platform, post_id").fetchall(),
             "quarantine": con.execute("SELECT line_number, reason, raw FROM quarantine ORDER BY line_number").fetchall(),
             "imports": con.execute("SELECT * EXCLUDE (import_id, imported_at) FROM imports").fetchall(),
-            "brands": con.execute("SELECT handle, source FROM brands ORDER BY handle").fetchall(),
+            "brands": con.execute("SELECT brand, source FROM brands ORDER BY brand").fetchall(),
+            "aliases": con.execute("SELECT * FROM brand_aliases ORDER BY key, kind").fetchall(),
         }
     finally:
         con.close()

@@ -133,7 +133,9 @@ def test_pages_read_by_row_id_equal_a_join_through_the_posts_view(store, write_c
     # a later import older than the stored posts (appended out of time order) and a correction on an opening post
     ingest_one(store, write_csv("late.csv", "id,date,author,text,parent,likes,language\n"
                                             "q1,2026-11-01T08:00:00Z,hal,refund for the toaster?,,5,en\n"
-                                            "q2,2026-11-14T11:00:00Z,ivy,refund still missing,r4,0,en\n"))
+                                            "q2,2026-11-14T11:00:00Z,ivy,refund still missing,r4,0,en\n"
+                                            "q3,2026-11-14T11:30:00Z,jo,hello,,0,en\n"
+                                            "r9,2026-11-14T11:40:00Z,lumohelp,hi Jo,q3,0,en\n"))
     update_analytics(store)
     set_sentiment_override(store, "other", "q1", "positive")
     queue, total = unanswered_queue(store, limit=2)

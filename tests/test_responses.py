@@ -12,7 +12,8 @@ import pytest
 from conftest import ingest_one, shared_file
 from pipeline import db
 from pipeline.metrics import update_analytics
-from pipeline.queries import response_heatmap, response_kpis
+from pipeline.brands import add_brand
+from pipeline.queries import response_coverage, response_heatmap, response_kpis, unmeasured_brands_text
 from pipeline.settings import Settings, save_settings
 
 # Madrid is UTC+1 from 2026-10-25. Monday 2026-11-02 is a holiday in these settings.
@@ -26,6 +27,8 @@ b4,2026-11-04T09:30:00Z,ben,when?,b3
 b5,2026-11-04T11:00:00Z,lumohelp,tomorrow,b4
 c1,2026-11-04T22:00:00Z,dee,anyone there?,
 d1,2026-11-04T22:30:00Z,lumohelp,new recipes are up,
+e1,2026-11-06T15:50:00Z,eva,@lumohelp where is my parcel?,
+e2,2026-11-09T08:20:00Z,lumohelp,here it is Eva,e1
 """
 SETTINGS = Settings(business_time_zone="Europe/Madrid", holidays=("2026-11-02",), sla_minutes=60)
 
@@ -47,7 +50,12 @@ def test_response_times_follow_the_definitions(threads_db):
         "a1": ("a2", 5400.0, 120.0, True, False),
         "b1": ("b3", 20.0, 20.0, True, True),
         "b4": ("b5", 90.0, 90.0, True, False),  # answers a brand post, so it awaits a reply too
-        "c1": (None, None, None, False, None),  # 30 minutes before the end of the data: still open
+        # Friday 16:50 -> Monday 09:20 Madrid: 3,870 calendar minutes but 30 business minutes, within the SLA
+        # (the SLA is judged on the business clock, like the hours that define it)
+        "e1": ("e2", 3870.0, 30.0, True, True),
+        # names no brand, but lumohelp is the one brand replying in this export (its inbox); never answered,
+        # and more than 60 business minutes passed before the export ends
+        "c1": (None, None, None, False, False),
     }  # b2 answers a customer, d1 is the brand's: neither awaits a reply
 
 
@@ -55,22 +63,47 @@ def test_threads_summarise_each_conversation(threads_db):
     rows = {r[0]: r[1:] for r in threads_db.execute("""
         SELECT thread_id, post_count, customer_posts, brand_posts, first_response_minutes, answered FROM threads
         """).fetchall()}
-    assert rows == {"a1": (2, 1, 1, 5400.0, True), "b1": (5, 3, 2, 20.0, True),
-                    "c1": (1, 1, 0, None, False), "d1": (1, 0, 1, None, False)}
+    assert rows == {"a1": (2, 1, 1, 5400.0, True), "b1": (5, 3, 2, 20.0, True), "e1": (2, 1, 1, 3870.0, True),
+                    "c1": (1, 1, 0, None, False),
+                    "d1": (1, 0, 1, None, False)}
 
 
 def test_kpis_use_median_and_p90(threads_db):
     all_kpis = response_kpis(threads_db, period="all").set_index("brand")
-    assert all_kpis.loc["(no brand)"].unanswered == 1  # c1 names no brand and no brand posted in its thread
+    assert list(all_kpis.index) == ["lumohelp"]
     kpis = all_kpis.loc["lumohelp"]
-    assert (kpis.awaiting, kpis.answered, kpis.unanswered) == (3, 3, 0)
-    assert kpis.median_minutes == 90.0
-    assert kpis.p90_minutes == pytest.approx(90 + 0.8 * (5400 - 90))
-    assert kpis.within_sla_share == pytest.approx(1 / 3)
-    assert pd.isna(all_kpis.loc["(no brand)"].within_sla_share)  # c1 is still open: its SLA is undecided
+    assert (kpis.awaiting, kpis.answered, kpis.unanswered) == (5, 4, 1)
+    assert kpis.median_minutes == (90 + 3870) / 2
+    assert kpis.p90_minutes == pytest.approx(3870 + 0.7 * (5400 - 3870))
+    assert kpis.within_sla_share == pytest.approx(2 / 5)  # b1 and e1, on the business clock; c1 is late
     heat = response_heatmap(threads_db, "Europe/Madrid")
     friday = heat[(heat.weekday == 5) & (heat.hour == 15)]
     assert friday.awaiting.tolist() == [1]
+
+
+MENTIONS_ONLY = """id,date,author,text
+m1,2026-11-05T10:00:00Z,fay,@lumohelp my kettle leaks
+m2,2026-11-05T11:00:00Z,gus,@lumohelp still waiting for my refund
+m3,2026-11-05T12:00:00Z,hal,@othercorp your app is down
+m4,2026-11-05T13:00:00Z,ivy,othercorp is the worst
+"""
+
+
+def test_a_mentions_only_export_is_left_out_of_response_figures(threads_db, write_csv):
+    before = response_kpis(threads_db, period="all").set_index("brand").loc["lumohelp"]
+    add_brand(threads_db, "othercorp")
+    ingest_one(threads_db, write_csv("mentions.csv", MENTIONS_ONLY))
+    update_analytics(threads_db)
+    after = response_kpis(threads_db, period="all").set_index("brand")
+    # the mentions export holds no brand replies: its posts are not "unanswered", they cannot be judged
+    assert list(after.index) == ["lumohelp"]
+    assert after.loc["lumohelp"].to_dict() == before.to_dict()
+    coverage = response_coverage(threads_db).set_index("brand")
+    assert bool(coverage.loc["lumohelp"].replies_in_data) and not bool(coverage.loc["othercorp"].replies_in_data)
+    assert coverage.loc["othercorp"].customer_posts == 2  # by handle and by its name as a whole word
+    assert unmeasured_brands_text(response_coverage(threads_db)).startswith(
+        "The data holds no replies from othercorp: its response times cannot be measured")
+    assert db.scalar(threads_db, "SELECT count(*) FROM threads WHERE thread_id = 'm1' AND answered IS NULL") == 1
 
 
 def test_business_hours_can_span_24_hours_and_weekends(con, write_csv):

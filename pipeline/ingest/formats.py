@@ -301,12 +301,6 @@ def _invert_bool_sql(v: Mapping[str, str]) -> dict[str, str]:
                         "WHEN 'false' THEN 'true' ELSE '' END"}
 
 
-def _first_mention_as_brand_sql(v: Mapping[str, str]) -> dict[str, str]:
-    text = f"ltrim(coalesce({v.get('text', 'NULL')}, ''), {_WHITESPACE_SQL})"
-    return {"brand": f"CASE WHEN regexp_matches({text}, '^@[\\pL\\pN_]') "
-                     f"THEN regexp_extract({text}, '^@([\\pL\\pN_]{{1,50}})', 1) ELSE {v.get('brand', 'NULL')} END"}
-
-
 def _author_from_permalink_sql(v: Mapping[str, str]) -> dict[str, str]:
     url, author = f"coalesce({v.get('url', 'NULL')}, '')", v.get("author_id", "NULL")
     pattern = "'(?i)(?:twitter|x)\\.com/([\\pL\\pN_]+)/status'"
@@ -319,14 +313,6 @@ def _invert_bool(values: Values) -> None:
     """TWCS says ``inbound``: True for the customer, False for the brand."""
     inbound = values.get("is_brand", "").strip().lower()
     values["is_brand"] = {"true": "false", "false": "true"}.get(inbound, "")
-
-
-def _first_mention_as_brand(values: Values) -> None:
-    """The airline data set names the airline, but "Delta" rows are addressed to @JetBlue: trust the
-    leading @mention, fall back to the exported airline name."""
-    match = _MENTION.match(values.get("text", "").lstrip())
-    if match:
-        values["brand"] = match.group(1)
 
 
 def _author_from_permalink(values: Values) -> None:
@@ -535,9 +521,8 @@ FORMATS: tuple[Format, ...] = (
         },
         required=("post_id", "created_at"),
         platform="twitter",
-        derive=_first_mention_as_brand,
-        derive_sql=_first_mention_as_brand_sql,
-        notes="airline_sentiment is kept as vendor_sentiment; the brand is the leading @mention.",
+        notes="airline_sentiment is kept as vendor_sentiment (and used as the post's label); the airline "
+              "column names the brand, and an @mention of another brand wins over it.",
     ),
     Format(
         name="twitter_analytics",

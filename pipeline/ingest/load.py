@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import pyarrow as pa
 
-from .. import db
+from .. import brands as brand_registry, db
 from .formats import (CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format, sql_string,
                       strip_sql)
 from .reader import Dialect, IngestError, ProgressCallback, read_header, read_records, sniff
@@ -66,6 +66,7 @@ class ImportReport:
     rows_quarantined: int
     quarantine_reasons: tuple[tuple[str, int, int], ...] = ()  # (reason, rows, first line number)
     brands_added: tuple[str, ...] = ()
+    brands_suggested: tuple[tuple[str, int], ...] = ()  # (handle, posts mentioning it): not brands yet
     notes: tuple[str, ...] = ()
     file_rows: int | None = None  # data rows in the file, where a row can hold more than one post
     read_by: str = "python"  # "duckdb" when DuckDB parsed the file itself, else Python's csv row by row
@@ -94,7 +95,11 @@ class ImportReport:
             out.append(f"      see them: SELECT line_number, reason, raw FROM quarantine "
                        f"WHERE import_id = '{self.import_id}'")
         if self.brands_added:
-            out.append(f"  brand accounts added: {', '.join(self.brands_added)}")
+            out.append(f"  brands added: {', '.join(self.brands_added)}")
+        if self.brands_suggested:
+            mentioned = ", ".join(f"@{handle} ({posts:,} posts)" for handle, posts in self.brands_suggested)
+            out.append(f"  often mentioned, not a brand yet: {mentioned}; make one a brand "
+                       f"with `radar brands add NAME --handle HANDLE` (an existing NAME gains the handle)")
         for note in self.notes:
             out.append(f"  note: {note}")
         return out
@@ -114,19 +119,8 @@ def check_time_zone(name: str) -> str:
 
 
 def add_brands(con: duckdb.DuckDBPyConnection, handles: Iterable[str], source: str) -> list[str]:
-    """Store brand handles; return the ones that were new."""
-    added = []
-    for handle in handles:
-        handle = normalize_handle(handle)
-        if not handle:
-            continue
-        exists = db.first_row(con, "SELECT 1 FROM brands WHERE handle = ?", [handle])
-        if not exists:
-            con.execute("INSERT INTO brands VALUES (?, ?, now())", [handle, source])
-            added.append(handle)
-    if added:
-        db.bump_data_version(con)
-    return added
+    """Store brand account handles (``pipeline.brands.register``); return the brands that were new."""
+    return brand_registry.register(con, handles, kind="handle", source=source)
 
 
 def _next_import_id(con: duckdb.DuckDBPyConnection) -> str:
@@ -338,7 +332,7 @@ WITH src AS (
         coalesce(nullif(lower(trim(platform)), ''), $platform) AS platform,
         CASE lower(trim(is_brand)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
              WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END AS is_brand_exported,
-        nullif(lower(trim(ltrim(trim(brand), '@'))), '') AS brand_exported,
+        nullif(trim(ltrim(trim(brand), '@')), '') AS brand_exported,
         CASE WHEN lower(trim(vendor_sentiment)) IN ('positive', 'pos', 'p') THEN 'positive'
              WHEN lower(trim(vendor_sentiment)) IN ('negative', 'neg', 'n') THEN 'negative'
              WHEN lower(trim(vendor_sentiment)) IN ('neutral', 'neu', 'none') THEN 'neutral' END
@@ -602,12 +596,19 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
             SELECT DISTINCT author_id FROM stg_posts
             WHERE import_id = ? AND is_brand_exported AND author_id IS NOT NULL ORDER BY 1""",
                                [import_id]).fetchall()
-        export_brands = add_brands(con, [row[0] for row in exported], f"exported by {dialect.format.name}")
+        export_brands = add_brands(con, [row[0] for row in exported], f"acts as a brand in {path.name}")
+        named = con.execute("""
+            SELECT DISTINCT trim(brand_exported) FROM stg_posts
+            WHERE import_id = ? AND NOT coalesce(is_brand_exported, false) AND trim(brand_exported) <> ''
+            ORDER BY 1""", [import_id]).fetchall()
+        export_brands += brand_registry.register(con, [row[0] for row in named], kind="name",
+                                         source=f"named by {path.name}")
+        suggested = brand_registry.suggest_brands(con, import_id)
         notes = _notes(dialect, date_note)
         if new_format is not None:
             notes.append(f"saved as the custom format {new_format.name!r}: files with these headers are "
                          "recognised from now on")
-        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", [
             import_id, path.name, dialect.sha256, dialect.format.name, dialect.encoding_label, dialect.delimiter_label,
             time_zone, dialect.header_line, rows_read, loaded, duplicate, quarantined, naive, now,
             "\n".join(notes) or None,
@@ -626,6 +627,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
         naive_timestamp_count=naive, header_line=dialect.header_line, rows_read=rows_read,
         rows_loaded=loaded, rows_duplicate=duplicate, rows_quarantined=quarantined,
         quarantine_reasons=tuple(reasons),
-        brands_added=tuple(cli_brands + export_brands),
+        brands_added=tuple(cli_brands + export_brands), brands_suggested=tuple(suggested),
         notes=tuple(notes), file_rows=file_rows, read_by="duckdb" if read_by_duckdb else "python",
     )

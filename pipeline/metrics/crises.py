@@ -18,6 +18,11 @@ negative ones. **Severity** adds points (each reason is stored in words in ``sev
 | complaints awaiting a reply left unanswered | 50 % or more: 1 |
 | first brand reply to a complaint of the window | none, or later than 4 h after the start: 1 |
 
+The two response rows count only complaints that can be judged (``fct_responses``: the brand's replies are
+in their export); when none can, they score nothing and the reasons say that the data holds no replies from
+the brand. A crisis still above baseline when the data ends is **open**: its posts are those up to the end
+of the data, and its duration is a lower bound.
+
 Severity 1 (isolated complaints) for 0-2 points, 2 (issue) for 3-4, 3 (crisis) for 5-7, 4 (severe
 crisis) for 8 or more.
 
@@ -26,7 +31,17 @@ ranked by rate x log(rate / baseline rate): the rate is the share of complaints 
 baseline rate the share of the brand's customer posts from 8 to 1 days before the start (all its posts
 outside the window when those are fewer than 50), add-one smoothing; stop words, handles and links left
 out.
-**top_threads**: the 5 threads with most of the window's posts.
+**top_threads**: the 5 threads that are the best evidence of the crisis: threads with a complaint first,
+then by ln(1 + exposure) / ln 10 + ln(1 + replies in the window) + 0.5 x top terms used + ln(1 + complaints),
+where exposure is the reach of its customer posts (else likes + shares) where the export has it;
+``top_thread_reasons`` says why each is there ("3 complaints · reach 12,000 · 4 replies · uses 'delay'").
+
+**Playbook moves** (``fct_crisis_moves``): a brand post's moves count for the crisis when the post answers
+one of the crisis's customer posts, from its start until it is back within baseline (replies to it, is the
+first reply to it, or, where the export has no reply links, is addressed to an author who wrote in the crisis
+before it) or is a public statement of the brand (starts a thread,
+addressed to nobody), from the start until the end of the aftermath (or of the data, while open). A joke
+to someone who did not complain is not a move. ``first_post_id`` is the post that made the move first.
 """
 
 from __future__ import annotations
@@ -58,8 +73,14 @@ _TERM = r"(?:^|[^@\w#])(#?[\p{L}][\p{L}\p{N}_'’-]{2,})"
 
 def severity_points(*, excess_negative: float, share_negative: float, reach: float | None, platforms: int,
                     duration_hours: float, unanswered_share: float | None,
-                    first_response_minutes: float | None) -> tuple[int, list[str]]:
-    """Severity (1-4) and one sentence per scoring reason, by the table in the module docstring."""
+                    first_response_minutes: float | None, still_hot: bool = False,
+                    replies_in_data: str | None = None) -> tuple[int, list[str]]:
+    """Severity (1-4) and one sentence per scoring reason, by the table in the module docstring.
+
+    ``still_hot``: the crisis was still above baseline when the data ended (its duration is a lower bound).
+    ``replies_in_data``: the brand's name when none of the crisis's complaints can be judged (its exports hold
+    no replies from it): the two response rows then score nothing and say why.
+    """
     points, reasons = 0, []
 
     def add(p: int, sentence: str) -> None:
@@ -78,7 +99,14 @@ def severity_points(*, excess_negative: float, share_negative: float, reach: flo
         add(2 if reach >= 1_000_000 else 1 if reach >= 100_000 else 0,
             f"complaints reached {reach:,.0f} people or interactions")
     add(1 if platforms >= 2 else 0, f"complaints on {platforms} platform{'s' if platforms != 1 else ''}")
-    add(2 if duration_hours >= 48 else 1 if duration_hours >= 12 else 0, f"lasted {duration_hours:.0f} hours")
+    add(2 if duration_hours >= 48 else 1 if duration_hours >= 12 else 0,
+        f"lasted at least {duration_hours:.0f} hours (still above baseline when the data ends)" if still_hot
+        else f"lasted {duration_hours:.0f} hours")
+    if replies_in_data is not None:
+        reasons.append(f"the data holds no replies from {replies_in_data}: whether complaints were answered "
+                       "cannot be measured (+0)")
+        severity = 1 if points <= 2 else 2 if points <= 4 else 3 if points <= 7 else 4
+        return severity, reasons
     if unanswered_share is not None:
         add(1 if unanswered_share >= 0.5 else 0, f"{100 * unanswered_share:.0f}% of complaints left unanswered")
     if first_response_minutes is None:
@@ -132,8 +160,91 @@ def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
     return [row[0] for row in rows]
 
 
+def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tuple[str, str]]:
+    """(thread_id, why) of the threads that best show what the crisis was about: threads with complaints
+    first, then by exposure (reach, else likes + shares, where known), replies in the window and how many of
+    the crisis's top terms their customer posts use. See the module docstring."""
+    rows = con.execute("""
+        WITH wp AS (
+            SELECT thread_id, is_brand, sentiment_label, created_at, lower(text) AS text,
+                   coalesce(reach, CASE WHEN likes IS NOT NULL OR shares IS NOT NULL
+                                        THEN coalesce(likes, 0) + coalesce(shares, 0) END) AS exposure,
+                   reach IS NOT NULL AS has_reach
+            FROM posts WHERE coalesce(brand, '(none)') = $brand AND created_at >= $started AND created_at < $ended
+        ),
+        hits AS (
+            SELECT thread_id, count(DISTINCT term) AS term_hits,
+                   list(DISTINCT term ORDER BY term) AS used_terms
+            FROM (SELECT w.thread_id, t.term FROM wp w, (SELECT unnest($terms::VARCHAR[]) AS term) t
+                  WHERE NOT w.is_brand AND contains(w.text, t.term))
+            GROUP BY ALL
+        ),
+        per_thread AS (
+            SELECT thread_id, count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'negative') AS complaints,
+                   sum(exposure) FILTER (WHERE NOT is_brand) AS exposure, bool_or(has_reach) AS has_reach,
+                   count(*) - 1 AS replies, min(created_at) AS first_at
+            FROM wp GROUP BY thread_id HAVING count(*) FILTER (WHERE NOT is_brand) > 0
+        )
+        SELECT p.thread_id, p.complaints, p.exposure, p.has_reach, p.replies, coalesce(h.term_hits, 0),
+               coalesce(h.used_terms, [])
+        FROM per_thread p LEFT JOIN hits h USING (thread_id)
+        ORDER BY (p.complaints > 0) DESC,
+                 ln(1 + coalesce(p.exposure, 0)) / ln(10) + ln(1 + p.replies) + 0.5 * coalesce(h.term_hits, 0)
+                     + ln(1 + p.complaints) DESC,
+                 p.first_at, p.thread_id
+        LIMIT $limit""", {**params, "terms": terms, "limit": limit}).fetchall()
+    out = []
+    for thread_id, complaints, exposure, has_reach, replies, term_hits, used in rows:
+        why = [f"{complaints:,} complaint{'s' if complaints != 1 else ''}" if complaints else "no complaint"]
+        if exposure:
+            why.append(f"reach {exposure:,.0f}" if has_reach else f"{exposure:,.0f} likes + shares")
+        if replies:
+            why.append(f"{replies:,} repl{'ies' if replies != 1 else 'y'}")
+        if term_hits:
+            why.append("uses " + ", ".join(f"'{term}'" for term in used[:3]))
+        out.append((thread_id, " · ".join(why)))
+    return out
+
+
+# A brand post answers the crisis when it replies to one of its customer posts (its parent, or the first reply
+# the responses found; a question in the middle of a crisis is part of it, whatever its label), or, where the
+# export has no parent links, when it is addressed (leading @mention) to an author who wrote in the window
+# before it. A public statement is a brand post that starts a thread and
+# is addressed to nobody.
+_MOVES_IN_CONTEXT = """
+    WITH complaints AS (
+        SELECT platform, post_id, created_at, lower(ltrim(trim(author_id), '@')) AS author
+        FROM posts
+        WHERE NOT is_brand AND coalesce(brand, '(none)') = $brand AND created_at >= $started
+          AND ($recovered IS NULL OR created_at < $recovered)
+    ),
+    candidates AS (
+        SELECT m.move, m.platform, m.post_id, m.created_at, b.parent_id, b.thread_id, b.text
+        FROM fct_reply_moves m JOIN fct_posts b ON b.platform = m.platform AND b.post_id = m.post_id
+        WHERE m.brand = $brand AND m.created_at >= $started AND ($horizon IS NULL OR m.created_at < $horizon)
+    ),
+    in_context AS (
+        SELECT c.* FROM candidates c
+        WHERE EXISTS (SELECT 1 FROM complaints k WHERE k.platform = c.platform AND k.post_id = c.parent_id)
+           OR EXISTS (SELECT 1 FROM fct_responses r JOIN complaints k USING (platform, post_id)
+                      WHERE r.platform = c.platform AND r.first_reply_id = c.post_id)
+           OR (c.parent_id IS NULL AND EXISTS (
+                  SELECT 1 FROM complaints k WHERE k.platform = c.platform AND k.created_at < c.created_at
+                    AND k.author = lower(regexp_extract(ltrim(c.text), '^@([\\p{L}\\p{N}_]+)', 1))))
+           OR (c.parent_id IS NULL AND c.post_id = c.thread_id AND NOT starts_with(ltrim(c.text), '@'))
+    )
+    SELECT move, min(created_at), count(DISTINCT post_id), arg_min(post_id, created_at), arg_min(platform, created_at)
+    FROM in_context GROUP BY move"""
+
+
 def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list]:
-    started, ended = window.started_at.to_pydatetime(), window.ended_at.to_pydatetime()
+    started = window.started_at.to_pydatetime()
+    # the end of the brand's data: the newest post of the exports that hold its customer posts
+    data_end = db.scalar(con, "SELECT max(last_at) FROM fct_reply_coverage WHERE brand = ? AND customer_posts > 0",
+                         [brand]) or (window.data_end_at.to_pydatetime() if window.data_end_at is not None else None)
+    # still hot when the data ends: its posts are the ones up to the end of the data
+    ended = window.ended_at.to_pydatetime() if window.ended_at is not None else \
+        window.data_end_at.to_pydatetime()
     crisis_id = f"{brand}:{window.started_at:%Y%m%dT%H}"
     scope = "NOT is_brand AND coalesce(brand, '(none)') = $brand AND created_at >= $started AND created_at < $ended"
     params = {"brand": brand, "started": started, "ended": ended}
@@ -144,47 +255,47 @@ def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list
                sum(coalesce(likes, 0) + coalesce(shares, 0)) FILTER (WHERE sentiment_label = 'negative'
                    AND (likes IS NOT NULL OR shares IS NOT NULL))
         FROM posts WHERE {scope}""", params)
-    # Moves count until the end of the aftermath: amends often come after the noise has died down.
+    # Moves count until the end of the aftermath (amends often come after the noise has died down), or until
+    # the end of the data while the crisis is open.
     horizon = window.phases[-1][2].to_pydatetime() if window.back_at is not None else None
-    first_reply = db.scalar(con, """
-        SELECT min(r.first_reply_at) FROM fct_responses r
+    # Only judged complaints (fct_responses: the brand's replies are in their export) say how it responded.
+    first_reply, complaints, answered = db.first_row(con, """
+        SELECT min(r.first_reply_at), count(*), count(*) FILTER (WHERE r.answered) FROM fct_responses r
         JOIN posts p ON p.platform = r.platform AND p.post_id = r.post_id
         WHERE coalesce(r.brand, '(none)') = $brand AND r.created_at >= $started AND r.created_at < $ended
           AND p.sentiment_label = 'negative'""", params)
+    replies_in_data = complaints > 0 or not negative
     minutes = round((first_reply - started).total_seconds() / 60, 1) if first_reply else None
-    complaints, answered = db.first_row(con, """
-        SELECT count(*), count(*) FILTER (WHERE r.answered) FROM fct_responses r
-        JOIN posts p ON p.platform = r.platform AND p.post_id = r.post_id
-        WHERE coalesce(r.brand, '(none)') = $brand AND r.created_at >= $started AND r.created_at < $ended
-          AND p.sentiment_label = 'negative'""", params)
     unanswered_share = (complaints - answered) / complaints if complaints else None
     exposure = reach if reach is not None else engagement
-    duration = (window.ended_at - window.started_at).total_seconds() / 3600
+    duration = ((window.ended_at or window.data_end_at) - window.started_at).total_seconds() / 3600
     severity, reasons = severity_points(
         excess_negative=max(negative - window.baseline_negative, 0), share_negative=negative / scored if scored else 0,
         reach=float(exposure) if exposure is not None else None, platforms=platforms, duration_hours=duration,
-        unanswered_share=unanswered_share, first_response_minutes=minutes)
-    top_threads = [row[0] for row in con.execute(f"""
-        SELECT thread_id FROM posts WHERE {scope.replace('NOT is_brand AND ', '')}
-        GROUP BY thread_id ORDER BY count(*) DESC, min(created_at), thread_id LIMIT 5""", params).fetchall()]
-    moves = con.execute("""
-        SELECT move, min(created_at), count(DISTINCT post_id) FROM fct_reply_moves
-        WHERE brand = $brand AND created_at >= $started AND ($horizon IS NULL OR created_at < $horizon)
-        GROUP BY move""", {"brand": brand, "started": started, "horizon": horizon}).fetchall()
+        unanswered_share=unanswered_share, first_response_minutes=minutes, still_hot=window.ended_at is None,
+        replies_in_data=None if replies_in_data else brand)
+    terms = _top_terms(con, brand, started, ended)
+    top = _top_threads(con, params, terms)
+    recovered = window.back_at.to_pydatetime() if window.back_at is not None else None
+    moves = con.execute(_MOVES_IN_CONTEXT, {"brand": brand, "started": started, "recovered": recovered,
+                                            "horizon": horizon}).fetchall()
     row = {
         "crisis_id": crisis_id, "brand": brand, "started_at": started, "peak_at": window.peak_at.to_pydatetime(),
-        "ended_at": ended,
+        "ended_at": window.ended_at.to_pydatetime() if window.ended_at is not None else None,
         "back_to_baseline_at": window.back_at.to_pydatetime() if window.back_at is not None else None, "severity": severity,
         "severity_name": SEVERITY_NAMES[severity], "severity_reasons": reasons, "peak_z": window.peak_z,
         "posts": posts, "negative_posts": negative, "authors": authors, "platforms": platforms,
         "reach": exposure, "first_brand_response_at": first_reply, "minutes_to_first_response": minutes,
         "complaints": complaints, "complaints_answered": answered,
         "share_answered": round(answered / complaints, 4) if complaints else None,
-        "top_terms": _top_terms(con, brand, started, ended), "top_threads": top_threads,
-        "moves_used": [move for move in MOVES if move in {m for m, _, _ in moves}],
+        "top_terms": terms, "top_threads": [thread for thread, _ in top],
+        "moves_used": [move for move in MOVES if move in {m[0] for m in moves}],
+        "data_end_at": data_end, "is_open": window.back_at is None, "replies_in_data": replies_in_data,
+        "top_thread_reasons": [why for _, why in top],
     }
     phases = [(crisis_id, name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases]
-    move_rows = [(crisis_id, move, first_at, replies) for move, first_at, replies in moves]
+    move_rows = [(crisis_id, move, first_at, replies, post_id, platform)
+                 for move, first_at, replies, post_id, platform in moves]
     return row, phases, move_rows
 
 
@@ -207,7 +318,8 @@ def _unchanged(window: CrisisWindow, stored: tuple | None, changed_from) -> bool
     if stored is None or window.back_at is None or changed_from is None:
         return False
     horizon = window.phases[-1][2].to_pydatetime()
-    detected = (window.started_at.to_pydatetime(), window.peak_at.to_pydatetime(), window.ended_at.to_pydatetime(),
+    detected = (window.started_at.to_pydatetime(), window.peak_at.to_pydatetime(),
+                window.ended_at.to_pydatetime() if window.ended_at is not None else None,
                 window.back_at.to_pydatetime(), window.peak_z,
                 [(name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases])
     return changed_from >= horizon and detected == stored
@@ -242,18 +354,19 @@ def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings, *, change
         con.execute(f"DELETE FROM {table} WHERE NOT list_contains(?::VARCHAR[], crisis_id)", [kept])
     if rows:
         frame = pd.DataFrame(rows)
-        for column in ("severity_reasons", "top_terms", "top_threads", "moves_used"):
+        for column in ("severity_reasons", "top_terms", "top_threads", "moves_used", "top_thread_reasons"):
             frame[column] = frame[column].map(json.dumps)
         con.register("tmp_crises", frame)
         con.execute("""
             INSERT INTO fct_crises BY NAME
             SELECT * REPLACE (severity_reasons::JSON::VARCHAR[] AS severity_reasons,
                               top_terms::JSON::VARCHAR[] AS top_terms, top_threads::JSON::VARCHAR[] AS top_threads,
-                              moves_used::JSON::VARCHAR[] AS moves_used)
+                              moves_used::JSON::VARCHAR[] AS moves_used,
+                              top_thread_reasons::JSON::VARCHAR[] AS top_thread_reasons)
             FROM tmp_crises""")
         con.unregister("tmp_crises")
     if phases:
         con.executemany("INSERT INTO fct_crisis_phases VALUES (?, ?, ?, ?)", phases)
     if moves:
-        con.executemany("INSERT INTO fct_crisis_moves VALUES (?, ?, ?, ?)", moves)
+        con.executemany("INSERT INTO fct_crisis_moves VALUES (?, ?, ?, ?, ?, ?)", moves)
     return len(rows) + len(kept)

@@ -23,6 +23,12 @@ Definitions (the README's "Metric definitions" repeats them):
   of the peak excess), escalation (until the peak), peak (the hours around the highest excess with at
   least 80 % of it), decline (until the series is back within baseline: z < 1), resolved (the first
   ``resolve_hours`` back within baseline), aftermath (the 72 hours after that, within the data).
+- **The end of the data is not a recovery**, nor is a hole in it: back within baseline needs
+  ``resolve_hours`` hours in the data with z < 1. The series stops at the end of the brand's data (see
+  ``hourly.py``). A crisis that is not back within baseline for ``resolve_hours`` before the data ends is
+  **open**: no back-to-baseline time, no resolved or aftermath phase; the phase after its peak is
+  ``decline`` when its hot hours stopped before the end of the data, and ``unresolved`` when it was still
+  hot in the last ``merge_gap_hours`` of the data, in which case its end is unknown (``ended_at`` None).
 """
 
 from __future__ import annotations
@@ -35,22 +41,28 @@ import pandas as pd
 
 from ..settings import Detector
 
-PHASES = ("baseline", "onset", "escalation", "peak", "decline", "resolved", "aftermath")
+PHASES = ("baseline", "onset", "escalation", "peak", "decline", "unresolved", "resolved", "aftermath")
 
 
 @dataclass(frozen=True)
 class CrisisWindow:
     started_at: pd.Timestamp
     peak_at: pd.Timestamp
-    ended_at: pd.Timestamp              # end of the last hot hour
+    ended_at: pd.Timestamp | None       # end of the last hot hour (None: still hot when the data ends)
     back_at: pd.Timestamp | None        # back within baseline from here (None: not yet in the data)
     peak_z: float
     phases: tuple[tuple[str, pd.Timestamp, pd.Timestamp], ...] = field(default=())
     baseline_negative: float = 0.0      # negative posts expected in [started_at, ended_at)
 
+    data_end_at: pd.Timestamp | None = None  # end of the last hour of the series
+
     @property
     def is_resolved(self) -> bool:
         return self.back_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.back_at is None
 
 
 def _shifted(values: np.ndarray, lags) -> np.ndarray:
@@ -132,7 +144,8 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
     def back_within_baseline(end: int) -> int | None:
         for i in range(end, n - detector.resolve_hours + 1):
             calm = z1[i:i + detector.resolve_hours]
-            if np.all((calm < 1) | np.isnan(calm)):
+            # hours in a data gap are unknown, not calm: a hole in the export is not a recovery
+            if np.all(usable[i:i + detector.resolve_hours] & (np.nan_to_num(calm, nan=np.inf) < 1)):
                 return i
         return None
 
@@ -157,15 +170,18 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
         while peak_end < end and excess[peak_end] >= 0.8 * peak_excess:
             peak_end += 1
         decline_end = back if back is not None else n
+        still_hot = back is None and last >= n - 1 - detector.merge_gap_hours
         spans = [("baseline", max(start - 24, 0), start), ("onset", start, escalation),
                  ("escalation", escalation, peak_start), ("peak", peak_start, peak_end),
-                 ("decline", peak_end, decline_end)]
+                 ("unresolved" if still_hot else "decline", peak_end, decline_end)]
         if back is not None:
             resolved_end = back + detector.resolve_hours
             spans += [("resolved", back, resolved_end), ("aftermath", resolved_end, min(resolved_end + 72, n))]
         phases = tuple((name, hours[a], hours[b - 1] + pd.Timedelta(hours=1)) for name, a, b in spans if b > a)
         windows.append(CrisisWindow(
-            started_at=hours[start], peak_at=hours[peak], ended_at=hours[end - 1] + pd.Timedelta(hours=1),
+            started_at=hours[start], peak_at=hours[peak],
+            ended_at=None if still_hot else hours[end - 1] + pd.Timedelta(hours=1),
             back_at=hours[back] if back is not None else None, peak_z=round(float(np.nanmax(z[start:end])), 2),
-            phases=phases, baseline_negative=float(np.nansum(base[start:end]))))
+            phases=phases, baseline_negative=float(np.nansum(base[start:end])),
+            data_end_at=hours[n - 1] + pd.Timedelta(hours=1)))
     return windows

@@ -1,11 +1,14 @@
 """Metrics: hourly series per brand and for all brands together, zero-filled, with data gaps marked.
 
 ``fct_hourly(brand, hour_at, posts, scored_posts, negative_posts, positive_posts, share_negative, is_gap)``: one row per
-UTC hour from the brand's first post to the last post in the store; ``brand = '*'`` is every post, a post
-without a brand counts under ``'(none)'``. Customer posts only: brand replies are not what people say about
-the brand. ``is_gap``: the hour lies on a UTC day on which the store has no post at all on any platform
-while days before and after it have posts: the export has a hole there, so the detector reads the hour as
-missing, not as a quiet hour.
+UTC hour from the brand's first post to the **end of its data**: the newest post of the exports (imports)
+that hold the brand's customer posts. Hours after that are unknown, not quiet, so the series stops there (a
+crisis still hot when the data ends stays open). ``brand = '*'`` is every post, a post without a brand
+counts under ``'(none)'``. Customer posts only: brand replies are not what people say about the brand.
+``is_gap``: the hour is not covered by any of the brand's exports (between the first and the newest post of
+one of them), or lies on a UTC day on which the store has no post at all on any platform while days before
+and after it have posts: the data has a hole there, so the detector reads the hour as missing, not as a
+quiet hour.
 
 After an import that only added posts, the hours from the earliest changed post on are recomputed.
 """
@@ -59,10 +62,23 @@ def compute_hourly(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False
                 SELECT DISTINCT brand, $since::TIMESTAMPTZ FROM fct_hourly
             ) GROUP BY ALL
         ),
-        store_end AS (SELECT date_trunc('hour', max(created_at)) AS last_hour FROM fct_posts),
+        spans AS (SELECT import_id, date_trunc('hour', min(created_at)) AS first_hour,
+                         date_trunc('hour', max(created_at)) AS last_hour FROM fct_posts GROUP BY ALL),
+        covers AS (  -- the hours each brand's exports cover
+            SELECT b.brand, s.first_hour, s.last_hour FROM (
+                SELECT DISTINCT coalesce(brand, $none) AS brand, import_id FROM fct_posts WHERE NOT is_brand
+            ) b JOIN spans s USING (import_id)
+            UNION ALL
+            SELECT $all, first_hour, last_hour FROM spans
+        ),
+        brand_end AS (SELECT brand, max(last_hour) AS last_hour FROM covers GROUP BY ALL),
         grid AS (
-            SELECT b.brand, unnest(generate_series(b.first_hour, s.last_hour, INTERVAL 1 HOUR)) AS hour_at
-            FROM bounds b CROSS JOIN store_end s
+            SELECT b.brand, unnest(generate_series(b.first_hour, e.last_hour, INTERVAL 1 HOUR)) AS hour_at
+            FROM bounds b JOIN brand_end e USING (brand)
+        ),
+        uncovered AS (
+            SELECT g.brand, g.hour_at FROM grid g
+            ANTI JOIN covers c ON c.brand = g.brand AND g.hour_at BETWEEN c.first_hour AND c.last_hour
         ),
         active_days AS (SELECT DISTINCT created_at::DATE AS day FROM fct_posts),
         gap_days AS (
@@ -73,7 +89,8 @@ def compute_hourly(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False
         SELECT g.brand, g.hour_at, coalesce(c.posts, 0), coalesce(c.scored_posts, 0), coalesce(c.negative_posts, 0),
                coalesce(c.positive_posts, 0),
                CASE WHEN c.scored_posts > 0 THEN c.negative_posts / c.scored_posts END,
-               g.hour_at::DATE IN (SELECT day FROM gap_days)
+               g.hour_at::DATE IN (SELECT day FROM gap_days) OR u.hour_at IS NOT NULL
         FROM grid g LEFT JOIN counted c USING (brand, hour_at)
+        LEFT JOIN uncovered u USING (brand, hour_at)
         ORDER BY g.brand, g.hour_at""", {"none": NO_BRAND, "all": ALL_BRANDS, "since": since})
     return db.scalar(con, "SELECT count(*) FROM fct_hourly")

@@ -10,13 +10,23 @@ Definitions (the README's "Metric definitions" repeats them word for word):
   days (default Mon-Fri) from ``business_start`` to ``business_end`` (default 09:00-17:00) in the
   settings' time zone, holidays excluded. A reply outside business hours to a post written outside them
   counts 0.
-- ``within_sla``: answered and ``response_minutes <= sla_minutes`` (default 60). An unanswered post is
-  outside the SLA once ``sla_minutes`` have passed by the end of the data (the newest post stored);
-  before that it is NULL (still open).
+- ``within_sla``: answered and ``business_response_minutes <= sla_minutes`` (default 60): the SLA is
+  counted on the business clock, like the settings that define it. An unanswered post is outside the SLA
+  once ``sla_minutes`` business minutes have passed by the end of its export (the newest post of the import
+  it came from); before that it is NULL (still open).
+- **Replies in the data**: an export of mentions only (a listening tool's, the airline data set) holds no
+  brand replies, so it cannot show whether anyone answered. ``fct_reply_coverage`` counts, per import,
+  platform and brand, the customer posts, the brand's own posts and its replies (brand posts that answer
+  another post: the export links replies). A customer post is judged (has a row in ``fct_responses``) only
+  when it has a brand and its import holds replies of that brand (on any platform: a brand that answers on
+  one network and not on another is a finding), or a brand reply to it is in the data; a brand's own tweets in a mentions export, replying to nobody the data shows, are not
+  replies; the others are left out of every response
+  figure and of crisis severity, and the pages say why.
 - Threads: ``first_response_minutes`` is the response time of the thread's first customer post awaiting
-  a reply; ``answered`` is whether any brand post follows a customer post.
+  a reply; ``answered`` is whether any brand post follows a customer post (NULL, unknown, when the thread
+  has no brand post and none of its posts can be judged).
 
-Writes ``fct_responses`` and ``fct_threads`` (public views ``responses`` and ``threads``): whole, or after
+Writes ``fct_reply_coverage``, ``fct_responses`` and ``fct_threads`` (public views ``responses`` and ``threads``): whole, or after
 an import that only added posts, for the threads the new posts touched. In SQL: the business-hours calendar has one row per business day, and ``B(t)``, the business minutes from
 the calendar's start to t, comes from an ASOF join; business minutes between two times are
 ``B(t2) - B(t1)``.
@@ -72,6 +82,22 @@ def _business_clock(column: str) -> str:
 CHANGED_FACTS = "facts_build >= (SELECT min(facts_build) FROM tmp_changed_posts)"
 
 
+def compute_reply_coverage(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild ``fct_reply_coverage``: per import, platform and brand, the customer posts and the brand's own
+    posts, with the import's first and last post (the end of its data). Small: imports x platforms x brands."""
+    con.execute("DELETE FROM fct_reply_coverage")
+    con.execute("""
+        INSERT INTO fct_reply_coverage
+        WITH span AS (SELECT import_id, min(created_at) AS first_at, max(created_at) AS last_at
+                      FROM fct_posts GROUP BY ALL)
+        SELECT f.import_id, f.platform, f.brand, s.first_at, s.last_at,
+               count(*) FILTER (WHERE NOT f.is_brand), count(*) FILTER (WHERE f.is_brand),
+               count(*) FILTER (WHERE f.is_brand AND f.parent_id IS NOT NULL)
+        FROM fct_posts f JOIN span s USING (import_id)
+        GROUP BY ALL""")
+    return db.scalar(con, "SELECT count(*) FROM fct_reply_coverage")
+
+
 def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, changed_only: bool = False) -> int:
     """Rebuild ``fct_responses`` and ``fct_threads``; return the number of customer posts awaiting a reply.
 
@@ -79,6 +105,7 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
     a rewritten thread is rewritten whole), and mark open posts late now that the data reaches further.
     """
     _build_calendar(con, settings)
+    compute_reply_coverage(con)
     if changed_only:
         con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_threads AS "
                     "SELECT DISTINCT platform, thread_id FROM tmp_changed_posts")
@@ -108,28 +135,49 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         FROM tmp_awaiting a
         ASOF LEFT JOIN (SELECT platform, thread_id, post_id, created_at FROM {scope} WHERE is_brand) b
             ON b.platform = a.platform AND b.thread_id = a.thread_id AND b.created_at > a.created_at""")
-    data_end = db.scalar(con, "SELECT max(created_at) FROM fct_posts")
+    # judged: a brand, and the brand's own posts in the post's export (or a reply to it in the data)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE tmp_judged AS
+        WITH cover AS (SELECT import_id, brand, max(last_at) AS last_at, sum(brand_replies) AS brand_replies
+                       FROM fct_reply_coverage GROUP BY ALL),
+        brand_threads AS (SELECT DISTINCT platform, thread_id FROM {scope} WHERE is_brand)
+        SELECT r.*, c.last_at AS source_end FROM tmp_replied r
+        JOIN fct_posts f ON f.platform = r.platform AND f.post_id = r.post_id AND f.created_at = r.created_at
+        JOIN cover c ON c.import_id = f.import_id AND c.brand = r.brand
+        LEFT JOIN brand_threads bt ON bt.platform = r.platform AND bt.thread_id = r.thread_id
+        WHERE r.brand IS NOT NULL
+          AND (c.brand_replies > 0 OR r.first_reply_at IS NOT NULL OR bt.thread_id IS NOT NULL)""")
     con.execute(f"""
         INSERT INTO fct_responses
         WITH clocked AS (
             SELECT r.*, {_business_clock('r.created_at')} AS b_start
-            FROM tmp_replied r ASOF LEFT JOIN tmp_business_days c ON r.created_at >= c.open_at
+            FROM tmp_judged r ASOF LEFT JOIN tmp_business_days c ON r.created_at >= c.open_at
         ),
         clocked2 AS (
-            SELECT r.*, CASE WHEN r.first_reply_at IS NOT NULL THEN {_business_clock('r.first_reply_at')} END AS b_end
-            FROM clocked r ASOF LEFT JOIN tmp_business_days c ON r.first_reply_at >= c.open_at
+            SELECT r.*, {_business_clock('coalesce(r.first_reply_at, r.source_end)')} AS b_end
+            FROM clocked r ASOF LEFT JOIN tmp_business_days c ON coalesce(r.first_reply_at, r.source_end) >= c.open_at
         )
         SELECT platform, post_id, thread_id, brand, author_id, created_at, first_reply_id, first_reply_at,
                round(epoch(first_reply_at - created_at) / 60, 2) AS response_minutes,
-               round(b_end - b_start, 2) AS business_response_minutes,
+               CASE WHEN first_reply_at IS NOT NULL THEN round(b_end - b_start, 2) END AS business_response_minutes,
                first_reply_at IS NOT NULL AS answered,
-               CASE WHEN first_reply_at IS NOT NULL THEN epoch(first_reply_at - created_at) / 60 <= $sla
-                    WHEN epoch($data_end::TIMESTAMPTZ - created_at) / 60 > $sla THEN false END AS within_sla
-        FROM clocked2""", {"sla": settings.sla_minutes, "data_end": data_end})
-    if changed_only:  # the end of the data moved: posts that were still open may now be late
-        con.execute("UPDATE fct_responses SET within_sla = false WHERE within_sla IS NULL "
-                    "AND epoch($data_end::TIMESTAMPTZ - created_at) / 60 > $sla",
-                    {"sla": settings.sla_minutes, "data_end": data_end})
+               CASE WHEN first_reply_at IS NOT NULL THEN round(b_end - b_start, 2) <= $sla
+                    WHEN b_end - b_start > $sla THEN false END AS within_sla
+        FROM clocked2""", {"sla": settings.sla_minutes})
+    if changed_only:  # an export's end may have moved: posts that were still open may now be late
+        con.execute(f"""
+            UPDATE fct_responses SET within_sla = false
+            FROM (SELECT r.platform, r.post_id, {_business_clock('r.created_at')} AS b_start, r.source_end
+                  FROM (SELECT o.platform, o.post_id, o.created_at, c.last_at AS source_end
+                        FROM fct_responses o
+                        JOIN fct_posts f ON f.platform = o.platform AND f.post_id = o.post_id
+                        JOIN (SELECT DISTINCT import_id, brand, last_at FROM fct_reply_coverage) c
+                                                  ON c.import_id = f.import_id AND c.brand = o.brand
+                        WHERE o.within_sla IS NULL) r
+                  ASOF LEFT JOIN tmp_business_days c ON r.created_at >= c.open_at) s
+            ASOF LEFT JOIN tmp_business_days c ON s.source_end >= c.open_at
+            WHERE fct_responses.platform = s.platform AND fct_responses.post_id = s.post_id
+              AND {_business_clock('s.source_end')} - s.b_start > $sla""", {"sla": settings.sla_minutes})
     con.execute(f"""
         INSERT INTO fct_threads
         WITH stats AS (
@@ -143,17 +191,21 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
             GROUP BY ALL
         ),
         first_wait AS (
-            SELECT platform, thread_id, arg_min(response_minutes, created_at) AS first_response_minutes
+            SELECT platform, thread_id, arg_min(response_minutes, created_at) AS first_response_minutes,
+                   count(*) AS judged_posts
             FROM {"(SELECT * FROM fct_responses SEMI JOIN tmp_changed_threads USING (platform, thread_id))"
                   if changed_only else "fct_responses"} GROUP BY ALL
         )
         SELECT s.platform, s.thread_id, r.post_id AS root_post_id, r.brand, s.started_at, s.last_post_at,
                s.post_count, s.customer_posts, s.brand_posts, w.first_response_minutes,
-               coalesce(s.last_brand_at > s.first_customer_at, false) AS answered,
+               -- unknown (NULL) where the thread holds no brand post and no judged post: a mentions-only export
+               CASE WHEN s.brand_posts > 0 THEN coalesce(s.last_brand_at > s.first_customer_at, false)
+                    WHEN w.judged_posts > 0 THEN false END AS answered,
                r.sentiment AS root_sentiment, s.last_customer_sentiment
         FROM stats s
         JOIN {posts_scope} r ON r.platform = s.platform AND r.post_id = s.thread_id
         LEFT JOIN first_wait w ON w.platform = s.platform AND w.thread_id = s.thread_id""")
-    for table in ("tmp_awaiting", "tmp_replied", "tmp_business_days", "tmp_changed_threads", "tmp_scope_posts"):
+    for table in ("tmp_awaiting", "tmp_replied", "tmp_judged", "tmp_business_days", "tmp_changed_threads",
+                  "tmp_scope_posts"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return db.scalar(con, "SELECT count(*) FROM fct_responses")

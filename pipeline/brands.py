@@ -1,0 +1,227 @@
+"""Brands: which accounts are brands, under one canonical name each, and how posts are attributed to them.
+
+Reads and writes ``brands`` (one row per canonical brand) and ``brand_aliases`` (the handles and names that
+stand for it). A brand is an account the data shows acting as a brand (an export marks its posts as the
+brand's: TWCS ``inbound=False``, an inbox's outbound messages, a page's own posts), a brand an export names
+as the subject of a mention (a listening tool's query, the airline data set's ``airline``), or one a person
+added. A personal account that is only mentioned never becomes a brand by itself; the import report
+suggests frequently mentioned accounts instead (``suggest_brands``).
+
+**Alias key**: lower case, accents stripped, everything but letters and digits removed, so that
+``@USAirways``, ``US Airways`` and ``us_airways`` are one key. An alias is a ``handle`` (an account that
+posts: its posts are the brand's) or a ``name`` (what people write: ``US Airways``).
+
+**Attribution** of a customer post (``pipeline.normalize``), first match wins: the first @mention whose key
+is an alias of a brand; the brand that replied first in its thread; the brand the export names; the first
+brand name in its text as a whole word (case- and accent-insensitive); the one brand that replies in its
+export. A brand post belongs to the brand of
+its author's handle.
+
+Every change bumps the data version: the facts and analytics are rebuilt from it (``radar brands``, the
+Data page).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+import duckdb
+
+from . import db
+
+
+key_sql = db.alias_key_sql
+
+
+def alias_key(con: duckdb.DuckDBPyConnection, text: str) -> str:
+    return db.scalar(con, f"SELECT {key_sql('?')}", [text]) or ""
+
+
+def display_handle(text: str) -> str:
+    """``" @SprintCare "`` -> ``"sprintcare"``: a handle as a canonical brand name (lower case, no ``@``)."""
+    return text.strip().lstrip("@").strip().lower()
+
+
+class BrandError(ValueError):
+    """A brand change that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class BrandChange:
+    """What a brand change did, in words for the CLI and the Data page."""
+
+    message: str
+    changed: bool = True
+
+
+def _brand_of_key(con, key: str) -> str | None:
+    return db.scalar(con, "SELECT brand FROM brand_aliases WHERE key = ? ORDER BY kind = 'handle' DESC LIMIT 1",
+                     [key])
+
+
+def _insert_alias(con, key: str, kind: str, alias: str, brand: str) -> bool:
+    if db.first_row(con, "SELECT 1 FROM brand_aliases WHERE key = ? AND kind = ?", [key, kind]):
+        return False
+    con.execute("INSERT INTO brand_aliases VALUES (?, ?, ?, ?)", [key, kind, alias, brand])
+    return True
+
+
+def register(con: duckdb.DuckDBPyConnection, values: Iterable[str], *, kind: str, source: str) -> list[str]:
+    """Make each value a brand alias: a value whose key an existing brand already has joins that brand;
+    any other value becomes a new brand. Returns the brands that were new. ``kind`` is ``handle`` (an
+    account the data shows acting as a brand) or ``name`` (a brand an export names)."""
+    if kind not in ("handle", "name"):
+        raise BrandError(f"unknown alias kind {kind!r}")
+    added, changed = [], False
+    for value in values:
+        text = (value or "").strip()
+        key = alias_key(con, text)
+        if not key:
+            continue
+        brand = _brand_of_key(con, key)
+        if brand is None:
+            brand = display_handle(text) if kind == "handle" else text
+            if db.first_row(con, "SELECT 1 FROM brands WHERE brand = ?", [brand]):
+                brand = f"{brand} ({kind})"  # a different key that displays the same: keep both apart
+            con.execute("INSERT INTO brands VALUES (?, ?, now())", [brand, source])
+            added.append(brand)
+        changed |= _insert_alias(con, key, kind, text.lstrip("@") if kind == "handle" else text, brand)
+    if changed or added:
+        db.bump_data_version(con)
+    return added
+
+
+def list_brands(con: duckdb.DuckDBPyConnection):
+    """One row per brand: brand, handles, names, source, added_at, posts (a DataFrame)."""
+    return con.execute("""
+        SELECT b.brand,
+               coalesce(list(a.alias ORDER BY a.alias) FILTER (WHERE a.kind = 'handle'), []) AS handles,
+               coalesce(list(a.alias ORDER BY a.alias) FILTER (WHERE a.kind = 'name'), []) AS names,
+               b.source, b.added_at,
+               (SELECT count(*) FROM fct_posts f WHERE f.brand = b.brand) AS posts
+        FROM brands b LEFT JOIN brand_aliases a ON a.brand = b.brand
+        GROUP BY b.brand, b.source, b.added_at ORDER BY posts DESC, b.brand""").df()
+
+
+def _require(con, brand: str) -> str:
+    found = db.scalar(con, "SELECT brand FROM brands WHERE brand = ?", [brand])
+    if found is None:
+        key = alias_key(con, brand)
+        found = _brand_of_key(con, key) if key else None
+    if found is None:
+        raise BrandError(f"no brand {brand!r}; `radar brands` lists them")
+    return found
+
+
+def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[str] = (), names: Iterable[str] = (),
+              source: str = "added by a person") -> BrandChange:
+    """Add a brand (or aliases to an existing one): ``name`` is how it is shown; ``handles`` are its
+    accounts (their posts are the brand's); ``names`` are words people write for it (matched whole)."""
+    name = (name or "").strip()
+    if not alias_key(con, name):
+        raise BrandError("a brand needs a name with at least one letter or digit")
+    handles = [h.strip() for h in handles if h and h.strip()]
+    names = [n.strip() for n in names if n and n.strip()]
+    for alias in [name, *handles, *names]:
+        owner = _brand_of_key(con, alias_key(con, alias))
+        if owner is not None and owner != name:
+            raise BrandError(f"{alias!r} already stands for the brand {owner!r}; merge the two brands instead "
+                             f"(`radar brands merge {owner!r} {name!r}`)")
+    is_new = not db.first_row(con, "SELECT 1 FROM brands WHERE brand = ?", [name])
+    if is_new:
+        con.execute("INSERT INTO brands VALUES (?, ?, now())", [name, source])
+    new_aliases = 0
+    looks_like_handle = name.startswith("@") or not re.search(r"\s", name)
+    new_aliases += _insert_alias(con, alias_key(con, name), "name", name.lstrip("@"), name)
+    if looks_like_handle and not names and not handles:
+        new_aliases += _insert_alias(con, alias_key(con, name), "handle", name.lstrip("@"), name)
+    for handle in handles:
+        new_aliases += _insert_alias(con, alias_key(con, handle), "handle", handle.lstrip("@"), name)
+    for alias in names:
+        new_aliases += _insert_alias(con, alias_key(con, alias), "name", alias, name)
+    if not is_new and not new_aliases:
+        return BrandChange(f"{name}: nothing new", changed=False)
+    db.bump_data_version(con)
+    return BrandChange(f"{'added' if is_new else 'updated'} brand {name!r}")
+
+
+def rename_brand(con: duckdb.DuckDBPyConnection, brand: str, new_name: str) -> BrandChange:
+    brand, new_name = _require(con, brand), (new_name or "").strip()
+    if not alias_key(con, new_name):
+        raise BrandError("the new name needs at least one letter or digit")
+    if new_name == brand:
+        return BrandChange(f"{brand}: nothing to rename", changed=False)
+    if db.first_row(con, "SELECT 1 FROM brands WHERE brand = ?", [new_name]):
+        raise BrandError(f"there is a brand {new_name!r} already; merge the two instead")
+    owner = _brand_of_key(con, alias_key(con, new_name))
+    if owner is not None and owner != brand:
+        raise BrandError(f"{new_name!r} already stands for the brand {owner!r}; merge the two instead")
+    con.execute("UPDATE brands SET brand = ? WHERE brand = ?", [new_name, brand])
+    con.execute("UPDATE brand_aliases SET brand = ? WHERE brand = ?", [new_name, brand])
+    _insert_alias(con, alias_key(con, new_name), "name", new_name, new_name)
+    db.bump_data_version(con)
+    return BrandChange(f"renamed {brand!r} to {new_name!r}")
+
+
+def merge_brands(con: duckdb.DuckDBPyConnection, into: str, others: Iterable[str]) -> BrandChange:
+    """Fold the brands ``others`` (their handles and names) into ``into``."""
+    into = _require(con, into)
+    merged = []
+    for other in others:
+        other = _require(con, other)
+        if other == into:
+            continue
+        con.execute("UPDATE brand_aliases SET brand = ? WHERE brand = ?", [into, other])
+        con.execute("DELETE FROM brands WHERE brand = ?", [other])
+        merged.append(other)
+    if not merged:
+        return BrandChange(f"{into}: nothing to merge", changed=False)
+    db.bump_data_version(con)
+    return BrandChange(f"merged {', '.join(repr(m) for m in merged)} into {into!r}")
+
+
+def remove_brand(con: duckdb.DuckDBPyConnection, brand: str) -> BrandChange:
+    """Forget a brand and its aliases: its accounts' posts count as customers' again, until an export marks
+    them as the brand's once more."""
+    brand = _require(con, brand)
+    con.execute("DELETE FROM brand_aliases WHERE brand = ?", [brand])
+    con.execute("DELETE FROM brands WHERE brand = ?", [brand])
+    db.bump_data_version(con)
+    return BrandChange(f"removed brand {brand!r}")
+
+
+def brands_key(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes whenever a brand or alias changes: the facts are rebuilt whole then."""
+    return db.scalar(con, """SELECT md5(coalesce(string_agg(key || '/' || kind || '/' || brand, ',' ORDER BY key, kind),
+                                                 '')) FROM brand_aliases""")
+
+
+_MENTION_SQL = "regexp_extract_all(text, '(?:^|[^\\p{L}\\p{N}_])@([\\p{L}\\p{N}_]{1,50})', 1)"
+
+
+def suggest_brands(con: duckdb.DuckDBPyConnection, import_id: str | None = None, *, limit: int = 5,
+                   minimum: int = 5) -> list[tuple[str, int]]:
+    """Accounts @mentioned in many customer posts (of one import, or of all) that are not brand aliases:
+    (handle as written most often, posts), most mentioned first. Mentioned in at least ``minimum`` posts
+    and in at least 1 % of them."""
+    where = "AND import_id = $import" if import_id else ""
+    # customers' posts only (a brand's replies mention its customers); an account that writes as much as a
+    # tenth of what it is mentioned in is a person in a conversation, not a brand people write to
+    return [(handle, int(posts)) for handle, posts in con.execute(f"""
+        WITH scope AS (SELECT platform, post_id, text FROM stg_posts
+                       WHERE NOT coalesce(is_brand_exported, false) {where}),
+        authors AS (SELECT {key_sql('author_id')} AS key, count(*) AS own_posts FROM stg_posts
+                    WHERE NOT coalesce(is_brand_exported, false) {where} GROUP BY ALL),
+        mentions AS (
+            SELECT DISTINCT platform, post_id, unnest({_MENTION_SQL}) AS handle FROM scope
+        ),
+        keyed AS (SELECT *, {key_sql('handle')} AS key FROM mentions)
+        SELECT mode(handle) AS handle, count(DISTINCT (platform, post_id)) AS posts FROM keyed LEFT JOIN authors USING (key)
+        WHERE key <> '' AND key NOT IN (SELECT key FROM brand_aliases)
+        GROUP BY key
+        HAVING count(DISTINCT (platform, post_id)) >= greatest($minimum, 0.01 * (SELECT count(*) FROM scope),
+                                                               10 * coalesce(max(own_posts), 0))
+        ORDER BY posts DESC, handle LIMIT $limit""",
+        {"minimum": minimum, "limit": limit, **({"import": import_id} if import_id else {})}).fetchall()]
