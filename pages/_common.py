@@ -233,3 +233,24 @@ def crisis_table(crises: pd.DataFrame) -> pd.DataFrame:
             "–" if not measurable or share is None or share != share else f"{share:.0%}"
             for share, measurable in zip(shown["share_answered"], shown.get("replies_in_data", [True] * len(shown)))]
     return shown
+
+
+SOURCE_NAMES = {"export": "export's label", "radar": "Radar", "correction": "corrected"}
+
+
+def label_text(label, source, radar_label=None, export_label=None) -> str:
+    """``"negative (export's label; Radar: neutral)"``: a post's label, where it comes from, and the other
+    source's label where the two differ."""
+    if label is None or label != label:
+        return "not scored"
+    text = f"{label} ({SOURCE_NAMES.get(source, source or 'Radar')}"
+    other = radar_label if source != "radar" else export_label
+    other_name = "Radar" if source != "radar" else "export"
+    if other is not None and other == other and other != label:
+        text += f"; {other_name}: {other}"
+    return text + ")"
+
+
+def label_texts(posts: pd.DataFrame) -> list[str]:
+    return [label_text(*row) for row in posts[["sentiment_label", "sentiment_source", "radar_label",
+                                               "export_label"]].itertuples(index=False, name=None)]

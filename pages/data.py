@@ -11,12 +11,14 @@ import streamlit as st
 
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pipeline import db
-from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, add_brands, check_format_name, forget_custom_format,
-                             guess_mapping, ingest_files, read_header, save_upload)
+from pipeline.brands import BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands
+from pipeline.enrich import set_export_labels
+from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, check_format_name, forget_custom_format, guess_mapping,
+                             ingest_files, read_header, save_upload)
 from pipeline.export import markdown_literal
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
-from pipeline.queries import brand_accounts, latest_imports, quarantined_rows, saved_formats
+from pipeline.queries import brand_accounts, label_sources, latest_imports, quarantined_rows, saved_formats
 from pipeline.settings import SENSITIVITY, WEEKDAYS, save_settings
 
 st.title("Data")
@@ -173,29 +175,69 @@ if not db.resolve_db_path().exists():
     st.info("No database yet: load an export above, or build the demo with `radar demo`.", icon=":material/inbox:")
     st.stop()
 
-st.subheader("Brand accounts")
-st.caption("Posts by these handles are the brand's replies; everything else is a customer. Adding one recomputes "
-           "threads, response times and crises.")
+st.subheader("Brands")
+st.caption("A brand is an account the data shows acting as a brand (its replies), a brand an export names, or one "
+           "you add. Each brand has one name and any number of handles (its accounts: their posts are the brand's "
+           "replies) and names (words people write: matched whole, any case and accents). A customer post belongs "
+           "to the brand it @mentions, else the brand in its thread, else the one its export names, else the one "
+           "it names. Every change here recomputes attribution, response times and crises.")
 brands = run_query(brand_accounts)
 st.dataframe(brands, hide_index=True, width="stretch",
-             column_config={"handle": "Handle", "source": "Added by", "added_at": "Added (UTC)"})
-with st.form("data.brands", clear_on_submit=True):
-    handles = st.text_input("Add handles (comma-separated, with or without @)", key="data.new_brands")
+             column_config={"brand": "Brand", "handles": st.column_config.ListColumn("Handles"),
+                            "names": st.column_config.ListColumn("Names"), "source": "Added by",
+                            "added_at": st.column_config.DatetimeColumn("Added (UTC)", format="D MMM YYYY, HH:mm"),
+                            "posts": "Posts"})
+suggested = run_query(suggest_brands)
+if suggested:
+    st.caption("Often mentioned, not a brand yet: " + ", ".join(
+        f"@{markdown_literal(handle)} ({posts:,} posts)" for handle, posts in suggested)
+        + ". Add one below (an existing brand name gains the handle).")
+
+
+def _change_brands(change):
+    """Apply a brand change, then rebuild the facts and analytics; the message says what happened."""
+    def _run(con):
+        result = change(con)
+        if result.changed:
+            build_posts(con)
+            update_analytics(con)
+        return result.message
+
+    try:
+        st.success(write(_run))
+    except (BrandError, ValueError) as exc:
+        st.error(f"Not changed: {exc}")
+    except db.DatabaseError as exc:
+        st.error(str(exc))
+
+
+names = list(brands["brand"])
+add_tab, merge_tab, rename_tab, remove_tab = st.tabs(["Add", "Merge", "Rename", "Remove"])
+with add_tab, st.form("data.brands.add", clear_on_submit=True):
+    name = st.text_input("Brand name (a new one, or an existing one to give more handles or names)",
+                         key="data.brand_name", placeholder="e.g. JetBlue")
+    handles = st.text_input("Handles (comma-separated, with or without @)", key="data.brand_handles",
+                            placeholder="e.g. @JetBlue, @JetBlueCares")
+    words = st.text_input("Other names people write (comma-separated)", key="data.brand_words")
     if st.form_submit_button("Add", icon=":material/add:"):
-        wanted = [h for h in handles.split(",") if h.strip()]
-
-        def _add(con):
-            added = add_brands(con, wanted, "dashboard")
-            if added:
-                build_posts(con)
-                update_analytics(con)
-            return added
-
-        try:
-            added = write(_add) if wanted else []
-            st.success(f"Added {', '.join(added)}." if added else "Nothing new to add.")
-        except db.DatabaseError as exc:
-            st.error(str(exc))
+        _change_brands(lambda con: add_brand(con, name, handles=handles.split(","), names=words.split(","),
+                                             source="added on the Data page"))
+with merge_tab, st.form("data.brands.merge"):
+    into = st.selectbox("Keep", names, key="data.brand_into")
+    others = st.multiselect("Fold into it (their handles and names move, their posts follow)", names,
+                            key="data.brand_others")
+    if st.form_submit_button("Merge", icon=":material/merge:"):
+        _change_brands(lambda con: merge_brands(con, into, others))
+with rename_tab, st.form("data.brands.rename"):
+    old = st.selectbox("Brand", names, key="data.brand_old")
+    new = st.text_input("New name", key="data.brand_new")
+    if st.form_submit_button("Rename", icon=":material/edit:"):
+        _change_brands(lambda con: rename_brand(con, old, new))
+with remove_tab, st.form("data.brands.remove"):
+    doomed_brand = st.selectbox("Brand", names, key="data.brand_remove")
+    st.caption("Its accounts' posts count as customers' again (until an export marks them as the brand's again).")
+    if st.form_submit_button("Remove", icon=":material/delete:"):
+        _change_brands(lambda con: remove_brand(con, doomed_brand))
 
 st.subheader("Business hours, SLA and crisis sensitivity")
 current = settings()
@@ -233,8 +275,37 @@ with st.form("data.settings"):
 
 st.subheader("Latest imports")
 imports = run_query(latest_imports, 20)
-st.dataframe(imports, hide_index=True, width="stretch", column_config={"notes": "Notes"})
+st.dataframe(imports, hide_index=True, width="stretch", column_config={
+    "import_id": "Import", "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="D MMM YYYY, HH:mm"),
+    "file_name": "File", "format": "Format", "rows_read": "Rows read", "rows_loaded": "Loaded",
+    "rows_duplicate": "Already stored", "rows_quarantined": "Set aside", "notes": "Notes"})
 download_csv(imports, "imports", key="data.download_imports")
+
+labelled = run_query(label_sources)
+labelled = labelled[labelled["labelled_posts"] > 0]
+if not labelled.empty:
+    st.subheader("Sentiment labels in the exports")
+    st.caption("These imports carry their own sentiment labels (a listening tool's or people's). By default they "
+               "are used; choose Radar's score instead where you trust it more. People's corrections win either way.")
+    st.dataframe(labelled, hide_index=True, width="stretch", column_config={
+        "import_id": "Import", "file_name": "File", "format": "Format",
+        "use_export_labels": st.column_config.CheckboxColumn("Export's labels used"),
+        "labelled_posts": "Posts with a label"})
+    with st.form("data.labels"):
+        chosen_import = st.selectbox("Import", list(labelled["import_id"]), key="data.labels_import",
+                                     format_func=lambda i: f"{i} · {labelled.set_index('import_id').loc[i, 'file_name']}")
+        use = st.radio("Labels shown", ["export", "radar"], horizontal=True, key="data.labels_use",
+                       format_func={"export": "The export's own", "radar": "Radar's score"}.get)
+        every = st.checkbox("For every import of this format", key="data.labels_format")
+        if st.form_submit_button("Save and recompute", icon=":material/save:"):
+            fmt = labelled.set_index("import_id").loc[chosen_import, "format"]
+            try:
+                changed = write(lambda con: (set_export_labels(con, use == "export", import_id=None if every else
+                                                               chosen_import, format_name=fmt if every else None),
+                                             update_analytics(con))[0])
+                st.success(f"{changed:,} import(s) changed." if changed else "Nothing to change.")
+            except (db.DatabaseError, ValueError) as exc:
+                st.error(str(exc))
 
 st.subheader("Saved column mappings")
 formats = run_query(saved_formats)

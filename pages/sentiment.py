@@ -5,9 +5,10 @@ from datetime import date
 
 import streamlit as st
 
-from pages._common import cap_note, download_csv, open_thread, require_posts, run_query, sidebar_filters
+from pages._common import (cap_note, download_csv, label_texts, open_thread, require_posts, run_query,
+                           sidebar_filters)
 from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
-from pipeline.queries import LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend
+from pipeline.queries import LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend, vendor_agreement
 from pipeline.selection import bucket_from_chart, row_from_table
 
 BREAKDOWN_NAMES = {"none": "Nothing (all together)", "platform": "Platform", "lang": "Language", "brand": "Brand account"}
@@ -39,7 +40,9 @@ st.caption("Choose a bar or a point to list the posts behind it. Brand replies a
            "without a sentiment model are 'not scored'.")
 
 summary = net.groupby("group", as_index=False)[["scored", "negative", "neutral", "positive"]].sum()
-summary["net_sentiment"] = 100 * (summary["positive"] - summary["negative"]) / summary["scored"].where(summary["scored"] > 0)
+# rounded here (and -0 made 0), so that a cell never reads "-0"
+summary["net_sentiment"] = (100 * (summary["positive"] - summary["negative"])
+                            / summary["scored"].where(summary["scored"] > 0)).round() + 0.0
 summary["negative_share"] = summary["negative"] / summary["scored"].where(summary["scored"] > 0)
 with st.expander(f"Totals by {BREAKDOWN_NAMES[by].lower()}", expanded=by != "none"):
     st.dataframe(summary, hide_index=True, width="stretch", column_config={
@@ -48,6 +51,21 @@ with st.expander(f"Totals by {BREAKDOWN_NAMES[by].lower()}", expanded=by != "non
         "net_sentiment": st.column_config.NumberColumn("Net sentiment", format="%+.0f"),
         "negative_share": st.column_config.NumberColumn("Negative share", format="percent")})
     download_csv(summary, f"sentiment_by_{by}", key="sentiment.download_summary")
+
+agreement = run_query(vendor_agreement, filters)
+if not agreement.empty:
+    with st.expander("Labels: the export's own and Radar's", expanded=False):
+        st.caption("Where an export carries its own sentiment labels (a listening tool's, or people's), they are "
+                   "the ones shown and counted, unless the Data page says to prefer Radar's score for that import. "
+                   "A correction made by a person wins over both.")
+        st.dataframe(agreement.assign(net_by_export=agreement["net_by_export"].round() + 0.0,
+                                      net_by_radar=agreement["net_by_radar"].round() + 0.0),
+                     hide_index=True, width="stretch", column_config={
+                         "source_format": "Export format", "posts_with_vendor_label": "Customer posts with a label",
+                         "agreement": st.column_config.NumberColumn("Radar agrees", format="percent"),
+                         "export_labels_shown": st.column_config.CheckboxColumn("Export's labels shown"),
+                         "net_by_export": st.column_config.NumberColumn("Net sentiment (export)", format="%+.0f"),
+                         "net_by_radar": st.column_config.NumberColumn("Net sentiment (Radar)", format="%+.0f")})
 
 # The chosen bucket: from a chart selection, else from the URL (so that a drill-down can be shared).
 bucket = bucket_from_chart(volume_event, grain=grain, by=by) or bucket_from_chart(net_event, grain=grain, by=by)
@@ -74,15 +92,15 @@ if posts.empty:
     st.info("No customer posts in this bucket.")
     st.stop()
 cap_note(len(posts), total, "posts")
-shown = posts.assign(text=posts["text"].str.slice(0, 280))
+shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
 picked = st.dataframe(
-    shown[["created_at", "platform", "author_id", "brand", "lang", "sentiment_label", "sentiment", "text"]],
+    shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="sentiment.posts",
     column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM, HH:mm"),
                    "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
-                   "sentiment_label": "Label", "sentiment": st.column_config.NumberColumn("Score", format="%.2f"),
+                   "label": st.column_config.TextColumn("Label (source)", width="medium"),
                    "text": st.column_config.TextColumn("Text", width="large")})
-st.caption("Choose a post to open its whole thread.")
+st.caption("Choose a post to open its whole thread, where its label can be corrected.")
 download_csv(posts, f"posts_{bucket.start.isoformat()}", key="sentiment.download_posts")
 row = row_from_table(picked, posts)
 if row:

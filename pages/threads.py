@@ -3,8 +3,12 @@ felt, how long each brand reply took and whether it broke the SLA."""
 
 import streamlit as st
 
-from pages._common import cap_note, download_csv, minutes_text, require_posts, run_query, settings, sidebar_filters
+from pages._common import (cap_note, download_csv, label_text, minutes_text, require_posts, run_query,
+                           settings, sidebar_filters, write)
+from pipeline import db
+from pipeline.enrich import set_sentiment_override
 from pipeline.export import markdown_literal
+from pipeline.metrics import update_analytics
 from pipeline.queries import find_thread, search_threads, thread_messages
 from pipeline.selection import parse_thread_key, row_from_table, thread_key
 
@@ -28,7 +32,8 @@ if threads.empty:
             icon=":material/search_off:")
 else:
     cap_note(len(threads), total, "threads")
-    shown = threads.assign(opening_text=threads["opening_text"].str.slice(0, 200))
+    shown = threads.assign(opening_text=threads["opening_text"].str.slice(0, 200),
+                           answered=threads["answered"].map({True: "yes", False: "no"}).fillna("unknown"))
     picked = st.dataframe(
         shown[["last_post_at", "platform", "brand", "author_id", "post_count", "first_response_minutes", "answered",
                "root_sentiment_label", "opening_text"]],
@@ -38,7 +43,9 @@ else:
                        "platform": "Platform", "brand": "Brand", "author_id": "Opened by", "post_count": "Posts",
                        "first_response_minutes": st.column_config.NumberColumn("First reply after (min)",
                                                                                format="%.0f"),
-                       "answered": "Answered", "root_sentiment_label": "Opening label",
+                       "answered": st.column_config.TextColumn(
+                           "Answered", help="unknown: the data holds no replies from this brand"),
+                       "root_sentiment_label": "Opening label",
                        "opening_text": st.column_config.TextColumn("Opening post", width="large")})
     download_csv(threads, "threads", key="threads.download")
     row = row_from_table(picked, threads)
@@ -61,11 +68,17 @@ customers = messages[messages["side"] == "customer"]
 brand_replies = messages[messages["side"] == "brand"]
 breaches = int(brand_replies["sla_breached"].fillna(False).astype(bool).sum())
 open_posts = int((customers["answered"] == False).sum())  # noqa: E712 -- NULL (not awaiting) must not count
+unjudged = bool(len(customers)) and not customers["is_judged"].any() and brand_replies.empty
 cols = st.columns(4)
 cols[0].metric("Messages", f"{count:,}")
 cols[1].metric("Brand replies", f"{len(brand_replies):,}")
 cols[2].metric("SLA breaches", f"{breaches:,}", help=f"Replies that came after {config.sla_minutes} business minutes")
-cols[3].metric("Still waiting", f"{open_posts:,}", help="Customer posts with no brand reply after them")
+cols[3].metric("Still waiting", "unknown" if unjudged else f"{open_posts:,}",
+               help="Customer posts with no brand reply after them" + (
+                   "; unknown here: the data holds no replies from this brand" if unjudged else ""))
+if unjudged:
+    st.caption(":material/visibility_off: This conversation comes from an export without the brand's replies: "
+               "whether anyone answered cannot be known from the data.")
 cap_note(len(messages), count, "messages")
 
 for message in messages.itertuples(index=False):
@@ -79,7 +92,9 @@ for message in messages.itertuples(index=False):
         notes = []
         if message.sentiment_label in SENTIMENT_BADGES:
             color, text = SENTIMENT_BADGES[message.sentiment_label]
-            notes.append(f":{color}-badge[{text} {message.sentiment:+.2f}]")
+            notes.append(f":{color}-badge[{markdown_literal(label_text(message.sentiment_label, message.sentiment_source, message.radar_label, message.export_label))}]")
+            if message.sentiment_source == "correction":
+                notes.append(":violet-badge[:material/edit: corrected by a person]")
         if is_brand and message.waited_minutes == message.waited_minutes and message.waited_minutes is not None:
             notes.append(f"replied after {minutes_text(message.waited_minutes)}")
             if message.sla_breached:
@@ -91,3 +106,31 @@ for message in messages.itertuples(index=False):
         if notes:
             st.markdown(" ".join(notes))
 download_csv(messages, f"thread_{platform}_{thread_id}", key="threads.download_messages")
+
+st.subheader("Correct a label")
+st.caption("A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
+           "`radar label POST_ID clear`.")
+choices = list(messages["post_id"])
+described = {row.post_id: f"{row.created_at:%d %b %H:%M} · {row.author_id or 'unknown'} · "
+                          f"{label_text(row.sentiment_label, row.sentiment_source, row.radar_label, row.export_label)}"
+                          f" · {(row.text or '')[:60]}" for row in messages.itertuples(index=False)}
+with st.form("threads.correct"):
+    post_id = st.selectbox("Post", choices, format_func=described.get, key="threads.correct_post")
+    label = st.radio("Label", ["negative", "neutral", "positive", "clear"], horizontal=True, key="threads.correct_label",
+                     format_func=lambda v: "undo the correction" if v == "clear" else v)
+    note = st.text_input("Why (optional)", key="threads.correct_note")
+    if st.form_submit_button("Save", icon=":material/save:"):
+        def _correct(con):
+            set_sentiment_override(con, platform, post_id, None if label == "clear" else label, note)
+            return update_analytics(con)
+
+        try:
+            write(_correct)
+            st.session_state["threads.corrected"] = (post_id, label)
+            st.rerun()
+        except (db.DatabaseError, ValueError) as exc:
+            st.error(str(exc))
+done = st.session_state.pop("threads.corrected", None)
+if done:
+    st.success(f"Correction removed from post {done[0]}." if done[1] == "clear"
+               else f"Post {done[0]} is now labelled {done[1]} (corrected).", icon=":material/check_circle:")

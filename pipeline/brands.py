@@ -93,25 +93,20 @@ def register(con: duckdb.DuckDBPyConnection, values: Iterable[str], *, kind: str
     return added
 
 
-def list_brands(con: duckdb.DuckDBPyConnection):
-    """One row per brand: brand, handles, names, source, added_at, posts (a DataFrame)."""
-    return con.execute("""
-        SELECT b.brand,
-               coalesce(list(a.alias ORDER BY a.alias) FILTER (WHERE a.kind = 'handle'), []) AS handles,
-               coalesce(list(a.alias ORDER BY a.alias) FILTER (WHERE a.kind = 'name'), []) AS names,
-               b.source, b.added_at,
-               (SELECT count(*) FROM fct_posts f WHERE f.brand = b.brand) AS posts
-        FROM brands b LEFT JOIN brand_aliases a ON a.brand = b.brand
-        GROUP BY b.brand, b.source, b.added_at ORDER BY posts DESC, b.brand""").df()
+def find_brand(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """The canonical brand a name or handle stands for (``"@USAirways"`` -> ``"US Airways"``), or None."""
+    found = db.scalar(con, "SELECT brand FROM brands WHERE brand = ?", [text])
+    if found is None:
+        key = alias_key(con, text)
+        found = _brand_of_key(con, key) if key else None
+    return found
 
 
 def _require(con, brand: str) -> str:
-    found = db.scalar(con, "SELECT brand FROM brands WHERE brand = ?", [brand])
+    found = find_brand(con, brand)
     if found is None:
-        key = alias_key(con, brand)
-        found = _brand_of_key(con, key) if key else None
-    if found is None:
-        raise BrandError(f"no brand {brand!r}; `radar brands` lists them")
+        raise BrandError(f"no brand {brand!r}; `radar brands` lists them (to make it a handle of a brand: "
+                         f"`radar brands add BRAND --handle {brand}`)")
     return found
 
 

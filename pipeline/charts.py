@@ -189,11 +189,16 @@ def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
 def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.DataFrame,
                         crisis: dict) -> go.Figure:
     """One crisis: hourly posts (bars) and negative posts (line) with phase bands, the first brand response
-    and the first use of each playbook move as vertical markers."""
+    and the first use of each playbook move as vertical markers. The series stops where the data stops (the
+    hourly table ends there) and hours in a hole of the data are blank, not zero; an open crisis gets a marker
+    where its data ends."""
     fig = go.Figure()
+    if "is_gap" in series:  # hours the data does not cover are unknown: drawn as nothing, not as zero
+        series = series.assign(posts=series["posts"].where(~series["is_gap"].astype(bool)),
+                               negative_posts=series["negative_posts"].where(~series["is_gap"].astype(bool)))
     fig.add_bar(x=series["hour_at"], y=series["posts"], name="Posts per hour", marker_color=COLORS["volume"])
     fig.add_scatter(x=series["hour_at"], y=series["negative_posts"], name="Negative posts per hour",
-                    mode="lines", line=dict(color=COLORS["negative"], width=2))
+                    mode="lines", line=dict(color=COLORS["negative"], width=2), connectgaps=False)
     for index, phase in enumerate(phases.itertuples(index=False)):
         fig.add_vrect(x0=phase.started_at, x1=phase.ended_at, fillcolor=PHASE_COLORS.get(phase.phase, "rgba(0,0,0,0)"),
                       line_width=0, layer="below")
@@ -201,6 +206,8 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
         fig.add_annotation(x=phase.started_at, y=1.0 if index % 2 == 0 else 0.95, yref="paper", text=phase.phase,
                            showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=10, color="#555"))
     markers = []
+    if crisis.get("back_to_baseline_at") is None and crisis.get("data_end_at") is not None:
+        markers.append((crisis["data_end_at"], "data ends: still open", COLORS["negative"], "dash"))
     if crisis.get("first_brand_response_at") is not None:
         markers.append((crisis["first_brand_response_at"], "first brand reply", COLORS["brand"], "solid"))
     for move in moves.itertuples(index=False):

@@ -388,7 +388,84 @@ def cmd_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brands(args: argparse.Namespace) -> int:
+    from .brands import BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands
+    from .queries import brand_accounts
+
+    if args.action == "list":
+        con = _open(args, read_only=True)
+        brands = brand_accounts(con)
+        suggested = suggest_brands(con)
+        con.close()
+        if brands.empty:
+            print("no brands yet: an export that holds a brand's replies adds it, or `radar brands add NAME`")
+        for row in brands.itertuples(index=False):
+            aliases = ", ".join([*(f"@{h}" for h in row.handles), *(f'"{n}"' for n in row.names)])
+            print(f"{row.brand}  {row.posts:,} posts  ({aliases or 'no aliases'}; {row.source})")
+        if suggested:
+            print("often mentioned, not a brand yet: "
+                  + ", ".join(f"@{handle} ({posts:,} posts)" for handle, posts in suggested))
+        return 0
+    names = args.names
+    needed = {"add": 1, "merge": 2, "rename": 2, "remove": 1}[args.action]
+    if len(names) < needed or (args.action in ("rename", "remove") and len(names) != needed):
+        _error(f"`radar brands {args.action}` needs {'exactly ' if args.action in ('rename', 'remove') else ''}"
+               f"{needed} name{'s' if needed > 1 else ''} (see `radar brands --help`)")
+        return 1
+    con = _open(args)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        if args.action == "add":
+            change = add_brand(con, " ".join(names), handles=args.handle, names=args.alias)
+        elif args.action == "merge":
+            change = merge_brands(con, names[0], names[1:])
+        elif args.action == "rename":
+            change = rename_brand(con, names[0], names[1])
+        else:
+            change = remove_brand(con, names[0])
+        con.execute("COMMIT")
+    except BrandError as exc:
+        con.execute("ROLLBACK")
+        _error(str(exc))
+        return 1
+    print(change.message)
+    if change.changed:
+        print("\n".join(update_analytics(con).lines()))
+    con.close()
+    return 0
+
+
+def cmd_labels(args: argparse.Namespace) -> int:
+    from .enrich import set_export_labels
+    from .queries import label_sources
+
+    if args.prefer is None:
+        con = _open(args, read_only=True)
+        sources = label_sources(con)
+        con.close()
+        for row in sources.itertuples(index=False):
+            used = "the export's labels" if row.use_export_labels else "Radar's score"
+            if not row.labelled_posts:
+                used = "Radar's score (the export has no labels)"
+            print(f"{row.import_id}  {row.file_name}  ({row.format}): {row.labelled_posts:,} posts with the "
+                  f"export's own label; shown: {used}")
+        return 0
+    con = _open(args)
+    try:
+        changed = set_export_labels(con, args.prefer == "export", import_id=args.import_id, format_name=args.format)
+    except ValueError as exc:
+        _error(str(exc))
+        return 1
+    shown = "the export's labels" if args.prefer == "export" else "Radar's score"
+    print(f"{changed:,} import(s) changed; they show {shown}")
+    if changed:
+        print("\n".join(update_analytics(con).lines()))
+    con.close()
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    from .brands import find_brand
     from .queries import PostFilter
     from .reports import ReportError, crisis_report, report_format, weekly_report, write_report
 
@@ -406,7 +483,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if week is None:
                 _error(f"{db.resolve_db_path(args.db)} holds no posts; load exports with `radar ingest` first")
                 return 1
-            report = weekly_report(con, week, PostFilter(brands=tuple(h.lstrip("@").lower() for h in args.brand),
+            report = weekly_report(con, week, PostFilter(brands=tuple(find_brand(con, b) or b for b in args.brand),
                                                          platforms=tuple(args.platform), languages=tuple(args.lang)))
         else:
             report = crisis_report(con, args.crisis_id)
@@ -496,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="List the detected crises: severity and why, phases, first brand response, "
                                    "playbook moves and top terms.")
     p.add_argument("--db", help=db_help)
-    p.add_argument("--brand", metavar="HANDLE", help="only this brand account")
+    p.add_argument("--brand", metavar="BRAND", help="only this brand (its name or any of its handles)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--fail-on", type=int, choices=[1, 2, 3, 4], metavar="SEVERITY",
                    help="exit with status 3 when a crisis of at least this severity (1-4) is present")
@@ -524,6 +601,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_label)
 
+    p = sub.add_parser("brands", help="list, add, merge, rename or remove brands",
+                       description="Brands are the accounts the data shows acting as a brand, the brands an export "
+                                   "names, and the ones added here; each has one name, handles (its accounts) and "
+                                   "names people write. Changes recompute attribution and analytics. Examples: "
+                                   "`radar brands add JetBlue --handle @JetBlue`, `radar brands merge American "
+                                   "americanair`, `radar brands rename usairways \"US Airways\"`.")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "add", "merge", "rename", "remove"],
+                   help="list (default); add NAME; merge KEEP OTHER...; rename BRAND NEW_NAME; remove BRAND")
+    p.add_argument("names", nargs="*", metavar="NAME", help="brand names, or any of their handles")
+    p.add_argument("--handle", action="append", default=[], help="with add: an account of the brand (repeatable)")
+    p.add_argument("--alias", action="append", default=[],
+                   help="with add: another name people write for the brand, matched as a whole word (repeatable)")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_brands)
+
+    p = sub.add_parser("labels", help="show or choose whose sentiment labels an import shows",
+                       description="Imports that carry their own sentiment labels show them by default; "
+                                   "--prefer radar shows Radar's score instead (for one import or every import "
+                                   "of a format). People's corrections (`radar label`) win either way.")
+    p.add_argument("--prefer", choices=["export", "radar"], help="whose labels to show")
+    p.add_argument("--import", dest="import_id", metavar="IMPORT_ID", help="one import, e.g. imp-000001")
+    p.add_argument("--format", metavar="FORMAT", help="every import of this format, e.g. airline_sentiment")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_labels)
+
     p = sub.add_parser("report", help="write the weekly report or a crisis retrospective (HTML or PDF)",
                        description="Write a report as one self-contained HTML file or as PDF; the format follows "
                                    "the --out file's extension (.html or .pdf). PDF needs Chromium "
@@ -533,7 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
                                              "crises, unanswered posts",
                               description="The weekly report for one ISO week (default: the newest complete week).")
     weekly.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W46 (default: the newest complete week)")
-    weekly.add_argument("--brand", action="append", default=[], metavar="HANDLE", help="only this brand account")
+    weekly.add_argument("--brand", action="append", default=[], metavar="BRAND",
+                        help="only this brand (its name or a handle; repeatable)")
     weekly.add_argument("--platform", action="append", default=[], help="only this platform (repeatable)")
     weekly.add_argument("--lang", action="append", default=[], help="only this language code (repeatable)")
     crisis = kinds.add_parser("crisis", help="the post-crisis retrospective of one crisis",

@@ -204,31 +204,45 @@ def response_kpis(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilt
 
 
 def response_coverage(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
-    """Per brand in the filter: customer posts, and how many of those awaiting a reply can be judged (the
-    brand's replies are in their export; see ``metrics.responses``). A brand with customer posts and none
-    judged has no replies in the data: its response times cannot be measured.
+    """Per brand in the filter: its customer posts awaiting a reply (thread openers and answers to the brand),
+    how many of them can be judged (the brand's replies are in their export; see ``metrics.responses``), and
+    how many cannot. A brand with posts awaiting a reply and none judged has no replies in the data: its
+    response times cannot be measured.
 
-    Columns: brand, customer_posts, judged, replies_in_data (bool). Posts without a brand are left out.
+    Columns: brand, awaiting, judged, not_judged, replies_in_data (bool). Posts without a brand are left out.
     """
     condition, params = filters.where("f")
     return con.execute(f"""
-        SELECT f.brand, count(*) AS customer_posts, count(r.post_id) AS judged, count(r.post_id) > 0 AS replies_in_data
+        SELECT f.brand, count(*) AS awaiting, count(r.post_id) AS judged, count(*) - count(r.post_id) AS not_judged,
+               count(r.post_id) > 0 AS replies_in_data
         FROM {_posts_for(filters)} f
+        LEFT JOIN fct_posts parent ON parent.platform = f.platform AND parent.post_id = f.parent_id
         LEFT JOIN fct_responses r ON r.platform = f.platform AND r.post_id = f.post_id
-        WHERE NOT f.is_brand AND f.brand IS NOT NULL AND {condition}
-        GROUP BY ALL ORDER BY customer_posts DESC, f.brand""", params).df()
+        WHERE NOT f.is_brand AND f.brand IS NOT NULL AND (f.post_id = f.thread_id OR coalesce(parent.is_brand, false))
+          AND {condition}
+        GROUP BY ALL ORDER BY awaiting DESC, f.brand""", params).df()
 
 
 def unmeasured_brands_text(coverage: pd.DataFrame) -> str | None:
-    """A sentence naming the brands whose replies are not in the data (from ``response_coverage``), or None."""
-    missing = list(coverage.loc[~coverage["replies_in_data"].astype(bool), "brand"])
-    if not missing:
+    """Sentences naming the brands whose replies are not in the data and counting the posts left out of the
+    response figures (from ``response_coverage``), or None when every post can be judged."""
+    if coverage.empty:
         return None
-    shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
-    its = "its" if len(missing) == 1 else "their"
-    return (f"The data holds no replies from {shown}: {its} response times cannot be measured, and {its} posts "
-            "are left out of these figures (load an export that includes the brand's replies, such as a "
-            "customer-care inbox).")
+    missing = list(coverage.loc[~coverage["replies_in_data"].astype(bool), "brand"])
+    partly = coverage[coverage["replies_in_data"].astype(bool) & (coverage["not_judged"] > 0)]
+    out = []
+    if missing:
+        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        its = "its" if len(missing) == 1 else "their"
+        out.append(f"The data holds no replies from {shown}: {its} response times cannot be measured, and {its} "
+                   "posts are left out of these figures (load an export that includes the brand's replies, such "
+                   "as a customer-care inbox).")
+    if not partly.empty:
+        posts = int(partly["not_judged"].sum())
+        names = ", ".join(partly["brand"].head(5)) + (" and others" if len(partly) > 5 else "")
+        out.append(f"{posts:,} posts to {names} come from exports without the brand's replies (mentions only) "
+                   "and are left out too.")
+    return " ".join(out) or None
 
 
 def response_heatmap(con: duckdb.DuckDBPyConnection, time_zone: str,
@@ -244,19 +258,23 @@ def response_heatmap(con: duckdb.DuckDBPyConnection, time_zone: str,
         GROUP BY ALL ORDER BY weekday, hour""", [time_zone, time_zone, *params]).df()
 
 
-_VENDOR_LABEL = """CASE
-    WHEN lower(trim(vendor_sentiment)) IN ('negative', 'neg', 'n', '-1') THEN 'negative'
-    WHEN lower(trim(vendor_sentiment)) IN ('neutral', 'neu', '0', 'none', 'mixed') THEN 'neutral'
-    WHEN lower(trim(vendor_sentiment)) IN ('positive', 'pos', 'p', '1') THEN 'positive' END"""
+_VENDOR_LABEL = db.vendor_label_sql("vendor_sentiment")
 
 
 def vendor_agreement(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
-    """Per export format: posts with an exported sentiment, and the share where our label agrees with it."""
+    """Per export format: customer posts that carry the export's own label, the share where Radar's own score
+    agrees with it, whether the export's labels are the ones shown, and the net sentiment each source gives
+    (positive minus negative, % of those posts)."""
     condition, params = filters.where()
     return con.execute(f"""
         SELECT source_format, count(*) AS posts_with_vendor_label,
-               count(*) FILTER (WHERE {_VENDOR_LABEL} = sentiment_label) / count(*) AS agreement
-        FROM posts WHERE {condition} AND {_VENDOR_LABEL} IS NOT NULL AND sentiment_label IS NOT NULL
+               count(*) FILTER (WHERE export_label = radar_label) / count(*) AS agreement,
+               bool_or(sentiment_source = 'export') AS export_labels_shown,
+               100.0 * (count(*) FILTER (WHERE export_label = 'positive')
+                        - count(*) FILTER (WHERE export_label = 'negative')) / count(*) AS net_by_export,
+               100.0 * (count(*) FILTER (WHERE radar_label = 'positive')
+                        - count(*) FILTER (WHERE radar_label = 'negative')) / count(*) AS net_by_radar
+        FROM posts WHERE NOT is_brand AND {condition} AND export_label IS NOT NULL AND radar_label IS NOT NULL
         GROUP BY ALL ORDER BY source_format""", params).df()
 
 
@@ -453,7 +471,7 @@ class Bucket:
 
 
 POST_COLUMNS = ("created_at, platform, post_id, thread_id, author_id, brand, lang, sentiment_label, sentiment, "
-                "likes, shares, reach, text")
+                "sentiment_source, radar_label, export_label, likes, shares, reach, text")
 
 
 def bucket_posts(con: duckdb.DuckDBPyConnection, bucket: Bucket, filters: PostFilter = PostFilter(), *,
@@ -533,7 +551,7 @@ def unanswered_queue(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
             JOIN fct_posts f ON f.platform = r.platform AND f.post_id = r.post_id AND f.created_at = r.created_at
             WHERE NOT r.answered AND {condition} ORDER BY {sort} LIMIT ?)
         SELECT page.created_at, page.platform, page.post_id, page.thread_id, p.author_id, page.brand,
-               p.sentiment_label, page.exposure,
+               p.sentiment_label, p.sentiment_source, p.radar_label, p.export_label, page.exposure,
                date_diff('minute', page.created_at, (SELECT max(created_at) FROM fct_posts)) / 60.0 AS waiting_hours,
                p.text
         FROM page
@@ -592,13 +610,15 @@ def is_missing(value) -> bool:
 
 def crisis_series(con: duckdb.DuckDBPyConnection, crisis_id: str, *, pad_hours: int = 48) -> pd.DataFrame:
     """The crisis brand's hourly series from ``pad_hours`` before the start to ``pad_hours`` after it was back
-    within baseline (or ended): hour_at, posts, negative_posts, share_negative, is_gap."""
+    within baseline, or, while it is open, to the end of its data (never beyond: what comes after is
+    unknown): hour_at, posts, negative_posts, share_negative, is_gap."""
     return con.execute("""
         SELECT h.hour_at, h.posts, h.negative_posts, h.positive_posts, h.share_negative, h.is_gap
         FROM fct_hourly h JOIN crises c ON c.brand = h.brand
         WHERE c.crisis_id = ?
           AND h.hour_at >= c.started_at - to_hours(?)
-          AND h.hour_at <= coalesce(c.back_to_baseline_at, c.ended_at, c.data_end_at) + to_hours(?)
+          AND h.hour_at <= CASE WHEN c.back_to_baseline_at IS NOT NULL THEN c.back_to_baseline_at + to_hours(?)
+                                ELSE coalesce(c.data_end_at, c.ended_at) END
         ORDER BY h.hour_at""", [crisis_id, pad_hours, pad_hours]).df()
 
 
@@ -675,7 +695,9 @@ def thread_messages(con: duckdb.DuckDBPyConnection, platform: str, thread_id: st
     """Every post of one thread in time order, at most ``limit``, and how many there are.
 
     Columns: created_at, post_id, author_id, side (``brand`` / ``customer``), sentiment_label, sentiment,
-    text; for customer posts: response_minutes (to the brand's first reply; NaN while open), within_sla;
+    sentiment_source (``export``, ``radar`` or ``correction``), radar_label, export_label, text; for customer
+    posts: is_judged (its response can be judged: the brand's replies are in the data), response_minutes (to
+    the brand's first reply; NaN while open), within_sla (business clock);
     for brand replies: waited_minutes (the longest wait among the customer posts it was the first reply to)
     and sla_breached (one of those waits broke the SLA, counted in business minutes).
     """
@@ -688,7 +710,8 @@ def thread_messages(con: duckdb.DuckDBPyConnection, platform: str, thread_id: st
             FROM responses WHERE platform = ? AND thread_id = ? AND answered GROUP BY ALL
         )
         SELECT p.created_at, p.post_id, p.author_id, CASE WHEN p.is_brand THEN 'brand' ELSE 'customer' END AS side,
-               p.sentiment_label, p.sentiment, r.answered, r.response_minutes, r.within_sla,
+               p.sentiment_label, p.sentiment, p.sentiment_source, p.radar_label, p.export_label,
+               r.answered, r.response_minutes, r.within_sla, r.post_id IS NOT NULL AS is_judged,
                a.waited_minutes, a.sla_breached, p.text
         FROM posts p
         LEFT JOIN responses r ON r.platform = p.platform AND r.post_id = p.post_id
@@ -713,4 +736,21 @@ def quarantined_rows(con: duckdb.DuckDBPyConnection, import_id: str, *, limit: i
 
 
 def brand_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("SELECT handle, source, added_at FROM brands ORDER BY handle").df()
+    """One row per brand: brand, handles, names (its aliases), source, added_at, posts attributed to it."""
+    return con.execute("""
+        WITH counts AS (SELECT brand, count(*) AS posts FROM fct_posts WHERE brand IS NOT NULL GROUP BY ALL)
+        SELECT b.brand,
+               coalesce(list(a.alias ORDER BY a.alias) FILTER (WHERE a.kind = 'handle'), []) AS handles,
+               coalesce(list(a.alias ORDER BY a.alias) FILTER (WHERE a.kind = 'name'), []) AS names,
+               b.source, b.added_at, coalesce(any_value(c.posts), 0) AS posts
+        FROM brands b LEFT JOIN brand_aliases a ON a.brand = b.brand LEFT JOIN counts c ON c.brand = b.brand
+        GROUP BY b.brand, b.source, b.added_at ORDER BY posts DESC, b.brand""").df()
+
+
+def label_sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per import: its file and format, posts carrying the export's own label, and whether they are used."""
+    return con.execute(f"""
+        SELECT i.import_id, i.file_name, i.format, coalesce(i.use_export_labels, true) AS use_export_labels,
+               count(f.post_id) FILTER (WHERE {db.vendor_label_sql('f.vendor_sentiment')} IS NOT NULL) AS labelled_posts
+        FROM imports i LEFT JOIN fct_posts f ON f.import_id = i.import_id
+        GROUP BY ALL ORDER BY i.import_id""").df()

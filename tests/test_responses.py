@@ -100,9 +100,12 @@ def test_a_mentions_only_export_is_left_out_of_response_figures(threads_db, writ
     assert after.loc["lumohelp"].to_dict() == before.to_dict()
     coverage = response_coverage(threads_db).set_index("brand")
     assert bool(coverage.loc["lumohelp"].replies_in_data) and not bool(coverage.loc["othercorp"].replies_in_data)
-    assert coverage.loc["othercorp"].customer_posts == 2  # by handle and by its name as a whole word
-    assert unmeasured_brands_text(response_coverage(threads_db)).startswith(
-        "The data holds no replies from othercorp: its response times cannot be measured")
+    assert coverage.loc["othercorp"].awaiting == 2  # by handle and by its name as a whole word
+    assert coverage.loc["lumohelp"].not_judged == 2
+    assert unmeasured_brands_text(response_coverage(threads_db)) == (
+        "The data holds no replies from othercorp: its response times cannot be measured, and its posts are left "
+        "out of these figures (load an export that includes the brand's replies, such as a customer-care inbox). "
+        "2 posts to lumohelp come from exports without the brand's replies (mentions only) and are left out too.")
     assert db.scalar(threads_db, "SELECT count(*) FROM threads WHERE thread_id = 'm1' AND answered IS NULL") == 1
 
 

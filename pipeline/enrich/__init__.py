@@ -92,6 +92,23 @@ def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_i
     _bump_labels_version(con)
 
 
+def set_export_labels(con: duckdb.DuckDBPyConnection, use: bool, *, import_id: str | None = None,
+                      format_name: str | None = None) -> int:
+    """Use an export's own sentiment labels (``use``, the default) or Radar's score instead, for one import or
+    every import of a format; returns how many imports changed. Corrections win either way."""
+    if (import_id is None) == (format_name is None):
+        raise ValueError("name one import (--import) or one format (--format)")
+    column, value = ("import_id", import_id) if import_id is not None else ("format", format_name)
+    if not db.scalar(con, f"SELECT count(*) FROM imports WHERE {column} = ?", [value]):
+        raise ValueError(f"no import {'with the format ' if format_name else ''}{value!r}; `radar status` lists them")
+    changed = db.scalar(con, f"SELECT count(*) FROM imports WHERE {column} = ? AND coalesce(use_export_labels, true) <> ?",
+                        [value, use])
+    con.execute(f"UPDATE imports SET use_export_labels = ? WHERE {column} = ?", [use, value])
+    if changed:
+        _bump_labels_version(con)
+    return int(changed)
+
+
 def _bump_labels_version(con: duckdb.DuckDBPyConnection) -> None:
     # the dashboard's caches key on this: a correction changes no data version
     db.set_meta(con, "labels_version", str(int(db.get_meta(con, "labels_version") or 0) + 1))

@@ -37,9 +37,9 @@ where exposure is the reach of its customer posts (else likes + shares) where th
 ``top_thread_reasons`` says why each is there ("3 complaints · reach 12,000 · 4 replies · uses 'delay'").
 
 **Playbook moves** (``fct_crisis_moves``): a brand post's moves count for the crisis when the post answers
-one of the crisis's customer posts, from its start until it is back within baseline (replies to it, is the
-first reply to it, or, where the export has no reply links, is addressed to an author who wrote in the crisis
-before it) or is a public statement of the brand (starts a thread,
+one of the crisis's customer posts, from its start until it is back within baseline (replies to it, or is
+the first reply to it, by the export's reply links; a post addressed to someone without a link is not known
+to answer the crisis) or is a public statement of the brand (starts a thread,
 addressed to nobody), from the start until the end of the aftermath (or of the data, while open). A joke
 to someone who did not complain is not a move. ``first_post_id`` is the post that made the move first.
 """
@@ -207,9 +207,9 @@ def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tu
 
 
 # A brand post answers the crisis when it replies to one of its customer posts (its parent, or the first reply
-# the responses found; a question in the middle of a crisis is part of it, whatever its label), or, where the
-# export has no parent links, when it is addressed (leading @mention) to an author who wrote in the window
-# before it. A public statement is a brand post that starts a thread and
+# the responses found; a question in the middle of a crisis is part of it, whatever its label). Without a reply
+# link, a post addressed to someone (a leading @mention) is not known to answer the crisis: a joke to a fan
+# who also complained that day is not a move. A public statement is a brand post that starts a thread and
 # is addressed to nobody.
 _MOVES_IN_CONTEXT = """
     WITH complaints AS (
@@ -228,9 +228,6 @@ _MOVES_IN_CONTEXT = """
         WHERE EXISTS (SELECT 1 FROM complaints k WHERE k.platform = c.platform AND k.post_id = c.parent_id)
            OR EXISTS (SELECT 1 FROM fct_responses r JOIN complaints k USING (platform, post_id)
                       WHERE r.platform = c.platform AND r.first_reply_id = c.post_id)
-           OR (c.parent_id IS NULL AND EXISTS (
-                  SELECT 1 FROM complaints k WHERE k.platform = c.platform AND k.created_at < c.created_at
-                    AND k.author = lower(regexp_extract(ltrim(c.text), '^@([\\p{L}\\p{N}_]+)', 1))))
            OR (c.parent_id IS NULL AND c.post_id = c.thread_id AND NOT starts_with(ltrim(c.text), '@'))
     )
     SELECT move, min(created_at), count(DISTINCT post_id), arg_min(post_id, created_at), arg_min(platform, created_at)
@@ -239,9 +236,9 @@ _MOVES_IN_CONTEXT = """
 
 def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list]:
     started = window.started_at.to_pydatetime()
-    # the end of the brand's data: the newest post of the exports that hold its customer posts
-    data_end = db.scalar(con, "SELECT max(last_at) FROM fct_reply_coverage WHERE brand = ? AND customer_posts > 0",
-                         [brand]) or (window.data_end_at.to_pydatetime() if window.data_end_at is not None else None)
+    # the end of the data after the crisis: the newest post before the series stops (its end, or a long hole)
+    data_end = db.scalar(con, "SELECT max(created_at) FROM fct_posts WHERE created_at < ?",
+                         [window.data_end_at.to_pydatetime()]) if window.data_end_at is not None else None
     # still hot when the data ends: its posts are the ones up to the end of the data
     ended = window.ended_at.to_pydatetime() if window.ended_at is not None else \
         window.data_end_at.to_pydatetime()
@@ -257,7 +254,7 @@ def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list
         FROM posts WHERE {scope}""", params)
     # Moves count until the end of the aftermath (amends often come after the noise has died down), or until
     # the end of the data while the crisis is open.
-    horizon = window.phases[-1][2].to_pydatetime() if window.back_at is not None else None
+    horizon = window.phases[-1][2].to_pydatetime() if window.back_at is not None else data_end
     # Only judged complaints (fct_responses: the brand's replies are in their export) say how it responded.
     first_reply, complaints, answered = db.first_row(con, """
         SELECT min(r.first_reply_at), count(*), count(*) FILTER (WHERE r.answered) FROM fct_responses r

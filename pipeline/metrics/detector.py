@@ -22,13 +22,16 @@ Definitions (the README's "Metric definitions" repeats them):
 - **Phases**: baseline (the 24 hours before the start), onset (start until the excess first reaches half
   of the peak excess), escalation (until the peak), peak (the hours around the highest excess with at
   least 80 % of it), decline (until the series is back within baseline: z < 1), resolved (the first
-  ``resolve_hours`` back within baseline), aftermath (the 72 hours after that, within the data).
+  ``resolve_hours`` back within baseline), aftermath (the 72 hours after that, up to the end of the data or
+  its first hole).
 - **The end of the data is not a recovery**, nor is a hole in it: back within baseline needs
   ``resolve_hours`` hours in the data with z < 1. The series stops at the end of the brand's data (see
   ``hourly.py``). A crisis that is not back within baseline for ``resolve_hours`` before the data ends is
   **open**: no back-to-baseline time, no resolved or aftermath phase; the phase after its peak is
   ``decline`` when its hot hours stopped before the end of the data, and ``unresolved`` when it was still
   hot in the last ``merge_gap_hours`` of the data, in which case its end is unknown (``ended_at`` None).
+  A hole of ``resolve_hours`` or more in the data after a crisis ends its data just the same: what comes
+  after the hole (another export, months later) cannot tell whether it recovered.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class CrisisWindow:
     phases: tuple[tuple[str, pd.Timestamp, pd.Timestamp], ...] = field(default=())
     baseline_negative: float = 0.0      # negative posts expected in [started_at, ended_at)
 
-    data_end_at: pd.Timestamp | None = None  # end of the last hour of the series
+    data_end_at: pd.Timestamp | None = None  # end of the last hour of data after it (series end, or a long hole)
 
     @property
     def is_resolved(self) -> bool:
@@ -141,21 +144,29 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
     hot, *_ = _hot_hours(negative, scored, usable, detector, np.zeros(n, dtype=bool))
     hot, base, scale, z1, z = _hot_hours(negative, scored, usable, detector, hot)
     excess = np.nan_to_num(negative - base)
-    def back_within_baseline(end: int) -> int | None:
-        for i in range(end, n - detector.resolve_hours + 1):
+    def back_within_baseline(end: int) -> tuple[int | None, int]:
+        """(the first hour of ``resolve_hours`` calm hours in the data, or None; where the data stops for this
+        crisis: the end of the series, or the start of a hole at least ``resolve_hours`` long)."""
+        missing = 0
+        for i in range(end, n):
+            missing = missing + 1 if not usable[i] else 0
+            if missing >= detector.resolve_hours:  # the data stops here; what came after is another story
+                return None, i - missing + 1
+            if i + detector.resolve_hours > n:
+                continue
             calm = z1[i:i + detector.resolve_hours]
             # hours in a data gap are unknown, not calm: a hole in the export is not a recovery
             if np.all(usable[i:i + detector.resolve_hours] & (np.nan_to_num(calm, nan=np.inf) < 1)):
-                return i
-        return None
+                return i, n
+        return None, n
 
     runs = []
     for first, last, _ in _windows(hot, detector):
-        if runs and (runs[-1][2] is None or first < runs[-1][2]):  # not yet back to baseline: the same crisis
-            first = runs.pop()[0]
-        runs.append((first, last, back_within_baseline(last + 1)))
+        if runs and (runs[-1][2] is None and first < runs[-1][3] or runs[-1][2] is not None and first < runs[-1][2]):
+            first = runs.pop()[0]  # not yet back to baseline: the same crisis
+        runs.append((first, last, *back_within_baseline(last + 1)))
     windows = []
-    for first, last, back in runs:
+    for first, last, back, stop in runs:
         start = first
         while start > max(first - 3, 0) and usable[start - 1] and z1[start - 1] >= 1 and excess[start - 1] > 0:
             start -= 1
@@ -169,19 +180,23 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
         peak_end = peak + 1
         while peak_end < end and excess[peak_end] >= 0.8 * peak_excess:
             peak_end += 1
-        decline_end = back if back is not None else n
-        still_hot = back is None and last >= n - 1 - detector.merge_gap_hours
+        decline_end = back if back is not None else stop
+        still_hot = back is None and last >= stop - 1 - detector.merge_gap_hours
         spans = [("baseline", max(start - 24, 0), start), ("onset", start, escalation),
                  ("escalation", escalation, peak_start), ("peak", peak_start, peak_end),
                  ("unresolved" if still_hot else "decline", peak_end, decline_end)]
         if back is not None:
             resolved_end = back + detector.resolve_hours
-            spans += [("resolved", back, resolved_end), ("aftermath", resolved_end, min(resolved_end + 72, n))]
+            aftermath_end = min(resolved_end + 72, n)
+            holes = np.flatnonzero(~usable[resolved_end:aftermath_end])
+            if len(holes):  # the aftermath is watched in the data only, up to its first hole
+                aftermath_end = resolved_end + int(holes[0])
+            spans += [("resolved", back, resolved_end), ("aftermath", resolved_end, aftermath_end)]
         phases = tuple((name, hours[a], hours[b - 1] + pd.Timedelta(hours=1)) for name, a, b in spans if b > a)
         windows.append(CrisisWindow(
             started_at=hours[start], peak_at=hours[peak],
             ended_at=None if still_hot else hours[end - 1] + pd.Timedelta(hours=1),
             back_at=hours[back] if back is not None else None, peak_z=round(float(np.nanmax(z[start:end])), 2),
             phases=phases, baseline_negative=float(np.nansum(base[start:end])),
-            data_end_at=hours[n - 1] + pd.Timedelta(hours=1)))
+            data_end_at=hours[stop - 1] + pd.Timedelta(hours=1)))
     return windows
