@@ -1,7 +1,8 @@
 """Enrich: language and sentiment for every post, stored beside the facts.
 
 Reads ``stg_posts``; writes ``enr_posts`` (one row per post: lang, sentiment, sentiment_label,
-sentiment_method) and ``enr_sentiment_cache`` (by text and exported language, so a text seen before -- a
+sentiment_method; a short post whose language guess is not its export's usual language is read in that usual
+language: a guess from a few letters is not to be trusted) and ``enr_sentiment_cache`` (by text and exported language, so a text seen before -- a
 retweet, a re-import, a template reply -- is not scored twice). Incremental: only posts without a row in
 ``enr_posts`` are scored. Corrections live in ``sentiment_overrides`` and win in the ``posts`` view.
 """
@@ -64,11 +65,50 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         INSERT INTO enr_posts
         SELECT u.platform, u.post_id, c.lang, c.sentiment, c.sentiment_label, c.sentiment_method
         FROM tmp_unscored u JOIN enr_sentiment_cache c USING (text_key)""")
+    _short_posts_in_the_usual_language(con)
     for table in ("tmp_unscored", "tmp_texts"):
         con.execute(f"DROP TABLE {table}")
     db.set_meta(con, "sentiment_last_import", str(db.scalar(
         con, "SELECT coalesce(max(try_cast(substr(import_id, 5) AS BIGINT)), 0) FROM imports")))
     return todo
+
+
+# Letters of a text without links and handles: below _SHORT, a language guess is not trusted; from _LONG on, a
+# post tells which language its export usually speaks.
+_LETTERS = "length(regexp_replace(regexp_replace(s.text, '(https?://\\S+|www\\.\\S+|[@#][\\p{L}\\p{N}_]+)', '', 'g'), '[^\\p{L}]', '', 'g'))"
+_SHORT, _LONG, _USUAL_SHARE = 40, 40, 0.6
+
+
+def _short_posts_in_the_usual_language(con: duckdb.DuckDBPyConnection) -> int:
+    """Give short new posts (under ``_SHORT`` letters) the usual language of their export where their own guess
+    differs: "@JetBlue u cool" is English in an English export, not Polish. An export's usual language is the
+    one at least 60 % of its longer posts are detected in; the export's own language column always wins.
+    Returns how many posts were scored again."""
+    rows = con.execute(f"""
+        WITH new AS (
+            SELECT s.import_id, s.platform, s.post_id, s.text, e.lang, {_LETTERS} AS letters
+            FROM tmp_unscored u JOIN stg_posts s USING (platform, post_id) JOIN enr_posts e USING (platform, post_id)
+            WHERE s.lang IS NULL
+        ),
+        per_lang AS (
+            SELECT import_id, lang, count(*) AS posts, sum(count(*)) OVER (PARTITION BY import_id) AS total
+            FROM new WHERE letters >= {_LONG} GROUP BY import_id, lang
+        ),
+        usual AS (SELECT import_id, lang FROM per_lang WHERE posts >= {_USUAL_SHARE} * total)
+        SELECT n.platform, n.post_id, n.text, u.lang FROM new n JOIN usual u USING (import_id)
+        WHERE n.letters < {_SHORT} AND n.lang IS DISTINCT FROM u.lang""").fetchall()
+    if not rows:
+        return 0
+    scored = enrich_rows([(text, lang) for _, _, text, lang in rows])
+    con.register("tmp_rescored", pa.table({
+        "platform": [r[0] for r in rows], "post_id": [r[1] for r in rows],
+        "lang": [s[0] for s in scored], "sentiment": pa.array([s[1] for s in scored], type=pa.float64()),
+        "sentiment_label": pa.array([s[2] for s in scored], type=pa.string()), "sentiment_method": [s[3] for s in scored]}))
+    con.execute("""UPDATE enr_posts SET lang = r.lang, sentiment = r.sentiment, sentiment_label = r.sentiment_label,
+                                        sentiment_method = r.sentiment_method
+                   FROM tmp_rescored r WHERE enr_posts.platform = r.platform AND enr_posts.post_id = r.post_id""")
+    con.unregister("tmp_rescored")
+    return len(rows)
 
 
 def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_id: str, label: str | None,

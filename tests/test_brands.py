@@ -1,0 +1,121 @@
+"""Brands: who is a brand, one canonical name across handles and spellings, attribution by handle or by name,
+and changes people make (add, merge, rename, remove) recomputing attribution."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ingest_one
+from pipeline import db
+from pipeline.brands import BrandError, add_brand, find_brand, merge_brands, remove_brand, rename_brand
+from pipeline.cli import main
+from pipeline.metrics import update_analytics
+from pipeline.normalize import build_posts
+
+# A listening export: the "brand" column names the airline; the leading @mention is sometimes a person.
+MENTIONS = """id,date,author,text,brand
+1,2026-11-02T10:00:00Z,andrew,@andrewfallis @united my bag is lost,United
+2,2026-11-02T11:00:00Z,sarah,@sarahpompei and @USAirways delayed again,US Airways
+3,2026-11-02T12:00:00Z,tom,@USAirways thanks for nothing,US Airways
+4,2026-11-02T13:00:00Z,ana,@united lovely crew today,United
+"""
+# An upload without a brand column: attributed by handle, or by the brand's name as a whole word.
+UPLOAD = """id,date,author,text
+u1,2026-11-03T10:00:00Z,kim,@United where is my refund
+u2,2026-11-03T11:00:00Z,lee,flying UNITED again tomorrow
+u3,2026-11-03T12:00:00Z,max,the reunited band was great
+u4,2026-11-03T13:00:00Z,ned,US   Airways lost my bag
+u5,2026-11-03T14:00:00Z,oli,Café Nero was closed
+u6,2026-11-03T15:00:00Z,pia,cafe nero again!
+"""
+
+
+def brand_of(con, post_id: str) -> str | None:
+    return db.scalar(con, "SELECT brand FROM posts WHERE post_id = ?", [post_id])
+
+
+@pytest.fixture
+def mentions(con, write_csv):
+    report = ingest_one(con, write_csv("mentions.csv", MENTIONS))
+    return con, report
+
+
+def test_personal_handles_never_become_brands(mentions):
+    con, report = mentions
+    assert sorted(report.brands_added) == ["US Airways", "United"]
+    assert {row[0] for row in con.execute("SELECT brand FROM brands").fetchall()} == {"United", "US Airways"}
+    assert brand_of(con, "1") == "United" and brand_of(con, "2") == "US Airways"
+
+
+def test_one_brand_across_handles_and_spellings(mentions, write_csv):
+    con, _ = mentions
+    # "@USAirways" and "US Airways" are one brand, not "usairways" and "us airways"
+    assert {brand_of(con, post) for post in ("2", "3")} == {"US Airways"}
+    assert find_brand(con, "@usairways") == find_brand(con, "us_airways") == "US Airways"
+    add_brand(con, "Café Nero")
+    ingest_one(con, write_csv("upload.csv", UPLOAD))
+    assert brand_of(con, "u1") == "United"  # by handle: "united" is the name's key
+    assert brand_of(con, "u2") == "United"  # by name, as a whole word, any case
+    assert brand_of(con, "u3") is None  # "reunited" is not the word "united"
+    assert brand_of(con, "u4") is None  # two spaces: not the name as written
+    assert brand_of(con, "u5") == brand_of(con, "u6") == "Café Nero"  # accent-insensitive
+
+
+def test_suggestions_name_often_mentioned_accounts(con, write_csv):
+    rows = "".join(f"{i},2026-11-02T{i % 24:02d}:00:00Z,user{i},@JetBlue flight {i} late,Delta\n" for i in range(12))
+    report = ingest_one(con, write_csv("m.csv", "id,date,author,text,brand\n" + rows))
+    assert report.brands_suggested == (("JetBlue", 12),)
+    assert any("often mentioned, not a brand yet: @JetBlue (12 posts)" in line for line in report.lines())
+    add_brand(con, "JetBlue", handles=["@JetBlue"])
+    build_posts(con)
+    # an @mention of a brand wins over the brand the export names
+    assert {row[0] for row in con.execute("SELECT DISTINCT brand FROM posts").fetchall()} == {"JetBlue"}
+
+
+def test_merge_rename_and_remove_recompute_attribution(mentions):
+    con, _ = mentions
+    add_brand(con, "United Airlines", handles=["@UnitedAirlines"])
+    with pytest.raises(BrandError, match="already stands for the brand 'United'"):
+        add_brand(con, "UA", handles=["@united"])
+    merge_brands(con, "United", ["United Airlines"])
+    assert find_brand(con, "@UnitedAirlines") == "United"
+    rename_brand(con, "United", "United Airlines")
+    update_analytics(con)
+    assert brand_of(con, "1") == "United Airlines"
+    assert db.scalar(con, "SELECT count(*) FROM brands WHERE brand = 'United'") == 0
+    remove_brand(con, "US Airways")
+    update_analytics(con)
+    assert brand_of(con, "3") is None
+    with pytest.raises(BrandError, match="no brand 'nope'"):
+        remove_brand(con, "nope")
+    assert db.check_quality(con) == []
+
+
+def test_the_brands_command(tmp_path, write_csv, capsys):
+    database = str(tmp_path / "cli.duckdb")
+    assert main(["ingest", str(write_csv("mentions.csv", MENTIONS)), "--db", database]) == 0
+    assert main(["brands", "add", "United", "--handle", "@UnitedAirlines", "--db", database]) == 0
+    assert main(["brands", "rename", "US Airways", "US Air", "--db", database]) == 0
+    capsys.readouterr()
+    assert main(["brands", "--db", database]) == 0
+    listed = capsys.readouterr().out
+    assert "United  2 posts  (@UnitedAirlines, \"United\"" in listed and "US Air  2 posts" in listed
+    assert main(["brands", "merge", "United", "--db", database]) == 1
+    assert "needs 2 names" in capsys.readouterr().err
+    assert main(["brands", "remove", "nope", "--db", database]) == 1
+    assert "no brand 'nope'" in capsys.readouterr().err
+
+
+def test_a_database_of_schema_5_keeps_its_brands(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    con.execute("DROP TABLE brand_aliases")
+    con.execute("DROP TABLE brands")
+    con.execute("CREATE TABLE brands (handle VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, added_at TIMESTAMPTZ NOT NULL)")
+    con.execute("INSERT INTO brands VALUES ('sprintcare', 'exported by twcs', now()), ('ask_spectrum', 'x', now())")
+    db.set_meta(con, "schema_version", "5")
+    con.close()
+    con = db.connect(path)
+    assert db.get_meta(con, "schema_version") == str(db.SCHEMA_VERSION)
+    assert find_brand(con, "@Ask_Spectrum") == "ask_spectrum" and find_brand(con, "sprintcare") == "sprintcare"
+    con.close()
