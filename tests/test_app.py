@@ -121,7 +121,7 @@ def test_sentiment_drill_down_lists_the_posts_of_a_bucket(monkeypatch, demo_db):
     assert expected > 0
     assert any("Posts: Sun 25 Oct 2026 · Negative" in s.value for s in app.subheader)
     table = app.dataframe[-1].value
-    assert len(table) == min(expected, 200) and set(table["sentiment_label"]) == {"negative"}
+    assert len(table) == min(expected, 200) and all(label.startswith("negative (") for label in table["label"])
     if expected > 200:
         assert f"of {expected:,} posts" in texts(app)
 
@@ -136,7 +136,9 @@ def test_sentiment_breakdown_by_language(monkeypatch, demo_db):
 def test_responses_page_shows_kpis_charts_and_the_queue(monkeypatch, demo_db):
     app = open_page(monkeypatch, demo_db, "pages/responses.py")
     labels = [m.label for m in app.metric]
-    assert labels == ["Median first reply", "90th percentile", "Response rate", "Within SLA", "Unanswered"]
+    # every response figure names its clock
+    assert labels == ["Median first reply (calendar)", "90th percentile (calendar)", "Response rate",
+                      "Within SLA (business)", "Unanswered"]
     unanswered = count(demo_db, "SELECT count(*) FROM responses WHERE NOT answered")
     assert app.metric[4].value == f"{unanswered:,}"
     assert len(app.get("plotly_chart")) == 4
@@ -208,14 +210,44 @@ def test_data_page_saves_settings_and_recomputes(monkeypatch, demo_copy):
         assert analytics_are_current(con)
 
 
-def test_data_page_adds_a_brand_handle(monkeypatch, demo_copy):
+def test_data_page_adds_and_merges_brands(monkeypatch, demo_copy):
     app = open_page(monkeypatch, demo_copy, "pages/data.py")
-    app.text_input(key="data.new_brands").input("@NewBrand, ")
+    app.text_input(key="data.brand_name").input("NewBrand")
+    app.text_input(key="data.brand_handles").input("@NewBrand, @NewBrandHelp")
     submit = [b for b in app.get("form_submit_button") if b.proto.label == "Add"][0]
     submit.click().run()
     assert not app.exception
-    assert any("Added newbrand" in s.value for s in app.success)
-    assert count(demo_copy, "SELECT count(*) FROM brands WHERE brand = 'newbrand'") == 1
+    assert any("added brand 'NewBrand'" in s.value for s in app.success)
+    assert count(demo_copy, "SELECT count(*) FROM brand_aliases WHERE brand = 'NewBrand' AND kind = 'handle'") == 2
+    app = open_page(monkeypatch, demo_copy, "pages/data.py")
+    app.selectbox(key="data.brand_into").set_value("lumohelp")
+    app.multiselect(key="data.brand_others").set_value(["lumohome"])
+    [b for b in app.get("form_submit_button") if b.proto.label == "Merge"][0].click().run()
+    assert not app.exception
+    assert any("merged 'lumohome' into 'lumohelp'" in s.value for s in app.success)
+    # attribution and analytics follow at once
+    assert count(demo_copy, "SELECT count(*) FROM posts WHERE brand = 'lumohome'") == 0
+    assert count(demo_copy, "SELECT count(*) FROM crises WHERE brand = 'lumohome'") == 0
+
+
+def test_a_label_is_corrected_from_the_thread_view_and_undone(monkeypatch, demo_copy):
+    with duckdb.connect(str(demo_copy), read_only=True) as con:
+        platform, thread_id, post_id, label = con.execute("""
+            SELECT platform, thread_id, post_id, sentiment_label FROM posts
+            WHERE NOT is_brand AND sentiment_label = 'negative' ORDER BY created_at LIMIT 1""").fetchall()[0]
+    app = open_page(monkeypatch, demo_copy, "pages/threads.py", thread=f"{platform}:{thread_id}")
+    app.selectbox(key="threads.correct_post").set_value(post_id)
+    app.radio(key="threads.correct_label").set_value("positive")
+    [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
+    assert not app.exception
+    assert count(demo_copy, "SELECT count(*) FROM posts WHERE post_id = ? AND sentiment_label = 'positive' "
+                            "AND sentiment_source = 'correction'", [post_id]) == 1
+    assert "corrected by a person" in texts(app)
+    app.selectbox(key="threads.correct_post").set_value(post_id)
+    app.radio(key="threads.correct_label").set_value("clear")
+    [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
+    assert count(demo_copy, "SELECT count(*) FROM posts WHERE post_id = ? AND sentiment_label = ?",
+                 [post_id, label]) == 1
 
 
 def test_data_page_maps_an_unknown_layout_and_saves_it_as_a_format(monkeypatch, demo_copy, tmp_path):

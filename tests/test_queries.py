@@ -15,7 +15,8 @@ from pipeline.metrics import update_analytics
 from pipeline.queries import (Bucket, PostFilter, bucket_posts, crisis_detail, crisis_list, crisis_moves,
                               crisis_phases, crisis_series, crisis_threads, find_thread, iso_week_label,
                               net_sentiment, parse_iso_week, report_week, response_distribution, search_threads, sentiment_trend,
-                              thread_messages, unanswered_queue, weekly_kpis)
+                              thread_messages, unanswered_queue, week_text, weekly_kpis)
+from pipeline.queries import default_date_range
 
 # ISO week 45 = Mon 2026-11-02 .. Sun 11-08; week 46 = 11-09 .. 11-15.
 POSTS = """id,date,author,text,parent,likes,language
@@ -219,3 +220,33 @@ def test_a_hand_correction_changes_the_dashboard_cache_key(store):
     assert db.cache_key(store) != before
     with pytest.raises(ValueError):
         set_sentiment_override(store, "other", "p5", "angry")
+
+
+@pytest.mark.parametrize("monday, text", [
+    (date(2015, 2, 16), "2015-W08 · 16–22 Feb 2015"),
+    (date(2026, 11, 30), "2026-W49 · 30 Nov – 6 Dec 2026"),
+    (date(2026, 12, 28), "2026-W53 · 28 Dec 2026 – 3 Jan 2027"),
+])
+def test_weeks_are_shown_with_their_dates(monday, text):
+    assert week_text(monday) == text
+
+
+def test_the_default_dates_are_the_newest_13_weeks_with_data():
+    # one stray tweet from 2011 must not stretch every chart over six years
+    assert default_date_range(date(2011, 8, 29), date(2017, 12, 3)) == (date(2017, 9, 4), date(2017, 12, 3))
+    assert default_date_range(date(2015, 2, 16), date(2015, 2, 24)) == (date(2015, 2, 16), date(2015, 2, 24))
+
+
+def test_crises_are_listed_by_severity_then_time(demo_db):
+    with db.connect(demo_db, read_only=True) as con:
+        crises = crisis_list(con)
+    keys = list(zip(-crises["severity"], -crises["started_at"].astype("int64")))
+    assert keys == sorted(keys)
+
+
+def test_html_entities_in_post_texts_are_decoded(con, write_csv):
+    ingest_one(con, write_csv("e.csv", "id,date,author,text\n"
+                                       "1,2026-11-02T10:00:00Z,ana,fish &amp; chips &lt;3 &quot;yum&quot;\n"
+                                       "2,2026-11-02T11:00:00Z,ben,&amp;lt;b&amp;gt; stays escaped once\n"))
+    texts = dict(con.execute("SELECT post_id, text FROM posts").fetchall())
+    assert texts == {"1": 'fish & chips <3 "yum"', "2": "&lt;b&gt; stays escaped once"}
