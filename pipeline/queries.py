@@ -369,7 +369,8 @@ def weekly_kpis(con: duckdb.DuckDBPyConnection, week_start: date,
                 filters: PostFilter = PostFilter()) -> list[Kpi]:
     """The Overview's KPIs for the ISO week starting ``week_start`` and the week before it.
 
-    The filter's dates are ignored (the week is the date range); brands, platforms and languages apply.
+    The filter's dates are ignored (the week is the date range); brands, platforms and languages apply. When
+    the data holds no post at all in the week before, its values are None (unknown), not zeros.
     """
     weeks = [week_start - timedelta(days=7), week_start]
     rows = []
@@ -391,6 +392,12 @@ def weekly_kpis(con: duckdb.DuckDBPyConnection, week_start: date,
         crises = db.scalar(con, f"SELECT count(*) FROM crises WHERE {crisis_condition}", crisis_params)
         rows.append((*posts, *answers, crises))
     previous, current = rows
+    # a week the data does not reach (no post at all, for any brand) is unknown, not a week of zeros
+    before = weeks[0]
+    if not db.first_row(con, "SELECT 1 FROM fct_posts WHERE created_at >= ? AND created_at < ? LIMIT 1",
+                        [pd.Timestamp(before, tz="UTC").to_pydatetime(),
+                         pd.Timestamp(before + timedelta(days=7), tz="UTC").to_pydatetime()]):
+        previous = (None,) * len(previous)
     spec = [("posts", "Posts", "posts", True), ("negative_share", "Negative share", "share", False),
             ("net_sentiment", "Net sentiment", "points", True),
             ("median_response_minutes", "Median first reply", "minutes", False),

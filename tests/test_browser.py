@@ -202,3 +202,87 @@ def test_an_unknown_layout_is_mapped_on_the_data_page(demo_db, browser, tmp_path
         _settle(tab, "Data")
     assert _count(copy, "SELECT count(*) FROM posts WHERE post_id IN ('k1', 'k2')") == 2
     assert _count(copy, "SELECT count(*) FROM custom_formats WHERE name = 'custom_lumo_week47'") == 1
+
+
+# --- a marketing manager's three jobs on the two real exports ------------------------------------------------
+
+AIRLINE_CRISIS = "americanair:20150222T19"
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory):
+    from pipeline.cli import main
+    from tests.conftest import shared_file
+
+    files = [shared_file("airline_sentiment/Tweets.csv"), shared_file("twcs_sample/twcs_head.csv")]
+    database = tmp_path_factory.mktemp("real") / "real.duckdb"
+    assert main(["ingest", *map(str, files), "--db", str(database)]) == 0
+    yield from _serve(database)
+
+
+@pytest.fixture(scope="module")
+def real_page(real_server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab = browser.new_page(viewport={"width": 1400, "height": 1100})
+    yield tab
+    tab.close()
+
+
+def test_the_weekly_report_of_2015_w08_says_what_the_data_cannot_show(real_server, real_page):
+    page = real_page
+    page.goto(f"{real_server}/?week=2015-W08&from=2015-02-16&to=2015-02-24")
+    _settle(page, "Overview")
+    week = page.locator('input[role="combobox"][value="2015-W08 · 16–22 Feb 2015"]')  # weeks shown with their dates
+    week.first.wait_for(timeout=60_000)
+    # the airline file holds no replies: no 0 % response rate, a sentence instead
+    page.get_by_text("The data holds no replies from").first.wait_for(timeout=60_000)
+    page.get_by_text("The week picker governs these KPIs only").first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "real_overview_2015_w08.png"), full_page=True)
+    page.get_by_role("link", name="Reports").click()
+    _settle(page, "Reports")
+    # the week chosen on the Overview is the one the Reports page opens with
+    week.first.wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="Download HTML").count() == 2
+    page.screenshot(path=str(ARTIFACTS / "real_reports.png"), full_page=True)
+
+
+def test_the_retrospective_of_the_american_airlines_crisis(real_server, real_page):
+    page = real_page
+    page.goto(f"{real_server}/crises?crisis={AIRLINE_CRISIS}&from=2015-02-16&to=2015-02-24")
+    _settle(page, "Crises")
+    page.get_by_text("Detected (first hot hour)").first.wait_for(timeout=60_000)
+    page.get_by_text("cannot be measured: the data holds no replies from americanair").first.wait_for(timeout=60_000)
+    page.get_by_text("Why it is evidence").first.wait_for(state="attached", timeout=60_000)  # a grid header
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "real_crisis_american.png"), full_page=True)
+    page.get_by_role("link", name="Reports").click()
+    _settle(page, "Reports")
+    # the crisis chosen on the Crises page is the one the retrospective opens with
+    page.locator(f'input[role="combobox"][value^="{AIRLINE_CRISIS} (severity"]').first.wait_for(timeout=60_000)
+
+
+def test_sentiment_by_brand_drills_down_to_a_thread_and_a_label_is_corrected(real_server, real_page):
+    page = real_page
+    page.goto(f"{real_server}/sentiment?grain=week&by=brand&day=2015-02-16&label=negative&group=United"
+              "&from=2015-02-16&to=2015-02-24")
+    _settle(page, "Sentiment")
+    page.get_by_role("heading", name="Posts: week of Mon 16 Feb 2015").first.wait_for(timeout=60_000)
+    grids = page.locator('[data-testid="stDataFrame"]')
+    grid = grids.nth(grids.count() - 1)
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)  # the first post of the list
+    page.locator('[data-testid="stChatMessage"]').first.wait_for(timeout=60_000)
+    _settle(page, "Threads")
+    assert "thread=" in page.url
+    page.get_by_text("export's label").first.wait_for(timeout=60_000)
+    form = page.locator('[data-testid="stForm"]').filter(has_text="Correct a label").last
+    page.locator('[data-testid="stRadio"]').filter(has_text="undo the correction").get_by_text(
+        "positive", exact=True).click()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("corrected by a person").first.wait_for(timeout=90_000)
+    _settle(page, "Threads")
+    assert form is not None and page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "real_thread_corrected.png"), full_page=True)
