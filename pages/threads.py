@@ -1,6 +1,7 @@
 """Threads: find a conversation by text, author or id and read it in time order -- who said what, how it
 felt, how long each brand reply took and whether it broke the SLA."""
 
+import pandas as pd
 import streamlit as st
 
 from pages._common import (cap_note, download_csv, label_text, minutes_text, require_posts, run_query,
@@ -11,6 +12,12 @@ from pipeline.export import markdown_literal
 from pipeline.metrics import update_analytics
 from pipeline.queries import find_thread, search_threads, thread_messages
 from pipeline.selection import parse_thread_key, row_from_table, thread_key
+
+
+def flag(value) -> bool | None:
+    """A yes/no column's value as True, False or None (unknown), whatever pandas made of it."""
+    return None if value is None or pd.isna(value) else bool(value)
+
 
 SENTIMENT_BADGES = {"negative": ("red", "negative"), "neutral": ("gray", "neutral"), "positive": ("green", "positive")}
 
@@ -72,7 +79,8 @@ unjudged = bool(len(customers)) and not customers["is_judged"].any() and brand_r
 cols = st.columns(4)
 cols[0].metric("Messages", f"{count:,}")
 cols[1].metric("Brand replies", f"{len(brand_replies):,}")
-cols[2].metric("SLA breaches", f"{breaches:,}", help=f"Replies that came after {config.sla_minutes} business minutes")
+cols[2].metric("SLA breaches", "–" if unjudged else f"{breaches:,}",
+               help=f"Replies that came after {config.sla_minutes} business minutes")
 cols[3].metric("Still waiting", "unknown" if unjudged else f"{open_posts:,}",
                help="Customer posts with no brand reply after them" + (
                    "; unknown here: the data holds no replies from this brand" if unjudged else ""))
@@ -97,11 +105,11 @@ for message in messages.itertuples(index=False):
                 notes.append(":violet-badge[:material/edit: corrected by a person]")
         if is_brand and message.waited_minutes == message.waited_minutes and message.waited_minutes is not None:
             notes.append(f"replied after {minutes_text(message.waited_minutes)}")
-            if message.sla_breached:
+            if flag(message.sla_breached) is True:
                 notes.append(":red-badge[:material/timer_off: SLA breached]")
-        if not is_brand and message.answered is False:
+        if not is_brand and flag(message.answered) is False:
             notes.append(":orange-badge[no brand reply yet]")
-        elif not is_brand and message.answered and message.within_sla is False:
+        elif not is_brand and flag(message.answered) is True and flag(message.within_sla) is False:
             notes.append(f":red-badge[answered after {minutes_text(message.response_minutes)}, past the SLA]")
         if notes:
             st.markdown(" ".join(notes))
@@ -111,7 +119,7 @@ st.subheader("Correct a label")
 st.caption("A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
            "`radar label POST_ID clear`.")
 choices = list(messages["post_id"])
-described = {row.post_id: f"{row.created_at:%d %b %H:%M} · {row.author_id or 'unknown'} · "
+described = {row.post_id: f"{row.created_at:%d %b %Y %H:%M} · {row.author_id or 'unknown'} · "
                           f"{label_text(row.sentiment_label, row.sentiment_source, row.radar_label, row.export_label)}"
                           f" · {(row.text or '')[:60]}" for row in messages.itertuples(index=False)}
 with st.form("threads.correct"):

@@ -326,6 +326,9 @@ _ADDED_COLUMNS = [
 _DROPPED_TABLES = ["DROP TABLE IF EXISTS raw_posts"]
 
 
+UTC_DAY = "(epoch_ms(created_at) // 86400000)::INTEGER"  # days since 1970-01-01 in UTC: cheap to group by
+
+
 def alias_key_sql(expr: str) -> str:
     """SQL for the brand alias key of a text (see ``pipeline.brands``): lower case, accents stripped, only
     letters and digits."""

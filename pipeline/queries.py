@@ -332,7 +332,7 @@ def report_week(con: duckdb.DuckDBPyConnection) -> date | None:
         con, "SELECT date_trunc('week', min(created_at))::DATE FROM fct_posts") else monday - timedelta(days=7)
 
 
-UTC_DAY = "(epoch_ms(created_at) // 86400000)::INTEGER"  # days since 1970-01-01 in UTC: cheap to group by
+UTC_DAY = db.UTC_DAY
 
 
 def available_weeks(con: duckdb.DuckDBPyConnection) -> list[date]:

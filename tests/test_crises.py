@@ -11,6 +11,7 @@ from pipeline import db
 from pipeline.demo import CAMPAIGN_START, CRISIS_ONSET
 from pipeline.metrics import update_analytics
 from pipeline.metrics.crises import severity_points
+from pipeline.queries import crisis_detail, crisis_moves, crisis_phases, crisis_series, crisis_threads
 from pipeline.metrics.detector import PHASES, detect_crises
 from pipeline.metrics.playbook import classify_moves
 from pipeline.settings import SENSITIVITY
@@ -195,3 +196,65 @@ def test_the_real_airline_spike_of_2015_02_22_is_detected(con):
     brands = {brand for brand, _ in found}
     assert {"American", "US Airways"} <= brands  # the airline column names the brands
     assert max(severity for _, severity in found) >= 3
+
+
+@pytest.fixture(scope="module")
+def airline_and_twcs(tmp_path_factory):
+    """The two real exports in one database, through the real CLI."""
+    from pipeline.cli import main
+
+    files = [shared_file("airline_sentiment/Tweets.csv"), shared_file("twcs_sample/twcs_head.csv")]
+    path = tmp_path_factory.mktemp("real") / "real.duckdb"
+    assert main(["ingest", *map(str, files), "--db", str(path)]) == 0
+    con = db.connect(path, read_only=True)
+    yield con
+    con.close()
+
+
+def test_the_end_of_the_airline_file_is_not_a_recovery(airline_and_twcs):
+    con = airline_and_twcs
+    data_end = pd.Timestamp("2015-02-24 19:53:37", tz="UTC")
+    still_open = con.execute("SELECT crisis_id, back_to_baseline_at, data_end_at FROM crises "
+                             "WHERE started_at < '2015-03-01' AND is_open").df()
+    assert len(still_open) >= 1 and still_open["back_to_baseline_at"].isna().all()
+    assert (still_open["data_end_at"] == data_end).all()
+    for crisis_id in still_open["crisis_id"]:
+        series = crisis_series(con, crisis_id)
+        assert series["hour_at"].max() <= data_end  # the chart stops where the data stops
+        phases = crisis_phases(con, crisis_id)
+        assert not {"resolved", "aftermath"} & set(phases["phase"]) and phases["ended_at"].max() <= data_end.ceil("h")
+    # no phase of any 2015 crisis is drawn over the hours after the file ends
+    assert con.execute("SELECT max(ended_at) FROM crisis_phases WHERE started_at < '2015-03-01'").fetchall()[0][0] \
+        <= data_end.ceil("h")
+
+
+def test_a_joke_to_a_fan_is_not_a_playbook_move(airline_and_twcs):
+    con = airline_and_twcs
+    joke = "569667821455708160"  # JetBlue: "we can keep you updated on who's wearing who"
+    assert con.execute("SELECT move FROM fct_reply_moves WHERE post_id = ?", [joke]).fetchall() == [("explain",)]
+    (crisis_id,) = con.execute("SELECT crisis_id FROM crises WHERE brand = 'jetblue' AND started_at < '2015-03-01'"
+                               ).fetchall()[0]
+    assert crisis_moves(con, crisis_id).empty  # the data holds no answer of JetBlue's to the crisis
+    # where a move is counted, the page shows the post that made it
+    moves = con.execute("SELECT m.first_post_id, f.is_brand FROM crisis_moves m JOIN fct_posts f "
+                        "ON f.platform = m.first_platform AND f.post_id = m.first_post_id").fetchall()
+    assert moves and all(is_brand for _, is_brand in moves)
+
+
+def test_top_threads_are_evidence_with_a_reason(airline_and_twcs):
+    con = airline_and_twcs
+    crisis = crisis_detail(con, "americanair:20150222T19")
+    threads = crisis_threads(con, "americanair:20150222T19")
+    assert len(threads) == 5 and list(threads["thread_id"]) == crisis["top_threads"]
+    assert all(why.split(" ")[1].startswith("complaint") for why in threads["why"])  # "1 complaint · ..."
+    assert set(threads["sentiment_label"]) == {"negative"}
+    assert any("uses '" in why for why in threads["why"])
+
+
+def test_airline_crises_score_nothing_for_replies_that_are_not_in_the_data(airline_and_twcs):
+    rows = airline_and_twcs.execute("SELECT severity_reasons, replies_in_data FROM crises "
+                                    "WHERE started_at < '2015-03-01'").fetchall()
+    assert rows and all(not replies for _, replies in rows)
+    for reasons, _ in rows:
+        assert not any("unanswered" in r or "no brand response" in r for r in reasons)
+        assert any("the data holds no replies from" in r for r in reasons)

@@ -5,8 +5,9 @@ UTC hour from the brand's first post to the **end of its data**: the newest post
 that hold the brand's customer posts. Hours after that are unknown, not quiet, so the series stops there (a
 crisis still hot when the data ends stays open). ``brand = '*'`` is every post, a post without a brand
 counts under ``'(none)'``. Customer posts only: brand replies are not what people say about the brand.
-``is_gap``: the hour is not covered by any of the brand's exports (between the first and the newest post of
-one of them), or lies on a UTC day on which the store has no post at all on any platform while days before
+``is_gap``: the hour is not covered by any of the brand's exports (an export covers the UTC days it has posts
+on, from its first post to its newest one: a stray old post in an export does not make the years between
+covered), or lies on a UTC day on which the store has no post at all on any platform while days before
 and after it have posts: the data has a hole there, so the detector reads the hour as missing, not as a
 quiet hour.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import duckdb
 
 from .. import db
+from ..db import UTC_DAY
 
 ALL_BRANDS = "*"
 NO_BRAND = "(none)"
@@ -38,7 +40,7 @@ def compute_hourly(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False
         con.execute("DELETE FROM fct_hourly")
     else:
         con.execute("DELETE FROM fct_hourly WHERE hour_at >= ?", [since])
-    con.execute("""
+    con.execute(f"""
         INSERT INTO fct_hourly
         WITH customer AS (
             SELECT coalesce(brand, $none) AS brand, date_trunc('hour', created_at) AS hour_at, sentiment_label
@@ -62,8 +64,20 @@ def compute_hourly(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False
                 SELECT DISTINCT brand, $since::TIMESTAMPTZ FROM fct_hourly
             ) GROUP BY ALL
         ),
-        spans AS (SELECT import_id, date_trunc('hour', min(created_at)) AS first_hour,
-                         date_trunc('hour', max(created_at)) AS last_hour FROM fct_posts GROUP BY ALL),
+        import_days AS (  -- the UTC days each import has posts on
+            SELECT import_id, {UTC_DAY} AS day, min(created_at) AS first_at, max(created_at) AS last_at
+            FROM fct_posts GROUP BY ALL
+        ),
+        spans AS (  -- a day with posts is covered whole, but before the import's first and after its last post
+            SELECT d.import_id,
+                   CASE WHEN d.day = e.first_day THEN date_trunc('hour', d.first_at)
+                        ELSE (DATE '1970-01-01' + d.day)::TIMESTAMPTZ END AS first_hour,
+                   CASE WHEN d.day = e.last_day THEN date_trunc('hour', d.last_at)
+                        ELSE (DATE '1970-01-01' + d.day)::TIMESTAMPTZ + INTERVAL 23 HOUR END AS last_hour
+            FROM import_days d
+            JOIN (SELECT import_id, min(day) AS first_day, max(day) AS last_day FROM import_days GROUP BY ALL) e
+                USING (import_id)
+        ),
         covers AS (  -- the hours each brand's exports cover
             SELECT b.brand, s.first_hour, s.last_hour FROM (
                 SELECT DISTINCT coalesce(brand, $none) AS brand, import_id FROM fct_posts WHERE NOT is_brand
