@@ -254,3 +254,14 @@ def label_text(label, source, radar_label=None, export_label=None) -> str:
 def label_texts(posts: pd.DataFrame) -> list[str]:
     return [label_text(*row) for row in posts[["sentiment_label", "sentiment_source", "radar_label",
                                                "export_label"]].itertuples(index=False, name=None)]
+
+
+def percent_column(label: str, **options) -> Any:
+    """A share column shown as a whole percentage ("13%"), the one percent format of every page and report;
+    the frame's values go through ``as_percent`` first."""
+    return st.column_config.NumberColumn(label, format="%.0f%%", **options)
+
+
+def as_percent(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """A copy with shares (0..1) as percentages (0..100), rounded, for ``percent_column``."""
+    return frame.assign(**{column: (100 * frame[column]).round() + 0.0 for column in columns})

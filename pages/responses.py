@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages._common import (cap_note, download_csv, minutes_text, open_thread, require_posts, run_query, settings,
-                           sidebar_filters)
+from pages._common import (as_percent, cap_note, download_csv, label_texts, minutes_text, open_thread,
+                           percent_column, require_posts, run_query, settings, sidebar_filters)
 from pipeline.charts import (build_response_distribution_figure, build_response_heatmap_figure,
                              build_response_weekly_figure, build_sla_figure)
 from pipeline.queries import (response_coverage, response_distribution, response_heatmap, response_kpis,
@@ -58,13 +58,14 @@ right.plotly_chart(build_response_heatmap_figure(run_query(response_heatmap, con
 
 by_brand = run_query(response_kpis, filters, period="all")
 with st.expander("By brand account", expanded=len(by_brand) > 1):
-    st.dataframe(by_brand.drop(columns=["week"]), hide_index=True, width="stretch", column_config={
+    shown_brands = as_percent(by_brand.drop(columns=["week"]), "response_rate", "within_sla_share")
+    st.dataframe(shown_brands, hide_index=True, width="stretch", column_config={
         "brand": "Brand account", "awaiting": "Awaiting a reply", "answered": "Answered", "unanswered": "Unanswered",
-        "response_rate": st.column_config.NumberColumn("Response rate", format="percent"),
+        "response_rate": percent_column("Response rate"),
         "median_minutes": st.column_config.NumberColumn("Median (calendar min)", format="%.0f"),
         "p90_minutes": st.column_config.NumberColumn("p90 (calendar min)", format="%.0f"),
         "median_business_minutes": st.column_config.NumberColumn("Median (business min)", format="%.0f"),
-        "within_sla_share": st.column_config.NumberColumn("Within SLA (business)", format="percent")})
+        "within_sla_share": percent_column("Within SLA (business)")})
     download_csv(by_brand, "response_times_by_brand", key="responses.download_brands")
 
 st.subheader("Waiting for a reply")
@@ -76,13 +77,14 @@ if queue.empty:
     st.stop()
 cap_note(len(queue), waiting, "unanswered posts")
 picked = st.dataframe(
-    queue[["created_at", "waiting_hours", "brand", "platform", "author_id", "exposure", "sentiment_label", "text"]],
+    queue.assign(label=label_texts(queue))[["created_at", "waiting_hours", "brand", "platform", "author_id", "exposure",
+                                            "label", "text"]],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="responses.queue",
     column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
                    "waiting_hours": st.column_config.NumberColumn("Waiting (h)", format="%.0f",
                                                                   help="Up to the newest post in the store"),
                    "brand": "Brand", "platform": "Platform", "author_id": "Author", "exposure": "Reach + engagement",
-                   "sentiment_label": "Label", "text": st.column_config.TextColumn("Text", width="large")})
+                   "label": "Label (source)", "text": st.column_config.TextColumn("Text", width="large")})
 st.caption("Choose a post to open its thread.")
 download_csv(queue, "unanswered_posts", key="responses.download_queue")
 chosen = row_from_table(picked, queue)

@@ -5,8 +5,8 @@ from datetime import date
 
 import streamlit as st
 
-from pages._common import (cap_note, download_csv, label_texts, open_thread, require_posts, run_query,
-                           sidebar_filters)
+from pages._common import (as_percent, cap_note, download_csv, label_texts, open_thread, percent_column,
+                           require_posts, run_query, sidebar_filters)
 from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
 from pipeline.queries import LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend, vendor_agreement
 from pipeline.selection import bucket_from_chart, row_from_table
@@ -45,11 +45,11 @@ summary["net_sentiment"] = (100 * (summary["positive"] - summary["negative"])
                             / summary["scored"].where(summary["scored"] > 0)).round() + 0.0
 summary["negative_share"] = summary["negative"] / summary["scored"].where(summary["scored"] > 0)
 with st.expander(f"Totals by {BREAKDOWN_NAMES[by].lower()}", expanded=by != "none"):
-    st.dataframe(summary, hide_index=True, width="stretch", column_config={
+    st.dataframe(as_percent(summary, "negative_share"), hide_index=True, width="stretch", column_config={
         "group": BREAKDOWN_NAMES[by], "scored": "Scored customer posts", "negative": "Negative",
         "neutral": "Neutral", "positive": "Positive",
         "net_sentiment": st.column_config.NumberColumn("Net sentiment", format="%+.0f"),
-        "negative_share": st.column_config.NumberColumn("Negative share", format="percent")})
+        "negative_share": percent_column("Negative share")})
     download_csv(summary, f"sentiment_by_{by}", key="sentiment.download_summary")
 
 agreement = run_query(vendor_agreement, filters)
@@ -58,11 +58,11 @@ if not agreement.empty:
         st.caption("Where an export carries its own sentiment labels (a listening tool's, or people's), they are "
                    "the ones shown and counted, unless the Data page says to prefer Radar's score for that import. "
                    "A correction made by a person wins over both.")
-        st.dataframe(agreement.assign(net_by_export=agreement["net_by_export"].round() + 0.0,
-                                      net_by_radar=agreement["net_by_radar"].round() + 0.0),
+        st.dataframe(as_percent(agreement, "agreement").assign(net_by_export=agreement["net_by_export"].round() + 0.0,
+                                                               net_by_radar=agreement["net_by_radar"].round() + 0.0),
                      hide_index=True, width="stretch", column_config={
                          "source_format": "Export format", "posts_with_vendor_label": "Customer posts with a label",
-                         "agreement": st.column_config.NumberColumn("Radar agrees", format="percent"),
+                         "agreement": percent_column("Radar agrees"),
                          "export_labels_shown": st.column_config.CheckboxColumn("Export's labels shown"),
                          "net_by_export": st.column_config.NumberColumn("Net sentiment (export)", format="%+.0f"),
                          "net_by_radar": st.column_config.NumberColumn("Net sentiment (Radar)", format="%+.0f")})
@@ -96,7 +96,7 @@ shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(pos
 picked = st.dataframe(
     shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="sentiment.posts",
-    column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM, HH:mm"),
+    column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
                    "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
                    "label": st.column_config.TextColumn("Label (source)", width="medium"),
                    "text": st.column_config.TextColumn("Text", width="large")})

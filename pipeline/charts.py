@@ -26,7 +26,18 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure
         title=title, xaxis_title=x_title, yaxis_title=y_title, legend_title_text="",
         margin=dict(l=10, r=10, t=60, b=10), hovermode="x unified", template="plotly_white",
     )
+    if not any(_has_points(trace) for trace in fig.data):  # an empty chart says so, instead of bare axes
+        fig.add_annotation(text="No data for these filters", x=0.5, y=0.5, xref="paper", yref="paper",
+                           showarrow=False, font=dict(size=16, color=COLORS["neutral"]))
     return fig
+
+
+def _has_points(trace) -> bool:
+    for axis in ("y", "x", "z"):
+        values = getattr(trace, axis, None)
+        if values is not None and len(values) and pd.notna(pd.Series(list(values), dtype=object)).any():
+            return True
+    return False
 
 
 def build_volume_figure(per_day: pd.DataFrame) -> go.Figure:

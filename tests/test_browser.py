@@ -136,8 +136,8 @@ def test_selecting_a_thread_shows_its_conversation(server, page):
 def test_choosing_a_bar_lists_its_posts(server, page):
     page.goto(f"{server}/sentiment?grain=week")
     _settle(page, "Sentiment")
-    bar = page.locator(".js-plotly-plot").first.locator(".barlayer .trace").first.locator(".point path").nth(9)
-    bar.click(force=True)  # the negative bar of the tenth week (the crisis week)
+    bar = page.locator(".js-plotly-plot").first.locator(".barlayer .trace").first.locator(".point path").nth(8)
+    bar.click(force=True)  # the negative bar of the ninth week of the default 13 (the crisis week)
     page.get_by_role("heading", name="Posts: week of").first.wait_for(timeout=60_000)
     _settle(page, "Sentiment")
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -111,3 +111,13 @@ def test_crisis_chart_marks_phases_first_reply_and_moves():
 def test_empty_frames_still_make_a_titled_chart():
     fig = charts.build_crisis_timeline_figure(CRISES.iloc[0:0])
     assert fig.layout.title.text and not fig.data
+
+
+def test_an_empty_chart_says_there_is_no_data():
+    from pipeline.charts import build_response_weekly_figure
+
+    empty = pd.DataFrame({"week": [], "median_minutes": [], "p90_minutes": []})
+    assert [a.text for a in build_response_weekly_figure(empty).layout.annotations] == ["No data for these filters"]
+    full = pd.DataFrame({"week": [pd.Timestamp("2026-11-02")], "median_minutes": [12.0], "p90_minutes": [30.0]})
+    assert not [a.text for a in build_response_weekly_figure(full).layout.annotations
+                if a.text == "No data for these filters"]

@@ -95,3 +95,22 @@ def test_cli_pdf(demo_db, tmp_path):
     path = tmp_path / "crisis.pdf"
     assert main(["report", "crisis", CRISIS, "--out", str(path), "--db", str(demo_db)]) == 0
     assert path.read_bytes().startswith(b"%PDF-")
+
+
+def test_the_weekly_report_of_a_mentions_only_week_says_what_cannot_be_known(con):
+    from tests.conftest import ingest_one, shared_file
+    from pipeline.metrics import update_analytics
+
+    ingest_one(con, shared_file("airline_sentiment/Tweets.csv"))
+    update_analytics(con)
+    body = _plain(weekly_report(con, "2015-W08").html)
+    assert "Weekly reputation report 2015-W08 · 16–22 Feb 2015" in body
+    assert "The data holds no replies from" in body
+    # no response rate, SLA share or "no reply" where the file simply holds no replies
+    assert not re.search(r"Response rate</div><div class=\"value\">0%", body)
+    assert "replies not in the data" in body and "no reply<" not in body
+    # the week before is not in the file: unknown, not a week of zeros
+    assert "vs previous week (–)" in body
+    crisis = crisis_report(con, "US Airways:20150220T13").html
+    assert "unknown: still above the usual level when the data ends (Tue 24 Feb 2015 19:53 UTC)" in crisis
+    assert "cannot be measured: the data holds no replies from US Airways" in crisis
