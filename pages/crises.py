@@ -80,14 +80,16 @@ with left:
     st.markdown("\n".join(f"- {reason}" for reason in crisis["severity_reasons"]))
 with right:
     st.subheader("How the brand responded")
-    st.caption("Moves count in brand posts that answer a complaint of this crisis or are public statements "
-               "during it.")
+    st.caption("Moves count in brand posts that answer a post of this crisis or are public statements during it.")
     for name, when, replies, text in playbook_checklist(moves):
         if when:
             st.markdown(f":green[:material/check_circle:] **{name}** — first {when}, in {replies:,} "
                         f"post{'s' if replies != 1 else ''}")
             if text:
                 st.text(f"“{text[:280]}”")
+        elif crisis.get("replies_in_data") is False:
+            st.markdown(f":gray[:material/help:] **{name}** — cannot be judged: the data holds no replies from "
+                        f"{markdown_literal(crisis['brand'])}")
         else:
             st.markdown(f":red[:material/cancel:] **{name}** — not seen")
     st.subheader("Top terms")

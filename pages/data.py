@@ -275,7 +275,7 @@ with st.form("data.settings"):
 
 st.subheader("Latest imports")
 imports = run_query(latest_imports, 20)
-st.dataframe(imports, hide_index=True, width="stretch", column_config={
+st.dataframe(imports.assign(notes=imports["notes"].fillna("")), hide_index=True, width="stretch", column_config={
     "import_id": "Import", "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="D MMM YYYY, HH:mm"),
     "file_name": "File", "format": "Format", "rows_read": "Rows read", "rows_loaded": "Loaded",
     "rows_duplicate": "Already stored", "rows_quarantined": "Set aside", "notes": "Notes"})

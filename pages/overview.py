@@ -44,6 +44,7 @@ trend = run_query(sentiment_trend, filters, grain="day")
 st.plotly_chart(build_kpi_trend_figure(net_sentiment(trend)), width="stretch", key="overview.trend")
 
 st.subheader("Crises in these dates, most severe first")
+st.caption("The five most severe; the Crises page lists them all.")
 crises = run_query(crisis_list, filters)
 if crises.empty:
     st.success("No crisis detected in these dates. The detector watches every brand account hour by hour; "

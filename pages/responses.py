@@ -60,7 +60,7 @@ by_brand = run_query(response_kpis, filters, period="all")
 with st.expander("By brand account", expanded=len(by_brand) > 1):
     shown_brands = as_percent(by_brand.drop(columns=["week"]), "response_rate", "within_sla_share")
     st.dataframe(shown_brands, hide_index=True, width="stretch", column_config={
-        "brand": "Brand account", "awaiting": "Awaiting a reply", "answered": "Answered", "unanswered": "Unanswered",
+        "brand": "Brand account", "awaiting": "Posts needing a reply", "answered": "Answered", "unanswered": "Unanswered",
         "response_rate": percent_column("Response rate"),
         "median_minutes": st.column_config.NumberColumn("Median (calendar min)", format="%.0f"),
         "p90_minutes": st.column_config.NumberColumn("p90 (calendar min)", format="%.0f"),
@@ -83,7 +83,8 @@ picked = st.dataframe(
     column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
                    "waiting_hours": st.column_config.NumberColumn("Waiting (h)", format="%.0f",
                                                                   help="Up to the newest post in the store"),
-                   "brand": "Brand", "platform": "Platform", "author_id": "Author", "exposure": "Reach + engagement",
+                   "brand": "Brand", "platform": "Platform", "author_id": "Author", "exposure": st.column_config.NumberColumn(
+                       "Reach + engagement", help="Empty where the export has neither reach, likes nor shares"),
                    "label": "Label (source)", "text": st.column_config.TextColumn("Text", width="large")})
 st.caption("Choose a post to open its thread.")
 download_csv(queue, "unanswered_posts", key="responses.download_queue")

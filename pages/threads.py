@@ -40,7 +40,9 @@ if threads.empty:
 else:
     cap_note(len(threads), total, "threads")
     shown = threads.assign(opening_text=threads["opening_text"].str.slice(0, 200),
-                           answered=threads["answered"].map({True: "yes", False: "no"}).fillna("unknown"))
+                           answered=threads["answered"].map({True: "yes", False: "no"}).fillna("unknown"),
+                           first_response_minutes=[minutes_text(m) if flag(answered) else "–" for m, answered
+                                                   in zip(threads["first_response_minutes"], threads["answered"])])
     picked = st.dataframe(
         shown[["last_post_at", "platform", "brand", "author_id", "post_count", "first_response_minutes", "answered",
                "root_sentiment_label", "opening_text"]],
@@ -48,8 +50,7 @@ else:
         height=300,
         column_config={"last_post_at": st.column_config.DatetimeColumn("Last post (UTC)", format="D MMM YYYY, HH:mm"),
                        "platform": "Platform", "brand": "Brand", "author_id": "Opened by", "post_count": "Posts",
-                       "first_response_minutes": st.column_config.NumberColumn("First reply after (min)",
-                                                                               format="%.0f"),
+                       "first_response_minutes": "First reply after",
                        "answered": st.column_config.TextColumn(
                            "Answered", help="unknown: the data holds no replies from this brand"),
                        "root_sentiment_label": "Opening label",

@@ -126,7 +126,7 @@ def build_response_distribution_figure(distribution: pd.DataFrame) -> go.Figure:
                            hovertemplate="%{y:,} posts (%{customdata[0]:.0%})<extra></extra>"))
     fig.update_layout(showlegend=False)
     return _layout(fig, "Time to first brand response (calendar time)", "Time to first response",
-                   "Customer posts awaiting a reply")
+                   "Customer posts needing a reply")
 
 
 def build_response_weekly_figure(weekly: pd.DataFrame, sla_minutes: int | None = None) -> go.Figure:

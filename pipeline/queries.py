@@ -545,7 +545,7 @@ def unanswered_queue(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
     if order not in ("oldest", "exposed"):
         raise ValueError("order must be 'oldest' or 'exposed'")
     condition, params = filters.where("r")
-    sort = "created_at, exposure DESC" if order == "oldest" else "exposure DESC, created_at"
+    sort = "created_at, exposure DESC NULLS LAST" if order == "oldest" else "exposure DESC NULLS LAST, created_at"
     waiting = f"FROM {_responses_for(filters)} r WHERE NOT r.answered AND {condition}"
     total = db.scalar(con, f"SELECT count(*) {waiting}", params)
     # Pick the page of posts from the facts (the same created_at lets the date filter skip the rest of them),
@@ -553,7 +553,8 @@ def unanswered_queue(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
     frame = con.execute(f"""
         WITH page AS (
             SELECT r.created_at, r.platform, r.post_id, r.thread_id, r.brand, f.rowid AS fact_row,
-                   coalesce(f.reach, 0) + coalesce(f.likes, 0) + coalesce(f.shares, 0) AS exposure
+                   CASE WHEN f.reach IS NOT NULL OR f.likes IS NOT NULL OR f.shares IS NOT NULL
+                        THEN coalesce(f.reach, 0) + coalesce(f.likes, 0) + coalesce(f.shares, 0) END AS exposure
             FROM {_responses_for(filters)} r
             JOIN fct_posts f ON f.platform = r.platform AND f.post_id = r.post_id AND f.created_at = r.created_at
             WHERE NOT r.answered AND {condition} ORDER BY {sort} LIMIT ?)

@@ -57,9 +57,10 @@ def _figure(fig: go.Figure, height: int = 380) -> str:
                                                  config={"staticPlot": True, "displayModeBar": False}) + "</div>")
 
 
-def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None) -> str:
+def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None,
+           empty: str = "None.") -> str:
     if frame.empty:
-        return '<p class="empty">None.</p>'
+        return f'<p class="empty">{_esc(empty)}</p>'
     formats = formats or {}
     head = "".join(f"<th>{_esc(title)}</th>" for title in columns.values())
     rows = []
@@ -138,7 +139,8 @@ def _page(title: str, subtitle: str, body: str) -> str:
 <h1>{_esc(title)}</h1><p class="subtitle">{_esc(subtitle)}</p>
 {body}
 <footer>Reputation Radar · generated {generated} · times in UTC unless a chart says otherwise ·
-sentiment is computed by rules (see the README's metric definitions), not read by a person.</footer>
+sentiment labels are the export's own where it has them, else Radar's rules (see the README's metric
+definitions); corrections made by people win.</footer>
 </body></html>"""
 
 
@@ -201,11 +203,12 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
         f"{_esc(settings.business_start)}–{_esc(settings.business_end)}, {_esc(settings.business_time_zone)}); "
         "median and p90 in calendar time.</p>",
         f"<p class=\"empty\">{_esc(unmeasured)}</p>" if unmeasured else "",
-        _table(by_brand, {"brand": "Brand", "awaiting": "Awaiting a reply", "answered": "Answered",
+        _table(by_brand, {"brand": "Brand", "awaiting": "Posts needing a reply", "answered": "Answered",
                           "response_rate": "Response rate", "median_minutes": "Median first response (calendar)",
                           "p90_minutes": "p90 (calendar)", "within_sla_share": "Within SLA (business minutes)"},
                {"response_rate": lambda v: f"{v:.0%}", "within_sla_share": lambda v: f"{v:.0%}",
-                "median_minutes": minutes_text, "p90_minutes": minutes_text}),
+                "median_minutes": minutes_text, "p90_minutes": minutes_text},
+               empty="No response figures: no post of this week can be judged."),
         _figure(charts.build_response_distribution_figure(distribution), 340),
         _figure(charts.build_response_heatmap_figure(heatmap, settings.business_time_zone), 360),
         "<h2>Crises active this week</h2>",
@@ -213,9 +216,12 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
                                       "started_at": "Started", "back_to_baseline_at": "Back to baseline",
                                       "minutes_to_first_response": "First response after",
                                       "share_answered": "Complaints answered"}, {"started_at": _when}),
-        f"<h2>Oldest unanswered customer posts ({waiting:,} in all this week)</h2>",
+        "<h2>Oldest unanswered customer posts"
+        + (f" ({waiting:,} in all this week)</h2>" if not by_brand.empty else "</h2>"),
         _table(queue, {"created_at": "Posted", "brand": "Brand", "platform": "Platform", "author_id": "Author",
-                       "exposure": "Reach + engagement", "text": "Text"}, {"created_at": _when}),
+                       "exposure": "Reach + engagement", "text": "Text"}, {"created_at": _when},
+               empty="None." if not by_brand.empty else
+               "Cannot be known: no post of this week can be judged, the data holds no brand replies for them."),
     ]
     title = f"Weekly reputation report {queries.week_text(monday)}"
     subtitle = (f"{monday:%A %d %B} to {monday + timedelta(days=6):%A %d %B %Y} (UTC) · {scope} · "
@@ -283,8 +289,11 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
     color = charts.SEVERITY_COLORS.get(int(crisis["severity"]), "#d1495b")
     facts = "".join(f"<tr><th>{_esc(q)}</th><td>{_esc(a)}</td></tr>" for q, a in retrospective_facts(crisis))
     reasons = "".join(f"<li>{_esc(reason)}</li>" for reason in crisis["severity_reasons"])
+    unseen = ("cannot be judged: no replies in the data" if crisis.get("replies_in_data") is False
+              else "not seen")
     checklist = "".join(
-        f"<tr><td>{'✔' if when else '✘'}</td><td>{_esc(name)}</td><td>{_esc(when or 'not seen')}</td>"
+        f"<tr><td>{'✔' if when else '✘' if unseen == 'not seen' else '?'}</td><td>{_esc(name)}</td>"
+        f"<td>{_esc(when or unseen)}</td>"
         f"<td>{replies:,}</td><td>{_esc(text or '')}</td></tr>"
         for name, when, replies, text in playbook_checklist(moves))
     body = [

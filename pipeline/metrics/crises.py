@@ -74,7 +74,7 @@ _TERM = r"(?:^|[^@\w#])(#?[\p{L}][\p{L}\p{N}_'’-]{2,})"
 def severity_points(*, excess_negative: float, share_negative: float, reach: float | None, platforms: int,
                     duration_hours: float, unanswered_share: float | None,
                     first_response_minutes: float | None, still_hot: bool = False,
-                    replies_in_data: str | None = None) -> tuple[int, list[str]]:
+                    replies_in_data: str | None = None, reach_known: bool = True) -> tuple[int, list[str]]:
     """Severity (1-4) and one sentence per scoring reason, by the table in the module docstring.
 
     ``still_hot``: the crisis was still above baseline when the data ended (its duration is a lower bound).
@@ -97,7 +97,8 @@ def severity_points(*, excess_negative: float, share_negative: float, reach: flo
         reasons.append("reach and engagement not in the export (+0)")
     else:
         add(2 if reach >= 1_000_000 else 1 if reach >= 100_000 else 0,
-            f"complaints reached {reach:,.0f} people or interactions")
+            f"complaints reached {reach:,.0f} people" if reach_known
+            else f"complaints drew {reach:,.0f} likes and shares (reach not in the export)")
     add(1 if platforms >= 2 else 0, f"complaints on {platforms} platform{'s' if platforms != 1 else ''}")
     add(2 if duration_hours >= 48 else 1 if duration_hours >= 12 else 0,
         f"lasted at least {duration_hours:.0f} hours (still above baseline when the data ends)" if still_hot
@@ -270,7 +271,7 @@ def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list
         excess_negative=max(negative - window.baseline_negative, 0), share_negative=negative / scored if scored else 0,
         reach=float(exposure) if exposure is not None else None, platforms=platforms, duration_hours=duration,
         unanswered_share=unanswered_share, first_response_minutes=minutes, still_hot=window.ended_at is None,
-        replies_in_data=None if replies_in_data else brand)
+        replies_in_data=None if replies_in_data else brand, reach_known=reach is not None)
     terms = _top_terms(con, brand, started, ended)
     top = _top_threads(con, params, terms)
     recovered = window.back_at.to_pydatetime() if window.back_at is not None else None
