@@ -94,12 +94,17 @@ def _settle(page, heading: str) -> None:
     page.wait_for_timeout(1500)  # let charts finish drawing before the screenshot
 
 
-@pytest.fixture(scope="module")
-def page(server, browser):
+def _tab(browser, height: int):
+    """A browser tab for one module's tests; screenshots go to ARTIFACTS."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab = browser.new_page(viewport={"width": 1400, "height": height})
     yield tab
     tab.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    yield from _tab(browser, 1000)
 
 
 @pytest.mark.parametrize("path, heading", PAGES)
@@ -222,10 +227,7 @@ def real_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def real_page(real_server, browser):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    tab = browser.new_page(viewport={"width": 1400, "height": 1100})
-    yield tab
-    tab.close()
+    yield from _tab(browser, 1100)
 
 
 def test_the_weekly_report_of_2015_w08_says_what_the_data_cannot_show(real_server, real_page):

@@ -38,6 +38,7 @@ TABLES = {
     "fct_crises": "SELECT * FROM fct_crises ORDER BY crisis_id",
     "fct_crisis_phases": "SELECT * FROM fct_crisis_phases ORDER BY ALL",
     "fct_crisis_moves": "SELECT * FROM fct_crisis_moves ORDER BY ALL",
+    "fct_reply_coverage": "SELECT * FROM fct_reply_coverage ORDER BY ALL",
 }
 
 
