@@ -17,7 +17,9 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from pipeline import db
+from pipeline.enrich import set_sentiment_override
 from pipeline.export import safe_csv
+from pipeline.metrics import update_analytics
 from pipeline.queries import (FilterOptions, PostFilter, available_weeks, default_date_range, filter_options,
                               iso_week_label, report_week, week_text)
 from pipeline.reports import minutes_text  # noqa: F401 -- pages format durations as the reports do
@@ -265,3 +267,38 @@ def percent_column(label: str, **options) -> Any:
 def as_percent(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """A copy with shares (0..1) as percentages (0..100), rounded, for ``percent_column``."""
     return frame.assign(**{column: (100 * frame[column]).round() + 0.0 for column in columns})
+
+
+def correction_form(posts: pd.DataFrame, *, key: str) -> None:
+    """A form to correct the sentiment label of one of ``posts`` (columns platform, post_id, created_at,
+    author_id, text and the label columns), or to undo a correction; the analytics follow at once. Used by
+    every post list and the thread view."""
+    st.caption("A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
+               "`radar label POST_ID clear`.")
+    rows = {f"{row.platform}:{row.post_id}": row for row in posts.itertuples(index=False)}
+    described = {
+        choice: f"{row.created_at:%d %b %Y %H:%M} · {row.author_id or 'unknown'} · "
+                f"{label_text(row.sentiment_label, row.sentiment_source, row.radar_label, row.export_label)} · "
+                f"{(row.text or '')[:60]}" for choice, row in rows.items()}
+    with st.form(f"{key}.correct"):
+        choice = st.selectbox("Post", list(rows), format_func=described.get, key=f"{key}.correct_post")
+        label = st.radio("Label", ["negative", "neutral", "positive", "clear"], horizontal=True,
+                         key=f"{key}.correct_label", format_func=lambda v: "undo the correction" if v == "clear" else v)
+        note = st.text_input("Why (optional)", key=f"{key}.correct_note")
+        if st.form_submit_button("Save", icon=":material/save:") and choice in rows:
+            row = rows[choice]
+
+            def _correct(con):
+                set_sentiment_override(con, row.platform, row.post_id, None if label == "clear" else label, note)
+                return update_analytics(con)
+
+            try:
+                write(_correct)
+                st.session_state[f"{key}.corrected"] = (row.post_id, label)
+                st.rerun()
+            except (db.DatabaseError, ValueError) as exc:
+                st.error(str(exc))
+    done = st.session_state.pop(f"{key}.corrected", None)
+    if done:
+        st.success(f"Correction removed from post {done[0]}." if done[1] == "clear"
+                   else f"Post {done[0]} is now labelled {done[1]} (corrected).", icon=":material/check_circle:")

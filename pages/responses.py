@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages._common import (as_percent, cap_note, download_csv, label_texts, minutes_text, open_thread,
-                           percent_column, require_posts, run_query, settings, sidebar_filters)
+from pages._common import (as_percent, cap_note, correction_form, download_csv, label_texts, minutes_text,
+                           open_thread, percent_column, require_posts, run_query, settings, sidebar_filters)
 from pipeline.charts import (build_response_distribution_figure, build_response_heatmap_figure,
                              build_response_weekly_figure, build_sla_figure)
 from pipeline.queries import (response_coverage, response_distribution, response_heatmap, response_kpis,
@@ -88,6 +88,8 @@ picked = st.dataframe(
                    "label": "Label (source)", "text": st.column_config.TextColumn("Text", width="large")})
 st.caption("Choose a post to open its thread.")
 download_csv(queue, "unanswered_posts", key="responses.download_queue")
+with st.expander("Correct a label in this list"):
+    correction_form(queue, key="responses")
 chosen = row_from_table(picked, queue)
 if chosen:
     open_thread(chosen["platform"], chosen["thread_id"])

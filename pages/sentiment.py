@@ -5,8 +5,8 @@ from datetime import date
 
 import streamlit as st
 
-from pages._common import (as_percent, cap_note, download_csv, label_texts, open_thread, percent_column,
-                           require_posts, run_query, sidebar_filters)
+from pages._common import (as_percent, cap_note, correction_form, download_csv, label_texts, open_thread,
+                           percent_column, require_posts, run_query, sidebar_filters)
 from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
 from pipeline.queries import LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend, vendor_agreement
 from pipeline.selection import bucket_from_chart, row_from_table
@@ -100,8 +100,10 @@ picked = st.dataframe(
                    "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
                    "label": st.column_config.TextColumn("Label (source)", width="medium"),
                    "text": st.column_config.TextColumn("Text", width="large")})
-st.caption("Choose a post to open its whole thread, where its label can be corrected.")
+st.caption("Choose a post to open its whole thread.")
 download_csv(posts, f"posts_{bucket.start.isoformat()}", key="sentiment.download_posts")
+with st.expander("Correct a label in this list"):
+    correction_form(posts, key="sentiment")
 row = row_from_table(picked, posts)
 if row:
     open_thread(row["platform"], row["thread_id"])

@@ -4,12 +4,9 @@ felt, how long each brand reply took and whether it broke the SLA."""
 import pandas as pd
 import streamlit as st
 
-from pages._common import (cap_note, download_csv, label_text, minutes_text, require_posts, run_query,
-                           settings, sidebar_filters, write)
-from pipeline import db
-from pipeline.enrich import set_sentiment_override
+from pages._common import (cap_note, correction_form, download_csv, label_text, minutes_text, require_posts,
+                           run_query, settings, sidebar_filters)
 from pipeline.export import markdown_literal
-from pipeline.metrics import update_analytics
 from pipeline.queries import find_thread, search_threads, thread_messages
 from pipeline.selection import parse_thread_key, row_from_table, thread_key
 
@@ -117,29 +114,4 @@ for message in messages.itertuples(index=False):
 download_csv(messages, f"thread_{platform}_{thread_id}", key="threads.download_messages")
 
 st.subheader("Correct a label")
-st.caption("A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
-           "`radar label POST_ID clear`.")
-choices = list(messages["post_id"])
-described = {row.post_id: f"{row.created_at:%d %b %Y %H:%M} · {row.author_id or 'unknown'} · "
-                          f"{label_text(row.sentiment_label, row.sentiment_source, row.radar_label, row.export_label)}"
-                          f" · {(row.text or '')[:60]}" for row in messages.itertuples(index=False)}
-with st.form("threads.correct"):
-    post_id = st.selectbox("Post", choices, format_func=described.get, key="threads.correct_post")
-    label = st.radio("Label", ["negative", "neutral", "positive", "clear"], horizontal=True, key="threads.correct_label",
-                     format_func=lambda v: "undo the correction" if v == "clear" else v)
-    note = st.text_input("Why (optional)", key="threads.correct_note")
-    if st.form_submit_button("Save", icon=":material/save:"):
-        def _correct(con):
-            set_sentiment_override(con, platform, post_id, None if label == "clear" else label, note)
-            return update_analytics(con)
-
-        try:
-            write(_correct)
-            st.session_state["threads.corrected"] = (post_id, label)
-            st.rerun()
-        except (db.DatabaseError, ValueError) as exc:
-            st.error(str(exc))
-done = st.session_state.pop("threads.corrected", None)
-if done:
-    st.success(f"Correction removed from post {done[0]}." if done[1] == "clear"
-               else f"Post {done[0]} is now labelled {done[1]} (corrected).", icon=":material/check_circle:")
+correction_form(messages.assign(platform=platform), key="threads")

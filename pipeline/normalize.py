@@ -24,9 +24,9 @@ from __future__ import annotations
 import duckdb
 
 from . import db
+from .brands import MENTION_PATTERN
 
 _MAX_PASSES = 64
-MENTION_PATTERN = "(?:^|[^\\p{L}\\p{N}_])@([\\p{L}\\p{N}_]{1,50})"
 _REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
 
 

@@ -236,14 +236,15 @@ def test_a_label_is_corrected_from_the_thread_view_and_undone(monkeypatch, demo_
             SELECT platform, thread_id, post_id, sentiment_label FROM posts
             WHERE NOT is_brand AND sentiment_label = 'negative' ORDER BY created_at LIMIT 1""").fetchall()[0]
     app = open_page(monkeypatch, demo_copy, "pages/threads.py", thread=f"{platform}:{thread_id}")
-    app.selectbox(key="threads.correct_post").set_value(post_id)
+    app.selectbox(key="threads.correct_post").set_value(f"{platform}:{post_id}")
     app.radio(key="threads.correct_label").set_value("positive")
     [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
     assert not app.exception
     assert count(demo_copy, "SELECT count(*) FROM posts WHERE post_id = ? AND sentiment_label = 'positive' "
                             "AND sentiment_source = 'correction'", [post_id]) == 1
     assert "corrected by a person" in texts(app)
-    app.selectbox(key="threads.correct_post").set_value(post_id)
+    assert f"Post {post_id} is now labelled positive (corrected)." in texts(app)
+    app.selectbox(key="threads.correct_post").set_value(f"{platform}:{post_id}")
     app.radio(key="threads.correct_label").set_value("clear")
     [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
     assert count(demo_copy, "SELECT count(*) FROM posts WHERE post_id = ? AND sentiment_label = ?",
@@ -289,3 +290,14 @@ def test_data_page_maps_an_unknown_layout_and_saves_it_as_a_format(monkeypatch, 
     export2.write_text("Kennzahl|Wann|Wer|Was\n3|2026-11-19 10:00|cy|Lumo again\n", encoding="utf-8")
     with duckdb.connect(str(demo_copy), read_only=True) as con:  # the page's store holds it read-only
         assert sniff(export2, custom=custom_formats(con)).format.name == "lumo_weekly"  # recognised next week
+
+
+def test_a_label_is_corrected_from_a_post_list(monkeypatch, demo_copy):
+    app = open_page(monkeypatch, demo_copy, "pages/sentiment.py", day="2026-10-25", label="negative")
+    chosen = app.selectbox(key="sentiment.correct_post").value
+    platform, post_id = chosen.split(":", 1)
+    app.radio(key="sentiment.correct_label").set_value("neutral")
+    [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
+    assert not app.exception
+    assert count(demo_copy, "SELECT count(*) FROM posts WHERE platform = ? AND post_id = ? AND "
+                            "sentiment_label = 'neutral' AND sentiment_source = 'correction'", [platform, post_id]) == 1
