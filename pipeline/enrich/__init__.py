@@ -33,7 +33,8 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         f"(SELECT * FROM stg_posts WHERE try_cast(substr(import_id, 5) AS BIGINT) > {int(scored_upto)})"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_unscored AS
-        SELECT f.platform, f.post_id, md5(coalesce(f.lang, '') || '|' || f.text) AS text_key, f.text, f.lang
+        SELECT f.platform, f.post_id, md5(coalesce(f.lang, '') || '|' || f.text) AS text_key, f.text, f.lang,
+               f.import_id
         FROM {source} f ANTI JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE tmp_texts AS
@@ -73,30 +74,36 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
     return todo
 
 
-# Letters of a text without links and handles: below _SHORT, a language guess is not trusted; from _LONG on, a
-# post tells which language its export usually speaks.
+# Letters of a text without links and handles: below _SHORT, a language guess is not trusted; a post of
+# _LONG_CHARS characters or more tells which language its export usually speaks.
 _LETTERS = "length(regexp_replace(regexp_replace(s.text, '(https?://\\S+|www\\.\\S+|[@#][\\p{L}\\p{N}_]+)', '', 'g'), '[^\\p{L}]', '', 'g'))"
-_SHORT, _LONG, _USUAL_SHARE = 40, 40, 0.6
+_SHORT, _LONG_CHARS, _USUAL_SHARE = 40, 80, 0.6
 
 
 def _short_posts_in_the_usual_language(con: duckdb.DuckDBPyConnection) -> int:
     """Give short new posts (under ``_SHORT`` letters) the usual language of their export where their own guess
     differs: "@JetBlue u cool" is English in an English export, not Polish. An export's usual language is the
-    one at least 60 % of its longer posts are detected in; the export's own language column always wins.
+    one at least 60 % of its posts of 80 characters or more are detected in; the export's own language column
+    always wins.
     Returns how many posts were scored again."""
+    # cheap bounds first: a post of 80+ characters speaks for its export's language; letters are counted only
+    # in posts short enough to hold fewer than _SHORT of them
     rows = con.execute(f"""
         WITH new AS (
-            SELECT s.import_id, s.platform, s.post_id, s.text, e.lang, {_LETTERS} AS letters
-            FROM tmp_unscored u JOIN stg_posts s USING (platform, post_id) JOIN enr_posts e USING (platform, post_id)
-            WHERE s.lang IS NULL
+            SELECT u.import_id, u.platform, u.post_id, u.text, e.lang, length(u.text) AS chars
+            FROM tmp_unscored u JOIN enr_posts e USING (platform, post_id)
+            WHERE u.lang IS NULL
         ),
         per_lang AS (
             SELECT import_id, lang, count(*) AS posts, sum(count(*)) OVER (PARTITION BY import_id) AS total
-            FROM new WHERE letters >= {_LONG} GROUP BY import_id, lang
+            FROM new WHERE chars >= {_LONG_CHARS} GROUP BY import_id, lang
         ),
-        usual AS (SELECT import_id, lang FROM per_lang WHERE posts >= {_USUAL_SHARE} * total)
-        SELECT n.platform, n.post_id, n.text, u.lang FROM new n JOIN usual u USING (import_id)
-        WHERE n.letters < {_SHORT} AND n.lang IS DISTINCT FROM u.lang""").fetchall()
+        usual AS (SELECT import_id, lang FROM per_lang WHERE posts >= {_USUAL_SHARE} * total),
+        short AS (
+            SELECT n.platform, n.post_id, n.text, u.lang AS usual, n.lang FROM new n JOIN usual u USING (import_id)
+            WHERE n.chars < 200 AND n.lang IS DISTINCT FROM u.lang
+        )
+        SELECT platform, post_id, text, usual FROM short s WHERE {_LETTERS} < {_SHORT}""").fetchall()
     if not rows:
         return 0
     scored = enrich_rows([(text, lang) for _, _, text, lang in rows])
