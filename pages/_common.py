@@ -9,7 +9,7 @@ which other sessions keep reading while the upload loads.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Callable
 
 import pandas as pd
@@ -163,13 +163,17 @@ def sidebar_filters(*, dates: bool = True) -> PostFilter:
                       tuple(languages))
 
 
-def week_picker(label: str, *, key: str) -> tuple[date, str]:
+def week_picker(label: str, *, key: str, until: date | None = None) -> tuple[date, str]:
     """An ISO-week selectbox shared through ``?week=`` and across pages (the week chosen on one page is the one
-    the next opens with); defaults to the newest complete week and marks a newer, partial one. Weeks show their
-    dates. Returns the week's Monday and its label (``2026-W46``)."""
+    the next opens with); defaults to the newest complete week (ending by ``until``, the sidebar's last date,
+    where given) and marks a newer, partial one. Weeks show their dates. Returns the week's Monday and its
+    label (``2026-W46``)."""
     weeks = run_query(available_weeks)
     labels = [iso_week_label(monday) for monday in weeks]
     complete = run_query(report_week)
+    if until is not None and complete is not None and complete + timedelta(days=6) > until:
+        earlier = [monday for monday in weeks if monday + timedelta(days=6) <= until]
+        complete = earlier[0] if earlier else complete
     wanted, default = st.query_params.get("week") or st.session_state.get("shared.week"), iso_week_label(complete)
     start = labels.index(wanted) if wanted in labels else labels.index(default) if default in labels else 0
     if st.session_state.get(key) not in labels:  # first run of this page's picker: open on the shared week

@@ -17,7 +17,7 @@ st.title("Overview")
 require_posts()
 filters = sidebar_filters()
 
-monday, week_label = week_picker("Week (ISO, Monday to Sunday, UTC)", key="overview.week")
+monday, week_label = week_picker("Week (ISO, Monday to Sunday, UTC)", key="overview.week", until=filters.end_date)
 
 st.subheader(f"Week {week_label} against the week before")
 kpis = run_query(weekly_kpis, monday, filters)
