@@ -90,6 +90,12 @@ def _when(value) -> str:
     return "–" if is_missing(value) else pd.Timestamp(value).tz_convert("UTC").strftime("%a %d %b %Y %H:%M UTC")
 
 
+def signed(value: float, decimals: int = 0) -> str:
+    """``-0.3`` -> ``"0"``, ``12.4`` -> ``"+12"``: a signed number that never reads "-0" or "+0"."""
+    rounded = round(float(value), decimals) + 0.0  # -0.0 becomes 0.0
+    return f"{rounded:,.{decimals}f}" if rounded == 0 else f"{rounded:+,.{decimals}f}"
+
+
 def kpi_text(kpi: queries.Kpi, value: float | None) -> str:
     """A KPI value as a person reads it (``34%``, ``+12 points``, ``1 h 05 min``)."""
     if value is None:
@@ -99,7 +105,7 @@ def kpi_text(kpi: queries.Kpi, value: float | None) -> str:
     if kpi.unit == "minutes":
         return minutes_text(value)
     if kpi.unit == "points":
-        return f"{value:+.0f}"
+        return signed(value)
     return f"{value:,.0f}"
 
 
@@ -107,11 +113,11 @@ def kpi_change_text(kpi: queries.Kpi) -> str:
     if kpi.change is None:
         return "–"
     if kpi.unit == "share":
-        return f"{kpi.change * 100:+.1f} pts"
+        return f"{signed(kpi.change * 100, 1)} pts"
     if kpi.unit == "minutes":
         # an ASCII minus: Streamlit reads the sign of a metric's delta from its first character
         return ("+" if kpi.change >= 0 else "-") + minutes_text(abs(kpi.change))
-    return f"{kpi.change:+,.0f}"
+    return signed(kpi.change)
 
 
 def _page(title: str, subtitle: str, body: str) -> str:
@@ -197,7 +203,7 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
         "<h2>Sentiment</h2>", _figure(charts.build_sentiment_volume_figure(trend, "day")),
         _table(by_platform, {"group": "Platform", "scored": "Scored customer posts", "negative": "Negative",
                              "positive": "Positive", "net_sentiment": "Net sentiment"},
-               {"net_sentiment": lambda v: f"{v:+.0f}"}),
+               {"net_sentiment": signed}),
         "<h2>Response times</h2>",
         f"<p>SLA target: {settings.sla_minutes} business minutes ({_esc(', '.join(settings.business_days))} "
         f"{_esc(settings.business_start)}–{_esc(settings.business_end)}, {_esc(settings.business_time_zone)}); "

@@ -119,3 +119,11 @@ def test_a_database_of_schema_5_keeps_its_brands(tmp_path):
     assert db.get_meta(con, "schema_version") == str(db.SCHEMA_VERSION)
     assert find_brand(con, "@Ask_Spectrum") == "ask_spectrum" and find_brand(con, "sprintcare") == "sprintcare"
     con.close()
+
+
+def test_an_export_naming_thousands_of_brands_adds_the_most_frequent(con, write_csv):
+    rows = "".join(f"{i},2026-11-02T10:00:00Z,user{i},hello,brand{i % 250}{'x' if i < 250 else ''}\n"
+                   for i in range(500))
+    report = ingest_one(con, write_csv("many.csv", "id,date,author,text,brand\n" + rows))
+    assert len(report.brands_added) == 200
+    assert any("names 500 different brands: the 200 most frequent became brands" in note for note in report.notes)

@@ -114,3 +114,11 @@ def test_the_weekly_report_of_a_mentions_only_week_says_what_cannot_be_known(con
     crisis = crisis_report(con, "US Airways:20150220T13").html
     assert "unknown: still above the usual level when the data ends (Tue 24 Feb 2015 19:53 UTC)" in crisis
     assert "cannot be measured: the data holds no replies from US Airways" in crisis
+
+
+@pytest.mark.parametrize("value, decimals, text", [(-0.3, 0, "0"), (0.0, 0, "0"), (-0.04, 1, "0.0"), (12.4, 0, "+12"),
+                                                   (-1234.6, 0, "-1,235"), (0.05, 1, "+0.1")])
+def test_signed_numbers_never_read_minus_zero(value, decimals, text):
+    from pipeline.reports import signed
+
+    assert signed(value, decimals) == text

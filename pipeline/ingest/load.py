@@ -45,6 +45,7 @@ CHUNK_ROWS = 50_000
 MAX_ID_LENGTH = 200
 MAX_FIELD_CHARS = 100_000  # the longest Facebook post is 63,206 characters
 RAW_KEEP_CHARS = 2_000  # how much of an over-long row the quarantine keeps
+MAX_NAMED_BRANDS = 200  # brands one export may name in its brand column
 
 
 @dataclass(frozen=True)
@@ -598,13 +599,17 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
                                [import_id]).fetchall()
         export_brands = add_brands(con, [row[0] for row in exported], f"acts as a brand in {path.name}")
         named = con.execute("""
-            SELECT DISTINCT trim(brand_exported) FROM stg_posts
+            SELECT trim(brand_exported), count(*) FROM stg_posts
             WHERE import_id = ? AND NOT coalesce(is_brand_exported, false) AND trim(brand_exported) <> ''
-            ORDER BY 1""", [import_id]).fetchall()
-        export_brands += brand_registry.register(con, [row[0] for row in named], kind="name",
-                                         source=f"named by {path.name}")
+            GROUP BY 1 ORDER BY 2 DESC, 1""", [import_id]).fetchall()
+        # a brand column names a handful of tracked brands; thousands of values are something else
+        export_brands += brand_registry.register(con, sorted(row[0] for row in named[:MAX_NAMED_BRANDS]),
+                                                 kind="name", source=f"named by {path.name}")
         suggested = brand_registry.suggest_brands(con, import_id)
         notes = _notes(dialect, date_note)
+        if len(named) > MAX_NAMED_BRANDS:
+            notes.append(f"the brand column names {len(named):,} different brands: the {MAX_NAMED_BRANDS} most "
+                         "frequent became brands; add others with `radar brands add NAME`")
         if new_format is not None:
             notes.append(f"saved as the custom format {new_format.name!r}: files with these headers are "
                          "recognised from now on")
