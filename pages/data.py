@@ -11,7 +11,8 @@ import streamlit as st
 
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pipeline import db
-from pipeline.brands import BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands
+from pipeline.brands import (BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands,
+                             suggest_merges)
 from pipeline.enrich import set_export_labels
 from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, check_format_name, forget_custom_format, guess_mapping,
                              ingest_files, read_header, save_upload)
@@ -192,6 +193,9 @@ if suggested:
     st.caption("Often mentioned, not a brand yet: " + ", ".join(
         f"@{markdown_literal(handle)} ({posts:,} posts)" for handle, posts in suggested)
         + ". Add one below (an existing brand name gains the handle).")
+for named, other, posts in run_query(suggest_merges):
+    st.caption(f"Perhaps one brand: {posts:,} posts the export says are about {markdown_literal(named)} @mention "
+               f"{markdown_literal(other)}. Merge them below if they are.")
 
 
 def _change_brands(change):

@@ -235,3 +235,24 @@ def suggest_brands(con: duckdb.DuckDBPyConnection, import_id: str | None = None,
         ORDER BY c.posts DESC, c.handle LIMIT $limit""",
         {"minimum": minimum, "limit": limit, "mention": MENTION_PATTERN,
          **({"import": import_id} if import_id else {})}).fetchall()]
+
+
+def suggest_merges(con: duckdb.DuckDBPyConnection, *, share: float = 0.5, minimum: int = 20) -> list[tuple[str, str, int]]:
+    """(brand an export names, the brand its posts went to, posts): where most of the posts an export says are
+    about one brand were attributed to another (they @mention its handle), the two are likely one brand, as
+    the airline column's "American" and the account @AmericanAir. Suggestions only; a person merges."""
+    return [(named, other, int(posts)) for named, other, posts in con.execute(f"""
+        WITH named AS (
+            SELECT a.brand AS named, f.brand AS went_to
+            FROM stg_posts s
+            JOIN brand_aliases a ON a.kind = 'name' AND a.key = {key_sql('s.brand_exported')}
+            JOIN fct_posts f ON f.platform = s.platform AND f.post_id = s.post_id
+            WHERE s.brand_exported IS NOT NULL AND NOT f.is_brand
+        ),
+        counted AS (
+            SELECT named, went_to, count(*) AS posts, sum(count(*)) OVER (PARTITION BY named) AS total
+            FROM named GROUP BY named, went_to
+        )
+        SELECT named, went_to, posts FROM counted
+        WHERE went_to IS NOT NULL AND went_to <> named AND posts >= $minimum AND posts >= $share * total
+        ORDER BY posts DESC, named""", {"share": share, "minimum": minimum}).fetchall()]

@@ -389,13 +389,15 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def cmd_brands(args: argparse.Namespace) -> int:
-    from .brands import BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands
+    from .brands import (BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands,
+                         suggest_merges)
     from .queries import brand_accounts
 
     if args.action == "list":
         con = _open(args, read_only=True)
         brands = brand_accounts(con)
         suggested = suggest_brands(con)
+        merges = suggest_merges(con)
         con.close()
         if brands.empty:
             print("no brands yet: an export that holds a brand's replies adds it, or `radar brands add NAME`")
@@ -405,6 +407,9 @@ def cmd_brands(args: argparse.Namespace) -> int:
         if suggested:
             print("often mentioned, not a brand yet: "
                   + ", ".join(f"@{handle} ({posts:,} posts)" for handle, posts in suggested))
+        for named, other, posts in merges:
+            print(f"perhaps one brand: {posts:,} posts the export says are about {named!r} @mention {other!r} "
+                  f"(`radar brands merge {other!r} {named!r}`)")
         return 0
     names = args.names
     needed = {"add": 1, "merge": 2, "rename": 2, "remove": 1}[args.action]

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import ingest_one
 from pipeline import db
-from pipeline.brands import BrandError, add_brand, find_brand, merge_brands, remove_brand, rename_brand
+from pipeline.brands import (BrandError, add_brand, find_brand, merge_brands, remove_brand, rename_brand,
+                             suggest_merges)
 from pipeline.cli import main
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
@@ -127,3 +128,16 @@ def test_an_export_naming_thousands_of_brands_adds_the_most_frequent(con, write_
     report = ingest_one(con, write_csv("many.csv", "id,date,author,text,brand\n" + rows))
     assert len(report.brands_added) == 200
     assert any("names 500 different brands: the 200 most frequent became brands" in note for note in report.notes)
+
+
+def test_a_brand_an_export_names_and_the_account_its_posts_mention_are_suggested_as_one(con, write_csv):
+    rows = "".join(f"{i},2026-11-02T{i % 24:02d}:00:00Z,user{i},@AmericanAir flight {i} late,American\n"
+                   for i in range(30))
+    ingest_one(con, write_csv("m.csv", "id,date,author,text,brand\n" + rows))
+    assert suggest_merges(con) == []  # @AmericanAir is not a brand yet: the posts stay with American
+    add_brand(con, "americanair", handles=["@AmericanAir"])
+    build_posts(con)
+    assert suggest_merges(con) == [("American", "americanair", 30)]
+    merge_brands(con, "americanair", ["American"])
+    build_posts(con)
+    assert suggest_merges(con) == []
