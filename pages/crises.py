@@ -3,8 +3,8 @@ brand's first reply and playbook moves, the severity reasons, top terms, top thr
 
 import streamlit as st
 
-from pages._common import (crisis_table, download_csv, minutes_text, open_thread, remember_crisis, require_posts,
-                           run_query, shared_crisis, sidebar_filters)
+from pages._common import (crisis_table, download_csv, label_texts, minutes_text, open_thread, remember_crisis,
+                           require_posts, run_query, shared_crisis, sidebar_filters)
 from pipeline.export import markdown_literal
 from pipeline.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
 from pipeline.queries import (crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series,
@@ -100,14 +100,14 @@ threads = run_query(crisis_threads, wanted)
 if threads.empty:
     st.info("No threads recorded for this crisis.")
 else:
-    shown = threads.assign(text=threads["text"].str.slice(0, 280))
+    shown = threads.assign(text=threads["text"].str.slice(0, 280), label=label_texts(threads))
     picked_thread = st.dataframe(
-        shown[["why", "platform", "started_at", "post_count", "author_id", "sentiment_label", "text"]],
+        shown[["why", "platform", "started_at", "post_count", "author_id", "label", "text"]],
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="crises.threads",
         column_config={"why": "Why it is evidence", "platform": "Platform",
                        "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM YYYY, HH:mm"),
                        "post_count": "Posts", "author_id": "Opened by",
-                       "sentiment_label": "Label", "text": st.column_config.TextColumn("Opening post", width="large")})
+                       "label": "Label (source)", "text": st.column_config.TextColumn("Opening post", width="large")})
     st.caption("Choose a thread to read the whole conversation. The Reports page downloads this retrospective "
                "as HTML or PDF.")
     row = row_from_table(picked_thread, threads)

@@ -654,7 +654,8 @@ def crisis_threads(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFra
              top AS (SELECT t.*, ids.rank, ids.why FROM ids
                      JOIN threads t ON t.thread_id = ids.thread_id AND t.brand = (SELECT brand FROM c))
         SELECT t.platform, t.thread_id, t.started_at, t.post_count, t.customer_posts, t.brand_posts,
-               t.first_response_minutes, t.answered, r.author_id, r.sentiment_label, t.why, r.text
+               t.first_response_minutes, t.answered, r.author_id, r.sentiment_label, r.sentiment_source,
+               r.radar_label, r.export_label, t.why, r.text
         FROM top t JOIN {_opening_posts("top")} r ON r.platform = t.platform AND r.post_id = t.root_post_id
         ORDER BY t.rank""", [crisis_id]).df()
 
