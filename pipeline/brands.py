@@ -61,24 +61,48 @@ def _brand_of_key(con, key: str) -> str | None:
                      [key])
 
 
+MAX_NAME_CHARS = 100  # a brand's name or alias; longer text is not a name (and would slow every match)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HANDLE_SHAPE = re.compile(r"@?\w+")
+
+
 def _insert_alias(con, key: str, kind: str, alias: str, brand: str) -> bool:
-    if db.first_row(con, "SELECT 1 FROM brand_aliases WHERE key = ? AND kind = ?", [key, kind]):
+    if db.first_row(con, "SELECT 1 FROM brand_aliases WHERE key = ? AND kind = ? AND alias = ?", [key, kind, alias]):
         return False
     con.execute("INSERT INTO brand_aliases VALUES (?, ?, ?, ?)", [key, kind, alias, brand])
     return True
 
 
+def _clean(text: str | None) -> str:
+    """A name as stored: trimmed, runs of white space made one space."""
+    return " ".join((text or "").split())
+
+
+def _checked(con, text: str, what: str) -> tuple[str, str]:
+    """(the cleaned text, its key), or BrandError saying why it cannot be a brand's name or handle."""
+    if _CONTROL.search(text or ""):
+        raise BrandError(f"{what} {text[:40]!r} holds control characters")
+    cleaned = _clean(text)
+    if len(cleaned) > MAX_NAME_CHARS:
+        raise BrandError(f"{what} is {len(cleaned):,} characters long; at most {MAX_NAME_CHARS}")
+    key = alias_key(con, cleaned)
+    if not key:
+        raise BrandError(f"{what} {cleaned!r} needs at least one letter or digit")
+    return cleaned, key
+
+
 def register(con: duckdb.DuckDBPyConnection, values: Iterable[str], *, kind: str, source: str) -> list[str]:
     """Make each value a brand alias: a value whose key an existing brand already has joins that brand;
     any other value becomes a new brand. Returns the brands that were new. ``kind`` is ``handle`` (an
-    account the data shows acting as a brand) or ``name`` (a brand an export names)."""
+    account the data shows acting as a brand) or ``name`` (a brand an export names). Values that cannot be
+    a name (no letter or digit, control characters, over ``MAX_NAME_CHARS``) are passed over."""
     if kind not in ("handle", "name"):
         raise BrandError(f"unknown alias kind {kind!r}")
     added, changed = [], False
     for value in values:
-        text = (value or "").strip()
-        key = alias_key(con, text)
-        if not key:
+        try:
+            text, key = _checked(con, value, "a brand")
+        except BrandError:
             continue
         brand = _brand_of_key(con, key)
         if brand is None:
@@ -97,7 +121,7 @@ def find_brand(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
     """The canonical brand a name or handle stands for (``"@USAirways"`` -> ``"US Airways"``), or None."""
     found = db.scalar(con, "SELECT brand FROM brands WHERE brand = ?", [text])
     if found is None:
-        key = alias_key(con, text)
+        key = alias_key(con, _clean(text))
         found = _brand_of_key(con, key) if key else None
     return found
 
@@ -112,50 +136,48 @@ def _require(con, brand: str) -> str:
 
 def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[str] = (), names: Iterable[str] = (),
               source: str = "added by a person") -> BrandChange:
-    """Add a brand (or aliases to an existing one): ``name`` is how it is shown; ``handles`` are its
-    accounts (their posts are the brand's); ``names`` are words people write for it (matched whole)."""
-    name = (name or "").strip()
-    if not alias_key(con, name):
-        raise BrandError("a brand needs a name with at least one letter or digit")
-    handles = [h.strip() for h in handles if h and h.strip()]
-    names = [n.strip() for n in names if n and n.strip()]
-    for alias in [name, *handles, *names]:
-        owner = _brand_of_key(con, alias_key(con, alias))
-        if owner is not None and owner != name:
-            raise BrandError(f"{alias!r} already stands for the brand {owner!r}; merge the two brands instead "
-                             f"(`radar brands merge {owner!r} {name!r}`)")
-    is_new = not db.first_row(con, "SELECT 1 FROM brands WHERE brand = ?", [name])
-    if is_new:
+    """Add a brand (or aliases to an existing one): ``name`` is how it is shown (``@name`` also makes it a
+    handle); ``handles`` are its accounts (their posts are the brand's); ``names`` are words people write for
+    it (matched whole). An @mention of any of them is attributed to the brand."""
+    name, key = _checked(con, name, "the brand name")
+    is_handle = name.startswith("@") and bool(_HANDLE_SHAPE.fullmatch(name))
+    name = name.lstrip("@") if is_handle else name
+    handles = [_checked(con, h, "the handle") for h in handles if h and h.strip()]
+    names = [_checked(con, n, "the name") for n in names if n and n.strip()]
+    existing = db.scalar(con, "SELECT brand FROM brands WHERE brand = ?", [name])
+    for alias, alias_key_ in [(name, key), *handles, *names]:
+        owner = _brand_of_key(con, alias_key_)
+        if owner is not None and owner != (existing or name):
+            raise BrandError(f"{alias!r} already stands for the brand {owner!r} (`radar brands` lists its handles "
+                             f"and names; `radar brands add {owner!r} --alias ...` gives it more)")
+    if existing is None:
         con.execute("INSERT INTO brands VALUES (?, ?, now())", [name, source])
-    new_aliases = 0
-    looks_like_handle = name.startswith("@") or not re.search(r"\s", name)
-    new_aliases += _insert_alias(con, alias_key(con, name), "name", name.lstrip("@"), name)
-    if looks_like_handle and not names and not handles:
-        new_aliases += _insert_alias(con, alias_key(con, name), "handle", name.lstrip("@"), name)
-    for handle in handles:
-        new_aliases += _insert_alias(con, alias_key(con, handle), "handle", handle.lstrip("@"), name)
-    for alias in names:
-        new_aliases += _insert_alias(con, alias_key(con, alias), "name", alias, name)
-    if not is_new and not new_aliases:
+    new_aliases = _insert_alias(con, key, "name", name, name)
+    if is_handle:
+        new_aliases += _insert_alias(con, key, "handle", name, name)
+    for handle, handle_key in handles:
+        new_aliases += _insert_alias(con, handle_key, "handle", handle.lstrip("@"), name)
+    for alias, alias_key_ in names:
+        new_aliases += _insert_alias(con, alias_key_, "name", alias, name)
+    if existing is not None and not new_aliases:
         return BrandChange(f"{name}: nothing new", changed=False)
     db.bump_data_version(con)
-    return BrandChange(f"{'added' if is_new else 'updated'} brand {name!r}")
+    return BrandChange(f"{'added' if existing is None else 'updated'} brand {name!r}")
 
 
 def rename_brand(con: duckdb.DuckDBPyConnection, brand: str, new_name: str) -> BrandChange:
-    brand, new_name = _require(con, brand), (new_name or "").strip()
-    if not alias_key(con, new_name):
-        raise BrandError("the new name needs at least one letter or digit")
+    brand = _require(con, brand)
+    new_name, key = _checked(con, new_name, "the new name")
     if new_name == brand:
         return BrandChange(f"{brand}: nothing to rename", changed=False)
     if db.first_row(con, "SELECT 1 FROM brands WHERE brand = ?", [new_name]):
         raise BrandError(f"there is a brand {new_name!r} already; merge the two instead")
-    owner = _brand_of_key(con, alias_key(con, new_name))
+    owner = _brand_of_key(con, key)
     if owner is not None and owner != brand:
         raise BrandError(f"{new_name!r} already stands for the brand {owner!r}; merge the two instead")
     con.execute("UPDATE brands SET brand = ? WHERE brand = ?", [new_name, brand])
     con.execute("UPDATE brand_aliases SET brand = ? WHERE brand = ?", [new_name, brand])
-    _insert_alias(con, alias_key(con, new_name), "name", new_name, new_name)
+    _insert_alias(con, key, "name", new_name, new_name)
     db.bump_data_version(con)
     return BrandChange(f"renamed {brand!r} to {new_name!r}")
 
@@ -178,8 +200,9 @@ def merge_brands(con: duckdb.DuckDBPyConnection, into: str, others: Iterable[str
 
 
 def remove_brand(con: duckdb.DuckDBPyConnection, brand: str) -> BrandChange:
-    """Forget a brand and its aliases: its accounts' posts count as customers' again, until an export marks
-    them as the brand's once more."""
+    """Forget a brand and its aliases: its posts have no brand any more, and its accounts' posts count as
+    customers' again, unless an export marks them as a brand's (then they are a brand's posts of no known
+    brand, until an import of that export adds the account again)."""
     brand = _require(con, brand)
     con.execute("DELETE FROM brand_aliases WHERE brand = ?", [brand])
     con.execute("DELETE FROM brands WHERE brand = ?", [brand])

@@ -63,9 +63,13 @@ def _error(message: str) -> None:
 DEFAULT_WAIT_SECONDS = 120
 
 
-def _open(args: argparse.Namespace, *, read_only: bool = False):
+def _open(args: argparse.Namespace, *, read_only: bool = False, existing: bool = False):
     """Open the database; while another process holds it (the dashboard between page views, an import),
-    wait up to ``--wait`` seconds (default ``$RADAR_WAIT``, else 120) and say so once."""
+    wait up to ``--wait`` seconds (default ``$RADAR_WAIT``, else 120) and say so once. ``existing``: a
+    command that changes what is stored never creates a database (a mistyped --db is an error)."""
+    if existing and not db.resolve_db_path(args.db).exists():
+        raise db.DatabaseError(f"{db.resolve_db_path(args.db)}: no database yet; build one with `radar demo` or "
+                               "`radar ingest FILE`")
     wait = getattr(args, "wait", None)
     if wait is None:
         wait = float(os.environ.get("RADAR_WAIT", DEFAULT_WAIT_SECONDS))
@@ -394,6 +398,9 @@ def cmd_brands(args: argparse.Namespace) -> int:
     from .queries import brand_accounts
 
     if args.action == "list":
+        if args.names or args.handle or args.alias:
+            _error("`radar brands` (list) takes no names; to add one: `radar brands add NAME`")
+            return 1
         con = _open(args, read_only=True)
         brands = brand_accounts(con)
         suggested = suggest_brands(con)
@@ -412,12 +419,15 @@ def cmd_brands(args: argparse.Namespace) -> int:
                   f"(`radar brands merge {other!r} {named!r}`)")
         return 0
     names = args.names
+    if args.action != "add" and (args.handle or args.alias):
+        _error(f"--handle and --alias go with `radar brands add`, not with {args.action}")
+        return 1
     needed = {"add": 1, "merge": 2, "rename": 2, "remove": 1}[args.action]
     if len(names) < needed or (args.action in ("rename", "remove") and len(names) != needed):
         _error(f"`radar brands {args.action}` needs {'exactly ' if args.action in ('rename', 'remove') else ''}"
                f"{needed} name{'s' if needed > 1 else ''} (see `radar brands --help`)")
         return 1
-    con = _open(args)
+    con = _open(args, existing=True)
     try:
         con.execute("BEGIN TRANSACTION")
         if args.action == "add":
@@ -448,6 +458,12 @@ def cmd_labels(args: argparse.Namespace) -> int:
         con = _open(args, read_only=True)
         sources = label_sources(con)
         con.close()
+        if args.import_id is not None:
+            sources = sources[sources["import_id"] == args.import_id]
+        if args.format is not None:
+            sources = sources[sources["format"] == args.format]
+        if sources.empty:
+            print("no imports" + (" match" if args.import_id or args.format else " yet"))
         for row in sources.itertuples(index=False):
             used = "the export's labels" if row.use_export_labels else "Radar's score"
             if not row.labelled_posts:
@@ -455,7 +471,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
             print(f"{row.import_id}  {row.file_name}  ({row.format}): {row.labelled_posts:,} posts with the "
                   f"export's own label; shown: {used}")
         return 0
-    con = _open(args)
+    con = _open(args, existing=True)
     try:
         changed = set_export_labels(con, args.prefer == "export", import_id=args.import_id, format_name=args.format)
     except ValueError as exc:

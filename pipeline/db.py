@@ -210,7 +210,7 @@ _SCHEMA = [
     )""",
     """CREATE TABLE IF NOT EXISTS brand_aliases (
         key VARCHAR NOT NULL, kind VARCHAR NOT NULL, alias VARCHAR NOT NULL, brand VARCHAR NOT NULL,
-        PRIMARY KEY (key, kind)
+        PRIMARY KEY (key, kind, alias)
     )""",
     """CREATE TABLE IF NOT EXISTS fct_posts (
         post_id VARCHAR, platform VARCHAR, source_format VARCHAR, author_id VARCHAR, is_brand BOOLEAN,
@@ -470,6 +470,10 @@ QUALITY_CHECKS: dict[str, str] = {
         SELECT p.post_id, p.thread_id FROM fct_posts p
         ANTI JOIN fct_posts r ON r.platform = p.platform AND r.post_id = p.thread_id""",
     "timestamps are set": "SELECT post_id FROM stg_posts WHERE created_at IS NULL",
+    "every post's brand is a known brand": """
+        SELECT post_id, brand FROM fct_posts WHERE brand IS NOT NULL AND brand NOT IN (SELECT brand FROM brands)
+          AND (SELECT value FROM radar_meta WHERE key = 'facts_version')
+            = (SELECT value FROM radar_meta WHERE key = 'data_version')""",
     "one sentiment per post": """
         SELECT platform, post_id, count(*) AS copies FROM enr_posts GROUP BY ALL HAVING count(*) > 1""",
     "sentiment within -1..1 and labelled when scored": """

@@ -127,8 +127,9 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
     key = db.alias_key_sql
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_built AS
-        WITH handle_keys AS (SELECT coalesce(list(key), []) AS keys FROM brand_aliases WHERE kind = 'handle'),
-        alias_keys AS (SELECT coalesce(list(DISTINCT key), []) AS keys FROM brand_aliases),
+        WITH handle_keys AS (SELECT coalesce(list(DISTINCT key), []) AS keys FROM brand_aliases
+                             WHERE kind = 'handle' AND key <> ''),
+        alias_keys AS (SELECT coalesce(list(DISTINCT key), []) AS keys FROM brand_aliases WHERE key <> ''),
         by_key AS (SELECT DISTINCT ON (key) key, brand FROM brand_aliases ORDER BY key, kind = 'handle' DESC),
         by_name AS (SELECT DISTINCT ON (word) {brands_word('alias')} AS word, brand FROM brand_aliases
                     WHERE kind = 'name' ORDER BY word, brand),
@@ -150,7 +151,7 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
             CROSS JOIN handle_keys hk CROSS JOIN alias_keys ak
         ),
         attributed AS (
-            SELECT t.*, coalesce(author.brand, lower(ltrim(trim(t.author_id), '@'))) AS author_brand,
+            SELECT t.*, author.brand AS author_brand,  -- an account no brand has (any more) is no brand's
                    mentioned.brand AS mentioned_brand, exported.brand AS exported_brand, named.brand AS named_brand
             FROM threaded t
             LEFT JOIN by_key author ON author.key = t.author_key AND t.is_brand_

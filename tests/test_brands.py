@@ -141,3 +141,52 @@ def test_a_brand_an_export_names_and_the_account_its_posts_mention_are_suggested
     merge_brands(con, "americanair", ["American"])
     build_posts(con)
     assert suggest_merges(con) == []
+
+
+@pytest.mark.parametrize("name, handles, aliases, message", [
+    ("Foo", ["@@"], [], "the handle '@@' needs at least one letter or digit"),
+    ("Foo", [], ["!!!"], "the name '!!!' needs at least one letter or digit"),
+    ("Zy " * 50, [], [], "at most 100"),
+    ("Evil\nacme  999 posts", [], [], "control characters"),
+    ("NewCo", [], ["United"], "'United' already stands for the brand 'United'"),
+])
+def test_names_that_cannot_be_a_brands_are_refused(mentions, name, handles, aliases, message):
+    con, _ = mentions
+    before = con.execute("SELECT * FROM brand_aliases ORDER BY ALL").fetchall()
+    with pytest.raises(BrandError, match=message.replace("(", r"\(").replace("'", "'")):
+        add_brand(con, name, handles=handles, names=aliases)
+    assert con.execute("SELECT * FROM brand_aliases ORDER BY ALL").fetchall() == before
+
+
+def test_removing_a_brand_that_an_export_marks_takes_its_posts_too(con, write_csv):
+    ingest_one(con, write_csv("care.csv", "tweet_id,author_id,inbound,created_at,text,response_tweet_id,"
+                                          "in_response_to_tweet_id\n"
+                                          "1,115712,True,Tue Oct 31 22:10:47 +0000 2017,@sprintcare help,2,\n"
+                                          "2,sprintcare,False,Tue Oct 31 22:11:45 +0000 2017,@115712 on it,,1\n"))
+    assert {row[0] for row in con.execute("SELECT brand FROM posts").fetchall()} == {"sprintcare"}
+    remove_brand(con, "sprintcare")
+    update_analytics(con)
+    assert {row[0] for row in con.execute("SELECT brand FROM posts").fetchall()} == {None}
+    assert db.check_quality(con) == []
+
+
+def test_a_renamed_brand_is_found_by_its_new_name(mentions, write_csv):
+    con, _ = mentions
+    rename_brand(con, "United", "United Air")
+    rename_brand(con, "United Air", "UnitedAir")
+    ingest_one(con, write_csv("u.csv", "id,date,author,text\nx1,2026-11-04T10:00:00Z,kim,UnitedAir rules\n"))
+    assert brand_of(con, "x1") == "UnitedAir"
+
+
+def test_brand_commands_refuse_what_they_would_ignore(tmp_path, write_csv, capsys):
+    database = str(tmp_path / "cli.duckdb")
+    assert main(["brands", "add", "Foo", "--db", str(tmp_path / "missing.duckdb")]) == 1
+    assert "no database yet" in capsys.readouterr().err and not (tmp_path / "missing.duckdb").exists()
+    assert main(["ingest", str(write_csv("mentions.csv", MENTIONS)), "--db", database]) == 0
+    capsys.readouterr()
+    assert main(["brands", "rename", "United", "UA", "--handle", "@x", "--db", database]) == 1
+    assert "--handle and --alias go with `radar brands add`" in capsys.readouterr().err
+    assert main(["labels", "--import", "imp-000001", "--db", database]) == 0
+    assert capsys.readouterr().out.startswith("imp-000001  mentions.csv")
+    assert main(["labels", "--prefer", "radar", "--format", "", "--db", database]) == 1
+    assert "no import with the format ''" in capsys.readouterr().err

@@ -147,7 +147,8 @@ def set_export_labels(con: duckdb.DuckDBPyConnection, use: bool, *, import_id: s
         raise ValueError("name one import (--import) or one format (--format)")
     column, value = ("import_id", import_id) if import_id is not None else ("format", format_name)
     if not db.scalar(con, f"SELECT count(*) FROM imports WHERE {column} = ?", [value]):
-        raise ValueError(f"no import {'with the format ' if format_name else ''}{value!r}; `radar status` lists them")
+        raise ValueError(f"no import {'with the format ' if format_name is not None else ''}{value!r}; "
+                         "`radar status` lists them")
     changed = db.scalar(con, f"SELECT count(*) FROM imports WHERE {column} = ? AND coalesce(use_export_labels, true) <> ?",
                         [value, use])
     con.execute(f"UPDATE imports SET use_export_labels = ? WHERE {column} = ?", [use, value])

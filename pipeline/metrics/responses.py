@@ -16,20 +16,22 @@ Definitions (the README's "Metric definitions" repeats them word for word):
   it came from); before that it is NULL (still open).
 - **Replies in the data**: an export of mentions only (a listening tool's, the airline data set) holds no
   brand replies, so it cannot show whether anyone answered. ``fct_reply_coverage`` counts, per import,
-  platform and brand, the customer posts, the brand's own posts and its replies (brand posts that answer
-  another post: the export links replies). A customer post is judged (has a row in ``fct_responses``) only
-  when it has a brand and its import holds replies of that brand (on any platform: a brand that answers on
-  one network and not on another is a finding), or a brand reply to it is in the data; a brand's own tweets in a mentions export, replying to nobody the data shows, are not
-  replies; the others are left out of every response
+  platform and brand, the customer posts, the brand's own posts and its replies (brand posts linked to the
+  post they answer). A customer post is judged (has a row in ``fct_responses``) only when it has a brand
+  and the brand's replies are in the data for it: its import holds replies of that brand (on any platform:
+  a brand that answers on one network and not on another is a finding), or the brand posts in its thread
+  (a follow-up loaded later in a conversation the brand is part of). A brand's own tweets in a mentions
+  export, linked to nothing, are not replies. Posts that cannot be judged are left out of every response
   figure and of crisis severity, and the pages say why.
 - Threads: ``first_response_minutes`` is the response time of the thread's first customer post awaiting
   a reply; ``answered`` is whether any brand post follows a customer post (NULL, unknown, when the thread
   has no brand post and none of its posts can be judged).
 
-Writes ``fct_reply_coverage``, ``fct_responses`` and ``fct_threads`` (public views ``responses`` and ``threads``): whole, or after
-an import that only added posts, for the threads the new posts touched. In SQL: the business-hours calendar has one row per business day, and ``B(t)``, the business minutes from
-the calendar's start to t, comes from an ASOF join; business minutes between two times are
-``B(t2) - B(t1)``.
+Writes ``fct_reply_coverage`` (always whole: it is small) and ``fct_responses`` and ``fct_threads`` (public
+views ``responses`` and ``threads``): whole, or after an import that only added posts, for the threads the
+new posts touched. In SQL: the business-hours calendar has one row per business day, and ``B(t)``, the
+business minutes from the calendar's start to t, comes from an ASOF join; business minutes between two
+times are ``B(t2) - B(t1)``.
 """
 
 from __future__ import annotations
@@ -83,8 +85,9 @@ CHANGED_FACTS = "facts_build >= (SELECT min(facts_build) FROM tmp_changed_posts)
 
 
 def compute_reply_coverage(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild ``fct_reply_coverage``: per import, platform and brand, the customer posts and the brand's own
-    posts, with the import's first and last post (the end of its data). Small: imports x platforms x brands."""
+    """Rebuild ``fct_reply_coverage``: per import, platform and brand, the customer posts, the brand's own posts
+    and its replies (brand posts with a parent), with the import's first and last post (the end of its data).
+    Small: imports x platforms x brands."""
     con.execute("DELETE FROM fct_reply_coverage")
     con.execute("""
         INSERT INTO fct_reply_coverage
@@ -135,7 +138,7 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         FROM tmp_awaiting a
         ASOF LEFT JOIN (SELECT platform, thread_id, post_id, created_at FROM {scope} WHERE is_brand) b
             ON b.platform = a.platform AND b.thread_id = a.thread_id AND b.created_at > a.created_at""")
-    # judged: a brand, and the brand's own posts in the post's export (or a reply to it in the data)
+    # judged: a brand, and the brand's replies in the post's export, a reply to it, or the brand in its thread
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_judged AS
         WITH cover AS (SELECT import_id, brand, max(last_at) AS last_at, sum(brand_replies) AS brand_replies
