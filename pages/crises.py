@@ -63,7 +63,7 @@ if crisis.get("back_to_baseline_at") is None:
                + (f" ({end:%a %d %b %Y, %H:%M} UTC)" if end is not None else "")
                + ". Its end and recovery are unknown; the chart stops where the data stops.", icon=":material/campaign:")
 if crisis.get("replies_in_data") is False:
-    st.info(f"The data holds no replies from {crisis['brand']}: whether and how fast complaints were answered cannot "
+    st.info(f"The data holds no replies from {markdown_literal(crisis['brand'])}: whether and how fast complaints were answered cannot "
             "be measured, and severity scores nothing for it.", icon=":material/visibility_off:")
 
 phases = run_query(crisis_phases, wanted)
@@ -75,9 +75,9 @@ left, right = st.columns(2)
 with left:
     st.subheader("Retrospective")
     for question, answer in retrospective_facts(crisis):
-        st.markdown(f"**{question}:** {answer}")
+        st.markdown(f"**{question}:** {markdown_literal(answer)}")
     st.subheader("Why this severity")
-    st.markdown("\n".join(f"- {reason}" for reason in crisis["severity_reasons"]))
+    st.markdown("\n".join(f"- {markdown_literal(reason)}" for reason in crisis["severity_reasons"]))
 with right:
     st.subheader("How the brand responded")
     st.caption("Moves count in brand posts that answer a post of this crisis or are public statements during it.")
@@ -86,7 +86,7 @@ with right:
             st.markdown(f":green[:material/check_circle:] **{name}** — first {when}, in {replies:,} "
                         f"post{'s' if replies != 1 else ''}")
             if text:
-                st.text(f"“{text[:280]}”")
+                st.text(f"“{text[:280]}”")  # st.text: a post is never rendered as Markdown
         elif crisis.get("replies_in_data") is False:
             st.markdown(f":gray[:material/help:] **{name}** — cannot be judged: the data holds no replies from "
                         f"{markdown_literal(crisis['brand'])}")

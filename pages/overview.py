@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages._common import (crisis_table, download_csv, open_crisis, require_posts, run_query, sidebar_filters,
                            week_picker)
+from pipeline.export import markdown_literal
 from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
 from pipeline.queries import (PostFilter, crisis_list, net_sentiment, post_totals, posts_by_platform_and_brand,
                               posts_per_day, response_coverage, sentiment_trend, unmeasured_brands_text,
@@ -30,7 +31,7 @@ for column, kpi in zip(st.columns(len(kpis)), kpis):
 week_filter = PostFilter(monday, monday + timedelta(days=6), filters.brands, filters.platforms, filters.languages)
 unmeasured = unmeasured_brands_text(run_query(response_coverage, week_filter))
 if unmeasured:
-    st.caption(f":material/info: {unmeasured}")
+    st.caption(f":material/info: {markdown_literal(unmeasured)}")
 st.caption(f"The week picker governs these KPIs only. The trend, crises and volume below follow the sidebar's "
            f"dates ({filters.start_date:%d %b %Y} – {filters.end_date:%d %b %Y}).")
 

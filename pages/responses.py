@@ -6,6 +6,7 @@ from pages._common import (as_percent, cap_note, correction_form, download_csv, 
                            open_thread, percent_column, require_posts, run_query, settings, sidebar_filters)
 from pipeline.charts import (build_response_distribution_figure, build_response_heatmap_figure,
                              build_response_weekly_figure, build_sla_figure)
+from pipeline.export import markdown_literal
 from pipeline.queries import (response_coverage, response_distribution, response_heatmap, response_kpis,
                               unanswered_queue, unmeasured_brands_text)
 from pipeline.selection import row_from_table
@@ -17,7 +18,7 @@ config = settings()
 
 unmeasured = unmeasured_brands_text(run_query(response_coverage, filters))
 if unmeasured:
-    st.warning(unmeasured, icon=":material/visibility_off:")
+    st.warning(markdown_literal(unmeasured), icon=":material/visibility_off:")
 overall = run_query(response_kpis, filters, period="all", by_brand=False)
 if overall.empty or not overall["awaiting"].iloc[0]:
     st.info("No customer post in these filters can be judged for a brand reply: nobody wrote to a brand account, "

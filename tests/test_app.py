@@ -301,3 +301,16 @@ def test_a_label_is_corrected_from_a_post_list(monkeypatch, demo_copy):
     assert not app.exception
     assert count(demo_copy, "SELECT count(*) FROM posts WHERE platform = ? AND post_id = ? AND "
                             "sentiment_label = 'neutral' AND sentiment_source = 'correction'", [platform, post_id]) == 1
+
+
+def test_a_brand_name_from_an_export_is_never_rendered_as_markdown(monkeypatch, tmp_path, write_csv):
+    from pipeline.cli import main
+
+    database = tmp_path / "evil.duckdb"
+    rows = "".join(f"{i},2026-11-0{1 + i % 5}T10:00:00Z,u{i},@someone hi,[click](https://evil.example/x)\n"
+                   for i in range(10))
+    assert main(["ingest", str(write_csv("evil.csv", "id,date,author,text,brand\n" + rows)), "--db", str(database)]) == 0
+    app = open_page(monkeypatch, database, "pages/responses.py")
+    assert not app.exception
+    warning = app.warning[0].value
+    assert "\\[click\\]" in warning and "](https" not in warning.replace("\\](", "")

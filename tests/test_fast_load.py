@@ -13,7 +13,6 @@ import pytest
 
 from pipeline import db
 from pipeline.ingest import ingest_file
-from pipeline.ingest.formats import FORMATS_BY_NAME
 from tests.conftest import DEMO_DIR, shared_file
 
 def _tables(path: Path, tmp_path: Path, name: str, **options):
