@@ -221,26 +221,6 @@ def cap_note(shown: int, total: int, what: str) -> None:
         st.caption(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters or search to see others.")
 
 
-def crisis_table(crises: pd.DataFrame) -> pd.DataFrame:
-    """Crisis rows as people read them: "open (data ends ...)" instead of an empty back-to-baseline time, and
-    "replies not in the data" instead of a missing first response."""
-    shown = crises.copy()
-    shown["back_to_baseline_at"] = [
-        f"{back:%a %d %b %Y, %H:%M}" if back is not None and back == back
-        else f"open (data ends {end:%d %b %Y %H:%M})" if end is not None and end == end else "open"
-        for back, end in zip(shown["back_to_baseline_at"], shown.get("data_end_at", [None] * len(shown)))]
-    shown["minutes_to_first_response"] = [
-        "replies not in the data" if not measurable else minutes_text(minutes) if minutes == minutes
-        and minutes is not None else "no reply"
-        for minutes, measurable in zip(shown["minutes_to_first_response"],
-                                       shown.get("replies_in_data", [True] * len(shown)))]
-    if "share_answered" in shown:
-        shown["share_answered"] = [
-            "–" if not measurable or share is None or share != share else f"{share:.0%}"
-            for share, measurable in zip(shown["share_answered"], shown.get("replies_in_data", [True] * len(shown)))]
-    return shown
-
-
 SOURCE_NAMES = {"export": "export's label", "radar": "Radar", "correction": "corrected"}
 
 

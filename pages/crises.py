@@ -3,13 +3,13 @@ brand's first reply and playbook moves, the severity reasons, top terms, top thr
 
 import streamlit as st
 
-from pages._common import (crisis_table, download_csv, label_texts, minutes_text, open_thread, remember_crisis,
-                           require_posts, run_query, shared_crisis, sidebar_filters)
+from pages._common import (download_csv, label_texts, minutes_text, open_thread, remember_crisis, require_posts,
+                           run_query, shared_crisis, sidebar_filters)
 from pipeline.export import markdown_literal
 from pipeline.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
 from pipeline.queries import (crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series,
                               crisis_threads)
-from pipeline.reports import playbook_checklist, retrospective_facts
+from pipeline.reports import crisis_rows_in_words, playbook_checklist, retrospective_facts
 from pipeline.selection import crisis_from_chart, row_from_table
 
 st.title("Crises")
@@ -28,8 +28,9 @@ if not crises.empty:
     timeline = st.plotly_chart(build_crisis_timeline_figure(crises), width="stretch", key="crises.timeline",
                                on_select="rerun", selection_mode="points")
     picked = st.dataframe(
-        crisis_table(crises)[["crisis_id", "brand", "severity", "severity_name", "started_at", "back_to_baseline_at",
-                              "posts", "negative_posts", "minutes_to_first_response", "share_answered"]],
+        crisis_rows_in_words(crises)[["crisis_id", "brand", "severity", "severity_name", "started_at",
+                                      "back_to_baseline_at", "posts", "negative_posts", "minutes_to_first_response",
+                                      "share_answered"]],
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="crises.table",
         column_config={"crisis_id": "Crisis", "brand": "Brand", "severity": "Severity", "severity_name": "Level",
                        "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM YYYY, HH:mm"),

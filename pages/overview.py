@@ -4,14 +4,13 @@ from datetime import timedelta
 
 import streamlit as st
 
-from pages._common import (crisis_table, download_csv, open_crisis, require_posts, run_query, sidebar_filters,
-                           week_picker)
+from pages._common import download_csv, open_crisis, require_posts, run_query, sidebar_filters, week_picker
 from pipeline.export import markdown_literal
 from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
 from pipeline.queries import (PostFilter, crisis_list, net_sentiment, post_totals, posts_by_platform_and_brand,
                               posts_per_day, response_coverage, sentiment_trend, unmeasured_brands_text,
                               weekly_kpis)
-from pipeline.reports import kpi_change_text, kpi_text
+from pipeline.reports import crisis_rows_in_words, kpi_change_text, kpi_text
 from pipeline.selection import row_from_table
 
 st.title("Overview")
@@ -51,7 +50,7 @@ if crises.empty:
     st.success("No crisis detected in these dates. The detector watches every brand account hour by hour; "
                "its sensitivity is set on the Data page.", icon=":material/check_circle:")
 else:
-    latest = crisis_table(crises.head(5))
+    latest = crisis_rows_in_words(crises.head(5))
     picked = st.dataframe(
         latest[["crisis_id", "brand", "severity", "severity_name", "started_at", "back_to_baseline_at", "posts",
                 "minutes_to_first_response"]],

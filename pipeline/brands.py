@@ -212,8 +212,8 @@ def remove_brand(con: duckdb.DuckDBPyConnection, brand: str) -> BrandChange:
 
 def brands_key(con: duckdb.DuckDBPyConnection) -> str:
     """Changes whenever a brand or alias changes: the facts are rebuilt whole then."""
-    return db.scalar(con, """SELECT md5(coalesce(string_agg(key || '/' || kind || '/' || brand, ',' ORDER BY key, kind),
-                                                 '')) FROM brand_aliases""")
+    return db.scalar(con, """SELECT md5(coalesce(string_agg(key || '/' || kind || '/' || alias || '/' || brand, ','
+                                                            ORDER BY key, kind, alias), '')) FROM brand_aliases""")
 
 
 # An @mention: not inside a word or an e-mail address. No {1,50} bound: RE2 expands it and runs 20x slower.

@@ -301,8 +301,9 @@ def cmd_crises(args: argparse.Namespace) -> int:
         return 1
     where, params = "TRUE", []
     if args.brand:
-        where, params = f"brand = (SELECT brand FROM brand_aliases WHERE key = {db.alias_key_sql('?')} LIMIT 1)", \
-            [args.brand]
+        from .brands import find_brand
+
+        where, params = "brand = ?", [find_brand(con, args.brand) or args.brand]
     crises = con.execute(f"SELECT * FROM crises WHERE {where} ORDER BY severity DESC, started_at", params).df()
     phases = con.execute("SELECT * FROM crisis_phases ORDER BY started_at").df()
     moves = con.execute("SELECT * FROM crisis_moves ORDER BY first_at").df()

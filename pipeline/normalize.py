@@ -24,7 +24,7 @@ from __future__ import annotations
 import duckdb
 
 from . import db
-from .brands import MENTION_PATTERN
+from .brands import MENTION_PATTERN, brands_key as current_brands_key
 
 _MAX_PASSES = 64
 _REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
@@ -213,8 +213,7 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
         build = int(db.get_meta(con, "facts_build") or 0) + 1
-        brands_key = db.scalar(con, """SELECT md5(coalesce(string_agg(key || '/' || kind || '/' || brand, ','
-                                                                  ORDER BY key, kind), '')) FROM brand_aliases""")
+        brands_key = current_brands_key(con)
         built_upto = db.get_meta(con, "facts_last_import")
         if built_upto is not None and not whole:  # imports are sequential and land whole: the later ones are new
             con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS SELECT * FROM stg_posts "

@@ -150,19 +150,24 @@ definitions); corrections made by people win.</footer>
 </body></html>"""
 
 
-def _crisis_rows(crises: pd.DataFrame) -> pd.DataFrame:
-    """Crisis rows in words: an open crisis says so, a brand without replies in the data says that."""
-    shown = crises.copy().astype(object)
+def crisis_rows_in_words(crises: pd.DataFrame) -> pd.DataFrame:
+    """Crisis rows (from ``queries.crisis_list``) as people read them, for the pages and the report alike: an
+    open crisis says where its data ends, a brand whose replies are not in the data says so, and nothing reads
+    "None", "NaT" or "no reply" where the data is silent."""
+    worded = [c for c in ("back_to_baseline_at", "minutes_to_first_response", "share_answered") if c in crises]
+    shown = crises.astype({column: object for column in worded})  # the other columns keep their types
     for index, row in crises.iterrows():
         measurable = row.get("replies_in_data", True) is not False
+        end = row.get("data_end_at")
         shown.at[index, "back_to_baseline_at"] = (
             _when(row["back_to_baseline_at"]) if not is_missing(row["back_to_baseline_at"])
-            else "open when the data ends")
+            else f"open (data ends {_when(end)})" if not is_missing(end) else "open")
         shown.at[index, "minutes_to_first_response"] = (
             "replies not in the data" if not measurable else minutes_text(row["minutes_to_first_response"])
             if not is_missing(row["minutes_to_first_response"]) else "no reply")
-        shown.at[index, "share_answered"] = (
-            "–" if not measurable or is_missing(row["share_answered"]) else f"{row['share_answered']:.0%}")
+        if "share_answered" in crises:
+            shown.at[index, "share_answered"] = (
+                "–" if not measurable or is_missing(row["share_answered"]) else f"{row['share_answered']:.0%}")
     return shown
 
 
@@ -218,7 +223,7 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
         _figure(charts.build_response_distribution_figure(distribution), 340),
         _figure(charts.build_response_heatmap_figure(heatmap, settings.business_time_zone), 360),
         "<h2>Crises active this week</h2>",
-        _table(_crisis_rows(crises), {"crisis_id": "Crisis", "brand": "Brand", "severity_name": "Severity",
+        _table(crisis_rows_in_words(crises), {"crisis_id": "Crisis", "brand": "Brand", "severity_name": "Severity",
                                       "started_at": "Started", "back_to_baseline_at": "Back to baseline",
                                       "minutes_to_first_response": "First response after",
                                       "share_answered": "Complaints answered"}, {"started_at": _when}),

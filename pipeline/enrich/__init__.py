@@ -1,9 +1,9 @@
 """Enrich: language and sentiment for every post, stored beside the facts.
 
 Reads ``stg_posts``; writes ``enr_posts`` (one row per post: lang, sentiment, sentiment_label,
-sentiment_method; a short post whose language guess is not its export's usual language is read in that usual
-language: a guess from a few letters is not to be trusted) and ``enr_sentiment_cache`` (by text and exported language, so a text seen before -- a
-retweet, a re-import, a template reply -- is not scored twice). Incremental: only posts without a row in
+sentiment_method; a short post whose language guess is not its export's usual language is read in that
+usual language: a guess from a few letters is not to be trusted) and ``enr_sentiment_cache`` (by text and
+exported language, so a text seen before -- a retweet, a re-import, a template reply -- is not scored twice). Incremental: only posts without a row in
 ``enr_posts`` are scored. Corrections live in ``sentiment_overrides`` and win in the ``posts`` view.
 """
 

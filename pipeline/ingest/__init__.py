@@ -17,13 +17,13 @@ import duckdb
 from .formats import (CANONICAL_COLUMNS, FORMATS, FORMATS_BY_NAME, MAPPABLE_COLUMNS, check_format_name,
                       describe_formats, detect_format, guess_mapping)
 from .load import (ImportReport, add_brands, check_time_zone, custom_formats, forget_custom_format, ingest_file,
-                   normalize_handle, save_custom_format)
+                   save_custom_format)
 from .reader import UNKNOWN_LAYOUT, HeaderGuess, IngestError, read_header, sniff
 
 __all__ = [
     "CANONICAL_COLUMNS", "FORMATS", "FORMATS_BY_NAME", "FileResult", "HeaderGuess", "ImportReport", "IngestError",
     "MAPPABLE_COLUMNS", "add_brands", "check_format_name", "check_time_zone", "custom_formats", "describe_formats", "detect_format", "forget_custom_format", "guess_mapping",
-    "ingest_file", "ingest_files", "normalize_handle", "read_header", "save_custom_format", "save_upload",
+    "ingest_file", "ingest_files", "read_header", "save_custom_format", "save_upload",
     "sniff",
 ]
 

@@ -106,11 +106,6 @@ class ImportReport:
         return out
 
 
-def normalize_handle(handle: str) -> str:
-    """``" @SprintCare "`` -> ``"sprintcare"``: how brand handles are stored and compared."""
-    return handle.strip().lstrip("@").strip().lower()
-
-
 def check_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
