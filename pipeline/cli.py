@@ -486,6 +486,140 @@ def cmd_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .plan import PlanError, describe, load_plan, masked, plan_changed_at, reset_plan, save_plan, set_path
+
+    if args.action == "show":
+        if db.resolve_db_path(args.db).exists():
+            with _open(args, read_only=True) as con:
+                plan, changed = load_plan(con), plan_changed_at(con)
+        else:
+            from .plan import default_plan
+
+            plan, changed = default_plan(), None
+        if args.json:
+            print(json.dumps(masked(plan) if not args.unmasked else plan, indent=2, sort_keys=True))
+        else:
+            print(f"escalation plan ({f'changed {changed}' if changed else 'the default'})")
+            print("\n".join(describe(plan)))
+        return 0
+    con = _open(args, existing=True)
+    try:
+        if args.action == "reset":
+            if args.changes:
+                _error("reset takes no PATH=VALUE; it puts back the default plan")
+                return 2
+            reset_plan(con)
+            print("the escalation plan is the default again")
+            return 0
+        if not args.changes:
+            _error("set needs a plan file (FILE.json) or PATH=VALUE changes, e.g. levels.3.first_response_minutes=20")
+            return 2
+        plan = load_plan(con)
+        for change in args.changes:
+            if change.endswith(".json") and "=" not in change:
+                try:
+                    plan = json.loads(Path(change).read_text(encoding="utf-8"))
+                except OSError as exc:
+                    _error(f"{change}: cannot be read: {exc.strerror or exc}")
+                    return 1
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    _error(f"{change}: not a JSON plan ({exc})")
+                    return 1
+            else:
+                plan = set_path(plan, change)
+        save_plan(con, plan)
+    except PlanError as exc:
+        _error(f"plan not changed: {exc}")
+        return 2
+    finally:
+        con.close()
+    print("escalation plan saved")
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from .watch import Watcher
+
+    if args.interval <= 0:
+        _error("--interval must be a positive number of seconds")
+        return 2
+    if not Path(args.folder).is_dir():
+        _error(f"{args.folder}: no such folder to watch")
+        return 1
+    wait = args.wait if args.wait is not None else float(os.environ.get("RADAR_WAIT", DEFAULT_WAIT_SECONDS))
+    watcher = Watcher(args.folder, args.db, interval=args.interval, settle=args.settle, replay=args.replay,
+                      wait=wait, log=lambda line: print(line, flush=True))
+    if not args.once:
+        print(f"radar watch: watching {args.folder} every {args.interval:g} s (Ctrl-C stops)", flush=True)
+    return watcher.run(once=args.once)
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from .alerts import STATE_WORDS, alert_log
+
+    if not db.resolve_db_path(args.db).exists():
+        _error(f"{db.resolve_db_path(args.db)}: no database yet; build one with `radar demo` or `radar ingest FILE`")
+        return 1
+    with _open(args, read_only=True) as con:
+        log = alert_log(con, crisis_id=args.crisis, limit=args.limit)
+    records = plain_records(log)
+    if args.json:
+        print(json.dumps(records, default=_json_value, indent=2))
+        return 0
+    if not records:
+        print("no alerts yet")
+        return 0
+    for alert in records:
+        sent = f", sent {alert['sent_at']:%Y-%m-%d %H:%M}" if alert["sent_at"] else ""
+        ack = (f", acknowledged by {alert['acknowledged_by']} {alert['acknowledged_at']:%Y-%m-%d %H:%M}"
+               if alert["acknowledged_at"] else "")
+        print(f"{alert['raised_at']:%Y-%m-%d %H:%M}  {alert['subject']}")
+        print(f"    {STATE_WORDS.get(alert['state'], alert['state'])}")
+        print(f"    to {alert['roles'] or 'nobody'}" + (f" via {alert['channels']}" if alert["channels"] else "")
+              + sent + ack)
+    return 0
+
+
+def cmd_alert_test(args: argparse.Namespace) -> int:
+    from .notify import DeliveryError, send_test
+    from .plan import default_plan, load_plan
+
+    if db.resolve_db_path(args.db).exists():
+        with _open(args, read_only=True) as con:
+            plan = load_plan(con)
+    else:
+        plan = default_plan()
+    try:
+        send_test(plan, args.channel)
+    except DeliveryError as exc:
+        _error(f"{args.channel}: the test message was not delivered: {exc}")
+        return 1
+    print(f"test message delivered to {args.channel}")
+    return 0
+
+
+def cmd_crisis_log(args: argparse.Namespace) -> int:
+    from .alerts import ack_crisis, crisis_log, log_decision
+
+    con = _open(args, existing=True)
+    try:
+        if args.ack:
+            ack_crisis(con, args.crisis_id, args.by or "", args.note)
+            print(f"{args.crisis_id}: acknowledged by {args.by}")
+        elif args.decision:
+            log_decision(con, args.crisis_id, args.by or "", args.decision)
+            print(f"{args.crisis_id}: decision logged")
+        for at, kind, by, entry in crisis_log(con, args.crisis_id).itertuples(index=False):
+            print(f"{at:%Y-%m-%d %H:%M} UTC  {kind:<12}  {by}" + (f": {entry}" if entry else ""))
+    except ValueError as exc:
+        _error(str(exc))
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .brands import find_brand
     from .queries import PostFilter
@@ -647,6 +781,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", metavar="FORMAT", help="every import of this format, e.g. airline_sentiment")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_labels)
+
+    p = sub.add_parser("plan", help="show, set or reset the escalation plan (who is told, targets, moves)",
+                       description="The escalation plan: for each severity 1-4, the roles told and their channels, "
+                                   "the response targets and the expected moves (see docs). `radar plan set` takes "
+                                   "a whole plan as FILE.json or PATH=VALUE changes, e.g. "
+                                   "levels.3.first_response_minutes=20, 'roles.care lead=ops-slack', "
+                                   "'channels.ops-slack={\"type\": \"slack\", \"url\": \"https://hooks.slack.com/...\"}', "
+                                   "smtp.host=mail.example.com.")
+    p.add_argument("action", nargs="?", default="show", choices=["show", "set", "reset"])
+    p.add_argument("changes", nargs="*", metavar="CHANGE", help="with set: FILE.json or PATH=VALUE (repeatable)")
+    p.add_argument("--json", action="store_true", help="with show: the plan as JSON (webhook addresses shortened)")
+    p.add_argument("--unmasked", action="store_true", help="with show --json: webhook addresses in full")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("watch", help="import new exports from a folder as they land, raise and send alerts",
+                       description="Import every new export that appears in FOLDER (files still being written and "
+                                   "temporary names are left for later; the same content is never imported twice), "
+                                   "bring the analytics up to date, evaluate the alert rules and deliver alerts. "
+                                   "Runs until SIGINT/SIGTERM; --once does one pass (for cron or a systemd timer).")
+    p.add_argument("folder", metavar="FOLDER")
+    p.add_argument("--interval", type=float, default=60, metavar="SECONDS", help="seconds between passes (60)")
+    p.add_argument("--once", action="store_true", help="one pass, then exit (1 if a file failed)")
+    p.add_argument("--settle", type=float, default=2.0, metavar="SECONDS",
+                   help="a file must be unchanged this long before it is read (2)")
+    p.add_argument("--replay", action="store_true",
+                   help="judge alerts as if the newest post in the data were now (replaying old exports)")
+    p.add_argument("--wait", type=float, metavar="SECONDS", help="how long to wait for the database each pass")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("alerts", help="list alerts with their state (pending, sent, retrying, acknowledged)",
+                       description="Every alert the rules raised, newest first: its state, who it was for, the "
+                                   "channels and the acknowledgement. Recorded even when no channel is set up yet.")
+    p.add_argument("--json", action="store_true", help="as JSON, with each alert's text and numbers")
+    p.add_argument("--crisis", metavar="CRISIS_ID", help="only the alerts of this crisis")
+    p.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("alert-test", help="send a test message over one channel of the plan",
+                       description="Send a test message over CHANNEL (a channel of `radar plan show`); exit 1 "
+                                   "with the reason when it is not delivered.")
+    p.add_argument("channel", metavar="CHANNEL")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_alert_test)
+
+    p = sub.add_parser("crisis-log", help="acknowledge a crisis or log a decision; show its log",
+                       description="The crisis log: who acknowledged the crisis and when, and the decisions taken "
+                                   "(what the committee decided), in order.")
+    p.add_argument("crisis_id", metavar="CRISIS_ID")
+    p.add_argument("--by", metavar="NAME", help="who (required with --ack and --decision)")
+    p.add_argument("--ack", action="store_true", help="acknowledge the crisis")
+    p.add_argument("--note", help="with --ack: a note")
+    p.add_argument("--decision", metavar="TEXT", help="log a decision")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_crisis_log)
 
     p = sub.add_parser("report", help="write the weekly report or a crisis retrospective (HTML or PDF)",
                        description="Write a report as one self-contained HTML file or as PDF; the format follows "

@@ -8,7 +8,11 @@ Tables, named by stage so that ``SHOW TABLES`` tells the data flow:
 - ``custom_formats`` column mappings saved by people for layouts no registered format knows.
 - ``brands``      one row per canonical brand; ``brand_aliases`` its handles and names (see ``pipeline.brands``).
 - ``fct_posts``   staged posts plus what needs the whole store: ``is_brand``, ``brand``, ``thread_id``.
-- ``radar_meta``  schema and data versions.
+- ``alerts``      the outbox: every alert the rules raised, with its key, reason and numbers; ``alert_deliveries``
+                  one row per alert and channel (pending, sent, retrying with the reason); see ``pipeline.alerts``.
+- ``crisis_log``  acknowledgements and the decisions taken during a crisis, in order.
+- ``watch_files`` what ``radar watch`` has seen in its folder (imported, failed, already stored).
+- ``radar_meta``  schema and data versions, settings and the escalation plan.
 
 Public views, documented in the README and kept stable: ``posts``. Every timestamp is a UTC
 ``TIMESTAMPTZ``; every connection runs with ``TimeZone = 'UTC'``.
@@ -25,7 +29,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 WRITER_MEMORY_LIMIT = "1GB"  # DuckDB's own memory in a writing process ($RADAR_MEMORY_LIMIT overrides)
 
 
@@ -285,6 +289,24 @@ _SCHEMA = [
         import_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, brand VARCHAR, first_at TIMESTAMPTZ NOT NULL,
         last_at TIMESTAMPTZ NOT NULL, customer_posts BIGINT NOT NULL, brand_posts BIGINT NOT NULL,
         brand_replies BIGINT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS alerts (
+        alert_key VARCHAR PRIMARY KEY, rule VARCHAR NOT NULL, brand VARCHAR, crisis_id VARCHAR, severity INTEGER,
+        raised_at TIMESTAMPTZ NOT NULL, as_of TIMESTAMPTZ NOT NULL, subject VARCHAR NOT NULL, body VARCHAR NOT NULL,
+        facts VARCHAR, link VARCHAR, roles VARCHAR[] NOT NULL, status VARCHAR NOT NULL, digest BOOLEAN NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS alert_deliveries (
+        alert_key VARCHAR NOT NULL, channel VARCHAR NOT NULL, role VARCHAR, state VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL, next_attempt_at TIMESTAMPTZ NOT NULL, last_error VARCHAR, sent_at TIMESTAMPTZ,
+        PRIMARY KEY (alert_key, channel)
+    )""",
+    """CREATE TABLE IF NOT EXISTS crisis_log (
+        crisis_id VARCHAR NOT NULL, logged_at TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL, by_name VARCHAR NOT NULL,
+        entry VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS watch_files (
+        sha256 VARCHAR PRIMARY KEY, path VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL,
+        state VARCHAR NOT NULL, import_id VARCHAR, error VARCHAR, seen_at TIMESTAMPTZ NOT NULL
     )""",
     """CREATE OR REPLACE VIEW crises AS
         SELECT crisis_id, brand, started_at, peak_at, ended_at, back_to_baseline_at, severity, severity_name,

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 
 from .. import db, normalize
+from ..alerts import raise_alerts
 from ..enrich import score_sentiment
 from ..normalize import build_posts, facts_are_current
 from ..settings import Settings, load_settings
@@ -34,12 +36,13 @@ class AnalyticsReport:
     seconds: dict[str, float]
     incremental: bool = False  # brought up to date for what changed, not recomputed whole
     changed_since: int | None = None  # then: the facts build the analytics reflected before
+    alerts: int = 0  # new alerts the rules raised
 
     def lines(self) -> list[str]:
         timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.seconds.items())
         how = "updated for the new posts" if self.incremental else "recomputed"
         return [f"analytics ({how}): {self.texts_scored:,} texts scored, {self.customer_posts_awaiting:,} "
-                f"customer posts awaiting a reply, {self.crises:,} crises ({timing})"]
+                f"customer posts awaiting a reply, {self.crises:,} crises, {self.alerts:,} new alerts ({timing})"]
 
 
 def analytics_are_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -63,13 +66,15 @@ def _labels_key(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None = None, *,
-                     rescore: bool = False, whole: bool = False) -> AnalyticsReport:
+                     rescore: bool = False, whole: bool = False, now: datetime | None = None,
+                     replay: bool = False) -> AnalyticsReport:
     """Bring every derived table up to date; ``rescore`` also throws away cached sentiment scores.
 
     After an import that only added posts, the metrics are brought up to date for the threads and hours
     the new posts touched (``tmp_changed_posts``: every post the facts build rewrote since the analytics
     last ran); after a change of settings or of a sentiment correction, with ``whole``, or after a large
-    import, every table is recomputed.
+    import, every table is recomputed. The alert rules then run in the same transaction (``pipeline.alerts``;
+    ``now`` and ``replay`` set their clock), so an alert is in the outbox exactly when its analytics are.
     """
     settings = settings or load_settings(con)
     seconds, results = {}, {}
@@ -99,7 +104,8 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
         steps = [("responses", lambda: compute_responses(con, settings, changed_only=changed)),
                  ("hourly", lambda: compute_hourly(con, changed_only=changed)),
                  ("playbook", lambda: compute_reply_moves(con, changed_only=changed)),
-                 ("crises", lambda: compute_crises(con, settings, changed_only=changed))]
+                 ("crises", lambda: compute_crises(con, settings, changed_only=changed)),
+                 ("alerts", lambda: raise_alerts(con, now, replay=replay, settings=settings))]
         for name, step in steps:
             started = time.perf_counter()
             results[name] = step()
@@ -114,4 +120,4 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
         con.execute("ROLLBACK")
         raise
     return AnalyticsReport(results["sentiment"], results["responses"], results["crises"], seconds,
-                           incremental=changed, changed_since=since)
+                           incremental=changed, changed_since=since, alerts=len(results["alerts"]))

@@ -212,7 +212,7 @@ def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tu
 # link, a post addressed to someone (a leading @mention) is not known to answer the crisis: a joke to a fan
 # who also complained that day is not a move. A public statement is a brand post that starts a thread and
 # is addressed to nobody.
-_MOVES_IN_CONTEXT = """
+_IN_CONTEXT = """
     WITH complaints AS (
         SELECT platform, post_id, created_at, lower(ltrim(trim(author_id), '@')) AS author
         FROM posts
@@ -230,9 +230,14 @@ _MOVES_IN_CONTEXT = """
            OR EXISTS (SELECT 1 FROM fct_responses r JOIN complaints k USING (platform, post_id)
                       WHERE r.platform = c.platform AND r.first_reply_id = c.post_id)
            OR (c.parent_id IS NULL AND c.post_id = c.thread_id AND NOT starts_with(ltrim(c.text), '@'))
-    )
+    )"""
+_MOVES_IN_CONTEXT = _IN_CONTEXT + """
     SELECT move, min(created_at), count(DISTINCT post_id), arg_min(post_id, created_at), arg_min(platform, created_at)
     FROM in_context GROUP BY move"""
+# The brand's statements during a crisis: its posts in context that explain and keep people informed (the
+# holding statement is the first; the updates follow), for the escalation plan's targets (``targets.py``).
+STATEMENTS_IN_CONTEXT = _IN_CONTEXT + """
+    SELECT DISTINCT created_at, platform, post_id FROM in_context WHERE move = 'explain' ORDER BY created_at"""
 
 
 def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list]:

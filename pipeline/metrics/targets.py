@@ -1,0 +1,177 @@
+"""Metrics: the escalation plan against reality for one crisis, and when Radar would have alerted.
+
+**Targets** (from the plan's level for the crisis's severity, ``pipeline/plan.py``), all from the crisis's
+start, on the calendar clock:
+
+- ``first_response``: the first brand response to one of the crisis's complaints (``first_brand_response_at``:
+  only complaints whose export holds the brand's replies; when none does, the target cannot be judged).
+- ``holding``: the holding statement, the brand's first post in the crisis's context that explains and keeps
+  people informed (the ``explain`` move: ``crises.STATEMENTS_IN_CONTEXT``).
+- ``update``: for levels with an update cadence, a new statement at most ``update_hours`` after the one
+  before, until the crisis is back within baseline (or, while it is open, up to the end of the data).
+
+Each target is **met** (by the time it was done, so many minutes before or after the target), **missed**
+(done late, by how long; or not done by the end of the data although due), **due soon** (not done, and less
+than ``warn_share`` of its time is left), **pending** (not due yet, as far as the data goes) or **unknown**
+(the data cannot tell). "The end of the data" is the clock the targets are judged by: a reply that comes in
+the next export is not a miss yet.
+
+**When Radar would have alerted**: the first hour at which the detector, run on the brand's hourly series
+cut at that hour (only the posts available then), finds a crisis overlapping this one: the alert time had
+Radar been watching, to compare with the brand's first response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from .. import db
+from ..settings import Settings
+from .crises import STATEMENTS_IN_CONTEXT
+from .detector import detect_crises
+
+TARGET_WORDS = {"first_response": "first brand response", "holding": "holding statement", "update": "update"}
+MAX_UPDATES = 48
+
+
+def duration_text(minutes: float) -> str:
+    minutes = abs(minutes)
+    if minutes < 60:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(round(minutes), 60)
+        return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
+    return f"{minutes / 1440:.1f} days"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str                   # first_response | holding | update
+    number: int                 # 1 for the first two; the n-th update
+    due_at: datetime
+    done_at: datetime | None
+    state: str                  # met | missed | due soon | pending | unknown
+    post: tuple[str, str] | None = None   # (platform, post_id) of the post that met it
+    why: str | None = None      # for unknown: why it cannot be judged
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}{self.number if self.kind == 'update' else ''}"
+
+    @property
+    def words(self) -> str:
+        return f"update {self.number}" if self.kind == "update" else TARGET_WORDS[self.kind]
+
+    @property
+    def late_minutes(self) -> float | None:
+        """Minutes after the target it was done (negative: early); None when not done."""
+        if self.done_at is None:
+            return None
+        return (self.done_at - self.due_at).total_seconds() / 60
+
+    def text(self, as_of: datetime | None = None) -> str:
+        due = f"due {self.due_at:%a %d %b %H:%M} UTC"
+        if self.state == "unknown":
+            return f"cannot be judged: {self.why}"
+        if self.done_at is not None:
+            late = self.late_minutes
+            return (f"met, {duration_text(late)} before the target ({self.done_at:%a %d %b %H:%M} UTC)" if late <= 0
+                    else f"missed by {duration_text(late)} (done {self.done_at:%a %d %b %H:%M} UTC, {due})")
+        if self.state == "missed":
+            return (f"missed: not done by the end of the data, {duration_text((as_of - self.due_at).total_seconds() / 60)}"
+                    f" after the target ({due})" if as_of else f"missed ({due})")
+        if self.state == "due soon":
+            left = (self.due_at - as_of).total_seconds() / 60 if as_of else None
+            return f"due soon: {duration_text(left)} left ({due})" if left is not None else f"due soon ({due})"
+        return f"not due yet ({due})"
+
+
+def _state(due: datetime, done: datetime | None, as_of: datetime, warn: timedelta) -> str:
+    if done is not None:
+        return "met" if done <= due else "missed"
+    if as_of >= due:
+        return "missed"
+    return "due soon" if as_of >= due - warn else "pending"
+
+
+def crisis_horizon(con, crisis: dict) -> datetime | None:
+    """The end of the crisis's aftermath (its last phase), or the end of its data while open."""
+    end = db.scalar(con, "SELECT max(ended_at) FROM fct_crisis_phases WHERE crisis_id = ?", [crisis["crisis_id"]])
+    return end if crisis.get("back_to_baseline_at") is not None and end is not None else crisis.get("data_end_at") or end
+
+
+def statements(con, crisis: dict) -> list[tuple[datetime, str, str]]:
+    """(created_at, platform, post_id) of the brand's statements in the crisis's context, in time order."""
+    return con.execute(STATEMENTS_IN_CONTEXT, {
+        "brand": crisis["brand"], "started": crisis["started_at"], "recovered": crisis.get("back_to_baseline_at"),
+        "horizon": crisis_horizon(con, crisis)}).fetchall()
+
+
+def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Target]:
+    """The plan's targets for the crisis's severity and how each went, judged with the data up to ``as_of``."""
+    level = plan["levels"][str(int(crisis["severity"]))]
+    started = crisis["started_at"]
+    warn_share = plan["warn_share"]
+    targets = []
+    due = started + timedelta(minutes=level["first_response_minutes"])
+    warn = timedelta(minutes=warn_share * level["first_response_minutes"])
+    if crisis.get("replies_in_data") is False:
+        targets.append(Target("first_response", 1, due, None, "unknown",
+                              why=f"the data holds no replies from {crisis['brand']}"))
+    else:
+        done = crisis.get("first_brand_response_at")
+        done = done if done is not None and not pd.isna(done) else None
+        targets.append(Target("first_response", 1, due, done, _state(due, done, as_of, warn)))
+    if not level["holding_minutes"]:
+        return targets
+    said = statements(con, crisis)
+    due = started + timedelta(minutes=level["holding_minutes"])
+    warn = timedelta(minutes=warn_share * level["holding_minutes"])
+    first = said[0] if said else None
+    targets.append(Target("holding", 1, due, first[0] if first else None,
+                          _state(due, first[0] if first else None, as_of, warn),
+                          post=(first[1], first[2]) if first else None))
+    if not level["update_hours"] or first is None:
+        return targets
+    every = timedelta(hours=level["update_hours"])
+    warn = warn_share * every
+    back = crisis.get("back_to_baseline_at")
+    end = back if back is not None and not pd.isna(back) else as_of
+    previous, later = first[0], [s for s in said[1:]]
+    number = 1
+    while previous + every < end and number <= MAX_UPDATES:
+        due = previous + every
+        nxt = next((s for s in later if s[0] > previous), None)
+        if nxt is None or nxt[0] > end:
+            targets.append(Target("update", number, due, None, _state(due, None, min(as_of, end), warn)))
+            break
+        targets.append(Target("update", number, due, nxt[0], "met" if nxt[0] <= due else "missed",
+                              post=(nxt[1], nxt[2])))
+        previous, number = nxt[0], number + 1
+    return targets
+
+
+def would_have_alerted_at(con, crisis: dict, settings: Settings, *, max_hours: int = 96) -> datetime | None:
+    """The first time the detector, run on only the posts available then (the brand's hourly series cut at
+    each hour from 6 hours before the start), flags a crisis overlapping this one; None if it never does within
+    ``max_hours`` of the start (or before the data ends)."""
+    started = pd.Timestamp(crisis["started_at"])
+    series = con.execute("SELECT hour_at, negative_posts, scored_posts, is_gap FROM fct_hourly WHERE brand = ? "
+                         "AND hour_at < ? ORDER BY hour_at",
+                         [crisis["brand"], (started + pd.Timedelta(hours=max_hours)).to_pydatetime()]).df()
+    if series.empty:
+        return None
+    hours = pd.DatetimeIndex(series["hour_at"])
+    negative, scored, gap = (series[c].to_numpy() for c in ("negative_posts", "scored_posts", "is_gap"))
+    peak = pd.Timestamp(crisis["peak_at"])
+    first = int(hours.searchsorted(started - pd.Timedelta(hours=6)))
+    for cut in range(max(first, 1), len(hours) + 1):
+        windows = detect_crises(hours[:cut], negative[:cut], scored[:cut], gap[:cut], settings.detector)
+        for window in windows:
+            end = window.ended_at if window.ended_at is not None else window.data_end_at
+            if window.started_at <= peak and (end is None or end >= started):
+                return (hours[cut - 1] + pd.Timedelta(hours=1)).to_pydatetime()
+    return None

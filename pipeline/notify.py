@@ -1,0 +1,187 @@
+"""Notify: deliver the outbox (``alert_deliveries``) over e-mail, Slack, Microsoft Teams and JSON webhooks.
+
+Every delivery is attempted when due; success is written at once (``sent``), a failure keeps the delivery
+(``retrying``, with the reason) and tries again after ``retry_seconds`` x 2^(attempts - 1), at most
+``MAX_BACKOFF_SECONDS``: a channel that is down gets its alerts when it comes back, in order. Deliveries of
+digest alerts (severity 1) that are due together go out as one message per channel.
+
+A webhook POST carries the alert's key in an ``Idempotency-Key`` header (and the JSON body), for receivers
+that want to drop a repeat after a crash between sending and recording. E-mail uses STARTTLS and login when
+the plan says so; the password is read from the environment variable the plan names, at send time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import socket
+import ssl
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import duckdb
+
+from .alerts import RULE_WORDS, utc_now
+from .plan import load_plan
+
+MAX_BACKOFF_SECONDS = 900
+RETRY_SECONDS = 30
+HTTP_TIMEOUT = 10
+
+
+class DeliveryError(Exception):
+    """A channel did not accept a message; the text says why in a line."""
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    subject: str
+    body: str
+    link: str | None
+    payload: dict  # the alert as JSON, for the generic webhook
+
+
+def _post_json(url: str, payload: dict, key: str) -> None:
+    request = urllib.request.Request(url, data=json.dumps(payload, default=str).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Idempotency-Key": key,
+                                              "User-Agent": "reputation-radar"})
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeliveryError(f"cannot reach {url.split('/')[2]}: {reason}") from None
+
+
+def _send_email(plan: dict, to: list[str], message: Message) -> None:
+    smtp = plan["smtp"]
+    if not smtp["host"]:
+        raise DeliveryError("no SMTP server in the plan (smtp.host)")
+    mail = EmailMessage()
+    mail["Subject"], mail["From"], mail["To"] = message.subject, smtp["sender"], ", ".join(to)
+    mail.set_content(message.body + (f"\n\nOpen in Reputation Radar: {message.link}" if message.link else ""))
+    password = None
+    if smtp["username"]:
+        password = os.environ.get(smtp["password_env"])
+        if password is None:
+            raise DeliveryError(f"the SMTP password is not set: put it in the environment variable "
+                                f"{smtp['password_env']}")
+    try:
+        with smtplib.SMTP(smtp["host"], int(smtp["port"]), timeout=smtp["timeout_seconds"]) as server:
+            if smtp["starttls"]:
+                server.starttls(context=ssl.create_default_context())
+            if smtp["username"]:
+                server.login(smtp["username"], password)
+            server.send_message(mail)
+    except smtplib.SMTPAuthenticationError:
+        raise DeliveryError(f"the SMTP server refused the login of {smtp['username']!r}") from None
+    except smtplib.SMTPNotSupportedError:
+        raise DeliveryError("the SMTP server does not offer STARTTLS; set smtp.starttls to false only for a "
+                            "server on a trusted network") from None
+    except ssl.SSLError as exc:
+        raise DeliveryError(f"TLS with the SMTP server failed: {exc.reason or exc}") from None
+    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        raise DeliveryError(f"SMTP {smtp['host']}:{smtp['port']}: {exc}") from None
+
+
+def send(plan: dict, channel_name: str, message: Message) -> None:
+    """Send one message over one channel of the plan; raise DeliveryError saying why it failed."""
+    channel = plan["channels"].get(channel_name)
+    if channel is None:
+        raise DeliveryError(f"there is no channel {channel_name!r} in the plan any more")
+    kind = channel["type"]
+    if kind == "email":
+        _send_email(plan, channel["to"], message)
+    elif kind == "slack":
+        text = f"*{message.subject}*\n{message.body}" + (f"\n<{message.link}|Open in Reputation Radar>"
+                                                          if message.link else "")
+        _post_json(channel["url"], {"text": text}, message.key)
+    elif kind == "teams":
+        card = {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": message.subject,
+                "title": message.subject, "text": message.body.replace("\n", "\n\n")}
+        if message.link:
+            card["potentialAction"] = [{"@type": "OpenUri", "name": "Open in Reputation Radar",
+                                        "targets": [{"os": "default", "uri": message.link}]}]
+        _post_json(channel["url"], card, message.key)
+    else:
+        _post_json(channel["url"], message.payload, message.key)
+
+
+def _message(row: dict) -> Message:
+    facts = json.loads(row["facts"]) if row["facts"] else {}
+    payload = {"key": row["alert_key"], "rule": row["rule"], "rule_words": RULE_WORDS.get(row["rule"], row["rule"]),
+               "severity": row["severity"], "brand": row["brand"], "crisis_id": row["crisis_id"],
+               "subject": row["subject"], "text": row["body"], "facts": facts, "link": row["link"],
+               "roles": list(row["roles"]), "raised_at": row["raised_at"], "as_of": row["as_of"]}
+    return Message(row["alert_key"], row["subject"], row["body"], row["link"], payload)
+
+
+def _digest(rows: list[dict]) -> Message:
+    parts = [f"{i}. {row['subject']}\n{row['body']}" + (f"\n{row['link']}" if row["link"] else "")
+             for i, row in enumerate(rows, 1)]
+    key = "digest:" + ",".join(row["alert_key"] for row in rows)
+    return Message(key, f"[Radar] Daily digest: {len(rows)} alert{'s' if len(rows) != 1 else ''}",
+                   "\n\n".join(parts), None, {"key": key, "rule": "digest", "alerts": [_message(r).payload for r in rows],
+                                              "subject": f"Daily digest: {len(rows)} alerts"})
+
+
+def deliver_due(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, plan: dict | None = None,
+                log=None) -> dict[str, int]:
+    """Attempt every delivery that is due; return counts of ``sent`` and ``failed`` attempts."""
+    plan = plan or load_plan(con)
+    now = now or utc_now()
+    rows = con.execute("""
+        SELECT d.alert_key, d.channel, d.attempts, a.rule, a.severity, a.brand, a.crisis_id, a.subject, a.body,
+               a.facts, a.link, a.roles, a.raised_at, a.as_of, a.digest
+        FROM alert_deliveries d JOIN alerts a USING (alert_key)
+        WHERE d.state IN ('pending', 'retrying') AND d.next_attempt_at <= ?
+        ORDER BY a.raised_at, d.alert_key, d.channel""", [now]).df().to_dict("records")
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["channel"], bool(row["digest"]), None if row["digest"] else row["alert_key"]),
+                          []).append(row)
+    counts = {"sent": 0, "failed": 0}
+    retry = plan.get("retry_seconds", RETRY_SECONDS)
+    for (channel, digest, _), group in groups.items():
+        message = _digest(group) if digest else _message(group[0])
+        keys = [row["alert_key"] for row in group]
+        try:
+            send(plan, channel, message)
+        except DeliveryError as exc:
+            attempts = int(group[0]["attempts"]) + 1
+            wait = min(retry * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+            con.execute("""UPDATE alert_deliveries SET state = 'retrying', attempts = attempts + 1, last_error = ?,
+                                  next_attempt_at = ? WHERE channel = ? AND list_contains(?::VARCHAR[], alert_key)""",
+                        [str(exc), utc_now() + timedelta(seconds=wait), channel, keys])
+            counts["failed"] += 1
+            if log:
+                log(f"alert {message.subject!r} not delivered to {channel}: {exc} (next try in {wait:.0f} s)")
+            continue
+        con.execute("""UPDATE alert_deliveries SET state = 'sent', attempts = attempts + 1, last_error = NULL,
+                              sent_at = ? WHERE channel = ? AND list_contains(?::VARCHAR[], alert_key)""",
+                    [utc_now(), channel, keys])
+        counts["sent"] += 1
+        if log:
+            log(f"alert {message.subject!r} sent to {channel}")
+    return counts
+
+
+def send_test(plan: dict, channel_name: str) -> None:
+    """A test message over one channel (not recorded in the outbox); raise DeliveryError when it fails."""
+    if channel_name not in plan["channels"]:
+        raise DeliveryError(f"there is no channel {channel_name!r}; the plan has "
+                            f"{', '.join(plan['channels']) or 'none yet'} (`radar plan show`)")
+    now = utc_now()
+    body = (f"A test message from Reputation Radar at {now:%Y-%m-%d %H:%M} UTC: the channel {channel_name!r} works. "
+            "Alerts for the roles that use it will arrive here.")
+    send(plan, channel_name, Message(f"test:{channel_name}:{now.isoformat()}", "[Radar] Test message", body,
+                                     plan["dashboard_url"], {"key": f"test:{channel_name}", "rule": "test",
+                                                             "subject": "Test message", "text": body,
+                                                             "link": plan["dashboard_url"]}))
