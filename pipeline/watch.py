@@ -159,6 +159,7 @@ class Watcher:
                             [sha, str(path), stat.st_size, stat.st_mtime_ns, state, stored, utc_now()])
                 report.skipped.append(str(path))
                 continue
+            self.log(f"{path.name}: importing ({stat.st_size / 1e6:,.1f} MB)")
             try:
                 result = ingest_file(con, path)
             except IngestError as exc:

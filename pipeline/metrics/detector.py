@@ -16,7 +16,10 @@ Definitions (the README's "Metric definitions" repeats them):
   3-hour negative share >= baseline share + ``share_points``: a spike of praise (a campaign) raises
   volume but dilutes the negative share, so it is not a crisis.
 - Hot hours closer than ``merge_gap_hours`` form one window; a window with at least ``min_hours`` hot
-  hours is a crisis. A window that starts before the previous crisis is back within baseline continues
+  hours is a crisis. **Emerging**: a window still hot in the last hour of the data is a crisis with fewer
+  hot hours when the evidence is strong (that hour's z at least 1.5 x ``z`` and at least 2 x
+  ``min_negative`` negative posts in the last 3 hours): a watcher cannot wait three hours to say that a storm
+  has started. If the next hours calm down, the short window is no crisis any more. A window that starts before the previous crisis is back within baseline continues
   that crisis. It **starts** at its first hot hour, moved back (up to 3 hours, the reach of the 3-hour sum) to where the hourly
   excess over baseline began; it **ends** after its last hot hour.
 - **Phases**: baseline (the 24 hours before the start), onset (start until the excess first reaches half
@@ -117,8 +120,13 @@ def _hot_hours(negative, scored, usable, detector: Detector, exclude: np.ndarray
     return hot, base, scale, z1, z
 
 
-def _windows(hot: np.ndarray, detector: Detector) -> list[tuple[int, int, int]]:
-    """(first hot index, last hot index, hot-hour count) of each merged run that is long enough."""
+EMERGING_Z = 1.5          # at the end of the data, a shorter run counts when z >= 1.5 x the threshold
+EMERGING_NEGATIVE = 2     # and its 3-hour negative count >= 2 x min_negative
+
+
+def _windows(hot: np.ndarray, detector: Detector, strong_end: bool = False) -> list[tuple[int, int, int]]:
+    """(first hot index, last hot index, hot-hour count) of each merged run that is long enough; with
+    ``strong_end``, also a shorter run still hot in the last hour of the series (an emerging crisis)."""
     runs, start, last, count = [], None, None, 0
     for i in np.flatnonzero(hot):
         if start is not None and i - last <= detector.merge_gap_hours:
@@ -129,7 +137,7 @@ def _windows(hot: np.ndarray, detector: Detector) -> list[tuple[int, int, int]]:
         start, last, count = i, i, 1
     if start is not None:
         runs.append((start, last, count))
-    return [run for run in runs if run[2] >= detector.min_hours]
+    return [run for run in runs if run[2] >= detector.min_hours or (strong_end and run[1] == len(hot) - 1)]
 
 
 def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndarray, is_gap: np.ndarray,
@@ -160,8 +168,11 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
                 return i, n
         return None, n
 
+    # an emerging crisis: still hot in the last hour of the data, with strong evidence (see the docstring)
+    strong_end = bool(hot[-1] and z[-1] >= EMERGING_Z * detector.z
+                      and np.nansum(negative[-3:]) >= EMERGING_NEGATIVE * detector.min_negative)
     runs = []
-    for first, last, _ in _windows(hot, detector):
+    for first, last, _ in _windows(hot, detector, strong_end):
         if runs and (runs[-1][2] is None and first < runs[-1][3] or runs[-1][2] is not None and first < runs[-1][2]):
             first = runs.pop()[0]  # not yet back to baseline: the same crisis
         runs.append((first, last, *back_within_baseline(last + 1)))
