@@ -18,7 +18,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from pipeline import db
 from pipeline.enrich import set_sentiment_override
-from pipeline.export import safe_csv
+from pipeline.export import markdown_literal, safe_csv
 from pipeline.metrics import update_analytics
 from pipeline.queries import (FilterOptions, PostFilter, available_weeks, default_date_range, filter_options,
                               iso_week_label, report_week, week_text)
@@ -286,3 +286,87 @@ def correction_form(posts: pd.DataFrame, *, key: str) -> None:
     if done:
         st.success(f"Correction removed from post {done[0]}." if done[1] == "clear"
                    else f"Post {done[0]} is now labelled {done[1]} (corrected).", icon=":material/check_circle:")
+
+
+def response_room_section(crisis: dict) -> None:
+    """The crisis's clock against the escalation plan, its alerts, and forms to acknowledge it and log a
+    decision (``pipeline.room``)."""
+    from pipeline.alerts import STATE_WORDS, ack_crisis, log_decision
+    from pipeline.metrics.targets import duration_text
+    from pipeline.room import response_room
+
+    now = pd.Timestamp.now(tz="UTC").floor("min").to_pydatetime()
+    room = run_query(response_room, crisis["crisis_id"], now=now)
+    if room is None:
+        return
+    live = crisis.get("back_to_baseline_at") is None
+    st.subheader("Response room" if live else "Plan against reality")
+    st.caption(f"Targets of the escalation plan for severity {crisis['severity']}, judged with the data up to "
+               f"{room.as_of:%a %d %b %Y, %H:%M} UTC; the plan is edited on the Data page.")
+    icons = {"met": ":green[:material/check_circle:]", "missed": ":red[:material/cancel:]",
+             "due soon": ":orange[:material/schedule:]", "pending": ":gray[:material/hourglass_empty:]",
+             "unknown": ":gray[:material/help:]"}
+    left, right = st.columns(2)
+    with left:
+        for target in room.targets:
+            st.markdown(f"{icons[target.state]} **{target.words[0].upper() + target.words[1:]}** — "
+                        f"{markdown_literal(target.text(room.as_of))}")
+        if room.would_have_alerted_at is not None:
+            first = crisis.get("first_brand_response_at")
+            lead = ""
+            if first is not None:
+                gap = (pd.Timestamp(first) - pd.Timestamp(room.would_have_alerted_at)).total_seconds() / 60
+                lead = f"; the brand's first response came {duration_text(gap)} {'later' if gap > 0 else 'earlier'}"
+            st.markdown(f":material/radar: **Radar would have alerted** at "
+                        f"{room.would_have_alerted_at:%a %d %b %H:%M} UTC, on the posts available then{lead}.")
+        for move, words, at, expected in room.moves:
+            if not expected and at is None:
+                continue
+            state = (f"first {at:%a %d %b %H:%M} UTC" if at is not None else
+                     "cannot be judged" if crisis.get("replies_in_data") is False else "not seen yet")
+            st.markdown(f"{icons['met'] if at is not None else icons['missed'] if expected else icons['pending']} "
+                        f"**{words[0].upper() + words[1:]}** — {state}" + ("" if expected else " (not expected at this severity)"))
+    with right:
+        st.markdown("**Clock**")
+        st.dataframe(pd.DataFrame(room.clock, columns=["at", "what"]), hide_index=True, width="stretch",
+                     column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="ddd D MMM, HH:mm"),
+                                    "what": st.column_config.TextColumn("What", width="large")})
+        if room.level["checklist"]:
+            st.markdown("**The plan's checklist**")
+            st.markdown("\n".join(f"- {markdown_literal(item)}" for item in room.level["checklist"]))
+    ack = room.acknowledged
+    ack_col, log_col = st.columns(2)
+    with ack_col.form(f"room.ack.{crisis['crisis_id']}", clear_on_submit=True):
+        st.markdown(f"**Acknowledged** by {markdown_literal(ack[0])}, {ack[1]:%a %d %b %H:%M} UTC" if ack
+                    else "**Not acknowledged yet.** Say who is on it:")
+        who = st.text_input("Your name", key=f"room.ack_name.{crisis['crisis_id']}")
+        if st.form_submit_button("Acknowledge", icon=":material/how_to_reg:"):
+            try:
+                write(ack_crisis, crisis["crisis_id"], who)
+                st.rerun()
+            except (ValueError, db.DatabaseError) as exc:
+                st.error(str(exc))
+    with log_col.form(f"room.decision.{crisis['crisis_id']}", clear_on_submit=True):
+        st.markdown("**Decision log**: what the committee decided")
+        who = st.text_input("Your name", key=f"room.decision_name.{crisis['crisis_id']}")
+        entry = st.text_area("Decision", key=f"room.decision_text.{crisis['crisis_id']}", height=80)
+        if st.form_submit_button("Add to the log", icon=":material/edit_note:"):
+            try:
+                write(log_decision, crisis["crisis_id"], who, entry)
+                st.rerun()
+            except (ValueError, db.DatabaseError) as exc:
+                st.error(str(exc))
+    if room.log is not None and not room.log.empty:
+        st.dataframe(room.log, hide_index=True, width="stretch", column_config={
+            "logged_at": st.column_config.DatetimeColumn("When (UTC)", format="ddd D MMM, HH:mm"), "kind": "What",
+            "by_name": "Who", "entry": st.column_config.TextColumn("Entry", width="large")})
+    with st.expander(f"Alerts for this crisis ({len(room.alerts)})"):
+        if room.alerts.empty:
+            st.caption("No alert recorded: the crisis was found before Radar watched, or in old data.")
+        else:
+            shown = room.alerts.assign(state=room.alerts["state"].map(lambda s: STATE_WORDS.get(s, s)))
+            st.dataframe(shown[["raised_at", "subject", "state", "roles", "channels", "sent_at"]], hide_index=True,
+                         width="stretch", column_config={
+                             "raised_at": st.column_config.DatetimeColumn("Raised (UTC)", format="ddd D MMM, HH:mm"),
+                             "subject": "Alert", "state": "State", "roles": "For", "channels": "Channels",
+                             "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="ddd D MMM, HH:mm")})

@@ -4,7 +4,7 @@ brand's first reply and playbook moves, the severity reasons, top terms, top thr
 import streamlit as st
 
 from pages._common import (download_csv, label_texts, minutes_text, open_thread, remember_crisis, require_posts,
-                           run_query, shared_crisis, sidebar_filters)
+                           response_room_section, run_query, shared_crisis, sidebar_filters)
 from pipeline.export import markdown_literal
 from pipeline.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
 from pipeline.queries import (crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series,
@@ -71,6 +71,8 @@ phases = run_query(crisis_phases, wanted)
 moves = run_query(crisis_moves, wanted)
 st.plotly_chart(build_crisis_figure(run_query(crisis_series, wanted), phases, moves, crisis), width="stretch",
                 key="crises.detail")
+
+response_room_section(crisis)
 
 left, right = st.columns(2)
 with left:

@@ -1,5 +1,5 @@
 """Data: load exports (with progress, then each file's import report and its quarantined rows), brand
-account handles, business hours and SLA, and the crisis detector's sensitivity."""
+account handles, business hours and SLA, the crisis detector's sensitivity, the escalation plan and the alert log."""
 
 import re
 from datetime import time
@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import database_problem, download_csv, run_query, settings, write
+from pages._plan_editor import alert_table, plan_editor
 from pipeline import db
 from pipeline.brands import (BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands,
                              suggest_merges)
@@ -276,6 +277,12 @@ with st.form("data.settings"):
                 st.success("Saved. " + " ".join(lines))
             except db.DatabaseError as exc:
                 st.error(str(exc))
+
+st.subheader("Escalation plan")
+plan_editor()
+
+st.subheader("Alert log")
+alert_table()
 
 st.subheader("Latest imports")
 imports = run_query(latest_imports, 20)

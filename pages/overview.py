@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from pages._common import download_csv, open_crisis, require_posts, run_query, sidebar_filters, week_picker
+from pipeline.alerts import open_live_crises
 from pipeline.export import markdown_literal
 from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
 from pipeline.queries import (PostFilter, crisis_list, net_sentiment, post_totals, posts_by_platform_and_brand,
@@ -16,6 +18,16 @@ from pipeline.selection import row_from_table
 st.title("Overview")
 require_posts()
 filters = sidebar_filters()
+
+now = pd.Timestamp.now(tz="UTC").floor("min").to_pydatetime()
+for crisis in run_query(open_live_crises, now=now).to_dict("records"):
+    who = (f"acknowledged by {markdown_literal(crisis['acknowledged_by'])}" if crisis["acknowledged_by"]
+           else "**not acknowledged yet**")
+    st.error(f"**Open crisis, severity {crisis['severity']} ({crisis['severity_name']})** for "
+             f"{markdown_literal(crisis['brand'])} since {crisis['started_at']:%a %d %b %H:%M} UTC: "
+             f"{crisis['negative_posts']:,} negative posts so far; {who}.", icon=":material/crisis_alert:")
+    if st.button("Open its response room", key=f"overview.room.{crisis['crisis_id']}", icon=":material/warning:"):
+        open_crisis(crisis["crisis_id"])
 
 monday, week_label = week_picker("Week (ISO, Monday to Sunday, UTC)", key="overview.week", until=filters.end_date)
 

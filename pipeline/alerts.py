@@ -83,6 +83,7 @@ class Alert:
     link: str | None = None
     digest: bool = False
     live: bool = True
+    replayed: bool = False  # judged on the data's clock (``radar watch --replay``, the demo), not the wall clock
 
 
 def record_alert(con: duckdb.DuckDBPyConnection, alert: Alert, plan: dict) -> str | None:
@@ -101,10 +102,11 @@ def record_alert(con: duckdb.DuckDBPyConnection, alert: Alert, plan: dict) -> st
         status = "held"
     else:
         status = "queued" if channels else "no channel"
-    con.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    con.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         alert.key, alert.rule, alert.brand, alert.crisis_id, alert.severity, now, alert.as_of, alert.subject,
         alert.body, json.dumps(alert.facts, default=str) if alert.facts else None, alert.link, alert.roles, status,
-        alert.digest])
+        alert.digest, alert.replayed])
+    db.bump_monitoring_version(con)
     if status == "queued":
         first = next_digest(plan, now) if alert.digest else now
         con.executemany("INSERT INTO alert_deliveries VALUES (?, ?, ?, 'pending', 0, ?, NULL, NULL)",
@@ -191,6 +193,11 @@ def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert
     for target in crisis_targets(con, crisis, plan, as_of):
         if target.state not in ("due soon", "missed") or (target.state == "due soon" and target.done_at):
             continue
+        if db.scalar(con, "SELECT count(*) FROM alerts WHERE crisis_id = ? AND rule = ? AND severity = ? "
+                          "AND json_extract_string(facts, '$.target') = ?",
+                     [crisis["crisis_id"], "target_missed" if target.state == "missed" else "target_due", severity,
+                      target.words]):
+            continue  # raised already for this crisis (under an id its start had before)
         missed = target.state == "missed"
         if missed and target.done_at is not None and target.done_at < as_of - timedelta(hours=plan["live_hours"]):
             continue  # a target missed long ago, and met since: history, not news
@@ -296,6 +303,7 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
     cutoff = now - timedelta(hours=plan["live_hours"])
     brand_ends = dict(con.execute("SELECT brand, max(created_at) FROM fct_posts WHERE brand IS NOT NULL "
                                   "GROUP BY brand").fetchall())
+    _carry_over(con)
     alerts: list[Alert] = []
     crises = plain_records(con.execute("SELECT * FROM crises ORDER BY started_at, crisis_id").df())
     alerted = dict(con.execute("""SELECT crisis_id, max(severity) FROM alerts WHERE rule IN ('crisis', 'severity_rise')
@@ -313,7 +321,32 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
             alerts += _target_alerts(con, crisis, plan, min(now, brand_end))
     alerts += _waiting_alerts(con, plan, now, brand_ends)
     alerts += _blind_spot_alerts(con, plan, now, replay=replay, crisis_open=any_live_open)
+    for alert in alerts:
+        alert.replayed = replay
     return [alert.key for alert in alerts if record_alert(con, alert, plan) is not None]
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection) -> None:
+    """A crisis's id is its brand and start hour, and the start can move as more data arrives (an emerging
+    crisis found on one hour of posts starts earlier once the next hours show where the excess began). Alerts
+    and log entries of a crisis id that is gone move to the crisis of the same brand that now covers its
+    start, so that its history stays whole and nothing is raised twice."""
+    gone = con.execute("""
+        SELECT DISTINCT crisis_id FROM (SELECT crisis_id FROM alerts UNION ALL SELECT crisis_id FROM crisis_log)
+        WHERE crisis_id IS NOT NULL AND crisis_id NOT IN (SELECT crisis_id FROM fct_crises)""").fetchall()
+    for (old,) in gone:
+        brand, _, hour = old.rpartition(":")
+        try:
+            started = datetime.strptime(hour, "%Y%m%dT%H").replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+        new = db.scalar(con, """
+            SELECT crisis_id FROM fct_crises WHERE brand = ? AND started_at - INTERVAL 6 HOUR <= ?
+              AND ? < coalesce(back_to_baseline_at, data_end_at, ended_at, started_at + INTERVAL 7 DAY)
+            ORDER BY abs(epoch(started_at) - epoch(?::TIMESTAMPTZ)) LIMIT 1""", [brand, started, started, started])
+        if new is not None:
+            con.execute("UPDATE alerts SET crisis_id = ? WHERE crisis_id = ?", [new, old])
+            con.execute("UPDATE crisis_log SET crisis_id = ? WHERE crisis_id = ?", [new, old])
 
 
 def import_failed_alert(con: duckdb.DuckDBPyConnection, path: str, sha256: str, error: str,
@@ -337,7 +370,7 @@ def log_decision(con: duckdb.DuckDBPyConnection, crisis_id: str, by: str, entry:
     _log(con, crisis_id, "decision", by, entry.strip())
 
 
-def _log(con, crisis_id: str, kind: str, by: str, entry: str | None) -> None:
+def _log(con, crisis_id: str, kind: str, by: str, entry: str | None, at: datetime | None = None) -> None:
     by = " ".join((by or "").split())
     if not by:
         raise ValueError("give your name: the crisis log says who did what")
@@ -345,7 +378,20 @@ def _log(con, crisis_id: str, kind: str, by: str, entry: str | None) -> None:
         raise ValueError("a name is at most 100 characters and an entry at most 4,000")
     if not db.scalar(con, "SELECT count(*) FROM fct_crises WHERE crisis_id = ?", [crisis_id]):
         raise ValueError(f"there is no crisis {crisis_id!r}; `radar crises` lists them")
-    con.execute("INSERT INTO crisis_log VALUES (?, ?, ?, ?, ?)", [crisis_id, utc_now(), kind, by, entry])
+    con.execute("INSERT INTO crisis_log VALUES (?, ?, ?, ?, ?)", [crisis_id, at or utc_now(), kind, by, entry])
+    db.bump_monitoring_version(con)
+
+
+def demo_log(con: duckdb.DuckDBPyConnection) -> None:
+    """The demo crisis's acknowledgement and decisions (``pipeline.demo.DEMO_LOG``), at their story times."""
+    from .demo import CARE, CRISIS_ONSET, DEMO_LOG
+    from .brands import find_brand
+
+    crisis_id = db.scalar(con, """SELECT crisis_id FROM fct_crises WHERE brand = ? AND started_at < ?
+                                  ORDER BY started_at DESC LIMIT 1""",
+                          [find_brand(con, CARE), CRISIS_ONSET + timedelta(hours=12)])
+    for at, kind, by, entry in DEMO_LOG if crisis_id else []:
+        _log(con, crisis_id, kind, by, entry, at)
 
 
 ALERT_STATE_SQL = """
@@ -370,12 +416,28 @@ def alert_log(con: duckdb.DuckDBPyConnection, *, crisis_id: str | None = None, l
         SELECT a.raised_at, a.rule, a.severity, a.brand, a.crisis_id, a.subject,
                {ALERT_STATE_SQL.replace('d.failing', 'coalesce(d.failing, 0)').replace('d.pending', 'coalesce(d.pending, 0)')} AS state,
                d.sent_at, array_to_string(a.roles, ', ') AS roles, d.channels,
-               k.at AS acknowledged_at, k.by_name AS acknowledged_by, a.as_of, a.body, a.link, a.alert_key
+               k.at AS acknowledged_at, k.by_name AS acknowledged_by, a.as_of, a.replayed, a.body, a.link, a.alert_key
         FROM alerts a LEFT JOIN d USING (alert_key) LEFT JOIN acks k ON k.crisis_id = a.crisis_id
         WHERE ? IS NULL OR a.crisis_id = ?
         ORDER BY a.raised_at DESC, a.alert_key LIMIT ?""", [crisis_id, crisis_id, limit]).df()
 
 
 def crisis_log(con: duckdb.DuckDBPyConnection, crisis_id: str):
-    return con.execute("SELECT logged_at, kind, by_name, entry FROM crisis_log WHERE crisis_id = ? ORDER BY logged_at",
+    return con.execute("SELECT logged_at, kind, by_name, coalesce(entry, '') AS entry FROM crisis_log "
+                       "WHERE crisis_id = ? ORDER BY logged_at",
                        [crisis_id]).df()
+
+
+def open_live_crises(con: duckdb.DuckDBPyConnection, now: datetime | None = None):
+    """Crises still open whose brand's data reaches into the plan's ``live_hours`` before now: what the
+    Overview's banner shows, with who acknowledged each."""
+    plan = load_plan(con)
+    cutoff = (now or utc_now()) - timedelta(hours=plan["live_hours"])
+    return con.execute("""
+        WITH ends AS (SELECT brand, max(created_at) AS brand_end FROM fct_posts GROUP BY brand),
+             acks AS (SELECT crisis_id, arg_min(by_name, logged_at) AS acknowledged_by FROM crisis_log
+                      WHERE kind = 'acknowledged' GROUP BY crisis_id)
+        SELECT c.crisis_id, c.brand, c.severity, c.severity_name, c.started_at, c.negative_posts, a.acknowledged_by
+        FROM crises c JOIN ends e USING (brand) LEFT JOIN acks a USING (crisis_id)
+        WHERE c.is_open AND e.brand_end >= ? AND coalesce(c.data_end_at, e.brand_end) >= ?
+        ORDER BY c.severity DESC, c.started_at""", [cutoff, cutoff]).df()

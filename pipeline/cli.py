@@ -159,26 +159,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return 1
         path.unlink()
         Path(f"{path}.wal").unlink(missing_ok=True)
-    files = sorted(DEMO_DIR.glob("*.csv"))
-    if not files:
-        _error(f"no demo exports in {DEMO_DIR}; run `radar demo --write-exports`")
-        return 1
-    from .demo import DEMO_SETTINGS
+    import tempfile
+
+    from .alerts import demo_log
+    from .demo import DEMO_SETTINGS, demo_slices
 
     con = db.connect(path)
     save_settings(con, DEMO_SETTINGS)
-    results = ingest_files(con, files, brands=DEMO_BRANDS, build_facts=False)
-    for result in results:
-        if result.error:
-            _error(result.error)
-            return 1
-        report = result.report
-        print(f"{report.file_name}: {report.rows_loaded:,} posts ({report.format})")
-    print("\n".join(update_analytics(con).lines()))
+    loaded: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="radar-demo-") as folder:
+        # the exports as they would have arrived (see pipeline.demo): alerts are judged at each arrival
+        for since, until in demo_slices():
+            files = [f for f in write_demo_exports(Path(folder), since=since, until=until,
+                                                   suffix=f"_{since:%Y%m%dT%H}") if _has_rows(f)]
+            for result in ingest_files(con, files, brands=DEMO_BRANDS, build_facts=False):
+                if result.error:
+                    _error(result.error)
+                    return 1
+                loaded[result.report.format] = loaded.get(result.report.format, 0) + result.report.rows_loaded
+            update_analytics(con, replay=True)
+    for fmt, rows in loaded.items():
+        print(f"{fmt}: {rows:,} posts")
+    demo_log(con)
+    alerts = db.scalar(con, "SELECT count(*) FROM alerts")
     posts = db.scalar(con, "SELECT count(*) FROM posts")
-    print(f"demo database ready: {path} ({posts:,} posts)")
+    print(f"demo database ready: {path} ({posts:,} posts, {len(demo_slices())} scheduled exports replayed, "
+          f"{alerts:,} alerts recorded)")
     con.close()
     return 0
+
+
+def _has_rows(path: Path) -> bool:
+    with path.open(encoding="utf-8") as handle:
+        return sum(1 for _ in zip(range(2), handle)) > 1
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -574,7 +587,9 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         sent = f", sent {alert['sent_at']:%Y-%m-%d %H:%M}" if alert["sent_at"] else ""
         ack = (f", acknowledged by {alert['acknowledged_by']} {alert['acknowledged_at']:%Y-%m-%d %H:%M}"
                if alert["acknowledged_at"] else "")
-        print(f"{alert['raised_at']:%Y-%m-%d %H:%M}  {alert['subject']}")
+        replayed = abs((alert["raised_at"] - alert["as_of"]).total_seconds()) > 3600
+        print(f"{alert['raised_at']:%Y-%m-%d %H:%M}  {alert['subject']}"
+              + (f"  (judged on the data up to {alert['as_of']:%Y-%m-%d %H:%M})" if replayed else ""))
         print(f"    {STATE_WORDS.get(alert['state'], alert['state'])}")
         print(f"    to {alert['roles'] or 'nobody'}" + (f" via {alert['channels']}" if alert["channels"] else "")
               + sent + ack)

@@ -293,7 +293,8 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS alerts (
         alert_key VARCHAR PRIMARY KEY, rule VARCHAR NOT NULL, brand VARCHAR, crisis_id VARCHAR, severity INTEGER,
         raised_at TIMESTAMPTZ NOT NULL, as_of TIMESTAMPTZ NOT NULL, subject VARCHAR NOT NULL, body VARCHAR NOT NULL,
-        facts VARCHAR, link VARCHAR, roles VARCHAR[] NOT NULL, status VARCHAR NOT NULL, digest BOOLEAN NOT NULL
+        facts VARCHAR, link VARCHAR, roles VARCHAR[] NOT NULL, status VARCHAR NOT NULL, digest BOOLEAN NOT NULL,
+        replayed BOOLEAN NOT NULL DEFAULT false
     )""",
     """CREATE TABLE IF NOT EXISTS alert_deliveries (
         alert_key VARCHAR NOT NULL, channel VARCHAR NOT NULL, role VARCHAR, state VARCHAR NOT NULL,
@@ -458,7 +459,13 @@ def cache_key(con: duckdb.DuckDBPyConnection) -> str:
     """Changes whenever what the pages show may change: new data, recomputed analytics, corrected labels,
     saved or forgotten column mappings."""
     return scalar(con, """SELECT coalesce(string_agg(key || '=' || value, ';' ORDER BY key), '') FROM radar_meta
-                          WHERE key IN ('data_version', 'analytics_version', 'labels_version', 'formats_version')""")
+                          WHERE key IN ('data_version', 'analytics_version', 'labels_version', 'formats_version',
+                                        'monitoring_version')""")
+
+
+def bump_monitoring_version(con: duckdb.DuckDBPyConnection) -> None:
+    """The plan, an alert, a delivery or the crisis log changed: what the monitoring views show may change."""
+    set_meta(con, "monitoring_version", str(int(get_meta(con, "monitoring_version") or 0) + 1))
 
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -340,25 +340,32 @@ def _write(path: Path, header: list[str], rows: list[list]) -> Path:
     return path
 
 
-def write_demo_exports(folder: Path, seed: int = SEED) -> list[Path]:
-    """Write the three demo exports into ``folder``; the same seed always writes the same bytes."""
+def write_demo_exports(folder: Path, seed: int = SEED, *, since: datetime | None = None,
+                       until: datetime | None = None, suffix: str = "") -> list[Path]:
+    """Write the three demo exports into ``folder``; the same seed always writes the same bytes. ``since`` and
+    ``until`` keep the posts of that time only (a scheduled export of a few hours; ``suffix`` goes into the
+    file names): the slices of a period hold exactly the posts of the whole export."""
     gen = _Generator(seed)
     gen.baseline()
     gen.campaign()
     gen.crisis()
-    end = START + timedelta(days=DAYS)
+    since = since or START
+    end = min(until or START + timedelta(days=DAYS), START + timedelta(days=DAYS))
     folder.mkdir(parents=True, exist_ok=True)
 
-    x_posts = sorted((p for p in gen.x_posts if p.created_at < end), key=lambda p: (p.created_at, p.post_id))
-    care = _write(folder / "lumo_x_care.csv",
+    def kept(p: Post) -> bool:
+        return since <= p.created_at < end
+
+    x_posts = sorted((p for p in gen.x_posts if kept(p)), key=lambda p: (p.created_at, p.post_id))
+    care = _write(folder / f"lumo_x_care{suffix}.csv",
                   ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id",
                    "in_response_to_tweet_id"],
                   [[p.post_id, p.author, str(not p.is_brand), _twitter_time(p.created_at), p.text,
                     ",".join(c.post_id for c in p.children if c.created_at < end),
                     p.parent.post_id if p.parent else ""] for p in x_posts])
 
-    ig_posts = sorted((p for p in gen.ig_posts if p.created_at < end), key=lambda p: (p.created_at, p.post_id))
-    instagram = _write(folder / "lumo_instagram_comments.csv",
+    ig_posts = sorted((p for p in gen.ig_posts if kept(p)), key=lambda p: (p.created_at, p.post_id))
+    instagram = _write(folder / f"lumo_instagram_comments{suffix}.csv",
                        ["id", "date", "user", "message", "in_reply_to", "platform", "likes", "reach"],
                        [[p.post_id, p.created_at.astimezone(LOCAL).isoformat(timespec="seconds"), p.author,
                          p.text, p.parent.post_id if p.parent else "", "instagram", p.likes, p.reach]
@@ -371,18 +378,51 @@ def write_demo_exports(folder: Path, seed: int = SEED) -> list[Path]:
     header = ["Tweet id", "Tweet permalink", "Tweet text", "time", *metrics, *(f"promoted {m}" for m in metrics)]
     rows = []
     for p in sorted(gen.brand_tweets, key=lambda p: (p.created_at, p.post_id), reverse=True):
-        if p.created_at >= end:
+        if p.created_at >= START + timedelta(days=DAYS):
             continue
+        # every tweet draws its numbers, kept or not: a slice holds the same numbers as the whole export
         impressions = gen.rng.randint(800, 4000) * (8 if "#LumoAirFryerX" in p.text else 1)
         engagements = gen.rng.randint(10, 80)
         values = [impressions, engagements, engagements / impressions, gen.rng.randint(0, 20),
                   gen.rng.randint(0, 15), gen.rng.randint(5, 60)] + [gen.rng.randint(0, 10) for _ in range(12)]
+        if not kept(p):
+            continue
         rows.append([p.post_id, f"https://twitter.com/{HOME}/status/{p.post_id}", p.text,
                      p.created_at.strftime("%Y-%m-%d %H:%M +0000"),
                      *[f"{v:.1f}" if isinstance(v, int) and i < 12 else str(v) for i, v in enumerate(values)],
                      *["-"] * len(metrics)])
-    analytics = _write(folder / "tweet_activity_metrics_LumoHome_20260823_20261120_en.csv", header, rows)
+    analytics = _write(folder / f"tweet_activity_metrics_LumoHome_20260823_20261120_en{suffix}.csv", header, rows)
     return [care, instagram, analytics]
+
+
+# The demo is loaded as scheduled exports would have arrived: the history in one go, then every 3 hours from
+# half a day before the crisis until two days after its onset, then the rest; the alert rules run after each
+# (on the data's clock), so the alert log shows what Radar would have sent as the crisis unfolded.
+REPLAY_FROM = CRISIS_ONSET - timedelta(hours=12)
+REPLAY_UNTIL = CRISIS_ONSET + timedelta(hours=48)
+REPLAY_STEP = timedelta(hours=3)
+# The demo crisis's log: what the fictional team did, for the response room and the retrospective.
+DEMO_LOG = [
+    (datetime(2026, 10, 25, 8, 40, tzinfo=timezone.utc), "acknowledged", "Ana (care lead)", None),
+    (datetime(2026, 10, 25, 9, 15, tzinfo=timezone.utc), "decision", "Crisis committee",
+     "Stop selling Blend Pro jars online until quality control has tested the batch; care answers every "
+     "complaint with the agreed wording and asks for photos"),
+    (datetime(2026, 10, 26, 9, 30, tzinfo=timezone.utc), "decision", "Crisis committee",
+     "Publish the apology and admit the faulty batch at 11:00; the CEO signs it"),
+    (datetime(2026, 10, 27, 10, 0, tzinfo=timezone.utc), "decision", "Crisis committee",
+     "Free replacement jar for every owner of the batch; a new supplier test from now on"),
+]
+
+
+def demo_slices() -> list[tuple[datetime, datetime]]:
+    """(since, until) of the exports the demo replays, in order."""
+    slices = [(START, REPLAY_FROM)]
+    at = REPLAY_FROM
+    while at < REPLAY_UNTIL:
+        slices.append((at, at + REPLAY_STEP))
+        at += REPLAY_STEP
+    slices.append((REPLAY_UNTIL, START + timedelta(days=DAYS)))
+    return slices
 
 
 if __name__ == "__main__":

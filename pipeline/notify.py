@@ -25,6 +25,7 @@ from email.message import EmailMessage
 
 import duckdb
 
+from . import db
 from .alerts import RULE_WORDS, utc_now
 from .plan import load_plan
 
@@ -170,6 +171,8 @@ def deliver_due(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, 
         counts["sent"] += 1
         if log:
             log(f"alert {message.subject!r} sent to {channel}")
+    if groups:
+        db.bump_monitoring_version(con)
     return counts
 
 

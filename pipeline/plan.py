@@ -206,19 +206,21 @@ def plan_changed_at(con) -> str | None:
 
 
 def save_plan(con, plan: dict[str, Any]) -> dict[str, Any]:
-    from .db import set_meta
+    from .db import bump_monitoring_version, set_meta
 
     plan = validate(plan)
     set_meta(con, "plan", json.dumps(plan, sort_keys=True))
     set_meta(con, "plan_changed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    bump_monitoring_version(con)
     return plan
 
 
 def reset_plan(con) -> dict[str, Any]:
-    from .db import set_meta
+    from .db import bump_monitoring_version, set_meta
 
     con.execute("DELETE FROM radar_meta WHERE key = 'plan'")
     set_meta(con, "plan_changed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    bump_monitoring_version(con)
     return default_plan()
 
 

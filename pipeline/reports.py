@@ -321,6 +321,7 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
         "crisis or is a public statement during it:</p>",
         f"<table><thead><tr><th></th><th>Move</th><th>First seen</th><th>Posts</th><th>First post</th></tr></thead>"
         f"<tbody>{checklist}</tbody></table>",
+        *_plan_against_reality(con, crisis_id),
         "<h2>What people said</h2>",
         f"<p>Top terms (compared with the week before): {_esc(', '.join(crisis['top_terms']) or 'none')}</p>",
         _table(threads, {"platform": "Platform", "thread_id": "Thread", "why": "Why it is here",
@@ -331,6 +332,22 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
                 + (_when(crisis["ended_at"]) if crisis.get("ended_at") is not None
                    else "an unknown end (still hot when the data ends)"))
     return Report(title, _page(title, subtitle, "\n".join(body)))
+
+
+def _plan_against_reality(con: duckdb.DuckDBPyConnection, crisis_id: str) -> list[str]:
+    """The escalation plan's targets against what happened, the alerts and the decision log."""
+    from .room import plan_against_reality, response_room
+
+    room = response_room(con, crisis_id)
+    rows = "".join(f"<tr><th>{_esc(what)}</th><td>{_esc(how)}</td></tr>" for what, how in plan_against_reality(room))
+    parts = ["<h2>Plan against reality</h2>",
+             f"<p>The escalation plan's targets for severity {int(room.crisis['severity'])}, judged with the data up "
+             f"to {_when(room.as_of)}.</p>", f"<table>{rows}</table>"]
+    if room.log is not None and not room.log.empty:
+        parts += ["<h3>Decision log</h3>",
+                  _table(room.log, {"logged_at": "When", "kind": "What", "by_name": "Who", "entry": "Entry"},
+                         {"logged_at": _when})]
+    return parts
 
 
 # --- files -------------------------------------------------------------------------------------------------

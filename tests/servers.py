@@ -1,5 +1,6 @@
 """Real servers on 127.0.0.1 for the alert tests: an SMTP server with STARTTLS and login (aiosmtpd), and an
-HTTP webhook receiver that can refuse connections for a while. Both record what they accept."""
+HTTP webhook receiver that can refuse connections for a while. Both record what they accept. The receiver
+needs nothing beyond the standard library (``bench/alert_bench.py`` uses it too)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 SMTP_USER, SMTP_PASSWORD = "radar", "s3cret-from-env"
 
 
@@ -33,6 +27,11 @@ def free_port() -> int:
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and its key (the client trusts it through SSL_CERT_FILE)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.timezone.utc)
@@ -61,6 +60,8 @@ class _Mailbox:
 
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == SMTP_USER.encode() \
         and auth_data.password == SMTP_PASSWORD.encode()
     return AuthResult(success=ok)
@@ -70,6 +71,8 @@ class SmtpServer:
     """aiosmtpd on 127.0.0.1 that requires STARTTLS before login and login before mail."""
 
     def __init__(self, folder: Path):
+        from aiosmtpd.controller import Controller
+
         self.cert, key = self_signed(folder)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert, key)
@@ -111,7 +114,7 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
                     receiver.received.append({"path": self.path, "key": self.headers.get("Idempotency-Key"),
-                                              "body": json.loads(body)})
+                                              "body": json.loads(body), "at": time.time()})
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")

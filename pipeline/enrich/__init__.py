@@ -77,14 +77,14 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
 # Letters of a text without links and handles: below _SHORT, a language guess is not trusted; a post of
 # _LONG_CHARS characters or more tells which language its export usually speaks.
 _LETTERS = "length(regexp_replace(regexp_replace(s.text, '(https?://\\S+|www\\.\\S+|[@#][\\p{L}\\p{N}_]+)', '', 'g'), '[^\\p{L}]', '', 'g'))"
-_SHORT, _LONG_CHARS, _USUAL_SHARE = 40, 80, 0.6
+_SHORT, _LONG_CHARS, _USUAL_SHARE, _USUAL_MIN = 40, 80, 0.6, 20
 
 
 def _short_posts_in_the_usual_language(con: duckdb.DuckDBPyConnection) -> int:
     """Give short new posts (under ``_SHORT`` letters) the usual language of their export where their own guess
     differs: "@JetBlue u cool" is English in an English export, not Polish. An export's usual language is the
-    one at least 60 % of its posts of 80 characters or more are detected in; the export's own language column
-    always wins.
+    one at least 60 % of its posts of 80 characters or more are detected in, when it has at least 20 of them (a
+    small export, a few hours of mentions, says too little); the export's own language column always wins.
     Returns how many posts were scored again."""
     # cheap bounds first: a post of 80+ characters speaks for its export's language; letters are counted only
     # in posts short enough to hold fewer than _SHORT of them
@@ -98,7 +98,7 @@ def _short_posts_in_the_usual_language(con: duckdb.DuckDBPyConnection) -> int:
             SELECT import_id, lang, count(*) AS posts, sum(count(*)) OVER (PARTITION BY import_id) AS total
             FROM new WHERE chars >= {_LONG_CHARS} GROUP BY import_id, lang
         ),
-        usual AS (SELECT import_id, lang FROM per_lang WHERE posts >= {_USUAL_SHARE} * total),
+        usual AS (SELECT import_id, lang FROM per_lang WHERE posts >= {_USUAL_SHARE} * total AND total >= {_USUAL_MIN}),
         short AS (
             SELECT n.platform, n.post_id, n.text, u.lang AS usual, n.lang FROM new n JOIN usual u USING (import_id)
             WHERE n.chars < 200 AND n.lang IS DISTINCT FROM u.lang

@@ -8,7 +8,10 @@ start, on the calendar clock:
 - ``holding``: the holding statement, the brand's first post in the crisis's context that explains and keeps
   people informed (the ``explain`` move: ``crises.STATEMENTS_IN_CONTEXT``).
 - ``update``: for levels with an update cadence, a new statement at most ``update_hours`` after the one
-  before, until the crisis is back within baseline (or, while it is open, up to the end of the data).
+  before, until the crisis is back within baseline (or, while it is open, up to the end of the data). Each
+  longer gap is a missed update (``update`` 1, 2, ...: due ``update_hours`` after the statement before it);
+  while the crisis is open, the next update is a target too. When none was missed, one ``updates`` row says
+  how many statements there were and the longest gap.
 
 Each target is **met** (by the time it was done, so many minutes before or after the target), **missed**
 (done late, by how long; or not done by the end of the data although due), **due soon** (not done, and less
@@ -33,7 +36,8 @@ from ..settings import Settings
 from .crises import STATEMENTS_IN_CONTEXT
 from .detector import detect_crises
 
-TARGET_WORDS = {"first_response": "first brand response", "holding": "holding statement", "update": "update"}
+TARGET_WORDS = {"first_response": "first brand response", "holding": "holding statement", "update": "update",
+                "updates": "updates"}
 MAX_UPDATES = 48
 
 
@@ -50,7 +54,7 @@ def duration_text(minutes: float) -> str:
 @dataclass(frozen=True)
 class Target:
     kind: str                   # first_response | holding | update
-    number: int                 # 1 for the first two; the n-th update
+    number: int                 # 1 for the first two; the n-th missed or open update; statements for ``updates``
     due_at: datetime
     done_at: datetime | None
     state: str                  # met | missed | due soon | pending | unknown
@@ -59,11 +63,11 @@ class Target:
 
     @property
     def key(self) -> str:
-        return f"{self.kind}{self.number if self.kind == 'update' else ''}"
+        return f"update{self.due_at:%Y%m%dT%H%M}" if self.kind == "update" else self.kind
 
     @property
     def words(self) -> str:
-        return f"update {self.number}" if self.kind == "update" else TARGET_WORDS[self.kind]
+        return f"update due {self.due_at:%a %d %b %H:%M} UTC" if self.kind == "update" else TARGET_WORDS[self.kind]
 
     @property
     def late_minutes(self) -> float | None:
@@ -76,10 +80,14 @@ class Target:
         due = f"due {self.due_at:%a %d %b %H:%M} UTC"
         if self.state == "unknown":
             return f"cannot be judged: {self.why}"
+        if self.kind == "updates":
+            return f"met: {self.why}"
         if self.done_at is not None:
             late = self.late_minutes
             return (f"met, {duration_text(late)} before the target ({self.done_at:%a %d %b %H:%M} UTC)" if late <= 0
                     else f"missed by {duration_text(late)} (done {self.done_at:%a %d %b %H:%M} UTC, {due})")
+        if self.state == "missed" and self.why:
+            return f"missed: {self.why} ({due})"
         if self.state == "missed":
             return (f"missed: not done by the end of the data, {duration_text((as_of - self.due_at).total_seconds() / 60)}"
                     f" after the target ({due})" if as_of else f"missed ({due})")
@@ -137,20 +145,33 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
     if not level["update_hours"] or first is None:
         return targets
     every = timedelta(hours=level["update_hours"])
-    warn = warn_share * every
     back = crisis.get("back_to_baseline_at")
-    end = back if back is not None and not pd.isna(back) else as_of
-    previous, later = first[0], [s for s in said[1:]]
-    number = 1
-    while previous + every < end and number <= MAX_UPDATES:
-        due = previous + every
-        nxt = next((s for s in later if s[0] > previous), None)
-        if nxt is None or nxt[0] > end:
-            targets.append(Target("update", number, due, None, _state(due, None, min(as_of, end), warn)))
+    end = min(back, as_of) if back is not None and not pd.isna(back) else as_of
+    times = [s for s in said if s[0] <= end]
+    number, longest = 0, timedelta(0)
+    for (at, _, _), after in zip(times, times[1:] + [None]):
+        gap_end = after[0] if after is not None else end
+        longest = max(longest, gap_end - at)
+        if after is not None and after[0] - at <= every:
+            continue
+        if after is None and at + every >= end:
+            if back is None or pd.isna(back):  # open: the next update is due
+                number += 1
+                targets.append(Target("update", number, at + every, None,
+                                      _state(at + every, None, as_of, warn_share * every)))
             break
-        targets.append(Target("update", number, due, nxt[0], "met" if nxt[0] <= due else "missed",
-                              post=(nxt[1], nxt[2])))
-        previous, number = nxt[0], number + 1
+        number += 1
+        targets.append(Target("update", number, at + every, after[0] if after is not None else None, "missed",
+                              post=(after[1], after[2]) if after is not None else None,
+                              why=None if after is not None else
+                              f"no statement after {at:%a %d %b %H:%M} UTC until the crisis was back within "
+                              f"baseline ({end:%a %d %b %H:%M} UTC)"))
+        if number >= MAX_UPDATES:
+            break
+    if not any(t.kind == "update" and t.state == "missed" for t in targets):
+        targets.append(Target("updates", len(times), first[0], times[-1][0], "met",
+                              why=f"{len(times):,} statements, at most {duration_text(longest.total_seconds() / 60)} "
+                                  f"apart (the plan: every {level['update_hours']:g} h)"))
     return targets
 
 
