@@ -274,6 +274,7 @@ def _blind_spot_alerts(con, plan: dict, now: datetime, *, replay: bool, crisis_o
     cutoff = now - timedelta(hours=plan["live_hours"])
     for import_id, name, first in con.execute("""
             SELECT import_id, any_value(i.file_name), min(s.created_at) FROM stg_posts s JOIN imports i USING (import_id)
+            WHERE import_id IN (SELECT import_id FROM imports ORDER BY import_id DESC LIMIT 20)
             GROUP BY import_id HAVING min(s.created_at) >= ? ORDER BY 3""", [cutoff]).fetchall():
         before = db.scalar(con, "SELECT max(created_at) FROM stg_posts WHERE created_at < ? AND import_id <> ?",
                            [first, import_id])

@@ -306,8 +306,9 @@ _SCHEMA = [
         entry VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS watch_files (
-        sha256 VARCHAR PRIMARY KEY, path VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL,
-        state VARCHAR NOT NULL, import_id VARCHAR, error VARCHAR, seen_at TIMESTAMPTZ NOT NULL
+        sha256 VARCHAR NOT NULL, path VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL,
+        state VARCHAR NOT NULL, import_id VARCHAR, error VARCHAR, seen_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (path, sha256)
     )""",
     """CREATE OR REPLACE VIEW crises AS
         SELECT crisis_id, brand, started_at, peak_at, ended_at, back_to_baseline_at, severity, severity_name,
@@ -343,6 +344,8 @@ _ADDED_COLUMNS = [
     "ALTER TABLE fct_crisis_moves ADD COLUMN IF NOT EXISTS first_platform VARCHAR",
     # schema 6: an import's sentiment labels are used unless a person prefers Radar's score for it
     "ALTER TABLE imports ADD COLUMN IF NOT EXISTS use_export_labels BOOLEAN",
+    # schema 7: alerts judged on the data's clock (a replay) say so
+    "ALTER TABLE alerts ADD COLUMN IF NOT EXISTS replayed BOOLEAN DEFAULT false",
 ]
 # Tables an older version kept. raw_posts (schema 1-3) held a text copy of every row of every import; the rows
 # are now read into a temporary table per import, and only the quarantined ones keep their raw text.

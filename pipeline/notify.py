@@ -66,7 +66,8 @@ def _send_email(plan: dict, to: list[str], message: Message) -> None:
     if not smtp["host"]:
         raise DeliveryError("no SMTP server in the plan (smtp.host)")
     mail = EmailMessage()
-    mail["Subject"], mail["From"], mail["To"] = message.subject, smtp["sender"], ", ".join(to)
+    mail["Subject"] = " ".join(message.subject.split())  # text from the data never breaks a header
+    mail["From"], mail["To"] = smtp["sender"], ", ".join(to)
     mail.set_content(message.body + (f"\n\nOpen in Reputation Radar: {message.link}" if message.link else ""))
     password = None
     if smtp["username"]:
@@ -133,10 +134,18 @@ def _digest(rows: list[dict]) -> Message:
                                               "subject": f"Daily digest: {len(rows)} alerts"})
 
 
-def deliver_due(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, plan: dict | None = None,
-                log=None) -> dict[str, int]:
-    """Attempt every delivery that is due; return counts of ``sent`` and ``failed`` attempts."""
-    plan = plan or load_plan(con)
+@dataclass(frozen=True)
+class Due:
+    """One message to send over one channel, standing for the deliveries ``keys`` of it."""
+
+    channel: str
+    keys: tuple[str, ...]
+    attempts: int
+    message: Message
+
+
+def due_messages(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, plan: dict | None = None) -> list[Due]:
+    """The deliveries due now, as messages: one per alert and channel, or one digest per channel."""
     now = now or utc_now()
     rows = con.execute("""
         SELECT d.alert_key, d.channel, d.attempts, a.rule, a.severity, a.brand, a.crisis_id, a.subject, a.body,
@@ -148,32 +157,55 @@ def deliver_due(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, 
     for row in rows:
         groups.setdefault((row["channel"], bool(row["digest"]), None if row["digest"] else row["alert_key"]),
                           []).append(row)
-    counts = {"sent": 0, "failed": 0}
+    return [Due(channel, tuple(row["alert_key"] for row in group), max(int(row["attempts"]) for row in group),
+                _digest(group) if digest else _message(group[0]))
+            for (channel, digest, _), group in groups.items()]
+
+
+def send_or_error(plan: dict, due: Due) -> str | None:
+    """Send one due message; the reason in a line when it failed, else None."""
+    try:
+        send(plan, due.channel, due.message)
+    except DeliveryError as exc:
+        return str(exc)
+    return None
+
+
+def record_results(con: duckdb.DuckDBPyConnection, results: list[tuple[Due, str | None]], *,
+                   plan: dict | None = None, log=None) -> dict[str, int]:
+    """Write what each attempt did: sent, or retrying after a back-off with the reason."""
+    plan = plan or load_plan(con)
     retry = plan.get("retry_seconds", RETRY_SECONDS)
-    for (channel, digest, _), group in groups.items():
-        message = _digest(group) if digest else _message(group[0])
-        keys = [row["alert_key"] for row in group]
-        try:
-            send(plan, channel, message)
-        except DeliveryError as exc:
-            attempts = int(group[0]["attempts"]) + 1
-            wait = min(retry * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
-            con.execute("""UPDATE alert_deliveries SET state = 'retrying', attempts = attempts + 1, last_error = ?,
-                                  next_attempt_at = ? WHERE channel = ? AND list_contains(?::VARCHAR[], alert_key)""",
-                        [str(exc), utc_now() + timedelta(seconds=wait), channel, keys])
-            counts["failed"] += 1
+    counts = {"sent": 0, "failed": 0}
+    for due, error in results:
+        keys = list(due.keys)
+        if error is None:
+            con.execute("""UPDATE alert_deliveries SET state = 'sent', attempts = attempts + 1, last_error = NULL,
+                                  sent_at = ? WHERE channel = ? AND list_contains(?::VARCHAR[], alert_key)""",
+                        [utc_now(), due.channel, keys])
+            counts["sent"] += 1
             if log:
-                log(f"alert {message.subject!r} not delivered to {channel}: {exc} (next try in {wait:.0f} s)")
+                log(f"alert {due.message.subject!r} sent to {due.channel}")
             continue
-        con.execute("""UPDATE alert_deliveries SET state = 'sent', attempts = attempts + 1, last_error = NULL,
-                              sent_at = ? WHERE channel = ? AND list_contains(?::VARCHAR[], alert_key)""",
-                    [utc_now(), channel, keys])
-        counts["sent"] += 1
+        wait = min(retry * 2 ** due.attempts, MAX_BACKOFF_SECONDS)
+        con.execute("""UPDATE alert_deliveries SET state = 'retrying', attempts = attempts + 1, last_error = ?,
+                              next_attempt_at = ? WHERE channel = ? AND list_contains(?::VARCHAR[], alert_key)""",
+                    [error, utc_now() + timedelta(seconds=wait), due.channel, keys])
+        counts["failed"] += 1
         if log:
-            log(f"alert {message.subject!r} sent to {channel}")
-    if groups:
+            log(f"alert {due.message.subject!r} not delivered to {due.channel}: {error} (next try in {wait:.0f} s)")
+    if results:
         db.bump_monitoring_version(con)
     return counts
+
+
+def deliver_due(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, plan: dict | None = None,
+                log=None) -> dict[str, int]:
+    """Attempt every delivery that is due (on this connection throughout); return counts of ``sent`` and
+    ``failed`` attempts."""
+    plan = plan or load_plan(con)
+    results = [(due, send_or_error(plan, due)) for due in due_messages(con, now, plan=plan)]
+    return record_results(con, results, plan=plan, log=log)
 
 
 def send_test(plan: dict, channel_name: str) -> None:

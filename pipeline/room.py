@@ -39,6 +39,12 @@ class Room:
         return (acks.iloc[0]["by_name"], acks.iloc[0]["logged_at"]) if not acks.empty else None
 
 
+def _first_alert(alerts: pd.DataFrame) -> pd.Series:
+    """The crisis alert that came first (a target alert raised in the same pass comes after it)."""
+    order = alerts.assign(_later=~alerts["rule"].isin(["crisis", "severity_rise"]))
+    return order.sort_values(["as_of", "_later", "raised_at"]).iloc[0]
+
+
 def _when(value) -> str:
     return f"{value:%a %d %b %H:%M} UTC"
 
@@ -60,7 +66,7 @@ def response_room(con: duckdb.DuckDBPyConnection, crisis_id: str, now: datetime 
                 would_have_alerted_at=would_have_alerted_at(con, crisis, load_settings(con)))
     clock = [(crisis["started_at"], "started (the first hour above the usual level)")]
     if not alerts.empty:
-        first = alerts.sort_values("as_of").iloc[0]
+        first = _first_alert(alerts)
         if first["state"] == "history":
             clock.append((first["raised_at"], f"found in old data when it was loaded: {first['subject']} (not sent)"))
         elif first["replayed"]:
@@ -101,7 +107,7 @@ def plan_against_reality(room: Room) -> list[tuple[str, str]]:
         rows.append(("When Radar would have alerted", "the detector does not flag it hour by hour within 4 days "
                                                      "of its start"))
     if room.alerts is not None and not room.alerts.empty:
-        first_alert = room.alerts.sort_values("as_of").iloc[0]
+        first_alert = _first_alert(room.alerts)
         at = first_alert["as_of"] if first_alert["replayed"] else first_alert["raised_at"]
         rows.append(("First alert", f"{_when(at)}: {first_alert['subject']} ({first_alert['state']}"
                                     + ("; in a replay of the exports" if first_alert["replayed"] else "") + ")"))

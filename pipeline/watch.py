@@ -13,7 +13,8 @@ A pass:
    each all or nothing;
 3. brings the analytics up to date (incrementally) and evaluates the alert rules, in one transaction;
    when nothing new arrived, only the rules (the clock moves: blind spots, targets about to be missed);
-4. delivers the alerts that are due (``pipeline.notify``).
+4. delivers the alerts that are due (``pipeline.notify``), with the database closed while it talks to the
+   channels, then records what went out.
 
 State lives in the database (``watch_files``, ``imports``, the outbox), so a restart or ``kill -9`` loses
 nothing and repeats nothing: an import interrupted before its commit left nothing and is done again; one
@@ -40,7 +41,7 @@ from .alerts import data_clock, import_failed_alert, raise_alerts, utc_now
 from .ingest import IngestError, ingest_file
 from .metrics import analytics_are_current, update_analytics
 from .normalize import facts_are_current
-from .notify import deliver_due
+from .notify import due_messages, record_results, send_or_error
 from .plan import load_plan
 
 TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".swp", ".lock", ".wal")
@@ -127,10 +128,18 @@ class Watcher:
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
-            counts = deliver_due(con, plan=plan, log=self.log)
-            report.sent, report.delivery_failures = counts["sent"], counts["failed"]
+            due = due_messages(con, plan=plan)
         finally:
             con.close()
+        if due:
+            # sent with the database closed: a slow mail server does not keep the dashboard waiting
+            results = [(item, send_or_error(plan, item)) for item in due]
+            con = db.connect(self.db_path, wait=self.wait)
+            try:
+                counts = record_results(con, results, plan=plan, log=self.log)
+            finally:
+                con.close()
+            report.sent, report.delivery_failures = counts["sent"], counts["failed"]
         return report
 
     def _import_new(self, con: duckdb.DuckDBPyConnection, files, plan: dict, report: PassReport) -> None:
@@ -150,12 +159,13 @@ class Watcher:
             if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
                 report.unstable.append(str(path))
                 continue  # still growing
-            seen = db.first_row(con, "SELECT state FROM watch_files WHERE sha256 = ?", [sha])
+            seen = db.first_row(con, "SELECT state FROM watch_files WHERE sha256 = ? ORDER BY seen_at LIMIT 1", [sha])
             stored = db.scalar(con, "SELECT min(import_id) FROM imports WHERE sha256 = ?", [sha])
             if seen is not None or stored is not None:
-                state = "already stored" if stored is not None else seen[0]
-                con.execute("""INSERT INTO watch_files VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (sha256)
-                               DO UPDATE SET path = excluded.path, size = excluded.size, mtime_ns = excluded.mtime_ns""",
+                # the same bytes again (another name, or touched): never imported or reported twice
+                state = "already stored" if stored is not None else f"same as a file that {seen[0]}"
+                con.execute("""INSERT INTO watch_files VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (path, sha256)
+                               DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns""",
                             [sha, str(path), stat.st_size, stat.st_mtime_ns, state, stored, utc_now()])
                 report.skipped.append(str(path))
                 continue

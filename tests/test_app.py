@@ -151,7 +151,9 @@ def test_crises_page_opens_a_crisis_from_the_url(monkeypatch, demo_db):
     app = open_page(monkeypatch, demo_db, "pages/crises.py", crisis=CRISIS)
     body = texts(app)
     assert "lumohelp · Sat 24 Oct 2026, 15:00 UTC" in body
-    assert "Detected (first hot hour)" in body and "18 h 34 min after the start" in body
+    assert "Detected (first hot hour)" in body and "18 h 37 min after the start" in body
+    assert "Plan against reality" in body and "Radar would have alerted" in body
+    assert "**Acknowledged** by Ana" in body  # the demo's story
     assert "Make amends" in body and "#blendprofail" in body
     assert len(app.get("plotly_chart")) == 2  # the timeline and the crisis curves
 
@@ -314,3 +316,34 @@ def test_a_brand_name_from_an_export_is_never_rendered_as_markdown(monkeypatch, 
     assert not app.exception
     warning = app.warning[0].value
     assert "\\[click\\]" in warning and "](https" not in warning.replace("\\](", "")
+
+
+def test_the_response_room_takes_an_acknowledgement_and_a_decision(monkeypatch, demo_copy):
+    app = open_page(monkeypatch, demo_copy, "pages/crises.py", crisis=CRISIS)
+    app.text_input(key=f"room.decision_name.{CRISIS}").set_value("Marta (committee)")
+    app.text_area(key=f"room.decision_text.{CRISIS}").set_value("Recall the batch")
+    [b for b in app.get("form_submit_button") if "Add to the log" in b.proto.label][0].click().run()
+    assert not app.exception
+    app.text_input(key=f"room.ack_name.{CRISIS}").set_value("")
+    [b for b in app.get("form_submit_button") if "Acknowledge" in b.proto.label][0].click().run()
+    assert any("give your name" in e.value for e in app.error)
+    assert count(demo_copy, "SELECT count(*) FROM crisis_log WHERE entry = 'Recall the batch' AND by_name = ?",
+                 ["Marta (committee)"]) == 1
+
+
+def test_data_page_edits_the_escalation_plan(monkeypatch, demo_copy):
+    from pipeline import db
+    from pipeline.plan import load_plan
+
+    app = open_page(monkeypatch, demo_copy, "pages/data.py")
+    assert "Escalation plan" in texts(app) and "Alert log" in texts(app)
+    app.text_input(key="data.plan_digest").set_value("25:99")
+    [b for b in app.get("form_submit_button") if "Save the plan" in b.proto.label][0].click().run()
+    assert any("Not saved: digest_time" in e.value for e in app.error)
+    app.text_input(key="data.plan_digest").set_value("08:30")
+    app.number_input(key="data.plan_blind").set_value(12)
+    [b for b in app.get("form_submit_button") if "Save the plan" in b.proto.label][0].click().run()
+    assert any("Plan saved" in s.value for s in app.success)
+    with db.connect(demo_copy, read_only=True) as con:
+        plan = load_plan(con)
+    assert (plan["digest_time"], plan["blind_spot_hours"]) == ("08:30", 12)

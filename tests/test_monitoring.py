@@ -444,3 +444,14 @@ def test_acknowledge_and_decision_log(tmp_path, capsys):
     log = alert_log(con, crisis_id=crisis_id)
     assert (log.acknowledged_by == "Ana (care lead)").all()
     con.close()
+
+
+def test_open_live_crises_feed_the_overview_banner(tmp_path):
+    from pipeline.alerts import open_live_crises
+
+    path = _replay_db(tmp_path, 4)
+    con = db.connect(path, read_only=True)
+    live = open_live_crises(con, now=ONSET + timedelta(hours=5))
+    assert list(live["brand"]) == ["acmehelp"] and live.iloc[0]["acknowledged_by"] is None
+    assert open_live_crises(con, now=ONSET + timedelta(days=30)).empty  # old news: no banner
+    con.close()

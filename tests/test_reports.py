@@ -54,8 +54,9 @@ def test_weekly_report_escapes_post_text(demo_copy):
 def test_crisis_report_tells_the_retrospective(demo):
     body = _plain(crisis_report(demo, CRISIS).html)
     for expected in ("Crisis retrospective: lumohelp, 24 Oct 2026", "Severity 3: crisis", "Detected (first hot hour)",
-                     "Sat 24 Oct 2026 15:00 UTC", "18 h 34 min after the start", "Apologise", "Make amends",
-                     "#blendprofail", "Why this severity"):
+                     "Sat 24 Oct 2026 15:00 UTC", "18 h 37 min after the start", "Apologise", "Make amends",
+                     "#blendprofail", "Why this severity", "Plan against reality", "Target: first brand response",
+                     "When Radar would have alerted", "Acknowledged", "by Ana (care lead)", "Decision log"):
         assert expected in body, expected
     assert "✘" not in body  # the demo brand used all five moves
 
