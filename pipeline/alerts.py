@@ -108,7 +108,7 @@ def record_alert(con: duckdb.DuckDBPyConnection, alert: Alert, plan: dict) -> st
         alert.digest, alert.replayed])
     db.bump_monitoring_version(con)
     if status == "queued":
-        first = next_digest(plan, now) if alert.digest else now
+        first = next_digest(plan, now, load_settings(con)) if alert.digest else now
         con.executemany("INSERT INTO alert_deliveries VALUES (?, ?, ?, 'pending', 0, ?, NULL, NULL)",
                         [(alert.key, channel, role, first) for role, channel in channels])
     return status
@@ -167,7 +167,7 @@ def _crisis_alert(con, crisis: dict, plan: dict, as_of: datetime, live: bool, pr
              "reasons": list(crisis["severity_reasons"]), "top_terms": list(crisis["top_terms"]),
              "examples": examples, "previous_severity": previous}
     body = "\n".join([
-        f"{headline.capitalize() if previous is None else headline}: started {_when(crisis['started_at'])}, "
+        f"{headline[0].upper() + headline[1:]}: started {_when(crisis['started_at'])}, "
         f"peak {_when(crisis['peak_at'])}, {state}.",
         f"{crisis['negative_posts']:,} negative of {crisis['posts']:,} customer posts from {crisis['authors']:,} "
         f"authors on {crisis['platforms']:,} platform{'s' if crisis['platforms'] != 1 else ''}.",

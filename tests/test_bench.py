@@ -32,3 +32,11 @@ def test_small_run_prints_every_stage_and_query(capsys):
         assert re.search(rf"^\| {re.escape(query)} \| [\d,.]+ \| [\d,.]+ \|$", out, re.MULTILINE), query
     assert "| posts in the export | 50,000" in out
     assert "updated for the new posts" in out  # the weekly export was not a recompute of everything
+
+
+def test_alert_bench_measures_every_drop(capsys):
+    from bench.alert_bench import main as alert_main
+
+    assert alert_main(["--rows", "20000", "--drops", "2", "--posts", "500"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"\| 1 \| benchbrand0 \| \d+\.\d\d s \|", out) and "2 of 2 alerts arrived" in out
