@@ -142,7 +142,9 @@ class Store:
         """Release the file after a quiet spell, so other processes can write it; the next query reopens."""
         self._cancel_idle_timer()
         timer = threading.Timer(self.idle_seconds, self._release_if_idle)
-        timer.daemon = True
+        # not a daemon: at exit the interpreter waits for it (at most idle_seconds) instead of stopping it in the
+        # middle of closing the DuckDB connection, which aborts the process ("FATAL: exception not rethrown")
+        timer.daemon = False
         self._idle_timer = timer
         timer.start()
 
