@@ -7,11 +7,12 @@ import copy
 import pandas as pd
 import streamlit as st
 
-from pages._common import run_query, write
+from pages._common import alert_table_of, flash, run_query, show_flash, write
 from pipeline import db
-from pipeline.alerts import STATE_WORDS, alert_log
-from pipeline.plan import (CHANNEL_TYPES, LEVELS, MOVE_WORDS, PlanError, describe, load_plan, plan_changed_at,
-                           reset_plan, save_plan)
+from pipeline.alerts import alert_log, alerts_in_words
+from pipeline.notify import DeliveryError, send_test
+from pipeline.plan import (CHANNEL_TYPES, LEVELS, MOVE_WORDS, PlanError, default_plan, describe, load_plan,
+                           plan_changed_at, reset_plan, save_plan)
 
 SEVERITY_NAMES = {"1": "isolated complaints", "2": "issue", "3": "crisis", "4": "severe crisis"}
 
@@ -23,7 +24,8 @@ def _number(value):
 def plan_editor() -> None:
     plan = run_query(load_plan)
     changed = run_query(plan_changed_at)
-    st.caption(("The default plan" if not changed else f"Changed {changed}") + ": for each severity, who is told "
+    when = pd.Timestamp(changed).strftime("%a %d %b %Y, %H:%M UTC") if changed else None
+    st.caption(("The default plan" if plan == default_plan() else f"Changed {when}") + ": for each severity, who is told "
                "at once (or in the daily digest), the response targets and the moves expected. Alerts are recorded "
                "even before any channel is set up, so you see what would have gone out (`radar alerts`).")
     with st.expander("The plan in words"):
@@ -56,15 +58,16 @@ def plan_editor() -> None:
         st.markdown("**Channels** (webhook addresses are secrets: they are shortened everywhere but here)")
         edited_channels = st.data_editor(channels, hide_index=True, width="stretch", num_rows="dynamic",
                                          key="data.plan_channels", column_config={
-            "channel": st.column_config.TextColumn("Name", required=True),
-            "type": st.column_config.SelectboxColumn("Type", options=list(CHANNEL_TYPES), required=True),
+            "channel": st.column_config.TextColumn("Name"),
+            "type": st.column_config.SelectboxColumn("Type", options=list(CHANNEL_TYPES),
+                                                     help="; ".join(f"{k}: {v}" for k, v in CHANNEL_TYPES.items())),
             "address": st.column_config.TextColumn("E-mail addresses (comma-separated) or webhook URL",
-                                                   required=True, width="large")})
+                                                   width="large")})
         st.markdown("**Roles and their channels**")
         role_rows = pd.DataFrame([{"role": role, "channels": names} for role, names in plan["roles"].items()])
         edited_roles = st.data_editor(role_rows, hide_index=True, width="stretch", num_rows="dynamic",
                                       key="data.plan_roles", column_config={
-            "role": st.column_config.TextColumn("Role", required=True),
+            "role": st.column_config.TextColumn("Role"),
             "channels": st.column_config.MultiselectColumn(
                 "Channels", options=sorted(set(channels["channel"])), accept_new_options=True,
                 help="names from the Channels table")})
@@ -74,14 +77,15 @@ def plan_editor() -> None:
         port = middle.number_input("Port", 1, 65535, int(smtp["port"]), key="data.plan_smtp_port")
         starttls = right.checkbox("STARTTLS", smtp["starttls"], key="data.plan_smtp_tls")
         user = left.text_input("Login", smtp["username"], key="data.plan_smtp_user")
-        password_env = middle.text_input("Password from the environment variable", smtp["password_env"],
+        password_env = middle.text_input("Name of the environment variable holding the SMTP password",
+                                         smtp["password_env"],
                                          key="data.plan_smtp_env",
                                          help="The password is never stored: set this variable where `radar watch` runs.")
         sender = right.text_input("Sender", smtp["sender"], key="data.plan_smtp_sender")
         url = left.text_input("Dashboard address (alerts link to it)", plan["dashboard_url"], key="data.plan_url")
-        blind = middle.number_input("Blind spot after (h without a new export)", 1, 720, int(plan["blind_spot_hours"]),
-                                    key="data.plan_blind")
-        blind_crisis = right.number_input("… while a crisis is open (h)", 1, 720,
+        blind = middle.number_input("Warn when no new export arrives for (hours)", 1, 720,
+                                    int(plan["blind_spot_hours"]), key="data.plan_blind")
+        blind_crisis = right.number_input("The same while a crisis is open (hours)", 1, 720,
                                           int(plan["blind_spot_hours_in_crisis"]), key="data.plan_blind_crisis")
         monitoring = left.multiselect("Monitoring alerts go to", roles, plan["monitoring_roles"], key="data.plan_mon")
         cooldown = middle.number_input("Cool-down per rule and brand below severity 3 (min)", 0, 10080,
@@ -91,10 +95,11 @@ def plan_editor() -> None:
         save, reset = st.columns(2)
         saving = save.form_submit_button("Save the plan", icon=":material/save:")
         resetting = reset.form_submit_button("Put back the default plan", icon=":material/restart_alt:")
+    show_flash()
     if resetting:
         try:
             write(reset_plan)
-            st.success("The default plan is back.")
+            flash("The default plan is back (its roles have no channels: alerts are recorded, not sent).")
             st.rerun()
         except db.DatabaseError as exc:
             st.error(str(exc))
@@ -102,8 +107,12 @@ def plan_editor() -> None:
         new = copy.deepcopy(plan)
         try:
             new["channels"] = {}
-            for row in edited_channels.dropna(subset=["channel"]).to_dict("records"):
-                address = str(row["address"] or "").strip()
+            for row in edited_channels.to_dict("records"):
+                if all(pd.isna(value) or not str(value).strip() for value in row.values()):
+                    continue  # an empty row
+                if pd.isna(row["channel"]) or not str(row["channel"]).strip():
+                    raise PlanError("every channel needs a name")
+                address = "" if pd.isna(row["address"]) else str(row["address"]).strip()
                 new["channels"][str(row["channel"]).strip()] = (
                     {"type": "email", "to": [a.strip() for a in address.split(",") if a.strip()]}
                     if row["type"] == "email" else {"type": row["type"], "url": address})
@@ -126,8 +135,18 @@ def plan_editor() -> None:
         except db.DatabaseError as exc:
             st.error(str(exc))
         else:
-            st.success("Plan saved. `radar watch` uses it from its next pass; `radar alert-test CHANNEL` checks a "
-                       "channel.")
+            flash("Plan saved: the watcher (`radar watch`) uses it from its next pass. Send a test message below to "
+                  "check a channel.")
+            st.rerun()
+    if plan["channels"]:
+        with st.form("data.plan_test"):
+            channel = st.selectbox("Send a test message over", list(plan["channels"]), key="data.plan_test_channel")
+            if st.form_submit_button("Send a test message", icon=":material/send:"):
+                try:
+                    send_test(plan, channel)
+                    st.success(f"Delivered to {channel}.")
+                except DeliveryError as exc:
+                    st.error(f"Not delivered to {channel}: {exc}")
 
 
 def alert_table() -> None:
@@ -136,11 +155,5 @@ def alert_table() -> None:
         st.caption("No alert yet. `radar watch FOLDER` imports new exports as they land and raises alerts by the "
                    "plan; every import and recompute evaluates the rules too.")
         return
-    shown = alerts.assign(state=alerts["state"].map(lambda s: STATE_WORDS.get(s, s)))
-    st.dataframe(shown[["raised_at", "subject", "state", "roles", "channels", "sent_at", "acknowledged_by"]],
-                 hide_index=True, width="stretch", key="data.alerts", column_config={
-        "raised_at": st.column_config.DatetimeColumn("Raised (UTC)", format="ddd D MMM YYYY, HH:mm"),
-        "subject": st.column_config.TextColumn("Alert", width="large"), "state": "State", "roles": "For",
-        "channels": "Channels", "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="D MMM, HH:mm"),
-        "acknowledged_by": "Acknowledged by"})
+    alert_table_of(alerts_in_words(alerts), key="data.alerts")
 

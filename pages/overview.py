@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import download_csv, open_crisis, require_posts, run_query, sidebar_filters, week_picker
-from pipeline.alerts import open_live_crises
+from pipeline.alerts import monitoring_status, open_live_crises
 from pipeline.export import markdown_literal
 from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
 from pipeline.queries import (PostFilter, crisis_list, net_sentiment, post_totals, posts_by_platform_and_brand,
@@ -28,6 +28,20 @@ for crisis in run_query(open_live_crises, now=now).to_dict("records"):
              f"{crisis['negative_posts']:,} negative posts so far; {who}.", icon=":material/crisis_alert:")
     if st.button("Open its response room", key=f"overview.room.{crisis['crisis_id']}", icon=":material/warning:"):
         open_crisis(crisis["crisis_id"])
+status = run_query(monitoring_status, now=now)
+if status["last_import_at"] is not None:
+    newest = status["newest_post_at"]
+    age = (pd.Timestamp(now) - pd.Timestamp(newest)).total_seconds() / 3600 if newest is not None else None
+    line = (f"the last export, {markdown_literal(status['last_file'])}, was loaded "
+            f"{status['last_import_at']:%a %d %b %H:%M} UTC ({status['hours_since_import']:.0f} h ago)"
+            + (f"; its newest post is from {newest:%a %d %b %H:%M} UTC ({age / 24:.1f} days ago)"
+               if age is not None and age >= 24 else "")
+            + (f"; {status['undelivered']:,} alerts not delivered yet" if status["undelivered"] else ""))
+    if status["hours_since_import"] > status["limit_hours"]:
+        st.warning(f"**Monitoring blind spot:** {line}. Alerts judge only what is loaded: check the scheduled exports "
+                   "and `radar watch`.", icon=":material/visibility_off:")
+    else:
+        st.caption(f":material/radar: Monitoring: {line}.")
 
 monday, week_label = week_picker("Week (ISO, Monday to Sunday, UTC)", key="overview.week", until=filters.end_date)
 

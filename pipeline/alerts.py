@@ -423,6 +423,29 @@ def alert_log(con: duckdb.DuckDBPyConnection, *, crisis_id: str | None = None, l
         ORDER BY a.raised_at DESC, a.alert_key LIMIT ?""", [crisis_id, crisis_id, limit]).df()
 
 
+def alerts_in_words(alerts):
+    """The alert log as the pages show it: ``at`` is when it was raised, or in a replay the data time it was
+    judged at; ``state`` in words."""
+    shown = alerts.copy()
+    shown["at"] = shown["as_of"].where(shown["replayed"].fillna(False).astype(bool), shown["raised_at"])
+    shown["state"] = [STATE_WORDS.get(state, state) + (" (replay)" if replayed else "")
+                      for state, replayed in zip(shown["state"], shown["replayed"].fillna(False))]
+    return shown
+
+
+def monitoring_status(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> dict:
+    """How fresh the monitoring is: the last import and the newest post, against the plan's blind-spot limit;
+    alerts not delivered yet."""
+    plan = load_plan(con)
+    now = now or utc_now()
+    last = db.first_row(con, "SELECT imported_at, file_name FROM imports ORDER BY imported_at DESC LIMIT 1")
+    undelivered = db.scalar(con, "SELECT count(DISTINCT alert_key) FROM alert_deliveries WHERE state <> 'sent'")
+    return {"last_import_at": last[0] if last else None, "last_file": last[1] if last else None,
+            "newest_post_at": data_clock(con), "limit_hours": plan["blind_spot_hours"],
+            "hours_since_import": (now - last[0]).total_seconds() / 3600 if last else None,
+            "undelivered": undelivered or 0}
+
+
 def crisis_log(con: duckdb.DuckDBPyConnection, crisis_id: str):
     return con.execute("SELECT logged_at, kind, by_name, coalesce(entry, '') AS entry FROM crisis_log "
                        "WHERE crisis_id = ? ORDER BY logged_at",

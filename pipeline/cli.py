@@ -554,8 +554,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from .watch import Watcher
 
-    if args.interval <= 0:
-        _error("--interval must be a positive number of seconds")
+    if not args.interval > 0 or not args.settle >= 0:
+        _error("--interval must be a positive number of seconds and --settle zero or more")
         return 2
     if not Path(args.folder).is_dir():
         _error(f"{args.folder}: no such folder to watch")
@@ -571,6 +571,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def cmd_alerts(args: argparse.Namespace) -> int:
     from .alerts import STATE_WORDS, alert_log
 
+    if args.limit < 1:
+        _error("--limit must be 1 or more")
+        return 2
     if not db.resolve_db_path(args.db).exists():
         _error(f"{db.resolve_db_path(args.db)}: no database yet; build one with `radar demo` or `radar ingest FILE`")
         return 1

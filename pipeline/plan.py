@@ -140,7 +140,8 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
         else:
             url = channel.get("url")
             if not isinstance(url, str) or not re.match(r"https?://[^\s/]+", url):
-                raise PlanError(f"{where}.url: give the webhook's http(s):// address")
+                raise PlanError(f"{where}.url: the webhook address must start with https:// (or http://), "
+                                f"not {str(url)[:60]!r}")
     roles = full["roles"]
     if not isinstance(roles, dict) or not roles:
         raise PlanError("roles: name at least one role, each with its channels (a list, possibly empty)")
@@ -209,7 +210,7 @@ def save_plan(con, plan: dict[str, Any]) -> dict[str, Any]:
     from .db import bump_monitoring_version, set_meta
 
     plan = validate(plan)
-    set_meta(con, "plan", json.dumps(plan, sort_keys=True))
+    set_meta(con, "plan", json.dumps(plan))  # roles and channels keep the order people gave them
     set_meta(con, "plan_changed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     bump_monitoring_version(con)
     return plan

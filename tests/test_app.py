@@ -320,15 +320,25 @@ def test_a_brand_name_from_an_export_is_never_rendered_as_markdown(monkeypatch, 
 
 def test_the_response_room_takes_an_acknowledgement_and_a_decision(monkeypatch, demo_copy):
     app = open_page(monkeypatch, demo_copy, "pages/crises.py", crisis=CRISIS)
+    assert not [b for b in app.get("form_submit_button") if "Acknowledge" in b.proto.label]  # Ana did already
     app.text_input(key=f"room.decision_name.{CRISIS}").set_value("Marta (committee)")
     app.text_area(key=f"room.decision_text.{CRISIS}").set_value("Recall the batch")
     [b for b in app.get("form_submit_button") if "Add to the log" in b.proto.label][0].click().run()
-    assert not app.exception
-    app.text_input(key=f"room.ack_name.{CRISIS}").set_value("")
+    assert not app.exception and "Recall the batch" in texts(app)
+    other = count(demo_copy, "SELECT count(*) FROM crises WHERE crisis_id <> ?", [CRISIS])
+    assert other, "the demo has a second crisis, not acknowledged"
+    with duckdb.connect(str(demo_copy), read_only=True) as con:
+        second = con.execute("SELECT crisis_id FROM crises WHERE crisis_id <> ?", [CRISIS]).fetchall()[0][0]
+    app = open_page(monkeypatch, demo_copy, "pages/crises.py", crisis=second)
     [b for b in app.get("form_submit_button") if "Acknowledge" in b.proto.label][0].click().run()
     assert any("give your name" in e.value for e in app.error)
+    app.text_input(key=f"room.ack_name.{second}").set_value("Leo (community manager)")
+    [b for b in app.get("form_submit_button") if "Acknowledge" in b.proto.label][0].click().run()
+    assert any("Acknowledged by Leo" in s.value for s in app.success)
     assert count(demo_copy, "SELECT count(*) FROM crisis_log WHERE entry = 'Recall the batch' AND by_name = ?",
                  ["Marta (committee)"]) == 1
+    assert count(demo_copy, "SELECT count(*) FROM crisis_log WHERE crisis_id = ? AND kind = 'acknowledged'",
+                 [second]) == 1
 
 
 def test_data_page_edits_the_escalation_plan(monkeypatch, demo_copy):
@@ -343,7 +353,7 @@ def test_data_page_edits_the_escalation_plan(monkeypatch, demo_copy):
     app.text_input(key="data.plan_digest").set_value("08:30")
     app.number_input(key="data.plan_blind").set_value(12)
     [b for b in app.get("form_submit_button") if "Save the plan" in b.proto.label][0].click().run()
-    assert any("Plan saved" in s.value for s in app.success)
+    assert any("Plan saved" in s.value for s in app.success) and not app.error
     with db.connect(demo_copy, read_only=True) as con:
         plan = load_plan(con)
     assert (plan["digest_time"], plan["blind_spot_hours"]) == ("08:30", 12)

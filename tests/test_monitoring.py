@@ -72,7 +72,7 @@ def test_default_plan_escalates_with_severity():
     ("roles.care lead=nowhere", "no channel 'nowhere'"),
     ('channels.x={"type": "pigeon"}', "type must be one of"),
     ('channels.x={"type": "email", "to": ["not an address"]}', "e-mail addresses"),
-    ('channels.x={"type": "slack", "url": "ftp://x"}', "webhook's http"),
+    ('channels.x={"type": "slack", "url": "ftp://x"}', "must start with https://"),
     ('smtp={"password": "hunter2"}', "never stored"),
     ("levels.3.moves=apologise,dance", "'dance' is not one of"),
     ("nonsense=1", "no 'nonsense'"),

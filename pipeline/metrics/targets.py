@@ -87,7 +87,7 @@ class Target:
             return (f"met, {duration_text(late)} before the target ({self.done_at:%a %d %b %H:%M} UTC)" if late <= 0
                     else f"missed by {duration_text(late)} (done {self.done_at:%a %d %b %H:%M} UTC, {due})")
         if self.state == "missed" and self.why:
-            return f"missed: {self.why} ({due})"
+            return f"missed: {self.why}"
         if self.state == "missed":
             return (f"missed: not done by the end of the data, {duration_text((as_of - self.due_at).total_seconds() / 60)}"
                     f" after the target ({due})" if as_of else f"missed ({due})")
