@@ -32,8 +32,10 @@ status = run_query(monitoring_status, now=now)
 if status["last_import_at"] is not None:
     newest = status["newest_post_at"]
     age = (pd.Timestamp(now) - pd.Timestamp(newest)).total_seconds() / 3600 if newest is not None else None
+    since = max(status["hours_since_import"], 0)
+    ago = f"{since * 60:.0f} min ago" if since < 1 else f"{since:.0f} h ago"
     line = (f"the last export, {markdown_literal(status['last_file'])}, was loaded "
-            f"{status['last_import_at']:%a %d %b %H:%M} UTC ({status['hours_since_import']:.0f} h ago)"
+            f"{status['last_import_at']:%a %d %b %H:%M} UTC ({ago})"
             + (f"; its newest post is from {newest:%a %d %b %H:%M} UTC ({age / 24:.1f} days ago)"
                if age is not None and age >= 24 else "")
             + (f"; {status['undelivered']:,} alerts not delivered yet" if status["undelivered"] else ""))

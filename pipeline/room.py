@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from . import db
-from .alerts import alert_log, crisis_log, utc_now
+from .alerts import STATE_WORDS, alert_log, crisis_log, utc_now
 from .metrics.targets import Target, crisis_targets, would_have_alerted_at
 from .plan import MOVE_WORDS, load_plan
 from .queries import crisis_detail
@@ -71,9 +71,10 @@ def response_room(con: duckdb.DuckDBPyConnection, crisis_id: str, now: datetime 
             clock.append((first["raised_at"], f"found in old data when it was loaded: {first['subject']} (not sent)"))
         elif first["replayed"]:
             clock.append((first["as_of"], f"detected by Radar in a replay of the exports (on the data up to then): "
-                                          f"{first['subject']} ({first['state']})"))
+                                          f"{first['subject']} ({STATE_WORDS.get(first['state'], first['state'])})"))
         else:
-            clock.append((first["raised_at"], f"detected by Radar: {first['subject']} ({first['state']})"))
+            clock.append((first["raised_at"], f"detected by Radar: {first['subject']} "
+                                              f"({STATE_WORDS.get(first['state'], first['state'])})"))
         sent = alerts.dropna(subset=["sent_at"]).sort_values("sent_at")
         if not sent.empty:
             clock.append((sent.iloc[0]["sent_at"], f"alert delivered to {sent.iloc[0]['roles']} "
