@@ -32,6 +32,7 @@ plan's roles have no channel yet: recorded so a new user sees what would have go
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time as dtime, timedelta, timezone
 from urllib.parse import quote, urlencode
@@ -355,7 +356,7 @@ def import_failed_alert(con: duckdb.DuckDBPyConnection, path: str, sha256: str, 
     plan = plan or load_plan(con)
     return record_alert(con, Alert(
         key=f"import_failed:{sha256}", rule="import_failed", as_of=utc_now(), roles=list(plan["monitoring_roles"]),
-        subject=f"[Radar] Import failed: {path.rsplit('/', 1)[-1]}",
+        subject=f"[Radar] Import failed: {path}",
         body=f"{error}\nNothing from this file was stored; the watcher goes on with the other files and will not "
              "try this one again until its content changes.", facts={"path": path, "error": error},
         link=link(plan, "data")), plan)
@@ -375,6 +376,8 @@ def _log(con, crisis_id: str, kind: str, by: str, entry: str | None, at: datetim
     by = " ".join((by or "").split())
     if not by:
         raise ValueError("give your name: the crisis log says who did what")
+    if any(unicodedata.category(c) == "Cc" for c in by + (entry or "").replace("\n", "").replace("\t", "")):
+        raise ValueError("a name or entry may not hold control characters")
     if len(by) > 100 or (entry and len(entry) > 4000):
         raise ValueError("a name is at most 100 characters and an entry at most 4,000")
     if not db.scalar(con, "SELECT count(*) FROM fct_crises WHERE crisis_id = ?", [crisis_id]):

@@ -533,6 +533,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
             if change.endswith(".json") and "=" not in change:
                 try:
                     plan = json.loads(Path(change).read_text(encoding="utf-8"))
+                    if not isinstance(plan, dict) or not {"levels", "roles", "channels"} <= set(plan):
+                        _error(f"{change}: a plan file holds a whole plan, with levels, roles and channels (as "
+                               "`radar plan show --json --unmasked` prints it); change parts with PATH=VALUE")
+                        return 2
                 except OSError as exc:
                     _error(f"{change}: cannot be read: {exc.strerror or exc}")
                     return 1
@@ -554,11 +558,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from .watch import Watcher
 
-    if not args.interval > 0 or not args.settle >= 0:
-        _error("--interval must be a positive number of seconds and --settle zero or more")
+    if not 0 < args.interval <= 86400 or not 0 <= args.settle <= 3600 or (args.wait is not None and
+                                                                          not 0 <= args.wait <= 86400):
+        _error("--interval must be 0 < SECONDS <= 86400, --settle 0 to 3600 and --wait 0 to 86400")
         return 2
     if not Path(args.folder).is_dir():
-        _error(f"{args.folder}: no such folder to watch")
+        _error(f"{args.folder}: " + ("not a folder: watch the folder the exports land in" if Path(args.folder).exists()
+                                     else "no such folder to watch"))
         return 1
     wait = args.wait if args.wait is not None else float(os.environ.get("RADAR_WAIT", DEFAULT_WAIT_SECONDS))
     watcher = Watcher(args.folder, args.db, interval=args.interval, settle=args.settle, replay=args.replay,
@@ -620,12 +626,17 @@ def cmd_alert_test(args: argparse.Namespace) -> int:
 def cmd_crisis_log(args: argparse.Namespace) -> int:
     from .alerts import ack_crisis, crisis_log, log_decision
 
+    if args.note is not None and not args.ack:
+        _error("--note goes with --ack")
+        return 2
     con = _open(args, existing=True)
     try:
+        if not db.scalar(con, "SELECT count(*) FROM fct_crises WHERE crisis_id = ?", [args.crisis_id]):
+            raise ValueError(f"there is no crisis {args.crisis_id!r}; `radar crises` lists them")
         if args.ack:
             ack_crisis(con, args.crisis_id, args.by or "", args.note)
-            print(f"{args.crisis_id}: acknowledged by {args.by}")
-        elif args.decision:
+            print(f"{args.crisis_id}: acknowledged by {' '.join(args.by.split())}")
+        if args.decision is not None:
             log_decision(con, args.crisis_id, args.by or "", args.decision)
             print(f"{args.crisis_id}: decision logged")
         for at, kind, by, entry in crisis_log(con, args.crisis_id).itertuples(index=False):

@@ -101,9 +101,9 @@ def _number(value, where: str, low: float, high: float, *, optional: bool = Fals
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PlanError(f"{where}: {value!r} is not a number")
+        raise PlanError(f"{where}: {json.dumps(value)} is not a number")
     if not low <= value <= high:
-        raise PlanError(f"{where}: {value!r} must be between {low:g} and {high:g}")
+        raise PlanError(f"{where}: {json.dumps(value)} must be between {low:g} and {high:g}")
     return value
 
 
@@ -122,6 +122,16 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
     for name in ("host", "username", "password_env", "sender"):
         if not isinstance(full["smtp"][name], str):
             raise PlanError(f"smtp.{name}: must be text")
+    extra = sorted(set(full["smtp"]) - set(DEFAULT_PLAN["smtp"]))
+    if extra:
+        raise PlanError(f"smtp: unknown part {extra[0]!r}; smtp has {', '.join(DEFAULT_PLAN['smtp'])}")
+    if full["smtp"]["host"] and not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", full["smtp"]["host"]):
+        raise PlanError(f"smtp.host: {full['smtp']['host']!r} is not a host name")
+    if not _EMAIL.fullmatch(full["smtp"]["sender"]):
+        raise PlanError(f"smtp.sender: {full['smtp']['sender']!r} is not an e-mail address")
+    if full["smtp"]["username"] and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", full["smtp"]["password_env"]):
+        raise PlanError("smtp.password_env: name the environment variable that holds the password, e.g. "
+                        "RADAR_SMTP_PASSWORD")
     _number(full["smtp"]["port"], "smtp.port", 1, 65535)
     _number(full["smtp"]["timeout_seconds"], "smtp.timeout_seconds", 1, 300)
     channels = full["channels"]
@@ -131,6 +141,10 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
         where = f"channels.{name}"
         if not isinstance(channel, dict) or channel.get("type") not in CHANNEL_TYPES:
             raise PlanError(f"{where}: type must be one of {', '.join(CHANNEL_TYPES)}")
+        allowed = {"type", "to"} if channel["type"] == "email" else {"type", "url"}
+        if set(channel) - allowed:
+            raise PlanError(f"{where}: unknown part {sorted(set(channel) - allowed)[0]!r}; a {channel['type']} "
+                            f"channel has {', '.join(sorted(allowed))}")
         if channel["type"] == "email":
             to = channel.get("to")
             to = [to] if isinstance(to, str) else to
@@ -152,6 +166,8 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
             if name not in channels:
                 raise PlanError(f"roles.{role}: there is no channel {name!r} (channels: "
                                 f"{', '.join(channels) or 'none yet'})")
+    if not isinstance(full["monitoring_roles"], list) or not full["monitoring_roles"]:
+        raise PlanError("monitoring_roles: name at least one role (who hears of blind spots and failed imports)")
     for role in full["monitoring_roles"]:
         if role not in roles:
             raise PlanError(f"monitoring_roles: there is no role {role!r} (roles: {', '.join(roles)})")
@@ -235,7 +251,9 @@ def set_path(plan: dict[str, Any], assignment: str) -> dict[str, Any]:
         raise PlanError(f"{assignment!r}: write PATH=VALUE, e.g. levels.3.first_response_minutes=20")
     try:
         value = json.loads(raw)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
+        if raw.strip().startswith(("{", "[", '"')):
+            raise PlanError(f"{path}: the value is not valid JSON ({exc.msg} at character {exc.pos})") from None
         value = raw.strip()
     plan = copy.deepcopy(plan)
     node = plan
@@ -246,13 +264,15 @@ def set_path(plan: dict[str, Any], assignment: str) -> dict[str, Any]:
     last = parts[-1]
     if not isinstance(node, dict):
         raise PlanError(f"{path}: cannot set a value inside {parts[-2]!r}")
-    if isinstance(node.get(last), list) and isinstance(value, str):
+    if (isinstance(node.get(last), list) or node is plan["roles"]) and isinstance(value, str):
         value = [item.strip() for item in value.split(",") if item.strip()]
     if value is None and node in (plan["channels"], plan["roles"]):
+        if node is plan["channels"]:
+            users = [role for role, names in plan["roles"].items() if last in names]
+            if users:
+                raise PlanError(f"{path}: the channel is used by {', '.join(users)}; take it out of their "
+                                "channels first (roles.ROLE=...)")
         node.pop(last, None)
-        if node is plan["channels"]:  # a removed channel leaves the roles that used it
-            for role, names in plan["roles"].items():
-                plan["roles"][role] = [name for name in names if name != last]
     else:
         if last not in node and node not in (plan["channels"], plan["roles"]):
             raise PlanError(f"{path}: the plan has no {last!r} there")

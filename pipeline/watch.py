@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+from stat import S_ISREG
 import threading
 import time
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ class Watcher:
     def __init__(self, folder: str | Path, db_path: str | Path | None = None, *, interval: float = 60,
                  settle: float = 2.0, replay: bool = False, wait: float = 120,
                  log: Callable[[str], None] = print):
-        self.folder = Path(folder)
+        self.folder = Path(folder).resolve()
         self.db_path = db_path
         self.interval = interval
         self.settle = settle
@@ -103,6 +104,8 @@ class Watcher:
                     stat = path.stat()
                 except OSError:
                     continue  # gone between listing and looking
+                if not S_ISREG(stat.st_mode):
+                    continue  # a pipe, a device, a socket: never an export (reading one could block for ever)
                 if now - stat.st_mtime >= self.settle:
                     found.append((path, stat))
         return found
@@ -133,7 +136,11 @@ class Watcher:
             con.close()
         if due:
             # sent with the database closed: a slow mail server does not keep the dashboard waiting
-            results = [(item, send_or_error(plan, item)) for item in due]
+            results = []
+            for item in due:
+                if self.stopping.is_set():
+                    break  # the rest stay in the outbox for the next start
+                results.append((item, send_or_error(plan, item)))
             con = db.connect(self.db_path, wait=self.wait)
             try:
                 counts = record_results(con, results, plan=plan, log=self.log)
@@ -154,7 +161,7 @@ class Watcher:
                 sha = _sha256(path)
                 after = path.stat()
             except OSError as exc:
-                self.log(f"{path.name}: cannot be read now ({exc.strerror or exc}); trying again next pass")
+                self.log(f"{self._name(path)}: cannot be read now ({exc.strerror or exc}); trying again next pass")
                 continue
             if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
                 report.unstable.append(str(path))
@@ -164,12 +171,15 @@ class Watcher:
             if seen is not None or stored is not None:
                 # the same bytes again (another name, or touched): never imported or reported twice
                 state = "already stored" if stored is not None else f"same as a file that {seen[0]}"
+                if stored is None and seen[0] == "failed":
+                    self.log(f"{self._name(path)}: the same content as a file that could not be read before; "
+                             "not tried again")
                 con.execute("""INSERT INTO watch_files VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (path, sha256)
                                DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns""",
                             [sha, str(path), stat.st_size, stat.st_mtime_ns, state, stored, utc_now()])
                 report.skipped.append(str(path))
                 continue
-            self.log(f"{path.name}: importing ({stat.st_size / 1e6:,.1f} MB)")
+            self.log(f"{self._name(path)}: importing ({stat.st_size / 1e6:,.1f} MB)")
             try:
                 result = ingest_file(con, path)
             except IngestError as exc:
@@ -184,15 +194,22 @@ class Watcher:
             con.execute("INSERT INTO watch_files VALUES (?, ?, ?, ?, 'imported', ?, NULL, ?) ON CONFLICT DO NOTHING",
                         [sha, str(path), stat.st_size, stat.st_mtime_ns, result.import_id, utc_now()])
             report.imported.append(str(path))
-            self.log(f"{path.name}: {result.rows_loaded:,} posts loaded, {result.rows_duplicate:,} already stored, "
+            self.log(f"{self._name(path)}: {result.rows_loaded:,} posts loaded, {result.rows_duplicate:,} already stored, "
                      f"{result.rows_quarantined:,} quarantined ({result.format})")
+
+    def _name(self, path: Path) -> str:
+        """The file as the log names it: its path inside the watched folder."""
+        try:
+            return str(path.relative_to(self.folder))
+        except ValueError:
+            return str(path)
 
     def _failed(self, con, path: Path, stat, sha: str, error: str, plan: dict, report: PassReport) -> None:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute("INSERT INTO watch_files VALUES (?, ?, ?, ?, 'failed', NULL, ?, ?) ON CONFLICT DO NOTHING",
                         [sha, str(path), stat.st_size, stat.st_mtime_ns, error, utc_now()])
-            if import_failed_alert(con, str(path), sha, error, plan) is not None:
+            if import_failed_alert(con, self._name(path), sha, error, plan) is not None:
                 report.alerts += 1
             con.execute("COMMIT")
         except BaseException:

@@ -455,3 +455,52 @@ def test_open_live_crises_feed_the_overview_banner(tmp_path):
     assert list(live["brand"]) == ["acmehelp"] and live.iloc[0]["acknowledged_by"] is None
     assert open_live_crises(con, now=ONSET + timedelta(days=30)).empty  # old news: no banner
     con.close()
+
+
+def test_a_pipe_or_device_named_like_an_export_is_never_read(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.csv")  # opening it would wait for a writer for ever
+    (folder / "zero.csv").symlink_to("/dev/zero")  # reading it would never end
+    path = new_db(tmp_path / "radar.duckdb", default_plan())
+    report = Watcher(folder, path, settle=0, log=lambda line: None).run_pass()
+    assert report.imported == [] and report.failed == []
+
+
+@pytest.mark.parametrize("change, message", [
+    ('channels.x={"type": "slack", "url": "https://x"', "not valid JSON"),
+    ("monitoring_roles=[]", "at least one role"),
+    ('channels.x={"type": "slack", "url": "https://x", "extra": 1}', "unknown part 'extra'"),
+    ("smtp.sender=nobody", "not an e-mail address"),
+])
+def test_plan_refuses_more_of_what_is_wrong(change, message):
+    with pytest.raises(PlanError, match=message):
+        set_path(default_plan(), change)
+
+
+def test_plan_keeps_a_channel_a_role_uses_and_wants_a_whole_plan_file(tmp_path, capsys):
+    plan = set_path(set_path(default_plan(), 'channels.x={"type": "slack", "url": "https://hooks.example/a"}'),
+                    "roles.care lead=x")
+    with pytest.raises(PlanError, match="used by care lead"):
+        set_path(plan, "channels.x=null")
+    assert set_path(plan, "roles.new role=x")["roles"]["new role"] == ["x"]
+    path = str(tmp_path / "radar.duckdb")
+    db.connect(path).close()
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}")
+    assert main(["plan", "set", str(empty), "--db", path]) == 2
+    assert "whole plan" in capsys.readouterr().err
+
+
+def test_crisis_log_takes_an_acknowledgement_and_a_decision_at_once(tmp_path, capsys):
+    path = _replay_db(tmp_path, 2)
+    con = db.connect(path, read_only=True)
+    (crisis_id,) = con.execute("SELECT crisis_id FROM crises").fetchone()
+    con.close()
+    assert main(["crisis-log", crisis_id, "--ack", "--decision", "Pause the ads", "--by", "Ana", "--db", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "acknowledged" in out and "Pause the ads" in out
+    assert main(["crisis-log", crisis_id, "--decision", "", "--by", "Ana", "--db", str(path)]) == 1
+    assert main(["crisis-log", crisis_id, "--decision", "x\x1b[31m", "--by", "Ana", "--db", str(path)]) == 1
+    assert main(["crisis-log", "nope:20200101T00", "--db", str(path)]) == 1
+    assert "no crisis" in capsys.readouterr().err
