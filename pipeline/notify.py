@@ -1,8 +1,10 @@
 """Notify: deliver the outbox (``alert_deliveries``) over e-mail, Slack, Microsoft Teams and JSON webhooks.
 
-Every delivery is attempted when due; success is written at once (``sent``), a failure keeps the delivery
-(``retrying``, with the reason) and tries again after ``retry_seconds`` x 2^(attempts - 1), at most
-``MAX_BACKOFF_SECONDS``: a channel that is down gets its alerts when it comes back, in order. Deliveries of
+Every delivery is attempted when due, the channels at the same time and each channel's messages in order;
+success is written at once (``sent``), a failure keeps the delivery (``retrying``, with the reason) and tries
+again after ``retry_seconds`` x 2^(attempts - 1), at most ``MAX_BACKOFF_SECONDS``: a channel that is down
+gets its alerts when it comes back, in order (after its first failure in a pass, its other messages wait
+for the next try with it). Deliveries of
 digest alerts (severity 1) that are due together go out as one message per channel.
 
 A webhook POST carries the alert's key in an ``Idempotency-Key`` header (and the JSON body), for receivers
@@ -19,6 +21,7 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -171,6 +174,33 @@ def send_or_error(plan: dict, due: Due) -> str | None:
     return None
 
 
+def send_all(plan: dict, due: list[Due], stop=None) -> list[tuple[Due, str | None]]:
+    """Send the due messages: the channels at the same time, each channel's messages in order. After a
+    channel's first failure its other messages are not tried in this pass (they share its error and its
+    back-off), so a dead channel costs one timeout, not one per alert. ``stop()`` true: send nothing more."""
+    by_channel: dict[str, list[Due]] = {}
+    for item in due:
+        by_channel.setdefault(item.channel, []).append(item)
+
+    def run(items: list[Due]) -> list[tuple[Due, str | None]]:
+        results, failed = [], None
+        for item in items:
+            if stop is not None and stop():
+                break  # left in the outbox for the next start
+            if failed is not None:
+                results.append((item, f"not tried: {failed}"))
+                continue
+            error = send_or_error(plan, item)
+            failed = error
+            results.append((item, error))
+        return results
+
+    if len(by_channel) <= 1:
+        return [result for items in by_channel.values() for result in run(items)]
+    with ThreadPoolExecutor(max_workers=min(len(by_channel), 8)) as pool:
+        return [result for results in pool.map(run, by_channel.values()) for result in results]
+
+
 def record_results(con: duckdb.DuckDBPyConnection, results: list[tuple[Due, str | None]], *,
                    plan: dict | None = None, log=None) -> dict[str, int]:
     """Write what each attempt did: sent, or retrying after a back-off with the reason."""
@@ -204,8 +234,7 @@ def deliver_due(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, 
     """Attempt every delivery that is due (on this connection throughout); return counts of ``sent`` and
     ``failed`` attempts."""
     plan = plan or load_plan(con)
-    results = [(due, send_or_error(plan, due)) for due in due_messages(con, now, plan=plan)]
-    return record_results(con, results, plan=plan, log=log)
+    return record_results(con, send_all(plan, due_messages(con, now, plan=plan)), plan=plan, log=log)
 
 
 def send_test(plan: dict, channel_name: str) -> None:

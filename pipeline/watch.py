@@ -42,7 +42,7 @@ from .alerts import data_clock, import_failed_alert, raise_alerts, utc_now
 from .ingest import IngestError, ingest_file
 from .metrics import analytics_are_current, update_analytics
 from .normalize import facts_are_current
-from .notify import due_messages, record_results, send_or_error
+from .notify import due_messages, record_results, send_all
 from .plan import load_plan
 
 TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".swp", ".lock", ".wal")
@@ -136,11 +136,7 @@ class Watcher:
             con.close()
         if due:
             # sent with the database closed: a slow mail server does not keep the dashboard waiting
-            results = []
-            for item in due:
-                if self.stopping.is_set():
-                    break  # the rest stay in the outbox for the next start
-                results.append((item, send_or_error(plan, item)))
+            results = send_all(plan, due, stop=self.stopping.is_set)
             con = db.connect(self.db_path, wait=self.wait)
             try:
                 counts = record_results(con, results, plan=plan, log=self.log)

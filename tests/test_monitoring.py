@@ -202,10 +202,10 @@ def test_weekend_without_exports_raises_a_blind_spot_not_a_crisis(tmp_path):
         monday = friday + timedelta(hours=62)
         write_export(folder / "monday.csv", monday, monday + timedelta(hours=2), crisis=False)
         assert main(["watch", str(folder), "--once", "--replay", "--settle", "0", "--db", str(path)]) == 0
-        rules = [body["rule"] for body in receiver.bodies()]
+        rules = [body.get("rule") for body in receiver.bodies()]
         assert rules.count("blind_spot") == 1, rules
         assert "crisis" not in rules and "severity_rise" not in rules
-        (hole,) = [body for body in receiver.bodies() if body["rule"] == "blind_spot"]
+        (hole,) = [body for body in receiver.bodies() if body.get("rule") == "blind_spot"]
         assert hole["facts"]["hours"] > 26 and "no posts" in hole["subject"]
 
 
@@ -233,7 +233,7 @@ def test_broken_file_among_good_ones(tmp_path, capsys):
         con.close()
         assert sorted(Path(p).name for p in files) == ["a_good.csv", "b_broken.csv", "c_good.csv"]
         assert files[str(folder / "b_broken.csv")] == "failed" and imports == 2
-        assert len(failed) == 1 and [b["rule"] for b in receiver.bodies()].count("import_failed") == 1
+        assert len(failed) == 1 and [b.get("rule") for b in receiver.bodies()].count("import_failed") == 1
         # the same bytes under another name are stored already: not imported again
         (folder / "a_copy.csv").write_bytes((folder / "a_good.csv").read_bytes())
         assert main(args) == 0
@@ -382,7 +382,7 @@ def test_kill_9_during_an_import_loses_and_repeats_nothing(tmp_path):
         process.wait(10)
         process, output = _watch_process(folder, path, dict(os.environ))
         try:
-            wait_for(lambda: any(b["rule"] == "crisis" for b in receiver.bodies()) and output.count("pass done"),
+            wait_for(lambda: any(b.get("rule") == "crisis" for b in receiver.bodies()) and output.count("pass done"),
                      120, what="the restarted watcher to finish")
             time.sleep(1.5)  # a few more passes: nothing more may arrive
         finally:
@@ -504,3 +504,19 @@ def test_crisis_log_takes_an_acknowledgement_and_a_decision_at_once(tmp_path, ca
     assert main(["crisis-log", crisis_id, "--decision", "x\x1b[31m", "--by", "Ana", "--db", str(path)]) == 1
     assert main(["crisis-log", "nope:20200101T00", "--db", str(path)]) == 1
     assert "no crisis" in capsys.readouterr().err
+
+
+def test_a_dead_channel_costs_one_try_per_pass_and_keeps_the_order(tmp_path):
+    from pipeline.notify import Due, Message, send_all
+
+    receiver = WebhookReceiver()
+    with receiver:
+        plan = validate({**default_plan(), "channels": {
+            "dead": {"type": "webhook", "url": "http://127.0.0.1:1/nobody"},
+            "live": {"type": "webhook", "url": receiver.url("/live")}}})
+        due = [Due(channel, (f"{channel}{i}",), 0, Message(f"{channel}{i}", "s", "b", None, {"key": f"{channel}{i}"}))
+               for channel in ("dead", "live") for i in range(3)]
+        results = {item.keys[0]: error for item, error in send_all(plan, due)}
+        assert [body["key"] for body in receiver.bodies("/live")] == ["live0", "live1", "live2"]
+    assert results["live0"] is None and "cannot reach" in results["dead0"]
+    assert results["dead1"].startswith("not tried: cannot reach") and results["dead2"].startswith("not tried")
