@@ -51,7 +51,8 @@ RULE_WORDS = {"crisis": "new crisis", "severity_rise": "severity rose", "target_
 STATE_WORDS = {"queued": "queued", "pending": "pending: not delivered yet", "sent": "sent",
                "retrying": "retrying: a channel did not accept it yet", "held": "held: cool-down after a similar alert",
                "no channel": "recorded: the plan gives its roles no channel yet",
-               "history": "history: found in old data, not sent"}
+               "history": "history: found in old data, not sent",
+               "dropped": "dropped: its channels were removed from the plan before it went out"}
 _RECENT_WAITING_HOURS = 72  # posts older than this in the waiting digest are the backlog, not news
 
 
@@ -98,9 +99,11 @@ def record_alert(con: duckdb.DuckDBPyConnection, alert: Alert, plan: dict) -> st
         status = "history"
     elif (alert.severity or 0) < 3 and alert.rule not in ("import_failed", "test") and db.scalar(con, """
             SELECT count(*) FROM alerts WHERE rule = ? AND brand IS NOT DISTINCT FROM ?
+              AND (? IS NULL OR json_extract_string(facts, '$.target') IS NOT DISTINCT FROM ?)
               AND status IN ('queued', 'no channel') AND as_of > ? AND as_of <= ?""", [
-            alert.rule, alert.brand, alert.as_of - timedelta(minutes=plan["cooldown_minutes"]), alert.as_of]):
-        status = "held"
+            alert.rule, alert.brand, _target(alert), _target(alert),
+            alert.as_of - timedelta(minutes=plan["cooldown_minutes"]), alert.as_of]):
+        status = "held"  # the same kind of news for the same brand (and target) a moment ago
     else:
         status = "queued" if channels else "no channel"
     con.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -113,6 +116,12 @@ def record_alert(con: duckdb.DuckDBPyConnection, alert: Alert, plan: dict) -> st
         con.executemany("INSERT INTO alert_deliveries VALUES (?, ?, ?, 'pending', 0, ?, NULL, NULL)",
                         [(alert.key, channel, role, first) for role, channel in channels])
     return status
+
+
+def _target(alert: Alert) -> str | None:
+    """The plan target a target alert is about (a missed first response is other news than a missed holding
+    statement: the cool-down never holds one back for the other)."""
+    return (alert.facts or {}).get("target") if alert.rule in ("target_due", "target_missed") else None
 
 
 def next_digest(plan: dict, after: datetime, settings: Settings | None = None) -> datetime:
@@ -133,14 +142,14 @@ def _when(value: datetime | None) -> str:
 def _examples(con, crisis: dict, limit: int = 3) -> list[str]:
     rows = con.execute("""
         SELECT author_id, text FROM posts
-        WHERE NOT is_brand AND brand = ? AND sentiment_label = 'negative' AND created_at >= ?
+        WHERE NOT is_brand AND coalesce(brand, '(none)') = ? AND sentiment_label = 'negative' AND created_at >= ?
           AND (? IS NULL OR created_at < ?) AND list_contains(?::VARCHAR[], thread_id)
         ORDER BY created_at LIMIT ?""", [crisis["brand"], crisis["started_at"], crisis["ended_at"], crisis["ended_at"],
                                          list(crisis["top_threads"]), limit]).fetchall()
     if len(rows) < limit:
         rows += con.execute("""
             SELECT author_id, text FROM posts
-            WHERE NOT is_brand AND brand = ? AND sentiment_label = 'negative' AND created_at >= ?
+            WHERE NOT is_brand AND coalesce(brand, '(none)') = ? AND sentiment_label = 'negative' AND created_at >= ?
               AND (? IS NULL OR created_at < ?) ORDER BY coalesce(reach, likes, 0) DESC, created_at LIMIT ?""",
                            [crisis["brand"], crisis["started_at"], crisis["ended_at"], crisis["ended_at"],
                             limit]).fetchall()
@@ -178,7 +187,7 @@ def _crisis_alert(con, crisis: dict, plan: dict, as_of: datetime, live: bool, pr
         f"The plan for severity {severity}: " + "; ".join(level["checklist"]) + ".",
         "Expected moves: " + ", ".join(MOVE_WORDS[m] for m in level["moves"]) + ".",
     ])
-    return Alert(key=f"{rule}:{crisis['crisis_id']}:{severity}", rule=rule, brand=brand, crisis_id=crisis["crisis_id"],
+    return Alert(key=f"{rule if live else 'history'}:{crisis['crisis_id']}:{severity}", rule=rule, brand=brand, crisis_id=crisis["crisis_id"],
                  severity=severity, as_of=as_of, live=live, roles=list(level["roles"]), facts=facts, body=body,
                  subject=f"[Radar] {'Crisis' if previous is None else 'Severity up'}: {headline}",
                  link=link(plan, "crises", crisis=crisis["crisis_id"]), digest=level["digest"] and live)
@@ -217,7 +226,8 @@ def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert
                          roles=roles + [r for r in above if missed and r not in roles], facts=facts,
                          subject=f"[Radar] {'Missed' if missed else 'Due soon'}: {target.words} for "
                                  f"{crisis['brand']}'s crisis", body=body,
-                         link=link(plan, "crises", crisis=crisis["crisis_id"])))
+                         link=link(plan, "crises", crisis=crisis["crisis_id"]),
+                         digest=plan["levels"][str(severity)]["digest"]))
     return out
 
 
@@ -241,7 +251,8 @@ def _waiting_alerts(con, plan: dict, as_of: datetime, brand_ends: dict) -> list[
         waited = (as_of - oldest_at).total_seconds() / 3600
         lines = [f"{count:,} customer post{'s' if count != 1 else ''} of {brand} from the last "
                  f"{_RECENT_WAITING_HOURS} h {'are' if count != 1 else 'is'} waiting past the SLA with no reply.",
-                 f"Oldest: {_when(oldest_at)} ({waited:.1f} h ago by the data): {' '.join(str(oldest_text).split())[:200]}"]
+                 f"Oldest: {_when(oldest_at)} ({waited:.1f} h ago by the data): "
+                 f"{' '.join(str(oldest_text).split())[:200]}"]
         if exposure is not None and exposure >= 0:
             lines.append(f"Most exposed (reach or likes + shares {exposure:,.0f}): "
                          f"{' '.join(str(exposed_text).split())[:200]}")
@@ -303,13 +314,15 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
         return []
     now = data_end if replay else (now or utc_now())
     cutoff = now - timedelta(hours=plan["live_hours"])
-    brand_ends = dict(con.execute("SELECT brand, max(created_at) FROM fct_posts WHERE brand IS NOT NULL "
-                                  "GROUP BY brand").fetchall())
+    brand_ends = dict(con.execute("SELECT coalesce(brand, '(none)'), max(created_at) FROM fct_posts "
+                                  "GROUP BY 1").fetchall())  # crises of posts with no brand are '(none)''s
     _carry_over(con)
     alerts: list[Alert] = []
     crises = plain_records(con.execute("SELECT * FROM crises ORDER BY started_at, crisis_id").df())
     alerted = dict(con.execute("""SELECT crisis_id, max(severity) FROM alerts WHERE rule IN ('crisis', 'severity_rise')
-                                  GROUP BY crisis_id""").fetchall())
+                                  AND status <> 'history' GROUP BY crisis_id""").fetchall())
+    # listed as history once (a backfill); if the crisis turns out live later, it is announced then
+    listed = {row[0] for row in con.execute("SELECT DISTINCT crisis_id FROM alerts WHERE status = 'history'").fetchall()}
     any_live_open = False
     for crisis in crises:
         brand_end = brand_ends.get(crisis["brand"])
@@ -317,7 +330,9 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
         live = brand_end is not None and brand_end >= cutoff and last_activity is not None and last_activity >= cutoff
         any_live_open |= live and bool(crisis["is_open"])
         previous = alerted.get(crisis["crisis_id"])
-        if previous is None or (live and int(crisis["severity"]) > previous):
+        if live and (previous is None or int(crisis["severity"]) > previous):
+            alerts.append(_crisis_alert(con, crisis, plan, min(now, brand_end), live, previous))
+        elif not live and previous is None and crisis["crisis_id"] not in listed:
             alerts.append(_crisis_alert(con, crisis, plan, min(now, brand_end or now), live, previous))
         if live:
             alerts += _target_alerts(con, crisis, plan, min(now, brand_end))
@@ -398,10 +413,12 @@ def demo_log(con: duckdb.DuckDBPyConnection) -> None:
         _log(con, crisis_id, kind, by, entry, at)
 
 
+# An alert's state: its status when it was not queued, else from its deliveries (``d``: counts per alert).
 ALERT_STATE_SQL = """
     CASE WHEN a.status <> 'queued' THEN a.status
-         WHEN d.failing > 0 THEN 'retrying'
-         WHEN d.pending > 0 THEN 'pending'
+         WHEN coalesce(d.failing, 0) > 0 THEN 'retrying'
+         WHEN coalesce(d.pending, 0) > 0 THEN 'pending'
+         WHEN d.sent_at IS NULL AND coalesce(d.dropped, 0) > 0 THEN 'dropped'
          ELSE 'sent' END"""
 
 
@@ -410,6 +427,7 @@ def alert_log(con: duckdb.DuckDBPyConnection, *, crisis_id: str | None = None, l
     return con.execute(f"""
         WITH d AS (
             SELECT alert_key, count(*) FILTER (WHERE state = 'retrying') AS failing,
+                   count(*) FILTER (WHERE state = 'dropped') AS dropped,
                    count(*) FILTER (WHERE state = 'pending') AS pending, max(sent_at) AS sent_at,
                    string_agg(channel || ': ' || state || coalesce(' (' || last_error || ')', ''), '; '
                               ORDER BY channel) AS channels
@@ -418,7 +436,7 @@ def alert_log(con: duckdb.DuckDBPyConnection, *, crisis_id: str | None = None, l
         acks AS (SELECT crisis_id, min(logged_at) AS at, arg_min(by_name, logged_at) AS by_name FROM crisis_log
                  WHERE kind = 'acknowledged' GROUP BY crisis_id)
         SELECT a.raised_at, a.rule, a.severity, a.brand, a.crisis_id, a.subject,
-               {ALERT_STATE_SQL.replace('d.failing', 'coalesce(d.failing, 0)').replace('d.pending', 'coalesce(d.pending, 0)')} AS state,
+               {ALERT_STATE_SQL} AS state,
                d.sent_at, array_to_string(a.roles, ', ') AS roles, d.channels,
                k.at AS acknowledged_at, k.by_name AS acknowledged_by, a.as_of, a.replayed, a.body, a.link, a.alert_key
         FROM alerts a LEFT JOIN d USING (alert_key) LEFT JOIN acks k ON k.crisis_id = a.crisis_id
@@ -461,7 +479,8 @@ def open_live_crises(con: duckdb.DuckDBPyConnection, now: datetime | None = None
     plan = load_plan(con)
     cutoff = (now or utc_now()) - timedelta(hours=plan["live_hours"])
     return con.execute("""
-        WITH ends AS (SELECT brand, max(created_at) AS brand_end FROM fct_posts GROUP BY brand),
+        WITH ends AS (SELECT coalesce(brand, '(none)') AS brand, max(created_at) AS brand_end FROM fct_posts
+                      GROUP BY 1),
              acks AS (SELECT crisis_id, arg_min(by_name, logged_at) AS acknowledged_by FROM crisis_log
                       WHERE kind = 'acknowledged' GROUP BY crisis_id)
         SELECT c.crisis_id, c.brand, c.severity, c.severity_name, c.started_at, c.negative_posts, a.acknowledged_by

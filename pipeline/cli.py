@@ -629,6 +629,9 @@ def cmd_crisis_log(args: argparse.Namespace) -> int:
     if args.note is not None and not args.ack:
         _error("--note goes with --ack")
         return 2
+    if args.decision is not None and not args.decision.strip():
+        _error("--decision: write the decision")
+        return 2
     con = _open(args, existing=True)
     try:
         if not db.scalar(con, "SELECT count(*) FROM fct_crises WHERE crisis_id = ?", [args.crisis_id]):

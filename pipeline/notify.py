@@ -15,12 +15,14 @@ the plan says so; the password is read from the environment variable the plan na
 from __future__ import annotations
 
 import json
+import re
 import os
 import smtplib
 import socket
 import ssl
 import urllib.error
 import urllib.request
+from urllib.parse import quote, urlsplit
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,8 +53,10 @@ class Message:
 
 
 def _post_json(url: str, payload: dict, key: str) -> None:
+    # the key holds brand and channel names: percent-encoded, a header is ASCII whatever they are
     request = urllib.request.Request(url, data=json.dumps(payload, default=str).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Idempotency-Key": key,
+                                     headers={"Content-Type": "application/json",
+                                              "Idempotency-Key": quote(key, safe=":@,-_."),
                                               "User-Agent": "reputation-radar"})
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
@@ -61,7 +65,7 @@ def _post_json(url: str, payload: dict, key: str) -> None:
         raise DeliveryError(f"HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DeliveryError(f"cannot reach {url.split('/')[2]}: {reason}") from None
+        raise DeliveryError(f"cannot reach {urlsplit(url).hostname}: {reason}") from None
 
 
 def _send_email(plan: dict, to: list[str], message: Message) -> None:
@@ -96,6 +100,16 @@ def _send_email(plan: dict, to: list[str], message: Message) -> None:
         raise DeliveryError(f"SMTP {smtp['host']}:{smtp['port']}: {exc}") from None
 
 
+def _slack(text: str) -> str:
+    """Text from the data as Slack shows it literally: no <!channel> pings, no disguised <url|links>."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _markdown(text: str) -> str:
+    """Text from the data as Teams' Markdown shows it literally (no [disguised](links), no formatting)."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", text)
+
+
 def send(plan: dict, channel_name: str, message: Message) -> None:
     """Send one message over one channel of the plan; raise DeliveryError saying why it failed."""
     channel = plan["channels"].get(channel_name)
@@ -105,12 +119,12 @@ def send(plan: dict, channel_name: str, message: Message) -> None:
     if kind == "email":
         _send_email(plan, channel["to"], message)
     elif kind == "slack":
-        text = f"*{message.subject}*\n{message.body}" + (f"\n<{message.link}|Open in Reputation Radar>"
-                                                          if message.link else "")
+        text = f"*{_slack(message.subject)}*\n{_slack(message.body)}" + (
+            f"\n<{message.link}|Open in Reputation Radar>" if message.link else "")
         _post_json(channel["url"], {"text": text}, message.key)
     elif kind == "teams":
         card = {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": message.subject,
-                "title": message.subject, "text": message.body.replace("\n", "\n\n")}
+                "title": _markdown(message.subject), "text": _markdown(message.body).replace("\n", "\n\n")}
         if message.link:
             card["potentialAction"] = [{"@type": "OpenUri", "name": "Open in Reputation Radar",
                                         "targets": [{"os": "default", "uri": message.link}]}]
@@ -150,12 +164,20 @@ class Due:
 def due_messages(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, plan: dict | None = None) -> list[Due]:
     """The deliveries due now, as messages: one per alert and channel, or one digest per channel."""
     now = now or utc_now()
+    plan = plan or load_plan(con)
+    con.execute("""UPDATE alert_deliveries SET state = 'dropped', last_error = 'the channel is no longer in the plan'
+                   WHERE state IN ('pending', 'retrying') AND NOT list_contains(?::VARCHAR[], channel)""",
+                [list(plan["channels"])])
+    # a channel's alerts go in order: none is sent while an earlier one to it waits for its next try
     rows = con.execute("""
+        WITH waiting AS (SELECT channel, min(a.raised_at) AS since FROM alert_deliveries d JOIN alerts a USING (alert_key)
+                         WHERE d.state = 'retrying' AND d.next_attempt_at > ? GROUP BY channel)
         SELECT d.alert_key, d.channel, d.attempts, a.rule, a.severity, a.brand, a.crisis_id, a.subject, a.body,
                a.facts, a.link, a.roles, a.raised_at, a.as_of, a.digest
-        FROM alert_deliveries d JOIN alerts a USING (alert_key)
+        FROM alert_deliveries d JOIN alerts a USING (alert_key) LEFT JOIN waiting w USING (channel)
         WHERE d.state IN ('pending', 'retrying') AND d.next_attempt_at <= ?
-        ORDER BY a.raised_at, d.alert_key, d.channel""", [now]).df().to_dict("records")
+          AND (w.since IS NULL OR a.raised_at < w.since)
+        ORDER BY a.raised_at, d.alert_key, d.channel""", [now, now]).df().to_dict("records")
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault((row["channel"], bool(row["digest"]), None if row["digest"] else row["alert_key"]),
@@ -171,6 +193,8 @@ def send_or_error(plan: dict, due: Due) -> str | None:
         send(plan, due.channel, due.message)
     except DeliveryError as exc:
         return str(exc)
+    except Exception as exc:  # whatever a channel's library raises, the watcher records it and goes on
+        return f"{type(exc).__name__}: {exc}"
     return None
 
 
@@ -217,10 +241,11 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[tuple[Due, str 
             if log:
                 log(f"alert {due.message.subject!r} sent to {due.channel}")
             continue
-        wait = min(retry * 2 ** due.attempts, MAX_BACKOFF_SECONDS)
-        con.execute("""UPDATE alert_deliveries SET state = 'retrying', attempts = attempts + 1, last_error = ?,
+        untried = error.startswith("not tried: ")
+        wait = min(retry * 2 ** (due.attempts if not untried else 0), MAX_BACKOFF_SECONDS)
+        con.execute("""UPDATE alert_deliveries SET state = 'retrying', attempts = attempts + ?, last_error = ?,
                               next_attempt_at = ? WHERE channel = ? AND list_contains(?::VARCHAR[], alert_key)""",
-                    [error, utc_now() + timedelta(seconds=wait), due.channel, keys])
+                    [0 if untried else 1, error, utc_now() + timedelta(seconds=wait), due.channel, keys])
         counts["failed"] += 1
         if log:
             log(f"alert {due.message.subject!r} not delivered to {due.channel}: {error} (next try in {wait:.0f} s)")

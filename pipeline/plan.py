@@ -129,9 +129,10 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
         raise PlanError(f"smtp.host: {full['smtp']['host']!r} is not a host name")
     if not _EMAIL.fullmatch(full["smtp"]["sender"]):
         raise PlanError(f"smtp.sender: {full['smtp']['sender']!r} is not an e-mail address")
-    if full["smtp"]["username"] and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", full["smtp"]["password_env"]):
-        raise PlanError("smtp.password_env: name the environment variable that holds the password, e.g. "
-                        "RADAR_SMTP_PASSWORD")
+    if not re.fullmatch(r"RADAR_[A-Z0-9_]+", full["smtp"]["password_env"]):
+        # only Radar's own variables: a plan must not be able to mail another secret of the process away
+        raise PlanError("smtp.password_env: name the environment variable that holds the password; it must "
+                        "start with RADAR_, e.g. RADAR_SMTP_PASSWORD")
     _number(full["smtp"]["port"], "smtp.port", 1, 65535)
     _number(full["smtp"]["timeout_seconds"], "smtp.timeout_seconds", 1, 300)
     channels = full["channels"]
@@ -297,8 +298,9 @@ def masked(plan: dict[str, Any]) -> dict[str, Any]:
     shown = copy.deepcopy(plan)
     for channel in shown["channels"].values():
         if "url" in channel:
-            match = re.match(r"(https?://[^/]+)(/.*)?", channel["url"])
-            channel["url"] = match.group(1) + ("/…" if match.group(2) and len(match.group(2)) > 1 else "")
+            match = re.match(r"(https?://)(?:[^/@]*@)?([^/]+)(/.*)?", channel["url"])
+            channel["url"] = match.group(1) + match.group(2) + ("/…" if match.group(3) and len(match.group(3)) > 1
+                                                                  else "")
     return shown
 
 

@@ -54,7 +54,8 @@ def response_room(con: duckdb.DuckDBPyConnection, crisis_id: str, now: datetime 
     if crisis is None:
         return None
     plan = load_plan(con)
-    brand_end = db.scalar(con, "SELECT max(created_at) FROM fct_posts WHERE brand = ?", [crisis["brand"]])
+    brand_end = db.scalar(con, "SELECT max(created_at) FROM fct_posts WHERE coalesce(brand, '(none)') = ?",
+                          [crisis["brand"]])
     as_of = min(now or utc_now(), brand_end) if brand_end is not None else (now or utc_now())
     level = plan["levels"][str(int(crisis["severity"]))]
     targets = crisis_targets(con, crisis, plan, as_of)

@@ -184,6 +184,10 @@ class Watcher:
             except OSError as exc:
                 self._failed(con, path, stat, sha, f"{path.name}: cannot be read: {exc.strerror or exc}", plan, report)
                 continue
+            except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+                # the disk or the memory, not the file: tried again next pass
+                self.log(f"{self._name(path)}: could not be stored now ({exc}); trying again next pass")
+                continue
             except duckdb.Error as exc:
                 self._failed(con, path, stat, sha, f"{path.name}: could not be stored: {exc}", plan, report)
                 continue

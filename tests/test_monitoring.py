@@ -500,7 +500,7 @@ def test_crisis_log_takes_an_acknowledgement_and_a_decision_at_once(tmp_path, ca
     assert main(["crisis-log", crisis_id, "--ack", "--decision", "Pause the ads", "--by", "Ana", "--db", str(path)]) == 0
     out = capsys.readouterr().out
     assert "acknowledged" in out and "Pause the ads" in out
-    assert main(["crisis-log", crisis_id, "--decision", "", "--by", "Ana", "--db", str(path)]) == 1
+    assert main(["crisis-log", crisis_id, "--decision", "", "--by", "Ana", "--db", str(path)]) == 2
     assert main(["crisis-log", crisis_id, "--decision", "x\x1b[31m", "--by", "Ana", "--db", str(path)]) == 1
     assert main(["crisis-log", "nope:20200101T00", "--db", str(path)]) == 1
     assert "no crisis" in capsys.readouterr().err
@@ -520,3 +520,33 @@ def test_a_dead_channel_costs_one_try_per_pass_and_keeps_the_order(tmp_path):
         assert [body["key"] for body in receiver.bodies("/live")] == ["live0", "live1", "live2"]
     assert results["live0"] is None and "cannot reach" in results["dead0"]
     assert results["dead1"].startswith("not tried: cannot reach") and results["dead2"].startswith("not tried")
+
+
+def test_a_first_statement_after_the_recovery_is_no_error(monkeypatch):
+    import pipeline.metrics.targets as targets
+
+    started = ONSET
+    back = ONSET + timedelta(hours=5)
+    monkeypatch.setattr(targets, "statements", lambda con, crisis: [(back + timedelta(hours=1), "twitter", "1")])
+    crisis = {"crisis_id": "acme:x", "brand": "acme", "severity": 3, "started_at": started,
+              "first_brand_response_at": started + timedelta(minutes=10), "back_to_baseline_at": back,
+              "replies_in_data": True}
+    found = {t.kind: t for t in crisis_targets(None, crisis, default_plan(), back + timedelta(days=1))}
+    assert found["first_response"].state == "met" and found["holding"].state == "missed"
+    assert "update" not in found and "updates" not in found
+
+
+def test_text_from_the_data_cannot_break_a_header_or_ping_a_channel():
+    from pipeline.notify import Message, send
+
+    receiver = WebhookReceiver()
+    with receiver:
+        plan = validate({**default_plan(), "channels": {"hook": {"type": "webhook", "url": receiver.url("/h")},
+                                                         "slack": {"type": "slack", "url": receiver.url("/s")}}})
+        message = Message("crisis:Škoda\n:1", "Crisis for Škoda", "<!channel> see <https://evil|lumo.com>", None,
+                          {"key": "crisis:Škoda"})
+        send(plan, "hook", message)
+        send(plan, "slack", message)
+        assert receiver.keys("/h") == ["crisis:%C5%A0koda%0A:1"]
+        (slack,) = receiver.bodies("/s")
+    assert "<!channel>" not in slack["text"] and "&lt;!channel&gt;" in slack["text"]

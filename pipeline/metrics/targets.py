@@ -161,14 +161,17 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
                                       _state(at + every, None, as_of, warn_share * every)))
             break
         number += 1
+        recovered = back is not None and not pd.isna(back)
         targets.append(Target("update", number, at + every, after[0] if after is not None else None, "missed",
                               post=(after[1], after[2]) if after is not None else None,
                               why=None if after is not None else
                               f"no statement after {at:%a %d %b %H:%M} UTC until the crisis was back within "
-                              f"baseline ({end:%a %d %b %H:%M} UTC)"))
+                              f"baseline ({end:%a %d %b %H:%M} UTC)" if recovered else
+                              f"no statement after {at:%a %d %b %H:%M} UTC by the end of the data "
+                              f"({end:%a %d %b %H:%M} UTC)"))
         if number >= MAX_UPDATES:
             break
-    if not any(t.kind == "update" and t.state == "missed" for t in targets):
+    if times and not any(t.kind == "update" and t.state == "missed" for t in targets):
         targets.append(Target("updates", len(times), first[0], times[-1][0], "met",
                               why=f"{len(times):,} statements, at most {duration_text(longest.total_seconds() / 60)} "
                                   f"apart (the plan: every {level['update_hours']:g} h)"))
