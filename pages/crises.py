@@ -4,7 +4,8 @@ brand's first reply and playbook moves, the severity reasons, top terms, top thr
 import streamlit as st
 
 from pages._common import (download_csv, label_texts, minutes_text, open_thread, remember_crisis, require_posts,
-                           response_room_section, run_query, shared_crisis, sidebar_filters)
+                           run_query, shared_crisis, sidebar_filters)
+from pages._room import response_room_section
 from pipeline.export import markdown_literal
 from pipeline.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
 from pipeline.queries import (crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series,

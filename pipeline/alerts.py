@@ -42,7 +42,7 @@ import duckdb
 
 from . import db
 from .plan import MOVE_WORDS, channels_of, load_plan
-from .queries import plain_records
+from .queries import minutes_text, plain_records
 from .settings import Settings, load_settings
 
 RULE_WORDS = {"crisis": "new crisis", "severity_rise": "severity rose", "target_due": "target about to be missed",
@@ -194,7 +194,7 @@ def _crisis_alert(con, crisis: dict, plan: dict, as_of: datetime, live: bool, pr
 
 
 def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert]:
-    from .metrics.targets import crisis_targets, duration_text
+    from .metrics.targets import crisis_targets
 
     severity = int(crisis["severity"])
     roles = list(plan["levels"][str(severity)]["roles"])
@@ -220,7 +220,7 @@ def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert
         body = (f"{crisis['brand']}'s crisis (severity {severity}, started {_when(crisis['started_at'])}): the "
                 f"{target.words} {'was' if missed else 'is'} due {_when(target.due_at)}; {text}.")
         if not missed:
-            body += f" {duration_text((target.due_at - as_of).total_seconds() / 60)} left by the data so far."
+            body += f" {minutes_text((target.due_at - as_of).total_seconds() / 60)} left by the data so far."
         out.append(Alert(key=f"{rule}:{crisis['crisis_id']}:{target.key}:{severity}", rule=rule,
                          brand=crisis["brand"], crisis_id=crisis["crisis_id"], severity=severity, as_of=as_of,
                          roles=roles + [r for r in above if missed and r not in roles], facts=facts,
@@ -377,14 +377,17 @@ def import_failed_alert(con: duckdb.DuckDBPyConnection, path: str, sha256: str, 
         link=link(plan, "data")), plan)
 
 
-def ack_crisis(con: duckdb.DuckDBPyConnection, crisis_id: str, by: str, note: str | None = None) -> None:
-    _log(con, crisis_id, "acknowledged", by, note)
+def ack_crisis(con: duckdb.DuckDBPyConnection, crisis_id: str, by: str, note: str | None = None, *,
+               at: datetime | None = None) -> None:
+    """Record who acknowledged the crisis (``at``: now unless told, e.g. by the demo's story)."""
+    _log(con, crisis_id, "acknowledged", by, note, at)
 
 
-def log_decision(con: duckdb.DuckDBPyConnection, crisis_id: str, by: str, entry: str) -> None:
+def log_decision(con: duckdb.DuckDBPyConnection, crisis_id: str, by: str, entry: str, *,
+                 at: datetime | None = None) -> None:
     if not entry or not entry.strip():
         raise ValueError("write the decision")
-    _log(con, crisis_id, "decision", by, entry.strip())
+    _log(con, crisis_id, "decision", by, entry.strip(), at)
 
 
 def _log(con, crisis_id: str, kind: str, by: str, entry: str | None, at: datetime | None = None) -> None:
@@ -399,18 +402,6 @@ def _log(con, crisis_id: str, kind: str, by: str, entry: str | None, at: datetim
         raise ValueError(f"there is no crisis {crisis_id!r}; `radar crises` lists them")
     con.execute("INSERT INTO crisis_log VALUES (?, ?, ?, ?, ?)", [crisis_id, at or utc_now(), kind, by, entry])
     db.bump_monitoring_version(con)
-
-
-def demo_log(con: duckdb.DuckDBPyConnection) -> None:
-    """The demo crisis's acknowledgement and decisions (``pipeline.demo.DEMO_LOG``), at their story times."""
-    from .demo import CARE, CRISIS_ONSET, DEMO_LOG
-    from .brands import find_brand
-
-    crisis_id = db.scalar(con, """SELECT crisis_id FROM fct_crises WHERE brand = ? AND started_at < ?
-                                  ORDER BY started_at DESC LIMIT 1""",
-                          [find_brand(con, CARE), CRISIS_ONSET + timedelta(hours=12)])
-    for at, kind, by, entry in DEMO_LOG if crisis_id else []:
-        _log(con, crisis_id, kind, by, entry, at)
 
 
 # An alert's state: its status when it was not queued, else from its deliveries (``d``: counts per alert).

@@ -161,17 +161,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         Path(f"{path}.wal").unlink(missing_ok=True)
     import tempfile
 
-    from .alerts import demo_log
-    from .demo import DEMO_SETTINGS, demo_slices
+    from .demo import DEMO_SETTINGS, demo_slices, write_demo_log, write_demo_slices
 
     con = db.connect(path)
     save_settings(con, DEMO_SETTINGS)
     loaded: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="radar-demo-") as folder:
         # the exports as they would have arrived (see pipeline.demo): alerts are judged at each arrival
-        for since, until in demo_slices():
-            files = [f for f in write_demo_exports(Path(folder), since=since, until=until,
-                                                   suffix=f"_{since:%Y%m%dT%H}") if _has_rows(f)]
+        for written in write_demo_slices(Path(folder), demo_slices()):
+            files = [f for f in written if _has_rows(f)]
             for result in ingest_files(con, files, brands=DEMO_BRANDS, build_facts=False):
                 if result.error:
                     _error(result.error)
@@ -180,7 +178,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             update_analytics(con, replay=True)
     for fmt, rows in loaded.items():
         print(f"{fmt}: {rows:,} posts")
-    demo_log(con)
+    write_demo_log(con)
     alerts = db.scalar(con, "SELECT count(*) FROM alerts")
     posts = db.scalar(con, "SELECT count(*) FROM posts")
     print(f"demo database ready: {path} ({posts:,} posts, {len(demo_slices())} scheduled exports replayed, "

@@ -340,59 +340,78 @@ def _write(path: Path, header: list[str], rows: list[list]) -> Path:
     return path
 
 
-def write_demo_exports(folder: Path, seed: int = SEED, *, since: datetime | None = None,
-                       until: datetime | None = None, suffix: str = "") -> list[Path]:
-    """Write the three demo exports into ``folder``; the same seed always writes the same bytes. ``since`` and
-    ``until`` keep the posts of that time only (a scheduled export of a few hours; ``suffix`` goes into the
-    file names): the slices of a period hold exactly the posts of the whole export."""
+_METRICS = ["impressions", "engagements", "engagement rate", "retweets", "replies", "likes", "user profile clicks",
+            "url clicks", "hashtag clicks", "detail expands", "permalink clicks", "app opens", "app installs",
+            "follows", "email tweet", "dial phone", "media views", "media engagements"]
+
+
+@dataclass
+class _Demo:
+    """The generated posts, and each brand tweet's analytics row (drawn once, so every slice agrees)."""
+
+    x_posts: list[Post]
+    ig_posts: list[Post]
+    tweets: list[tuple[Post, list]]
+
+
+def _generate(seed: int) -> _Demo:
     gen = _Generator(seed)
     gen.baseline()
     gen.campaign()
     gen.crisis()
-    since = since or START
-    end = min(until or START + timedelta(days=DAYS), START + timedelta(days=DAYS))
-    folder.mkdir(parents=True, exist_ok=True)
+    end = START + timedelta(days=DAYS)
+    tweets = []
+    for p in sorted(gen.brand_tweets, key=lambda p: (p.created_at, p.post_id), reverse=True):
+        if p.created_at >= end:
+            continue
+        impressions = gen.rng.randint(800, 4000) * (8 if "#LumoAirFryerX" in p.text else 1)
+        engagements = gen.rng.randint(10, 80)
+        values = [impressions, engagements, engagements / impressions, gen.rng.randint(0, 20),
+                  gen.rng.randint(0, 15), gen.rng.randint(5, 60)] + [gen.rng.randint(0, 10) for _ in range(12)]
+        tweets.append((p, [p.post_id, f"https://twitter.com/{HOME}/status/{p.post_id}", p.text,
+                           p.created_at.strftime("%Y-%m-%d %H:%M +0000"),
+                           *[f"{v:.1f}" if isinstance(v, int) and i < 12 else str(v) for i, v in enumerate(values)],
+                           *["-"] * len(_METRICS)]))
+    return _Demo(gen.x_posts, gen.ig_posts, tweets)
+
+
+def _write_slice(demo: _Demo, folder: Path, since: datetime, until: datetime, suffix: str) -> list[Path]:
+    end = min(until, START + timedelta(days=DAYS))
 
     def kept(p: Post) -> bool:
         return since <= p.created_at < end
 
-    x_posts = sorted((p for p in gen.x_posts if kept(p)), key=lambda p: (p.created_at, p.post_id))
+    x_posts = sorted((p for p in demo.x_posts if kept(p)), key=lambda p: (p.created_at, p.post_id))
     care = _write(folder / f"lumo_x_care{suffix}.csv",
                   ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id",
                    "in_response_to_tweet_id"],
                   [[p.post_id, p.author, str(not p.is_brand), _twitter_time(p.created_at), p.text,
                     ",".join(c.post_id for c in p.children if c.created_at < end),
                     p.parent.post_id if p.parent else ""] for p in x_posts])
-
-    ig_posts = sorted((p for p in gen.ig_posts if kept(p)), key=lambda p: (p.created_at, p.post_id))
+    ig_posts = sorted((p for p in demo.ig_posts if kept(p)), key=lambda p: (p.created_at, p.post_id))
     instagram = _write(folder / f"lumo_instagram_comments{suffix}.csv",
                        ["id", "date", "user", "message", "in_reply_to", "platform", "likes", "reach"],
                        [[p.post_id, p.created_at.astimezone(LOCAL).isoformat(timespec="seconds"), p.author,
                          p.text, p.parent.post_id if p.parent else "", "instagram", p.likes, p.reach]
                         for p in ig_posts])
-
-    metrics = ["impressions", "engagements", "engagement rate", "retweets", "replies", "likes",
-               "user profile clicks", "url clicks", "hashtag clicks", "detail expands", "permalink clicks",
-               "app opens", "app installs", "follows", "email tweet", "dial phone", "media views",
-               "media engagements"]
-    header = ["Tweet id", "Tweet permalink", "Tweet text", "time", *metrics, *(f"promoted {m}" for m in metrics)]
-    rows = []
-    for p in sorted(gen.brand_tweets, key=lambda p: (p.created_at, p.post_id), reverse=True):
-        if p.created_at >= START + timedelta(days=DAYS):
-            continue
-        # every tweet draws its numbers, kept or not: a slice holds the same numbers as the whole export
-        impressions = gen.rng.randint(800, 4000) * (8 if "#LumoAirFryerX" in p.text else 1)
-        engagements = gen.rng.randint(10, 80)
-        values = [impressions, engagements, engagements / impressions, gen.rng.randint(0, 20),
-                  gen.rng.randint(0, 15), gen.rng.randint(5, 60)] + [gen.rng.randint(0, 10) for _ in range(12)]
-        if not kept(p):
-            continue
-        rows.append([p.post_id, f"https://twitter.com/{HOME}/status/{p.post_id}", p.text,
-                     p.created_at.strftime("%Y-%m-%d %H:%M +0000"),
-                     *[f"{v:.1f}" if isinstance(v, int) and i < 12 else str(v) for i, v in enumerate(values)],
-                     *["-"] * len(metrics)])
-    analytics = _write(folder / f"tweet_activity_metrics_LumoHome_20260823_20261120_en{suffix}.csv", header, rows)
+    header = ["Tweet id", "Tweet permalink", "Tweet text", "time", *_METRICS, *(f"promoted {m}" for m in _METRICS)]
+    analytics = _write(folder / f"tweet_activity_metrics_LumoHome_20260823_20261120_en{suffix}.csv", header,
+                       [row for p, row in demo.tweets if kept(p)])
     return [care, instagram, analytics]
+
+
+def write_demo_exports(folder: Path, seed: int = SEED) -> list[Path]:
+    """Write the three demo exports into ``folder``; the same seed always writes the same bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write_slice(_generate(seed), folder, START, START + timedelta(days=DAYS), "")
+
+
+def write_demo_slices(folder: Path, slices: list[tuple[datetime, datetime]], seed: int = SEED) -> list[list[Path]]:
+    """The demo exports cut at ``slices`` ((since, until) pairs: scheduled exports of a few hours each), three
+    files per slice, named with the slice's start; together they hold exactly the posts of the whole exports."""
+    folder.mkdir(parents=True, exist_ok=True)
+    demo = _generate(seed)
+    return [_write_slice(demo, folder, since, until, f"_{since:%Y%m%dT%H}") for since, until in slices]
 
 
 # The demo is loaded as scheduled exports would have arrived: the history in one go, then every 3 hours from
@@ -412,6 +431,22 @@ DEMO_LOG = [
     (datetime(2026, 10, 27, 10, 0, tzinfo=timezone.utc), "decision", "Crisis committee",
      "Free replacement jar for every owner of the batch; a new supplier test from now on"),
 ]
+
+
+def write_demo_log(con) -> None:
+    """The demo crisis's acknowledgement and decisions (``DEMO_LOG``), at their story times."""
+    from . import db
+    from .alerts import ack_crisis, log_decision
+    from .brands import find_brand
+
+    crisis_id = db.scalar(con, """SELECT crisis_id FROM fct_crises WHERE brand = ? AND started_at < ?
+                                  ORDER BY started_at DESC LIMIT 1""",
+                          [find_brand(con, CARE), CRISIS_ONSET + timedelta(hours=12)])
+    for at, kind, by, entry in DEMO_LOG if crisis_id else []:
+        if kind == "acknowledged":
+            ack_crisis(con, crisis_id, by, entry, at=at)
+        else:
+            log_decision(con, crisis_id, by, entry, at=at)
 
 
 def demo_slices() -> list[tuple[datetime, datetime]]:

@@ -254,14 +254,6 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[tuple[Due, str 
     return counts
 
 
-def deliver_due(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *, plan: dict | None = None,
-                log=None) -> dict[str, int]:
-    """Attempt every delivery that is due (on this connection throughout); return counts of ``sent`` and
-    ``failed`` attempts."""
-    plan = plan or load_plan(con)
-    return record_results(con, send_all(plan, due_messages(con, now, plan=plan)), plan=plan, log=log)
-
-
 def send_test(plan: dict, channel_name: str) -> None:
     """A test message over one channel (not recorded in the outbox); raise DeliveryError when it fails."""
     if channel_name not in plan["channels"]:

@@ -616,6 +616,18 @@ def is_missing(value) -> bool:
         return False
 
 
+def minutes_text(minutes) -> str:
+    """``95`` -> ``"1 h 35 min"``, as on the pages and in the reports and alerts."""
+    if is_missing(minutes):
+        return "–"
+    minutes = float(minutes)
+    if minutes < 60:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
+    return f"{minutes / 1440:.1f} days"
+
+
 def crisis_series(con: duckdb.DuckDBPyConnection, crisis_id: str, *, pad_hours: int = 48) -> pd.DataFrame:
     """The crisis brand's hourly series from ``pad_hours`` before the start to ``pad_hours`` after it was back
     within baseline, or, while it is open, to the end of its data (never beyond: what comes after is

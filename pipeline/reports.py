@@ -24,7 +24,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from . import charts, queries
-from .queries import PostFilter, is_missing
+from .queries import PostFilter, is_missing, minutes_text  # noqa: F401 -- pages take minutes_text from here
 from .settings import load_settings
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -72,18 +72,6 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = 
             cells.append(f"<td>{_esc(shown)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-def minutes_text(minutes) -> str:
-    """``95`` -> ``"1 h 35 min"``, as on the pages."""
-    if is_missing(minutes):
-        return "–"
-    minutes = float(minutes)
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
-    return f"{minutes / 1440:.1f} days"
 
 
 def _when(value) -> str:

@@ -15,7 +15,7 @@ from . import db
 from .alerts import STATE_WORDS, alert_log, crisis_log, utc_now
 from .metrics.targets import Target, crisis_targets, would_have_alerted_at
 from .plan import MOVE_WORDS, load_plan
-from .queries import crisis_detail
+from .queries import crisis_detail, minutes_text
 from .settings import load_settings
 
 
@@ -30,6 +30,14 @@ class Room:
     alerts: pd.DataFrame | None = None
     log: pd.DataFrame | None = None
     would_have_alerted_at: datetime | None = None
+
+    def first_response_after_alert(self) -> str:
+        """"; the brand's first response came 12 h 37 min later" (or earlier), or "" when either is unknown."""
+        first = self.crisis.get("first_brand_response_at")
+        if self.would_have_alerted_at is None or first is None:
+            return ""
+        gap = (pd.Timestamp(first) - pd.Timestamp(self.would_have_alerted_at)).total_seconds() / 60
+        return f"; the brand's first response came {minutes_text(abs(gap))} {'later' if gap > 0 else 'earlier'}"
 
     @property
     def acknowledged(self) -> tuple[str, datetime] | None:
@@ -97,14 +105,9 @@ def plan_against_reality(room: Room) -> list[tuple[str, str]]:
     """(what, how it went) rows for the retrospective."""
     rows = [(f"Target: {t.words}", t.text(room.as_of)) for t in room.targets]
     alerted = room.would_have_alerted_at
-    first = room.crisis.get("first_brand_response_at")
     if alerted is not None:
-        compare = ""
-        if first is not None:
-            gap = (pd.Timestamp(first) - pd.Timestamp(alerted)).total_seconds() / 60
-            compare = (f"; the brand's first response came {abs(gap) / 60:.1f} h "
-                       + ("later" if gap > 0 else "earlier"))
-        rows.append(("When Radar would have alerted", f"{_when(alerted)}, on the posts available then{compare}"))
+        rows.append(("When Radar would have alerted", f"{_when(alerted)}, on the posts available then"
+                                                      f"{room.first_response_after_alert()}"))
     else:
         rows.append(("When Radar would have alerted", "the detector does not flag it hour by hour within 4 days "
                                                      "of its start"))

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from .. import db
+from ..queries import minutes_text
 from ..settings import Settings
 from .crises import STATEMENTS_IN_CONTEXT
 from .detector import detect_crises
@@ -39,16 +40,6 @@ from .detector import detect_crises
 TARGET_WORDS = {"first_response": "first brand response", "holding": "holding statement", "update": "update",
                 "updates": "updates"}
 MAX_UPDATES = 48
-
-
-def duration_text(minutes: float) -> str:
-    minutes = abs(minutes)
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        hours, rest = divmod(round(minutes), 60)
-        return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
-    return f"{minutes / 1440:.1f} days"
 
 
 @dataclass(frozen=True)
@@ -84,16 +75,16 @@ class Target:
             return f"met: {self.why}"
         if self.done_at is not None:
             late = self.late_minutes
-            return (f"met, {duration_text(late)} before the target ({self.done_at:%a %d %b %H:%M} UTC)" if late <= 0
-                    else f"missed by {duration_text(late)} (done {self.done_at:%a %d %b %H:%M} UTC, {due})")
+            return (f"met, {minutes_text(abs(late))} before the target ({self.done_at:%a %d %b %H:%M} UTC)" if late <= 0
+                    else f"missed by {minutes_text(abs(late))} (done {self.done_at:%a %d %b %H:%M} UTC, {due})")
         if self.state == "missed" and self.why:
             return f"missed: {self.why}"
         if self.state == "missed":
-            return (f"missed: not done by the end of the data, {duration_text((as_of - self.due_at).total_seconds() / 60)}"
+            return (f"missed: not done by the end of the data, {minutes_text((as_of - self.due_at).total_seconds() / 60)}"
                     f" after the target ({due})" if as_of else f"missed ({due})")
         if self.state == "due soon":
             left = (self.due_at - as_of).total_seconds() / 60 if as_of else None
-            return f"due soon: {duration_text(left)} left ({due})" if left is not None else f"due soon ({due})"
+            return f"due soon: {minutes_text(left)} left ({due})" if left is not None else f"due soon ({due})"
         return f"not due yet ({due})"
 
 
@@ -173,7 +164,7 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
             break
     if times and not any(t.kind == "update" and t.state == "missed" for t in targets):
         targets.append(Target("updates", len(times), first[0], times[-1][0], "met",
-                              why=f"{len(times):,} statements, at most {duration_text(longest.total_seconds() / 60)} "
+                              why=f"{len(times):,} statements, at most {minutes_text(longest.total_seconds() / 60)} "
                                   f"apart (the plan: every {level['update_hours']:g} h)"))
     return targets
 
