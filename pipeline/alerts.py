@@ -21,6 +21,10 @@ the last ``live_hours`` before now and the crisis is open or ended within them. 
 year's exports) are listed with the status ``history`` and never sent. ``now`` is the wall clock, or, for a
 replay of old exports (``radar watch --replay``), the newest post in the data.
 
+**Competitors.** A competitor's crisis (``pipeline.brands`` roles) is news, not a task: it is alerted once per
+severity to the plan's ``monitoring_roles`` only (rule ``competitor_crisis``), never as a response target or
+a waiting queue: Radar does not judge a competitor's replies for the team.
+
 **Fatigue.** Below severity 3, an alert of a rule and brand raised within ``cooldown_minutes`` of another is
 recorded as ``held``; severity 1 waits for the daily digest; severity 3-4 are never held back.
 
@@ -47,6 +51,7 @@ from .settings import Settings, load_settings
 
 RULE_WORDS = {"crisis": "new crisis", "severity_rise": "severity rose", "target_due": "target about to be missed",
               "target_missed": "target missed", "waiting": "posts waiting past the SLA",
+              "competitor_crisis": "a competitor's crisis",
               "blind_spot": "monitoring blind spot", "import_failed": "import failed", "test": "test message"}
 STATE_WORDS = {"queued": "queued", "pending": "pending: not delivered yet", "sent": "sent",
                "retrying": "retrying: a channel did not accept it yet", "held": "held: cool-down after a similar alert",
@@ -193,6 +198,19 @@ def _crisis_alert(con, crisis: dict, plan: dict, as_of: datetime, live: bool, pr
                  link=link(plan, "crises", crisis=crisis["crisis_id"]), digest=level["digest"] and live)
 
 
+def _competitor_alert(alert: Alert, plan: dict) -> Alert:
+    """A crisis alert about a competitor, as news for the people who monitor (no targets, no digest)."""
+    alert.rule = "competitor_crisis"
+    alert.key = alert.key.replace("crisis:", "competitor_crisis:", 1).replace("severity_rise:", "competitor_crisis:", 1)
+    alert.roles = list(plan["monitoring_roles"])
+    alert.digest = False
+    alert.subject = alert.subject.replace("[Radar] Crisis:", "[Radar] Competitor crisis:").replace(
+        "[Radar] Severity up:", "[Radar] Competitor crisis, severity up:")
+    alert.body = alert.body.split("\nThe plan for severity")[0] + "\nA competitor's crisis: no action is expected " \
+        "of the team; watch whether it reaches our brands."
+    return alert
+
+
 def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert]:
     from .metrics.targets import crisis_targets
 
@@ -243,6 +261,7 @@ def _waiting_alerts(con, plan: dict, as_of: datetime, brand_ends: dict) -> list[
                arg_min(r.platform, r.created_at)
         FROM fct_responses r JOIN fct_posts p ON p.platform = r.platform AND p.post_id = r.post_id
         WHERE NOT r.answered AND r.within_sla = false AND r.brand IS NOT NULL
+          AND r.brand NOT IN (SELECT brand FROM brands WHERE role = 'competitor')
           AND r.created_at >= ? AND r.created_at <= ?
         GROUP BY r.brand ORDER BY r.brand""", [as_of - timedelta(hours=_RECENT_WAITING_HOURS), as_of]).fetchall()
     for brand, count, oldest_at, oldest_id, oldest_text, exposed_id, exposed_text, exposure, thread, platform in rows:
@@ -319,12 +338,24 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
     _carry_over(con)
     alerts: list[Alert] = []
     crises = plain_records(con.execute("SELECT * FROM crises ORDER BY started_at, crisis_id").df())
-    alerted = dict(con.execute("""SELECT crisis_id, max(severity) FROM alerts WHERE rule IN ('crisis', 'severity_rise')
+    alerted = dict(con.execute("""SELECT crisis_id, max(severity) FROM alerts
+                                  WHERE rule IN ('crisis', 'severity_rise', 'competitor_crisis')
                                   AND status <> 'history' GROUP BY crisis_id""").fetchall())
     # listed as history once (a backfill); if the crisis turns out live later, it is announced then
     listed = {row[0] for row in con.execute("SELECT DISTINCT crisis_id FROM alerts WHERE status = 'history'").fetchall()}
     any_live_open = False
+    competitors = {row[0] for row in con.execute("SELECT brand FROM brands WHERE role = 'competitor'").fetchall()}
     for crisis in crises:
+        if crisis["brand"] in competitors:
+            brand_end = brand_ends.get(crisis["brand"])
+            last_activity = crisis["back_to_baseline_at"] or crisis["data_end_at"] or crisis["ended_at"]
+            live = brand_end is not None and brand_end >= cutoff and last_activity is not None and last_activity >= cutoff
+            previous = alerted.get(crisis["crisis_id"])
+            if (live and (previous is None or int(crisis["severity"]) > previous)) or (
+                    not live and previous is None and crisis["crisis_id"] not in listed):
+                alerts.append(_competitor_alert(_crisis_alert(con, crisis, plan, min(now, brand_end or now), live,
+                                                              previous), plan))
+            continue
         brand_end = brand_ends.get(crisis["brand"])
         last_activity = crisis["back_to_baseline_at"] or crisis["data_end_at"] or crisis["ended_at"]
         live = brand_end is not None and brand_end >= cutoff and last_activity is not None and last_activity >= cutoff

@@ -17,7 +17,11 @@ brand name in its text as a whole word (case- and accent-insensitive); the one b
 export. A brand post belongs to the brand of
 its author's handle.
 
-Every change bumps the data version: the facts and analytics are rebuilt from it (``radar brands``, the
+**Role**: a brand is ``ours`` (the team answers for it), a ``competitor`` (compared with ours: share of voice,
+sentiment, themes and crises; response times only where its own replies are in the data, as for any brand),
+or not said. Roles change no attribution.
+
+Every change of a brand or alias bumps the data version: the facts and analytics are rebuilt from it (``radar brands``, the
 Data page).
 """
 
@@ -109,7 +113,7 @@ def register(con: duckdb.DuckDBPyConnection, values: Iterable[str], *, kind: str
             brand = display_handle(text) if kind == "handle" else text
             if db.first_row(con, "SELECT 1 FROM brands WHERE brand = ?", [brand]):
                 brand = f"{brand} ({kind})"  # a different key that displays the same: keep both apart
-            con.execute("INSERT INTO brands VALUES (?, ?, now())", [brand, source])
+            con.execute("INSERT INTO brands (brand, source, added_at) VALUES (?, ?, now())", [brand, source])
             added.append(brand)
         changed |= _insert_alias(con, key, kind, text.lstrip("@") if kind == "handle" else text, brand)
     if changed or added:
@@ -135,10 +139,11 @@ def _require(con, brand: str) -> str:
 
 
 def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[str] = (), names: Iterable[str] = (),
-              source: str = "added by a person") -> BrandChange:
+              source: str = "added by a person", role: str | None = None) -> BrandChange:
     """Add a brand (or aliases to an existing one): ``name`` is how it is shown (``@name`` also makes it a
     handle); ``handles`` are its accounts (their posts are the brand's); ``names`` are words people write for
-    it (matched whole). An @mention of any of them is attributed to the brand."""
+    it (matched whole). An @mention of any of them is attributed to the brand. ``role``: see ``set_role``."""
+    role = _checked_role(role) if role is not None else None
     name, key = _checked(con, name, "the brand name")
     is_handle = name.startswith("@") and bool(_HANDLE_SHAPE.fullmatch(name))
     name = name.lstrip("@") if is_handle else name
@@ -150,8 +155,13 @@ def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[st
         if owner is not None and owner != (existing or name):
             raise BrandError(f"{alias!r} already stands for the brand {owner!r} (`radar brands` lists its handles "
                              f"and names; `radar brands add {owner!r} --alias ...` gives it more)")
+    role_changed = False
     if existing is None:
-        con.execute("INSERT INTO brands VALUES (?, ?, now())", [name, source])
+        con.execute("INSERT INTO brands (brand, source, added_at, role) VALUES (?, ?, now(), ?)", [name, source, role])
+        if role is not None:
+            _bump_roles(con)
+    elif role is not None:
+        role_changed = set_role(con, name, role).changed
     new_aliases = _insert_alias(con, key, "name", name, name)
     if is_handle:
         new_aliases += _insert_alias(con, key, "handle", name, name)
@@ -160,9 +170,46 @@ def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[st
     for alias, alias_key_ in names:
         new_aliases += _insert_alias(con, alias_key_, "name", alias, name)
     if existing is not None and not new_aliases:
+        if role_changed:
+            return BrandChange(f"{name} is now {ROLE_NAMES[role]}", changed=False)
         return BrandChange(f"{name}: nothing new", changed=False)
     db.bump_data_version(con)
     return BrandChange(f"{'added' if existing is None else 'updated'} brand {name!r}")
+
+
+ROLES = ("ours", "competitor")
+ROLE_NAMES = {"ours": "ours", "competitor": "a competitor", None: "not said"}
+
+
+def _checked_role(role: str | None) -> str | None:
+    text = (role or "").strip().lower()
+    if text in ("", "none", "unset", "not said"):
+        return None
+    if text not in ROLES:
+        raise BrandError(f"a brand's role is 'ours' or 'competitor' (or 'unset'), not {role!r}")
+    return text
+
+
+def _bump_roles(con) -> None:
+    db.set_meta(con, "roles_version", str(int(db.get_meta(con, "roles_version") or 0) + 1))
+
+
+def set_role(con: duckdb.DuckDBPyConnection, brand: str, role: str | None) -> BrandChange:
+    """Say whose a brand is: ``ours`` (the brands the team answers for) or ``competitor``; ``None`` or
+    ``"unset"`` forgets it. A role changes how a brand is compared and alerted, not which posts are its own:
+    the facts stay as they are and nothing is rebuilt (``changed`` says whether the role changed)."""
+    role = _checked_role(role)
+    brand = _require(con, brand)
+    if db.scalar(con, "SELECT role FROM brands WHERE brand = ?", [brand]) == role:
+        return BrandChange(f"{brand} is {ROLE_NAMES[role]} already", changed=False)
+    con.execute("UPDATE brands SET role = ? WHERE brand = ?", [role, brand])
+    _bump_roles(con)
+    return BrandChange(f"{brand} is now {ROLE_NAMES[role]}" if role else f"{brand}: role forgotten")
+
+
+def brand_roles(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Every brand and its role (``ours``, ``competitor`` or None)."""
+    return dict(con.execute("SELECT brand, role FROM brands ORDER BY brand").fetchall())
 
 
 def rename_brand(con: duckdb.DuckDBPyConnection, brand: str, new_name: str) -> BrandChange:

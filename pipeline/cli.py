@@ -163,8 +163,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from .demo import DEMO_SETTINGS, demo_slices, write_demo_log, write_demo_slices
 
+    from .brands import add_brand, set_role
+    from .demo import DEMO_COMPETITORS
+
     con = db.connect(path)
     save_settings(con, DEMO_SETTINGS)
+    for name, handles, names in DEMO_COMPETITORS:
+        add_brand(con, name, handles=handles, names=names, role="competitor", source="demo: a competitor")
     loaded: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="radar-demo-") as folder:
         # the exports as they would have arrived (see pipeline.demo): alerts are judged at each arrival
@@ -175,6 +180,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     _error(result.error)
                     return 1
                 loaded[result.report.format] = loaded.get(result.report.format, 0) + result.report.rows_loaded
+            for brand in DEMO_BRANDS:
+                set_role(con, brand, "ours")
             update_analytics(con, replay=True)
     for fmt, rows in loaded.items():
         print(f"{fmt}: {rows:,} posts")
@@ -405,12 +412,12 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def cmd_brands(args: argparse.Namespace) -> int:
-    from .brands import (BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands,
-                         suggest_merges)
+    from .brands import (ROLE_NAMES, BrandError, add_brand, merge_brands, remove_brand, rename_brand, set_role,
+                         suggest_brands, suggest_merges)
     from .queries import brand_accounts
 
     if args.action == "list":
-        if args.names or args.handle or args.alias:
+        if args.names or args.handle or args.alias or args.role:
             _error("`radar brands` (list) takes no names; to add one: `radar brands add NAME`")
             return 1
         con = _open(args, read_only=True)
@@ -422,7 +429,11 @@ def cmd_brands(args: argparse.Namespace) -> int:
             print("no brands yet: an export that holds a brand's replies adds it, or `radar brands add NAME`")
         for row in brands.itertuples(index=False):
             aliases = ", ".join([*(f"@{h}" for h in row.handles), *(f'"{n}"' for n in row.names)])
-            print(f"{row.brand}  {row.posts:,} posts  ({aliases or 'no aliases'}; {row.source})")
+            role = f"{ROLE_NAMES[row.role]}, " if isinstance(row.role, str) else ""
+            print(f"{row.brand}  {row.posts:,} posts  ({role}{aliases or 'no aliases'}; {row.source})")
+        if not brands.empty and not brands["role"].notna().any():
+            print("no brand is marked as ours yet: `radar brands role BRAND ours` (and `... competitor` for the "
+                  "others) makes the weekly report compare them")
         if suggested:
             print("often mentioned, not a brand yet: "
                   + ", ".join(f"@{handle} ({posts:,} posts)" for handle, posts in suggested))
@@ -431,19 +442,26 @@ def cmd_brands(args: argparse.Namespace) -> int:
                   f"(`radar brands merge {other!r} {named!r}`)")
         return 0
     names = args.names
-    if args.action != "add" and (args.handle or args.alias):
-        _error(f"--handle and --alias go with `radar brands add`, not with {args.action}")
+    if args.action != "add" and (args.handle or args.alias or args.role):
+        _error(f"--handle, --alias and --role go with `radar brands add`, not with {args.action}")
         return 1
-    needed = {"add": 1, "merge": 2, "rename": 2, "remove": 1}[args.action]
-    if len(names) < needed or (args.action in ("rename", "remove") and len(names) != needed):
-        _error(f"`radar brands {args.action}` needs {'exactly ' if args.action in ('rename', 'remove') else ''}"
-               f"{needed} name{'s' if needed > 1 else ''} (see `radar brands --help`)")
+    needed = {"add": 1, "merge": 2, "rename": 2, "remove": 1, "role": 2}[args.action]
+    if len(names) < needed or (args.action in ("rename", "remove", "role") and len(names) != needed):
+        _error(f"`radar brands {args.action}` needs {'exactly ' if args.action in ('rename', 'remove', 'role') else ''}"
+               f"{needed} name{'s' if needed > 1 else ''} (see `radar brands --help`)"
+               + (": `radar brands role BRAND ours|competitor|unset`" if args.action == "role" else ""))
         return 1
     con = _open(args, existing=True)
     try:
         con.execute("BEGIN TRANSACTION")
         if args.action == "add":
-            change = add_brand(con, " ".join(names), handles=args.handle, names=args.alias)
+            change = add_brand(con, " ".join(names), handles=args.handle, names=args.alias, role=args.role)
+        elif args.action == "role":
+            change = set_role(con, names[0], names[1])
+            con.execute("COMMIT")
+            print(change.message)
+            con.close()
+            return 0
         elif args.action == "merge":
             change = merge_brands(con, names[0], names[1:])
         elif args.action == "rename":
@@ -792,13 +810,16 @@ def build_parser() -> argparse.ArgumentParser:
                                    "names, and the ones added here; each has one name, handles (its accounts) and "
                                    "names people write. Changes recompute attribution and analytics. Examples: "
                                    "`radar brands add JetBlue --handle @JetBlue`, `radar brands merge American "
-                                   "americanair`, `radar brands rename usairways \"US Airways\"`.")
-    p.add_argument("action", nargs="?", default="list", choices=["list", "add", "merge", "rename", "remove"],
-                   help="list (default); add NAME; merge KEEP OTHER...; rename BRAND NEW_NAME; remove BRAND")
+                                   "americanair`, `radar brands rename usairways \"US Airways\"`, "
+                                   "`radar brands role lumohelp ours`, `radar brands add Kelvo --role competitor`.")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "add", "merge", "rename", "remove", "role"],
+                   help="list (default); add NAME; merge KEEP OTHER...; rename BRAND NEW_NAME; remove BRAND; "
+                        "role BRAND ours|competitor|unset")
     p.add_argument("names", nargs="*", metavar="NAME", help="brand names, or any of their handles")
     p.add_argument("--handle", action="append", default=[], help="with add: an account of the brand (repeatable)")
     p.add_argument("--alias", action="append", default=[],
                    help="with add: another name people write for the brand, matched as a whole word (repeatable)")
+    p.add_argument("--role", help="with add: ours or competitor")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_brands)
 

@@ -6,7 +6,9 @@ Tables, named by stage so that ``SHOW TABLES`` tells the data flow:
 - ``quarantine``  rows that could not be used, with file line number, reason and raw text.
 - ``imports``     one row per file that landed, with its import report.
 - ``custom_formats`` column mappings saved by people for layouts no registered format knows.
-- ``brands``      one row per canonical brand; ``brand_aliases`` its handles and names (see ``pipeline.brands``).
+- ``brands``      one row per canonical brand with its role (ours or a competitor); ``brand_aliases`` its
+                  handles and names (see ``pipeline.brands``).
+- ``fct_post_themes`` one row per customer post and theme it mentions (see ``pipeline.themes``).
 - ``fct_posts``   staged posts plus what needs the whole store: ``is_brand``, ``brand``, ``thread_id``.
 - ``alerts``      the outbox: every alert the rules raised, with its key, reason and numbers; ``alert_deliveries``
                   one row per alert and channel (pending, sent, retrying with the reason); see ``pipeline.alerts``.
@@ -29,7 +31,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 WRITER_MEMORY_LIMIT = "1GB"  # DuckDB's own memory in a writing process ($RADAR_MEMORY_LIMIT overrides)
 
 
@@ -210,7 +212,8 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS brands (
         brand VARCHAR PRIMARY KEY,
         source VARCHAR NOT NULL,
-        added_at TIMESTAMPTZ NOT NULL
+        added_at TIMESTAMPTZ NOT NULL,
+        role VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS brand_aliases (
         key VARCHAR NOT NULL, kind VARCHAR NOT NULL, alias VARCHAR NOT NULL, brand VARCHAR NOT NULL,
@@ -222,6 +225,10 @@ _SCHEMA = [
         vendor_sentiment VARCHAR, likes BIGINT, shares BIGINT, reach BIGINT, url VARCHAR, lang VARCHAR,
         import_id VARCHAR, facts_build BIGINT,
         detected_lang VARCHAR, sentiment DOUBLE, sentiment_label VARCHAR, sentiment_method VARCHAR
+    )""",
+    """CREATE TABLE IF NOT EXISTS fct_post_themes (
+        platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, theme VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+        brand VARCHAR
     )""",
     """CREATE TABLE IF NOT EXISTS enr_sentiment_cache (
         text_key VARCHAR NOT NULL, lang VARCHAR, sentiment DOUBLE, sentiment_label VARCHAR,
@@ -346,6 +353,8 @@ _ADDED_COLUMNS = [
     "ALTER TABLE imports ADD COLUMN IF NOT EXISTS use_export_labels BOOLEAN",
     # schema 7: alerts judged on the data's clock (a replay) say so
     "ALTER TABLE alerts ADD COLUMN IF NOT EXISTS replayed BOOLEAN DEFAULT false",
+    # schema 8: a brand is ours or a competitor (NULL: not said)
+    "ALTER TABLE brands ADD COLUMN IF NOT EXISTS role VARCHAR",
 ]
 # Tables an older version kept. raw_posts (schema 1-3) held a text copy of every row of every import; the rows
 # are now read into a temporary table per import, and only the quarantined ones keep their raw text.
@@ -376,7 +385,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     for statement in (*(s for s in _SCHEMA if s not in views), *_ADDED_COLUMNS, *_DROPPED_TABLES, *views):
         con.execute(statement)
     if old_brands:
-        con.execute("INSERT INTO brands SELECT handle, source, added_at FROM brands_v5 ON CONFLICT DO NOTHING")
+        con.execute("INSERT INTO brands SELECT handle, source, added_at, NULL FROM brands_v5 ON CONFLICT DO NOTHING")
         con.execute(f"""INSERT INTO brand_aliases SELECT DISTINCT ON (key) {alias_key_sql('handle')} AS key,
                         'handle', handle, handle FROM brands_v5 WHERE key <> '' ON CONFLICT DO NOTHING""")
         con.execute("DROP TABLE brands_v5")
@@ -463,7 +472,7 @@ def cache_key(con: duckdb.DuckDBPyConnection) -> str:
     saved or forgotten column mappings."""
     return scalar(con, """SELECT coalesce(string_agg(key || '=' || value, ';' ORDER BY key), '') FROM radar_meta
                           WHERE key IN ('data_version', 'analytics_version', 'labels_version', 'formats_version',
-                                        'monitoring_version')""")
+                                        'monitoring_version', 'themes_version', 'roles_version')""")
 
 
 def bump_monitoring_version(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,7 +1,7 @@
 """Demo data: a deterministic, seeded generator of realistic exports for a fictional brand, Lumo.
 
 Lumo makes kitchen appliances; its care team answers on X as @LumoHelp and its marketing account is
-@LumoHome (X and Instagram). The generator writes three exports into ``data/demo/`` covering the 90 days
+@LumoHome (X and Instagram). The generator writes four exports into ``data/demo/`` covering the 90 days
 from 2026-08-23 to 2026-11-20 (UTC):
 
 - ``lumo_x_care.csv``: customer-care conversations on X in the TWCS layout (customer tweets, care replies,
@@ -10,6 +10,8 @@ from 2026-08-23 to 2026-11-20 (UTC):
   timestamps in ISO 8601 with the Madrid offset.
 - ``tweet_activity_metrics_LumoHome_20260823_20261120_en.csv``: @LumoHome's own tweets in the Twitter
   Analytics layout.
+- ``brand24_mentions_kitchen.csv``: a listening tool's mentions (Brand24 layout, with its sentiment, likes,
+  shares and reach) of two competitors, Kelvo (@KelvoCare) and Brava (named in the text), and of @LumoHome.
 
 Known truth, for tests and for the eye:
 
@@ -20,6 +22,8 @@ Known truth, for tests and for the eye:
   admission on Monday, the fix and compensation on Tuesday.
 - ``CAMPAIGN_START`` (Tuesday 2026-09-15 10:00 UTC): the Air Fryer X launch giveaway, a positive spike
   that is not a crisis.
+- ``KELVO_DELAYS`` (Saturday 2026-11-14): Kelvo's courier switch goes wrong; complaints about late and lost
+  deliveries (#KelvoDelays) grow through the last week of the data: a competitor's emerging topic.
 """
 
 from __future__ import annotations
@@ -42,9 +46,12 @@ CRISIS_FIRST_REPLY = datetime(2026, 10, 25, 10, 30, tzinfo=timezone.utc)
 CRISIS_APOLOGY = datetime(2026, 10, 26, 11, 0, tzinfo=timezone.utc)
 CRISIS_AMENDS = datetime(2026, 10, 27, 12, 0, tzinfo=timezone.utc)
 CAMPAIGN_START = datetime(2026, 9, 15, 10, 0, tzinfo=timezone.utc)
+KELVO_DELAYS = datetime(2026, 11, 14, 0, 0, tzinfo=timezone.utc)
 LOCAL = ZoneInfo("Europe/Madrid")
 CARE, HOME = "LumoHelp", "LumoHome"
 DEMO_BRANDS = (CARE, HOME)
+# (name, handles, names people write): the competitors the listening export tracks
+DEMO_COMPETITORS = (("Kelvo", ("KelvoCare",), ("Kelvo",)), ("Brava", ("BravaKitchen",), ("Brava",)))
 # The care team's contract: Madrid office hours, Spanish national holiday of 12 October, a one-hour SLA.
 DEMO_SETTINGS = Settings(business_time_zone="Europe/Madrid", business_start="09:00", business_end="17:00",
                          holidays=("2026-10-12",), sla_minutes=60)
@@ -328,6 +335,81 @@ class _Generator:
         self.post(store, author, at, self.say(kind, lang, user), post, is_brand=True, platform=platform)
 
 
+MENTIONS = {  # the listening export: (sentiment, text) per brand and language; {b} is how the post names it
+    "complaint": {
+        "en": ["{b} took my money and the mixer still isn't here", "the {b} kettle lid broke after a month",
+               "{b} customer service put me on hold for an hour", "paid for next-day delivery, {b} delivered in a week"],
+        "es": ["{b} me cobró dos veces el pedido", "la batidora de {b} dejó de funcionar", "{b}, nadie contesta al teléfono"],
+        "pl": ["{b} nie odpowiada na reklamację od tygodnia", "czajnik {b} przestał działać po miesiącu"],
+    },
+    "price": {
+        "en": ["{b} mixers are way too expensive for what you get", "love {b} but the prices went up again",
+               "{b} air fryer is overpriced, same thing costs half elsewhere"],
+        "es": ["los precios de {b} son muy caros", "{b} subió los precios otra vez"],
+        "pl": ["{b} ma za drogie blendery", "ceny {b} znowu w górę"],
+    },
+    "praise": {
+        "en": ["my {b} toaster is the best thing in my kitchen", "{b} stand mixer made the best bread today",
+               "great service from {b}, replacement arrived next day", "the new {b} blender is really quiet"],
+        "es": ["me encanta mi tostadora {b}", "la batidora {b} es genial"],
+        "pl": ["toster {b} jest świetny", "polecam mikser {b}, działa super"],
+    },
+    "neutral": {
+        "en": ["does {b} ship to Ireland?", "anyone tried the {b} coffee grinder?", "{b} vs Lumo for a first blender?"],
+        "es": ["¿alguien ha probado la cafetera de {b}?", "¿{b} envía a Canarias?"],
+        "pl": ["czy ktoś ma młynek {b}?", "{b} czy Lumo, co wybrać?"],
+    },
+    "delays": {
+        "en": ["{b} order still not delivered, the new courier lost it #KelvoDelays",
+               "two weeks and no parcel from {b}. tracking says nothing #KelvoDelays",
+               "{b} delivery delayed again, third time this week #KelvoDelays",
+               "the new {b} courier is a disaster, parcel sent back to the depot #KelvoDelays"],
+        "es": ["mi pedido de {b} sigue sin llegar, el nuevo mensajero lo perdió #KelvoDelays",
+               "{b}: dos semanas esperando el paquete #KelvoDelays"],
+        "pl": ["paczka od {b} nadal nie dotarła, nowy kurier ją zgubił #KelvoDelays",
+               "{b} opóźniona dostawa już drugi tydzień #KelvoDelays"],
+    },
+}
+_MENTION_SENTIMENT = {"complaint": "negative", "price": "negative", "praise": "positive", "neutral": "neutral",
+                      "delays": "negative"}
+_SOURCES = (("twitter", "https://twitter.com/{a}/status/{i}"), ("facebook", "https://facebook.com/{a}/posts/{i}"),
+            ("instagram", "https://instagram.com/p/{i}"))
+
+
+def _mention_rows(seed: int) -> list[tuple[datetime, list]]:
+    """The listening export's rows, each with its time: Kelvo and Brava every day (Kelvo's #KelvoDelays wave
+    from ``KELVO_DELAYS``), and a few mentions of @LumoHome. Drawn from their own generator, so that the
+    three Lumo exports stay as they were."""
+    rng = random.Random(seed + 1)
+    names = {lang: [f"{n}_{rng.randint(10, 99)}" for n in people] for lang, people in FIRST_NAMES.items()}
+    rows = []
+    for offset in range(DAYS):
+        day = START + timedelta(days=offset)
+        plan = [("Kelvo", "complaint", rng.randint(2, 5)), ("Kelvo", "praise", rng.randint(3, 6)),
+                ("Kelvo", "neutral", rng.randint(1, 3)), ("Kelvo", "price", rng.randint(0, 2)),
+                ("Brava", "price", rng.randint(1, 3)), ("Brava", "praise", rng.randint(2, 5)),
+                ("Brava", "complaint", rng.randint(0, 2)), ("Brava", "neutral", rng.randint(1, 2)),
+                ("Lumo", "neutral", rng.randint(0, 2))]
+        if day >= KELVO_DELAYS:
+            plan.append(("Kelvo", "delays", 4 + 3 * (day - KELVO_DELAYS).days + rng.randint(0, 3)))
+        for brand, kind, count in plan:
+            for _ in range(count):
+                lang = rng.choices(["en", "es", "pl"], weights=[60, 25, 15])[0]
+                author = rng.choice(names[lang])
+                at = day + timedelta(seconds=rng.randrange(86400))
+                called = {"Kelvo": rng.choice(["@KelvoCare", "Kelvo"]), "Brava": "Brava",
+                          "Lumo": "@LumoHome"}[brand]
+                text = rng.choice(MENTIONS[kind][lang]).format(b=called)
+                platform, url = rng.choice(_SOURCES)
+                mention_id = f"b24-{rng.getrandbits(40):010x}"
+                likes = int(rng.lognormvariate(1.2, 1.3)) + (40 if kind == "delays" and rng.random() < 0.05 else 0)
+                rows.append((at, [mention_id, at.strftime("%Y-%m-%d"), at.strftime("%H:%M:%S"), "", text,
+                                  platform, author, url.format(a=author, i=mention_id[4:]),
+                                  _MENTION_SENTIMENT[kind], likes, int(likes * rng.random() / 2),
+                                  rng.randint(80, 20000), rng.randint(1, 10)]))
+    return sorted(rows, key=lambda row: (row[0], row[1][0]))
+
+
 def _twitter_time(at: datetime) -> str:
     return at.strftime("%a %b %d %H:%M:%S +0000 %Y")
 
@@ -352,6 +434,7 @@ class _Demo:
     x_posts: list[Post]
     ig_posts: list[Post]
     tweets: list[tuple[Post, list]]
+    mentions: list[tuple[datetime, list]]
 
 
 def _generate(seed: int) -> _Demo:
@@ -372,7 +455,7 @@ def _generate(seed: int) -> _Demo:
                            p.created_at.strftime("%Y-%m-%d %H:%M +0000"),
                            *[f"{v:.1f}" if isinstance(v, int) and i < 12 else str(v) for i, v in enumerate(values)],
                            *["-"] * len(_METRICS)]))
-    return _Demo(gen.x_posts, gen.ig_posts, tweets)
+    return _Demo(gen.x_posts, gen.ig_posts, tweets, _mention_rows(seed))
 
 
 def _write_slice(demo: _Demo, folder: Path, since: datetime, until: datetime, suffix: str) -> list[Path]:
@@ -397,17 +480,21 @@ def _write_slice(demo: _Demo, folder: Path, since: datetime, until: datetime, su
     header = ["Tweet id", "Tweet permalink", "Tweet text", "time", *_METRICS, *(f"promoted {m}" for m in _METRICS)]
     analytics = _write(folder / f"tweet_activity_metrics_LumoHome_20260823_20261120_en{suffix}.csv", header,
                        [row for p, row in demo.tweets if kept(p)])
-    return [care, instagram, analytics]
+    mentions = _write(folder / f"brand24_mentions_kitchen{suffix}.csv",
+                      ["ID", "Date", "Hour", "Title", "Content", "Source", "Author", "URL", "Sentiment", "Likes",
+                       "Shares", "Reach", "Influence Score"],
+                      [row for at, row in demo.mentions if since <= at < end])
+    return [care, instagram, analytics, mentions]
 
 
 def write_demo_exports(folder: Path, seed: int = SEED) -> list[Path]:
-    """Write the three demo exports into ``folder``; the same seed always writes the same bytes."""
+    """Write the four demo exports into ``folder``; the same seed always writes the same bytes."""
     folder.mkdir(parents=True, exist_ok=True)
     return _write_slice(_generate(seed), folder, START, START + timedelta(days=DAYS), "")
 
 
 def write_demo_slices(folder: Path, slices: list[tuple[datetime, datetime]], seed: int = SEED) -> list[list[Path]]:
-    """The demo exports cut at ``slices`` ((since, until) pairs: scheduled exports of a few hours each), three
+    """The demo exports cut at ``slices`` ((since, until) pairs: scheduled exports of a few hours each), four
     files per slice, named with the slice's start; together they hold exactly the posts of the whole exports."""
     folder.mkdir(parents=True, exist_ok=True)
     demo = _generate(seed)

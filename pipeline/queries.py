@@ -757,15 +757,15 @@ def quarantined_rows(con: duckdb.DuckDBPyConnection, import_id: str, *, limit: i
 
 
 def brand_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per brand: brand, handles, names (its aliases), source, added_at, posts attributed to it."""
+    """One row per brand: brand, role, handles, names (its aliases), source, added_at, posts attributed to it."""
     return con.execute("""
         WITH counts AS (SELECT brand, count(*) AS posts FROM fct_posts WHERE brand IS NOT NULL GROUP BY ALL)
-        SELECT b.brand,
+        SELECT b.brand, b.role,
                coalesce(list(a.alias ORDER BY a.alias) FILTER (WHERE a.kind = 'handle'), []) AS handles,
                coalesce(list(a.alias ORDER BY a.alias) FILTER (WHERE a.kind = 'name'), []) AS names,
                b.source, b.added_at, coalesce(any_value(c.posts), 0) AS posts
         FROM brands b LEFT JOIN brand_aliases a ON a.brand = b.brand LEFT JOIN counts c ON c.brand = b.brand
-        GROUP BY b.brand, b.source, b.added_at ORDER BY posts DESC, b.brand""").df()
+        GROUP BY b.brand, b.role, b.source, b.added_at ORDER BY posts DESC, b.brand""").df()
 
 
 def label_sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Metrics: responses, hourly series, crises and the response playbook, computed from the enriched posts.
+"""Metrics: responses, hourly series, crises, the response playbook and themes, computed from the enriched posts.
 
 ``update_analytics`` is the one entry point the CLI and the dashboard call after an import or a change of
 settings. In three transactions, each of which leaves the store consistent: it scores the sentiment of the
@@ -22,6 +22,7 @@ from ..alerts import raise_alerts
 from ..enrich import score_sentiment
 from ..normalize import build_posts, facts_are_current
 from ..settings import Settings, load_settings
+from ..themes import tag_themes
 from .crises import compute_crises
 from .hourly import compute_hourly
 from .playbook import compute_reply_moves
@@ -105,6 +106,7 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
                  ("hourly", lambda: compute_hourly(con, changed_only=changed)),
                  ("playbook", lambda: compute_reply_moves(con, changed_only=changed)),
                  ("crises", lambda: compute_crises(con, settings, changed_only=changed)),
+                 ("themes", lambda: tag_themes(con, changed_only=changed)),
                  ("alerts", lambda: raise_alerts(con, now, replay=replay, settings=settings))]
         for name, step in steps:
             started = time.perf_counter()

@@ -1,0 +1,274 @@
+"""Themes: named groups of keyword rules that tag what customers write about (a post can have several).
+
+One theme set per database, stored as JSON in ``radar_meta`` (key ``themes``); a database without one uses
+``DEFAULT_THEMES``, a customer-care set in English, Spanish and Polish. A theme is::
+
+    {"name": "Refunds and billing",
+     "any": ["refund*", "reembols*", "zwrot*"],        # any of these words
+     "phrases": ["money back", "charged twice"],       # any of these phrases (words in this order)
+     "all": [["cancel*", "subscription"]],             # or all words of one group, anywhere in the post
+     "exclude": ["refund policy"]}                     # never when one of these words or phrases is there
+
+**Matching** is on whole words, case- and accent-insensitive (``envío`` = ``envio``, ``ZAMÓWIENIE`` =
+``zamówienie``); ``word*`` also matches longer words that start with it (``refund*``: refunds, refunded),
+which is how the inflections of Spanish and Polish are caught (``dostaw*``: dostawa, dostawy, dostawę).
+A keyword inside another word does not match (``app`` is not in ``happy``). Hashtags count as their word
+(``#refund`` matches ``refund``).
+
+Only customer posts are tagged (a brand's replies repeat the customer's words). Tags live in
+``fct_post_themes`` (platform, post_id, theme, created_at, brand), brought up to date with the other analytics
+for the posts an import added, and rebuilt whole when the theme set or the brands change.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from typing import Any
+
+import duckdb
+
+from . import db
+
+_WORD = r"#?[\w'’-]+\*?"  # a keyword: letters, digits, apostrophes, hyphens; '*' at the end: any ending
+_WORD_RE = re.compile(_WORD)
+_NOT_WORD = r"[^\p{L}\p{N}_]"  # RE2, in DuckDB
+MAX_THEMES, MAX_KEYWORDS, MAX_NAME_CHARS = 50, 500, 60
+RULE_KEYS = ("any", "phrases", "all", "exclude")
+
+DEFAULT_THEMES: list[dict[str, Any]] = [
+    {"name": "Delivery",
+     "any": ["delivery", "deliveries", "deliver", "delivered", "shipping", "shipment*", "shipped", "parcel*",
+             "package*", "courier*", "tracking", "dispatch*",
+             "envío*", "envio*", "entrega*", "entregado*", "paquete*", "pedido*", "repartidor*", "mensajería",
+             "dostaw*", "przesyłk*", "paczk*", "kurier*", "zamówieni*"],
+     "phrases": ["not arrived", "hasn't arrived", "never arrived", "still not here", "where is my order",
+                 "no ha llegado", "no me ha llegado", "nie dotarła", "nie dotarło", "nie doszła"],
+     "all": [], "exclude": []},
+    {"name": "Refunds and billing",
+     "any": ["refund*", "reimburs*", "invoice*", "billing", "billed", "bill", "overcharg*", "charged",
+             "payment*", "chargeback",
+             "reembols*", "devolución", "devolucion", "factura*", "cobro*", "cobraron", "cobrado",
+             "zwrot*", "faktur*", "płatnoś*", "obciążen*", "obciążył*", "reklamacj*"],
+     "phrases": ["money back", "charged twice", "double charged", "credit card", "my money",
+                 "mi dinero", "dinero de vuelta", "zwrot pieniędzy", "moje pieniądze"],
+     "all": [["cancel*", "subscription*"]], "exclude": []},
+    {"name": "Product defects",
+     "any": ["broken", "broke", "defect*", "faulty", "crack*", "damaged", "malfunction*", "leak*", "useless",
+             "roto", "rota", "rotos", "rotas", "defectuos*", "averiad*", "avería", "estropead*", "rajad*",
+             "zepsut*", "zepsuł*", "uszkodz*", "wadliw*", "pęknię*", "pękł*", "popsut*", "awari*"],
+     "phrases": ["doesn't work", "does not work", "not working", "stopped working", "won't turn on",
+                 "fell apart", "no funciona", "dejó de funcionar", "nie działa", "przestał działać"],
+     "all": [], "exclude": ["break even", "lunch break", "coffee break"]},
+    {"name": "Waiting and customer service",
+     "any": ["waiting", "waited", "wait", "hold", "ignor*", "unanswered", "helpline", "hotline", "support",
+             "espera*", "esperando", "ignora*", "soporte",
+             "czekam", "czeka*", "czekał*", "ignoruj*", "infolini*", "konsultant*"],
+     "phrases": ["customer service", "customer care", "customer support", "no response", "no answer",
+                 "no reply", "still waiting", "on hold", "call centre", "call center",
+                 "atención al cliente", "servicio al cliente", "sin respuesta", "nadie responde", "nadie contesta",
+                 "obsługa klienta", "biuro obsługi", "brak odpowiedzi", "nikt nie odpowiada"],
+     "all": [], "exclude": []},
+    {"name": "Prices",
+     "any": ["price*", "pricing", "expensive", "overpriced", "cheap*", "pricey", "discount*", "costly",
+             "precio*", "caro", "cara", "caros", "caras", "barato*", "descuento*", "carísimo",
+             "cena", "ceny", "cenę", "cenie", "cen", "drogo", "drogie", "drogi", "tani*", "rabat*", "promocj*"],
+     "phrases": ["rip off", "ripoff", "too much", "worth the money", "value for money", "muy caro",
+                 "za drogo", "za drogie"],
+     "all": [], "exclude": ["price match"]},
+    {"name": "Website and app",
+     "any": ["website", "site", "app", "apps", "online", "login", "password", "checkout", "browser", "bug*",
+             "glitch*", "crash*", "error*", "webpage",
+             "web", "página", "aplicación", "aplicacion", "contraseña", "sesión", "error",
+             "strona", "stronie", "stronę", "stron", "aplikacj*", "logowani*", "hasło", "hasła", "błąd", "błędy"],
+     "phrases": ["log in", "sign in", "iniciar sesión", "strona internetowa", "nie mogę się zalogować"],
+     "all": [], "exclude": []},
+    {"name": "Staff",
+     "any": ["staff", "employee*", "rude", "unhelpful", "unprofessional", "agent*", "representative*",
+             "cashier*", "crew", "attendant*", "driver*", "technician*", "manager", "assistant*",
+             "personal", "emplead*", "grosero*", "grosera*", "maleducad*", "dependient*", "técnico*",
+             "trabajador*", "repartidor*",
+             "personel", "pracownik*", "pracownic*", "niemił*", "chamsk*", "nieuprzejm*", "kierowc*",
+             "technik*", "kasjer*"],
+     "phrases": ["customer service rep", "sales assistant"],
+     "all": [], "exclude": []},
+]
+
+
+class ThemeError(ValueError):
+    """The theme set is not valid; the message names the theme and the part that is wrong."""
+
+
+def default_themes() -> list[dict[str, Any]]:
+    return copy.deepcopy(DEFAULT_THEMES)
+
+
+def _keyword(value: Any, where: str, *, phrase: bool) -> str:
+    if not isinstance(value, str):
+        raise ThemeError(f"{where}: {value!r} is not text")
+    words = value.split()
+    if not words:
+        raise ThemeError(f"{where}: an empty keyword")
+    if not phrase and len(words) > 1:
+        raise ThemeError(f"{where}: {value!r} is several words; put it in 'phrases'")
+    for word in words:
+        if not _WORD_RE.fullmatch(word) or word.strip("*#'’-") == "":
+            raise ThemeError(f"{where}: {word!r} is not a word (letters, digits, ' and -, an optional # in front "
+                             "and * at the end)")
+        if "*" in word[:-1]:
+            raise ThemeError(f"{where}: {word!r}: '*' goes only at the end of a word")
+        if word.endswith("*") and len(word.strip("#*")) < 3:
+            raise ThemeError(f"{where}: {word!r} is too short to match every word it starts (3 letters at least)")
+    return " ".join(words)
+
+
+def _word_list(value: Any, where: str, *, phrase: bool) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ThemeError(f"{where}: a list of {'phrases' if phrase else 'words'} is needed, not {value!r}")
+    return [_keyword(item, f"{where}[{index}]", phrase=phrase) for index, item in enumerate(value)]
+
+
+def validate(themes: Any) -> list[dict[str, Any]]:
+    """The theme set in its stored form, or ThemeError naming what is wrong (unknown keys, a theme without a
+    rule, duplicate names, a keyword that is not a word)."""
+    if not isinstance(themes, list):
+        raise ThemeError("the themes are a list of {name, any, phrases, all, exclude} objects")
+    if len(themes) > MAX_THEMES:
+        raise ThemeError(f"{len(themes)} themes; at most {MAX_THEMES}")
+    seen, out = set(), []
+    for index, theme in enumerate(themes):
+        where = f"theme {index + 1}"
+        if not isinstance(theme, dict):
+            raise ThemeError(f"{where}: not an object with a name and rules")
+        unknown = set(theme) - {"name", *RULE_KEYS}
+        if unknown:
+            raise ThemeError(f"{where}: unknown part {sorted(unknown)[0]!r} (a theme has name, "
+                             f"{', '.join(RULE_KEYS)})")
+        name = " ".join(str(theme.get("name") or "").split())
+        if not name or re.search(r"[\x00-\x1f\x7f]", str(theme.get("name"))):
+            raise ThemeError(f"{where}: needs a name (printable text)")
+        if len(name) > MAX_NAME_CHARS:
+            raise ThemeError(f"{where}: the name is {len(name)} characters; at most {MAX_NAME_CHARS}")
+        if name.casefold() in seen:
+            raise ThemeError(f"{where}: there is another theme named {name!r}")
+        seen.add(name.casefold())
+        where = f"theme {name!r}"
+        groups = theme.get("all") or []
+        if not isinstance(groups, list) or any(not isinstance(group, list) for group in groups):
+            raise ThemeError(f"{where}: 'all' is a list of word groups, e.g. [[\"cancel*\", \"subscription\"]]")
+        clean = {"name": name,
+                 "any": _word_list(theme.get("any"), f"{where}.any", phrase=False),
+                 "phrases": _word_list(theme.get("phrases"), f"{where}.phrases", phrase=True),
+                 "all": [_word_list(group, f"{where}.all[{i}]", phrase=False) for i, group in enumerate(groups)],
+                 "exclude": _word_list(theme.get("exclude"), f"{where}.exclude", phrase=True)}
+        clean["all"] = [group for group in clean["all"] if group]
+        if not (clean["any"] or clean["phrases"] or clean["all"]):
+            raise ThemeError(f"{where}: has no word, phrase or word group to match")
+        if sum(len(clean[k]) for k in ("any", "phrases", "exclude")) + sum(map(len, clean["all"])) > MAX_KEYWORDS:
+            raise ThemeError(f"{where}: more than {MAX_KEYWORDS} keywords")
+        out.append(clean)
+    return out
+
+
+def load_themes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    stored = db.get_meta(con, "themes")
+    if stored is None:
+        return default_themes()
+    return validate(json.loads(stored))
+
+
+def themes_key(themes: list[dict[str, Any]]) -> str:
+    return hashlib.md5(json.dumps(themes, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def save_themes(con: duckdb.DuckDBPyConnection, themes: Any) -> list[dict[str, Any]]:
+    """Validate and store a theme set, then tag every customer post again (one transaction is the caller's)."""
+    themes = validate(themes)
+    db.set_meta(con, "themes", json.dumps(themes, ensure_ascii=False))
+    tag_themes(con)
+    return themes
+
+
+def reset_themes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    con.execute("DELETE FROM radar_meta WHERE key = 'themes'")
+    tag_themes(con)
+    return default_themes()
+
+
+def parse_themes(text: str, source: str = "the themes") -> list[dict[str, Any]]:
+    """A theme set from JSON text; ThemeError naming ``source`` and the line when it is not valid JSON."""
+    try:
+        return validate(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise ThemeError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+
+
+# --- matching -------------------------------------------------------------------------------------------
+
+def normalized_sql(expr: str) -> str:
+    """SQL: text as keywords are matched against it (lower case, accents stripped, curly apostrophes straight)."""
+    return f"replace(lower(strip_accents({expr})), '’', '''')"
+
+
+def _normal(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
+    if not words:
+        return []
+    return db.scalar(con, f"SELECT list_transform($words::VARCHAR[], lambda w: {normalized_sql('w')})", {"words": words})
+
+
+def _pattern(alternatives: list[str]) -> str:
+    """RE2: any of the (normalized) keywords or phrases as whole words."""
+    parts = []
+    for keyword in alternatives:
+        words = []
+        for word in keyword.split():
+            prefix = word.endswith("*")
+            word = word.rstrip("*").lstrip("#")
+            words.append(re.sub(r"([-])", r"\\\1", word) + (r"[\p{L}\p{N}_'-]*" if prefix else ""))
+        parts.append(f"{_NOT_WORD}+".join(words))
+    return f"(?:^|{_NOT_WORD})(?:{'|'.join(parts)})(?:{_NOT_WORD}|$)".replace("'", "''")  # a SQL literal
+
+
+def theme_condition_sql(con: duckdb.DuckDBPyConnection, theme: dict[str, Any], text: str) -> str:
+    """SQL true when the normalized text ``text`` (see ``normalized_sql``) is about ``theme``."""
+    def matches(keywords: list[str]) -> str:
+        return f"regexp_matches({text}, '{_pattern(_normal(con, keywords))}')"
+
+    anyof = [matches(theme["any"] + theme["phrases"])] if theme["any"] or theme["phrases"] else []
+    anyof += ["(" + " AND ".join(matches([word]) for word in group) + ")" for group in theme["all"]]
+    condition = "(" + " OR ".join(anyof) + ")"
+    if theme["exclude"]:
+        condition += f" AND NOT {matches(theme['exclude'])}"
+    return condition
+
+
+def tag_themes(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False) -> int:
+    """Tag customer posts with their themes: all of them, or (``changed_only``) those in ``tmp_changed_posts``
+    when the theme set is the one the tags were made with. Returns the number of tags written."""
+    themes = load_themes(con)
+    whole = not changed_only or db.get_meta(con, "themes_tagged_with") != themes_key(themes)
+    scope = "fct_posts f" if whole else "fct_posts f SEMI JOIN tmp_changed_posts c USING (platform, post_id)"
+    if whole:
+        con.execute("DELETE FROM fct_post_themes")
+    else:
+        con.execute("DELETE FROM fct_post_themes t USING tmp_changed_posts c "
+                    "WHERE t.platform = c.platform AND t.post_id = c.post_id")
+    before = db.scalar(con, "SELECT count(*) FROM fct_post_themes")
+    if themes:
+        cases = ", ".join(f"CASE WHEN {theme_condition_sql(con, theme, 't')} THEN '{theme['name'].replace(chr(39), chr(39) * 2)}' END"
+                          for theme in themes)
+        con.execute(f"""
+            INSERT INTO fct_post_themes
+            SELECT platform, post_id, theme, created_at, brand FROM (
+                SELECT platform, post_id, created_at, brand, unnest([{cases}]) AS theme
+                FROM (SELECT f.platform, f.post_id, f.created_at, f.brand, {normalized_sql('f.text')} AS t
+                      FROM {scope} WHERE NOT f.is_brand))
+            WHERE theme IS NOT NULL""")
+    db.set_meta(con, "themes_tagged_with", themes_key(themes))
+    if whole:
+        db.set_meta(con, "themes_version", str(int(db.get_meta(con, "themes_version") or 0) + 1))
+    return int(db.scalar(con, "SELECT count(*) FROM fct_post_themes") - before)
