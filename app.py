@@ -8,6 +8,8 @@ navigation = st.navigation({
     "Explore": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/sentiment.py", title="Sentiment", icon=":material/mood:"),
+        st.Page("pages/voice.py", title="Share of voice", icon=":material/leaderboard:"),
+        st.Page("pages/topics.py", title="Themes and topics", icon=":material/topic:"),
         st.Page("pages/responses.py", title="Response times", icon=":material/timer:"),
         st.Page("pages/crises.py", title="Crises", icon=":material/warning:"),
         st.Page("pages/threads.py", title="Threads", icon=":material/forum:"),

@@ -31,6 +31,7 @@ EMPTY_HELP = (
     "database with `radar demo` (`make run` does), then reload this page."
 )
 PAGES = {"overview": "pages/overview.py", "sentiment": "pages/sentiment.py", "responses": "pages/responses.py",
+         "voice": "pages/voice.py", "topics": "pages/topics.py",
          "crises": "pages/crises.py", "threads": "pages/threads.py", "reports": "pages/reports.py",
          "data": "pages/data.py"}
 FILTER_PARAMS = ("from", "to", "brand", "platform", "lang")

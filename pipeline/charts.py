@@ -245,3 +245,44 @@ def build_kpi_trend_figure(net: pd.DataFrame) -> go.Figure:
     fig.add_hline(y=0, line=dict(color=COLORS["neutral"], width=1, dash="dot"))
     return _layout(fig, "Sentiment trend of customer posts per day (UTC)", "Day (UTC)",
                    "% negative / net sentiment points")
+
+
+def _brand_colors(brands: list[str]) -> dict[str, str]:
+    return {brand: PLATFORM_COLORS[index % len(PLATFORM_COLORS)] for index, brand in enumerate(brands)}
+
+
+def build_share_of_voice_figure(share: pd.DataFrame, grain: str = "week") -> go.Figure:
+    """Stacked bars of each tracked brand's share of customer posts per bucket, from
+    ``compare.share_of_voice``; each bar carries ``customdata = [brand]`` (the posts behind it)."""
+    fig = go.Figure()
+    brands = list(dict.fromkeys(share["brand"]))
+    colors = _brand_colors(brands)
+    for brand in brands:
+        part = share[share["brand"] == brand]
+        role = part["role"].iloc[0] if len(part) and isinstance(part["role"].iloc[0], str) else None
+        name = f"{brand} ({'ours' if role == 'ours' else 'competitor'})" if role else str(brand)
+        fig.add_bar(x=part["bucket"], y=part["share"] * 100, name=name, marker_color=colors[brand],
+                    customdata=[[brand, posts] for posts in part["posts"]],
+                    hovertemplate="%{y:.0f}% (%{customdata[1]:,} posts) " + str(brand) + "<extra></extra>")
+    fig.update_layout(barmode="stack", clickmode="event+select")
+    fig.update_yaxes(range=[0, 100])
+    per = "day" if grain == "day" else "week"
+    return _layout(fig, f"Share of voice per {per} (customer posts about each tracked brand)", _grain_title(grain),
+                   "Share of the tracked brands' customer posts (%)")
+
+
+def build_theme_figure(trend: pd.DataFrame, grain: str = "week") -> go.Figure:
+    """Customer posts per theme and bucket as lines, from ``compare.theme_trend``; points carry
+    ``customdata = [theme]``."""
+    fig = go.Figure()
+    themes = list(dict.fromkeys(trend.sort_values("posts", ascending=False)["theme"])) if len(trend) else []
+    colors = _brand_colors(themes)
+    for theme in themes:
+        part = trend[trend["theme"] == theme]
+        fig.add_scatter(x=part["bucket"], y=part["posts"], name=str(theme), mode="lines+markers",
+                        line=dict(color=colors[theme], width=2), marker=dict(size=6),
+                        customdata=[[theme, share] for share in part["negative_share"]],
+                        hovertemplate="%{y:,} posts, %{customdata[1]:.0%} negative (" + str(theme) + ")<extra></extra>")
+    fig.update_layout(clickmode="event+select")
+    per = "day" if grain == "day" else "week"
+    return _layout(fig, f"Customer posts per theme and {per}", _grain_title(grain), f"Customer posts per {per}")

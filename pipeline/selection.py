@@ -94,3 +94,14 @@ def parse_thread_key(text: str | None) -> tuple[str | None, str] | None:
     if not thread_id:
         return None
     return platform or None, thread_id
+
+
+def theme_from_chart(event: Any) -> tuple[date, str] | None:
+    """(bucket start, theme) of the first selected point of the theme chart (``customdata = [theme, ...]``)."""
+    for point in _points(event):
+        start = _as_date(point.get("x"))
+        custom = point.get("customdata") or []
+        theme = custom[0] if isinstance(custom, (list, tuple)) and custom else None
+        if start is not None and theme:
+            return start, str(theme)
+    return None

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/sentiment.py", "pages/responses.py", "pages/crises.py", "pages/threads.py",
+PAGES = ["pages/overview.py", "pages/sentiment.py", "pages/voice.py", "pages/topics.py", "pages/responses.py",
+         "pages/crises.py", "pages/threads.py",
          "pages/reports.py", "pages/data.py"]
 CRISIS = "lumohelp:20261024T15"
 

@@ -1,0 +1,132 @@
+"""Themes and topics: what customers write about. Themes (keyword rules, edited on the Data page) per week
+with their negative share; the words and phrases that rose most in a week, per brand; the week's top posts.
+Every number lists its posts, and a chosen post opens its thread."""
+
+import pandas as pd
+import streamlit as st
+
+from pages._common import (as_percent, cap_note, download_csv, label_texts, open_thread, percent_column,
+                           require_posts, run_query, sidebar_filters, week_picker)
+from pipeline.charts import build_theme_figure
+from pipeline.compare import posts_by_keys, theme_posts, theme_totals, theme_trend, top_posts, week_filter
+from pipeline.metrics.topics import MIN_POSTS, WEEKS_BEFORE, Z_MIN, emerging_topics
+from pipeline.queries import PostFilter
+from pipeline.selection import row_from_table, theme_from_chart
+
+st.title("Themes and topics")
+require_posts()
+filters = sidebar_filters()
+
+
+def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str) -> None:
+    """A list of posts with their labels; choosing one opens its thread."""
+    if posts.empty:
+        st.info("No posts.")
+        return
+    cap_note(len(posts), total, "posts")
+    shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
+    picked = st.dataframe(
+        shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]], hide_index=True,
+        width="stretch", on_select="rerun", selection_mode="single-row", key=key,
+        column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
+                       "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
+                       "label": st.column_config.TextColumn("Label (source)", width="medium"),
+                       "text": st.column_config.TextColumn("Text", width="large")})
+    st.caption("Choose a post to open its whole thread.")
+    download_csv(posts, name, key=f"{key}.download")
+    row = row_from_table(picked, posts)
+    if row:
+        open_thread(row["platform"], row["thread_id"])
+
+
+monday, label = week_picker("Week (for emerging topics and top posts)", key="topics.week", until=filters.end_date)
+themes_tab, emerging_tab, top_tab = st.tabs(["Themes", "Emerging topics", "Top posts of the week"])
+
+with themes_tab:
+    trend = run_query(theme_trend, filters, grain="week")
+    totals = run_query(theme_totals, filters)
+    if totals["posts"].sum() == 0:
+        st.warning("No customer posts match these filters.")
+    else:
+        event = st.plotly_chart(build_theme_figure(trend, "week"), width="stretch", key="topics.themes",
+                                on_select="rerun", selection_mode="points")
+        st.caption("A post can be about several themes. Themes are keyword rules in English, Spanish and Polish; "
+                   "see and edit them on the **Data** page (or `radar themes`). Choose a point to list its posts.")
+        table = totals.assign(negative_share=totals["negative_share"].astype(float))
+        st.dataframe(as_percent(table, "share", "negative_share"), hide_index=True, width="stretch", column_config={
+            "theme": "Theme", "posts": st.column_config.NumberColumn("Customer posts", format="%d"),
+            "share": percent_column("Of all customer posts"), "negative_share": percent_column("Negative")})
+        download_csv(trend, "themes_per_week", key="topics.download_themes")
+        names = [t for t in totals["theme"] if t != "(no theme)"]
+        picked = theme_from_chart(event)
+        if picked is not None:
+            st.session_state["topics.theme"] = picked[1]
+        if names:
+            if st.session_state.get("topics.theme") not in names:
+                st.session_state.pop("topics.theme", None)
+            left, right = st.columns([2, 1])
+            theme = left.selectbox("Posts of the theme", names, key="topics.theme")
+            negative_only = right.toggle("Negative only", key="topics.negative")
+            scope = filters
+            if picked is not None:
+                scope = week_filter(filters, picked[0])
+                st.caption(f"Week of {picked[0]:%a %d %b %Y} (from the chart); clear the chart selection for "
+                           "all dates.")
+            posts, total = run_query(theme_posts, theme, scope, label="negative" if negative_only else None)
+            post_list(posts, total, key="topics.theme_posts", name=f"theme_{theme}")
+
+with emerging_tab:
+    brand_scope = PostFilter(brands=filters.brands, platforms=filters.platforms, languages=filters.languages)
+    topics = run_query(emerging_topics, monday, brand_scope)
+    st.caption(f"Words and phrases (1-3 words, hashtags included, stop words of English, Spanish and Polish left "
+               f"out) used in more of this week's posts than in the {WEEKS_BEFORE} weeks before, per brand: a "
+               f"log-odds ratio with an informative prior, z ≥ {Z_MIN:g} and at least {MIN_POSTS} posts, so that "
+               "a word seen twice is not news. A brand with no posts in the weeks before is not compared.")
+    if topics.empty:
+        st.info(f"Nothing rose clearly in {label} against the {WEEKS_BEFORE} weeks before.")
+    else:
+        shown = topics.assign(before_per_week=topics["before_per_week"].round(1), z=topics["z"].round(1))
+        picked = st.dataframe(shown[["brand", "term", "posts", "before_per_week", "z"]], hide_index=True,
+                              width="stretch", on_select="rerun", selection_mode="single-row", key="topics.emerging",
+                              column_config={"brand": "Brand", "term": "Word or phrase",
+                                             "posts": st.column_config.NumberColumn("Posts this week", format="%d"),
+                                             "before_per_week": st.column_config.NumberColumn(
+                                                 "Posts per week before", format="%.1f"),
+                                             "z": st.column_config.NumberColumn("Strength (z)", format="%.1f")})
+        if topics["sampled"].any():
+            st.caption("Some brands have more posts than are read at once: their counts come from a fixed sample, "
+                       "scaled back.")
+        row = row_from_table(picked, topics)
+        if row is None:
+            st.info("Choose a row to see the posts that use it.", icon=":material/touch_app:")
+        else:
+            posts = run_query(posts_by_keys, list(row["post_keys"]))
+            st.subheader(f"{row['brand']}: “{row['term']}” in {label}")
+            post_list(posts, int(row["posts"]), key="topics.emerging_posts", name=f"topic_{row['brand']}")
+
+with top_tab:
+    period = week_filter(filters, monday)
+    top, basis = run_query(top_posts, period, limit=15)
+    if top.empty:
+        st.info(f"No posts in {label} for these filters.")
+    else:
+        st.caption({"engagement": "The posts with the most likes and shares this week (where the export has them).",
+                    "reach": "No export of this week counts likes or shares: the posts with the widest reach.",
+                    "thread size": "No export of this week has likes, shares or reach: the threads with the most "
+                                   "posts this week, by their opening post."}[basis])
+        shown = top.assign(text=top["text"].str.slice(0, 280),
+                           side=top["is_brand"].map({True: "brand", False: "customer"}))
+        picked = st.dataframe(
+            shown[["created_at", "brand", "side", "platform", "author_id", "engagement", "reach", "thread_posts",
+                   "text"]], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+            key="topics.top", column_config={
+                "created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
+                "brand": "Brand", "side": "By", "platform": "Platform", "author_id": "Author",
+                "engagement": st.column_config.NumberColumn("Likes + shares", format="%d"),
+                "reach": st.column_config.NumberColumn("Reach", format="%d"),
+                "thread_posts": st.column_config.NumberColumn("Posts in thread", format="%d"),
+                "text": st.column_config.TextColumn("Text", width="large")})
+        st.caption("Choose a post to open its whole thread. A blank cell: the export does not count it.")
+        row = row_from_table(picked, top)
+        if row:
+            open_thread(row["platform"], row["thread_id"])
