@@ -11,8 +11,10 @@ import streamlit as st
 
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pages._plan_editor import alert_table, plan_editor
+from pages._theme_editor import theme_editor
 from pipeline import db
-from pipeline.brands import (BrandError, add_brand, merge_brands, remove_brand, rename_brand, suggest_brands,
+from pipeline.brands import (ROLE_NAMES, BrandError, add_brand, merge_brands, remove_brand, rename_brand, set_role,
+                             suggest_brands,
                              suggest_merges)
 from pipeline.enrich import set_export_labels
 from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, check_format_name, forget_custom_format, guess_mapping,
@@ -182,10 +184,12 @@ st.caption("A brand is an account the data shows acting as a brand (its replies)
            "you add. Each brand has one name and any number of handles (its accounts: their posts are the brand's "
            "replies) and names (words people write: matched whole, any case and accents). A customer post belongs "
            "to the brand it @mentions, else the brand in its thread, else the one its export names, else the one "
-           "it names. Every change here recomputes attribution, response times and crises.")
+           "it names. Every change here recomputes attribution, response times and crises. A brand's role (ours "
+           "or a competitor) decides how it is compared (Share of voice, the weekly report) and alerted.")
 brands = run_query(brand_accounts)
-st.dataframe(brands, hide_index=True, width="stretch",
-             column_config={"brand": "Brand", "handles": st.column_config.ListColumn("Handles"),
+st.dataframe(brands.assign(role=brands["role"].map(lambda r: ROLE_NAMES.get(r, "not said"))), hide_index=True,
+             width="stretch",
+             column_config={"brand": "Brand", "role": "Role", "handles": st.column_config.ListColumn("Handles"),
                             "names": st.column_config.ListColumn("Names"), "source": "Added by",
                             "added_at": st.column_config.DatetimeColumn("Added (UTC)", format="D MMM YYYY, HH:mm"),
                             "posts": "Posts"})
@@ -193,7 +197,7 @@ suggested = run_query(suggest_brands)
 if suggested:
     st.caption("Often mentioned, not a brand yet: " + ", ".join(
         f"@{markdown_literal(handle)} ({posts:,} posts)" for handle, posts in suggested)
-        + ". Add one below (an existing brand name gains the handle).")
+        + ". Add one in the Suggested tab below.")
 for named, other, posts in run_query(suggest_merges):
     st.caption(f"Perhaps one brand: {posts:,} posts the export says are about {markdown_literal(named)} @mention "
                f"{markdown_literal(other)}. Merge them below if they are.")
@@ -217,16 +221,42 @@ def _change_brands(change):
 
 
 names = list(brands["brand"])
-add_tab, merge_tab, rename_tab, remove_tab = st.tabs(["Add", "Merge", "Rename", "Remove"])
+ROLE_CHOICES = {"ours": "Ours", "competitor": "A competitor", None: "Not said"}
+suggest_tab, role_tab, add_tab, merge_tab, rename_tab, remove_tab = st.tabs(
+    [f"Suggested ({len(suggested)})", "Role", "Add", "Merge", "Rename", "Remove"])
+with suggest_tab:
+    if not suggested:
+        st.caption("No account is mentioned often enough to suggest (at least 5 customer posts and 1 % of them), "
+                   "or every such account is a brand already.")
+    else:
+        with st.form("data.brands.suggested"):
+            handle = st.selectbox("Often mentioned account", [h for h, _ in suggested], key="data.suggested_handle",
+                                  format_func=lambda h: f"@{h} ({dict(suggested)[h]:,} posts)")
+            role = st.radio("It is", ["competitor", "ours", None], format_func=ROLE_CHOICES.get, horizontal=True,
+                            key="data.suggested_role")
+            if st.form_submit_button("Add as a brand", icon=":material/add:"):
+                _change_brands(lambda con: add_brand(con, "@" + handle, source="suggested, added on the Data page",
+                                                     role=role))
+with role_tab, st.form("data.brands.role"):
+    which = st.selectbox("Brand", names, key="data.role_brand")
+    role = st.radio("Role", ["ours", "competitor", None], format_func=ROLE_CHOICES.get, horizontal=True,
+                    key="data.role_value")
+    if st.form_submit_button("Set the role", icon=":material/badge:"):
+        try:  # a role changes no attribution: nothing is rebuilt
+            st.success(write(lambda con: set_role(con, which, role).message))
+        except (BrandError, db.DatabaseError) as exc:
+            st.error(f"Not changed: {exc}")
 with add_tab, st.form("data.brands.add", clear_on_submit=True):
     name = st.text_input("Brand name (a new one, or an existing one to give more handles or names)",
                          key="data.brand_name", placeholder="e.g. JetBlue")
     handles = st.text_input("Handles (comma-separated, with or without @)", key="data.brand_handles",
                             placeholder="e.g. @JetBlue, @JetBlueCares")
     words = st.text_input("Other names people write (comma-separated)", key="data.brand_words")
+    new_role = st.radio("It is", [None, "ours", "competitor"], format_func=ROLE_CHOICES.get, horizontal=True,
+                        key="data.brand_role")
     if st.form_submit_button("Add", icon=":material/add:"):
         _change_brands(lambda con: add_brand(con, name, handles=handles.split(","), names=words.split(","),
-                                             source="added on the Data page"))
+                                             source="added on the Data page", role=new_role))
 with merge_tab, st.form("data.brands.merge"):
     into = st.selectbox("Keep", names, key="data.brand_into")
     others = st.multiselect("Fold into it (their handles and names move, their posts follow)", names,
@@ -243,6 +273,8 @@ with remove_tab, st.form("data.brands.remove"):
     st.caption("Its accounts' posts count as customers' again (until an export marks them as the brand's again).")
     if st.form_submit_button("Remove", icon=":material/delete:"):
         _change_brands(lambda con: remove_brand(con, doomed_brand))
+
+theme_editor()
 
 st.subheader("Business hours, SLA and crisis sensitivity")
 current = settings()

@@ -571,6 +571,65 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_themes(args: argparse.Namespace) -> int:
+    from .themes import ThemeError, default_themes, load_themes, parse_themes, reset_themes, save_themes
+
+    if args.action in ("list", "show"):
+        if args.file:
+            _error(f"`radar themes {args.action}` takes no file; `radar themes set FILE.json` loads one")
+            return 2
+        exists = db.resolve_db_path(args.db).exists()
+        con = _open(args, read_only=True) if exists else None
+        try:
+            themes = load_themes(con) if con else default_themes()
+            counts = dict(con.execute("SELECT theme, count(*) FROM fct_post_themes GROUP BY 1").fetchall()) if con else {}
+            customer = db.scalar(con, "SELECT count(*) FROM fct_posts WHERE NOT is_brand") if con else 0
+        except ThemeError as exc:
+            _error(f"the stored themes are not valid: {exc}; `radar themes reset` puts back the default")
+            return 1
+        finally:
+            if con:
+                con.close()
+        if args.action == "show":
+            print(json.dumps(themes, ensure_ascii=False, indent=2))
+            return 0
+        for theme in themes:
+            words = len(theme["any"]) + len(theme["phrases"]) + sum(map(len, theme["all"]))
+            tagged = counts.get(theme["name"], 0)
+            share = f" ({tagged / customer:.0%} of customer posts)" if customer else ""
+            print(f"{theme['name']}: {tagged:,} posts{share}; {words} keywords"
+                  + (f", {len(theme['exclude'])} exclusion{'s' if len(theme['exclude']) != 1 else ''}" if theme["exclude"] else ""))
+        print("`radar themes show > themes.json` writes them as JSON to edit; `radar themes set themes.json` "
+              "loads them back")
+        return 0
+    con = _open(args, existing=True)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        if args.action == "reset":
+            themes = reset_themes(con)
+        else:
+            if not args.file:
+                _error("`radar themes set` needs a JSON file (as `radar themes show` prints it)")
+                con.execute("ROLLBACK")
+                return 2
+            try:
+                text = Path(args.file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                _error(f"{args.file}: cannot be read: {getattr(exc, 'strerror', None) or exc}")
+                con.execute("ROLLBACK")
+                return 1
+            themes = save_themes(con, parse_themes(text, args.file))
+        con.execute("COMMIT")
+    except ThemeError as exc:
+        con.execute("ROLLBACK")
+        _error(f"themes not changed: {exc}")
+        return 2
+    finally:
+        con.close()
+    print(f"{len(themes)} themes saved; every customer post tagged again")
+    return 0
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     from .watch import Watcher
 
@@ -846,6 +905,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unmasked", action="store_true", help="with show --json: webhook addresses in full")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("themes", help="list, show, set or reset the themes that tag what customers write about",
+                       description="Themes are named keyword rules (any word, all words of a group, a phrase, an "
+                                   "exclusion) in English, Spanish and Polish; a post can have several. `radar themes "
+                                   "show > themes.json` prints them as JSON, `radar themes set themes.json` loads an "
+                                   "edited set (checked whole; every post is tagged again), `reset` puts back the "
+                                   "shipped customer-care set.")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "show", "set", "reset"])
+    p.add_argument("file", nargs="?", metavar="FILE.json", help="with set: the theme set")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_themes)
 
     p = sub.add_parser("watch", help="import new exports from a folder as they land, raise and send alerts",
                        description="Import every new export that appears in FOLDER (files still being written and "

@@ -1,0 +1,81 @@
+"""The Data page's theme editor: the theme set as an editable table (words separated by commas), checked whole
+before it is saved; saving tags every customer post again."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages._common import run_query, write
+from pipeline import db
+from pipeline.themes import ThemeError, load_themes, reset_themes, save_themes
+
+COLUMNS = {"name": "Theme", "any": "Any of these words", "phrases": "Or any of these phrases",
+           "all": "Or all words of a group (groups separated by ;)", "exclude": "Never with these words or phrases"}
+
+
+def _as_rows(themes: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"name": t["name"], "any": ", ".join(t["any"]), "phrases": ", ".join(t["phrases"]),
+                          "all": "; ".join(", ".join(group) for group in t["all"]),
+                          "exclude": ", ".join(t["exclude"])} for t in themes], columns=list(COLUMNS))
+
+
+def _split(text) -> list[str]:
+    return [part.strip() for part in str(text or "").split(",") if part.strip()]
+
+
+def themes_from_rows(rows: pd.DataFrame) -> list[dict]:
+    """The edited table as a theme set (rows without a name and without keywords are dropped)."""
+    themes = []
+    for row in rows.fillna("").to_dict("records"):
+        if not any(str(row.get(column) or "").strip() for column in COLUMNS):
+            continue
+        themes.append({"name": str(row.get("name") or "").strip(), "any": _split(row.get("any")),
+                       "phrases": _split(row.get("phrases")),
+                       "all": [_split(group) for group in str(row.get("all") or "").split(";") if _split(group)],
+                       "exclude": _split(row.get("exclude"))})
+    return themes
+
+
+def theme_editor() -> None:
+    st.subheader("Themes")
+    st.caption("Themes tag what customers write about; a post can have several. Words match whole, in any case "
+               "and with or without accents; `word*` also matches longer words that start with it (refund* "
+               "matches refunds, refunded; dostaw* matches dostawa, dostawy). A phrase matches its words in order. "
+               "Put English, Spanish and Polish words side by side. Saving tags every customer post again.")
+    try:
+        themes = run_query(load_themes)
+    except ThemeError as exc:
+        st.error(f"The stored themes are not valid ({exc}); reset them to the shipped set.")
+        themes = []
+    edited = st.data_editor(_as_rows(themes), num_rows="dynamic", hide_index=True, width="stretch",
+                            key="data.themes", column_config={
+                                column: st.column_config.TextColumn(title, width="large" if column != "name" else
+                                                                    "medium") for column, title in COLUMNS.items()})
+    save, reset = st.columns(2)
+    if save.button("Save themes", icon=":material/save:", key="data.themes.save"):
+        try:
+            count = len(write(lambda con: _in_transaction(con, lambda: save_themes(con, themes_from_rows(edited)))))
+            st.success(f"{count} themes saved; every customer post tagged again.")
+        except ThemeError as exc:
+            st.error(f"Themes not saved: {exc}")
+        except db.DatabaseError as exc:
+            st.error(str(exc))
+    if reset.button("Put back the shipped themes", icon=":material/restart_alt:", key="data.themes.reset"):
+        try:
+            write(lambda con: _in_transaction(con, lambda: reset_themes(con)))
+            st.session_state.pop("data.themes", None)
+            st.success("The shipped customer-care themes are back.")
+        except db.DatabaseError as exc:
+            st.error(str(exc))
+
+
+def _in_transaction(con, change):
+    con.execute("BEGIN TRANSACTION")
+    try:
+        result = change()
+        con.execute("COMMIT")
+        return result
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
