@@ -14,6 +14,7 @@ from pipeline.queries import (PostFilter, crisis_list, net_sentiment, post_total
                               weekly_kpis)
 from pipeline.reports import crisis_rows_in_words, kpi_change_text, kpi_text
 from pipeline.selection import row_from_table
+from pipeline.summary import weekly_summary
 
 st.title("Overview")
 require_posts()
@@ -59,7 +60,11 @@ week_filter = PostFilter(monday, monday + timedelta(days=6), filters.brands, fil
 unmeasured = unmeasured_brands_text(run_query(response_coverage, week_filter))
 if unmeasured:
     st.caption(f":material/info: {markdown_literal(unmeasured)}")
-st.caption(f"The week picker governs these KPIs only. The trend, crises and volume below follow the sidebar's "
+with st.expander("The week in words", expanded=True, icon=":material/summarize:"):
+    st.markdown("\n".join(f"- {markdown_literal(sentence)}" for sentence in run_query(weekly_summary, monday, filters)))
+    st.caption("Computed from the figures (the same summary opens the weekly report). Details: Share of voice, "
+               "Themes and topics.")
+st.caption(f"The week picker governs these KPIs and the summary only. The trend, crises and volume below follow the sidebar's "
            f"dates ({filters.start_date:%d %b %Y} – {filters.end_date:%d %b %Y}).")
 
 totals = run_query(post_totals, filters)

@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,9 +23,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from . import charts, queries
+from . import charts, compare, queries
+from .metrics.topics import emerging_topics
 from .queries import PostFilter, is_missing, minutes_text  # noqa: F401 -- pages take minutes_text from here
 from .settings import load_settings
+from .summary import weekly_summary
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 MOVE_NAMES = {"apologise": "Apologise", "explain": "Explain and keep people informed", "admit_error": "Admit the error",
@@ -189,9 +191,21 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
     unmeasured = queries.unmeasured_brands_text(queries.response_coverage(con, period))
     crises = queries.crisis_list(con, period)
     queue, waiting = queries.unanswered_queue(con, period, limit=10)
+    summary = weekly_summary(con, monday, filters)
+    voice = compare.voice_in_period(con, monday, 7, filters)
+    share = compare.share_of_voice(con, replace(filters, start_date=monday - timedelta(weeks=12),
+                                                end_date=monday + timedelta(days=6)), grain="week")
+    themes_now = compare.theme_totals(con, period)
+    themes_before = compare.theme_totals(con, PostFilter(monday - timedelta(days=7), monday - timedelta(days=1),
+                                                         filters.brands, filters.platforms, filters.languages))
+    themes = themes_now.merge(themes_before[["theme", "posts"]].rename(columns={"posts": "posts_before"}),
+                              on="theme", how="left")
+    topics = emerging_topics(con, monday, replace(filters, start_date=None, end_date=None))
+    top, top_basis = compare.top_posts(con, period, limit=10)
     scope = ", ".join(filter(None, [", ".join(filters.brands), ", ".join(filters.platforms),
                                     ", ".join(filters.languages)])) or "all brands, platforms and languages"
     body = [
+        "<h2>Summary</h2>", "".join(f"<p>{_esc(sentence)}</p>" for sentence in summary),
         "<h2>This week at a glance</h2>", f'<div class="kpis">{"".join(cards)}</div>',
         "<h2>Sentiment</h2>", _figure(charts.build_sentiment_volume_figure(trend, "day")),
         _table(by_platform, {"group": "Platform", "scored": "Scored customer posts", "negative": "Negative",
@@ -215,6 +229,29 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
                                       "started_at": "Started", "back_to_baseline_at": "Back to baseline",
                                       "minutes_to_first_response": "First response after",
                                       "share_answered": "Complaints answered"}, {"started_at": _when}),
+        "<h2>Share of voice</h2>",
+        _figure(charts.build_share_of_voice_figure(share, "week"), 340) if not share.empty else "",
+        _table(voice, {"brand": "Brand", "role": "Role", "posts": "Customer posts", "share": "Share of voice",
+                       "share_before": "The week before", "net_sentiment": "Net sentiment",
+                       "net_before": "Net the week before"},
+               {"share": lambda v: f"{v:.0%}", "share_before": lambda v: f"{v:.0%}", "net_sentiment": signed,
+                "net_before": signed}, empty="No brand to compare."),
+        "<h2>Themes</h2>",
+        _table(themes, {"theme": "Theme", "posts": "Customer posts", "posts_before": "The week before",
+                        "share": "Of all customer posts", "negative_share": "Negative"},
+               {"share": lambda v: f"{v:.0%}", "negative_share": lambda v: f"{v:.0%}",
+                "posts_before": lambda v: f"{v:,.0f}"}),
+        "<h2>Emerging topics</h2>",
+        "<p>Words and phrases used in more posts than in the weeks before (log-odds ratio with an informative "
+        "prior; see the documentation).</p>",
+        _table(topics, {"brand": "Brand", "term": "Word or phrase", "posts": "Posts this week",
+                        "before_per_week": "Per week before"}, {"before_per_week": lambda v: f"{v:.1f}"},
+               empty="Nothing rose clearly."),
+        f"<h2>Top posts of the week (by {_esc(top_basis)})</h2>",
+        _table(top, {"created_at": "Posted", "brand": "Brand", "platform": "Platform", "author_id": "Author",
+                     "engagement": "Likes + shares", "reach": "Reach", "thread_posts": "Posts in thread",
+                     "text": "Text"}, {"created_at": _when, "engagement": lambda v: f"{v:,.0f}",
+                                       "reach": lambda v: f"{v:,.0f}"}),
         "<h2>Oldest unanswered customer posts"
         + (f" ({waiting:,} in all this week)</h2>" if not by_brand.empty else "</h2>"),
         _table(queue, {"created_at": "Posted", "brand": "Brand", "platform": "Platform", "author_id": "Author",
