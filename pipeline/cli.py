@@ -730,34 +730,69 @@ def cmd_crisis_log(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .brands import find_brand
     from .queries import PostFilter
-    from .reports import ReportError, crisis_report, report_format, weekly_report, write_report
+    from .reports import ReportError, crisis_report, render, report_format, weekly_report, write_report
 
+    sending = getattr(args, "send", False)
+    if not args.out and not sending:
+        _error("say where to write the report with --out FILE.html or FILE.pdf (or send it with --send)")
+        return 2
     try:
-        report_format(args.out)
+        if args.out:
+            report_format(args.out)
     except ReportError as exc:
         _error(str(exc))
         return 2
     con = _open(args, read_only=True)
+    summary, plan = [], None
     try:
         if args.kind == "weekly":
+            from .plan import load_plan
             from .queries import parse_iso_week, report_week
+            from .summary import weekly_summary
 
             week = parse_iso_week(args.week) if args.week else report_week(con)
             if week is None:
                 _error(f"{db.resolve_db_path(args.db)} holds no posts; load exports with `radar ingest` first")
                 return 1
-            report = weekly_report(con, week, PostFilter(brands=tuple(find_brand(con, b) or b for b in args.brand),
-                                                         platforms=tuple(args.platform), languages=tuple(args.lang)))
+            filters = PostFilter(brands=tuple(find_brand(con, b) or b for b in args.brand),
+                                 platforms=tuple(args.platform), languages=tuple(args.lang))
+            report = weekly_report(con, week, filters)
+            if sending:
+                summary, plan = weekly_summary(con, week, filters), load_plan(con)
         else:
             report = crisis_report(con, args.crisis_id)
-        path = write_report(report, args.out)
+        if args.out:
+            path = write_report(report, args.out)
+            print(f"{report.title}: wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
     except (ReportError, ValueError) as exc:
         _error(str(exc))
         return 1
     finally:
         con.close()
-    print(f"{report.title}: wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
-    return 0
+    if not sending:
+        return 0
+    return _send_weekly(report, summary, plan, render)
+
+
+def _send_weekly(report, summary: list[str], plan: dict, render) -> int:
+    from .notify import send_report
+    from .plan import channels_of
+    from .reports import ReportError
+
+    if not channels_of(plan, plan["report_roles"]):
+        _error("not sent: the plan's report_roles (" + (", ".join(plan["report_roles"]) or "none") + ") have no "
+               "channel; give one with `radar plan set 'roles.community manager=CHANNEL'` (see docs/monitoring.md)")
+        return 1
+    try:
+        attachment, filename = render(report, "pdf"), "weekly-report.pdf"
+    except ReportError as exc:
+        print(f"no PDF ({exc}); the report is attached as HTML instead")
+        attachment, filename = render(report, "html"), "weekly-report.html"
+    results = send_report(plan, subject=f"[Radar] {report.title}", summary=summary, attachment=attachment,
+                          filename=filename, link=plan["dashboard_url"].rstrip("/") + "/overview")
+    for channel, error in results:
+        print(f"{channel}: {'sent' if error is None else 'NOT sent: ' + error}")
+    return 0 if all(error is None for _, error in results) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -977,8 +1012,12 @@ def build_parser() -> argparse.ArgumentParser:
                               description="The retrospective of one crisis: timeline with phases, first response, "
                                           "playbook moves, severity reasons, top terms and threads.")
     crisis.add_argument("crisis_id", metavar="CRISIS_ID", help="as listed by `radar crises`")
+    weekly.add_argument("--send", action="store_true",
+                        help="also send it to the plan's report_roles: e-mail gets the PDF and a short HTML summary, "
+                             "Slack, Teams and webhooks the summary in words (--out is then optional)")
+    weekly.add_argument("--out", metavar="FILE", help="where to write: FILE.html or FILE.pdf")
+    crisis.add_argument("--out", required=True, metavar="FILE", help="where to write: FILE.html or FILE.pdf")
     for kind in (weekly, crisis):
-        kind.add_argument("--out", required=True, metavar="FILE", help="where to write: FILE.html or FILE.pdf")
         kind.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_report)
     return parser

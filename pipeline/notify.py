@@ -32,7 +32,7 @@ import duckdb
 
 from . import db
 from .alerts import RULE_WORDS, utc_now
-from .plan import load_plan
+from .plan import channels_of, load_plan
 
 MAX_BACKOFF_SECONDS = 900
 RETRY_SECONDS = 30
@@ -69,13 +69,18 @@ def _post_json(url: str, payload: dict, key: str) -> None:
 
 
 def _send_email(plan: dict, to: list[str], message: Message) -> None:
+    mail = EmailMessage()
+    mail["Subject"] = " ".join(message.subject.split())  # text from the data never breaks a header
+    mail.set_content(message.body + (f"\n\nOpen in Reputation Radar: {message.link}" if message.link else ""))
+    _smtp_send(plan, to, mail)
+
+
+def _smtp_send(plan: dict, to: list[str], mail: EmailMessage) -> None:
+    """Send a prepared message (subject and content set) to ``to`` over the plan's SMTP server."""
     smtp = plan["smtp"]
     if not smtp["host"]:
         raise DeliveryError("no SMTP server in the plan (smtp.host)")
-    mail = EmailMessage()
-    mail["Subject"] = " ".join(message.subject.split())  # text from the data never breaks a header
     mail["From"], mail["To"] = smtp["sender"], ", ".join(to)
-    mail.set_content(message.body + (f"\n\nOpen in Reputation Radar: {message.link}" if message.link else ""))
     password = None
     if smtp["username"]:
         password = os.environ.get(smtp["password_env"])
@@ -266,3 +271,40 @@ def send_test(plan: dict, channel_name: str) -> None:
                                      plan["dashboard_url"], {"key": f"test:{channel_name}", "rule": "test",
                                                              "subject": "Test message", "text": body,
                                                              "link": plan["dashboard_url"]}))
+
+
+def send_report(plan: dict, *, subject: str, summary: list[str], link: str | None, attachment: bytes | None,
+                filename: str) -> list[tuple[str, str | None]]:
+    """Send a report to the plan's ``report_roles``: e-mail channels get a short HTML summary (and plain text)
+    with the report attached; Slack, Teams and webhooks get the summary in words. Returns (channel, error or
+    None) per channel; a channel that fails does not stop the others."""
+    from html import escape
+
+    text = "\n".join(f"- {sentence}" for sentence in summary)
+    results = []
+    for _, channel_name in channels_of(plan, plan["report_roles"]):
+        channel = plan["channels"][channel_name]
+        try:
+            if channel["type"] == "email":
+                mail = EmailMessage()
+                mail["Subject"] = " ".join(subject.split())
+                mail.set_content(text + f"\n\nThe whole report is attached ({filename})."
+                                 + (f"\nOpen in Reputation Radar: {link}" if link else ""))
+                mail.add_alternative(
+                    f"<html><body><h2>{escape(subject)}</h2><ul>"
+                    + "".join(f"<li>{escape(sentence)}</li>" for sentence in summary) + "</ul>"
+                    + f"<p>The whole report is attached ({escape(filename)}).</p>"
+                    + (f'<p><a href="{escape(link)}">Open in Reputation Radar</a></p>' if link else "")
+                    + "</body></html>", subtype="html")
+                if attachment is not None:
+                    maintype, subtype = ("application", "pdf") if filename.endswith(".pdf") else ("text", "html")
+                    mail.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=filename)
+                _smtp_send(plan, channel["to"], mail)
+            else:
+                send(plan, channel_name, Message(key=f"report:{subject}:{channel_name}", subject=subject, body=text,
+                                                 link=link, payload={"kind": "weekly_report", "subject": subject,
+                                                                     "summary": summary, "link": link}))
+            results.append((channel_name, None))
+        except DeliveryError as exc:
+            results.append((channel_name, str(exc)))
+    return results

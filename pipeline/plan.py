@@ -12,6 +12,9 @@ without one uses ``DEFAULT_PLAN``. For each severity level (1-4, as ``metrics/cr
 - ``moves``: which of the five playbook moves are expected; ``checklist``: the actions, in words.
 - ``digest``: alerts of this level wait for the daily digest (``digest_time``, business time zone).
 
+``report_roles`` receive the weekly report (``radar report weekly --send``) over their channels: e-mail gets
+the PDF and a short HTML summary, Slack, Teams and webhooks the summary in words.
+
 The default follows published escalation practice: the more severe, the more senior the responder. Severity
 1-2 stay with the community manager (severity 1 as a digest); 3-4 also reach the care lead and the crisis
 committee, at once, at any hour and on any day. Targets run on the calendar clock: crises do not wait for
@@ -47,6 +50,7 @@ DEFAULT_PLAN: dict[str, Any] = {
              "sender": "radar@localhost", "timeout_seconds": 20},
     "dashboard_url": "http://localhost:8501",
     "monitoring_roles": ["community manager"],
+    "report_roles": ["community manager", "care lead"],
     "blind_spot_hours": 26,
     "blind_spot_hours_in_crisis": 6,
     "cooldown_minutes": 120,
@@ -172,6 +176,11 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
     for role in full["monitoring_roles"]:
         if role not in roles:
             raise PlanError(f"monitoring_roles: there is no role {role!r} (roles: {', '.join(roles)})")
+    if not isinstance(full["report_roles"], list):
+        raise PlanError("report_roles: a list of roles (who receives `radar report weekly --send`)")
+    for role in full["report_roles"]:
+        if role not in roles:
+            raise PlanError(f"report_roles: there is no role {role!r} (roles: {', '.join(roles)})")
     for key, (low, high) in _NUMBERS.items():
         _number(full[key], key, low, high)
     _number(full["warn_share"], "warn_share", 0, 0.9)
@@ -323,6 +332,8 @@ def describe(plan: dict[str, Any]) -> list[str]:
     lines.append(f"monitoring alerts (no new export for {plan['blind_spot_hours']:g} h, "
                  f"{plan['blind_spot_hours_in_crisis']:g} h during a crisis; failed imports) go to "
                  + ", ".join(plan["monitoring_roles"]))
+    lines.append("the weekly report (`radar report weekly --send`) goes to "
+                 + (", ".join(plan["report_roles"]) or "nobody (report_roles is empty)"))
     lines.append(f"cool-down {plan['cooldown_minutes']:g} min per rule and brand below severity 3; "
                  f"waiting-posts digest at most every {plan['waiting_digest_hours']:g} h; daily digest at "
                  f"{plan['digest_time']} (business time zone)")

@@ -358,3 +358,59 @@ def test_data_page_edits_the_escalation_plan(monkeypatch, demo_copy):
     with db.connect(demo_copy, read_only=True) as con:
         plan = load_plan(con)
     assert (plan["digest_time"], plan["blind_spot_hours"]) == ("08:30", 12)
+
+
+def test_share_of_voice_compares_ours_with_competitors_and_lists_posts(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/voice.py", day="2026-11-09", group="Kelvo", grain="week")
+    table = app.dataframe[0].value
+    assert set(table["brand"]) == {"lumohelp", "lumohome", "Kelvo", "Brava"}
+    assert set(table["role"]) == {"ours", "competitor"}
+    assert table["share"].sum() == pytest.approx(100, abs=2)  # shown in percent, each rounded
+    posts = app.dataframe[1].value
+    expected = count(demo_db, """SELECT count(*) FROM posts WHERE NOT is_brand AND brand = 'Kelvo'
+                                 AND created_at >= '2026-11-09' AND created_at < '2026-11-16'""")
+    assert len(posts) == min(expected, 200) and "Posts about Kelvo" in texts(app)
+
+
+def test_themes_and_topics_page_shows_themes_the_rising_phrases_and_top_posts(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/topics.py", week="2026-W47")
+    themes = app.dataframe[0].value
+    assert {"Delivery", "Product defects", "(no theme)"} <= set(themes["theme"])
+    emerging = app.dataframe[2].value
+    assert emerging.iloc[0]["term"] == "#kelvodelays" and emerging.iloc[0]["brand"] == "Kelvo"
+    assert "Top posts of the week" in [t.label for t in app.tabs]
+    app.dataframe[2].proto.selection_mode  # the table takes a selection
+    app.session_state["topics.emerging"] = {"selection": {"rows": [0], "columns": []}}
+    app.run()
+    assert not app.exception
+    assert "“#kelvodelays” in 2026-W47" in texts(app)
+
+
+def test_overview_says_the_week_in_words(monkeypatch, demo_db):
+    app = open_page(monkeypatch, demo_db, "pages/overview.py", week="2026-W47")
+    words = "\n".join(m.value for m in app.markdown)
+    assert "lumohelp and lumohome" in words and "kelvodelays" in words
+
+
+def test_data_page_adds_a_suggested_account_as_a_competitor_and_sets_roles(monkeypatch, tmp_path, write_csv):
+    rows = ["id,date,author,text"] + [f"s{i},2026-11-0{1 + i % 7}T10:00:00Z,user{i},@RivalCo my order is late {i}"
+                                      for i in range(30)] + [f"o{i},2026-11-03T11:00:00Z,fan{i},nice day {i}"
+                                                             for i in range(30)]
+    path = tmp_path / "suggest.duckdb"
+    from pipeline.cli import main
+
+    assert main(["ingest", str(write_csv("mentions.csv", "\n".join(rows) + "\n")), "--db", str(path)]) == 0
+    app = open_page(monkeypatch, path, "pages/data.py")
+    assert "Suggested (1)" in [t.label for t in app.tabs]
+    app.selectbox(key="data.suggested_handle").set_value("RivalCo")
+    app.radio(key="data.suggested_role").set_value("competitor")
+    [b for b in app.get("form_submit_button") if b.proto.label == "Add as a brand"][0].click().run()
+    assert not app.exception
+    assert count(path, "SELECT count(*) FROM brands WHERE brand = 'RivalCo' AND role = 'competitor'") == 1
+    assert count(path, "SELECT count(*) FROM posts WHERE brand = 'RivalCo'") == 30  # attributed at once
+    app = open_page(monkeypatch, path, "pages/data.py")
+    assert "Suggested (0)" in [t.label for t in app.tabs]
+    app.selectbox(key="data.role_brand").set_value("RivalCo")
+    app.radio(key="data.role_value").set_value("ours")
+    [b for b in app.get("form_submit_button") if b.proto.label == "Set the role"][0].click().run()
+    assert any("RivalCo is now ours" in s.value for s in app.success)

@@ -154,7 +154,7 @@ def _texts(con: duckdb.DuckDBPyConnection, filters: PostFilter, brand: str, star
 def emerging_topics(con: duckdb.DuckDBPyConnection, week: date, filters: PostFilter = PostFilter(), *,
                     weeks_before: int = WEEKS_BEFORE, limit: int = 10) -> pd.DataFrame:
     """Per brand with posts in the ISO week starting ``week``: the terms that rose most against the
-    ``weeks_before`` weeks before it. Columns: brand, term, posts (this week), before_per_week, z, sampled,
+    ``weeks_before`` weeks before it, strongest first. Columns: brand, term, posts (this week), before_per_week, z, sampled,
     post_keys (``platform:post_id`` of up to ``EXAMPLES`` posts of the week that use it)."""
     condition, params = replace(filters, start_date=week, end_date=week + timedelta(days=6)).where()
     brands = [row[0] for row in con.execute(
@@ -184,4 +184,5 @@ def emerging_topics(con: duckdb.DuckDBPyConnection, week: date, filters: PostFil
         frames.append(risen)
     if not frames:
         return pd.DataFrame(columns=["brand", "term", "posts", "before_per_week", "z", "sampled", "post_keys"])
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True).sort_values(["z", "brand", "term"], ascending=[False, True, True],
+                                                            ignore_index=True)
