@@ -81,7 +81,8 @@ def test_a_shared_link_reopens_filters_and_crisis(server, page):
     page.screenshot(path=str(ARTIFACTS / "crisis_detail.png"), full_page=True)
 
 
-PAGES = [("", "Overview"), ("sentiment", "Sentiment"), ("responses", "Response times"), ("crises", "Crises"),
+PAGES = [("", "Overview"), ("sentiment", "Sentiment"), ("voice", "Share of voice"), ("topics", "Themes and topics"),
+         ("responses", "Response times"), ("crises", "Crises"),
          ("threads", "Threads"), ("reports", "Reports"), ("data", "Data")]
 
 
@@ -150,6 +151,18 @@ def test_choosing_a_bar_lists_its_posts(server, page):
     page.screenshot(path=str(ARTIFACTS / "sentiment_bucket.png"), full_page=True)
 
 
+def test_choosing_a_share_of_voice_bar_lists_that_brands_posts(server, page):
+    page.goto(f"{server}/voice?grain=week")
+    _settle(page, "Share of voice")
+    bar = page.locator(".js-plotly-plot").first.locator(".barlayer .trace").last.locator(".point path").last
+    bar.click(force=True)  # the last brand's bar of the last week
+    page.get_by_role("heading", name="Posts about").first.wait_for(timeout=60_000)
+    _settle(page, "Share of voice")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "group=" in page.url and "day=" in page.url
+    page.screenshot(path=str(ARTIFACTS / "voice_bar.png"), full_page=True)
+
+
 @contextmanager
 def _data_page_with_upload(demo_db, browser, folder, name: str, text: str, height: int = 1000):
     """A dashboard on a copy of the demo database, its Data page open, ``name`` uploaded and Load pressed;
@@ -189,6 +202,23 @@ def test_uploading_an_export_shows_its_import_report(demo_db, browser, tmp_path_
     assert _count(copy, "SELECT count(*) FROM posts WHERE post_id = 'w1'") == 1
     assert _count(copy, "SELECT count(*) FROM quarantine q JOIN imports i USING (import_id) "
                         "WHERE i.file_name = 'week47.csv'") == 1
+
+
+def test_an_often_mentioned_account_is_added_as_a_competitor(demo_db, browser, tmp_path_factory):
+    rows = [f"r{i},2026-11-20T{8 + i % 10:02d}:00:00Z,fan{i},@RivalCo where is my order {i}" for i in range(120)]
+    text = "id,date,author,text\n" + "\n".join(rows) + "\n"
+    folder = tmp_path_factory.mktemp("suggest")
+    with _data_page_with_upload(demo_db, browser, folder, "rival.csv", text, height=1400) as (tab, copy):
+        tab.get_by_text("rival.csv: 120 posts loaded").wait_for(timeout=90_000)
+        _settle(tab, "Data")
+        tab.get_by_role("tab", name="Suggested (1)").click()
+        tab.get_by_text("Competitor", exact=False).first.wait_for(timeout=30_000)
+        tab.get_by_role("button", name="Add as a brand").click()
+        tab.get_by_text("added brand 'RivalCo'").wait_for(timeout=90_000)
+        _settle(tab, "Data")
+        tab.screenshot(path=str(ARTIFACTS / "data_suggested_brand.png"), full_page=True)
+    assert _count(copy, "SELECT count(*) FROM brands WHERE brand = 'RivalCo' AND role = 'competitor'") == 1
+    assert _count(copy, "SELECT count(*) FROM posts WHERE brand = 'RivalCo'") == 120
 
 
 def test_an_unknown_layout_is_mapped_on_the_data_page(demo_db, browser, tmp_path_factory):
