@@ -185,7 +185,7 @@ def test_brand_commands_refuse_what_they_would_ignore(tmp_path, write_csv, capsy
     assert main(["ingest", str(write_csv("mentions.csv", MENTIONS)), "--db", database]) == 0
     capsys.readouterr()
     assert main(["brands", "rename", "United", "UA", "--handle", "@x", "--db", database]) == 1
-    assert "--handle and --alias go with `radar brands add`" in capsys.readouterr().err
+    assert "--handle, --alias and --role go with `radar brands add`" in capsys.readouterr().err
     assert main(["labels", "--import", "imp-000001", "--db", database]) == 0
     assert capsys.readouterr().out.startswith("imp-000001  mentions.csv")
     assert main(["labels", "--prefer", "radar", "--format", "", "--db", database]) == 1

@@ -268,7 +268,7 @@ def test_the_weekly_report_of_2015_w08_says_what_the_data_cannot_show(real_serve
     week.first.wait_for(timeout=60_000)
     # the airline file holds no replies: no 0 % response rate, a sentence instead
     page.get_by_text("The data holds no replies from").first.wait_for(timeout=60_000)
-    page.get_by_text("The week picker governs these KPIs only").first.wait_for(timeout=60_000)
+    page.get_by_text("The week picker governs these KPIs and the summary only").first.wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "real_overview_2015_w08.png"), full_page=True)
     page.get_by_role("link", name="Reports").click()

@@ -36,7 +36,7 @@ def test_weekly_report_is_self_contained_html_with_the_weeks_numbers(demo):
     posts = db.scalar(demo, """SELECT count(*) FROM posts
         WHERE created_at >= TIMESTAMPTZ '2026-11-09 00:00:00+00' AND created_at < TIMESTAMPTZ '2026-11-16 00:00:00+00'""")
     assert f'<div class="value">{posts:,}</div>' in body
-    assert body.count('class="chart"') == 3
+    assert body.count('class="chart"') == 4  # sentiment, response distribution and heat map, share of voice
     assert "http://" not in body.replace("http://www.w3.org", "") and "https://" not in body  # no network needed
     assert "Plotly" in report.html  # plotly.js inlined
 
