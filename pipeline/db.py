@@ -400,6 +400,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         # brands, labels, coverage and crises are defined anew: the facts and analytics are rebuilt whole
         con.execute("DELETE FROM radar_meta WHERE key IN ('facts_brands', 'analytics_facts_build', 'analytics_version')")
         bump_data_version(con)
+    if version is not None and int(version) < 8:
+        from .themes import tag_themes  # schema 8: themes; an older database's posts are tagged once, now
+
+        tag_themes(con)
     set_meta(con, "schema_version", str(SCHEMA_VERSION))
 
 
