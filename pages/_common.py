@@ -217,6 +217,31 @@ def download_csv(frame: pd.DataFrame, name: str, *, key: str, label: str = "Down
                        icon=":material/download:")
 
 
+def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str,
+              empty: str = "No posts.") -> None:
+    """A list of posts (at most the ones given, of ``total``) with their labels and where each comes from, a CSV
+    download named ``name``; choosing a post opens its thread."""
+    from pipeline.selection import row_from_table
+
+    if posts.empty:
+        st.info(empty)
+        return
+    cap_note(len(posts), total, "posts")
+    shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
+    picked = st.dataframe(
+        shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]], hide_index=True,
+        width="stretch", on_select="rerun", selection_mode="single-row", key=key,
+        column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
+                       "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
+                       "label": st.column_config.TextColumn("Label (source)", width="medium"),
+                       "text": st.column_config.TextColumn("Text", width="large")})
+    st.caption("Choose a post to open its whole thread.")
+    download_csv(posts, name, key=f"{key}.download")
+    row = row_from_table(picked, posts)
+    if row:
+        open_thread(row["platform"], row["thread_id"])
+
+
 def cap_note(shown: int, total: int, what: str) -> None:
     if total > shown:
         st.caption(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters or search to see others.")

@@ -5,11 +5,11 @@ from datetime import date
 
 import streamlit as st
 
-from pages._common import (as_percent, cap_note, correction_form, download_csv, label_texts, open_thread,
-                           percent_column, require_posts, run_query, sidebar_filters)
+from pages._common import (as_percent, correction_form, download_csv, percent_column, post_list, require_posts,
+                           run_query, sidebar_filters)
 from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
 from pipeline.queries import LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend, vendor_agreement
-from pipeline.selection import bucket_from_chart, row_from_table
+from pipeline.selection import bucket_from_chart
 
 BREAKDOWN_NAMES = {"none": "Nothing (all together)", "platform": "Platform", "lang": "Language", "brand": "Brand account"}
 
@@ -91,19 +91,6 @@ st.subheader(f"Posts: {what}")
 if posts.empty:
     st.info("No customer posts in this bucket.")
     st.stop()
-cap_note(len(posts), total, "posts")
-shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
-picked = st.dataframe(
-    shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]],
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="sentiment.posts",
-    column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
-                   "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
-                   "label": st.column_config.TextColumn("Label (source)", width="medium"),
-                   "text": st.column_config.TextColumn("Text", width="large")})
-st.caption("Choose a post to open its whole thread.")
-download_csv(posts, f"posts_{bucket.start.isoformat()}", key="sentiment.download_posts")
+post_list(posts, total, key="sentiment.posts", name=f"posts_{bucket.start.isoformat()}")
 with st.expander("Correct a label in this list"):
     correction_form(posts, key="sentiment")
-row = row_from_table(picked, posts)
-if row:
-    open_thread(row["platform"], row["thread_id"])

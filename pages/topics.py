@@ -2,11 +2,10 @@
 with their negative share; the words and phrases that rose most in a week, per brand; the week's top posts.
 Every number lists its posts, and a chosen post opens its thread."""
 
-import pandas as pd
 import streamlit as st
 
-from pages._common import (as_percent, cap_note, download_csv, label_texts, open_thread, percent_column,
-                           require_posts, run_query, sidebar_filters, week_picker)
+from pages._common import (as_percent, download_csv, open_thread, percent_column, post_list, require_posts,
+                           run_query, sidebar_filters, week_picker)
 from pipeline.charts import build_theme_figure
 from pipeline.compare import posts_by_keys, theme_posts, theme_totals, theme_trend, top_posts, week_filter
 from pipeline.metrics.topics import MIN_POSTS, WEEKS_BEFORE, Z_MIN, emerging_topics
@@ -16,27 +15,6 @@ from pipeline.selection import row_from_table, theme_from_chart
 st.title("Themes and topics")
 require_posts()
 filters = sidebar_filters()
-
-
-def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str) -> None:
-    """A list of posts with their labels; choosing one opens its thread."""
-    if posts.empty:
-        st.info("No posts.")
-        return
-    cap_note(len(posts), total, "posts")
-    shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
-    picked = st.dataframe(
-        shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]], hide_index=True,
-        width="stretch", on_select="rerun", selection_mode="single-row", key=key,
-        column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
-                       "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
-                       "label": st.column_config.TextColumn("Label (source)", width="medium"),
-                       "text": st.column_config.TextColumn("Text", width="large")})
-    st.caption("Choose a post to open its whole thread.")
-    download_csv(posts, name, key=f"{key}.download")
-    row = row_from_table(picked, posts)
-    if row:
-        open_thread(row["platform"], row["thread_id"])
 
 
 monday, label = week_picker("Week (for emerging topics and top posts)", key="topics.week", until=filters.end_date)

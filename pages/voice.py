@@ -6,13 +6,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._common import (as_percent, cap_note, download_csv, label_texts, open_thread, percent_column,
-                           require_posts, run_query, sidebar_filters)
+from pages._common import (as_percent, download_csv, percent_column, post_list, require_posts, run_query,
+                           sidebar_filters)
 from pipeline.brands import brand_roles
 from pipeline.charts import build_net_sentiment_figure, build_share_of_voice_figure
 from pipeline.compare import share_of_voice, tracked_brands
 from pipeline.queries import Bucket, bucket_posts
-from pipeline.selection import bucket_from_chart, row_from_table
+from pipeline.selection import bucket_from_chart
 
 st.title("Share of voice")
 require_posts()
@@ -77,20 +77,5 @@ if bucket is None or bucket.group is None:
 st.query_params["day"], st.query_params["group"] = bucket.start.isoformat(), bucket.group
 posts, total = run_query(bucket_posts, bucket, filters, limit=200)
 st.subheader(f"Posts about {bucket.group}: {'week of ' if grain == 'week' else ''}{bucket.start:%a %d %b %Y}")
-if posts.empty:
-    st.info("No customer posts about this brand in this period.")
-    st.stop()
-cap_note(len(posts), total, "posts")
-shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
-picked = st.dataframe(shown[["created_at", "platform", "author_id", "lang", "label", "text"]], hide_index=True,
-                      width="stretch", on_select="rerun", selection_mode="single-row", key="voice.posts",
-                      column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)",
-                                                                                   format="D MMM YYYY, HH:mm"),
-                                     "platform": "Platform", "author_id": "Author", "lang": "Language",
-                                     "label": st.column_config.TextColumn("Label (source)", width="medium"),
-                                     "text": st.column_config.TextColumn("Text", width="large")})
-st.caption("Choose a post to open its whole thread.")
-download_csv(posts, f"posts_{bucket.group}_{bucket.start.isoformat()}", key="voice.download_posts")
-row = row_from_table(picked, posts)
-if row:
-    open_thread(row["platform"], row["thread_id"])
+post_list(posts, total, key="voice.posts", name=f"posts_{bucket.group}_{bucket.start.isoformat()}",
+          empty="No customer posts about this brand in this period.")

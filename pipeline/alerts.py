@@ -166,10 +166,13 @@ def _examples(con, crisis: dict, limit: int = 3) -> list[str]:
     return out[:limit]
 
 
-def _crisis_alert(con, crisis: dict, plan: dict, as_of: datetime, live: bool, previous: int | None) -> Alert:
+def _crisis_alert(con, crisis: dict, plan: dict, as_of: datetime, live: bool, previous: int | None, *,
+                  competitor: bool = False) -> Alert:
+    """A new crisis or a rise in severity. A competitor's is news for the monitoring roles: no plan, no
+    digest (rule ``competitor_crisis``)."""
     severity = int(crisis["severity"])
     level = plan["levels"][str(severity)]
-    rule = "crisis" if previous is None else "severity_rise"
+    rule = "competitor_crisis" if competitor else "crisis" if previous is None else "severity_rise"
     brand = crisis["brand"]
     headline = (f"severity {severity} ({crisis['severity_name']}) for {brand}" if previous is None
                 else f"{brand}'s crisis rose from severity {previous} to {severity} ({crisis['severity_name']})")
@@ -189,26 +192,17 @@ def _crisis_alert(con, crisis: dict, plan: dict, as_of: datetime, live: bool, pr
         "Why this severity: " + "; ".join(crisis["severity_reasons"]) + ".",
         "Top terms: " + (", ".join(crisis["top_terms"]) or "none stood out") + ".",
         *(["Example posts:", *(f"  {example}" for example in examples)] if examples else []),
-        f"The plan for severity {severity}: " + "; ".join(level["checklist"]) + ".",
-        "Expected moves: " + ", ".join(MOVE_WORDS[m] for m in level["moves"]) + ".",
+        *(["A competitor's crisis: no action is expected of the team; watch whether it reaches our brands."]
+          if competitor else
+          [f"The plan for severity {severity}: " + "; ".join(level["checklist"]) + ".",
+           "Expected moves: " + ", ".join(MOVE_WORDS[m] for m in level["moves"]) + "."]),
     ])
-    return Alert(key=f"{rule if live else 'history'}:{crisis['crisis_id']}:{severity}", rule=rule, brand=brand, crisis_id=crisis["crisis_id"],
-                 severity=severity, as_of=as_of, live=live, roles=list(level["roles"]), facts=facts, body=body,
-                 subject=f"[Radar] {'Crisis' if previous is None else 'Severity up'}: {headline}",
-                 link=link(plan, "crises", crisis=crisis["crisis_id"]), digest=level["digest"] and live)
-
-
-def _competitor_alert(alert: Alert, plan: dict) -> Alert:
-    """A crisis alert about a competitor, as news for the people who monitor (no targets, no digest)."""
-    alert.rule = "competitor_crisis"
-    alert.key = alert.key.replace("crisis:", "competitor_crisis:", 1).replace("severity_rise:", "competitor_crisis:", 1)
-    alert.roles = list(plan["monitoring_roles"])
-    alert.digest = False
-    alert.subject = alert.subject.replace("[Radar] Crisis:", "[Radar] Competitor crisis:").replace(
-        "[Radar] Severity up:", "[Radar] Competitor crisis, severity up:")
-    alert.body = alert.body.split("\nThe plan for severity")[0] + "\nA competitor's crisis: no action is expected " \
-        "of the team; watch whether it reaches our brands."
-    return alert
+    kind = "Crisis" if previous is None else "Severity up"
+    return Alert(key=f"{rule if live else 'history'}:{crisis['crisis_id']}:{severity}", rule=rule, brand=brand,
+                 crisis_id=crisis["crisis_id"], severity=severity, as_of=as_of, live=live,
+                 roles=list(plan["monitoring_roles"] if competitor else level["roles"]), facts=facts, body=body,
+                 subject=f"[Radar] {'Competitor ' + kind.lower() if competitor else kind}: {headline}",
+                 link=link(plan, "crises", crisis=crisis["crisis_id"]), digest=level["digest"] and live and not competitor)
 
 
 def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert]:
@@ -346,26 +340,17 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None = None, *,
     any_live_open = False
     competitors = {row[0] for row in con.execute("SELECT brand FROM brands WHERE role = 'competitor'").fetchall()}
     for crisis in crises:
-        if crisis["brand"] in competitors:
-            brand_end = brand_ends.get(crisis["brand"])
-            last_activity = crisis["back_to_baseline_at"] or crisis["data_end_at"] or crisis["ended_at"]
-            live = brand_end is not None and brand_end >= cutoff and last_activity is not None and last_activity >= cutoff
-            previous = alerted.get(crisis["crisis_id"])
-            if (live and (previous is None or int(crisis["severity"]) > previous)) or (
-                    not live and previous is None and crisis["crisis_id"] not in listed):
-                alerts.append(_competitor_alert(_crisis_alert(con, crisis, plan, min(now, brand_end or now), live,
-                                                              previous), plan))
-            continue
+        competitor = crisis["brand"] in competitors
         brand_end = brand_ends.get(crisis["brand"])
         last_activity = crisis["back_to_baseline_at"] or crisis["data_end_at"] or crisis["ended_at"]
         live = brand_end is not None and brand_end >= cutoff and last_activity is not None and last_activity >= cutoff
-        any_live_open |= live and bool(crisis["is_open"])
+        any_live_open |= live and bool(crisis["is_open"]) and not competitor
         previous = alerted.get(crisis["crisis_id"])
-        if live and (previous is None or int(crisis["severity"]) > previous):
-            alerts.append(_crisis_alert(con, crisis, plan, min(now, brand_end), live, previous))
-        elif not live and previous is None and crisis["crisis_id"] not in listed:
-            alerts.append(_crisis_alert(con, crisis, plan, min(now, brand_end or now), live, previous))
-        if live:
+        if (live and (previous is None or int(crisis["severity"]) > previous)) or (
+                not live and previous is None and crisis["crisis_id"] not in listed):
+            alerts.append(_crisis_alert(con, crisis, plan, min(now, brand_end or now), live, previous,
+                                        competitor=competitor))
+        if live and not competitor:
             alerts += _target_alerts(con, crisis, plan, min(now, brand_end))
     alerts += _waiting_alerts(con, plan, now, brand_ends)
     alerts += _blind_spot_alerts(con, plan, now, replay=replay, crisis_open=any_live_open)

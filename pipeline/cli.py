@@ -730,7 +730,7 @@ def cmd_crisis_log(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .brands import find_brand
     from .queries import PostFilter
-    from .reports import ReportError, crisis_report, render, report_format, weekly_report, write_report
+    from .reports import ReportError, crisis_report, report_format, weekly_report, write_report
 
     sending = getattr(args, "send", False)
     if not args.out and not sending:
@@ -743,12 +743,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         _error(str(exc))
         return 2
     con = _open(args, read_only=True)
-    summary, plan = [], None
+    plan = None
     try:
         if args.kind == "weekly":
             from .plan import load_plan
             from .queries import parse_iso_week, report_week
-            from .summary import weekly_summary
 
             week = parse_iso_week(args.week) if args.week else report_week(con)
             if week is None:
@@ -758,7 +757,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                                  platforms=tuple(args.platform), languages=tuple(args.lang))
             report = weekly_report(con, week, filters)
             if sending:
-                summary, plan = weekly_summary(con, week, filters), load_plan(con)
+                plan = load_plan(con)
         else:
             report = crisis_report(con, args.crisis_id)
         if args.out:
@@ -771,13 +770,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         con.close()
     if not sending:
         return 0
-    return _send_weekly(report, summary, plan, render)
+    return _send_weekly(report, plan)
 
 
-def _send_weekly(report, summary: list[str], plan: dict, render) -> int:
+def _send_weekly(report, plan: dict) -> int:
     from .notify import send_report
     from .plan import channels_of
-    from .reports import ReportError
+    from .reports import ReportError, render
 
     if not channels_of(plan, plan["report_roles"]):
         _error("not sent: the plan's report_roles (" + (", ".join(plan["report_roles"]) or "none") + ") have no "
@@ -788,7 +787,7 @@ def _send_weekly(report, summary: list[str], plan: dict, render) -> int:
     except ReportError as exc:
         print(f"no PDF ({exc}); the report is attached as HTML instead")
         attachment, filename = render(report, "html"), "weekly-report.html"
-    results = send_report(plan, subject=f"[Radar] {report.title}", summary=summary, attachment=attachment,
+    results = send_report(plan, subject=f"[Radar] {report.title}", summary=list(report.summary), attachment=attachment,
                           filename=filename, link=plan["dashboard_url"].rstrip("/") + "/overview")
     for channel, error in results:
         print(f"{channel}: {'sent' if error is None else 'NOT sent: ' + error}")

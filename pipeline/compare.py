@@ -67,6 +67,17 @@ def share_of_voice(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFil
     return frame[columns].reset_index(drop=True)
 
 
+def brand_counts(con: duckdb.DuckDBPyConnection, brands: tuple[str, ...], period: PostFilter) -> pd.DataFrame:
+    """Per brand of ``brands`` (in that order, zeros where it has none): customer posts, negative, positive and
+    scored posts within the period's filter."""
+    condition, params = replace(period, brands=brands).where()
+    found = con.execute(f"""
+        SELECT brand, count(*) AS posts, count(*) FILTER (sentiment_label = 'negative') AS negative,
+               count(*) FILTER (sentiment_label = 'positive') AS positive, count(sentiment_label) AS scored
+        FROM posts WHERE NOT is_brand AND {condition} GROUP BY brand""", params).df()
+    return pd.DataFrame({"brand": list(brands)}).merge(found, on="brand", how="left").fillna(0)
+
+
 def voice_in_period(con: duckdb.DuckDBPyConnection, start: date, days: int,
                     filters: PostFilter = PostFilter()) -> pd.DataFrame:
     """Per tracked brand, one period (``days`` from ``start``) against the same length before it: posts, share,
@@ -77,15 +88,7 @@ def voice_in_period(con: duckdb.DuckDBPyConnection, start: date, days: int,
                                      "posts_before", "share_before", "net_before", "negative_share_before"])
     frames = []
     for suffix, first in (("", start), ("_before", start - timedelta(days=days))):
-        period = replace(filters, start_date=first, end_date=first + timedelta(days=days - 1), brands=brands)
-        condition, params = period.where()
-        part = con.execute(f"""
-            SELECT brand, count(*) AS posts,
-                   count(*) FILTER (sentiment_label = 'negative') AS negative,
-                   count(*) FILTER (sentiment_label = 'positive') AS positive,
-                   count(sentiment_label) AS scored
-            FROM posts WHERE NOT is_brand AND {condition} GROUP BY brand""", params).df()
-        part = pd.DataFrame({"brand": list(brands)}).merge(part, on="brand", how="left").fillna(0)
+        part = brand_counts(con, brands, replace(filters, start_date=first, end_date=first + timedelta(days=days - 1)))
         scored = part["scored"].where(part["scored"] > 0)
         total = part["posts"].sum()
         name = "net_before" if suffix else "net_sentiment"

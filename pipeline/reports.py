@@ -27,7 +27,7 @@ from . import charts, compare, queries
 from .metrics.topics import emerging_topics
 from .queries import PostFilter, is_missing, minutes_text  # noqa: F401 -- pages take minutes_text from here
 from .settings import load_settings
-from .summary import weekly_summary
+from .summary import topics_filter, weekly_summary
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 MOVE_NAMES = {"apologise": "Apologise", "explain": "Explain and keep people informed", "admit_error": "Admit the error",
@@ -42,6 +42,7 @@ class ReportError(Exception):
 class Report:
     title: str
     html: str
+    summary: tuple[str, ...] = ()  # the weekly report's summary in words (what `--send` puts in the message)
 
 
 # --- building blocks ---------------------------------------------------------------------------------------
@@ -191,7 +192,8 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
     unmeasured = queries.unmeasured_brands_text(queries.response_coverage(con, period))
     crises = queries.crisis_list(con, period)
     queue, waiting = queries.unanswered_queue(con, period, limit=10)
-    summary = weekly_summary(con, monday, filters)
+    topics = emerging_topics(con, monday, topics_filter(con, filters))
+    summary = weekly_summary(con, monday, filters, topics=topics)
     voice = compare.voice_in_period(con, monday, 7, filters)
     share = compare.share_of_voice(con, replace(filters, start_date=monday - timedelta(weeks=12),
                                                 end_date=monday + timedelta(days=6)), grain="week")
@@ -200,7 +202,6 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
                                                          filters.brands, filters.platforms, filters.languages))
     themes = themes_now.merge(themes_before[["theme", "posts"]].rename(columns={"posts": "posts_before"}),
                               on="theme", how="left")
-    topics = emerging_topics(con, monday, replace(filters, start_date=None, end_date=None))
     top, top_basis = compare.top_posts(con, period, limit=10)
     scope = ", ".join(filter(None, [", ".join(filters.brands), ", ".join(filters.platforms),
                                     ", ".join(filters.languages)])) or "all brands, platforms and languages"
@@ -262,7 +263,7 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
     title = f"Weekly reputation report {queries.week_text(monday)}"
     subtitle = (f"{monday:%A %d %B} to {monday + timedelta(days=6):%A %d %B %Y} (UTC) · {scope} · "
                 f"{totals.posts:,} posts, {totals.customer_posts:,} from customers")
-    return Report(title, _page(title, subtitle, "\n".join(body)))
+    return Report(title, _page(title, subtitle, "\n".join(body)), tuple(summary))
 
 
 # --- the post-crisis retrospective -------------------------------------------------------------------------

@@ -16,21 +16,11 @@ import duckdb
 import pandas as pd
 
 from . import db
-from .compare import tracked_brands
+from .compare import brand_counts, tracked_brands
 from .metrics.topics import WEEKS_BEFORE, emerging_topics
 from .queries import PostFilter, _responses_for, crisis_list, is_missing, minutes_text
 
 MIN_SCORED = 20  # a brand's net sentiment moves only count with at least this many scored posts in both weeks
-
-
-def _counts(con, brands: tuple[str, ...], period: PostFilter) -> pd.DataFrame:
-    """Per brand: customer posts, negative, positive, scored in the period (brands without posts: zeros)."""
-    condition, params = replace(period, brands=brands).where()
-    found = con.execute(f"""
-        SELECT brand, count(*) AS posts, count(*) FILTER (sentiment_label = 'negative') AS negative,
-               count(*) FILTER (sentiment_label = 'positive') AS positive, count(sentiment_label) AS scored
-        FROM posts WHERE NOT is_brand AND {condition} GROUP BY brand""", params).df()
-    return pd.DataFrame({"brand": list(brands)}).merge(found, on="brand", how="left").fillna(0)
 
 
 def _net(frame: pd.DataFrame) -> float | None:
@@ -67,9 +57,16 @@ def _week_in_data(con, monday: date) -> bool:
                          pd.Timestamp(monday + timedelta(days=7), tz="UTC").to_pydatetime()]) is not None
 
 
-def weekly_summary(con: duckdb.DuckDBPyConnection, monday: date, filters: PostFilter = PostFilter()) -> list[str]:
+def topics_filter(con: duckdb.DuckDBPyConnection, filters: PostFilter) -> PostFilter:
+    """The scope of the summary's emerging topics: the tracked brands (within the filter), any dates."""
+    return replace(filters, start_date=None, end_date=None, brands=tracked_brands(con, filters) or filters.brands)
+
+
+def weekly_summary(con: duckdb.DuckDBPyConnection, monday: date, filters: PostFilter = PostFilter(), *,
+                   topics: pd.DataFrame | None = None) -> list[str]:
     """The summary of the ISO week starting ``monday`` as sentences (the filter's dates are ignored; its
-    brands, platforms and languages apply)."""
+    brands, platforms and languages apply). ``topics``: the week's emerging topics for ``topics_filter``,
+    where the caller has them already (they take a second or more to compute)."""
     week = replace(filters, start_date=monday, end_date=monday + timedelta(days=6))
     before = replace(filters, start_date=monday - timedelta(days=7), end_date=monday - timedelta(days=1))
     has_before = _week_in_data(con, monday - timedelta(days=7))
@@ -90,9 +87,10 @@ def weekly_summary(con: duckdb.DuckDBPyConnection, monday: date, filters: PostFi
     subject = tracked if not ours else ours
     who = (f"Our brand{'s' if len(ours) > 1 else ''} ({_names(ours)})" if ours else
            "The tracked brands" if tracked else "All brands")
-    now_counts = _counts(con, subject, week) if subject else None
+    # every figure below comes from the tracked brands' counts of the two weeks, read once
+    now_all, prev_all = brand_counts(con, tracked, week), brand_counts(con, tracked, before)
     if subject:
-        prev_counts = _counts(con, subject, before)
+        now_counts, prev_counts = now_all[now_all["brand"].isin(subject)], prev_all[prev_all["brand"].isin(subject)]
         posts_now = int(now_counts["posts"].sum())
         posts_before = int(prev_counts["posts"].sum()) if has_before else None
         net_now, net_before = _net(now_counts), _net(prev_counts) if has_before else None
@@ -114,7 +112,6 @@ def weekly_summary(con: duckdb.DuckDBPyConnection, monday: date, filters: PostFi
 
     # 2. what moved most, and where
     if tracked and has_before:
-        now_all, prev_all = _counts(con, tracked, week), _counts(con, tracked, before)
         moves = []
         for brand in tracked:
             a, b = now_all[now_all["brand"] == brand], prev_all[prev_all["brand"] == brand]
@@ -132,10 +129,10 @@ def weekly_summary(con: duckdb.DuckDBPyConnection, monday: date, filters: PostFi
 
     # 3. against competitors
     if ours and competitors:
-        both = _counts(con, ours + competitors, week)
+        both = now_all[now_all["brand"].isin(ours + competitors)]
         total = both["posts"].sum()
         if total:
-            prev_both = _counts(con, ours + competitors, before) if has_before else None
+            prev_both = prev_all[prev_all["brand"].isin(ours + competitors)] if has_before else None
             prev_total = prev_both["posts"].sum() if prev_both is not None else 0
 
             def share(frame, brands, whole):
@@ -178,8 +175,8 @@ def weekly_summary(con: duckdb.DuckDBPyConnection, monday: date, filters: PostFi
                                         replace(before, brands=subject or filters.brands), has_before))
 
     # 6. emerging topics
-    topics = emerging_topics(con, monday, replace(filters, start_date=None, end_date=None,
-                                                  brands=tracked or filters.brands))
+    if topics is None:
+        topics = emerging_topics(con, monday, topics_filter(con, filters))
     if topics.empty:
         sentences.append(f"No word or phrase rose clearly against the {WEEKS_BEFORE} weeks before.")
     else:

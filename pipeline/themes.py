@@ -117,8 +117,6 @@ def _keyword(value: Any, where: str, *, phrase: bool) -> str:
         if not _WORD_RE.fullmatch(word) or word.strip("*#'’-") == "":
             raise ThemeError(f"{where}: {word!r} is not a word (letters, digits, ' and -, an optional # in front "
                              "and * at the end)")
-        if "*" in word[:-1]:
-            raise ThemeError(f"{where}: {word!r}: '*' goes only at the end of a word")
         if word.endswith("*") and len(word.strip("#*")) < 3:
             raise ThemeError(f"{where}: {word!r} is too short to match every word it starts (3 letters at least)")
     return " ".join(words)
@@ -257,18 +255,18 @@ def tag_themes(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False) ->
     else:
         con.execute("DELETE FROM fct_post_themes t USING tmp_changed_posts c "
                     "WHERE t.platform = c.platform AND t.post_id = c.post_id")
-    before = db.scalar(con, "SELECT count(*) FROM fct_post_themes")
+    written = 0
     if themes:
-        cases = ", ".join(f"CASE WHEN {theme_condition_sql(con, theme, 't')} THEN '{theme['name'].replace(chr(39), chr(39) * 2)}' END"
-                          for theme in themes)
-        con.execute(f"""
+        cases = ", ".join(f"CASE WHEN {theme_condition_sql(con, theme, 't')} "
+                          f"THEN '{theme['name'].replace(chr(39), chr(39) * 2)}' END" for theme in themes)
+        written = con.execute(f"""
             INSERT INTO fct_post_themes
             SELECT platform, post_id, theme, created_at, brand FROM (
                 SELECT platform, post_id, created_at, brand, unnest([{cases}]) AS theme
                 FROM (SELECT f.platform, f.post_id, f.created_at, f.brand, {normalized_sql('f.text')} AS t
                       FROM {scope} WHERE NOT f.is_brand))
-            WHERE theme IS NOT NULL""")
+            WHERE theme IS NOT NULL""").fetchone()[0]
     db.set_meta(con, "themes_tagged_with", themes_key(themes))
     if whole:
         db.set_meta(con, "themes_version", str(int(db.get_meta(con, "themes_version") or 0) + 1))
-    return int(db.scalar(con, "SELECT count(*) FROM fct_post_themes") - before)
+    return int(written)

@@ -550,3 +550,25 @@ def test_text_from_the_data_cannot_break_a_header_or_ping_a_channel():
         assert receiver.keys("/h") == ["crisis:%C5%A0koda%0A:1"]
         (slack,) = receiver.bodies("/s")
     assert "<!channel>" not in slack["text"] and "&lt;!channel&gt;" in slack["text"]
+
+
+def test_a_competitors_crisis_is_news_for_the_monitoring_roles_not_a_task(tmp_path):
+    from pipeline.alerts import raise_alerts
+    from pipeline.brands import set_role
+
+    path = _replay_db(tmp_path, 8)
+    con = db.connect(path)
+    (brand,) = con.execute("SELECT brand FROM crises").fetchone()
+    ours = {row[0] for row in con.execute("SELECT rule FROM alerts WHERE brand = ?", [brand]).fetchall()}
+    assert "crisis" in ours and ours & {"target_due", "target_missed"}  # as our brand: a crisis with targets
+    con.execute("DELETE FROM alert_deliveries")
+    con.execute("DELETE FROM alerts")
+    set_role(con, brand, "competitor")
+    raise_alerts(con, replay=True)
+    rows = con.execute("SELECT rule, roles, subject, body, digest FROM alerts WHERE brand = ?", [brand]).fetchall()
+    assert {row[0] for row in rows} == {"competitor_crisis"}
+    rule, roles, subject, body, digest = rows[0]
+    assert roles == load_plan(con)["monitoring_roles"] and not digest
+    assert subject.startswith("[Radar] Competitor crisis:") and "no action is expected" in body
+    assert "The plan for severity" not in body
+    con.close()
