@@ -247,7 +247,8 @@ def cap_note(shown: int, total: int, what: str) -> None:
         st.caption(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters or search to see others.")
 
 
-SOURCE_NAMES = {"export": "export's label", "radar": "Radar", "correction": "corrected"}
+SOURCE_NAMES = {"export": "export's label", "radar": "Radar", "adapter": "learned from your labels",
+                "correction": "corrected"}
 
 
 def label_text(label, source, radar_label=None, export_label=None) -> str:
@@ -256,8 +257,9 @@ def label_text(label, source, radar_label=None, export_label=None) -> str:
     if label is None or label != label:
         return "not scored"
     text = f"{label} ({SOURCE_NAMES.get(source, source or 'Radar')}"
-    other = radar_label if source != "radar" else export_label
-    other_name = "Radar" if source != "radar" else "export"
+    mine = source in ("radar", "adapter")
+    other = export_label if mine else radar_label
+    other_name = "export" if mine else "Radar"
     if other is not None and other == other and other != label:
         text += f"; {other_name}: {other}"
     return text + ")"

@@ -8,7 +8,8 @@ import streamlit as st
 from pages._common import (as_percent, correction_form, download_csv, percent_column, post_list, require_posts,
                            run_query, sidebar_filters)
 from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
-from pipeline.queries import LABELS, Bucket, bucket_posts, net_sentiment, sentiment_trend, vendor_agreement
+from pipeline.queries import (LABELS, Bucket, bucket_posts, label_source_counts, net_sentiment, scoring_lines,
+                              sentiment_trend, vendor_agreement)
 from pipeline.selection import bucket_from_chart
 
 BREAKDOWN_NAMES = {"none": "Nothing (all together)", "platform": "Platform", "lang": "Language", "brand": "Brand account"}
@@ -66,6 +67,15 @@ if not agreement.empty:
                          "export_labels_shown": st.column_config.CheckboxColumn("Export's labels shown"),
                          "net_by_export": st.column_config.NumberColumn("Net sentiment (export)", format="%+.0f"),
                          "net_by_radar": st.column_config.NumberColumn("Net sentiment (Radar)", format="%+.0f")})
+
+with st.expander("How posts are scored", expanded=False):
+    st.caption("A post's label is, first that applies: a person's correction, the export's own label, the adapter "
+               "learned from this database's labels (for posts without a label of their own, in a language where it "
+               "agrees with held-out labels better than the base score), Radar's base score.")
+    for line in run_query(scoring_lines):
+        st.text(line)
+    st.dataframe(run_query(label_source_counts), hide_index=True, width="stretch",
+                 column_config={"source": "Label from", "posts": "Customer posts"})
 
 # The chosen bucket: from a chart selection, else from the URL (so that a drill-down can be shared).
 bucket = bucket_from_chart(volume_event, grain=grain, by=by) or bucket_from_chart(net_event, grain=grain, by=by)

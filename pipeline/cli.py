@@ -262,6 +262,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {platform:<12} {count:,} posts")
     if not facts_are_current(con) or not analytics_are_current(con):
         print("note: the analytics are older than the data or the settings; run `radar recompute`")
+    _print_sentiment_sources(con)
     print(f"imports    {imports:,} (latest first)")
     latest = con.execute("""
         SELECT import_id, imported_at, file_name, format, rows_read, rows_loaded, rows_duplicate, rows_quarantined
@@ -387,6 +388,37 @@ def cmd_settings(args: argparse.Namespace) -> int:
     print(f"sensitivity     {settings.sensitivity}: z >= {detector.z}, negative share +{detector.share_points:.2f}, "
           f">= {detector.min_negative} negative posts in 3 h, >= {detector.min_hours} hot hours, "
           f"resolved after {detector.resolve_hours} h within baseline")
+    con.close()
+    return 0
+
+
+def _print_sentiment_sources(con) -> None:
+    from .queries import scoring_lines
+
+    lines = scoring_lines(con)
+    print(f"sentiment  {lines[0]}")
+    for line in lines[1:]:
+        print(f"  {line}")
+
+
+def cmd_sentiment(args: argparse.Namespace) -> int:
+    from .enrich import adapt_sentiment
+
+    if args.action == "retrain":
+        con = _open(args)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            changed = adapt_sentiment(con, force=True)
+            db.set_meta(con, "facts_sentiment_stale", "1")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        print(f"adapters retrained; {changed:,} posts scored again")
+        print("\n".join(update_analytics(con).lines()))
+    else:
+        con = _open(args, read_only=True)
+    _print_sentiment_sources(con)
     con.close()
     return 0
 
@@ -915,6 +947,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", help="with add: ours or competitor")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_brands)
+
+    p = sub.add_parser("sentiment", help="how posts are scored: the English model, the rules, the adapters",
+                       description="Show how posts without a label of their own are scored: the shipped English "
+                                   "model, the Spanish and Polish rules, and each language's adapter learned from "
+                                   "this database's labels (export labels and corrections) with its cross-validated "
+                                   "agreement. `retrain` trains every adapter again now (it is otherwise retrained "
+                                   "when the labels changed by 5 %, at least 50 posts).")
+    p.add_argument("action", nargs="?", choices=["show", "retrain"], default="show")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_sentiment)
 
     p = sub.add_parser("labels", help="show or choose whose sentiment labels an import shows",
                        description="Imports that carry their own sentiment labels show them by default; "

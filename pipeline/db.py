@@ -31,7 +31,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 WRITER_MEMORY_LIMIT = "1GB"  # DuckDB's own memory in a writing process ($RADAR_MEMORY_LIMIT overrides)
 
 
@@ -134,7 +134,8 @@ def vendor_label_sql(column: str) -> str:
 
 # The posts view: each fact with its sentiment. The label a post shows comes from, first that applies: a
 # person's correction (``sentiment_source = 'correction'``), the export's own label where its import uses
-# them (the default; ``'export'``), Radar's score (``'radar'``). ``radar_label`` and ``export_label`` keep both
+# them (the default; ``'export'``), the database's adapter learned from such labels (``'adapter'``), Radar's
+# base score (``'radar'``: the English model, or the rules). ``radar_label`` and ``export_label`` keep both
 # for the pages that compare them. Kept apart so that a query can apply it to a few rows picked by row id
 # (``pipeline.queries._posts_at``).
 _EXPORT_LABEL = vendor_label_sql("f.vendor_sentiment")
@@ -152,6 +153,7 @@ POSTS_SELECT = f"""
                f.import_id,
                CASE WHEN o.sentiment_label IS NOT NULL THEN 'correction'
                     WHEN {_USED_EXPORT_LABEL} IS NOT NULL THEN 'export'
+                    WHEN f.sentiment_method LIKE 'adapter-%' THEN 'adapter'
                     WHEN f.sentiment_label IS NOT NULL THEN 'radar' END AS sentiment_source,
                f.sentiment_label AS radar_label, {_EXPORT_LABEL} AS export_label
         FROM fct_posts f
@@ -236,6 +238,16 @@ _SCHEMA = [
     )""",
     """CREATE TABLE IF NOT EXISTS enr_posts (
         platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, lang VARCHAR, sentiment DOUBLE,
+        sentiment_label VARCHAR, sentiment_method VARCHAR NOT NULL
+    )""",
+    # schema 9: each language's adapter, learned from the database's own labels, and its scores
+    """CREATE TABLE IF NOT EXISTS enr_adapters (
+        lang VARCHAR PRIMARY KEY, version INTEGER NOT NULL, trained_at TIMESTAMPTZ NOT NULL, label_count BIGINT,
+        learned_count BIGINT, correction_count BIGINT, adapter_f1 DOUBLE, base_f1 DOUBLE, is_used BOOLEAN NOT NULL,
+        reason VARCHAR, weights BLOB
+    )""",
+    """CREATE TABLE IF NOT EXISTS enr_adapted (
+        platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, lang VARCHAR NOT NULL, sentiment DOUBLE,
         sentiment_label VARCHAR, sentiment_method VARCHAR NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS sentiment_overrides (
@@ -407,17 +419,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     set_meta(con, "schema_version", str(SCHEMA_VERSION))
 
 
+# A post's own scores: the adapter's where one scored it, else the base score.
+EFFECTIVE_SENTIMENT = """(
+    SELECT b.platform, b.post_id, b.lang,
+           CASE WHEN a.post_id IS NULL THEN b.sentiment ELSE a.sentiment END AS sentiment,
+           CASE WHEN a.post_id IS NULL THEN b.sentiment_label ELSE a.sentiment_label END AS sentiment_label,
+           CASE WHEN a.post_id IS NULL THEN b.sentiment_method ELSE a.sentiment_method END AS sentiment_method
+    FROM enr_posts b LEFT JOIN enr_adapted a ON a.platform = b.platform AND a.post_id = b.post_id)"""
+
 _COPY_IN_PLACE_UP_TO = 200_000  # more rows than this: the facts table is rewritten (an UPDATE does not spill)
 
 
 def copy_sentiment_to_facts(con: duckdb.DuckDBPyConnection, *, every_row: bool = False) -> None:
-    """Copy each post's language and sentiment from ``enr_posts`` into its ``fct_posts`` row: the rows that
+    """Copy each post's language and sentiment (``EFFECTIVE_SENTIMENT``) into its ``fct_posts`` row: the rows that
     have none yet (facts built before their texts were scored), or ``every_row`` after a rescore. Many rows
     are copied by rewriting the table (in created_at order, as the facts build writes it), few in place."""
     if not every_row and not scalar(con, "SELECT count(*) FROM fct_posts WHERE sentiment_method IS NULL"):
         return  # the usual case, found without joining every fact to its sentiment
     pending = scalar(con, f"""
-        SELECT count(*) FROM fct_posts f JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        SELECT count(*) FROM fct_posts f JOIN {EFFECTIVE_SENTIMENT} e ON e.platform = f.platform AND e.post_id = f.post_id
         WHERE {_fact_differs("f") if every_row else "f.sentiment_method IS NULL"}""")
     if not pending:
         return
@@ -425,18 +445,18 @@ def copy_sentiment_to_facts(con: duckdb.DuckDBPyConnection, *, every_row: bool =
         con.execute(f"""
             UPDATE fct_posts SET detected_lang = e.lang, sentiment = e.sentiment, sentiment_label = e.sentiment_label,
                                  sentiment_method = e.sentiment_method
-            FROM enr_posts e
+            FROM {EFFECTIVE_SENTIMENT} e
             WHERE fct_posts.platform = e.platform AND fct_posts.post_id = e.post_id
               AND ({_fact_differs("fct_posts") if every_row else "fct_posts.sentiment_method IS NULL"})""")
         return
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TABLE fct_posts_next AS
         SELECT f.* REPLACE (
             CASE WHEN e.post_id IS NULL THEN f.detected_lang ELSE e.lang END AS detected_lang,
             CASE WHEN e.post_id IS NULL THEN f.sentiment ELSE e.sentiment END AS sentiment,
             CASE WHEN e.post_id IS NULL THEN f.sentiment_label ELSE e.sentiment_label END AS sentiment_label,
             CASE WHEN e.post_id IS NULL THEN f.sentiment_method ELSE e.sentiment_method END AS sentiment_method)
-        FROM fct_posts f LEFT JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        FROM fct_posts f LEFT JOIN {EFFECTIVE_SENTIMENT} e ON e.platform = f.platform AND e.post_id = f.post_id
         ORDER BY f.created_at""")
     con.execute("DROP TABLE fct_posts")
     con.execute("ALTER TABLE fct_posts_next RENAME TO fct_posts")
@@ -526,7 +546,7 @@ QUALITY_CHECKS: dict[str, str] = {
         WHERE sentiment NOT BETWEEN -1 AND 1 OR (sentiment IS NULL) <> (sentiment_label IS NULL)""",
     "every fact carries its post's sentiment": f"""
         SELECT f.post_id, f.sentiment_method, e.sentiment_method FROM fct_posts f
-        JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        JOIN {EFFECTIVE_SENTIMENT} e ON e.platform = f.platform AND e.post_id = f.post_id
         WHERE {_fact_differs("f")}""",
 }
 # The same checks for the posts an incremental update wrote (facts_build above $since): a weekly import
@@ -549,7 +569,7 @@ QUALITY_CHECKS_SINCE: dict[str, str] = {
         WHERE sentiment NOT BETWEEN -1 AND 1 OR (sentiment IS NULL) <> (sentiment_label IS NULL)""",
     "every fact carries its post's sentiment": f"""
         SELECT f.post_id, f.sentiment_method, e.sentiment_method FROM (SELECT * FROM fct_posts WHERE facts_build > $since) f
-        JOIN enr_posts e ON e.platform = f.platform AND e.post_id = f.post_id
+        JOIN {EFFECTIVE_SENTIMENT} e ON e.platform = f.platform AND e.post_id = f.post_id
         WHERE {_fact_differs("f")}""",
 }
 

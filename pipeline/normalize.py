@@ -175,7 +175,7 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
                e.lang AS detected_lang, e.sentiment, e.sentiment_label, e.sentiment_method
         FROM attributed t LEFT JOIN thread_brand tb USING (platform, thread_id)
         LEFT JOIN import_brand ib ON ib.import_id = t.import_id
-        LEFT JOIN enr_posts e ON e.platform = t.platform AND e.post_id = t.post_id
+        LEFT JOIN {db.EFFECTIVE_SENTIMENT} e ON e.platform = t.platform AND e.post_id = t.post_id
         ORDER BY t.created_at""", {"mention": MENTION_PATTERN, "names": names})
     for table in ("tmp_nodes", "tmp_anc", "tmp_parents"):
         con.execute(f"DROP TABLE IF EXISTS {table}")

@@ -775,3 +775,28 @@ def label_sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                count(f.post_id) FILTER (WHERE {db.vendor_label_sql('f.vendor_sentiment')} IS NOT NULL) AS labelled_posts
         FROM imports i LEFT JOIN fct_posts f ON f.import_id = i.import_id
         GROUP BY ALL ORDER BY i.import_id""").df()
+
+
+SOURCE_NAMES = {"correction": "Corrected by a person", "export": "The export's own label",
+                "adapter": "Learned from this database's labels (adapter)",
+                "radar": "Radar's base score (the English model, or the rules)",
+                None: "Not scored (a language without a model)"}
+
+
+def scoring_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """How posts without a label of their own are scored: the base scorer, then each language's adapter."""
+    from .enrich.adapter import adapter_states
+    from .enrich.sentiment import method_for
+
+    english = method_for("en")
+    lines = ["English: " + (f"the shipped model ({english}) over the rule features" if english != "vader+care"
+                            else "the rules (the model file is missing)") + "; Spanish, Polish: the rules."]
+    return lines + [f"Adapter, {state.sentence()}" for state in adapter_states(con)]
+
+
+def label_source_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Customer posts by where their label comes from (``SOURCE_NAMES``), most first."""
+    frame = con.execute("""SELECT sentiment_source, count(*) AS posts FROM posts WHERE NOT is_brand
+                           GROUP BY 1 ORDER BY 2 DESC""").df()
+    frame["source"] = [SOURCE_NAMES.get(None if pd.isna(value) else value, value) for value in frame["sentiment_source"]]
+    return frame[["source", "posts"]]

@@ -14,7 +14,7 @@ APP = str(ROOT / "app.py")
 PAGES = ["pages/overview.py", "pages/sentiment.py", "pages/voice.py", "pages/topics.py", "pages/responses.py",
          "pages/crises.py", "pages/threads.py",
          "pages/reports.py", "pages/data.py"]
-CRISIS = "lumohelp:20261024T15"
+CRISIS = "lumohelp:20261024T14"
 
 
 @pytest.fixture(autouse=True)
@@ -151,8 +151,8 @@ def test_responses_page_shows_kpis_charts_and_the_queue(monkeypatch, demo_db):
 def test_crises_page_opens_a_crisis_from_the_url(monkeypatch, demo_db):
     app = open_page(monkeypatch, demo_db, "pages/crises.py", crisis=CRISIS)
     body = texts(app)
-    assert "lumohelp · Sat 24 Oct 2026, 15:00 UTC" in body
-    assert "Detected (first hot hour)" in body and "18 h 37 min after the start" in body
+    assert "lumohelp · Sat 24 Oct 2026, 14:00 UTC" in body
+    assert "Detected (first hot hour)" in body and "19 h 37 min after the start" in body
     assert "Plan against reality" in body and "Radar would have alerted" in body
     assert "**Acknowledged** by Ana" in body  # the demo's story
     assert "Make amends" in body and "#blendprofail" in body

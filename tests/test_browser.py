@@ -71,7 +71,7 @@ def browser():
 
 def test_a_shared_link_reopens_filters_and_crisis(server, page):
     # the first request of this server is a deep link: Streamlit must still run it inside app.py's navigation
-    page.goto(f"{server}/crises?platform=twitter&crisis=lumohelp:20261024T15")
+    page.goto(f"{server}/crises?platform=twitter&crisis=lumohelp:20261024T14")
     _settle(page, "Crises")
     nav = page.locator('[data-testid="stSidebarNav"]')
     assert nav.get_by_text("Response times").count() == 1 and nav.get_by_text("common").count() == 0

@@ -191,19 +191,19 @@ def test_find_thread_by_thread_or_post_id(store):
 def test_crisis_queries_on_the_demo(demo_db):
     with db.connect(demo_db, read_only=True) as con:
         crises = crisis_list(con)
-        assert "lumohelp:20261024T15" in set(crises["crisis_id"])
+        assert "lumohelp:20261024T14" in set(crises["crisis_id"])
         assert crisis_list(con, PostFilter(date(2026, 9, 1), date(2026, 9, 30))).empty
         assert list(crisis_list(con, PostFilter(brands=("lumohome",)))["brand"].unique()) == ["lumohome"]
-        crisis = crisis_detail(con, "lumohelp:20261024T15")
+        crisis = crisis_detail(con, "lumohelp:20261024T14")
         assert crisis["severity"] == 3 and isinstance(crisis["top_terms"], list)
         assert crisis_detail(con, "nope") is None
-        series = crisis_series(con, "lumohelp:20261024T15", pad_hours=24)
+        series = crisis_series(con, "lumohelp:20261024T14", pad_hours=24)
         assert series["hour_at"].min() == crisis["started_at"] - pd.Timedelta(hours=24)
         assert series["negative_posts"].max() > 0
-        phases = crisis_phases(con, "lumohelp:20261024T15")
+        phases = crisis_phases(con, "lumohelp:20261024T14")
         assert list(phases["phase"])[:4] == ["baseline", "onset", "escalation", "peak"]
-        assert list(crisis_moves(con, "lumohelp:20261024T15")["move"])[0] == "apologise"
-        threads = crisis_threads(con, "lumohelp:20261024T15")
+        assert list(crisis_moves(con, "lumohelp:20261024T14")["move"])[0] == "apologise"
+        threads = crisis_threads(con, "lumohelp:20261024T14")
         assert list(threads["thread_id"]) == crisis["top_threads"]
 
 

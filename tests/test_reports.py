@@ -12,7 +12,7 @@ from pipeline.cli import main
 from pipeline.reports import ReportError, crisis_report, find_chromium, weekly_report, write_report
 
 WEEK = "2026-W46"
-CRISIS = "lumohelp:20261024T15"
+CRISIS = "lumohelp:20261024T14"
 needs_chromium = pytest.mark.skipif(find_chromium() is None,
                                     reason="PDF printing needs Chromium; `make test` installs Debian's chromium")
 
@@ -54,7 +54,7 @@ def test_weekly_report_escapes_post_text(demo_copy):
 def test_crisis_report_tells_the_retrospective(demo):
     body = _plain(crisis_report(demo, CRISIS).html)
     for expected in ("Crisis retrospective: lumohelp, 24 Oct 2026", "Severity 3: crisis", "Detected (first hot hour)",
-                     "Sat 24 Oct 2026 15:00 UTC", "18 h 37 min after the start", "Apologise", "Make amends",
+                     "Sat 24 Oct 2026 14:00 UTC", "19 h 37 min after the start", "Apologise", "Make amends",
                      "#blendprofail", "Why this severity", "Plan against reality", "Target: first brand response",
                      "When Radar would have alerted", "Acknowledged", "by Ana (care lead)", "Decision log"):
         assert expected in body, expected

@@ -87,7 +87,7 @@ def test_scores_are_cached_by_text_and_corrections_win_and_survive_reimport(con,
 
 
 @pytest.mark.parametrize("loader, floor", [
-    (sentiment_eval.load_airline, 0.60),  # the goal; measured 0.620
+    (sentiment_eval.load_airline, 0.65),  # the English model; measured 0.663 (the rules alone: 0.619)
     (sentiment_eval.load_tass, 0.50),     # measured 0.537
     (sentiment_eval.load_wust, 0.50),     # measured 0.526
 ])

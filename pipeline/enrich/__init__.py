@@ -14,21 +14,41 @@ import pyarrow as pa
 
 from .. import db
 from ..parallel import pipelined
-from .sentiment import SCORER_VERSION, enrich_rows, load_models, unload_models
+from .adapter import adapt_sentiment
+from .lang import SCORED_LANGUAGES
+from .sentiment import SCORER_VERSION, enrich_rows, load_models, method_for, unload_models
 
 _BATCH = 200_000
+
+
+def drop_stale_scores(con: duckdb.DuckDBPyConnection) -> int:
+    """Forget the scores an earlier scorer gave (another English model, say: its version is the post's
+    ``sentiment_method``), and the adapted scores built on them; returns how many posts must be scored again."""
+    current = sorted({method_for(lang) for lang in SCORED_LANGUAGES} | {"unscored"})
+    marks = ", ".join("?" * len(current))
+    con.execute(f"DELETE FROM enr_sentiment_cache WHERE sentiment_method NOT IN ({marks})", current)
+    stale = con.execute(f"DELETE FROM enr_posts WHERE sentiment_method NOT IN ({marks})", current).fetchone()[0]
+    if stale:
+        con.execute("""DELETE FROM enr_adapted d WHERE NOT EXISTS (
+                           SELECT 1 FROM enr_posts e WHERE e.platform = d.platform AND e.post_id = d.post_id)""")
+    return int(stale)
 
 
 def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) -> int:
     """Give every staged post without one a language and a sentiment; return how many texts were scored
     anew. It reads ``stg_posts``, so it can run before the facts are built (which then carry the scores);
-    ``db.copy_sentiment_to_facts`` brings facts built earlier up to date."""
+    ``db.copy_sentiment_to_facts`` brings facts built earlier up to date. Scores of an earlier scorer are
+    scored again (``drop_stale_scores``)."""
     if rescore:
         con.execute("DELETE FROM enr_posts")
         con.execute("DELETE FROM enr_sentiment_cache")
+        con.execute("DELETE FROM enr_adapted")
     con.execute("DELETE FROM enr_sentiment_cache WHERE scorer_version <> ?", [SCORER_VERSION])
+    stale = drop_stale_scores(con)
+    if stale:
+        db.set_meta(con, "facts_sentiment_stale", "1")
     # Imports land whole and in number order: posts of imports up to the last one scored have their row.
-    scored_upto = None if rescore else db.get_meta(con, "sentiment_last_import")
+    scored_upto = None if rescore or stale else db.get_meta(con, "sentiment_last_import")
     source = "stg_posts" if scored_upto is None else \
         f"(SELECT * FROM stg_posts WHERE try_cast(substr(import_id, 5) AS BIGINT) > {int(scored_upto)})"
     con.execute(f"""

@@ -26,10 +26,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from ..parallel import map_chunks
 from . import lexicons
 from .lang import SCORED_LANGUAGES, detect_languages, normalize_language
 from .lang import load_model as load_language_model, unload_model as unload_language_model
+from .model import english_model, labels_and_scores
 
 SCORER_VERSION = "1"
 LABELS = ("negative", "neutral", "positive")
@@ -161,29 +164,90 @@ def _word_total(text: str, lang: str) -> float:
     return total
 
 
-def score_text(text: str, lang: str | None) -> Score:
-    """Score one post.
+@dataclass(frozen=True)
+class RuleParts:
+    """What the rule layer found in a text: its score and the parts it was added from."""
 
-    >>> score_text("flight delayed 3 hours and still no bag", "en").label
-    'negative'
-    """
-    if lang not in SCORED_LANGUAGES:
-        return Score(None, None, "unscored")
+    sentiment: float
+    words: float  # VADER's valence sum (English) or the word lists' (Spanish, Polish), normalised
+    care: float  # the complaint cues' sum, normalised
+    names_failure: bool
+    question: bool
+
+
+def rule_parts(text: str, lang: str) -> RuleParts:
+    """The rule layer's reading of a post in a scored language."""
     text = text or ""
     lower = text.lower()
     care, names_failure = _care_total(lower, lang)
     if lang == "en":
         plain = text.replace("#", " ")  # VADER reads "#fail" as "fail" only without the mark
-        vader = _vader_total(_COURTESY.sub(" ", plain) if _REQUEST.search(lower) else plain)
-        if names_failure and vader > 0:
-            vader *= _POLITE_IN_COMPLAINT  # "thanks" in a complaint is politeness or sarcasm
-        total, method = vader + care, "vader+care"
+        words = _vader_total(_COURTESY.sub(" ", plain) if _REQUEST.search(lower) else plain)
+        if names_failure and words > 0:
+            words *= _POLITE_IN_COMPLAINT  # "thanks" in a complaint is politeness or sarcasm
     else:
-        total, method = _word_total(lower, lang) + care, f"rules-{lang}"
-    if "?" in text and not names_failure:
+        words = _word_total(lower, lang)
+    total = words + care
+    question = "?" in text
+    if question and not names_failure:
         total *= 0.5
-    sentiment = round(_normalize(total), 4)
-    return Score(sentiment, label_for(sentiment), method)
+    return RuleParts(round(_normalize(total), 4), _normalize(words), _normalize(care), names_failure, question)
+
+
+DENSE_FEATURES = ("rule score", "rule negative", "rule neutral", "rule positive", "words", "complaint cues",
+                  "names a failure", "question", "exclamation")
+
+
+def rule_features(text: str, parts: RuleParts) -> list[float]:
+    """The rule layer's reading as the dense features of a linear model (``DENSE_FEATURES``)."""
+    label = label_for(parts.sentiment)
+    return [parts.sentiment, label == "negative", label == "neutral", label == "positive", parts.words, parts.care,
+            parts.names_failure, parts.question, "!" in text]
+
+
+def score_text(text: str, lang: str | None) -> Score:
+    """Score one post (``score_texts`` for many: the English model reads a batch at once).
+
+    >>> score_text("flight delayed 3 hours and still no bag", "en").label
+    'negative'
+    """
+    return score_texts([(text, lang)])[0]
+
+
+def score_texts(items: list[tuple[str, str | None]]) -> list[Score]:
+    """Score ``(text, language)`` pairs: English by the shipped model over the rule features (the rules alone
+    where the model file is missing), Spanish and Polish by the rules, other languages not at all."""
+    scores: list[Score | None] = [None] * len(items)
+    english, parts_of = [], {}
+    model = english_model()
+    for index, (text, lang) in enumerate(items):
+        if lang not in SCORED_LANGUAGES:
+            scores[index] = Score(None, None, "unscored")
+            continue
+        parts = rule_parts(text or "", lang)
+        if lang == "en" and model is not None:
+            english.append(index)
+            parts_of[index] = parts
+        else:
+            scores[index] = Score(parts.sentiment, label_for(parts.sentiment),
+                                  "vader+care" if lang == "en" else f"rules-{lang}")
+    if english:
+        texts = [items[index][0] or "" for index in english]
+        dense = np.array([rule_features(text, parts_of[index]) for text, index in zip(texts, english)], dtype=float)
+        labels, values = labels_and_scores(model.probabilities(texts, dense))
+        for index, label, value in zip(english, labels, values):
+            scores[index] = Score(value, label, model.version)
+    return scores
+
+
+def method_for(lang: str | None) -> str:
+    """The ``sentiment_method`` a post in ``lang`` gets from this version of the scorer."""
+    if lang not in SCORED_LANGUAGES:
+        return "unscored"
+    if lang == "en":
+        model = english_model()
+        return model.version if model is not None else "vader+care"
+    return f"rules-{lang}"
 
 
 def _enrich_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, Score]]:
@@ -191,7 +255,7 @@ def _enrich_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, Score]
     missing = [index for index, lang in enumerate(langs) if lang is None]
     for index, lang in zip(missing, detect_languages([items[index][0] for index in missing])):
         langs[index] = lang
-    return [(lang, score_text(text, lang)) for (text, _), lang in zip(items, langs)]
+    return list(zip(langs, score_texts([(text, lang) for (text, _), lang in zip(items, langs)])))
 
 
 def load_models() -> None:
@@ -199,12 +263,14 @@ def load_models() -> None:
     inherit both instead of each spending half a second loading its own."""
     load_language_model()
     _vader()
+    english_model()
 
 
 def unload_models() -> None:
     """Let go of both once the workers have them (130 MB that the stages after scoring would carry)."""
     unload_language_model()
     _vader.cache_clear()
+    english_model.cache_clear()
 
 
 def enrich_rows(items: list[tuple[str, str | None]]) -> list[tuple[str, float | None, str | None, str]]:

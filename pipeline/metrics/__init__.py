@@ -19,7 +19,7 @@ import duckdb
 
 from .. import db, normalize
 from ..alerts import raise_alerts
-from ..enrich import score_sentiment
+from ..enrich import adapt_sentiment, score_sentiment
 from ..normalize import build_posts, facts_are_current
 from ..settings import Settings, load_settings
 from ..themes import tag_themes
@@ -84,6 +84,8 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
     con.execute("BEGIN TRANSACTION")
     try:
         results["sentiment"] = score_sentiment(con, rescore=rescore)
+        if adapt_sentiment(con):  # the facts built before carry scores the adapters changed
+            db.set_meta(con, "facts_sentiment_stale", "1")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -96,7 +98,9 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
     settings_key = db.get_meta(con, "settings")
     con.execute("BEGIN TRANSACTION")
     try:
-        db.copy_sentiment_to_facts(con, every_row=rescore)  # facts built before their texts were scored
+        # facts built before their texts were scored, or before a new scorer or adapter scored them again
+        db.copy_sentiment_to_facts(con, every_row=rescore or db.get_meta(con, "facts_sentiment_stale") == "1")
+        db.set_meta(con, "facts_sentiment_stale", "0")
         since = None if whole or rescore else _changed_since(con, settings_key)
         if since is not None:
             con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_posts AS SELECT facts_build, platform, post_id, "
