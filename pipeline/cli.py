@@ -402,19 +402,9 @@ def _print_sentiment_sources(con) -> None:
 
 
 def cmd_sentiment(args: argparse.Namespace) -> int:
-    from .enrich import adapt_sentiment
-
     if args.action == "retrain":
         con = _open(args)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            changed = adapt_sentiment(con, force=True)
-            db.set_meta(con, "facts_sentiment_stale", "1")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        print(f"adapters retrained; {changed:,} posts scored again")
+        db.set_meta(con, "adapters_stale", "1")  # retrained by the analytics, after any rescoring of the base
         print("\n".join(update_analytics(con).lines()))
     else:
         con = _open(args, read_only=True)

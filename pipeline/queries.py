@@ -791,6 +791,11 @@ def scoring_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     english = method_for("en")
     lines = ["English: " + (f"the shipped model ({english}) over the rule features" if english != "vader+care"
                             else "the rules (the model file is missing)") + "; Spanish, Polish: the rules."]
+    stale = db.scalar(con, """SELECT count(*) FROM enr_posts WHERE lang = 'en' AND sentiment_method <> ?
+                              AND (sentiment_method LIKE 'model-en-%' OR sentiment_method = 'vader+care')""", [english])
+    if stale:
+        lines.append(f"{stale:,} English posts were scored by another version of the scorer: the next import or "
+                     "`radar recompute` scores them again.")
     return lines + [f"Adapter, {state.sentence()}" for state in adapter_states(con)]
 
 

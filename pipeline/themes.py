@@ -208,8 +208,10 @@ def parse_themes(text: str, source: str = "the themes") -> list[dict[str, Any]]:
 # --- matching -------------------------------------------------------------------------------------------
 
 def normalized_sql(expr: str) -> str:
-    """SQL: text as keywords are matched against it (lower case, accents stripped, curly apostrophes straight)."""
-    return f"replace(lower(strip_accents({expr})), '’', '''')"
+    """SQL: text as keywords are matched against it (lower case, accents stripped, curly apostrophes straight,
+    ł as l)."""
+    # ł has no accent to strip: it is l, so that Polish keywords stay ASCII (see ``_pattern``)
+    return f"replace(replace(lower(strip_accents({expr})), '’', ''''), 'ł', 'l')"
 
 
 def _normal(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
@@ -219,16 +221,23 @@ def _normal(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
 
 
 def _pattern(alternatives: list[str]) -> str:
-    """RE2: any of the (normalized) keywords or phrases as whole words."""
-    parts = []
+    """RE2: any of the (normalized) keywords or phrases as whole words, as a SQL literal. RE2's ``\\b`` knows
+    only ASCII word characters, and with it matching is about six times faster than with Unicode classes
+    around each keyword: keywords in ASCII (nearly all, once accents are stripped) use it, others the
+    Unicode classes."""
+    ascii_parts, other_parts = [], []
     for keyword in alternatives:
-        words = []
-        for word in keyword.split():
-            prefix = word.endswith("*")
-            word = word.rstrip("*").lstrip("#")
-            words.append(re.sub(r"([-])", r"\\\1", word) + (r"[\p{L}\p{N}_'-]*" if prefix else ""))
-        parts.append(f"{_NOT_WORD}+".join(words))
-    return f"(?:^|{_NOT_WORD})(?:{'|'.join(parts)})(?:{_NOT_WORD}|$)".replace("'", "''")  # a SQL literal
+        words = [(re.sub(r"([-])", r"\\\1", word.rstrip("*").lstrip("#")), word.endswith("*"))
+                 for word in keyword.split()]
+        if keyword.isascii():
+            ascii_parts.append(r"\W+".join(word + (r"[\w'-]*" if prefix else "") for word, prefix in words))
+        else:
+            other_parts.append(f"{_NOT_WORD}+".join(word + (r"[\p{L}\p{N}_'-]*" if prefix else "")
+                                                     for word, prefix in words))
+    patterns = [rf"\b(?:{'|'.join(ascii_parts)})\b"] if ascii_parts else []
+    if other_parts:
+        patterns.append(f"(?:^|{_NOT_WORD})(?:{'|'.join(other_parts)})(?:{_NOT_WORD}|$)")
+    return "|".join(patterns).replace("'", "''")
 
 
 def theme_condition_sql(con: duckdb.DuckDBPyConnection, theme: dict[str, Any], text: str) -> str:

@@ -107,18 +107,22 @@ def test_too_few_labels_or_a_missing_class_trains_nothing(con, write_csv):
     (state,) = adapter_states(con)
     assert not state.is_used and state.adapter_f1 is None and state.label_count == 420
     assert state.reason == "too few neutral labels (5 of each class at least)"
+    labels_version = db.get_meta(con, "labels_version")
+    ingest_one(con, write_csv("more.csv", _csv(_rows(3, start=500, labels=["negative"] * 3))))
+    assert update_analytics(con).incremental  # no adapter in use: nothing to recompute beyond the new posts
+    assert db.get_meta(con, "labels_version") == labels_version and adapter_states(con)[0].label_count == 423
     ingest_one(con, write_csv("three.csv", _csv(_rows(10, start=600, labels=["neutral"] * 10))))
     update_analytics(con)  # ten labels: too few to retrain by count, but the missing class now has enough
     (state,) = adapter_states(con)
-    assert state.is_used and state.learned_count == 430
+    assert state.is_used and state.learned_count == 433
 
 
 def test_a_few_corrections_do_not_rescore_every_post_and_a_batch_retrains(learned):
     (before,) = [s for s in adapter_states(learned) if s.lang == "en"]
     scored = dict(learned.execute("SELECT post_id, sentiment FROM enr_adapted").fetchall())
-    for n in range(400, 420):  # twenty corrections of adapted posts
+    for n in [*range(400, 420), *range(100, 120)]:  # forty corrections: twenty adapted posts, twenty labelled ones
         set_sentiment_override(learned, "other", f"p{n}", "neutral")
-    assert adapter.adapt_sentiment(learned) == 20  # only the corrected posts leave the adapted scores
+    assert adapter.adapt_sentiment(learned) == 20  # only the corrected adapted posts leave the adapted scores
     (after,) = [s for s in adapter_states(learned) if s.lang == "en"]
     assert after.version == before.version
     left = dict(learned.execute("SELECT post_id, sentiment FROM enr_adapted").fetchall())
@@ -130,7 +134,7 @@ def test_a_few_corrections_do_not_rescore_every_post_and_a_batch_retrains(learne
         set_sentiment_override(learned, "other", f"p{n}", "positive" if _truth(n) == "negative" else "negative")
     update_analytics(learned)
     (retrained,) = [s for s in adapter_states(learned) if s.lang == "en"]
-    assert retrained.version == before.version + 1 and retrained.correction_count == 80
+    assert retrained.version == before.version + 1 and retrained.correction_count == 100
     assert _source(learned, "p3")[1] == "correction"
     assert db.check_quality(learned) == []
 
@@ -158,3 +162,15 @@ def test_status_and_the_retrain_command_say_what_was_learned(learned, capsys, tm
     check = db.connect(path, read_only=True)
     assert adapter_states(check)[0].version == version + 1
     check.close()
+
+
+def test_a_new_base_model_retrains_the_adapters_and_rescores_their_posts(learned):
+    (before,) = [s for s in adapter_states(learned) if s.lang == "en"]
+    learned.execute("UPDATE enr_posts SET sentiment_method = 'model-en-00000000'")  # as if an older model scored them
+    update_analytics(learned)
+    (after,) = [s for s in adapter_states(learned) if s.lang == "en"]
+    assert after.version == before.version + 1 and after.is_used
+    assert db.scalar(learned, "SELECT count(*) FROM enr_adapted WHERE sentiment_method = ?",
+                     [f"adapter-en-{after.version}"]) == 40
+    assert db.scalar(learned, "SELECT count(DISTINCT sentiment_method) FROM enr_posts") == 1
+    assert db.check_quality(learned) == []

@@ -203,6 +203,19 @@ def test_edited_themes_tag_again_and_bad_sets_are_refused_whole(themed):
     assert themes_of(themed) == {"t4": {"Joy"}}
 
 
+def test_keywords_outside_ascii_match_whole_words_too(con, write_csv):
+    # ASCII keywords match with RE2's fast ASCII boundaries, others with Unicode letter classes; ł is l
+    ingest_one(con, write_csv("unicode.csv", "id,date,author,text\n"
+                                             "u1,2026-11-02T10:00:00Z,ana,Опять задержка рейса\n"
+                                             "u2,2026-11-02T11:00:00Z,ben,задержками недоволен\n"
+                                             "u3,2026-11-02T12:00:00Z,cy,Zły kurier znowu\n"
+                                             "u4,2026-11-02T13:00:00Z,dee,the kurierka was fine\n"
+                                             "u5,2026-11-02T14:00:00Z,eve,Zlyx and zły\n"))
+    update_analytics(con)
+    save_themes(con, [{"name": "Задержка", "any": ["задержка"]}, {"name": "Kurier", "all": [["zły", "kurier"]]}])
+    assert themes_of(con) == {"u1": {"Задержка"}, "u3": {"Kurier"}}
+
+
 def test_themes_cli_sets_shows_and_refuses_bad_files(tmp_path, write_csv):
     path = str(tmp_path / "cli.duckdb")
     assert main(["ingest", str(write_csv("themed.csv", THEMED)), "--db", path]) == 0

@@ -57,7 +57,9 @@ def test_english_posts_carry_the_models_version_and_old_versions_are_scored_agai
     # as if an earlier model had scored them
     con.execute("UPDATE enr_posts SET sentiment_method = 'model-en-00000000', sentiment = 0, sentiment_label = 'neutral'")
     con.execute("UPDATE fct_posts SET sentiment_method = 'model-en-00000000', sentiment = 0, sentiment_label = 'neutral'")
-    update_analytics(con)
+    con.execute("UPDATE fct_hourly SET negative_posts = 0, positive_posts = 0")  # and counted them so
+    assert not update_analytics(con).incremental  # every metric counted the old scores
     assert dict(con.execute("SELECT post_id, sentiment_method FROM posts").fetchall()) == {"1": version, "2": version}
     assert dict(con.execute("SELECT post_id, sentiment_label FROM posts").fetchall()) == labels
+    assert db.scalar(con, "SELECT sum(negative_posts), sum(positive_posts) FROM fct_hourly WHERE brand = '*'") == 1
     assert db.check_quality(con) == []

@@ -43,10 +43,13 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         con.execute("DELETE FROM enr_posts")
         con.execute("DELETE FROM enr_sentiment_cache")
         con.execute("DELETE FROM enr_adapted")
+        db.set_meta(con, "adapters_stale", "1")
     con.execute("DELETE FROM enr_sentiment_cache WHERE scorer_version <> ?", [SCORER_VERSION])
     stale = drop_stale_scores(con)
-    if stale:
+    if stale:  # the facts carry the old scores, every metric counted them, and the adapters learned from them
         db.set_meta(con, "facts_sentiment_stale", "1")
+        db.set_meta(con, "adapters_stale", "1")
+        _bump_labels_version(con)
     # Imports land whole and in number order: posts of imports up to the last one scored have their row.
     scored_upto = None if rescore or stale else db.get_meta(con, "sentiment_last_import")
     source = "stg_posts" if scored_upto is None else \
@@ -174,6 +177,7 @@ def set_export_labels(con: duckdb.DuckDBPyConnection, use: bool, *, import_id: s
     con.execute(f"UPDATE imports SET use_export_labels = ? WHERE {column} = ?", [use, value])
     if changed:
         _bump_labels_version(con)
+        db.set_meta(con, "adapters_stale", "1")  # the labels the adapters learned from changed
     return int(changed)
 
 

@@ -150,14 +150,16 @@ def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def cross_validate(rows, y: np.ndarray, weights: np.ndarray, *, folds: int = FOLDS) -> np.ndarray:
-    """Each labelled post's class as predicted by a model trained on the other folds."""
-    from sklearn.model_selection import StratifiedKFold
+    """Each labelled post's class as predicted by a model trained on the other folds. Posts with the same
+    text (retweets, copies, templates) stay in one fold: a copy in the training folds would flatter the score."""
+    from sklearn.model_selection import StratifiedGroupKFold
 
     matrix, dense = _design(rows)
     predicted = np.zeros(len(y), dtype=int)
-    splitter = StratifiedKFold(n_splits=min(folds, int(np.bincount(y, minlength=3).min())), shuffle=True,
-                               random_state=0)
-    for train, test in splitter.split(np.zeros(len(y)), y):
+    groups = np.unique([" ".join(row[0].lower().split()) for row in rows], return_inverse=True)[1]
+    splitter = StratifiedGroupKFold(n_splits=min(folds, int(np.bincount(y, minlength=3).min())), shuffle=True,
+                                    random_state=0)
+    for train, test in splitter.split(np.zeros(len(y)), y, groups):
         predicted[test] = _fit(matrix[train], dense[train], y[train], weights[train]).predict(matrix[test], dense[test])
     return predicted
 
@@ -199,13 +201,17 @@ def adapter_states(con: duckdb.DuckDBPyConnection) -> list[AdapterState]:
 
 
 def _needs_training(row, count: int, corrections: int, recent: int) -> bool:
+    """Whether the labels changed enough since the adapter was trained: export labels added or dropped,
+    corrections set since then, corrections removed (a correction of an export-labelled post moves it from
+    one kind to the other: it counts once)."""
     if row is None:
         return True
-    trained_count, trained_corrections, evaluated = row
-    if not evaluated and count >= MIN_LABELS and (count != trained_count or corrections != trained_corrections):
-        return True  # not trained for want of labels or of a class: try again whenever labels change
-    changed = abs(count - trained_count) + max(recent, abs(corrections - trained_corrections))
-    return changed >= max(RETRAIN_MIN, RETRAIN_SHARE * trained_count)
+    trained_count, learned, trained_corrections, evaluated = row
+    if not evaluated:  # nothing learned yet (too few labels or a class missing): cheap, keep the counts current
+        return count != trained_count or corrections != trained_corrections
+    exports_added = (count - corrections) - (trained_count - trained_corrections)
+    changed = max(exports_added, -exports_added - recent, 0) + recent + max(trained_corrections - corrections, 0)
+    return changed >= max(RETRAIN_MIN, RETRAIN_SHARE * learned)
 
 
 def _save(con, lang: str, state: AdapterState, model: LinearModel | None) -> None:
@@ -268,7 +274,7 @@ def _apply_chunk(rows: list[tuple[str, str, float | None, str | None]]) -> list[
 def apply_adapters(con: duckdb.DuckDBPyConnection) -> int:
     """Score, with the adapter of their language, the posts that have no label of their own and no score
     from that adapter yet; drop the scores of adapters no longer used and of posts that gained a label.
-    Returns how many posts changed."""
+    Returns how many posts that already have facts changed (a new import's posts are built afterwards)."""
     changed = con.execute("""
         DELETE FROM enr_adapted d WHERE NOT EXISTS (
             SELECT 1 FROM enr_adapters a WHERE a.lang = d.lang AND a.is_used
@@ -291,6 +297,9 @@ def apply_adapters(con: duckdb.DuckDBPyConnection) -> int:
           AND NOT EXISTS (SELECT 1 FROM enr_adapted d WHERE d.platform = s.platform AND d.post_id = s.post_id)""",
                 sorted(_ACTIVE))
     todo = int(db.scalar(con, "SELECT count(*) FROM tmp_to_adapt"))
+    # posts whose facts exist already change under them; a new import's posts are built with the scores
+    changed += db.scalar(con, """SELECT count(*) FROM tmp_to_adapt t SEMI JOIN fct_posts f
+                                 ON f.platform = t.platform AND f.post_id = t.post_id""")
     versions = {lang: model.version for lang, model in _ACTIVE.items()}
 
     def fetch(start: int, end: int) -> list[tuple]:
@@ -310,24 +319,28 @@ def apply_adapters(con: duckdb.DuckDBPyConnection) -> int:
 
     pipelined(_apply_chunk, todo, _BATCH, fetch, store)
     con.execute("DROP TABLE tmp_to_adapt")
-    return int(changed) + todo
+    return int(changed)
 
 
 def adapt_sentiment(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> int:
     """Retrain each scored language's adapter where its labels changed enough (every one with ``force``), then
-    bring the adapted scores up to date. Returns how many posts' scores changed."""
+    bring the adapted scores up to date. Returns how many posts' scores changed. Every adapter is retrained
+    after the base scores changed (a new English model, a rescore): the base score is one of its features."""
+    force = force or db.get_meta(con, "adapters_stale") == "1"
+    db.set_meta(con, "adapters_stale", "0")
     counts = label_counts(con)
-    trained = {lang: (n, corrections, evaluated) for lang, n, corrections, evaluated in con.execute(
-        "SELECT lang, label_count, correction_count, adapter_f1 IS NOT NULL FROM enr_adapters").fetchall()}
-    retrained = False
+    trained = {row[0]: row[1:] for row in con.execute(
+        "SELECT lang, label_count, learned_count, correction_count, adapter_f1 IS NOT NULL, is_used FROM enr_adapters"
+    ).fetchall()}
+    scores_changed = False
     for lang in sorted(SCORED_LANGUAGES):
         count, corrections, recent = counts.get(lang, (0, 0, 0))
         if lang not in trained and count == 0:
             continue
-        if force or _needs_training(trained.get(lang), count, corrections, recent):
-            retrain_language(con, lang, count)
-            retrained = True
+        if force or _needs_training(trained[lang][:4] if lang in trained else None, count, corrections, recent):
+            state = retrain_language(con, lang, count)
+            scores_changed |= state.is_used or bool(trained.get(lang, (False,) * 5)[4])
     changed = apply_adapters(con)
-    if retrained:  # old posts' scores changed: every metric is recomputed, as after a correction
+    if scores_changed:  # old posts' scores changed: every metric is recomputed, as after a correction
         db.set_meta(con, "labels_version", str(int(db.get_meta(con, "labels_version") or 0) + 1))
     return changed
