@@ -18,7 +18,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from pipeline import db
 from pipeline.enrich import set_sentiment_override
-from pipeline.export import safe_csv
+from pipeline.export import markdown_literal, safe_csv
 from pipeline.metrics import update_analytics
 from pipeline.queries import (FilterOptions, PostFilter, available_weeks, default_date_range, filter_options,
                               iso_week_label, report_week, week_text)
@@ -93,7 +93,7 @@ def has_posts() -> bool:
         return False
     problem = database_problem()
     if problem:
-        st.error(problem, icon=":material/lock:")
+        st.error(markdown_literal(problem), icon=":material/lock:")
         return False
     return bool(run_query(_post_count))
 
@@ -309,11 +309,12 @@ def correction_form(posts: pd.DataFrame, *, key: str) -> None:
                 st.session_state[f"{key}.corrected"] = (row.post_id, label)
                 st.rerun()
             except (db.DatabaseError, ValueError) as exc:
-                st.error(str(exc))
+                st.error(markdown_literal(str(exc)))
     done = st.session_state.pop(f"{key}.corrected", None)
     if done:
-        st.success(f"Correction removed from post {done[0]}." if done[1] == "clear"
-                   else f"Post {done[0]} is now labelled {done[1]} (corrected).", icon=":material/check_circle:")
+        post = markdown_literal(done[0])
+        st.success(f"Correction removed from post {post}." if done[1] == "clear"
+                   else f"Post {post} is now labelled {done[1]} (corrected).", icon=":material/check_circle:")
 
 
 def flash(message: str) -> None:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages._common import alert_table_of, flash, run_query, show_flash, write
 from pipeline import db
+from pipeline.export import markdown_literal
 from pipeline.alerts import alert_log, alerts_in_words
 from pipeline.notify import DeliveryError, send_test
 from pipeline.plan import (CHANNEL_TYPES, LEVELS, MOVE_WORDS, PlanError, default_plan, describe, load_plan,
@@ -102,7 +103,7 @@ def plan_editor() -> None:
             flash("The default plan is back (its roles have no channels: alerts are recorded, not sent).")
             st.rerun()
         except db.DatabaseError as exc:
-            st.error(str(exc))
+            st.error(markdown_literal(str(exc)))
     if saving:
         new = copy.deepcopy(plan)
         try:
@@ -131,9 +132,9 @@ def plan_editor() -> None:
                        cooldown_minutes=int(cooldown), digest_time=digest_time.strip())
             write(save_plan, new)
         except PlanError as exc:
-            st.error(f"Not saved: {exc}")
+            st.error(f"Not saved: {markdown_literal(str(exc))}")
         except db.DatabaseError as exc:
-            st.error(str(exc))
+            st.error(markdown_literal(str(exc)))
         else:
             flash("Plan saved: the watcher (`radar watch`) uses it from its next pass. Send a test message below to "
                   "check a channel.")
@@ -144,9 +145,9 @@ def plan_editor() -> None:
             if st.form_submit_button("Send a test message", icon=":material/send:"):
                 try:
                     send_test(plan, channel)
-                    st.success(f"Delivered to {channel}.")
+                    st.success(f"Delivered to {markdown_literal(channel)}.")
                 except DeliveryError as exc:
-                    st.error(f"Not delivered to {channel}: {exc}")
+                    st.error(f"Not delivered to {markdown_literal(channel)}: {markdown_literal(str(exc))}")
 
 
 def alert_table() -> None:

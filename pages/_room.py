@@ -72,7 +72,7 @@ def response_room_section(crisis: dict) -> None:
                     flash(f"Acknowledged by {who.strip()}.")
                     st.rerun()
                 except (ValueError, db.DatabaseError) as exc:
-                    st.error(str(exc))
+                    st.error(markdown_literal(str(exc)))
     with log_col.form(f"room.decision.{crisis['crisis_id']}", clear_on_submit=True):
         st.markdown("**Decision log**: what the committee decided")
         who = st.text_input("Your name", key=f"room.decision_name.{crisis['crisis_id']}")
@@ -83,7 +83,7 @@ def response_room_section(crisis: dict) -> None:
                 flash("Decision added to the log.")
                 st.rerun()
             except (ValueError, db.DatabaseError) as exc:
-                st.error(str(exc))
+                st.error(markdown_literal(str(exc)))
     decisions = room.log[room.log["kind"] == "decision"] if room.log is not None else pd.DataFrame()
     if not decisions.empty:
         st.markdown("\n".join(f"- **{row.logged_at:%a %d %b, %H:%M}** {markdown_literal(row.by_name)}: "

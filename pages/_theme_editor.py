@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages._common import run_query, write
 from pipeline import db
+from pipeline.export import markdown_literal
 from pipeline.themes import ThemeError, load_themes, reset_themes, save_themes
 
 COLUMNS = {"name": "Theme", "any": "Any of these words", "phrases": "Or any of these phrases",
@@ -46,7 +47,7 @@ def theme_editor() -> None:
     try:
         themes = run_query(load_themes)
     except ThemeError as exc:
-        st.error(f"The stored themes are not valid ({exc}); reset them to the shipped set.")
+        st.error(f"The stored themes are not valid ({markdown_literal(str(exc))}); reset them to the shipped set.")
         themes = []
     edited = st.data_editor(_as_rows(themes), num_rows="dynamic", hide_index=True, width="stretch",
                             key="data.themes", column_config={
@@ -58,16 +59,16 @@ def theme_editor() -> None:
             count = len(write(lambda con: _in_transaction(con, lambda: save_themes(con, themes_from_rows(edited)))))
             st.success(f"{count} themes saved; every customer post tagged again.")
         except ThemeError as exc:
-            st.error(f"Themes not saved: {exc}")
+            st.error(f"Themes not saved: {markdown_literal(str(exc))}")
         except db.DatabaseError as exc:
-            st.error(str(exc))
+            st.error(markdown_literal(str(exc)))
     if reset.button("Put back the shipped themes", icon=":material/restart_alt:", key="data.themes.reset"):
         try:
             write(lambda con: _in_transaction(con, lambda: reset_themes(con)))
             st.session_state.pop("data.themes", None)
             st.success("The shipped customer-care themes are back.")
         except db.DatabaseError as exc:
-            st.error(str(exc))
+            st.error(markdown_literal(str(exc)))
 
 
 def _in_transaction(con, change):

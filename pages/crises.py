@@ -50,7 +50,7 @@ if not wanted:
 
 crisis = run_query(crisis_detail, wanted)
 if crisis is None:
-    st.warning(f"There is no crisis {wanted!r} (any more): analytics may have been recomputed with other settings. "
+    st.warning(f"There is no crisis «{markdown_literal(wanted)}» (any more): analytics may have been recomputed with other settings. "
                "Choose one above.")
     st.stop()
 remember_crisis(wanted)

@@ -28,7 +28,7 @@ from pipeline.settings import SENSITIVITY, WEEKDAYS, save_settings
 st.title("Data")
 problem = database_problem()
 if problem:
-    st.error(problem, icon=":material/lock:")
+    st.error(markdown_literal(problem), icon=":material/lock:")
     st.stop()
 
 st.subheader("Load exports")
@@ -70,7 +70,7 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
     try:
         guess_file = read_header(path)
     except IngestError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(markdown_literal(str(exc)), icon=":material/error:")
         return
     header = guess_file.header
     guess = guess_mapping(header)
@@ -109,7 +109,7 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
         with st.spinner("Loading and updating the analytics…"):
             results, analytics = write(_ingest, [path], zone, None, mapping, format_name.strip())
     except db.DatabaseError as exc:
-        st.error(str(exc), icon=":material/lock:")
+        st.error(markdown_literal(str(exc)), icon=":material/lock:")
         return
     previous = st.session_state.get("data.last_results", [])
     st.session_state["data.last_results"] = [results[0] if r.path == path else r for r in previous] or results
@@ -125,7 +125,7 @@ if load and files:
         try:
             paths.append(save_upload(upload.getvalue(), upload.name, uploads))
         except IngestError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(markdown_literal(str(exc)), icon=":material/error:")
     bar = st.progress(0.0, text="Starting…")
 
     def on_progress(name: str, done: int, total: int) -> None:
@@ -138,7 +138,7 @@ if load and files:
             with st.spinner("Loading and updating the analytics…"):
                 results, analytics = write(_ingest, paths, zone, on_progress)
         except db.DatabaseError as exc:
-            st.error(str(exc), icon=":material/lock:")
+            st.error(markdown_literal(str(exc)), icon=":material/lock:")
             st.stop()
         bar.progress(1.0, text="Done")
         st.session_state["data.last_results"] = results
@@ -215,9 +215,9 @@ def _change_brands(change):
     try:
         st.success(write(_run))
     except (BrandError, ValueError) as exc:
-        st.error(f"Not changed: {exc}")
+        st.error(f"Not changed: {markdown_literal(str(exc))}")
     except db.DatabaseError as exc:
-        st.error(str(exc))
+        st.error(markdown_literal(str(exc)))
 
 
 names = list(brands["brand"])
@@ -245,7 +245,7 @@ with role_tab, st.form("data.brands.role"):
         try:  # a role changes no attribution: nothing is rebuilt
             st.success(write(lambda con: set_role(con, which, role).message))
         except (BrandError, db.DatabaseError) as exc:
-            st.error(f"Not changed: {exc}")
+            st.error(f"Not changed: {markdown_literal(str(exc))}")
 with add_tab, st.form("data.brands.add", clear_on_submit=True):
     name = st.text_input("Brand name (a new one, or an existing one to give more handles or names)",
                          key="data.brand_name", placeholder="e.g. JetBlue")
@@ -302,13 +302,13 @@ with st.form("data.settings"):
                 holidays=tuple(sorted({h.strip() for h in holidays.splitlines() if h.strip()})),
                 sla_minutes=int(sla), sensitivity=sensitivity)
         except ValueError as exc:
-            st.error(f"Not saved: {exc}")
+            st.error(f"Not saved: {markdown_literal(str(exc))}")
         else:
             try:
                 lines = write(lambda con: (save_settings(con, chosen), update_analytics(con, chosen))[1].lines())
                 st.success("Saved. " + " ".join(lines))
             except db.DatabaseError as exc:
-                st.error(str(exc))
+                st.error(markdown_literal(str(exc)))
 
 st.subheader("Escalation plan")
 plan_editor()
@@ -348,7 +348,7 @@ if not labelled.empty:
                                              update_analytics(con))[0])
                 st.success(f"{changed:,} import(s) changed." if changed else "Nothing to change.")
             except (db.DatabaseError, ValueError) as exc:
-                st.error(str(exc))
+                st.error(markdown_literal(str(exc)))
 
 st.subheader("Saved column mappings")
 formats = run_query(saved_formats)
@@ -364,7 +364,7 @@ else:
         if st.form_submit_button("Forget", icon=":material/delete:"):
             try:
                 write(forget_custom_format, doomed)
-                st.success(f"Forgot {doomed}.")
+                st.success(f"Forgot {markdown_literal(doomed)}.")
                 st.rerun()
             except db.DatabaseError as exc:
-                st.error(str(exc))
+                st.error(markdown_literal(str(exc)))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages._common import (as_percent, correction_form, download_csv, percent_column, post_list, require_posts,
                            run_query, sidebar_filters)
+from pipeline.export import markdown_literal
 from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
 from pipeline.queries import (LABELS, Bucket, bucket_posts, label_source_counts, net_sentiment, scoring_lines,
                               sentiment_trend, vendor_agreement)
@@ -85,7 +86,7 @@ if bucket is None and params.get("day"):
         bucket = Bucket(date.fromisoformat(params["day"]), grain, label, by if params.get("group") else "none",
                         params.get("group"))
     except ValueError:
-        st.warning(f"The link's day {params['day']!r} is not a date (YYYY-MM-DD); choose a bar instead.")
+        st.warning(f"The link's day «{markdown_literal(params['day'])}» is not a date (YYYY-MM-DD); choose a bar instead.")
 if bucket is None:
     st.info("Choose a bar or a point above to see its posts.", icon=":material/touch_app:")
     st.stop()
@@ -97,7 +98,7 @@ what = " · ".join(filter(None, [f"{'week of ' if grain == 'week' else ''}{bucke
                                 LABEL_NAMES.get(bucket.label, "") if bucket.label else "all labels",
                                 f"{BREAKDOWN_NAMES[bucket.by].lower()} {bucket.group}" if bucket.group else ""]))
 posts, total = run_query(bucket_posts, bucket, filters, limit=200)
-st.subheader(f"Posts: {what}")
+st.subheader(f"Posts: {markdown_literal(what)}")
 if posts.empty:
     st.info("No customer posts in this bucket.")
     st.stop()

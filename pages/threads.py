@@ -63,12 +63,12 @@ if key is None:
     st.stop()
 found = run_query(find_thread, key[1], key[0])
 if found is None:
-    st.warning(f"No thread {st.query_params.get('thread')!r} in this database. Search for it above.")
+    st.warning(f"No thread «{markdown_literal(st.query_params.get('thread'))}» in this database. Search for it above.")
     st.stop()
 platform, thread_id = found
 messages, count = run_query(thread_messages, platform, thread_id, limit=500)
 
-st.subheader(f"Thread {thread_id} on {platform}")
+st.subheader(f"Thread {markdown_literal(thread_id)} on {markdown_literal(platform)}")
 customers = messages[messages["side"] == "customer"]
 brand_replies = messages[messages["side"] == "brand"]
 breaches = int(brand_replies["sla_breached"].fillna(False).astype(bool).sum())

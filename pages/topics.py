@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages._common import (as_percent, download_csv, open_thread, percent_column, post_list, require_posts,
                            run_query, sidebar_filters, week_picker)
+from pipeline.export import markdown_literal
 from pipeline.charts import build_theme_figure
 from pipeline.compare import posts_by_keys, theme_posts, theme_totals, theme_trend, top_posts, week_filter
 from pipeline.metrics.topics import MIN_POSTS, WEEKS_BEFORE, Z_MIN, emerging_topics
@@ -79,7 +80,7 @@ with emerging_tab:
             st.info("Choose a row to see the posts that use it.", icon=":material/touch_app:")
         else:
             posts = run_query(posts_by_keys, list(row["post_keys"]))
-            st.subheader(f"{row['brand']}: “{row['term']}” in {label}")
+            st.subheader(f"{markdown_literal(row['brand'])}: “{markdown_literal(row['term'])}” in {label}")
             post_list(posts, int(row["posts"]), key="topics.emerging_posts", name=f"topic_{row['brand']}")
 
 with top_tab:

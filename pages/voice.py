@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages._common import (as_percent, download_csv, percent_column, post_list, require_posts, run_query,
                            sidebar_filters)
+from pipeline.export import markdown_literal
 from pipeline.brands import brand_roles
 from pipeline.charts import build_net_sentiment_figure, build_share_of_voice_figure
 from pipeline.compare import share_of_voice, tracked_brands
@@ -70,12 +71,12 @@ if bucket is None and params.get("day") and params.get("group"):
     try:
         bucket = Bucket(date.fromisoformat(params["day"]), grain, None, "brand", params["group"])
     except ValueError:
-        st.warning(f"The link's day {params['day']!r} is not a date (YYYY-MM-DD); choose a bar instead.")
+        st.warning(f"The link's day «{markdown_literal(params['day'])}» is not a date (YYYY-MM-DD); choose a bar instead.")
 if bucket is None or bucket.group is None:
     st.info("Choose a bar or a point above to see its posts.", icon=":material/touch_app:")
     st.stop()
 st.query_params["day"], st.query_params["group"] = bucket.start.isoformat(), bucket.group
 posts, total = run_query(bucket_posts, bucket, filters, limit=200)
-st.subheader(f"Posts about {bucket.group}: {'week of ' if grain == 'week' else ''}{bucket.start:%a %d %b %Y}")
+st.subheader(f"Posts about {markdown_literal(bucket.group)}: {'week of ' if grain == 'week' else ''}{bucket.start:%a %d %b %Y}")
 post_list(posts, total, key="voice.posts", name=f"posts_{bucket.group}_{bucket.start.isoformat()}",
           empty="No customer posts about this brand in this period.")

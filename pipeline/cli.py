@@ -18,8 +18,8 @@ from typing import Sequence
 import duckdb
 
 from . import db
-from .ingest import (FORMATS_BY_NAME, MAPPABLE_COLUMNS, check_time_zone, custom_formats, describe_formats,
-                     forget_custom_format, ingest_files)
+from .ingest import (FORMATS_BY_NAME, MAPPABLE_COLUMNS, IngestError, check_regular_file, check_time_zone,
+                     custom_formats, describe_formats, forget_custom_format, ingest_files)
 from .metrics import analytics_are_current, update_analytics
 from .queries import plain_records
 from .normalize import build_posts, facts_are_current
@@ -111,9 +111,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if mapping and args.format:
         _error("use either --format or --map, not both")
         return 2
+    files, refused = [], 0
+    for name in args.files:  # before the database is opened: a FIFO would block the import holding its lock
+        try:
+            check_regular_file(name)
+            files.append(name)
+        except IngestError as exc:
+            _error(f"{exc} (nothing from this file was stored)")
+            refused += 1
+    if not files and not args.brand:
+        return 1
     con = _open(args)
     started = time.perf_counter()
-    results = ingest_files(con, args.files, forced_format=args.format, time_zone=time_zone,
+    results = ingest_files(con, files, forced_format=args.format, time_zone=time_zone,
                            brands=args.brand, mapping=mapping or None, format_name=args.save_as,
                            progress=_Progress(), build_facts=False)
     seconds = time.perf_counter() - started
@@ -131,16 +141,24 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               f"{', '.join(sorted({report.read_by for report in reports}))})")
     since = None
     if reports or args.brand:
-        analytics = update_analytics(con)
+        try:
+            analytics = update_analytics(con)
+        except (duckdb.Error, OSError) as exc:
+            stored = ", ".join(f"{report.file_name} ({report.import_id})" for report in reports) or "the brands"
+            _error(f"stored: {stored}; but the analytics could not be brought up to date "
+                   f"({str(exc).splitlines()[0]}); the dashboard shows the earlier figures until you fix the "
+                   "cause (free disk space, say) and run `radar recompute`")
+            con.close()
+            return 1
         print("\n".join(analytics.lines()))
         since = analytics.changed_since
     failures = db.check_quality(con, since=since)
     for failure in failures:
         _error(f"data-quality check failed: {failure}")
     con.close()
-    if len(results) > 1:
-        print(f"{len(results) - failed} of {len(results)} files imported")
-    return 1 if failed or failures else 0
+    if len(args.files) > 1:
+        print(f"{len(results) - failed} of {len(args.files)} files imported")
+    return 1 if failed or refused or failures else 0
 
 
 DEMO_DIR = db.PROJECT_ROOT / "data" / "demo"
@@ -492,7 +510,7 @@ def cmd_brands(args: argparse.Namespace) -> int:
             change = remove_brand(con, names[0])
         con.execute("COMMIT")
     except BrandError as exc:
-        con.execute("ROLLBACK")
+        db.rollback(con)
         _error(str(exc))
         return 1
     print(change.message)
@@ -632,18 +650,18 @@ def cmd_themes(args: argparse.Namespace) -> int:
         else:
             if not args.file:
                 _error("`radar themes set` needs a JSON file (as `radar themes show` prints it)")
-                con.execute("ROLLBACK")
+                db.rollback(con)
                 return 2
             try:
                 text = Path(args.file).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 _error(f"{args.file}: cannot be read: {getattr(exc, 'strerror', None) or exc}")
-                con.execute("ROLLBACK")
+                db.rollback(con)
                 return 1
             themes = save_themes(con, parse_themes(text, args.file))
         con.execute("COMMIT")
     except ThemeError as exc:
-        con.execute("ROLLBACK")
+        db.rollback(con)
         _error(f"themes not changed: {exc}")
         return 2
     finally:

@@ -66,12 +66,23 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, w
     db_path = resolve_db_path(path)
     if read_only and not db_path.exists():
         raise DatabaseError(f"{db_path}: no database yet; build one with `radar demo` or `radar ingest FILE`")
+    _check_file(db_path)
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         con = _open(db_path, False, wait, on_wait)
-        migrate(con)
+        try:
+            _check_ours(con, db_path)
+            migrate(con)
+        except BaseException:
+            con.close()
+            raise
         return con
     con = _open(db_path, True, wait, on_wait)
+    try:
+        _check_ours(con, db_path)
+    except BaseException:
+        con.close()
+        raise
     if _older_schema(con):
         con.close()
         try:
@@ -80,6 +91,64 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, w
             pass
         con = _open(db_path, True, wait, on_wait)
     return con
+
+
+APPLICATION = "reputation-radar"  # radar_meta's 'application': the mark of a Reputation Radar database
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of a DuckDB file
+_DUCKDB_HEADER_BYTES = 3 * 4096  # a file header and two database headers: no DuckDB file is shorter
+
+
+def _check_file(db_path: Path) -> None:
+    """Refuse, before DuckDB touches it, a file that is not a DuckDB database or is cut short."""
+    if not db_path.exists():
+        return
+    if not db_path.is_file():
+        raise DatabaseError(f"{db_path}: not a Reputation Radar database (not a regular file)")
+    size = db_path.stat().st_size
+    if size == 0:
+        return  # an empty file: a new database
+    with db_path.open("rb") as handle:
+        head = handle.read(_DUCKDB_HEADER_BYTES)
+    if head.startswith(b"SQLite format 3"):
+        raise DatabaseError(f"{db_path}: not a Reputation Radar database (a SQLite file); choose another --db")
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise DatabaseError(f"{db_path}: not a Reputation Radar database (not a DuckDB file); choose another --db")
+    if size < _DUCKDB_HEADER_BYTES:
+        raise DatabaseError(f"{db_path}: the database file is damaged (cut short at {size:,} bytes); restore it from "
+                            "a backup or start a new one with another --db; it was left as it is")
+
+
+def _check_length(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """Refuse a file too short for the blocks its database uses: it lost its end, and DuckDB would find out
+    only when it reads there, after a command has begun to write. (Free blocks may be cut from the end of a
+    sound file, so the test is against the blocks in use; a cut that removes only free blocks is harmless.)"""
+    _, _, block_size, _, used_blocks, *_ = con.execute("PRAGMA database_size").fetchone()
+    size = db_path.stat().st_size
+    if size < _DUCKDB_HEADER_BYTES + int(used_blocks) * int(block_size):
+        raise DatabaseError(f"{db_path}: the database file is damaged (cut short at {size:,} bytes); restore it from "
+                            "a backup or start a new one with another --db; it was left as it is")
+
+
+def _check_ours(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """Refuse a DuckDB database that holds tables but is not Radar's. Radar's carry the mark in radar_meta;
+    one made before the mark existed is known by its ``schema_version``."""
+    try:
+        tables = [row[0] for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1").fetchall()]
+        if not tables:
+            return
+        if "radar_meta" in tables:
+            marks = dict(con.execute("SELECT key, value FROM radar_meta WHERE key IN ('application', 'schema_version')")
+                         .fetchall())
+            if marks.get("application") == APPLICATION or ("application" not in marks and "schema_version" in marks):
+                _check_length(con, db_path)
+                return
+    except duckdb.Error as exc:
+        raise DatabaseError(f"{db_path}: the database cannot be read ({str(exc).splitlines()[0]}); restore it from "
+                            "a backup or start a new one with another --db") from None
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    raise DatabaseError(f"{db_path}: not a Reputation Radar database (it holds other tables: {shown}); it was left "
+                        "as it is; choose another --db")
 
 
 def _open(db_path: Path, read_only: bool, wait: float, on_wait: Callable[[], None] | None) -> duckdb.DuckDBPyConnection:
@@ -91,7 +160,8 @@ def _open(db_path: Path, read_only: bool, wait: float, on_wait: Callable[[], Non
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
-                raise DatabaseError(f"{db_path}: cannot open the database: {exc}") from None
+                raise DatabaseError(f"{db_path}: cannot open the database ({str(exc).splitlines()[0]}); restore it "
+                                    "from a backup or start a new one with another --db") from None
             if time.monotonic() >= deadline:
                 raise DatabaseError(
                     f"{db_path}: the database is in use by another process (an import, or the dashboard "
@@ -102,7 +172,12 @@ def _open(db_path: Path, read_only: bool, wait: float, on_wait: Callable[[], Non
             waited = True
             time.sleep(0.1)
         except duckdb.Error as exc:
-            raise DatabaseError(f"{db_path}: not a Reputation Radar database ({exc})") from None
+            raise DatabaseError(f"{db_path}: not a Reputation Radar database ({str(exc).splitlines()[0]})") from None
+    # Never load or download an extension implicitly: a query must not reach the internet (a SQLite file would
+    # have DuckDB fetch its reader; such files are refused by ``_check_file`` before DuckDB sees them). Set
+    # here rather than in connect()'s config: every connection to a file in one process must share one config.
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         # An import of millions of rows stays within memory: DuckDB spills to <database>.tmp beyond this.
@@ -388,8 +463,32 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         [table]).fetchall()]
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the open transaction, if there still is one: a COMMIT that failed (a full disk, say) has already
+    rolled it back, and a second error from ROLLBACK must not hide the first, which is the one to report."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schema where it is missing and record its version."""
+    """Create the schema where it is missing, mark the database as Radar's and record its version: all in
+    one transaction, so that a failure leaves the file as it was."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _migrate(con)
+        con.execute("COMMIT")
+    except DatabaseError:
+        rollback(con)
+        raise
+    except duckdb.Error as exc:
+        rollback(con)
+        raise DatabaseError(f"could not create or upgrade the database's tables ({str(exc).splitlines()[0]}); "
+                            "nothing was changed") from None
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     views = [statement for statement in _SCHEMA if statement.startswith("CREATE OR REPLACE VIEW")]
     old_brands = "handle" in _columns(con, "brands")  # schema 1-5: one row per handle, no canonical brand
     if old_brands:
@@ -417,6 +516,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
         tag_themes(con)
     set_meta(con, "schema_version", str(SCHEMA_VERSION))
+    set_meta(con, "application", APPLICATION)
 
 
 # A post's own scores: the adapter's where one scored it, else the base score.

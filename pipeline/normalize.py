@@ -252,7 +252,7 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
         db.set_meta(con, "facts_version", str(db.data_version(con)))
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        db.rollback(con)
         raise
     return db.scalar(con, "SELECT count(*) FROM fct_posts")
 

@@ -129,7 +129,7 @@ class Watcher:
                     report.alerts += len(raise_alerts(con, now, replay=self.replay, plan=plan))
                     con.execute("COMMIT")
                 except BaseException:
-                    con.execute("ROLLBACK")
+                    db.rollback(con)
                     raise
             due = due_messages(con, plan=plan)
         finally:
@@ -213,7 +213,7 @@ class Watcher:
                 report.alerts += 1
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            db.rollback(con)
             raise
         report.failed.append(str(path))
         self.log(f"radar watch: {error} (nothing from this file was stored; it is not retried until it changes)")

@@ -3,7 +3,10 @@ through the URL (query parameters) the way a shared link opens them."""
 
 from __future__ import annotations
 
+import re
+
 import duckdb
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -48,10 +51,11 @@ def count(database, sql: str, params=()) -> int:
 
 
 def texts(app: AppTest) -> str:
+    """The page's text as a person reads it: Markdown's backslash escapes (data is shown literally) removed."""
     parts = [m.value for m in app.markdown] + [e.value for e in app.caption] + [e.value for e in app.subheader]
     parts += [e.value for e in app.header] + [e.value for e in app.info] + [e.value for e in app.warning]
     parts += [e.value for e in app.success]
-    return "\n".join(str(p) for p in parts)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", "\n".join(str(p) for p in parts))
 
 
 @pytest.fixture
@@ -157,6 +161,25 @@ def test_crises_page_opens_a_crisis_from_the_url(monkeypatch, demo_db):
     assert "**Acknowledged** by Ana" in body  # the demo's story
     assert "Make amends" in body and "#blendprofail" in body
     assert len(app.get("plotly_chart")) == 2  # the timeline and the crisis curves
+
+
+INJECTED = "[click here](https://evil.example/y) ![p](http://127.0.0.1:9/pixel.png) <b>bold</b> :red[x]"
+
+
+@pytest.mark.parametrize("page, params", [
+    ("pages/crises.py", {"crisis": INJECTED}),
+    ("pages/threads.py", {"thread": f"twitter:{INJECTED}"}),
+    ("pages/sentiment.py", {"day": INJECTED}),
+    ("pages/sentiment.py", {"day": "2026-10-24", "by": "brand", "group": INJECTED}),
+])
+def test_url_parameters_are_shown_literally_never_as_markdown(monkeypatch, demo_db, page, params):
+    app = open_page(monkeypatch, demo_db, page, **params)
+    sources = [e.value for e in [*app.warning, *app.subheader, *app.info, *app.error]]
+    shown = [text for text in sources if "click here" in text]
+    assert shown, sources
+    for text in shown:  # every Markdown mark of the parameter is escaped: no link, image, HTML or colour
+        assert "](" not in text and "<b>" not in text and ":red[" not in text
+        assert "\\[click here\\]\\(https\\:\\/\\/evil\\.example\\/y\\)" in text
 
 
 def test_crises_page_with_an_unknown_crisis_says_so(monkeypatch, demo_db):
@@ -350,7 +373,7 @@ def test_data_page_edits_the_escalation_plan(monkeypatch, demo_copy):
     assert "Escalation plan" in texts(app) and "Alert log" in texts(app)
     app.text_input(key="data.plan_digest").set_value("25:99")
     [b for b in app.get("form_submit_button") if "Save the plan" in b.proto.label][0].click().run()
-    assert any("Not saved: digest_time" in e.value for e in app.error)
+    assert any("Not saved: digest\\_time" in e.value for e in app.error)  # shown literally
     app.text_input(key="data.plan_digest").set_value("08:30")
     app.number_input(key="data.plan_blind").set_value(12)
     [b for b in app.get("form_submit_button") if "Save the plan" in b.proto.label][0].click().run()

@@ -78,7 +78,7 @@ def test_bad_file_gets_one_line_a_nonzero_exit_and_changes_nothing(loaded_db, tm
     assert _counts(loaded_db) == before
 
 
-@pytest.mark.parametrize("target, message", [("missing.csv", "no such file"), (".", "this is a folder")])
+@pytest.mark.parametrize("target, message", [("missing.csv", "no such file"), (".", "a folder, not a file")])
 def test_missing_file_and_folder(loaded_db, tmp_path, capsys, target, message):
     assert main(["ingest", "--db", str(loaded_db), str(tmp_path / target)]) == 1
     assert message in capsys.readouterr().err

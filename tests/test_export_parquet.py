@@ -4,6 +4,7 @@ engines (DuckDB's Parquet reader, pyarrow datasets) with the same rows."""
 import json
 
 import duckdb
+import pytest
 import pyarrow.dataset as ds
 
 from pipeline.cli import main
@@ -46,3 +47,56 @@ def test_export_to_a_place_that_cannot_be_written_says_so(demo_db, tmp_path, cap
     assert main(["export-parquet", str(blocker / "lake"), "--db", str(demo_db)]) == 1
     err = capsys.readouterr().err
     assert "cannot write there" in err and "Traceback" not in err
+
+
+def _lake_rows(out) -> dict[str, int]:
+    """Rows per table as read back from the Parquet files."""
+    with duckdb.connect() as other:
+        return {table: other.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
+                for table in ("posts", "responses", "threads", "crises", "crisis_phases", "crisis_moves", "brands",
+                              "imports")
+                for path in [out / table / ("*/*.parquet" if table in ("posts", "responses", "threads", "crises")
+                                            else "*.parquet")]}
+
+
+class _Killed(BaseException):
+    pass
+
+
+STEPS = ["wrote posts", "wrote responses", "wrote imports", "complete", "moved away posts", "moved in posts",
+         "moved away responses", "moved in manifest.json"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_an_export_stopped_anywhere_leaves_a_whole_export_or_is_finished_by_the_next(demo_db, tmp_path, monkeypatch,
+                                                                                      step, write_csv):
+    import shutil
+
+    from pipeline import db, export_parquet as module
+    from pipeline.ingest import ingest_files
+
+    database = tmp_path / "radar.duckdb"
+    shutil.copy(demo_db, database)
+    out = tmp_path / "lake"
+    assert main(["export-parquet", str(out), "--db", str(database)]) == 0
+    before = json.loads((out / "manifest.json").read_text())["tables"]
+    con = db.connect(database)
+    ingest_files(con, [write_csv("more.csv", "id,date,author,text\nz1,2026-11-20T10:00:00Z,zed,one more post\n")])
+
+    def stop(reached: str) -> None:
+        if reached == step:
+            raise _Killed(step)
+
+    monkeypatch.setattr(module, "_reached", stop)
+    with pytest.raises(_Killed):
+        module.export_parquet(con, out)
+    if STEPS.index(step) < STEPS.index("complete"):  # not complete: the previous export is whole and alone
+        assert json.loads((out / "manifest.json").read_text())["tables"] == before
+        assert _lake_rows(out) == {table: before[table]["rows"] for table in _lake_rows(out)}
+    monkeypatch.setattr(module, "_reached", lambda reached: None)
+    counts = module.export_parquet(con, out)  # the next run recovers, then exports
+    con.close()
+    manifest = json.loads((out / "manifest.json").read_text())["tables"]
+    assert manifest["posts"]["rows"] == before["posts"]["rows"] + 1 == counts["posts"]
+    assert _lake_rows(out) == {table: manifest[table]["rows"] for table in manifest}
+    assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", *manifest])

@@ -18,12 +18,12 @@ from .formats import (CANONICAL_COLUMNS, FORMATS, FORMATS_BY_NAME, MAPPABLE_COLU
                       describe_formats, detect_format, guess_mapping)
 from .load import (ImportReport, add_brands, check_time_zone, custom_formats, forget_custom_format, ingest_file,
                    save_custom_format)
-from .reader import UNKNOWN_LAYOUT, HeaderGuess, IngestError, read_header, sniff
+from .reader import UNKNOWN_LAYOUT, HeaderGuess, IngestError, check_regular_file, read_header, sniff
 
 __all__ = [
     "CANONICAL_COLUMNS", "FORMATS", "FORMATS_BY_NAME", "FileResult", "HeaderGuess", "ImportReport", "IngestError",
     "MAPPABLE_COLUMNS", "add_brands", "check_format_name", "check_time_zone", "custom_formats", "describe_formats", "detect_format", "forget_custom_format", "guess_mapping",
-    "ingest_file", "ingest_files", "read_header", "save_custom_format", "save_upload",
+    "check_regular_file", "ingest_file", "ingest_files", "read_header", "save_custom_format", "save_upload",
     "sniff",
 ]
 
@@ -37,12 +37,35 @@ def save_upload(data: bytes, name: str, folder: str | Path) -> Path:
     if len(data) > MAX_UPLOAD_BYTES:
         raise IngestError(name, f"{len(data) / 1e6:,.0f} MB is over the {MAX_UPLOAD_BYTES // 2**20} MB upload "
                                 "limit; load it with `radar ingest FILE` instead")
-    safe = re.sub(r"[^\w.\- ]+", "_", Path(name.replace("\\", "/")).name).strip(" .") or "upload.csv"
+    safe = _short_name(re.sub(r"[^\w.\- ]+", "_", Path(name.replace("\\", "/")).name).strip(" .") or "upload.csv")
     target = Path(folder) / hashlib.sha256(data).hexdigest() / safe
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        target.write_bytes(data)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            target.write_bytes(data)
+    except OSError as exc:
+        raise IngestError(safe, f"could not be saved for loading ({exc.strerror or type(exc).__name__}); nothing "
+                                "was stored") from None
     return target
+
+
+_NAME_BYTES = 200  # file systems allow 255 bytes per name; Windows and macOS names can be longer in bytes
+
+
+def _short_name(name: str) -> str:
+    """``name`` cut to ``_NAME_BYTES`` bytes of UTF-8 (never inside a character), keeping its extension.
+
+    >>> _short_name("a" * 300 + ".csv")[-8:], len(_short_name("é" * 300 + ".csv").encode())
+    ('aaaa.csv', 200)
+    """
+    if len(name.encode()) <= _NAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension.encode()) > 16:
+        stem, extension = name, ""
+    ending = "." + extension if extension else ""
+    room = _NAME_BYTES - len(ending.encode())
+    return stem.encode()[:room].decode(errors="ignore").rstrip(" .") + ending
 
 
 @dataclass(frozen=True)

@@ -617,7 +617,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
         db.bump_data_version(con)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        db.rollback(con)
         raise
     finally:
         _drop_temporary(con)

@@ -88,7 +88,7 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
             db.set_meta(con, "facts_sentiment_stale", "1")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        db.rollback(con)
         raise
     seconds["sentiment"] = time.perf_counter() - started
     if not facts_are_current(con):
@@ -123,7 +123,7 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
         db.set_meta(con, "analytics_labels", _labels_key(con))
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        db.rollback(con)
         raise
     return AnalyticsReport(results["sentiment"], results["responses"], results["crises"], seconds,
                            incremental=changed, changed_since=since, alerts=len(results["alerts"]))
