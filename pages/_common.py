@@ -339,3 +339,4 @@ def alert_table_of(shown: pd.DataFrame, *, key: str) -> None:
                      "state": st.column_config.TextColumn("State", width="medium"), "roles": "For",
                      "channels": "Channels", "acknowledged_by": "Crisis acknowledged by",
                      "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="D MMM, HH:mm")})
+    download_csv(shown, "alerts", key=f"{key}.download")

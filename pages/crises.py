@@ -112,6 +112,7 @@ else:
                        "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM YYYY, HH:mm"),
                        "post_count": "Posts", "author_id": "Opened by",
                        "label": "Label (source)", "text": st.column_config.TextColumn("Opening post", width="large")})
+    download_csv(threads, f"crisis_threads_{wanted.replace(':', '_')}", key="crises.download_threads")
     st.caption("Choose a thread to read the whole conversation. The Reports page downloads this retrospective "
                "as HTML or PDF.")
     row = row_from_table(picked_thread, threads)

@@ -72,6 +72,8 @@ with emerging_tab:
                                              "before_per_week": st.column_config.NumberColumn(
                                                  "Posts per week before", format="%.1f"),
                                              "z": st.column_config.NumberColumn("Strength (z)", format="%.1f")})
+        download_csv(topics.drop(columns=["post_keys"], errors="ignore"), f"emerging_topics_{label}",
+                     key="topics.download_emerging")
         if topics["sampled"].any():
             st.caption("Some brands have more posts than are read at once: their counts come from a fixed sample, "
                        "scaled back.")
@@ -105,6 +107,7 @@ with top_tab:
                 "reach": st.column_config.NumberColumn("Reach", format="%d"),
                 "thread_posts": st.column_config.NumberColumn("Posts in thread", format="%d"),
                 "text": st.column_config.TextColumn("Text", width="large")})
+        download_csv(top, f"top_posts_{label}", key="topics.download_top")
         st.caption("Choose a post to open its whole thread. A blank cell: the export does not count it.")
         row = row_from_table(picked, top)
         if row:

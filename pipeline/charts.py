@@ -6,6 +6,8 @@ says its time zone.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,6 +21,13 @@ COLORS = {
     "customer": "#f0a202",
 }
 PLATFORM_COLORS = ["#5b4b8a", "#00798c", "#edae49", "#66a182", "#8d96a3", "#c05299"]
+
+
+def _safe(value) -> str:
+    """A data value (a brand, a platform, a theme) as chart text: Plotly renders a subset of HTML in titles,
+    labels, legends and hover text, and reads ``%{...}`` in hover templates, so ``<``, ``>``, ``&`` and ``%``
+    become entities (shown as themselves)."""
+    return html.escape(str(value), quote=False).replace("%", "&#37;")
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -54,7 +63,7 @@ def build_platform_figure(by_platform: pd.DataFrame) -> go.Figure:
     """Horizontal bars of posts per platform and brand, from ``queries.posts_by_platform_and_brand``."""
     fig = go.Figure()
     for index, (platform, part) in enumerate(by_platform.groupby("platform", sort=False)):
-        fig.add_bar(y=part["brand"], x=part["posts"], name=platform, orientation="h",
+        fig.add_bar(y=part["brand"].map(_safe), x=part["posts"], name=_safe(platform), orientation="h",
                     marker_color=PLATFORM_COLORS[index % len(PLATFORM_COLORS)])
     rows = by_platform["brand"].nunique()
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed"), hovermode="y unified",
@@ -106,10 +115,10 @@ def build_net_sentiment_figure(net: pd.DataFrame, grain: str = "day", by: str = 
     for index, group in enumerate(groups):
         part = net[net["group"] == group]
         color = COLORS["brand"] if len(groups) == 1 else PLATFORM_COLORS[index % len(PLATFORM_COLORS)]
-        fig.add_scatter(x=part["bucket"], y=part["net_sentiment"], name=str(group), mode="lines+markers",
+        fig.add_scatter(x=part["bucket"], y=part["net_sentiment"], name=_safe(group), mode="lines+markers",
                         line=dict(color=color, width=2), marker=dict(size=5), customdata=[[group]] * len(part),
                         connectgaps=False,
-                        hovertemplate="%{y:.0f} net (" + str(group) + ")<extra></extra>")
+                        hovertemplate="%{y:.0f} net (" + _safe(group) + ")<extra></extra>")
     fig.add_hline(y=0, line=dict(color=COLORS["neutral"], width=1, dash="dot"))
     fig.update_yaxes(range=[-100, 100])
     fig.update_layout(clickmode="event+select", showlegend=len(groups) > 1)
@@ -185,11 +194,11 @@ def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
         part = crises[crises["severity"] == severity]
         end = part["back_to_baseline_at"].fillna(part["ended_at"])
         duration_ms = (end - part["started_at"]).dt.total_seconds() * 1000
-        fig.add_bar(y=part["brand"], x=duration_ms, base=part["started_at"], orientation="h",
+        fig.add_bar(y=part["brand"].map(_safe), x=duration_ms, base=part["started_at"], orientation="h",
                     name=f"{severity} · {SEVERITY_NAMES.get(int(severity), '')}",
                     marker_color=SEVERITY_COLORS.get(int(severity), COLORS["negative"]),
-                    customdata=part[["crisis_id"]].values,
-                    hovertemplate="%{customdata[0]}<br>from %{base|%a %d %b %H:%M} UTC<extra></extra>")
+                    customdata=[[crisis_id, _safe(crisis_id)] for crisis_id in part["crisis_id"]],
+                    hovertemplate="%{customdata[1]}<br>from %{base|%a %d %b %H:%M} UTC<extra></extra>")
     fig.update_xaxes(type="date")
     fig.update_layout(barmode="overlay", hovermode="closest", clickmode="event+select",
                       height=160 + 40 * max(crises["brand"].nunique() if not crises.empty else 1, 1))
@@ -228,7 +237,7 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, dash=dash))
         fig.add_annotation(x=when, y=top * (0.85 - 0.09 * (index % 6)), text=name, showarrow=False, xanchor="left",
                            font=dict(size=10, color=color), bgcolor="rgba(255,255,255,0.8)")
-    return _layout(fig, f"Crisis {crisis['crisis_id']}: posts and negative posts per hour, phases shaded (UTC)",
+    return _layout(fig, f"Crisis {_safe(crisis['crisis_id'])}: posts and negative posts per hour, phases shaded (UTC)",
                    "Hour (UTC)", "Posts per hour")
 
 
@@ -260,10 +269,10 @@ def build_share_of_voice_figure(share: pd.DataFrame, grain: str = "week") -> go.
     for brand in brands:
         part = share[share["brand"] == brand]
         role = part["role"].iloc[0] if len(part) and isinstance(part["role"].iloc[0], str) else None
-        name = f"{brand} ({'ours' if role == 'ours' else 'competitor'})" if role else str(brand)
+        name = f"{_safe(brand)} ({'ours' if role == 'ours' else 'competitor'})" if role else _safe(brand)
         fig.add_bar(x=part["bucket"], y=part["share"] * 100, name=name, marker_color=colors[brand],
                     customdata=[[brand, posts] for posts in part["posts"]],
-                    hovertemplate="%{y:.0f}% (%{customdata[1]:,} posts) " + str(brand) + "<extra></extra>")
+                    hovertemplate="%{y:.0f}% (%{customdata[1]:,} posts) " + _safe(brand) + "<extra></extra>")
     fig.update_layout(barmode="stack", clickmode="event+select")
     fig.update_yaxes(range=[0, 100])
     per = "day" if grain == "day" else "week"
@@ -279,10 +288,11 @@ def build_theme_figure(trend: pd.DataFrame, grain: str = "week") -> go.Figure:
     colors = _brand_colors(themes)
     for theme in themes:
         part = trend[trend["theme"] == theme]
-        fig.add_scatter(x=part["bucket"], y=part["posts"], name=str(theme), mode="lines+markers",
+        fig.add_scatter(x=part["bucket"], y=part["posts"], name=_safe(theme), mode="lines+markers",
                         line=dict(color=colors[theme], width=2), marker=dict(size=6),
                         customdata=[[theme, share] for share in part["negative_share"]],
-                        hovertemplate="%{y:,} posts, %{customdata[1]:.0%} negative (" + str(theme) + ")<extra></extra>")
+                        hovertemplate="%{y:,} posts, %{customdata[1]:.0%} negative (" + _safe(theme)
+                        + ")<extra></extra>")
     fig.update_layout(clickmode="event+select")
     per = "day" if grain == "day" else "week"
     return _layout(fig, f"Customer posts per theme and {per}", _grain_title(grain), f"Customer posts per {per}")

@@ -139,6 +139,22 @@ def test_selecting_a_thread_shows_its_conversation(server, page):
     page.screenshot(path=str(ARTIFACTS / "threads_selected.png"), full_page=True)
 
 
+def test_a_tables_toolbar_offers_no_unsafe_download_and_the_apps_button_does(server, page):
+    # the toolbar's own CSV download writes formulas as they are; the app's button neutralises them
+    page.goto(f"{server}/threads?q=refund")
+    _settle(page, "Threads")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=60_000)
+    grid.hover()
+    toolbar = page.locator('[data-testid="stElementToolbar"]').first
+    toolbar.wait_for(state="attached", timeout=30_000)
+    assert toolbar.get_by_role("button").count() >= 1  # the toolbar is there (search, full screen) ...
+    assert page.get_by_role("button", name="Download as CSV").count() == 0  # ... without its download
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    assert download.value.suggested_filename == "threads.csv"
+
+
 def test_choosing_a_bar_lists_its_posts(server, page):
     page.goto(f"{server}/sentiment?grain=week")
     _settle(page, "Sentiment")

@@ -96,7 +96,7 @@ def test_crisis_timeline_colours_by_severity_and_runs_open_crises_to_their_end()
     assert colors == {"1 · isolated complaints": charts.SEVERITY_COLORS[1], "3 · crisis": charts.SEVERITY_COLORS[3]}
     open_bar = next(trace for trace in fig.data if trace.name.startswith("1"))
     assert open_bar.x[0] == pytest.approx(10 * 3600 * 1000)  # started 10:00, still open: drawn to its end 20:00
-    assert list(open_bar.customdata[0]) == ["b:20261101T10"]
+    assert list(open_bar.customdata[0])[0] == "b:20261101T10"  # the id a click opens (then its text, escaped)
 
 
 def test_crisis_chart_marks_phases_first_reply_and_moves():
@@ -121,3 +121,43 @@ def test_an_empty_chart_says_there_is_no_data():
     full = pd.DataFrame({"week": [pd.Timestamp("2026-11-02")], "median_minutes": [12.0], "p90_minutes": [30.0]})
     assert not [a.text for a in build_response_weekly_figure(full).layout.annotations
                 if a.text == "No data for these filters"]
+
+
+HOSTILE = '<a href="https://evil.example/x">click</a><b>bold</b> %{y}'
+
+
+def _strings(value):
+    """Every string in a figure's dict, except the crisis ids bars carry for selection."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key != "customdata":
+                yield from _strings(item)
+    elif isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        for item in (value.tolist() if hasattr(value, "tolist") else value):
+            yield from _strings(item)
+
+
+def test_html_in_a_data_value_is_shown_as_text_in_every_chart():
+    """Plotly renders HTML in titles, axis labels, legends and hover text: a brand, platform, group or theme
+    reaches them only as entities."""
+    day = date(2026, 11, 9)
+    built = [
+        charts.build_platform_figure(pd.DataFrame({"platform": [HOSTILE], "brand": [HOSTILE], "posts": [3]})),
+        charts.build_net_sentiment_figure(pd.DataFrame({"bucket": [day], "group": [HOSTILE], "net_sentiment": [5.0]}),
+                                          by="brand"),
+        charts.build_crisis_timeline_figure(CRISES.assign(brand=HOSTILE, crisis_id=HOSTILE)),
+        charts.build_crisis_figure(SERIES, PHASES, MOVES, {**CRISIS, "crisis_id": HOSTILE}),
+        charts.build_share_of_voice_figure(pd.DataFrame({"bucket": [day], "brand": [HOSTILE], "share": [1.0],
+                                                         "posts": [4], "role": ["competitor"]})),
+        charts.build_theme_figure(pd.DataFrame({"bucket": [day], "theme": [HOSTILE], "posts": [2],
+                                                "negative_share": [0.5]})),
+    ]
+    escaped = '&lt;a href="https://evil.example/x"&gt;click&lt;/a&gt;&lt;b&gt;bold&lt;/b&gt; &#37;{y}'
+    for fig in built:
+        shown = [text for text in _strings(fig.to_dict()) if "evil.example" in text]
+        assert shown and all("<a href" not in text and "<b>" not in text for text in shown), shown
+        assert any(escaped in text for text in shown)
+    selected = built[2].data[0].customdata[0][0]
+    assert selected == HOSTILE  # the crisis a bar opens is the real id, not its escaped text

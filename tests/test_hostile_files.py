@@ -82,3 +82,72 @@ def test_a_header_at_the_limit_still_loads(tmp_path, con):
                     "1,2026-11-02T10:00:00Z,ana,hello there," + ",".join("" for _ in extra) + "\n")
     (result,) = ingest_files(con, [path])
     assert result.error is None and result.report.rows_loaded == 1
+
+
+@pytest.mark.parametrize("shape", ["zeros after the rows", "one endless line", "endless line mid-file"])
+def test_a_line_longer_than_any_export_row_is_refused_while_reading(tmp_path, capsys, shape):
+    from pipeline.ingest.reader import MAX_LINE_BYTES
+
+    path = tmp_path / "huge.csv"
+    rows = "id,date,author,text\n" + "".join(f"{n},2026-11-02T10:00:00Z,ana,hello {n}\n" for n in range(399))
+    with path.open("wb") as handle:
+        if shape == "one endless line":
+            handle.write(b"id,date,author,text," + b"x" * (MAX_LINE_BYTES + 10))
+        else:
+            handle.write(rows.encode())
+            if shape == "zeros after the rows":
+                handle.truncate(MAX_LINE_BYTES * 64)  # sparse: 512 MB of zeros without a line break
+            else:
+                handle.write(b"7,2026-11-02T10:00:00Z,bob," + b"y" * (MAX_LINE_BYTES + 10) + b"\n" + rows[20:].encode())
+    database = tmp_path / "radar.duckdb"
+    started = time.perf_counter()
+    assert main(["ingest", str(path), "--db", str(database)]) == 1
+    assert time.perf_counter() - started < 30  # bounded: reading stops at the first over-long line (bench/ has figures)
+    err = capsys.readouterr().err.strip()
+    assert "huge.csv: a line longer than 8 MB without a line break" in err and err.count("\n") == 0
+
+
+def test_long_lines_within_the_limit_load(tmp_path, con):
+    path = tmp_path / "long.csv"
+    path.write_text("id,date,author,text\n1,2026-11-02T10:00:00Z,ana," + "word " * 20_000 + "\n")
+    (result,) = ingest_files(con, [path])
+    assert result.error is None and result.report.rows_loaded == 1
+
+
+STRAY = ("id,user,is_brand,created_at,text\n"
+         "5,user5,False,2026-11-02T10:00:00Z,hello there\n"
+         '6,user6,True,2026-11-02T10:01:00Z,"never closed,,\n'
+         "7,user7,False,2026-11-02T10:02:00Z,my parcel is late\n"
+         '8,user8,False,2026-11-02T10:03:00Z,"a quoted, fine text"\n'
+         "9,user9,False,2026-11-02T10:04:00Z,thanks\n")
+
+
+@pytest.mark.parametrize("tail", ["", '10,user10,False,2026-11-02T10:05:00Z,"closes here"\n'])
+def test_a_stray_quote_sets_its_row_aside_and_the_next_rows_load(con, write_csv, tail):
+    (result,) = ingest_files(con, [write_csv("stray.csv", STRAY + tail)])
+    report = result.report
+    assert report.rows_quarantined == 1 and report.rows_read == report.rows_loaded + report.rows_quarantined
+    texts = dict(con.execute("SELECT post_id, text FROM stg_posts").fetchall())
+    assert texts["7"] == "my parcel is late" and texts["8"] == "a quoted, fine text" and "6" not in texts
+    reason, line, raw = con.execute("SELECT reason, line_number, raw FROM quarantine").fetchone()
+    assert reason.startswith("stray quote") and line == 3 and raw.startswith('6,user6,True')
+
+
+def test_text_that_really_runs_over_lines_stays_one_post(con, write_csv):
+    (result,) = ingest_files(con, [write_csv("multi.csv", "id,user,is_brand,created_at,text\n"
+                                                         '1,ana,False,2026-11-02T10:00:00Z,"first line\nsecond, line"\n'
+                                                         "2,ben,False,2026-11-02T10:01:00Z,next\n")])
+    assert result.report.rows_quarantined == 0
+    assert dict(con.execute("SELECT post_id, text FROM stg_posts").fetchall()) == {
+        "1": "first line\nsecond, line", "2": "next"}
+
+
+def test_a_stray_quote_that_duckdb_would_read_as_one_row_is_caught_too(con, write_csv):
+    # the quote closes on the next line and the merged row has the right width: DuckDB's reader accepts it
+    text = ("id,user,is_brand,created_at,text\n"
+            '6,user6,True,2026-11-02T10:01:00Z,"never closed\n'
+            '7,user7,False,2026-11-02T10:02:00Z,late"\n'
+            "8,user8,False,2026-11-02T10:03:00Z,thanks\n")
+    (result,) = ingest_files(con, [write_csv("stray2.csv", text)])
+    assert result.report.rows_quarantined == 1
+    assert set(dict(con.execute("SELECT post_id, text FROM stg_posts").fetchall())) == {"7", "8"}

@@ -39,7 +39,7 @@ import pyarrow as pa
 from .. import brands as brand_registry, db
 from .formats import (CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format, sql_string,
                       strip_sql)
-from .reader import Dialect, IngestError, ProgressCallback, read_header, read_records, sniff
+from .reader import Dialect, IngestError, ProgressCallback, SetAside, read_header, read_records, sniff
 
 CHUNK_ROWS = 50_000
 MAX_ID_LENGTH = 200
@@ -167,6 +167,9 @@ def _write_raw(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect,
 
     derive, carries, values_of = fmt.derive, fmt.carries, fmt.values
     for line_number, fields in read_records(path, dialect, progress):
+        if isinstance(fields, SetAside):
+            add(line_number, {}, fields.reason, fields[0][:RAW_KEEP_CHARS])
+            continue
         raw = delimiter.join(fields)
         if len(raw) > MAX_FIELD_CHARS and max(map(len, fields)) > MAX_FIELD_CHARS:
             longest = max(map(len, fields))
@@ -236,7 +239,7 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect)
     # lines = header line + rows + line breaks inside fields + blank lines between rows
     inner = 0 if dialect.header_line + rows == lines else db.scalar(
         con, f"SELECT coalesce(sum({breaks}), 0) FROM tmp_csv_rows")
-    if dialect.header_line + rows + inner != lines:
+    if dialect.header_line + rows + inner != lines or (inner and _stray_quote_suspected(con, dialect)):
         con.execute("DROP TABLE tmp_csv_rows")
         return False
     if inner:
@@ -248,6 +251,15 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect)
         con.execute(f"CREATE OR REPLACE TEMP VIEW tmp_csv AS SELECT rowid AS seq, {first} + rowid AS line_number, * "
                     "FROM tmp_csv_rows")
     return True
+
+
+def _stray_quote_suspected(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> bool:
+    """A field running over lines of which one holds a row's worth of delimiters: perhaps a stray quote that
+    swallowed whole rows. The Python reader tells one from a real multi-line text (``reader._records``)."""
+    width = len(dialect.header)
+    pattern = f"\n([^\n]*{re.escape(dialect.delimiter)}){{{max(width - 1, 0)}}}".replace("'", "''")
+    return bool(db.scalar(con, "SELECT count(*) FROM tmp_csv_rows WHERE " + " OR ".join(
+        f"(contains(c{i}, chr(10)) AND regexp_matches(c{i}, '{pattern}'))" for i in range(width))))
 
 
 def _write_raw_from_csv(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> None:

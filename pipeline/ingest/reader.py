@@ -13,6 +13,7 @@ sample has one inside an unquoted field): they are kept in the values and never 
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import hashlib
 import io
@@ -30,6 +31,9 @@ HEADER_SEARCH_RECORDS = 20
 # No export has this many columns (the widest layouts in tests/samples have under 100); a wider header is
 # refused before anything is read: 125,000 columns held the database for 50 s, 480,000 for 518 s.
 MAX_COLUMNS = 2_000
+# Nor a line this long: a post is at most a few thousand characters. Reading is refused at the first longer
+# line, so that memory stays bounded whatever the file's shape (a 500 MB single line took 3.9 GB).
+MAX_LINE_BYTES = 8 * 2**20
 SNIFF_BYTES = 1 << 20
 _CR_SENTINEL = "\ue000"  # private-use character standing in for a bare CR while csv parses the line
 
@@ -159,7 +163,9 @@ def _check_not_binary(path: Path, head: bytes) -> None:
 
 
 def scan_file(path: Path, head: bytes) -> tuple[str, str]:
-    """One pass over the file: its encoding and its SHA-256.
+    """One pass over the file: its encoding and its SHA-256; a line longer than ``MAX_LINE_BYTES`` stops it
+    with an ``IngestError`` (no export has one; a damaged file, or one padded with zeros, does, and reading it
+    would hold the whole line in memory).
 
     BOM first; otherwise the whole file must decode as UTF-8, else cp1252, else it is read as Latin-1.
     An ASCII block is valid in both and is not decoded (most exports are mostly ASCII); cp1252 is one byte per
@@ -170,9 +176,11 @@ def scan_file(path: Path, head: bytes) -> tuple[str, str]:
     cp1252 = True
     saw_utf8 = False  # multi-byte UTF-8 sequences seen: a file that fails UTF-8 may still be mostly UTF-8
     tail = b""  # the end of the block before: a UTF-8 sequence may straddle two blocks
+    line, run = 1, 0  # the physical line being read, and its length so far
     with path.open("rb") as handle:
         while block := handle.read(SCAN_BLOCK):
             digest.update(block)
+            line, run = _measure_lines(path, block, line, run)
             if block.isascii() and (utf8 is None or not utf8.getstate()[0]):
                 tail = b""
                 continue
@@ -203,6 +211,37 @@ def scan_file(path: Path, head: bytes) -> tuple[str, str]:
     return encoding, digest.hexdigest()
 
 
+def _measure_lines(path: Path, block: bytes, line: int, run: int) -> tuple[int, int]:
+    """(line, run) after ``block``: the physical line reached and the length of its part read so far; raises
+    at a line over ``MAX_LINE_BYTES``. A line that long leaves a stretch of half the limit without a break:
+    only a block with such a stretch (none, in an export) has its lines measured one by one."""
+    first = min((at for at in (block.find(b"\n"), block.find(b"\r")) if at >= 0), default=-1)
+    if first < 0:
+        run += len(block)
+    else:
+        if run + first > MAX_LINE_BYTES:
+            _too_long(path, line)
+        half = MAX_LINE_BYTES // 2
+        for start in range(first, len(block), half):
+            window = block[start:start + half]
+            if len(window) == half and b"\n" not in window and b"\r" not in window:
+                for offset, text in enumerate(block.replace(b"\r", b"\n").split(b"\n")[1:-1], start=1):
+                    if len(text) > MAX_LINE_BYTES:
+                        _too_long(path, line + offset)
+                break
+        line += block.count(b"\n") or block.count(b"\r")
+        run = len(block) - 1 - max(block.rfind(b"\n"), block.rfind(b"\r"))
+    if run > MAX_LINE_BYTES:
+        _too_long(path, line)
+    return line, run
+
+
+def _too_long(path: Path, line: int) -> None:
+    raise IngestError(path, f"a line longer than {MAX_LINE_BYTES // 2**20} MB without a line break, at or after line "
+                            f"{line:,}: no export row is that long; the file may be damaged (or padded with zeros); "
+                            "export it again")
+
+
 def _line_ending(sample: str) -> str:
     return "\r" if "\n" not in sample and "\r" in sample else "\n"
 
@@ -217,13 +256,59 @@ def _lines(text: io.TextIOBase, line_ending: str) -> Iterator[str]:
         yield line
 
 
-def _records(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(start line, fields) for each record; blank lines are skipped."""
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+class SetAside(list):
+    """A record the reader set aside (its text as one field) with the ``reason``; the caller quarantines it."""
+
+    def __init__(self, text: str, reason: str):
+        super().__init__([text])
+        self.reason = reason
+
+
+STRAY_QUOTE = ("stray quote: a quote opened in this row is not closed before the next row, which is a row of its "
+               "own; the rows after it were read on their own")
+
+
+class _Lines:
+    """Lines handed to ``csv.reader`` one at a time, remembering those of the current record, with push-back."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = iter(lines)
+        self._back: collections.deque[str] = collections.deque()
+        self.taken: list[str] = []
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.popleft() if self._back else next(self._lines)
+        self.taken.append(line)
+        return line
+
+    def push_back(self, lines: list[str]) -> None:
+        self._back.extendleft(reversed(lines))
+
+
+def _is_row(line: str, delimiter: str, width: int) -> bool:
+    fields = next(csv.reader([line], delimiter=delimiter, quotechar='"', doublequote=True, strict=False), [])
+    return len(fields) == width
+
+
+def _records(lines: Iterator[str], delimiter: str, width: int | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(start line, fields) for each record; blank lines are skipped. With the header's ``width``, a record
+    whose quoted field runs on over lines that are each a complete row of that width was opened by a stray
+    quote: its first line is yielded as ``SetAside`` and the lines after it are read again as rows."""
+    source = _Lines(lines)
+    reader = csv.reader(source, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
     start = 1
     for fields in reader:
-        line_number = start
-        start = reader.line_num + 1
+        line_number, taken = start, source.taken
+        source.taken = []
+        if width and len(taken) > 1 and all(_is_row(line, delimiter, width) for line in taken[1:]):
+            source.push_back(taken[1:])
+            start = line_number + 1
+            yield line_number, SetAside(taken[0].rstrip("\r\n"), STRAY_QUOTE)
+            continue
+        start = line_number + len(taken)
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue
         if any(_CR_SENTINEL in value for value in fields):
@@ -383,7 +468,7 @@ def read_records(path: str | Path, dialect: Dialect,
     with raw, text:
         try:
             for count, (line_number, fields) in enumerate(_records(_lines(text, dialect.line_ending),
-                                                                   dialect.delimiter)):
+                                                                   dialect.delimiter, len(dialect.header))):
                 if line_number <= dialect.header_line:
                     continue
                 if skip > 0:
