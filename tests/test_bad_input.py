@@ -99,7 +99,7 @@ def test_rows_that_can_be_saved_are_saved_and_the_rest_quarantined(con, write_cs
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (8, 2, 6)
     reasons = dict(con.execute("SELECT line_number, reason FROM quarantine").fetchall())
     assert reasons[3].startswith("ragged row")
-    assert reasons[4] == "a field of 52,428,800 characters (the limit is 100,000)"
+    assert reasons[4].startswith("a line of 52,428,8")  # skipped unread: memory stays bounded
     assert reasons[5].startswith("timestamp out of range") and reasons[6].startswith("timestamp out of range")
     assert reasons[7] == "post id longer than 200 characters"
     assert reasons[8].startswith("a NUL byte")

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 
@@ -334,3 +335,40 @@ def test_sentiment_by_brand_drills_down_to_a_thread_and_a_label_is_corrected(rea
     _settle(page, "Threads")
     assert form is not None and page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "real_thread_corrected.png"), full_page=True)
+
+
+def test_a_crafted_link_renders_no_link_and_fetches_no_image(server, page):
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    crafted = "[click here](https://evil.example/y) ![p](http://127.0.0.1:9/pixel.png)"
+    page.goto(f"{server}/crises?crisis={urllib.parse.quote(crafted)}")
+    _settle(page, "Crises")
+    page.get_by_text("There is no crisis", exact=False).first.wait_for(timeout=60_000)
+    assert page.locator('a[href="https://evil.example/y"]').count() == 0
+    assert page.locator('img[src*="127.0.0.1:9"]').count() == 0
+    assert not [url for url in fetched if "127.0.0.1:9/" in url or "evil.example" in url]
+    assert page.get_by_text("[click here](https://evil.example/y)", exact=False).count() >= 1  # shown as text
+
+
+def test_html_in_a_brand_name_is_text_in_the_charts(demo_db, browser, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile_brand")
+    copy = folder / "radar.duckdb"
+    shutil.copy(demo_db, copy)
+    hostile = '<a href="https://evil.example/x">click</a><b>bold</b>'
+    assert subprocess.run([sys.executable, "-m", "pipeline", "brands", "rename", "lumohelp", hostile, "--db",
+                           str(copy)], cwd=ROOT, capture_output=True).returncode == 0
+    serving = _serve(copy)
+    url = next(serving)
+    tab = browser.new_page(viewport={"width": 1400, "height": 2400})
+    try:
+        tab.goto(url)
+        _settle(tab, "Overview")
+        tab.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)
+        plots = tab.locator(".js-plotly-plot")
+        assert plots.locator('a[href="https://evil.example/x"]').count() == 0
+        assert plots.locator("b").count() == 0
+        assert tab.locator(".js-plotly-plot text", has_text="click</a>").count() >= 1  # the name, as text
+        tab.screenshot(path=str(ARTIFACTS / "overview_hostile_brand.png"), full_page=True)
+    finally:
+        tab.close()
+        next(serving, None)

@@ -31,9 +31,11 @@ HEADER_SEARCH_RECORDS = 20
 # No export has this many columns (the widest layouts in tests/samples have under 100); a wider header is
 # refused before anything is read: 125,000 columns held the database for 50 s, 480,000 for 518 s.
 MAX_COLUMNS = 2_000
-# Nor a line this long: a post is at most a few thousand characters. Reading is refused at the first longer
-# line, so that memory stays bounded whatever the file's shape (a 500 MB single line took 3.9 GB).
-MAX_LINE_BYTES = 8 * 2**20
+# Nor a line this long: a post is at most a few thousand characters. A longer line is skipped while it is
+# read (and its row quarantined), so that memory stays bounded whatever the file's shape (a 500 MB single
+# line took 3.9 GB, a 2 GB file of zeros after its rows 12.9 GB).
+MAX_LINE_CHARS = 16 * 2**20
+_LONG_LINE = "\ue000radar-long-line\ue000"  # stands for a line over MAX_LINE_CHARS, which is never held
 SNIFF_BYTES = 1 << 20
 _CR_SENTINEL = "\ue000"  # private-use character standing in for a bare CR while csv parses the line
 
@@ -163,9 +165,7 @@ def _check_not_binary(path: Path, head: bytes) -> None:
 
 
 def scan_file(path: Path, head: bytes) -> tuple[str, str]:
-    """One pass over the file: its encoding and its SHA-256; a line longer than ``MAX_LINE_BYTES`` stops it
-    with an ``IngestError`` (no export has one; a damaged file, or one padded with zeros, does, and reading it
-    would hold the whole line in memory).
+    """One pass over the file: its encoding and its SHA-256.
 
     BOM first; otherwise the whole file must decode as UTF-8, else cp1252, else it is read as Latin-1.
     An ASCII block is valid in both and is not decoded (most exports are mostly ASCII); cp1252 is one byte per
@@ -176,11 +176,9 @@ def scan_file(path: Path, head: bytes) -> tuple[str, str]:
     cp1252 = True
     saw_utf8 = False  # multi-byte UTF-8 sequences seen: a file that fails UTF-8 may still be mostly UTF-8
     tail = b""  # the end of the block before: a UTF-8 sequence may straddle two blocks
-    line, run = 1, 0  # the physical line being read, and its length so far
     with path.open("rb") as handle:
         while block := handle.read(SCAN_BLOCK):
             digest.update(block)
-            line, run = _measure_lines(path, block, line, run)
             if block.isascii() and (utf8 is None or not utf8.getstate()[0]):
                 tail = b""
                 continue
@@ -211,44 +209,21 @@ def scan_file(path: Path, head: bytes) -> tuple[str, str]:
     return encoding, digest.hexdigest()
 
 
-def _measure_lines(path: Path, block: bytes, line: int, run: int) -> tuple[int, int]:
-    """(line, run) after ``block``: the physical line reached and the length of its part read so far; raises
-    at a line over ``MAX_LINE_BYTES``. A line that long leaves a stretch of half the limit without a break:
-    only a block with such a stretch (none, in an export) has its lines measured one by one."""
-    first = min((at for at in (block.find(b"\n"), block.find(b"\r")) if at >= 0), default=-1)
-    if first < 0:
-        run += len(block)
-    else:
-        if run + first > MAX_LINE_BYTES:
-            _too_long(path, line)
-        half = MAX_LINE_BYTES // 2
-        for start in range(first, len(block), half):
-            window = block[start:start + half]
-            if len(window) == half and b"\n" not in window and b"\r" not in window:
-                for offset, text in enumerate(block.replace(b"\r", b"\n").split(b"\n")[1:-1], start=1):
-                    if len(text) > MAX_LINE_BYTES:
-                        _too_long(path, line + offset)
-                break
-        line += block.count(b"\n") or block.count(b"\r")
-        run = len(block) - 1 - max(block.rfind(b"\n"), block.rfind(b"\r"))
-    if run > MAX_LINE_BYTES:
-        _too_long(path, line)
-    return line, run
-
-
-def _too_long(path: Path, line: int) -> None:
-    raise IngestError(path, f"a line longer than {MAX_LINE_BYTES // 2**20} MB without a line break, at or after line "
-                            f"{line:,}: no export row is that long; the file may be damaged (or padded with zeros); "
-                            "export it again")
-
-
 def _line_ending(sample: str) -> str:
     return "\r" if "\n" not in sample and "\r" in sample else "\n"
 
 
 def _lines(text: io.TextIOBase, line_ending: str) -> Iterator[str]:
-    """Physical lines; in a ``\\n`` file a CR not followed by LF is hidden from csv as a sentinel."""
-    for line in text:
+    """Physical lines; in a ``\\n`` file a CR not followed by LF is hidden from csv as a sentinel. A line over
+    ``MAX_LINE_CHARS`` is read through in pieces and stands as ``_LONG_LINE`` and its length."""
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            length = len(line)
+            while (piece := text.readline(1 << 20)) and not piece.endswith(("\n", "\r")):
+                length += len(piece)
+            length += len(piece.rstrip("\r\n"))
+            yield f"{_LONG_LINE}{length}\n"
+            continue
         if line_ending == "\n" and "\r" in line:
             body, end = (line[:-2], "\r\n") if line.endswith("\r\n") else (
                 (line[:-1], "\n") if line.endswith("\n") else (line, ""))
@@ -311,6 +286,11 @@ def _records(lines: Iterator[str], delimiter: str, width: int | None = None) -> 
         start = line_number + len(taken)
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue
+        if fields[0].startswith(_LONG_LINE):
+            length = int(fields[0][len(_LONG_LINE):])
+            yield line_number, SetAside("", f"a line of {length:,} characters, longer than any export row "
+                                             f"({MAX_LINE_CHARS:,}); skipped unread")
+            continue
         if any(_CR_SENTINEL in value for value in fields):
             fields = [value.replace(_CR_SENTINEL, "\r") for value in fields]
         yield line_number, fields
@@ -351,6 +331,8 @@ def _open_sample(path: str | Path, *, whole_file: bool = True) -> tuple[Path, st
         sample = head.decode(encoding, errors="ignore")
     if not sample.strip():
         raise IngestError(path, "the file is empty")
+    if len(head) == SNIFF_BYTES and "\n" not in sample and "\r" not in sample:
+        raise IngestError(path, f"the first line is over {SNIFF_BYTES // 2**20} MB long: not a CSV export's header")
     return path, encoding, sha256, sample, _line_ending(sample)
 
 
