@@ -76,6 +76,7 @@ def test_an_adapter_learns_what_the_base_score_cannot_and_scores_the_unlabelled_
     assert {got[p][1] for p in truth} == {"adapter"} and {got[p][2] for p in truth} == {f"adapter-en-{state.version}"}
     assert _source(learned, "p0")[1] == "export"  # a labelled post keeps its own label
     assert "learned from 400 labelled English posts" in state.sentence() and "used for the posts" in state.sentence()
+    assert "made from the words by rules" in state.sentence()  # 100 %: the made-up words decide every label
     assert db.check_quality(learned) == []
 
 
@@ -101,7 +102,7 @@ def test_too_few_labels_or_a_missing_class_trains_nothing(con, write_csv):
     update_analytics(con)
     (state,) = adapter_states(con)
     assert not state.is_used and state.adapter_f1 is None
-    assert state.sentence() == "English: 120 labelled posts; an adapter is learned from 300"
+    assert state.sentence() == "English: 120 labelled posts; an adapter needs 300"
     ingest_one(con, write_csv("two.csv", _csv(_rows(300, start=200, labels=["negative", "positive"] * 150))))
     update_analytics(con)
     (state,) = adapter_states(con)

@@ -82,7 +82,9 @@ class AdapterState:
                    f"the base score {self.base_f1:.0%}")
         verdict = "used for the posts without a label of their own" if self.is_used else \
             "not used: it does not beat the base score"
-        return f"{self.language}: {learned}; {figures}; {verdict}."
+        caution = ("; agreement this close usually means the labels were made from the words by rules (a vendor's "
+                   "keyword rules, templates), not by people" if self.adapter_f1 >= 0.98 else "")
+        return f"{self.language}: {learned}; {figures}; {verdict}{caution}."
 
 
 def _dense(text: str, lang: str, base_sentiment: float | None, base_label: str | None) -> list[float]:
@@ -234,7 +236,7 @@ def retrain_language(con: duckdb.DuckDBPyConnection, lang: str, held: int | None
     counts = np.bincount(y, minlength=3) if len(y) else np.zeros(3, dtype=int)
     if len(posts) < MIN_LABELS or counts.min() < FOLDS:
         missing = [CLASSES[i] for i in range(3) if counts[i] < FOLDS]
-        reason = (f"{len(posts):,} labelled posts; an adapter is learned from {MIN_LABELS:,}" if len(posts) < MIN_LABELS
+        reason = (f"{len(posts):,} labelled posts; an adapter needs {MIN_LABELS:,}" if len(posts) < MIN_LABELS
                   else f"too few {' and '.join(missing)} labels ({FOLDS} of each class at least)")
         state = AdapterState(lang, held, len(posts), corrections, None, None, False, reason, version)
         _save(con, lang, state, None)
