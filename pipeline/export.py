@@ -7,6 +7,8 @@ which spreadsheets show as text; numbers stay numbers.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,6 +38,7 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
+_AUTOLINK = re.compile(r"(?i)://|\bwww(?=\.)|@(?=[\w-]+\.[a-z]{2,})")
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&=\"'")
 
 
@@ -44,5 +47,8 @@ def markdown_literal(text: str) -> str:
     backslash-escaped (CommonMark allows it), so no link, image, HTML, heading or ``:color[...]`` directive in a
     post is ever rendered; line breaks are kept. For example ``**hi** <b>`` becomes ``\\*\\*hi\\*\\* \\<b\\>``.
     """
-    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL or ch == "/" else ch for ch in str(text))
+    # GitHub-flavoured Markdown turns a bare address into a live link, escapes or not: a zero-width space
+    # after "://" and "www" keeps it text (it is invisible)
+    text = _AUTOLINK.sub(lambda m: m.group(0) + "\u200b", str(text))
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL or ch == "/" else ch for ch in text)
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")

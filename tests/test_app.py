@@ -179,7 +179,7 @@ def test_url_parameters_are_shown_literally_never_as_markdown(monkeypatch, demo_
     assert shown, sources
     for text in shown:  # every Markdown mark of the parameter is escaped: no link, image, HTML or colour
         assert "](" not in text and "<b>" not in text and ":red[" not in text
-        assert "\\[click here\\]\\(https\\:\\/\\/evil\\.example\\/y\\)" in text
+        assert "\\[click here\\]\\(https\\:\\/\\/\u200bevil\\.example\\/y\\)" in text  # no autolink either
 
 
 def test_crises_page_with_an_unknown_crisis_says_so(monkeypatch, demo_db):
