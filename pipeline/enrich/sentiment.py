@@ -2,10 +2,13 @@
 
 Definitions (the README's "Metric definitions" repeats them):
 
-- ``sentiment`` is a number in -1..1; ``sentiment_label`` is ``negative`` when sentiment <= -0.05
+- ``sentiment`` is a number in -1..1; for the rules, ``sentiment_label`` is ``negative`` when sentiment <= -0.05
   (VADER's published cut), ``positive`` when sentiment >= 0.35 (higher than VADER's 0.05: brand conversations are full of
   formulaic thanks), else ``neutral``.
-- English (``sentiment_method = 'vader+care'``): VADER's valence sum (its lexicon ships with the package)
+- English (``sentiment_method = 'model-en-<version>'``): the shipped linear model (``model.py``) over hashed
+  words and this rule layer's reading (``rule_features``); the label is its most probable class and the
+  sentiment P(positive) - P(negative). The rule layer alone (``'vader+care'``, where the model file is
+  missing): VADER's valence sum (its lexicon ships with the package)
   plus the social-care complaint cues of ``lexicons.CARE_CUES``, normalised with VADER's
   ``x / sqrt(x^2 + 15)``. A question that names no failure is pulled halfway towards neutral: most
   questions to a brand ask for information.
