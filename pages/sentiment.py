@@ -74,7 +74,7 @@ with st.expander("How posts are scored", expanded=False):
                "learned from this database's labels (for posts without a label of their own, in a language where it "
                "agrees with held-out labels better than the base score), Radar's base score.")
     for line in run_query(scoring_lines):
-        st.text(line)
+        st.markdown(f"- {markdown_literal(line)}")
     st.dataframe(run_query(label_source_counts), hide_index=True, width="stretch",
                  column_config={"source": "Label from", "posts": "Customer posts"})
 

@@ -553,7 +553,6 @@ def test_text_from_the_data_cannot_break_a_header_or_ping_a_channel():
 
 
 def test_a_competitors_crisis_is_news_for_the_monitoring_roles_not_a_task(tmp_path):
-    from pipeline.alerts import raise_alerts
     from pipeline.brands import set_role
 
     path = _replay_db(tmp_path, 8)
