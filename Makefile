@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/radar.duckdb
+# The dashboard listens on this machine only unless told otherwise (ADDRESS=0.0.0.0 make run); a shared
+# dashboard needs sign-in configured first (docs/access.md).
+ADDRESS ?= 127.0.0.1
+PORT    ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test demo install install-test chromium pdf-printer clean
@@ -30,7 +34,8 @@ demo: $(VENV)/.installed
 	RADAR_DB=$(DB) $(BIN)/radar demo --replace
 
 run: $(VENV)/.installed pdf-printer $(DB)
-	RADAR_DB=$(DB) $(BIN)/streamlit run app.py --server.port 8501 --server.headless true --browser.gatherUsageStats false
+	@echo "Reputation Radar on http://$(ADDRESS):$(PORT)/ ($(if $(filter 127.0.0.1 localhost,$(ADDRESS)),this machine only: no sign-in needed,listening beyond this machine: configure sign-in, see docs/access.md))"
+	RADAR_DB=$(DB) $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
 chromium:

@@ -16,7 +16,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from pages._access import can_edit, viewer_note, visitor
 from pipeline import db
+from pipeline.access import acting_as
 from pipeline.enrich import set_sentiment_override
 from pipeline.export import markdown_literal, safe_csv
 from pipeline.metrics import update_analytics
@@ -79,8 +81,14 @@ def run_query(fn: Callable, *args: Any, **kwargs: Any) -> Any:
 
 
 def write(fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Run ``fn(con, ...)`` on a writable connection; raises ``db.DatabaseError`` when the file is in use."""
-    with _store().writing() as con:
+    """Run ``fn(con, ...)`` on a writable connection, recorded as the signed-in person's change; raises
+    ``db.DatabaseError`` when the file is in use. Someone who may not edit is stopped here, whatever page or
+    URL led to the call."""
+    who = visitor()
+    if who.role != "editor":
+        st.error("Not changed: changes are for editors, and you are signed in as a viewer.", icon=":material/block:")
+        st.stop()
+    with acting_as(who.name), _store().writing() as con:
         return fn(con, *args, **kwargs)
 
 
@@ -285,6 +293,9 @@ def correction_form(posts: pd.DataFrame, *, key: str) -> None:
     """A form to correct the sentiment label of one of ``posts`` (columns platform, post_id, created_at,
     author_id, text and the label columns), or to undo a correction; the analytics follow at once. Used by
     every post list and the thread view."""
+    if not can_edit():
+        viewer_note("Correcting a label")
+        return
     st.caption("A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
                "`radar label POST_ID clear`.")
     rows = {f"{row.platform}:{row.post_id}": row for row in posts.itertuples(index=False)}

@@ -7,6 +7,7 @@ import copy
 import pandas as pd
 import streamlit as st
 
+from pages._access import can_edit, viewer_note
 from pages._common import alert_table_of, flash, run_query, show_flash, write
 from pipeline import db
 from pipeline.export import markdown_literal
@@ -31,6 +32,9 @@ def plan_editor() -> None:
                "even before any channel is set up, so you see what would have gone out (`radar alerts`).")
     with st.expander("The plan in words"):
         st.text("\n".join(describe(plan)))
+    if not can_edit():
+        viewer_note("Changing the plan")
+        return
     roles = list(plan["roles"])
     levels = pd.DataFrame([{
         "severity": f"{level} · {SEVERITY_NAMES[level]}", "roles": spec["roles"],

@@ -6,11 +6,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pages._access import Visitor, viewer_note, visitor
 from pages._common import alert_table_of, flash, run_query, show_flash, write
 from pipeline import db
 from pipeline.alerts import ack_crisis, alerts_in_words, log_decision
 from pipeline.export import markdown_literal
 from pipeline.room import response_room
+
+
+def _name_field(person: Visitor, key: str) -> str:
+    """Who the crisis log records: the signed-in person (not editable), else a name typed in."""
+    if person.signed_in:
+        st.caption(f"Recorded as {markdown_literal(person.name)}")
+        return person.name
+    return st.text_input("Your name", key=key)
 
 
 def _capital(words: str) -> str:
@@ -58,32 +67,42 @@ def response_room_section(crisis: dict) -> None:
             st.markdown("**The plan's checklist**")
             st.markdown("\n".join(f"- {markdown_literal(item)}" for item in room.level["checklist"]))
     ack = room.acknowledged
+    person = visitor()
     ack_col, log_col = st.columns(2)
     if ack:
         ack_col.markdown(f":green[:material/how_to_reg:] **Acknowledged** by {markdown_literal(ack[0])}, "
                          f"{ack[1]:%a %d %b %H:%M} UTC")
+    elif person.role != "editor":
+        ack_col.markdown("**Not acknowledged yet.**")
+        with ack_col:
+            viewer_note("Acknowledging a crisis")
     else:
         with ack_col.form(f"room.ack.{crisis['crisis_id']}", clear_on_submit=True):
             st.markdown("**Not acknowledged yet.** Say who is on it:")
-            who = st.text_input("Your name", key=f"room.ack_name.{crisis['crisis_id']}")
+            who = _name_field(person, f"room.ack_name.{crisis['crisis_id']}")
             if st.form_submit_button("Acknowledge", icon=":material/how_to_reg:"):
                 try:
                     write(ack_crisis, crisis["crisis_id"], who)
-                    flash(f"Acknowledged by {who.strip()}.")
+                    flash(f"Acknowledged by {markdown_literal(who.strip())}.")
                     st.rerun()
                 except (ValueError, db.DatabaseError) as exc:
                     st.error(markdown_literal(str(exc)))
-    with log_col.form(f"room.decision.{crisis['crisis_id']}", clear_on_submit=True):
-        st.markdown("**Decision log**: what the committee decided")
-        who = st.text_input("Your name", key=f"room.decision_name.{crisis['crisis_id']}")
-        entry = st.text_area("Decision", key=f"room.decision_text.{crisis['crisis_id']}", height=80)
-        if st.form_submit_button("Add to the log", icon=":material/edit_note:"):
-            try:
-                write(log_decision, crisis["crisis_id"], who, entry)
-                flash("Decision added to the log.")
-                st.rerun()
-            except (ValueError, db.DatabaseError) as exc:
-                st.error(markdown_literal(str(exc)))
+    if person.role != "editor":
+        log_col.markdown("**Decision log**: what the committee decided")
+        with log_col:
+            viewer_note("Adding to the decision log")
+    else:
+        with log_col.form(f"room.decision.{crisis['crisis_id']}", clear_on_submit=True):
+            st.markdown("**Decision log**: what the committee decided")
+            who = _name_field(person, f"room.decision_name.{crisis['crisis_id']}")
+            entry = st.text_area("Decision", key=f"room.decision_text.{crisis['crisis_id']}", height=80)
+            if st.form_submit_button("Add to the log", icon=":material/edit_note:"):
+                try:
+                    write(log_decision, crisis["crisis_id"], who, entry)
+                    flash("Decision added to the log.")
+                    st.rerun()
+                except (ValueError, db.DatabaseError) as exc:
+                    st.error(markdown_literal(str(exc)))
     decisions = room.log[room.log["kind"] == "decision"] if room.log is not None else pd.DataFrame()
     if not decisions.empty:
         st.markdown("\n".join(f"- **{row.logged_at:%a %d %b, %H:%M}** {markdown_literal(row.by_name)}: "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pages._access import can_edit, viewer_note
 from pages._common import run_query, write
 from pipeline import db
 from pipeline.export import markdown_literal
@@ -49,6 +50,10 @@ def theme_editor() -> None:
     except ThemeError as exc:
         st.error(f"The stored themes are not valid ({markdown_literal(str(exc))}); reset them to the shipped set.")
         themes = []
+    if not can_edit():
+        st.dataframe(_as_rows(themes), hide_index=True, width="stretch", column_config=dict(COLUMNS))
+        viewer_note("Changing the themes")
+        return
     edited = st.data_editor(_as_rows(themes), num_rows="dynamic", hide_index=True, width="stretch",
                             key="data.themes", column_config={
                                 column: st.column_config.TextColumn(title, width="large" if column != "name" else

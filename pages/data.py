@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
+from pages._access import can_edit, viewer_note
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pages._plan_editor import alert_table, plan_editor
 from pages._theme_editor import theme_editor
@@ -22,7 +23,8 @@ from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, check_format_name, f
 from pipeline.export import markdown_literal
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
-from pipeline.queries import brand_accounts, label_sources, latest_imports, quarantined_rows, saved_formats
+from pipeline.queries import (brand_accounts, label_sources, latest_imports, quarantined_rows, recent_changes,
+                              saved_formats)
 from pipeline.settings import SENSITIVITY, WEEKDAYS, save_settings
 
 st.title("Data")
@@ -35,12 +37,17 @@ st.subheader("Load exports")
 st.caption("CSV exports from the supported tools (see the README's format table). Each file lands whole or not at "
            "all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; larger "
            "files load faster with `radar ingest FILE`.")
-with st.form("data.upload", clear_on_submit=True):
-    files = st.file_uploader("Export files", type=["csv", "tsv", "txt"], accept_multiple_files=True,
-                             key="data.files")
-    zone = st.selectbox("Time zone of timestamps written without an offset", ["UTC", *sorted(available_timezones() - {"UTC"})],
-                        key="data.tz")
-    load = st.form_submit_button("Load", icon=":material/upload:", type="primary")
+editor = can_edit()
+if editor:
+    with st.form("data.upload", clear_on_submit=True):
+        files = st.file_uploader("Export files", type=["csv", "tsv", "txt"], accept_multiple_files=True,
+                                 key="data.files")
+        zone = st.selectbox("Time zone of timestamps written without an offset",
+                            ["UTC", *sorted(available_timezones() - {"UTC"})], key="data.tz")
+        load = st.form_submit_button("Load", icon=":material/upload:", type="primary")
+else:
+    files, zone, load = [], "UTC", False
+    viewer_note("Loading exports")
 
 
 def _ingest(con, paths, zone, on_progress, mapping=None, format_name=None):
@@ -222,93 +229,103 @@ def _change_brands(change):
 
 names = list(brands["brand"])
 ROLE_CHOICES = {"ours": "Ours", "competitor": "A competitor", None: "Not said"}
-suggest_tab, role_tab, add_tab, merge_tab, rename_tab, remove_tab = st.tabs(
-    [f"Suggested ({len(suggested)})", "Role", "Add", "Merge", "Rename", "Remove"])
-with suggest_tab:
-    if not suggested:
-        st.caption("No account is mentioned often enough to suggest (at least 5 customer posts and 1 % of them), "
-                   "or every such account is a brand already.")
-    else:
-        with st.form("data.brands.suggested"):
-            handle = st.selectbox("Often mentioned account", [h for h, _ in suggested], key="data.suggested_handle",
-                                  format_func=lambda h: f"@{h} ({dict(suggested)[h]:,} posts)")
-            role = st.radio("It is", ["competitor", "ours", None], format_func=ROLE_CHOICES.get, horizontal=True,
-                            key="data.suggested_role")
-            if st.form_submit_button("Add as a brand", icon=":material/add:"):
-                _change_brands(lambda con: add_brand(con, "@" + handle, source="suggested, added on the Data page",
-                                                     role=role))
-with role_tab, st.form("data.brands.role"):
-    which = st.selectbox("Brand", names, key="data.role_brand")
-    role = st.radio("Role", ["ours", "competitor", None], format_func=ROLE_CHOICES.get, horizontal=True,
-                    key="data.role_value")
-    if st.form_submit_button("Set the role", icon=":material/badge:"):
-        try:  # a role changes no attribution: nothing is rebuilt
-            st.success(write(lambda con: set_role(con, which, role).message))
-        except (BrandError, db.DatabaseError) as exc:
-            st.error(f"Not changed: {markdown_literal(str(exc))}")
-with add_tab, st.form("data.brands.add", clear_on_submit=True):
-    name = st.text_input("Brand name (a new one, or an existing one to give more handles or names)",
-                         key="data.brand_name", placeholder="e.g. JetBlue")
-    handles = st.text_input("Handles (comma-separated, with or without @)", key="data.brand_handles",
-                            placeholder="e.g. @JetBlue, @JetBlueCares")
-    words = st.text_input("Other names people write (comma-separated)", key="data.brand_words")
-    new_role = st.radio("It is", [None, "ours", "competitor"], format_func=ROLE_CHOICES.get, horizontal=True,
-                        key="data.brand_role")
-    if st.form_submit_button("Add", icon=":material/add:"):
-        _change_brands(lambda con: add_brand(con, name, handles=handles.split(","), names=words.split(","),
-                                             source="added on the Data page", role=new_role))
-with merge_tab, st.form("data.brands.merge"):
-    into = st.selectbox("Keep", names, key="data.brand_into")
-    others = st.multiselect("Fold into it (their handles and names move, their posts follow)", names,
-                            key="data.brand_others")
-    if st.form_submit_button("Merge", icon=":material/merge:"):
-        _change_brands(lambda con: merge_brands(con, into, others))
-with rename_tab, st.form("data.brands.rename"):
-    old = st.selectbox("Brand", names, key="data.brand_old")
-    new = st.text_input("New name", key="data.brand_new")
-    if st.form_submit_button("Rename", icon=":material/edit:"):
-        _change_brands(lambda con: rename_brand(con, old, new))
-with remove_tab, st.form("data.brands.remove"):
-    doomed_brand = st.selectbox("Brand", names, key="data.brand_remove")
-    st.caption("Its accounts' posts count as customers' again (until an export marks them as the brand's again).")
-    if st.form_submit_button("Remove", icon=":material/delete:"):
-        _change_brands(lambda con: remove_brand(con, doomed_brand))
+if not editor:
+    viewer_note("Changing brands")
+else:
+    suggest_tab, role_tab, add_tab, merge_tab, rename_tab, remove_tab = st.tabs(
+        [f"Suggested ({len(suggested)})", "Role", "Add", "Merge", "Rename", "Remove"])
+    with suggest_tab:
+        if not suggested:
+            st.caption("No account is mentioned often enough to suggest (at least 5 customer posts and 1 % of them), "
+                       "or every such account is a brand already.")
+        else:
+            with st.form("data.brands.suggested"):
+                handle = st.selectbox("Often mentioned account", [h for h, _ in suggested], key="data.suggested_handle",
+                                      format_func=lambda h: f"@{h} ({dict(suggested)[h]:,} posts)")
+                role = st.radio("It is", ["competitor", "ours", None], format_func=ROLE_CHOICES.get, horizontal=True,
+                                key="data.suggested_role")
+                if st.form_submit_button("Add as a brand", icon=":material/add:"):
+                    _change_brands(lambda con: add_brand(con, "@" + handle, source="suggested, added on the Data page",
+                                                         role=role))
+    with role_tab, st.form("data.brands.role"):
+        which = st.selectbox("Brand", names, key="data.role_brand")
+        role = st.radio("Role", ["ours", "competitor", None], format_func=ROLE_CHOICES.get, horizontal=True,
+                        key="data.role_value")
+        if st.form_submit_button("Set the role", icon=":material/badge:"):
+            try:  # a role changes no attribution: nothing is rebuilt
+                st.success(write(lambda con: set_role(con, which, role).message))
+            except (BrandError, db.DatabaseError) as exc:
+                st.error(f"Not changed: {markdown_literal(str(exc))}")
+    with add_tab, st.form("data.brands.add", clear_on_submit=True):
+        name = st.text_input("Brand name (a new one, or an existing one to give more handles or names)",
+                             key="data.brand_name", placeholder="e.g. JetBlue")
+        handles = st.text_input("Handles (comma-separated, with or without @)", key="data.brand_handles",
+                                placeholder="e.g. @JetBlue, @JetBlueCares")
+        words = st.text_input("Other names people write (comma-separated)", key="data.brand_words")
+        new_role = st.radio("It is", [None, "ours", "competitor"], format_func=ROLE_CHOICES.get, horizontal=True,
+                            key="data.brand_role")
+        if st.form_submit_button("Add", icon=":material/add:"):
+            _change_brands(lambda con: add_brand(con, name, handles=handles.split(","), names=words.split(","),
+                                                 source="added on the Data page", role=new_role))
+    with merge_tab, st.form("data.brands.merge"):
+        into = st.selectbox("Keep", names, key="data.brand_into")
+        others = st.multiselect("Fold into it (their handles and names move, their posts follow)", names,
+                                key="data.brand_others")
+        if st.form_submit_button("Merge", icon=":material/merge:"):
+            _change_brands(lambda con: merge_brands(con, into, others))
+    with rename_tab, st.form("data.brands.rename"):
+        old = st.selectbox("Brand", names, key="data.brand_old")
+        new = st.text_input("New name", key="data.brand_new")
+        if st.form_submit_button("Rename", icon=":material/edit:"):
+            _change_brands(lambda con: rename_brand(con, old, new))
+    with remove_tab, st.form("data.brands.remove"):
+        doomed_brand = st.selectbox("Brand", names, key="data.brand_remove")
+        st.caption("Its accounts' posts count as customers' again (until an export marks them as the brand's again).")
+        if st.form_submit_button("Remove", icon=":material/delete:"):
+            _change_brands(lambda con: remove_brand(con, doomed_brand))
 
 theme_editor()
 
 st.subheader("Business hours, SLA and crisis sensitivity")
 current = settings()
-with st.form("data.settings"):
-    zones = sorted(available_timezones())
-    left, right = st.columns(2)
-    zone_name = left.selectbox("Business time zone", zones, index=zones.index(current.business_time_zone)
-                               if current.business_time_zone in zones else zones.index("UTC"), key="data.business_tz")
-    days = right.multiselect("Business days", list(WEEKDAYS), default=list(current.business_days),
-                             format_func=str.capitalize, key="data.days")
-    start = left.time_input("Opens", time.fromisoformat(current.business_start), step=900, key="data.start")
-    end = right.time_input("Closes", time.fromisoformat(min(current.business_end, "23:59")), step=900, key="data.end")
-    holidays = left.text_area("Holidays (one date per line, YYYY-MM-DD)", "\n".join(current.holidays),
-                              key="data.holidays")
-    sla = right.number_input("SLA target (business minutes to the first reply)", 1, 43200, int(current.sla_minutes),
-                             key="data.sla")
-    sensitivity = right.radio("Crisis detector sensitivity", list(SENSITIVITY), horizontal=True,
-                              index=list(SENSITIVITY).index(current.sensitivity), key="data.sensitivity",
-                              help="low: only large, lasting surges · normal · high: also smaller surges")
-    if st.form_submit_button("Save and recompute", icon=":material/save:"):
-        try:
-            chosen = current.updated(
-                business_time_zone=zone_name, business_days=tuple(days), business_start=start.strftime("%H:%M"),
-                business_end=end.strftime("%H:%M"),
-                holidays=tuple(sorted({h.strip() for h in holidays.splitlines() if h.strip()})),
-                sla_minutes=int(sla), sensitivity=sensitivity)
-        except ValueError as exc:
-            st.error(f"Not saved: {markdown_literal(str(exc))}")
-        else:
+if not editor:
+    st.caption(f"Business hours {current.business_start}-{current.business_end} "
+               f"({', '.join(day.capitalize() for day in current.business_days)}, {current.business_time_zone}); "
+               f"SLA {current.sla_minutes} business minutes to the first reply; crisis sensitivity "
+               f"{current.sensitivity}; {len(current.holidays)} holidays.")
+    viewer_note("Changing these")
+else:
+    with st.form("data.settings"):
+        zones = sorted(available_timezones())
+        left, right = st.columns(2)
+        zone_name = left.selectbox("Business time zone", zones, index=zones.index(current.business_time_zone)
+                                   if current.business_time_zone in zones else zones.index("UTC"), key="data.business_tz")
+        days = right.multiselect("Business days", list(WEEKDAYS), default=list(current.business_days),
+                                 format_func=str.capitalize, key="data.days")
+        start = left.time_input("Opens", time.fromisoformat(current.business_start), step=900, key="data.start")
+        end = right.time_input("Closes", time.fromisoformat(min(current.business_end, "23:59")), step=900, key="data.end")
+        holidays = left.text_area("Holidays (one date per line, YYYY-MM-DD)", "\n".join(current.holidays),
+                                  key="data.holidays")
+        sla = right.number_input("SLA target (business minutes to the first reply)", 1, 43200, int(current.sla_minutes),
+                                 key="data.sla")
+        sensitivity = right.radio("Crisis detector sensitivity", list(SENSITIVITY), horizontal=True,
+                                  index=list(SENSITIVITY).index(current.sensitivity), key="data.sensitivity",
+                                  help="low: only large, lasting surges · normal · high: also smaller surges")
+        if st.form_submit_button("Save and recompute", icon=":material/save:"):
             try:
-                lines = write(lambda con: (save_settings(con, chosen), update_analytics(con, chosen))[1].lines())
-                st.success("Saved. " + " ".join(lines))
-            except db.DatabaseError as exc:
-                st.error(markdown_literal(str(exc)))
+                chosen = current.updated(
+                    business_time_zone=zone_name, business_days=tuple(days), business_start=start.strftime("%H:%M"),
+                    business_end=end.strftime("%H:%M"),
+                    holidays=tuple(sorted({h.strip() for h in holidays.splitlines() if h.strip()})),
+                    sla_minutes=int(sla), sensitivity=sensitivity)
+            except ValueError as exc:
+                st.error(f"Not saved: {markdown_literal(str(exc))}")
+            else:
+                try:
+                    lines = write(lambda con: (save_settings(con, chosen), update_analytics(con, chosen))[1].lines())
+                    st.success("Saved. " + " ".join(lines))
+                except db.DatabaseError as exc:
+                    st.error(markdown_literal(str(exc)))
 
 st.subheader("Escalation plan")
 plan_editor()
@@ -321,8 +338,22 @@ imports = run_query(latest_imports, 20)
 st.dataframe(imports.assign(notes=imports["notes"].fillna("")), hide_index=True, width="stretch", column_config={
     "import_id": "Import", "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="D MMM YYYY, HH:mm"),
     "file_name": "File", "format": "Format", "rows_read": "Rows read", "rows_loaded": "Loaded",
-    "rows_duplicate": "Already stored", "rows_quarantined": "Set aside", "notes": "Notes"})
+    "rows_duplicate": "Already stored", "rows_quarantined": "Set aside", "notes": "Notes",
+    "imported_by": "Loaded by"})
 download_csv(imports, "imports", key="data.download_imports")
+
+st.subheader("Who changed what")
+changes = run_query(recent_changes, 200)
+if changes.empty:
+    st.caption("No change recorded yet. Imports, label corrections, brands, themes, settings, the plan and crisis "
+               "acknowledgements are recorded here with who made them.")
+else:
+    st.caption("The newest 200 changes (`radar audit` lists more). Without sign-in, a change is recorded as the "
+               "computer's user; with sign-in, as the person signed in.")
+    st.dataframe(changes, hide_index=True, width="stretch", column_config={
+        "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm"),
+        "changed_by": "Who", "action": "What", "detail": st.column_config.TextColumn("Detail", width="large")})
+    download_csv(changes, "changes", key="data.download_changes")
 
 labelled = run_query(label_sources)
 labelled = labelled[labelled["labelled_posts"] > 0]
@@ -334,21 +365,24 @@ if not labelled.empty:
         "import_id": "Import", "file_name": "File", "format": "Format",
         "use_export_labels": st.column_config.CheckboxColumn("Export's labels used"),
         "labelled_posts": "Posts with a label"})
-    with st.form("data.labels"):
-        chosen_import = st.selectbox("Import", list(labelled["import_id"]), key="data.labels_import",
-                                     format_func=lambda i: f"{i} · {labelled.set_index('import_id').loc[i, 'file_name']}")
-        use = st.radio("Labels shown", ["export", "radar"], horizontal=True, key="data.labels_use",
-                       format_func={"export": "The export's own", "radar": "Radar's score"}.get)
-        every = st.checkbox("For every import of this format", key="data.labels_format")
-        if st.form_submit_button("Save and recompute", icon=":material/save:"):
-            fmt = labelled.set_index("import_id").loc[chosen_import, "format"]
-            try:
-                changed = write(lambda con: (set_export_labels(con, use == "export", import_id=None if every else
-                                                               chosen_import, format_name=fmt if every else None),
-                                             update_analytics(con))[0])
-                st.success(f"{changed:,} import(s) changed." if changed else "Nothing to change.")
-            except (db.DatabaseError, ValueError) as exc:
-                st.error(markdown_literal(str(exc)))
+    if not editor:
+        viewer_note("Choosing which labels are used")
+    else:
+        with st.form("data.labels"):
+            chosen_import = st.selectbox("Import", list(labelled["import_id"]), key="data.labels_import",
+                                         format_func=lambda i: f"{i} · {labelled.set_index('import_id').loc[i, 'file_name']}")
+            use = st.radio("Labels shown", ["export", "radar"], horizontal=True, key="data.labels_use",
+                           format_func={"export": "The export's own", "radar": "Radar's score"}.get)
+            every = st.checkbox("For every import of this format", key="data.labels_format")
+            if st.form_submit_button("Save and recompute", icon=":material/save:"):
+                fmt = labelled.set_index("import_id").loc[chosen_import, "format"]
+                try:
+                    changed = write(lambda con: (set_export_labels(con, use == "export", import_id=None if every else
+                                                                   chosen_import, format_name=fmt if every else None),
+                                                 update_analytics(con))[0])
+                    st.success(f"{changed:,} import(s) changed." if changed else "Nothing to change.")
+                except (db.DatabaseError, ValueError) as exc:
+                    st.error(markdown_literal(str(exc)))
 
 st.subheader("Saved column mappings")
 formats = run_query(saved_formats)
@@ -358,13 +392,16 @@ if formats.empty:
 else:
     st.dataframe(formats, hide_index=True, width="stretch",
                  column_config={"name": "Format", "mapping": "Column = header", "created_at": "Saved (UTC)"})
-    with st.form("data.forget_format"):
-        doomed = st.selectbox("Forget a mapping (posts already loaded stay)", list(formats["name"]),
-                              key="data.forget_name")
-        if st.form_submit_button("Forget", icon=":material/delete:"):
-            try:
-                write(forget_custom_format, doomed)
-                st.success(f"Forgot {markdown_literal(doomed)}.")
-                st.rerun()
-            except db.DatabaseError as exc:
-                st.error(markdown_literal(str(exc)))
+    if not editor:
+        viewer_note("Forgetting a mapping")
+    else:
+        with st.form("data.forget_format"):
+            doomed = st.selectbox("Forget a mapping (posts already loaded stay)", list(formats["name"]),
+                                  key="data.forget_name")
+            if st.form_submit_button("Forget", icon=":material/delete:"):
+                try:
+                    write(forget_custom_format, doomed)
+                    st.success(f"Forgot {markdown_literal(doomed)}.")
+                    st.rerun()
+                except db.DatabaseError as exc:
+                    st.error(markdown_literal(str(exc)))

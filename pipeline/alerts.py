@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from . import db
+from .access import record_change
 from .plan import MOVE_WORDS, channels_of, load_plan
 from .queries import minutes_text, plain_records
 from .settings import Settings, load_settings
@@ -417,6 +418,7 @@ def _log(con, crisis_id: str, kind: str, by: str, entry: str | None, at: datetim
     if not db.scalar(con, "SELECT count(*) FROM fct_crises WHERE crisis_id = ?", [crisis_id]):
         raise ValueError(f"there is no crisis {crisis_id!r}; `radar crises` lists them")
     con.execute("INSERT INTO crisis_log VALUES (?, ?, ?, ?, ?)", [crisis_id, at or utc_now(), kind, by, entry])
+    record_change(con, f"crisis {kind}", f"{crisis_id}: by {by}" + (f": {entry[:200]}" if entry else ""))
     db.bump_monitoring_version(con)
 
 

@@ -34,6 +34,7 @@ from typing import Iterable
 import duckdb
 
 from . import db
+from .access import record_change
 
 
 key_sql = db.alias_key_sql
@@ -58,6 +59,11 @@ class BrandChange:
 
     message: str
     changed: bool = True
+
+
+def _recorded(con, change: BrandChange) -> BrandChange:
+    record_change(con, "brands", change.message)
+    return change
 
 
 def _brand_of_key(con, key: str) -> str | None:
@@ -171,10 +177,10 @@ def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[st
         new_aliases += _insert_alias(con, alias_key_, "name", alias, name)
     if existing is not None and not new_aliases:
         if role_changed:
-            return BrandChange(f"{name} is now {ROLE_NAMES[role]}", changed=False)
+            return _recorded(con, BrandChange(f"{name} is now {ROLE_NAMES[role]}", changed=False))
         return BrandChange(f"{name}: nothing new", changed=False)
     db.bump_data_version(con)
-    return BrandChange(f"{'added' if existing is None else 'updated'} brand {name!r}")
+    return _recorded(con, BrandChange(f"{'added' if existing is None else 'updated'} brand {name!r}"))
 
 
 ROLES = ("ours", "competitor")
@@ -204,7 +210,7 @@ def set_role(con: duckdb.DuckDBPyConnection, brand: str, role: str | None) -> Br
         return BrandChange(f"{brand} is {ROLE_NAMES[role]} already", changed=False)
     con.execute("UPDATE brands SET role = ? WHERE brand = ?", [role, brand])
     _bump_roles(con)
-    return BrandChange(f"{brand} is now {ROLE_NAMES[role]}" if role else f"{brand}: role forgotten")
+    return _recorded(con, BrandChange(f"{brand} is now {ROLE_NAMES[role]}" if role else f"{brand}: role forgotten"))
 
 
 def brand_roles(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
@@ -226,7 +232,7 @@ def rename_brand(con: duckdb.DuckDBPyConnection, brand: str, new_name: str) -> B
     con.execute("UPDATE brand_aliases SET brand = ? WHERE brand = ?", [new_name, brand])
     _insert_alias(con, key, "name", new_name, new_name)
     db.bump_data_version(con)
-    return BrandChange(f"renamed {brand!r} to {new_name!r}")
+    return _recorded(con, BrandChange(f"renamed {brand!r} to {new_name!r}"))
 
 
 def merge_brands(con: duckdb.DuckDBPyConnection, into: str, others: Iterable[str]) -> BrandChange:
@@ -243,7 +249,7 @@ def merge_brands(con: duckdb.DuckDBPyConnection, into: str, others: Iterable[str
     if not merged:
         return BrandChange(f"{into}: nothing to merge", changed=False)
     db.bump_data_version(con)
-    return BrandChange(f"merged {', '.join(repr(m) for m in merged)} into {into!r}")
+    return _recorded(con, BrandChange(f"merged {', '.join(repr(m) for m in merged)} into {into!r}"))
 
 
 def remove_brand(con: duckdb.DuckDBPyConnection, brand: str) -> BrandChange:
@@ -254,7 +260,7 @@ def remove_brand(con: duckdb.DuckDBPyConnection, brand: str) -> BrandChange:
     con.execute("DELETE FROM brand_aliases WHERE brand = ?", [brand])
     con.execute("DELETE FROM brands WHERE brand = ?", [brand])
     db.bump_data_version(con)
-    return BrandChange(f"removed brand {brand!r}")
+    return _recorded(con, BrandChange(f"removed brand {brand!r}"))
 
 
 def brands_key(con: duckdb.DuckDBPyConnection) -> str:

@@ -18,6 +18,7 @@ from typing import Sequence
 import duckdb
 
 from . import db
+from .access import command_line_actor
 from .ingest import (FORMATS_BY_NAME, MAPPABLE_COLUMNS, IngestError, check_regular_file, check_time_zone,
                      custom_formats, describe_formats, forget_custom_format, ingest_files)
 from .metrics import analytics_are_current, update_analytics
@@ -689,6 +690,27 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return watcher.run(once=args.once)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .queries import recent_changes
+
+    if args.limit < 1:
+        _error("--limit must be 1 or more")
+        return 2
+    if not db.resolve_db_path(args.db).exists():
+        _error(f"{db.resolve_db_path(args.db)}: no database yet; build one with `radar demo` or `radar ingest FILE`")
+        return 1
+    with _open(args, read_only=True) as con:
+        records = plain_records(recent_changes(con, args.limit))
+    if args.json:
+        print(json.dumps(records, default=_json_value, indent=2))
+    elif not records:
+        print("no changes recorded yet")
+    for change in [] if args.json else records:
+        print(f"{change['changed_at']:%Y-%m-%d %H:%M} UTC  {change['changed_by']}  {change['action']}"
+              + (f": {change['detail']}" if change["detail"] else ""))
+    return 0
+
+
 def cmd_alerts(args: argparse.Namespace) -> int:
     from .alerts import STATE_WORDS, alert_log
 
@@ -752,10 +774,12 @@ def cmd_crisis_log(args: argparse.Namespace) -> int:
         if not db.scalar(con, "SELECT count(*) FROM fct_crises WHERE crisis_id = ?", [args.crisis_id]):
             raise ValueError(f"there is no crisis {args.crisis_id!r}; `radar crises` lists them")
         if args.ack:
-            ack_crisis(con, args.crisis_id, args.by or "", args.note)
-            print(f"{args.crisis_id}: acknowledged by {' '.join(args.by.split())}")
+            by = args.by if args.by is not None else command_line_actor()
+            ack_crisis(con, args.crisis_id, by, args.note)
+            print(f"{args.crisis_id}: acknowledged by {' '.join(by.split())}")
         if args.decision is not None:
-            log_decision(con, args.crisis_id, args.by or "", args.decision)
+            log_decision(con, args.crisis_id, args.by if args.by is not None else command_line_actor(),
+                         args.decision)
             print(f"{args.crisis_id}: decision logged")
         for at, kind, by, entry in crisis_log(con, args.crisis_id).itertuples(index=False):
             print(f"{at:%Y-%m-%d %H:%M} UTC  {kind:<12}  {by}" + (f": {entry}" if entry else ""))
@@ -1026,6 +1050,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_alerts)
 
+    p = sub.add_parser("audit", help="who changed what: imports, labels, brands, themes, settings, plan, acks",
+                       description="The changes people made, newest first, each with who made it: the signed-in "
+                                   "person on the dashboard, or this computer's user on the command line.")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (50)")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.add_argument("--db", help=db_help)
+    p.set_defaults(func=cmd_audit)
+
     p = sub.add_parser("alert-test", help="send a test message over one channel of the plan",
                        description="Send a test message over CHANNEL (a channel of `radar plan show`); exit 1 "
                                    "with the reason when it is not delivered.")
@@ -1037,7 +1069,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="The crisis log: who acknowledged the crisis and when, and the decisions taken "
                                    "(what the committee decided), in order.")
     p.add_argument("crisis_id", metavar="CRISIS_ID")
-    p.add_argument("--by", metavar="NAME", help="who (required with --ack and --decision)")
+    p.add_argument("--by", metavar="NAME", help="who, with --ack and --decision (default: this computer's user)")
     p.add_argument("--ack", action="store_true", help="acknowledge the crisis")
     p.add_argument("--note", help="with --ack: a note")
     p.add_argument("--decision", metavar="TEXT", help="log a decision")

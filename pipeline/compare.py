@@ -75,7 +75,8 @@ def brand_counts(con: duckdb.DuckDBPyConnection, brands: tuple[str, ...], period
         SELECT brand, count(*) AS posts, count(*) FILTER (sentiment_label = 'negative') AS negative,
                count(*) FILTER (sentiment_label = 'positive') AS positive, count(sentiment_label) AS scored
         FROM posts WHERE NOT is_brand AND {condition} GROUP BY brand""", params).df()
-    return pd.DataFrame({"brand": list(brands)}).merge(found, on="brand", how="left").fillna(0)
+    wanted = pd.DataFrame({"brand": pd.Series(list(brands), dtype=object)})  # no brands: still text, not float
+    return wanted.merge(found.astype({"brand": object}), on="brand", how="left").fillna(0)
 
 
 def voice_in_period(con: duckdb.DuckDBPyConnection, start: date, days: int,

@@ -31,7 +31,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 WRITER_MEMORY_LIMIT = "1GB"  # DuckDB's own memory in a writing process ($RADAR_MEMORY_LIMIT overrides)
 
 
@@ -399,6 +399,9 @@ _SCHEMA = [
         crisis_id VARCHAR NOT NULL, logged_at TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL, by_name VARCHAR NOT NULL,
         entry VARCHAR
     )""",
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        changed_at TIMESTAMPTZ NOT NULL, changed_by VARCHAR NOT NULL, action VARCHAR NOT NULL, detail VARCHAR
+    )""",
     """CREATE TABLE IF NOT EXISTS watch_files (
         sha256 VARCHAR NOT NULL, path VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL,
         state VARCHAR NOT NULL, import_id VARCHAR, error VARCHAR, seen_at TIMESTAMPTZ NOT NULL,
@@ -442,6 +445,9 @@ _ADDED_COLUMNS = [
     "ALTER TABLE alerts ADD COLUMN IF NOT EXISTS replayed BOOLEAN DEFAULT false",
     # schema 8: a brand is ours or a competitor (NULL: not said)
     "ALTER TABLE brands ADD COLUMN IF NOT EXISTS role VARCHAR",
+    # schema 10: who loaded an import and who corrected a label (the signed-in person, or the command line's user)
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS imported_by VARCHAR",
+    "ALTER TABLE sentiment_overrides ADD COLUMN IF NOT EXISTS set_by VARCHAR",
 ]
 # Tables an older version kept. raw_posts (schema 1-3) held a text copy of every row of every import; the rows
 # are now read into a temporary table per import, and only the quarantined ones keep their raw text.

@@ -31,6 +31,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+from .access import record_change
+
 CHANNEL_TYPES = {
     "email": "e-mail over SMTP (to: one or more addresses)",
     "slack": "Slack incoming webhook (url)",
@@ -238,6 +240,7 @@ def save_plan(con, plan: dict[str, Any]) -> dict[str, Any]:
     plan = validate(plan)
     set_meta(con, "plan", json.dumps(plan))  # roles and channels keep the order people gave them
     set_meta(con, "plan_changed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    record_change(con, "escalation plan saved", "; ".join(describe(plan))[:2000])
     bump_monitoring_version(con)
     return plan
 
@@ -247,6 +250,7 @@ def reset_plan(con) -> dict[str, Any]:
 
     con.execute("DELETE FROM radar_meta WHERE key = 'plan'")
     set_meta(con, "plan_changed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    record_change(con, "escalation plan reset", "the default plan is back")
     bump_monitoring_version(con)
     return default_plan()
 

@@ -167,8 +167,14 @@ def posts_by_platform_and_brand(con: duckdb.DuckDBPyConnection,
 def latest_imports(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame:
     return con.execute("""
         SELECT import_id, imported_at, file_name, format, rows_read, rows_loaded, rows_duplicate,
-               rows_quarantined, notes
+               rows_quarantined, notes, imported_by
         FROM imports ORDER BY import_id DESC LIMIT ?""", [limit]).df()
+
+
+def recent_changes(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """The newest changes people made (``audit_log``): when, who, what, detail."""
+    return con.execute("""SELECT changed_at, changed_by, action, detail FROM audit_log
+                          ORDER BY changed_at DESC, rowid DESC LIMIT ?""", [limit]).df()
 
 
 def saved_formats(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -100,6 +100,11 @@ def load_settings(con) -> Settings:
 
 
 def save_settings(con, settings: Settings) -> None:
+    from .access import record_change
     from .db import set_meta
 
-    set_meta(con, "settings", settings.validate().to_json())
+    before, after = asdict(load_settings(con)), asdict(settings.validate())
+    changed = [f"{key} {before[key]!r} -> {after[key]!r}" for key in after if before.get(key) != after[key]]
+    set_meta(con, "settings", settings.to_json())
+    if changed:
+        record_change(con, "settings", "; ".join(changed))

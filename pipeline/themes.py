@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 
 from . import db
+from .access import record_change
 
 _WORD = r"#?[\w'’-]+\*?"  # a keyword: letters, digits, apostrophes, hyphens; '*' at the end: any ending
 _WORD_RE = re.compile(_WORD)
@@ -187,12 +188,14 @@ def save_themes(con: duckdb.DuckDBPyConnection, themes: Any) -> list[dict[str, A
     """Validate and store a theme set, then tag every customer post again (one transaction is the caller's)."""
     themes = validate(themes)
     db.set_meta(con, "themes", json.dumps(themes, ensure_ascii=False))
+    record_change(con, "themes saved", ", ".join(theme["name"] for theme in themes))
     tag_themes(con)
     return themes
 
 
 def reset_themes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     con.execute("DELETE FROM radar_meta WHERE key = 'themes'")
+    record_change(con, "themes reset", "the shipped themes are back")
     tag_themes(con)
     return default_themes()
 

@@ -162,3 +162,30 @@ def wait_for(condition, timeout: float = 60, interval: float = 0.2, what: str = 
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class OidcProvider:
+    """A real OpenID Connect provider for tests (oidc-provider-mock: discovery, authorize, token, JWKS,
+    userinfo) on 127.0.0.1. Each of ``users`` (subject -> claims) signs in with one click on its form."""
+
+    def __init__(self, users: dict[str, dict]):
+        from oidc_provider_mock import User, app
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", 0, app(user_claims=[User(sub=sub, claims=claims) for sub, claims in users.items()]),
+                                   threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.url}/.well-known/openid-configuration"
+
+    def __enter__(self) -> "OidcProvider":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)

@@ -35,12 +35,13 @@ def server(demo_db):
     yield from _serve(demo_db)
 
 
-def _serve(database):
-    port = _free_port()
+def _serve(database, *options: str, port: int | None = None):
+    port = port or _free_port()
     env = {**os.environ, "RADAR_DB": str(database)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         *options],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -375,3 +376,94 @@ def test_html_in_a_brand_name_is_text_in_the_charts(demo_db, browser, tmp_path_f
     finally:
         tab.close()
         next(serving, None)
+
+
+SIGN_IN_USERS = {"ana": {"email": "ana@lumo.example", "email_verified": True},
+                 "vic": {"email": "vic@lumo.example", "email_verified": True},
+                 "zed": {"email": "zed@elsewhere.example", "email_verified": True}}
+
+
+@pytest.fixture(scope="module")
+def signed_in_server(demo_db, tmp_path_factory):
+    """The dashboard with sign-in through a real OpenID Connect provider on 127.0.0.1: Ana edits, Vic views,
+    Zed has no access."""
+    from tests.servers import OidcProvider
+
+    folder = tmp_path_factory.mktemp("sign_in")
+    copy = folder / "radar.duckdb"
+    shutil.copy(demo_db, copy)
+    port = _free_port()
+    with OidcProvider(SIGN_IN_USERS) as provider:
+        secrets = folder / "secrets.toml"
+        secrets.write_text(f"""
+[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "a-test-cookie-secret-that-is-long-enough"
+client_id = "reputation-radar"
+client_secret = "radar-secret"
+server_metadata_url = "{provider.metadata_url}"
+
+[access]
+editors = ["ana@lumo.example"]
+viewers = ["@lumo.example"]
+""", encoding="utf-8")
+        serving = _serve(copy, "--secrets.files", str(secrets), "--server.address", "127.0.0.1", port=port)
+        url = next(serving)
+        yield url, copy
+        next(serving, None)
+
+
+def _sign_in(browser, url: str, subject: str, path: str = ""):
+    """A new browser context (no cookie), opened on ``path``, signed in as ``subject`` at the provider."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.goto(f"{url}/{path}")
+    tab.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+    assert tab.get_by_role("heading", name="Data", exact=True).count() == 0
+    tab.get_by_role("button", name="Sign in").click()
+    tab.get_by_role("button", name=subject, exact=True).click(timeout=60_000)  # the provider's one-click user
+    tab.wait_for_url(f"{url}/**", timeout=60_000)
+    return context, tab
+
+
+def test_sign_in_through_an_openid_connect_provider_gives_each_role_its_own_dashboard(signed_in_server, browser):
+    url, database = signed_in_server
+    # nobody signed in: a deep link shows the sign-in and nothing of the data
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    stranger = context.new_page()
+    stranger.goto(f"{url}/crises?crisis=lumohelp:20261024T14")
+    stranger.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+    stranger.wait_for_timeout(1500)
+    assert stranger.get_by_text("Lumo").count() == 0 and stranger.get_by_text("Response room").count() == 0
+    assert stranger.locator('[data-testid="stSidebarNav"]').count() == 0
+    stranger.screenshot(path=str(ARTIFACTS / "sign_in.png"))
+    context.close()
+
+    # an editor signs in at the provider, comes back signed in, and is offered the upload
+    context, ana = _sign_in(browser, url, "ana")
+    ana.get_by_text("ana@").first.wait_for(timeout=60_000)
+    assert ana.get_by_text("editor").count() >= 1
+    ana.goto(f"{url}/data")
+    _settle(ana, "Data")
+    assert ana.locator('[data-testid="stFileUploader"]').count() == 1
+    context.close()
+
+    # a viewer reads the Data page and every other, but is offered no change, whatever the URL
+    context, vic = _sign_in(browser, url, "vic", "data")
+    vic.goto(f"{url}/data")
+    _settle(vic, "Data")
+    assert vic.locator('[data-testid="stFileUploader"]').count() == 0
+    vic.get_by_text("Loading exports is for editors").first.wait_for(timeout=30_000)
+    vic.goto(f"{url}/crises?crisis=lumohelp:20261024T14")
+    _settle(vic, "Crises")
+    assert vic.get_by_role("button", name="Add to the log").count() == 0
+    vic.screenshot(path=str(ARTIFACTS / "viewer_crises.png"), full_page=True)
+    context.close()
+
+    # someone the provider knows but the access list does not is refused, on every page
+    context, zed = _sign_in(browser, url, "zed", "overview")
+    zed.get_by_text("no access to this dashboard").first.wait_for(timeout=60_000)
+    zed.goto(f"{url}/data")
+    zed.get_by_text("no access to this dashboard").first.wait_for(timeout=60_000)
+    assert zed.get_by_role("heading", name="Data", exact=True).count() == 0
+    context.close()

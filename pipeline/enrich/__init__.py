@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import db
+from ..access import current_actor, record_change
 from ..parallel import pipelined
 from .adapter import adapt_sentiment
 from .lang import SCORED_LANGUAGES
@@ -148,6 +149,7 @@ def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_i
 
     if label is None:
         con.execute("DELETE FROM sentiment_overrides WHERE platform = ? AND post_id = ?", [platform, post_id])
+        record_change(con, "label correction removed", f"{platform}:{post_id}")
         _bump_labels_version(con)
         return
     if label not in LABELS:
@@ -155,10 +157,12 @@ def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_i
     if not db.scalar(con, "SELECT count(*) FROM stg_posts WHERE platform = ? AND post_id = ?", [platform, post_id]):
         raise ValueError(f"no post {post_id!r} on {platform!r}")
     con.execute("""
-        INSERT INTO sentiment_overrides VALUES (?, ?, ?, ?, now())
+        INSERT INTO sentiment_overrides (platform, post_id, sentiment_label, note, set_at, set_by)
+        VALUES (?, ?, ?, ?, now(), ?)
         ON CONFLICT (platform, post_id) DO UPDATE
-        SET sentiment_label = excluded.sentiment_label, note = excluded.note, set_at = excluded.set_at""",
-                [platform, post_id, label, note])
+        SET sentiment_label = excluded.sentiment_label, note = excluded.note, set_at = excluded.set_at,
+            set_by = excluded.set_by""", [platform, post_id, label, note, current_actor()])
+    record_change(con, "label corrected", f"{platform}:{post_id} -> {label}" + (f" ({note})" if note else ""))
     _bump_labels_version(con)
 
 
@@ -176,6 +180,8 @@ def set_export_labels(con: duckdb.DuckDBPyConnection, use: bool, *, import_id: s
                         [value, use])
     con.execute(f"UPDATE imports SET use_export_labels = ? WHERE {column} = ?", [use, value])
     if changed:
+        record_change(con, "export labels " + ("used" if use else "replaced by Radar's score"),
+                      f"{'import' if import_id is not None else 'every import of the format'} {value}")
         _bump_labels_version(con)
         db.set_meta(con, "adapters_stale", "1")  # the labels the adapters learned from changed
     return int(changed)

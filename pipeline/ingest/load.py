@@ -37,6 +37,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import brands as brand_registry, db
+from ..access import current_actor, record_change
 from .formats import (CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format, sql_string,
                       strip_sql)
 from .reader import Dialect, IngestError, ProgressCallback, SetAside, read_header, read_records, sniff
@@ -487,6 +488,7 @@ def save_custom_format(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[
     con.execute("DELETE FROM custom_formats WHERE name = ?", [name])
     con.execute("INSERT INTO custom_formats VALUES (?, ?, ?, now())",
                 [name, json.dumps(mapping), json.dumps(list(header))])
+    record_change(con, "custom format saved", f"{name}: " + ", ".join(f"{k} = {v}" for k, v in mapping.items()))
     _bump_formats_version(con)
     return custom_format(name, mapping, header)
 
@@ -496,6 +498,7 @@ def forget_custom_format(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     if not db.first_row(con, "SELECT 1 FROM custom_formats WHERE name = ?", [name]):
         return False
     con.execute("DELETE FROM custom_formats WHERE name = ?", [name])
+    record_change(con, "custom format forgotten", name)
     _bump_formats_version(con)
     return True
 
@@ -620,11 +623,16 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
         if new_format is not None:
             notes.append(f"saved as the custom format {new_format.name!r}: files with these headers are "
                          "recognised from now on")
-        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", [
+        con.execute("""INSERT INTO imports (import_id, file_name, sha256, format, encoding, delimiter, time_zone,
+                                            header_line, rows_read, rows_loaded, rows_duplicate, rows_quarantined,
+                                            naive_timestamp_count, imported_at, notes, imported_by)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
             import_id, path.name, dialect.sha256, dialect.format.name, dialect.encoding_label, dialect.delimiter_label,
             time_zone, dialect.header_line, rows_read, loaded, duplicate, quarantined, naive, now,
-            "\n".join(notes) or None,
+            "\n".join(notes) or None, current_actor(),
         ])
+        record_change(con, "import", f"{import_id}: {path.name}, {loaded:,} posts loaded, {duplicate:,} already "
+                                     f"stored, {quarantined:,} set aside")
         con.execute("DROP TABLE tmp_staged")
         db.bump_data_version(con)
         con.execute("COMMIT")

@@ -1,0 +1,292 @@
+"""Sign-in and roles: the access rules (``pipeline.access``), the dashboard's gate, what a viewer and an editor
+are offered (AppTest with a signed-in ``st.user``), and who each change is recorded as. The whole sign-in through
+a real OpenID Connect provider is in tests/test_browser.py."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from pipeline import cli, db
+from pipeline.access import AccessError, AccessRules, acting_as, command_line_actor, role_of
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "a-test-secret-of-32-bytes-or-more",
+        "client_id": "radar", "client_secret": "secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+ACCESS = {"editors": ["ana@lumo.example", "groups:radar-editors"], "viewers": ["@lumo.example"]}
+ANA = {"is_logged_in": True, "email": "ana@lumo.example", "email_verified": True, "sub": "ana"}
+VIC = {"is_logged_in": True, "email": "vic@lumo.example", "sub": "vic"}
+ZED = {"is_logged_in": True, "email": "zed@elsewhere.example", "sub": "zed"}
+CRISIS = "lumohelp:20261024T14"
+
+
+@pytest.mark.parametrize("claims, role", [
+    ({"email": "ana@lumo.example"}, "editor"),
+    ({"email": "ANA@Lumo.Example"}, "editor"),  # addresses are matched without case
+    ({"email": "vic@lumo.example"}, "viewer"),  # the domain
+    ({"email": "vic@notlumo.example"}, None),  # a domain is matched whole, not as a suffix of another
+    ({"email": "zed@elsewhere.example"}, None),
+    ({"email": "zed@elsewhere.example", "groups": ["radar-editors", "x"]}, "editor"),  # a claim's list
+    ({"email": "zed@elsewhere.example", "groups": "radar-editors"}, "editor"),  # a claim's text
+    ({"email": "ana@lumo.example", "email_verified": False}, None),  # an unverified address proves nothing
+    ({"email": "ana@lumo.example", "email_verified": "false"}, None),
+    ({"sub": "ana"}, None),  # no address, no claim
+    ({}, None),
+])
+def test_a_role_comes_from_the_access_list(claims, role):
+    rules = AccessRules.from_mapping(ACCESS)
+    assert role_of(rules, claims) == role
+
+
+@pytest.mark.parametrize("section, message", [
+    ({"editor": ["ana@lumo.example"]}, "unknown key 'editor'"),
+    ({"editors": ["ana"]}, "'ana' is not an e-mail address"),
+    ({"viewers": ["lumo.example"]}, "'lumo.example' is not"),
+    ({"viewers": {"a": 1}}, "must be a list"),
+])
+def test_an_access_list_that_cannot_be_understood_is_refused(section, message):
+    with pytest.raises(AccessError, match=message):
+        AccessRules.from_mapping(section)
+
+
+def test_an_empty_access_list_lets_nobody_in():
+    rules = AccessRules.from_mapping({})
+    assert rules.is_empty and role_of(rules, {"email": "ana@lumo.example"}) is None
+
+
+@pytest.fixture(autouse=True)
+def clear_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def signed_in(monkeypatch, database, user: dict, page: str | None = None, *, access=ACCESS, **params) -> AppTest:
+    monkeypatch.setenv("RADAR_DB", str(database))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = AUTH
+    if access is not None:
+        app.secrets["access"] = access
+    app.user = user
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    if page:
+        app.switch_page(page)
+        for key, value in params.items():
+            app.query_params[key] = value
+        app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def submit_labels(app: AppTest) -> list[str]:
+    return [b.proto.label for b in app.get("form_submit_button")]
+
+
+def test_without_sign_in_configured_the_dashboard_is_open(monkeypatch, demo_db):
+    monkeypatch.setenv("RADAR_DB", str(demo_db))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("pages/data.py")
+    app.run()
+    assert not app.exception and "Load" in submit_labels(app)
+
+
+def test_a_visitor_who_is_not_signed_in_sees_only_the_sign_in(monkeypatch, demo_db):
+    app = signed_in(monkeypatch, demo_db, {"is_logged_in": False})
+    assert [t.value for t in app.title] == ["Reputation Radar"]
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert not app.dataframe and not app.get("plotly_chart") and not app.sidebar.multiselect
+    for page in ("pages/data.py", "pages/threads.py", "pages/overview.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):  # not registered: no URL reaches it
+            app.switch_page(page)
+
+
+def test_a_deep_link_shows_the_sign_in_and_nothing_of_the_crisis(monkeypatch, demo_db):
+    app = signed_in(monkeypatch, demo_db, {"is_logged_in": False}, crisis=CRISIS, thread="twitter:1")
+    assert [b.label for b in app.button] == ["Sign in"]
+    page_text = " ".join(str(m.value) for m in app.markdown)
+    assert "Lumo" not in page_text and not app.dataframe
+
+
+def test_named_providers_each_get_a_button(monkeypatch, demo_db):
+    monkeypatch.setenv("RADAR_DB", str(demo_db))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = {"redirect_uri": AUTH["redirect_uri"], "cookie_secret": AUTH["cookie_secret"],
+                           "okta": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")},
+                           "google": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}}
+    app.secrets["access"] = ACCESS
+    app.user = {"is_logged_in": False}
+    app.run()
+    assert sorted(b.label for b in app.button) == ["Sign in with google", "Sign in with okta"]
+
+
+@pytest.mark.parametrize("access, says", [
+    (ACCESS, "no access to this dashboard"),
+    ({"editors": ["not an address"]}, "access list cannot be read"),
+    (None, "no access to this dashboard"),  # no [access] section: nobody is let in
+])
+def test_a_signed_in_stranger_is_refused_everywhere(monkeypatch, demo_db, access, says):
+    app = signed_in(monkeypatch, demo_db, ZED, access=access)
+    assert any(says in e.value.replace("\\", "") for e in app.error)
+    assert [b.label for b in app.button] == ["Sign out"] and not app.dataframe
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("pages/data.py")
+
+
+def test_a_viewer_reads_every_page_but_is_offered_no_change(monkeypatch, demo_db):
+    app = signed_in(monkeypatch, demo_db, VIC)
+    assert any("vic@" in c.value and "viewer" in c.value for c in app.sidebar.caption)
+    for page, params in [("pages/data.py", {}), ("pages/threads.py", {"thread": _a_thread(demo_db)}),
+                         ("pages/crises.py", {"crisis": CRISIS}), ("pages/sentiment.py", {}),
+                         ("pages/responses.py", {}), ("pages/reports.py", {})]:
+        app = signed_in(monkeypatch, demo_db, VIC, page, **params)
+        assert submit_labels(app) == [], (page, submit_labels(app))
+        if page == "pages/threads.py":
+            assert "Correcting a label is for editors" in " ".join(c.value for c in app.caption)
+        assert not app.get("file_uploader") and not app.get("arrow_data_frame_editor"), page
+        editing = [b.label for b in app.button if b.label not in ("Sign out", "Make PDF")]
+        assert not [label for label in editing if any(word in label for word in ("Save", "Put back", "Acknowledge"))]
+    data = signed_in(monkeypatch, demo_db, VIC, "pages/data.py")
+    notes = " ".join(c.value for c in data.caption)
+    assert "Loading exports is for editors" in notes and "Changing brands is for editors" in notes
+    assert any(d.value.shape[0] for d in data.dataframe), "a viewer still reads the tables"
+    reports = signed_in(monkeypatch, demo_db, VIC, "pages/reports.py")
+    assert reports.get("download_button"), "a viewer downloads reports"
+
+
+def test_an_editor_is_offered_every_change(monkeypatch, demo_db):
+    app = signed_in(monkeypatch, demo_db, ANA, "pages/data.py")
+    assert {"Load", "Save and recompute", "Save the plan", "Set the role"} <= set(submit_labels(app))
+    home = signed_in(monkeypatch, demo_db, ANA)
+    assert any("ana@" in c.value and "editor" in c.value for c in home.sidebar.caption)
+    by_group = signed_in(monkeypatch, demo_db, {**ZED, "groups": ["radar-editors"]}, "pages/data.py")
+    assert "Load" in submit_labels(by_group)
+
+
+def test_a_viewers_write_is_refused_even_when_a_page_asks_for_it(monkeypatch, demo_copy):
+    """The last line: ``pages._common.write`` itself refuses anyone who may not edit."""
+    def script():
+        import streamlit as st
+
+        from pages._common import write
+        from pipeline.settings import load_settings, save_settings
+
+        write(lambda con: save_settings(con, load_settings(con).updated(sla_minutes=7)))
+        st.success("written")
+
+    monkeypatch.setenv("RADAR_DB", str(demo_copy))
+    before = _settings_sla(demo_copy)
+    for user, written in [(VIC, False), (ZED, False), (ANA, True)]:
+        app = AppTest.from_function(script, default_timeout=60)
+        app.secrets["auth"] = AUTH
+        app.secrets["access"] = ACCESS
+        app.user = user
+        app.run()
+        assert not app.exception
+        assert bool(app.success) == written, user
+        if not written:
+            assert any("changes are for editors" in e.value for e in app.error)
+            assert _settings_sla(demo_copy) == before
+    assert _settings_sla(demo_copy) == 7
+
+
+def _settings_sla(path) -> int:
+    stored = _rows(path, "SELECT value FROM radar_meta WHERE key = 'settings'")
+    return json.loads(stored[0][0])["sla_minutes"] if stored else 60
+
+
+def _a_thread(path) -> str:
+    platform, thread_id = _rows(path, "SELECT platform, thread_id FROM posts WHERE NOT is_brand ORDER BY created_at "
+                                      "LIMIT 1")[0]
+    return f"{platform}:{thread_id}"
+
+
+def _rows(path, sql, params=()):
+    with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute(sql, list(params)).fetchall()
+
+
+def test_an_editors_changes_are_recorded_as_theirs(monkeypatch, demo_copy):
+    app = signed_in(monkeypatch, demo_copy, ANA, "pages/threads.py", thread=_a_thread(demo_copy))
+    app.radio(key="threads.correct_label").set_value("positive")
+    [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
+    assert not app.exception
+    assert _rows(demo_copy, "SELECT set_by FROM sentiment_overrides") == [("ana@lumo.example",)]
+    app = signed_in(monkeypatch, demo_copy, ANA, "pages/data.py")
+    app.number_input(key="data.sla").set_value(45)
+    [b for b in app.get("form_submit_button") if b.proto.label == "Save and recompute"][0].click().run()
+    assert not app.exception
+    changes = _rows(demo_copy, "SELECT changed_by, action, detail FROM audit_log WHERE changed_by = ? ORDER BY rowid",
+                    ["ana@lumo.example"])
+    assert [action for _, action, _ in changes] == ["label corrected", "settings"]
+    assert "sla_minutes 60 -> 45" in changes[1][2]
+    app = signed_in(monkeypatch, demo_copy, VIC, "pages/data.py")
+    shown = [d.value for d in app.dataframe if "changed_by" in d.value.columns]
+    assert shown and "ana@lumo.example" in set(shown[0]["changed_by"]), "the Data page says who changed what"
+
+
+def test_an_acknowledgement_is_recorded_as_the_signed_in_person(monkeypatch, demo_copy):
+    second = _rows(demo_copy, "SELECT crisis_id FROM crises WHERE crisis_id <> ? ORDER BY started_at", [CRISIS])[0][0]
+    app = signed_in(monkeypatch, demo_copy, ANA, "pages/crises.py", crisis=second)
+    assert not [t for t in app.text_input if t.key and t.key.startswith("room.ack_name")], "the name is not typed"
+    [b for b in app.get("form_submit_button") if "Acknowledge" in b.proto.label][0].click().run()
+    assert not app.exception
+    assert _rows(demo_copy, "SELECT by_name FROM crisis_log WHERE crisis_id = ? AND kind = 'acknowledged'",
+                 [second]) == [("ana@lumo.example",)]
+    assert _rows(demo_copy, "SELECT changed_by FROM audit_log WHERE action = 'crisis acknowledged' AND detail = ?",
+                 [f"{second}: by ana@lumo.example"]) == [("ana@lumo.example",)]
+
+
+def test_the_command_line_records_its_user(tmp_path, capsys):
+    database = tmp_path / "radar.duckdb"
+    sample = ROOT / "tests" / "samples" / "brand24_mentions.csv"
+    assert cli.main(["ingest", str(sample), "--db", str(database)]) == 0
+    assert cli.main(["brands", "add", "Kelvo", "--db", str(database)]) == 0
+    capsys.readouterr()
+    assert cli.main(["audit", "--db", str(database)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    me = command_line_actor()
+    assert me.endswith("(command line)")
+    assert len(out) == 2 and all(me in line for line in out)
+    assert "brands: added brand 'Kelvo'" in out[0] and "import: imp-000001: brand24_mentions.csv" in out[1]
+    assert _rows(database, "SELECT imported_by FROM imports") == [(me,)]
+    assert cli.main(["audit", "--db", str(database), "--json", "--limit", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["action"] == "brands"
+
+
+def test_a_change_outside_a_transaction_that_fails_records_nothing(tmp_path):
+    con = db.connect(tmp_path / "radar.duckdb")
+    from pipeline.settings import load_settings, save_settings
+
+    con.execute("BEGIN TRANSACTION")
+    with acting_as("ana@lumo.example"):
+        save_settings(con, load_settings(con).updated(sla_minutes=30))
+    con.execute("ROLLBACK")
+    assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
+    with acting_as("ana@lumo.example"):
+        save_settings(con, load_settings(con).updated(sla_minutes=30))
+    assert con.execute("SELECT changed_by, action FROM audit_log").fetchall() == [("ana@lumo.example", "settings")]
+    con.close()
+
+
+def test_an_older_database_gains_the_audit_columns(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = db.connect(path)
+    con.execute("ALTER TABLE imports DROP COLUMN imported_by")
+    con.execute("DROP TABLE audit_log")
+    db.set_meta(con, "schema_version", "9")
+    con.close()
+    con = db.connect(path, read_only=True)
+    assert "imported_by" in [row[0] for row in con.execute("DESCRIBE imports").fetchall()]
+    assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
+    con.close()
