@@ -158,3 +158,24 @@ def test_a_stray_quote_that_duckdb_would_read_as_one_row_is_caught_too(con, writ
     (result,) = ingest_files(con, [write_csv("stray2.csv", text)])
     assert result.report.rows_quarantined == 1
     assert set(dict(con.execute("SELECT post_id, text FROM stg_posts").fetchall())) == {"7", "8"}
+
+
+@pytest.mark.parametrize("continuation", [
+    # lines that are not rows (one field each): the quote runs on over them, past any post's length in lines
+    "".join(f"just words {n} without a delimiter\n" for n in range(1_500)),
+    # fewer lines, but more characters than any field may hold
+    "".join(f"{'x' * 400} {n}\n" for n in range(400)),
+])
+def test_a_quote_that_runs_on_past_any_posts_length_sets_its_row_aside(con, write_csv, continuation):
+    head = ("id,user,is_brand,created_at,text\n"
+            "1,ana,False,2026-11-02T10:00:00Z,before\n"
+            '2,ben,False,2026-11-02T10:01:00Z,"opened and never closed\n')
+    tail = '3,cy,False,2026-11-02T10:02:00Z,after "quoted" words\n4,di,False,2026-11-02T10:03:00Z,last\n'
+    (result,) = ingest_files(con, [write_csv("runaway.csv", head + continuation + tail)])
+    report = result.report
+    assert report.rows_read == report.rows_loaded + report.rows_duplicate + report.rows_quarantined
+    texts = dict(con.execute("SELECT post_id, text FROM stg_posts").fetchall())
+    assert texts["1"] == "before" and texts["4"] == "last" and "2" not in texts
+    assert texts["3"] == 'after "quoted" words'
+    reasons = dict(con.execute("SELECT line_number, reason FROM quarantine").fetchall())
+    assert "quote" in reasons[3] and "runs on" in reasons[3], reasons.get(3)

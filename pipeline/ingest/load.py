@@ -40,11 +40,11 @@ from .. import brands as brand_registry, db
 from ..access import current_actor, record_change
 from .formats import (CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format, sql_string,
                       strip_sql)
-from .reader import Dialect, IngestError, ProgressCallback, SetAside, read_header, read_records, sniff
+from .reader import (MAX_FIELD_CHARS, MAX_RECORD_LINES, Dialect, IngestError, ProgressCallback, SetAside, read_header,
+                     read_records, sniff)
 
 CHUNK_ROWS = 50_000
 MAX_ID_LENGTH = 200
-MAX_FIELD_CHARS = 100_000  # the longest Facebook post is 63,206 characters
 RAW_KEEP_CHARS = 2_000  # how much of an over-long row the quarantine keeps
 MAX_NAMED_BRANDS = 200  # brands one export may name in its brand column
 
@@ -255,12 +255,14 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect)
 
 
 def _stray_quote_suspected(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> bool:
-    """A field running over lines of which one holds a row's worth of delimiters: perhaps a stray quote that
-    swallowed whole rows. The Python reader tells one from a real multi-line text (``reader._records``)."""
+    """A field running over lines of which one holds a row's worth of delimiters, or over more lines or
+    characters than any post: perhaps a quote that swallowed whole rows. The Python reader tells one from a real
+    multi-line text (``reader._records``)."""
     width = len(dialect.header)
     pattern = f"\n([^\n]*{re.escape(dialect.delimiter)}){{{max(width - 1, 0)}}}".replace("'", "''")
     return bool(db.scalar(con, "SELECT count(*) FROM tmp_csv_rows WHERE " + " OR ".join(
-        f"(contains(c{i}, chr(10)) AND regexp_matches(c{i}, '{pattern}'))" for i in range(width))))
+        f"(contains(c{i}, chr(10)) AND (regexp_matches(c{i}, '{pattern}') OR length(c{i}) > {MAX_FIELD_CHARS} "
+        f"OR length(c{i}) - length(replace(c{i}, chr(10), '')) >= {MAX_RECORD_LINES}))" for i in range(width))))
 
 
 def _write_raw_from_csv(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> None:

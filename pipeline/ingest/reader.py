@@ -35,6 +35,11 @@ MAX_COLUMNS = 2_000
 # read (and its row quarantined), so that memory stays bounded whatever the file's shape (a 500 MB single
 # line took 3.9 GB, a 2 GB file of zeros after its rows 12.9 GB).
 MAX_LINE_CHARS = 16 * 2**20
+# A quoted field may hold line breaks (a post's paragraphs), but none runs over more lines or characters than
+# these: a record that does was opened by a quote that is never closed where it should be, and would swallow
+# the rows after it. Its first line is set aside and the lines after it are read again as rows.
+MAX_FIELD_CHARS = 100_000  # the longest Facebook post is 63,206 characters; a longer field is quarantined
+MAX_RECORD_LINES = 1_000
 _LONG_LINE = "\ue000radar-long-line\ue000"  # stands for a line over MAX_LINE_CHARS, which is never held
 SNIFF_BYTES = 1 << 20
 _CR_SENTINEL = "\ue000"  # private-use character standing in for a bare CR while csv parses the line
@@ -239,25 +244,44 @@ class SetAside(list):
         self.reason = reason
 
 
+RUNAWAY_QUOTE = (f"runaway quote: a quote opened in this row runs on over more than {MAX_RECORD_LINES:,} lines or "
+                 f"{MAX_FIELD_CHARS:,} characters, longer than any post; the lines after it were read as rows")
+
+
+class _RunawayRecord(Exception):
+    """The record being read runs past MAX_RECORD_LINES or MAX_FIELD_CHARS."""
+
+
 STRAY_QUOTE = ("stray quote: a quote opened in this row is not closed before the next row, which is a row of its "
                "own; the rows after it were read on their own")
 
 
 class _Lines:
-    """Lines handed to ``csv.reader`` one at a time, remembering those of the current record, with push-back."""
+    """Lines handed to ``csv.reader`` one at a time, remembering those of the current record (and refusing to
+    hold more than a record may have), with push-back."""
 
     def __init__(self, lines: Iterator[str]):
         self._lines = iter(lines)
         self._back: collections.deque[str] = collections.deque()
         self.taken: list[str] = []
+        self.taken_chars = 0
+        self.next_line = 1  # the physical line the next record starts on
 
     def __iter__(self) -> "_Lines":
         return self
 
     def __next__(self) -> str:
+        if self.taken and (len(self.taken) >= MAX_RECORD_LINES or self.taken_chars > MAX_FIELD_CHARS):
+            raise _RunawayRecord  # held no further: memory stays bounded
         line = self._back.popleft() if self._back else next(self._lines)
         self.taken.append(line)
+        self.taken_chars += len(line)
         return line
+
+    def start_record(self) -> list[str]:
+        """The lines of the record just read; the next record starts empty."""
+        taken, self.taken, self.taken_chars = self.taken, [], 0
+        return taken
 
     def push_back(self, lines: list[str]) -> None:
         self._back.extendleft(reversed(lines))
@@ -269,21 +293,34 @@ def _is_row(line: str, delimiter: str, width: int) -> bool:
 
 
 def _records(lines: Iterator[str], delimiter: str, width: int | None = None) -> Iterator[tuple[int, list[str]]]:
-    """(start line, fields) for each record; blank lines are skipped. With the header's ``width``, a record
-    whose quoted field runs on over lines that are each a complete row of that width was opened by a stray
-    quote: its first line is yielded as ``SetAside`` and the lines after it are read again as rows."""
+    """(start line, fields) for each record; blank lines are skipped. A record whose first line opens a quote
+    that is not closed where it should be is yielded as ``SetAside`` (its first line, with the reason) and the
+    lines after it are read again as rows: with the header's ``width``, when the lines it runs over are each a
+    complete row of that width (a stray quote); whatever the lines, when it runs past ``MAX_RECORD_LINES`` or
+    ``MAX_FIELD_CHARS`` (a runaway quote, stopped as soon as it passes them)."""
     source = _Lines(lines)
+    while True:
+        try:
+            yield from _records_until_runaway(source, delimiter, width)
+            return
+        except _RunawayRecord:
+            taken = source.start_record()
+            line_number = source.next_line
+            source.push_back(taken[1:])
+            source.next_line = line_number + 1
+            yield line_number, SetAside(taken[0].rstrip("\r\n"), RUNAWAY_QUOTE)
+
+
+def _records_until_runaway(source: _Lines, delimiter: str, width: int | None) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(source, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
-    start = 1
     for fields in reader:
-        line_number, taken = start, source.taken
-        source.taken = []
+        line_number, taken = source.next_line, source.start_record()
         if width and len(taken) > 1 and all(_is_row(line, delimiter, width) for line in taken[1:]):
             source.push_back(taken[1:])
-            start = line_number + 1
+            source.next_line = line_number + 1
             yield line_number, SetAside(taken[0].rstrip("\r\n"), STRAY_QUOTE)
             continue
-        start = line_number + len(taken)
+        source.next_line = line_number + len(taken)
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue
         if fields[0].startswith(_LONG_LINE):
