@@ -12,6 +12,7 @@ from pages._common import alert_table_of, flash, run_query, show_flash, write
 from pipeline import db
 from pipeline.export import markdown_literal
 from pipeline.alerts import alert_log, alerts_in_words
+from pipeline.queries import last_change
 from pipeline.notify import DeliveryError, send_test
 from pipeline.plan import (CHANNEL_TYPES, LEVELS, MOVE_WORDS, PlanError, default_plan, describe, load_plan,
                            plan_changed_at, reset_plan, save_plan)
@@ -27,9 +28,12 @@ def plan_editor() -> None:
     plan = run_query(load_plan)
     changed = run_query(plan_changed_at)
     when = pd.Timestamp(changed).strftime("%a %d %b %Y, %H:%M UTC") if changed else None
+    who = run_query(last_change, "escalation plan saved", "escalation plan reset")
     st.caption(("The default plan" if plan == default_plan() else f"Changed {when}") + ": for each severity, who is told "
                "at once (or in the daily digest), the response targets and the moves expected. Alerts are recorded "
                "even before any channel is set up, so you see what would have gone out (`radar alerts`).")
+    if who:
+        st.caption(f"Last {markdown_literal(who)}.")
     with st.expander("The plan in words"):
         st.text("\n".join(describe(plan)))
     if not can_edit():

@@ -10,6 +10,7 @@ from pages._access import can_edit, viewer_note
 from pages._common import run_query, write
 from pipeline import db
 from pipeline.export import markdown_literal
+from pipeline.queries import last_change
 from pipeline.themes import ThemeError, load_themes, reset_themes, save_themes
 
 COLUMNS = {"name": "Theme", "any": "Any of these words", "phrases": "Or any of these phrases",
@@ -50,6 +51,9 @@ def theme_editor() -> None:
     except ThemeError as exc:
         st.error(f"The stored themes are not valid ({markdown_literal(str(exc))}); reset them to the shipped set.")
         themes = []
+    who = run_query(last_change, "themes saved", "themes reset")
+    if who:
+        st.caption(f"Last {markdown_literal(who)}.")
     if not can_edit():
         st.dataframe(_as_rows(themes), hide_index=True, width="stretch", column_config=dict(COLUMNS))
         viewer_note("Changing the themes")

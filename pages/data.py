@@ -23,8 +23,8 @@ from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, check_format_name, f
 from pipeline.export import markdown_literal
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
-from pipeline.queries import (brand_accounts, label_sources, latest_imports, quarantined_rows, recent_changes,
-                              saved_formats)
+from pipeline.queries import (brand_accounts, label_sources, last_change, latest_imports, quarantined_rows,
+                              recent_changes, saved_formats)
 from pipeline.settings import SENSITIVITY, WEEKDAYS, save_settings
 
 st.title("Data")
@@ -288,6 +288,9 @@ theme_editor()
 
 st.subheader("Business hours, SLA and crisis sensitivity")
 current = settings()
+settings_change = run_query(last_change, "settings")
+if settings_change:
+    st.caption(f"Last {markdown_literal(settings_change)}.")
 if not editor:
     st.caption(f"Business hours {current.business_start}-{current.business_end} "
                f"({', '.join(day.capitalize() for day in current.business_days)}, {current.business_time_zone}); "

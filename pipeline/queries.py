@@ -171,6 +171,14 @@ def latest_imports(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFr
         FROM imports ORDER BY import_id DESC LIMIT ?""", [limit]).df()
 
 
+def last_change(con: duckdb.DuckDBPyConnection, *actions: str) -> str | None:
+    """``"changed Tue 24 Nov 2026, 10:05 UTC by ana@lumo.example"`` for the newest change of these actions, or
+    None when none is recorded."""
+    row = db.first_row(con, f"""SELECT changed_at, changed_by FROM audit_log WHERE action IN ({', '.join('?' * len(actions))})
+                               ORDER BY changed_at DESC, rowid DESC LIMIT 1""", list(actions))
+    return f"changed {row[0]:%a %d %b %Y, %H:%M} UTC by {row[1]}" if row else None
+
+
 def recent_changes(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
     """The newest changes people made (``audit_log``): when, who, what, detail."""
     return con.execute("""SELECT changed_at, changed_by, action, detail FROM audit_log

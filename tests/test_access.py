@@ -290,3 +290,20 @@ def test_an_older_database_gains_the_audit_columns(tmp_path):
     assert "imported_by" in [row[0] for row in con.execute("DESCRIBE imports").fetchall()]
     assert con.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
     con.close()
+
+
+def test_the_data_page_says_who_last_changed_the_settings_plan_and_themes(monkeypatch, demo_copy):
+    from pipeline.plan import load_plan, save_plan
+    from pipeline.settings import load_settings, save_settings
+    from pipeline.themes import load_themes, save_themes
+
+    con = db.connect(demo_copy)
+    with acting_as("ana@lumo.example"):
+        save_settings(con, load_settings(con).updated(sla_minutes=30))
+        save_plan(con, load_plan(con))
+    with acting_as("bo@lumo.example"):
+        save_themes(con, load_themes(con))
+    con.close()
+    app = signed_in(monkeypatch, demo_copy, VIC, "pages/data.py")
+    lines = [c.value.replace("\\", "") for c in app.caption if c.value.startswith("Last changed")]
+    assert len(lines) == 3 and sum("by ana@" in line for line in lines) == 2 and sum("by bo@" in line for line in lines) == 1
