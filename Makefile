@@ -9,7 +9,7 @@ ADDRESS ?= 127.0.0.1
 PORT    ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test demo install install-test chromium pdf-printer clean
+.PHONY: run test lint format demo install install-test chromium pdf-printer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,18 @@ pdf-printer:
 		{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; } || \
 		echo "chromium could not be installed: PDF reports are unavailable, HTML reports work"; }
 
-test: $(VENV)/.installed-test chromium
+# Style and types: ruff (lint and format) over the whole tree, mypy over pipeline/ (settings in pyproject.toml).
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Fix what ruff can fix by itself, and format.
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: $(VENV)/.installed-test chromium lint
 	$(BIN)/python -m pytest
 
 clean:

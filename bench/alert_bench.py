@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,27 +36,52 @@ from bench.scale_bench import generate  # noqa: E402
 from tests.servers import WebhookReceiver  # noqa: E402
 
 BENCH_BRANDS = [f"benchbrand{i}" for i in range(10)]
-CALM = ["@{b} what time do you open on Monday?", "@{b} love the new app, thank you!",
-        "@{b} where can I find the manual for model {n}?", "@{b} my order {n} arrived, great service"]
-STORM = ["@{b} your outage charged me twice, order {n}, terrible and unacceptable",
-         "@{b} worst service ever, my money is gone, order {n}, disgusting",
-         "@{b} furious: still no refund for {n}, awful"]
+CALM = [
+    "@{b} what time do you open on Monday?",
+    "@{b} love the new app, thank you!",
+    "@{b} where can I find the manual for model {n}?",
+    "@{b} my order {n} arrived, great service",
+]
+STORM = [
+    "@{b} your outage charged me twice, order {n}, terrible and unacceptable",
+    "@{b} worst service ever, my money is gone, order {n}, disgusting",
+    "@{b} furious: still no refund for {n}, awful",
+]
 HEADER = ["post_id", "created_at", "author_id", "text", "parent_id", "platform", "is_brand"]
 
 
-def _rows_for_hour(rng: random.Random, hour: datetime, brand: str, posts: int, next_id: list[int],
-                   storm: bool = False) -> list[list]:
+def _rows_for_hour(
+    rng: random.Random, hour: datetime, brand: str, posts: int, next_id: list[int], storm: bool = False
+) -> list[list]:
     rows = []
     for _ in range(posts):
         post_id = next_id[0]
         next_id[0] += 2
         at = hour + timedelta(seconds=rng.randrange(3300))
         template = rng.choice(STORM if storm else CALM)
-        rows.append([post_id, at.strftime("%Y-%m-%dT%H:%M:%SZ"), f"u{rng.randrange(10**6)}",
-                     template.format(b=brand, n=post_id), "", "twitter", "false"])
+        rows.append(
+            [
+                post_id,
+                at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                f"u{rng.randrange(10**6)}",
+                template.format(b=brand, n=post_id),
+                "",
+                "twitter",
+                "false",
+            ]
+        )
         if not storm:
-            rows.append([post_id + 1, (at + timedelta(minutes=rng.randrange(2, 9))).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                         brand, "thanks for reaching out, we are on it", post_id, "twitter", "true"])
+            rows.append(
+                [
+                    post_id + 1,
+                    (at + timedelta(minutes=rng.randrange(2, 9))).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    brand,
+                    "thanks for reaching out, we are on it",
+                    post_id,
+                    "twitter",
+                    "true",
+                ]
+            )
     return rows
 
 
@@ -89,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "RADAR_DB": str(database)}
         started = time.perf_counter()
         generate(folder / "bulk.csv", args.rows, crisis=False)
-        now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         history, next_id = [], [10**12]
         for brand in BENCH_BRANDS:
             hour = now - timedelta(days=14)
@@ -97,18 +122,40 @@ def main(argv: list[str] | None = None) -> int:
                 history += _rows_for_hour(rng, hour, brand, rng.randint(3, 6), next_id)
                 hour += timedelta(hours=1)
         _write(folder / "history.csv", history)
-        subprocess.run([*radar, "ingest", str(folder / "bulk.csv"), str(folder / "history.csv")], env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*radar, "ingest", str(folder / "bulk.csv"), str(folder / "history.csv")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         built = time.perf_counter() - started
-        posts = int(subprocess.run([*radar, "status"], env=env, check=True, capture_output=True,
-                                   text=True).stdout.split("posts")[1].split()[0].replace(",", ""))
+        posts = int(
+            subprocess.run([*radar, "status"], env=env, check=True, capture_output=True, text=True)
+            .stdout.split("posts")[1]
+            .split()[0]
+            .replace(",", "")
+        )
         receiver = WebhookReceiver()
         latencies = []
         with receiver:
-            subprocess.run([*radar, "plan", "set", f'channels.hook={{"type": "webhook", "url": "{receiver.url()}"}}',
-                            "roles.community manager=hook"], env=env, check=True, capture_output=True)
-            watcher = subprocess.Popen([*radar, "watch", str(watched), "--interval", "1", "--settle", "1"], env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    *radar,
+                    "plan",
+                    "set",
+                    f'channels.hook={{"type": "webhook", "url": "{receiver.url()}"}}',
+                    "roles.community manager=hook",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            watcher = subprocess.Popen(
+                [*radar, "watch", str(watched), "--interval", "1", "--settle", "1"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
                 time.sleep(3)
                 hour = now - timedelta(hours=1)
@@ -119,12 +166,15 @@ def main(argv: list[str] | None = None) -> int:
                         other = rng.choice(BENCH_BRANDS)
                         rows += _rows_for_hour(rng, hour, other, 1, next_id)
                     path = watched / f"mentions_{hour:%Y%m%d_%H}_{i:02d}.csv"
-                    _write(path, rows[:args.posts])
+                    _write(path, rows[: args.posts])
                     landed = time.time()
                     deadline = landed + 120
                     while time.time() < deadline:
-                        hits = [r for r in receiver.received if r["body"].get("rule") == "crisis"
-                                and r["body"].get("brand") == brand]
+                        hits = [
+                            r
+                            for r in receiver.received
+                            if r["body"].get("rule") == "crisis" and r["body"].get("brand") == brand
+                        ]
                         if hits:
                             latencies.append(hits[0]["at"] - landed)
                             break
@@ -137,16 +187,20 @@ def main(argv: list[str] | None = None) -> int:
                 watcher.wait(60)
     measured = [x for x in latencies if x == x]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; python {platform.python_version()}; {date.today()}")
-    print(f"database: {posts:,} posts (built in {built:.0f} s); {args.drops} drops of {args.posts:,} posts; "
-          "radar watch --interval 1 --settle 1")
+    print(
+        f"database: {posts:,} posts (built in {built:.0f} s); {args.drops} drops of {args.posts:,} posts; "
+        "radar watch --interval 1 --settle 1"
+    )
     print("\n| drop | brand | export landed -> alert accepted by the webhook |\n|---|---|---:|")
     for i, seconds in enumerate(latencies):
         print(f"| {i + 1} | {BENCH_BRANDS[i % len(BENCH_BRANDS)]} | {seconds:.2f} s |")
     if measured:
         ordered = sorted(measured)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-        print(f"\np50 {statistics.median(measured):.2f} s, p95 {p95:.2f} s, max {max(measured):.2f} s "
-              f"({len(measured)} of {len(latencies)} alerts arrived)")
+        print(
+            f"\np50 {statistics.median(measured):.2f} s, p95 {p95:.2f} s, max {max(measured):.2f} s "
+            f"({len(measured)} of {len(latencies)} alerts arrived)"
+        )
     return 0 if len(measured) == len(latencies) else 1
 
 

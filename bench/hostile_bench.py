@@ -44,8 +44,12 @@ def one_line(path: Path, megabytes: int) -> None:
 def run(path: Path, folder: Path) -> tuple[int, float, float, list[str]]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pipeline", "ingest", str(path), "--db", str(folder / "radar.duckdb")],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "ingest", str(path), "--db", str(folder / "radar.duckdb")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return done.returncode, seconds, max(peak, before) / 1024, done.stderr.strip().splitlines()[-1:]
@@ -59,9 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print("| case | exit | seconds | peak RSS of the import (MB, the largest so far) | message |")
     print("|---|---:|---:|---:|---|")
-    cases = [(f"header of {args.columns:,} columns", lambda p: wide(p, args.columns)),
-             (f"{args.sparse_gb:g} GB sparse file (399 rows, then zeros)", lambda p: sparse(p, args.sparse_gb)),
-             (f"a {args.line_mb} MB single line", lambda p: one_line(p, args.line_mb))]
+    cases = [
+        (f"header of {args.columns:,} columns", lambda p: wide(p, args.columns)),
+        (f"{args.sparse_gb:g} GB sparse file (399 rows, then zeros)", lambda p: sparse(p, args.sparse_gb)),
+        (f"a {args.line_mb} MB single line", lambda p: one_line(p, args.line_mb)),
+    ]
     for name, make in cases:
         with tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,24 +41,50 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 
 BRANDS = ("acmehelp", "novacare", "zentelco")
-START = datetime(2026, 8, 17, tzinfo=timezone.utc)  # a Monday; 13 weeks end on Sunday 2026-11-15
+START = datetime(2026, 8, 17, tzinfo=UTC)  # a Monday; 13 weeks end on Sunday 2026-11-15
 DAYS = 91
 CRISIS_BRAND, CRISIS_DAY = "novacare", 61  # Saturday 2026-10-17
-COMPLAINTS = ("my order {n} is late again, still waiting", "the app crashed twice today, order {n} lost",
-              "refund {n} never arrived, this is unacceptable", "why is nobody answering about ticket {n}?",
-              "charged twice for order {n}, please fix this")
-QUESTIONS = ("can I change the delivery address for order {n}?", "do you ship order {n} to Spain?",
-             "is the store open on Sunday? asking for order {n}", "how do I reset my password? account {n}")
-PRAISE = ("thanks, order {n} arrived early!", "love the new app, order {n} was so easy",
-          "great support today, ticket {n} solved in minutes")
-REPLIES = ("sorry about that, please DM us the order number {n}", "thanks for reaching out, we are on it ({n})",
-           "glad to hear it! enjoy order {n}", "we have refunded {n}, apologies for the wait")
-CRISIS = ("{brand} billing outage charged me twice, order {n}, #Outage", "scam!!! {brand} took my money {n}",
-          "still no answer from {brand} about the outage, ticket {n}")
+COMPLAINTS = (
+    "my order {n} is late again, still waiting",
+    "the app crashed twice today, order {n} lost",
+    "refund {n} never arrived, this is unacceptable",
+    "why is nobody answering about ticket {n}?",
+    "charged twice for order {n}, please fix this",
+)
+QUESTIONS = (
+    "can I change the delivery address for order {n}?",
+    "do you ship order {n} to Spain?",
+    "is the store open on Sunday? asking for order {n}",
+    "how do I reset my password? account {n}",
+)
+PRAISE = (
+    "thanks, order {n} arrived early!",
+    "love the new app, order {n} was so easy",
+    "great support today, ticket {n} solved in minutes",
+)
+REPLIES = (
+    "sorry about that, please DM us the order number {n}",
+    "thanks for reaching out, we are on it ({n})",
+    "glad to hear it! enjoy order {n}",
+    "we have refunded {n}, apologies for the wait",
+)
+CRISIS = (
+    "{brand} billing outage charged me twice, order {n}, #Outage",
+    "scam!!! {brand} took my money {n}",
+    "still no answer from {brand} about the outage, ticket {n}",
+)
 
 
-def generate(path: Path, rows: int, *, seed: int = 7, first_id: int = 1, start: datetime = START,
-             days: int = DAYS, crisis: bool = True) -> int:
+def generate(
+    path: Path,
+    rows: int,
+    *,
+    seed: int = 7,
+    first_id: int = 1,
+    start: datetime = START,
+    days: int = DAYS,
+    crisis: bool = True,
+) -> int:
     """Write a TWCS-layout export of ``rows`` posts; return how many were written."""
     rng = random.Random(seed)
     tweet_id = first_id
@@ -81,14 +107,17 @@ def generate(path: Path, rows: int, *, seed: int = 7, first_id: int = 1, start: 
                     at += timedelta(minutes=rng.choice((4, 12, 35, 90, 240, 900)))
                 else:
                     author = f"{100000 + rng.randrange(200_000)}"
-                    template = (rng.choice(CRISIS) if is_crisis else
-                                rng.choice(COMPLAINTS + COMPLAINTS + QUESTIONS + PRAISE))
+                    template = (
+                        rng.choice(CRISIS) if is_crisis else rng.choice(COMPLAINTS + COMPLAINTS + QUESTIONS + PRAISE)
+                    )
                     text = f"@{brand} " + template.format(n=n, brand=brand)
                     if turn:
                         at += timedelta(minutes=rng.choice((3, 10, 30)))
                 text = text.replace('"', "'")
-                out.write(f'{tweet_id},{author},{"False" if brand_turn else "True"},'
-                          f'{at.strftime("%a %b %d %H:%M:%S +0000 %Y")},"{text}",,{parent}\n')
+                out.write(
+                    f"{tweet_id},{author},{'False' if brand_turn else 'True'},"
+                    f'{at.strftime("%a %b %d %H:%M:%S +0000 %Y")},"{text}",,{parent}\n'
+                )
                 parent = str(tweet_id)
                 tweet_id += 1
                 written += 1
@@ -104,11 +133,13 @@ class Run:
 
 def run_measured(args: list[str]) -> Run:
     """Run a command in a child that reports its peak RSS (the child's own, not this process's)."""
-    wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-               "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-               "sys.stderr.write(r.stderr); print(r.stdout); "
-               "print('@@', time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
-               "r.returncode)")
+    wrapper = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "sys.stderr.write(r.stderr); print(r.stdout); "
+        "print('@@', time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+        "r.returncode)"
+    )
     done = subprocess.run([sys.executable, "-c", wrapper, *args], cwd=ROOT, capture_output=True, text=True)
     tail = done.stdout.rstrip().rsplit("@@", 1)
     seconds, peak_kb, code = tail[1].split()
@@ -250,37 +281,61 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = database.stat().st_size / 1e6
 
         rows = [
-            ("posts in the export", f"{args.rows:,} ({export.stat().st_size / 1e6:,.0f} MB, generated in {generated:.1f} s)"),
+            (
+                "posts in the export",
+                f"{args.rows:,} ({export.stat().st_size / 1e6:,.0f} MB, generated in {generated:.1f} s)",
+            ),
             ("floor: bare DuckDB read_csv into a table", f"{floor:.2f} s"),
-            ("import: file -> staged (the CLI's `import:` line)", f"{load:.2f} s, {args.rows / load:,.0f} posts/s, "
-                                                                  f"{load / floor:.1f}x the floor"),
+            (
+                "import: file -> staged (the CLI's `import:` line)",
+                f"{load:.2f} s, {args.rows / load:,.0f} posts/s, {load / floor:.1f}x the floor",
+            ),
             ("threads: staged -> facts", f"{stages.get('threads', 0):.1f} s"),
-            ("sentiment", f"{stages.get('sentiment', 0):.1f} s, {scored / max(stages.get('sentiment', 0), 1e-9):,.0f} "
-                          f"texts/s ({scored:,} texts)"),
-            ("other analytics (responses, hourly, playbook, crises)", f"{others:.1f} s "
-             f"({', '.join(f'{stage} {seconds:.1f}' for stage, seconds in stages.items() if stage not in ('threads', 'sentiment'))})"),
+            (
+                "sentiment",
+                f"{stages.get('sentiment', 0):.1f} s, {scored / max(stages.get('sentiment', 0), 1e-9):,.0f} "
+                f"texts/s ({scored:,} texts)",
+            ),
+            (
+                "other analytics (responses, hourly, playbook, crises)",
+                f"{others:.1f} s "
+                f"({', '.join(f'{stage} {seconds:.1f}' for stage, seconds in stages.items() if stage not in ('threads', 'sentiment'))})",
+            ),
             ("CSV to dashboard-ready (the CLI's total, from process start)", f"{imported.seconds:.1f} s"),
             ("peak RSS of the import", f"{imported.peak_mb:,.0f} MB"),
             ("database size", f"{size_mb:,.0f} MB"),
         ]
         if args.weekly:
             weekly = folder / "weekly.csv"
-            generate(weekly, args.weekly, seed=11, first_id=args.rows + 10, start=START + timedelta(days=DAYS),
-                     days=7, crisis=False)
+            generate(
+                weekly,
+                args.weekly,
+                seed=11,
+                first_id=args.rows + 10,
+                start=START + timedelta(days=DAYS),
+                days=7,
+                crisis=False,
+            )
             week_run = run_measured([sys.executable, "-m", "pipeline", "ingest", str(weekly), "--db", str(database)])
             _, week_stages = analytics_stages(week_run.stdout)
             how = "updated for the new posts" if "(updated for the new posts)" in week_run.stdout else "RECOMPUTED"
-            rows.append((f"weekly export of {args.weekly:,} new posts into it",
-                         f"{week_run.seconds:.1f} s (import {import_seconds(week_run.stdout):.1f} s, analytics "
-                         f"{sum(week_stages.values()):.1f} s, {how}: "
-                         f"{', '.join(f'{stage} {seconds:.1f}' for stage, seconds in week_stages.items())}), "
-                         f"peak RSS {week_run.peak_mb:,.0f} MB"))
+            rows.append(
+                (
+                    f"weekly export of {args.weekly:,} new posts into it",
+                    f"{week_run.seconds:.1f} s (import {import_seconds(week_run.stdout):.1f} s, analytics "
+                    f"{sum(week_stages.values()):.1f} s, {how}: "
+                    f"{', '.join(f'{stage} {seconds:.1f}' for stage, seconds in week_stages.items())}), "
+                    f"peak RSS {week_run.peak_mb:,.0f} MB",
+                )
+            )
         cold, warm = first_render(database)
         rows.append(("Overview page, first render (cold cache) / again (warm)", f"{cold:.2f} s / {warm:.2f} s"))
         latencies = query_latencies(database, args.repeat)
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; duckdb {duckdb.__version__}; "
-          f"python {platform.python_version()}; {date.today()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores; duckdb {duckdb.__version__}; "
+        f"python {platform.python_version()}; {date.today()}"
+    )
     print("\n| stage | measured |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")

@@ -29,8 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline.enrich.sentiment import LABELS, enrich_texts, label_for, rule_parts, score_texts  # noqa: E402
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-PL_POLARITY = {"zlosc": "negative", "wstret": "negative", "smutek": "negative", "strach": "negative",
-               "radosc": "positive", "podziw": "positive", "neutralne": "neutral"}
+PL_POLARITY = {
+    "zlosc": "negative",
+    "wstret": "negative",
+    "smutek": "negative",
+    "strach": "negative",
+    "radosc": "positive",
+    "podziw": "positive",
+    "neutralne": "neutral",
+}
 ES_POLARITY = {"N": "negative", "NEU": "neutral", "P": "positive"}
 
 
@@ -51,12 +58,18 @@ def load_tass(shared: Path) -> list[tuple[str, str]]:
 
 def load_wust(shared: Path) -> list[tuple[str, str]]:
     rows = json.loads((shared / "pl_wust_emotions" / "wust_2k20_twitter_emotion_annotations.json").read_text("utf-8"))
-    return [(row["tweet"], PL_POLARITY[row["most_common_annotation"]]) for row in rows
-            if row.get("most_common_annotation") in PL_POLARITY]
+    return [
+        (row["tweet"], PL_POLARITY[row["most_common_annotation"]])
+        for row in rows
+        if row.get("most_common_annotation") in PL_POLARITY
+    ]
 
 
-DATASETS = {"en airline (US airline sentiment)": load_airline, "es TASS 2020 (train+dev)": load_tass,
-            "pl WUST 2k20 emotions -> polarity": load_wust}
+DATASETS = {
+    "en airline (US airline sentiment)": load_airline,
+    "es TASS 2020 (train+dev)": load_tass,
+    "pl WUST 2k20 emotions -> polarity": load_wust,
+}
 
 
 def macro_f1(truth: list[str], predicted: list[str]) -> float:
@@ -80,9 +93,15 @@ def evaluate(pairs: list[tuple[str, str]]) -> dict:
     langs, scores = zip(*enrich_texts([(text, None) for text in texts]))
     predicted = [score.label or "neutral" for score in scores]
     truth = [label for _, label in pairs]
-    return {"n": len(pairs), "accuracy": accuracy(truth, predicted), "macro_f1": macro_f1(truth, predicted),
-            "unscored": sum(score.label is None for score in scores), "langs": Counter(langs).most_common(3),
-            "truth": Counter(truth), "predicted": Counter(predicted)}
+    return {
+        "n": len(pairs),
+        "accuracy": accuracy(truth, predicted),
+        "macro_f1": macro_f1(truth, predicted),
+        "unscored": sum(score.label is None for score in scores),
+        "langs": Counter(langs).most_common(3),
+        "truth": Counter(truth),
+        "predicted": Counter(predicted),
+    }
 
 
 def _baselines(pairs):
@@ -90,11 +109,15 @@ def _baselines(pairs):
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     truth = [label for _, label in pairs]
-    blob = ["positive" if p > 0.05 else "negative" if p < -0.05 else "neutral"
-            for p in (TextBlob(text).sentiment.polarity for text, _ in pairs)]
+    blob = [
+        "positive" if p > 0.05 else "negative" if p < -0.05 else "neutral"
+        for p in (TextBlob(text).sentiment.polarity for text, _ in pairs)
+    ]
     analyzer = SentimentIntensityAnalyzer()
-    vader = ["positive" if c >= 0.05 else "negative" if c <= -0.05 else "neutral"
-             for c in (analyzer.polarity_scores(text)["compound"] for text, _ in pairs)]
+    vader = [
+        "positive" if c >= 0.05 else "negative" if c <= -0.05 else "neutral"
+        for c in (analyzer.polarity_scores(text)["compound"] for text, _ in pairs)
+    ]
     return {"TextBlob polarity (+-0.05)": blob, "VADER compound (+-0.05)": vader}, truth
 
 
@@ -111,8 +134,10 @@ def cost(pairs, lang: str) -> None:
     started = time.perf_counter()
     score_texts(texts)
     both = len(texts) / (time.perf_counter() - started)
-    print(f"| {lang}: rules alone | {rules:,.0f} texts/s |\n| {lang}: as scored (model over the rules for English) "
-          f"| {both:,.0f} texts/s |")
+    print(
+        f"| {lang}: rules alone | {rules:,.0f} texts/s |\n| {lang}: as scored (model over the rules for English) "
+        f"| {both:,.0f} texts/s |"
+    )
 
 
 def learning_curve(name: str, pairs, lang: str) -> None:
@@ -140,8 +165,9 @@ def learning_curve(name: str, pairs, lang: str) -> None:
         started = time.perf_counter()
         fitted = adapter._fit(*adapter._design(rows[:size]), truth[:size], np.ones(size))
         score = adapter.macro_f1(test_truth, fitted.predict(test_matrix, test_dense))
-        print(f"| {name} | {size:,} | {len(second):,} | {score:.3f} | {base:.3f} | "
-              f"{time.perf_counter() - started:.1f} |")
+        print(
+            f"| {name} | {size:,} | {len(second):,} | {score:.3f} | {base:.3f} | {time.perf_counter() - started:.1f} |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,17 +186,23 @@ def main(argv: list[str] | None = None) -> int:
         pairs = loader(args.shared)
         started = time.perf_counter()
         result = evaluate(pairs)
-        print(f"| {name} | {result['n']:,} | {result['accuracy']:.3f} | {result['macro_f1']:.3f} | "
-              f"{result['unscored']:,} | {time.perf_counter() - started:.1f} |")
+        print(
+            f"| {name} | {result['n']:,} | {result['accuracy']:.3f} | {result['macro_f1']:.3f} | "
+            f"{result['unscored']:,} | {time.perf_counter() - started:.1f} |"
+        )
         if name.startswith("en"):
             truth = [label for _, label in pairs]
-            print(f"| {name}, the rules alone (language given) | {len(pairs):,} | "
-                  f"{accuracy(truth, _rules_only(pairs, 'en')):.3f} | {macro_f1(truth, _rules_only(pairs, 'en')):.3f} | | |")
+            print(
+                f"| {name}, the rules alone (language given) | {len(pairs):,} | "
+                f"{accuracy(truth, _rules_only(pairs, 'en')):.3f} | {macro_f1(truth, _rules_only(pairs, 'en')):.3f} | | |"
+            )
         if args.baselines and name.startswith("en"):
             predictions, truth = _baselines(pairs)
             for method, predicted in predictions.items():
-                print(f"| {name}, {method} | {len(pairs):,} | {accuracy(truth, predicted):.3f} | "
-                      f"{macro_f1(truth, predicted):.3f} | | |")
+                print(
+                    f"| {name}, {method} | {len(pairs):,} | {accuracy(truth, predicted):.3f} | "
+                    f"{macro_f1(truth, predicted):.3f} | | |"
+                )
     if args.cost:
         print("\n| scorer | speed, one core |\n|---|---:|")
         cost(load_airline(args.shared), "en")

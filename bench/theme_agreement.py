@@ -28,8 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipeline.themes import default_themes, normalized_sql, theme_condition_sql  # noqa: E402
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-MAPPING = {"Customer Service Issue": "Waiting and customer service", "longlines": "Waiting and customer service",
-           "Flight Attendant Complaints": "Staff", "Flight Booking Problems": "Website and app"}
+MAPPING = {
+    "Customer Service Issue": "Waiting and customer service",
+    "longlines": "Waiting and customer service",
+    "Flight Attendant Complaints": "Staff",
+    "Flight Booking Problems": "Website and app",
+}
 
 
 def main() -> int:
@@ -41,12 +45,15 @@ def main() -> int:
         print(f"skipped: {path} is absent (../shared sits beside the repository)")
         return 0
     with open(path, newline="", encoding="utf-8") as handle:
-        rows = [(r["tweet_id"], r["negativereason"], r["text"]) for r in csv.DictReader(handle)
-                if r["airline_sentiment"] == "negative" and r["negativereason"]]
+        rows = [
+            (r["tweet_id"], r["negativereason"], r["text"])
+            for r in csv.DictReader(handle)
+            if r["airline_sentiment"] == "negative" and r["negativereason"]
+        ]
     con = duckdb.connect()
     con.register("tweets", pd.DataFrame(rows, columns=["id", "reason", "text"]))
     themes = default_themes()
-    cases = ", ".join(f"{theme_condition_sql(con, t, 't')} AS \"{t['name']}\"" for t in themes)
+    cases = ", ".join(f'{theme_condition_sql(con, t, "t")} AS "{t["name"]}"' for t in themes)
     tagged = con.execute(f"SELECT id, reason, {cases} FROM (SELECT *, {normalized_sql('text')} AS t FROM tweets)").df()
     names = [t["name"] for t in themes]
     print(f"{len(tagged):,} negative airline tweets with a human reason; themes: the shipped set ({len(names)})\n")
@@ -54,8 +61,10 @@ def main() -> int:
     for reason, part in tagged.groupby("reason"):
         theme = MAPPING.get(reason)
         recall = f"{part[theme].mean():.0%}" if theme else "–"
-        print(f"{reason:<28} {len(part):>6}  {theme or '(no counterpart)':<30} {recall:>6}  "
-              f"{part[names].any(axis=1).mean():>9.0%}")
+        print(
+            f"{reason:<28} {len(part):>6}  {theme or '(no counterpart)':<30} {recall:>6}  "
+            f"{part[names].any(axis=1).mean():>9.0%}"
+        )
     mapped = tagged[tagged["reason"].isin(MAPPING)]
     print(f"\nprecision among the {len(mapped):,} tweets whose reason has a theme:")
     for theme in sorted(set(MAPPING.values())):

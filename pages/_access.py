@@ -78,9 +78,11 @@ def may_enter() -> bool:
     if not sign_in_configured():
         address = st.get_option("server.address")
         if address and address not in LOOPBACK:
-            st.sidebar.warning("No sign-in is configured, yet this dashboard listens beyond this machine: anyone "
-                               "who reaches it can read and change the data. See docs/access.md.",
-                               icon=":material/lock_open:")
+            st.sidebar.warning(
+                "No sign-in is configured, yet this dashboard listens beyond this machine: anyone "
+                "who reaches it can read and change the data. See docs/access.md.",
+                icon=":material/lock_open:",
+            )
         return True
     who = visitor()
     if who.role is None:
@@ -98,15 +100,16 @@ def sign_in_page() -> None:
         st.write("Sign in to see how people talk about your brands, how fast you answer them, and the crises.")
         for provider in _providers(_secrets_section("auth")):
             label = "Sign in" if provider is None else f"Sign in with {provider}"
-            if st.button(label, key=f"access.sign_in.{provider or 'default'}", icon=":material/login:",
-                         type="primary"):
+            if st.button(label, key=f"access.sign_in.{provider or 'default'}", icon=":material/login:", type="primary"):
                 st.login(provider) if provider else st.login()
         return
     who = visitor()
     try:
         AccessRules.from_mapping(_secrets_section("access"))
-        reason = ("This account has no access to this dashboard. Ask whoever runs it to add your address to "
-                  "[access] viewers or editors in .streamlit/secrets.toml.")
+        reason = (
+            "This account has no access to this dashboard. Ask whoever runs it to add your address to "
+            "[access] viewers or editors in .streamlit/secrets.toml."
+        )
     except AccessError as exc:
         reason = f"The dashboard's access list cannot be read ({exc}), so no one is let in until it is fixed."
     st.error(f"Signed in as {markdown_literal(who.name)}. {markdown_literal(reason)}", icon=":material/block:")

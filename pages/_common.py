@@ -9,8 +9,9 @@ which other sessions keep reading while the upload loads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -22,8 +23,16 @@ from pipeline.access import acting_as
 from pipeline.enrich import set_sentiment_override
 from pipeline.export import markdown_literal, safe_csv
 from pipeline.metrics import update_analytics
-from pipeline.queries import (FilterOptions, PostFilter, available_weeks, default_date_range, filter_options,
-                              iso_week_label, report_week, week_text)
+from pipeline.queries import (
+    FilterOptions,
+    PostFilter,
+    available_weeks,
+    default_date_range,
+    filter_options,
+    iso_week_label,
+    report_week,
+    week_text,
+)
 from pipeline.reports import minutes_text  # noqa: F401 -- pages format durations as the reports do
 from pipeline.settings import Settings, load_settings
 from pipeline.store import Store
@@ -32,10 +41,17 @@ EMPTY_HELP = (
     "No posts yet. Load your exports on the **Data** page (or with `radar ingest FILE...`), or build the demo "
     "database with `radar demo` (`make run` does), then reload this page."
 )
-PAGES = {"overview": "pages/overview.py", "sentiment": "pages/sentiment.py", "responses": "pages/responses.py",
-         "voice": "pages/voice.py", "topics": "pages/topics.py",
-         "crises": "pages/crises.py", "threads": "pages/threads.py", "reports": "pages/reports.py",
-         "data": "pages/data.py"}
+PAGES = {
+    "overview": "pages/overview.py",
+    "sentiment": "pages/sentiment.py",
+    "responses": "pages/responses.py",
+    "voice": "pages/voice.py",
+    "topics": "pages/topics.py",
+    "crises": "pages/crises.py",
+    "threads": "pages/threads.py",
+    "reports": "pages/reports.py",
+    "data": "pages/data.py",
+}
 FILTER_PARAMS = ("from", "to", "brand", "platform", "lang")
 
 # Streamlit decides per process whether the app is a legacy `pages/` folder app until app.py calls
@@ -61,8 +77,10 @@ def database_problem() -> str | None:
             return None
     except db.DatabaseError as exc:
         if exc.locked:
-            return ("Another process is writing the database (most likely `radar ingest`). The pages show the "
-                    "data again as soon as it has finished: reload in a moment.")
+            return (
+                "Another process is writing the database (most likely `radar ingest`). The pages show the "
+                "data again as soon as it has finished: reload in a moment."
+            )
         return str(exc)
 
 
@@ -76,8 +94,14 @@ def run_query(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Call a ``pipeline.queries`` function on a cursor, cached until the data, analytics or labels change."""
     with _store().reading() as cursor:
         version = db.cache_key(cursor)
-    return _cached(f"{fn.__module__}.{fn.__qualname__}", version, str(db.resolve_db_path()), args,
-                   tuple(sorted(kwargs.items())), fn)
+    return _cached(
+        f"{fn.__module__}.{fn.__qualname__}",
+        version,
+        str(db.resolve_db_path()),
+        args,
+        tuple(sorted(kwargs.items())),
+        fn,
+    )
 
 
 def write(fn: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -147,29 +171,51 @@ def sidebar_filters(*, dates: bool = True) -> PostFilter:
     start, end = first, last
     if dates:
         default_start, default_end = default_date_range(first, last)
-        shared = (_date_param(params.get("from") or kept.get("from"), first, last, default_start),
-                  _date_param(params.get("to") or kept.get("to"), first, last, default_end))
-        chosen = st.sidebar.date_input("Dates (UTC)", value=shared, min_value=first, max_value=last,
-                                       key="filters.dates", format="YYYY-MM-DD",
-                                       help=f"The data runs from {first:%d %b %Y} to {last:%d %b %Y}; the pages open "
-                                            "on its newest 13 weeks.")
-        start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (first, last))
-    brands = st.sidebar.multiselect("Brand accounts", options.brands, default=_shared("brand", options.brands),
-                                    key="filters.brands", placeholder="All brands")
-    platforms = st.sidebar.multiselect("Platforms", options.platforms,
-                                       default=_shared("platform", options.platforms),
-                                       key="filters.platforms", placeholder="All platforms")
-    languages = st.sidebar.multiselect("Languages", options.languages, default=_shared("lang", options.languages),
-                                       key="filters.languages", placeholder="All languages",
-                                       help="Detected language of each post (ISO 639-1); 'und' = undetermined")
+        shared = (
+            _date_param(params.get("from") or kept.get("from"), first, last, default_start),
+            _date_param(params.get("to") or kept.get("to"), first, last, default_end),
+        )
+        chosen = st.sidebar.date_input(
+            "Dates (UTC)",
+            value=shared,
+            min_value=first,
+            max_value=last,
+            key="filters.dates",
+            format="YYYY-MM-DD",
+            help=f"The data runs from {first:%d %b %Y} to {last:%d %b %Y}; the pages open on its newest 13 weeks.",
+        )
+        start, end = chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (first, last)
+    brands = st.sidebar.multiselect(
+        "Brand accounts",
+        options.brands,
+        default=_shared("brand", options.brands),
+        key="filters.brands",
+        placeholder="All brands",
+    )
+    platforms = st.sidebar.multiselect(
+        "Platforms",
+        options.platforms,
+        default=_shared("platform", options.platforms),
+        key="filters.platforms",
+        placeholder="All platforms",
+    )
+    languages = st.sidebar.multiselect(
+        "Languages",
+        options.languages,
+        default=_shared("lang", options.languages),
+        key="filters.languages",
+        placeholder="All languages",
+        help="Detected language of each post (ISO 639-1); 'und' = undetermined",
+    )
     values = {"brand": brands, "platform": platforms, "lang": languages}
     if dates:
         values.update({"from": start.isoformat(), "to": end.isoformat()})
     st.session_state["shared.filters"] = {**kept, **values}
     for key, value in values.items():
         st.query_params[key] = value
-    return PostFilter(start if dates else None, end if dates else None, tuple(brands), tuple(platforms),
-                      tuple(languages))
+    return PostFilter(
+        start if dates else None, end if dates else None, tuple(brands), tuple(platforms), tuple(languages)
+    )
 
 
 def week_picker(label: str, *, key: str, until: date | None = None) -> tuple[date, str]:
@@ -187,9 +233,14 @@ def week_picker(label: str, *, key: str, until: date | None = None) -> tuple[dat
     start = labels.index(wanted) if wanted in labels else labels.index(default) if default in labels else 0
     if st.session_state.get(key) not in labels:  # first run of this page's picker: open on the shared week
         st.session_state[key] = labels[start]
-    chosen = st.selectbox(label, labels, key=key,
-                          format_func=lambda w: week_text(weeks[labels.index(w)]) + (
-                              " (partial: data so far)" if weeks[labels.index(w)] > complete else ""))
+    chosen = st.selectbox(
+        label,
+        labels,
+        key=key,
+        format_func=lambda w: (
+            week_text(weeks[labels.index(w)]) + (" (partial: data so far)" if weeks[labels.index(w)] > complete else "")
+        ),
+    )
     st.query_params["week"] = chosen
     st.session_state["shared.week"] = chosen
     return weeks[labels.index(chosen)], chosen
@@ -221,12 +272,12 @@ def open_crisis(crisis_id: str) -> None:
 
 def download_csv(frame: pd.DataFrame, name: str, *, key: str, label: str = "Download CSV") -> None:
     """A CSV download of a table; cells that a spreadsheet would run as a formula are neutralised."""
-    st.download_button(label, data=safe_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=key,
-                       icon=":material/download:")
+    st.download_button(
+        label, data=safe_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=key, icon=":material/download:"
+    )
 
 
-def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str,
-              empty: str = "No posts.") -> None:
+def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str, empty: str = "No posts.") -> None:
     """A list of posts (at most the ones given, of ``total``) with their labels and where each comes from, a CSV
     download named ``name``; choosing a post opens its thread."""
     from pipeline.selection import row_from_table
@@ -237,12 +288,22 @@ def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str,
     cap_note(len(posts), total, "posts")
     shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
     picked = st.dataframe(
-        shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]], hide_index=True,
-        width="stretch", on_select="rerun", selection_mode="single-row", key=key,
-        column_config={"created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
-                       "platform": "Platform", "author_id": "Author", "brand": "Brand", "lang": "Language",
-                       "label": st.column_config.TextColumn("Label (source)", width="medium"),
-                       "text": st.column_config.TextColumn("Text", width="large")})
+        shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]],
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        column_config={
+            "created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
+            "platform": "Platform",
+            "author_id": "Author",
+            "brand": "Brand",
+            "lang": "Language",
+            "label": st.column_config.TextColumn("Label (source)", width="medium"),
+            "text": st.column_config.TextColumn("Text", width="large"),
+        },
+    )
     st.caption("Choose a post to open its whole thread.")
     download_csv(posts, name, key=f"{key}.download")
     row = row_from_table(picked, posts)
@@ -255,8 +316,12 @@ def cap_note(shown: int, total: int, what: str) -> None:
         st.caption(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters or search to see others.")
 
 
-SOURCE_NAMES = {"export": "export's label", "radar": "Radar", "adapter": "learned from your labels",
-                "correction": "corrected"}
+SOURCE_NAMES = {
+    "export": "export's label",
+    "radar": "Radar",
+    "adapter": "learned from your labels",
+    "correction": "corrected",
+}
 
 
 def label_text(label, source, radar_label=None, export_label=None) -> str:
@@ -274,8 +339,12 @@ def label_text(label, source, radar_label=None, export_label=None) -> str:
 
 
 def label_texts(posts: pd.DataFrame) -> list[str]:
-    return [label_text(*row) for row in posts[["sentiment_label", "sentiment_source", "radar_label",
-                                               "export_label"]].itertuples(index=False, name=None)]
+    return [
+        label_text(*row)
+        for row in posts[["sentiment_label", "sentiment_source", "radar_label", "export_label"]].itertuples(
+            index=False, name=None
+        )
+    ]
 
 
 def percent_column(label: str, **options) -> Any:
@@ -296,17 +365,26 @@ def correction_form(posts: pd.DataFrame, *, key: str) -> None:
     if not can_edit():
         viewer_note("Correcting a label")
         return
-    st.caption("A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
-               "`radar label POST_ID clear`.")
+    st.caption(
+        "A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
+        "`radar label POST_ID clear`."
+    )
     rows = {f"{row.platform}:{row.post_id}": row for row in posts.itertuples(index=False)}
     described = {
         choice: f"{row.created_at:%d %b %Y %H:%M} · {row.author_id or 'unknown'} · "
-                f"{label_text(row.sentiment_label, row.sentiment_source, row.radar_label, row.export_label)} · "
-                f"{(row.text or '')[:60]}" for choice, row in rows.items()}
+        f"{label_text(row.sentiment_label, row.sentiment_source, row.radar_label, row.export_label)} · "
+        f"{(row.text or '')[:60]}"
+        for choice, row in rows.items()
+    }
     with st.form(f"{key}.correct"):
         choice = st.selectbox("Post", list(rows), format_func=described.get, key=f"{key}.correct_post")
-        label = st.radio("Label", ["negative", "neutral", "positive", "clear"], horizontal=True,
-                         key=f"{key}.correct_label", format_func=lambda v: "undo the correction" if v == "clear" else v)
+        label = st.radio(
+            "Label",
+            ["negative", "neutral", "positive", "clear"],
+            horizontal=True,
+            key=f"{key}.correct_label",
+            format_func=lambda v: "undo the correction" if v == "clear" else v,
+        )
         note = st.text_input("Why (optional)", key=f"{key}.correct_note")
         if st.form_submit_button("Save", icon=":material/save:") and choice in rows:
             row = rows[choice]
@@ -324,8 +402,12 @@ def correction_form(posts: pd.DataFrame, *, key: str) -> None:
     done = st.session_state.pop(f"{key}.corrected", None)
     if done:
         post = markdown_literal(done[0])
-        st.success(f"Correction removed from post {post}." if done[1] == "clear"
-                   else f"Post {post} is now labelled {done[1]} (corrected).", icon=":material/check_circle:")
+        st.success(
+            f"Correction removed from post {post}."
+            if done[1] == "clear"
+            else f"Post {post} is now labelled {done[1]} (corrected).",
+            icon=":material/check_circle:",
+        )
 
 
 def flash(message: str) -> None:
@@ -341,13 +423,23 @@ def show_flash() -> None:
 
 def alert_table_of(shown: pd.DataFrame, *, key: str) -> None:
     """An alert log (``pipeline.alerts.alerts_in_words``) as a table."""
-    st.dataframe(shown[["at", "subject", "state", "roles", "channels", "sent_at", "acknowledged_by"]],
-                 hide_index=True, width="stretch", key=key, column_config={
-                     "at": st.column_config.DatetimeColumn("When (UTC)", format="ddd D MMM YYYY, HH:mm",
-                                                           help="When it was raised; in a replay of old exports, "
-                                                                "the data time it was judged at"),
-                     "subject": st.column_config.TextColumn("Alert", width="large"),
-                     "state": st.column_config.TextColumn("State", width="medium"), "roles": "For",
-                     "channels": "Channels", "acknowledged_by": "Crisis acknowledged by",
-                     "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="D MMM, HH:mm")})
+    st.dataframe(
+        shown[["at", "subject", "state", "roles", "channels", "sent_at", "acknowledged_by"]],
+        hide_index=True,
+        width="stretch",
+        key=key,
+        column_config={
+            "at": st.column_config.DatetimeColumn(
+                "When (UTC)",
+                format="ddd D MMM YYYY, HH:mm",
+                help="When it was raised; in a replay of old exports, the data time it was judged at",
+            ),
+            "subject": st.column_config.TextColumn("Alert", width="large"),
+            "state": st.column_config.TextColumn("State", width="medium"),
+            "roles": "For",
+            "channels": "Channels",
+            "acknowledged_by": "Crisis acknowledged by",
+            "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="D MMM, HH:mm"),
+        },
+    )
     download_csv(shown, "alerts", key=f"{key}.download")

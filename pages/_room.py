@@ -35,31 +35,46 @@ def response_room_section(crisis: dict) -> None:
         return
     live = crisis.get("back_to_baseline_at") is None
     st.subheader("Response room" if live else "Plan against reality")
-    st.caption(f"Targets of the escalation plan for severity {crisis['severity']} (edited on the Data page), judged "
-               f"with the data up to {room.as_of:%a %d %b %Y, %H:%M} UTC. A statement is a brand post during the "
-               "crisis that explains and keeps people informed; the first one is the holding statement.")
+    st.caption(
+        f"Targets of the escalation plan for severity {crisis['severity']} (edited on the Data page), judged "
+        f"with the data up to {room.as_of:%a %d %b %Y, %H:%M} UTC. A statement is a brand post during the "
+        "crisis that explains and keeps people informed; the first one is the holding statement."
+    )
     show_flash()
-    icons = {"met": ":green[:material/check_circle:]", "missed": ":red[:material/cancel:]",
-             "due soon": ":orange[:material/schedule:]", "pending": ":gray[:material/hourglass_empty:]",
-             "unknown": ":gray[:material/help:]"}
+    icons = {
+        "met": ":green[:material/check_circle:]",
+        "missed": ":red[:material/cancel:]",
+        "due soon": ":orange[:material/schedule:]",
+        "pending": ":gray[:material/hourglass_empty:]",
+        "unknown": ":gray[:material/help:]",
+    }
     left, right = st.columns(2)
     with left:
         for target in room.targets:
-            st.markdown(f"{icons[target.state]} **{_capital(target.words)}** — "
-                        f"{markdown_literal(target.text(room.as_of))}")
+            st.markdown(
+                f"{icons[target.state]} **{_capital(target.words)}** — {markdown_literal(target.text(room.as_of))}"
+            )
         if room.would_have_alerted_at is not None:
-            st.markdown(f":material/radar: **Radar would have alerted** at "
-                        f"{room.would_have_alerted_at:%a %d %b %H:%M} UTC, judging the posts hour by hour as they "
-                        f"came{room.first_response_after_alert()}. (Exports that arrive every few hours are judged "
-                        "when they arrive.)")
-        for move, words, at, expected in room.moves:
+            st.markdown(
+                f":material/radar: **Radar would have alerted** at "
+                f"{room.would_have_alerted_at:%a %d %b %H:%M} UTC, judging the posts hour by hour as they "
+                f"came{room.first_response_after_alert()}. (Exports that arrive every few hours are judged "
+                "when they arrive.)"
+            )
+        for _move, words, at, expected in room.moves:
             if not expected and at is None:
                 continue
-            state = (f"first {at:%a %d %b %H:%M} UTC" if at is not None else
-                     "cannot be judged" if crisis.get("replies_in_data") is False else "not seen yet")
-            st.markdown(f"{icons['met'] if at is not None else icons['missed'] if expected else icons['pending']} "
-                        f"**{_capital(words)}** — {state}"
-                        + ("" if expected else " (not expected at this severity)"))
+            state = (
+                f"first {at:%a %d %b %H:%M} UTC"
+                if at is not None
+                else "cannot be judged"
+                if crisis.get("replies_in_data") is False
+                else "not seen yet"
+            )
+            st.markdown(
+                f"{icons['met'] if at is not None else icons['missed'] if expected else icons['pending']} "
+                f"**{_capital(words)}** — {state}" + ("" if expected else " (not expected at this severity)")
+            )
     with right:
         st.markdown("**Clock**")
         st.markdown("\n".join(f"- **{when:%a %d %b, %H:%M}** {markdown_literal(what)}" for when, what in room.clock))
@@ -70,8 +85,9 @@ def response_room_section(crisis: dict) -> None:
     person = visitor()
     ack_col, log_col = st.columns(2)
     if ack:
-        ack_col.markdown(f":green[:material/how_to_reg:] **Acknowledged** by {markdown_literal(ack[0])}, "
-                         f"{ack[1]:%a %d %b %H:%M} UTC")
+        ack_col.markdown(
+            f":green[:material/how_to_reg:] **Acknowledged** by {markdown_literal(ack[0])}, {ack[1]:%a %d %b %H:%M} UTC"
+        )
     elif person.role != "editor":
         ack_col.markdown("**Not acknowledged yet.**")
         with ack_col:
@@ -105,8 +121,12 @@ def response_room_section(crisis: dict) -> None:
                     st.error(markdown_literal(str(exc)))
     decisions = room.log[room.log["kind"] == "decision"] if room.log is not None else pd.DataFrame()
     if not decisions.empty:
-        st.markdown("\n".join(f"- **{row.logged_at:%a %d %b, %H:%M}** {markdown_literal(row.by_name)}: "
-                              f"{markdown_literal(row.entry)}" for row in decisions.itertuples()))
+        st.markdown(
+            "\n".join(
+                f"- **{row.logged_at:%a %d %b, %H:%M}** {markdown_literal(row.by_name)}: {markdown_literal(row.entry)}"
+                for row in decisions.itertuples()
+            )
+        )
     with st.expander(f"Alerts for this crisis ({len(room.alerts)})"):
         if room.alerts.empty:
             st.caption("No alert recorded: the crisis was found before Radar watched, or in old data.")

@@ -13,14 +13,29 @@ from pipeline.export import markdown_literal
 from pipeline.queries import last_change
 from pipeline.themes import ThemeError, load_themes, reset_themes, save_themes
 
-COLUMNS = {"name": "Theme", "any": "Any of these words", "phrases": "Or any of these phrases",
-           "all": "Or all words of a group (groups separated by ;)", "exclude": "Never with these words or phrases"}
+COLUMNS = {
+    "name": "Theme",
+    "any": "Any of these words",
+    "phrases": "Or any of these phrases",
+    "all": "Or all words of a group (groups separated by ;)",
+    "exclude": "Never with these words or phrases",
+}
 
 
 def _as_rows(themes: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{"name": t["name"], "any": ", ".join(t["any"]), "phrases": ", ".join(t["phrases"]),
-                          "all": "; ".join(", ".join(group) for group in t["all"]),
-                          "exclude": ", ".join(t["exclude"])} for t in themes], columns=list(COLUMNS))
+    return pd.DataFrame(
+        [
+            {
+                "name": t["name"],
+                "any": ", ".join(t["any"]),
+                "phrases": ", ".join(t["phrases"]),
+                "all": "; ".join(", ".join(group) for group in t["all"]),
+                "exclude": ", ".join(t["exclude"]),
+            }
+            for t in themes
+        ],
+        columns=list(COLUMNS),
+    )
 
 
 def _split(text) -> list[str]:
@@ -33,19 +48,26 @@ def themes_from_rows(rows: pd.DataFrame) -> list[dict]:
     for row in rows.fillna("").to_dict("records"):
         if not any(str(row.get(column) or "").strip() for column in COLUMNS):
             continue
-        themes.append({"name": str(row.get("name") or "").strip(), "any": _split(row.get("any")),
-                       "phrases": _split(row.get("phrases")),
-                       "all": [_split(group) for group in str(row.get("all") or "").split(";") if _split(group)],
-                       "exclude": _split(row.get("exclude"))})
+        themes.append(
+            {
+                "name": str(row.get("name") or "").strip(),
+                "any": _split(row.get("any")),
+                "phrases": _split(row.get("phrases")),
+                "all": [_split(group) for group in str(row.get("all") or "").split(";") if _split(group)],
+                "exclude": _split(row.get("exclude")),
+            }
+        )
     return themes
 
 
 def theme_editor() -> None:
     st.subheader("Themes")
-    st.caption("Themes tag what customers write about; a post can have several. Words match whole, in any case "
-               "and with or without accents; `word*` also matches longer words that start with it (refund* "
-               "matches refunds, refunded; dostaw* matches dostawa, dostawy). A phrase matches its words in order. "
-               "Put English, Spanish and Polish words side by side. Saving tags every customer post again.")
+    st.caption(
+        "Themes tag what customers write about; a post can have several. Words match whole, in any case "
+        "and with or without accents; `word*` also matches longer words that start with it (refund* "
+        "matches refunds, refunded; dostaw* matches dostawa, dostawy). A phrase matches its words in order. "
+        "Put English, Spanish and Polish words side by side. Saving tags every customer post again."
+    )
     try:
         themes = run_query(load_themes)
     except ThemeError as exc:
@@ -58,10 +80,17 @@ def theme_editor() -> None:
         st.dataframe(_as_rows(themes), hide_index=True, width="stretch", column_config=dict(COLUMNS))
         viewer_note("Changing the themes")
         return
-    edited = st.data_editor(_as_rows(themes), num_rows="dynamic", hide_index=True, width="stretch",
-                            key="data.themes", column_config={
-                                column: st.column_config.TextColumn(title, width="large" if column != "name" else
-                                                                    "medium") for column, title in COLUMNS.items()})
+    edited = st.data_editor(
+        _as_rows(themes),
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        key="data.themes",
+        column_config={
+            column: st.column_config.TextColumn(title, width="large" if column != "name" else "medium")
+            for column, title in COLUMNS.items()
+        },
+    )
     save, reset = st.columns(2)
     if save.button("Save themes", icon=":material/save:", key="data.themes.save"):
         try:

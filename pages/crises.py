@@ -3,13 +3,21 @@ brand's first reply and playbook moves, the severity reasons, top terms, top thr
 
 import streamlit as st
 
-from pages._common import (download_csv, label_texts, minutes_text, open_thread, remember_crisis, require_posts,
-                           run_query, shared_crisis, sidebar_filters)
+from pages._common import (
+    download_csv,
+    label_texts,
+    minutes_text,
+    open_thread,
+    remember_crisis,
+    require_posts,
+    run_query,
+    shared_crisis,
+    sidebar_filters,
+)
 from pages._room import response_room_section
-from pipeline.export import markdown_literal
 from pipeline.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
-from pipeline.queries import (crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series,
-                              crisis_threads)
+from pipeline.export import markdown_literal
+from pipeline.queries import crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series, crisis_threads
 from pipeline.reports import crisis_rows_in_words, playbook_checklist, retrospective_facts
 from pipeline.selection import crisis_from_chart, row_from_table
 
@@ -20,24 +28,54 @@ filters = sidebar_filters()
 crises = run_query(crisis_list, filters)
 wanted = shared_crisis()
 if crises.empty and not wanted:
-    st.success("No crisis detected for these filters. The detector compares every hour of negative posts with the "
-               "same hour in past weeks; make it more or less sensitive on the Data page, or widen the dates.",
-               icon=":material/check_circle:")
+    st.success(
+        "No crisis detected for these filters. The detector compares every hour of negative posts with the "
+        "same hour in past weeks; make it more or less sensitive on the Data page, or widen the dates.",
+        icon=":material/check_circle:",
+    )
     st.stop()
 
 if not crises.empty:
-    timeline = st.plotly_chart(build_crisis_timeline_figure(crises), width="stretch", key="crises.timeline",
-                               on_select="rerun", selection_mode="points")
+    timeline = st.plotly_chart(
+        build_crisis_timeline_figure(crises),
+        width="stretch",
+        key="crises.timeline",
+        on_select="rerun",
+        selection_mode="points",
+    )
     picked = st.dataframe(
-        crisis_rows_in_words(crises)[["crisis_id", "brand", "severity", "severity_name", "started_at",
-                                      "back_to_baseline_at", "posts", "negative_posts", "minutes_to_first_response",
-                                      "share_answered"]],
-        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="crises.table",
-        column_config={"crisis_id": "Crisis", "brand": "Brand", "severity": "Severity", "severity_name": "Level",
-                       "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM YYYY, HH:mm"),
-                       "back_to_baseline_at": "Back to baseline (UTC)",
-                       "posts": "Posts", "negative_posts": "Negative",
-                       "minutes_to_first_response": "First reply after", "share_answered": "Complaints answered"})
+        crisis_rows_in_words(crises)[
+            [
+                "crisis_id",
+                "brand",
+                "severity",
+                "severity_name",
+                "started_at",
+                "back_to_baseline_at",
+                "posts",
+                "negative_posts",
+                "minutes_to_first_response",
+                "share_answered",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="crises.table",
+        column_config={
+            "crisis_id": "Crisis",
+            "brand": "Brand",
+            "severity": "Severity",
+            "severity_name": "Level",
+            "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM YYYY, HH:mm"),
+            "back_to_baseline_at": "Back to baseline (UTC)",
+            "posts": "Posts",
+            "negative_posts": "Negative",
+            "minutes_to_first_response": "First reply after",
+            "share_answered": "Complaints answered",
+        },
+    )
     st.caption("Most severe first, then newest.")
     download_csv(crises, "crises", key="crises.download")
     chosen = crisis_from_chart(timeline) or (row_from_table(picked, crises) or {}).get("crisis_id")
@@ -50,28 +88,40 @@ if not wanted:
 
 crisis = run_query(crisis_detail, wanted)
 if crisis is None:
-    st.warning(f"There is no crisis «{markdown_literal(wanted)}» (any more): analytics may have been recomputed with other settings. "
-               "Choose one above.")
+    st.warning(
+        f"There is no crisis «{markdown_literal(wanted)}» (any more): analytics may have been recomputed with other settings. "
+        "Choose one above."
+    )
     st.stop()
 remember_crisis(wanted)
 
 color = SEVERITY_COLORS.get(int(crisis["severity"]), "#d1495b")
 st.header(f"{markdown_literal(crisis['brand'])} · {crisis['started_at']:%a %d %b %Y, %H:%M} UTC")
-st.badge(f"Severity {crisis['severity']}: {crisis['severity_name']}", color="red" if crisis["severity"] >= 3 else "orange",
-         icon=":material/warning:")
+st.badge(
+    f"Severity {crisis['severity']}: {crisis['severity_name']}",
+    color="red" if crisis["severity"] >= 3 else "orange",
+    icon=":material/warning:",
+)
 if crisis.get("back_to_baseline_at") is None:
     end = crisis.get("data_end_at")
-    st.warning("Open: negative posts were still above the usual level when the data ends"
-               + (f" ({end:%a %d %b %Y, %H:%M} UTC)" if end is not None else "")
-               + ". Its end and recovery are unknown; the chart stops where the data stops.", icon=":material/campaign:")
+    st.warning(
+        "Open: negative posts were still above the usual level when the data ends"
+        + (f" ({end:%a %d %b %Y, %H:%M} UTC)" if end is not None else "")
+        + ". Its end and recovery are unknown; the chart stops where the data stops.",
+        icon=":material/campaign:",
+    )
 if crisis.get("replies_in_data") is False:
-    st.info(f"The data holds no replies from {markdown_literal(crisis['brand'])}: whether and how fast complaints were answered cannot "
-            "be measured, and severity scores nothing for it.", icon=":material/visibility_off:")
+    st.info(
+        f"The data holds no replies from {markdown_literal(crisis['brand'])}: whether and how fast complaints were answered cannot "
+        "be measured, and severity scores nothing for it.",
+        icon=":material/visibility_off:",
+    )
 
 phases = run_query(crisis_phases, wanted)
 moves = run_query(crisis_moves, wanted)
-st.plotly_chart(build_crisis_figure(run_query(crisis_series, wanted), phases, moves, crisis), width="stretch",
-                key="crises.detail")
+st.plotly_chart(
+    build_crisis_figure(run_query(crisis_series, wanted), phases, moves, crisis), width="stretch", key="crises.detail"
+)
 
 response_room_section(crisis)
 
@@ -87,13 +137,17 @@ with right:
     st.caption("Moves count in brand posts that answer a post of this crisis or are public statements during it.")
     for name, when, replies, text in playbook_checklist(moves):
         if when:
-            st.markdown(f":green[:material/check_circle:] **{name}** — first {when}, in {replies:,} "
-                        f"post{'s' if replies != 1 else ''}")
+            st.markdown(
+                f":green[:material/check_circle:] **{name}** — first {when}, in {replies:,} "
+                f"post{'s' if replies != 1 else ''}"
+            )
             if text:
                 st.text(f"“{text[:280]}”")  # st.text: a post is never rendered as Markdown
         elif crisis.get("replies_in_data") is False:
-            st.markdown(f":gray[:material/help:] **{name}** — cannot be judged: the data holds no replies from "
-                        f"{markdown_literal(crisis['brand'])}")
+            st.markdown(
+                f":gray[:material/help:] **{name}** — cannot be judged: the data holds no replies from "
+                f"{markdown_literal(crisis['brand'])}"
+            )
         else:
             st.markdown(f":red[:material/cancel:] **{name}** — not seen")
     st.subheader("Top terms")
@@ -107,14 +161,25 @@ else:
     shown = threads.assign(text=threads["text"].str.slice(0, 280), label=label_texts(threads))
     picked_thread = st.dataframe(
         shown[["why", "platform", "started_at", "post_count", "author_id", "label", "text"]],
-        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="crises.threads",
-        column_config={"why": "Why it is evidence", "platform": "Platform",
-                       "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM YYYY, HH:mm"),
-                       "post_count": "Posts", "author_id": "Opened by",
-                       "label": "Label (source)", "text": st.column_config.TextColumn("Opening post", width="large")})
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="crises.threads",
+        column_config={
+            "why": "Why it is evidence",
+            "platform": "Platform",
+            "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM YYYY, HH:mm"),
+            "post_count": "Posts",
+            "author_id": "Opened by",
+            "label": "Label (source)",
+            "text": st.column_config.TextColumn("Opening post", width="large"),
+        },
+    )
     download_csv(threads, f"crisis_threads_{wanted.replace(':', '_')}", key="crises.download_threads")
-    st.caption("Choose a thread to read the whole conversation. The Reports page downloads this retrospective "
-               "as HTML or PDF.")
+    st.caption(
+        "Choose a thread to read the whole conversation. The Reports page downloads this retrospective as HTML or PDF."
+    )
     row = row_from_table(picked_thread, threads)
     if row:
         open_thread(row["platform"], row["thread_id"])

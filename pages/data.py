@@ -14,17 +14,40 @@ from pages._common import database_problem, download_csv, run_query, settings, w
 from pages._plan_editor import alert_table, plan_editor
 from pages._theme_editor import theme_editor
 from pipeline import db
-from pipeline.brands import (ROLE_NAMES, BrandError, add_brand, merge_brands, remove_brand, rename_brand, set_role,
-                             suggest_brands,
-                             suggest_merges)
+from pipeline.brands import (
+    ROLE_NAMES,
+    BrandError,
+    add_brand,
+    merge_brands,
+    remove_brand,
+    rename_brand,
+    set_role,
+    suggest_brands,
+    suggest_merges,
+)
 from pipeline.enrich import set_export_labels
-from pipeline.ingest import (MAPPABLE_COLUMNS, IngestError, check_format_name, forget_custom_format, guess_mapping,
-                             ingest_files, read_header, save_upload)
 from pipeline.export import markdown_literal
+from pipeline.ingest import (
+    MAPPABLE_COLUMNS,
+    IngestError,
+    check_format_name,
+    forget_custom_format,
+    guess_mapping,
+    ingest_files,
+    read_header,
+    save_upload,
+)
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
-from pipeline.queries import (brand_accounts, label_sources, last_change, latest_imports, quarantined_rows,
-                              recent_changes, saved_formats)
+from pipeline.queries import (
+    brand_accounts,
+    label_sources,
+    last_change,
+    latest_imports,
+    quarantined_rows,
+    recent_changes,
+    saved_formats,
+)
 from pipeline.settings import SENSITIVITY, WEEKDAYS, save_settings
 
 st.title("Data")
@@ -34,16 +57,22 @@ if problem:
     st.stop()
 
 st.subheader("Load exports")
-st.caption("CSV exports from the supported tools (see the README's format table). Each file lands whole or not at "
-           "all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; larger "
-           "files load faster with `radar ingest FILE`.")
+st.caption(
+    "CSV exports from the supported tools (see the README's format table). Each file lands whole or not at "
+    "all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; larger "
+    "files load faster with `radar ingest FILE`."
+)
 editor = can_edit()
 if editor:
     with st.form("data.upload", clear_on_submit=True):
-        files = st.file_uploader("Export files", type=["csv", "tsv", "txt"], accept_multiple_files=True,
-                                 key="data.files")
-        zone = st.selectbox("Time zone of timestamps written without an offset",
-                            ["UTC", *sorted(available_timezones() - {"UTC"})], key="data.tz")
+        files = st.file_uploader(
+            "Export files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="data.files"
+        )
+        zone = st.selectbox(
+            "Time zone of timestamps written without an offset",
+            ["UTC", *sorted(available_timezones() - {"UTC"})],
+            key="data.tz",
+        )
         load = st.form_submit_button("Load", icon=":material/upload:", type="primary")
 else:
     files, zone, load = [], "UTC", False
@@ -52,8 +81,9 @@ else:
 
 def _ingest(con, paths, zone, on_progress, mapping=None, format_name=None):
     # the facts are built by update_analytics, after the new texts are scored, so that they carry sentiment
-    results = ingest_files(con, paths, time_zone=zone, progress=on_progress, mapping=mapping,
-                           format_name=format_name, build_facts=False)
+    results = ingest_files(
+        con, paths, time_zone=zone, progress=on_progress, mapping=mapping, format_name=format_name, build_facts=False
+    )
     analytics = update_analytics(con) if any(result.report for result in results) else None
     return results, analytics
 
@@ -84,11 +114,15 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
     options = [_NOT_IN_FILE, *header]
     with st.form(f"data.map.{index}"):
         st.markdown(f"**Map the columns of {markdown_literal(name)}**")
-        st.caption("Pick the column that holds each kind of value; the time and the text are required. The mapping "
-                   "is saved under the name below, and the next export with the same columns loads without asking.")
+        st.caption(
+            "Pick the column that holds each kind of value; the time and the text are required. The mapping "
+            "is saved under the name below, and the next export with the same columns loads without asking."
+        )
         if guess_file.rows:
-            preview = pd.DataFrame([row[:len(header)] + [""] * (len(header) - len(row)) for row in guess_file.rows],
-                                   columns=pd.Index(_unique(header)))
+            preview = pd.DataFrame(
+                [row[: len(header)] + [""] * (len(header) - len(row)) for row in guess_file.rows],
+                columns=pd.Index(_unique(header)),
+            )
             st.caption(f"The first {len(preview)} rows, as read:")
             st.dataframe(preview, hide_index=True, width="stretch")
         chosen = {}
@@ -96,17 +130,21 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
         for position, (column, meaning) in enumerate(MAPPABLE_COLUMNS.items()):
             default = options.index(guess[column]) if column in guess else 0
             label = f"{column} (required)" if column in ("created_at", "text") else column
-            chosen[column] = grid[position % 3].selectbox(label, options, index=default, help=meaning,
-                                                          key=f"data.map.{index}.{column}")
+            chosen[column] = grid[position % 3].selectbox(
+                label, options, index=default, help=meaning, key=f"data.map.{index}.{column}"
+            )
         default_name = re.sub(r"[^A-Za-z0-9_\-]+", "_", f"custom_{Path(name).stem}")[:60]
-        format_name = st.text_input("Save as format (letters, digits, - and _)", value=default_name,
-                                    key=f"data.map.{index}.name")
+        format_name = st.text_input(
+            "Save as format (letters, digits, - and _)", value=default_name, key=f"data.map.{index}.name"
+        )
         if not st.form_submit_button("Save the mapping and load", icon=":material/table_convert:", type="primary"):
             return
     mapping = {column: head for column, head in chosen.items() if head != _NOT_IN_FILE}
     missing = [column for column in ("created_at", "text") if column not in mapping]
     if missing:
-        st.error(f"Pick the column that holds {' and '.join(missing)}: those two are required.", icon=":material/error:")
+        st.error(
+            f"Pick the column that holds {' and '.join(missing)}: those two are required.", icon=":material/error:"
+        )
         return
     problem = check_format_name(format_name.strip())
     if problem:
@@ -156,18 +194,24 @@ if load and files:
 for index, result in enumerate(st.session_state.get("data.last_results", [])):
     name = result.path.rsplit("/", 1)[-1]
     if result.unknown_layout:
-        st.warning(f"{markdown_literal(name)}: no supported format recognises its columns, so nothing from it was "
-                   "stored yet. Map them once below; the mapping is saved, and the next export with the same "
-                   "columns loads without asking.", icon=":material/table_convert:")
+        st.warning(
+            f"{markdown_literal(name)}: no supported format recognises its columns, so nothing from it was "
+            "stored yet. Map them once below; the mapping is saved, and the next export with the same "
+            "columns loads without asking.",
+            icon=":material/table_convert:",
+        )
         _mapping_form(index, result.path, st.session_state.get("data.last_zone", "UTC"))
         continue
     if result.error:
-        st.error(f"{markdown_literal(result.error.rstrip('.'))}. Nothing from this file was stored.",
-                 icon=":material/error:")
+        st.error(
+            f"{markdown_literal(result.error.rstrip('.'))}. Nothing from this file was stored.", icon=":material/error:"
+        )
         continue
     report = result.report
-    summary = (f"{name}: {report.rows_loaded:,} post{'s' if report.rows_loaded != 1 else ''} loaded, "
-               f"{report.rows_duplicate:,} already stored, {report.rows_quarantined:,} quarantined")
+    summary = (
+        f"{name}: {report.rows_loaded:,} post{'s' if report.rows_loaded != 1 else ''} loaded, "
+        f"{report.rows_duplicate:,} already stored, {report.rows_quarantined:,} quarantined"
+    )
     if report.rows_quarantined:
         st.warning(summary + " (see why below)", icon=":material/warning:")
     else:
@@ -176,8 +220,12 @@ for index, result in enumerate(st.session_state.get("data.last_results", [])):
         st.code("\n".join(report.lines()), language=None)
         if report.rows_quarantined:
             rows = run_query(quarantined_rows, report.import_id, limit=200)
-            st.dataframe(rows, hide_index=True, width="stretch", column_config={
-                "line_number": "Line", "reason": "Why it was set aside", "raw": "Row as read"})
+            st.dataframe(
+                rows,
+                hide_index=True,
+                width="stretch",
+                column_config={"line_number": "Line", "reason": "Why it was set aside", "raw": "Row as read"},
+            )
             download_csv(rows, f"quarantine_{report.import_id}", key=f"data.quarantine.{report.import_id}")
 for line in st.session_state.get("data.analytics", []):
     st.caption(line)
@@ -187,31 +235,46 @@ if not db.resolve_db_path().exists():
     st.stop()
 
 st.subheader("Brands")
-st.caption("A brand is an account the data shows acting as a brand (its replies), a brand an export names, or one "
-           "you add. Each brand has one name and any number of handles (its accounts: their posts are the brand's "
-           "replies) and names (words people write: matched whole, any case and accents). A customer post belongs "
-           "to the brand it @mentions, else the brand in its thread, else the one its export names, else the one "
-           "it names. Every change here recomputes attribution, response times and crises. A brand's role (ours "
-           "or a competitor) decides how it is compared (Share of voice, the weekly report) and alerted.")
+st.caption(
+    "A brand is an account the data shows acting as a brand (its replies), a brand an export names, or one "
+    "you add. Each brand has one name and any number of handles (its accounts: their posts are the brand's "
+    "replies) and names (words people write: matched whole, any case and accents). A customer post belongs "
+    "to the brand it @mentions, else the brand in its thread, else the one its export names, else the one "
+    "it names. Every change here recomputes attribution, response times and crises. A brand's role (ours "
+    "or a competitor) decides how it is compared (Share of voice, the weekly report) and alerted."
+)
 brands = run_query(brand_accounts)
-st.dataframe(brands.assign(role=brands["role"].map(lambda r: ROLE_NAMES.get(r, "not said"))), hide_index=True,
-             width="stretch",
-             column_config={"brand": "Brand", "role": "Role", "handles": st.column_config.ListColumn("Handles"),
-                            "names": st.column_config.ListColumn("Names"), "source": "Added by",
-                            "added_at": st.column_config.DatetimeColumn("Added (UTC)", format="D MMM YYYY, HH:mm"),
-                            "posts": "Posts"})
+st.dataframe(
+    brands.assign(role=brands["role"].map(lambda r: ROLE_NAMES.get(r, "not said"))),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "brand": "Brand",
+        "role": "Role",
+        "handles": st.column_config.ListColumn("Handles"),
+        "names": st.column_config.ListColumn("Names"),
+        "source": "Added by",
+        "added_at": st.column_config.DatetimeColumn("Added (UTC)", format="D MMM YYYY, HH:mm"),
+        "posts": "Posts",
+    },
+)
 suggested = run_query(suggest_brands)
 if suggested:
-    st.caption("Often mentioned, not a brand yet: " + ", ".join(
-        f"@{markdown_literal(handle)} ({posts:,} posts)" for handle, posts in suggested)
-        + ". Add one in the Suggested tab below.")
+    st.caption(
+        "Often mentioned, not a brand yet: "
+        + ", ".join(f"@{markdown_literal(handle)} ({posts:,} posts)" for handle, posts in suggested)
+        + ". Add one in the Suggested tab below."
+    )
 for named, other, posts in run_query(suggest_merges):
-    st.caption(f"Perhaps one brand: {posts:,} posts the export says are about {markdown_literal(named)} @mention "
-               f"{markdown_literal(other)}. Merge them below if they are.")
+    st.caption(
+        f"Perhaps one brand: {posts:,} posts the export says are about {markdown_literal(named)} @mention "
+        f"{markdown_literal(other)}. Merge them below if they are."
+    )
 
 
 def _change_brands(change):
     """Apply a brand change, then rebuild the facts and analytics; the message says what happened."""
+
     def _run(con):
         result = change(con)
         if result.changed:
@@ -233,44 +296,74 @@ if not editor:
     viewer_note("Changing brands")
 else:
     suggest_tab, role_tab, add_tab, merge_tab, rename_tab, remove_tab = st.tabs(
-        [f"Suggested ({len(suggested)})", "Role", "Add", "Merge", "Rename", "Remove"])
+        [f"Suggested ({len(suggested)})", "Role", "Add", "Merge", "Rename", "Remove"]
+    )
     with suggest_tab:
         if not suggested:
-            st.caption("No account is mentioned often enough to suggest (at least 5 customer posts and 1 % of them), "
-                       "or every such account is a brand already.")
+            st.caption(
+                "No account is mentioned often enough to suggest (at least 5 customer posts and 1 % of them), "
+                "or every such account is a brand already."
+            )
         else:
             with st.form("data.brands.suggested"):
-                handle = st.selectbox("Often mentioned account", [h for h, _ in suggested], key="data.suggested_handle",
-                                      format_func=lambda h: f"@{h} ({dict(suggested)[h]:,} posts)")
-                role = st.radio("It is", ["competitor", "ours", None], format_func=ROLE_CHOICES.get, horizontal=True,
-                                key="data.suggested_role")
+                handle = st.selectbox(
+                    "Often mentioned account",
+                    [h for h, _ in suggested],
+                    key="data.suggested_handle",
+                    format_func=lambda h: f"@{h} ({dict(suggested)[h]:,} posts)",
+                )
+                role = st.radio(
+                    "It is",
+                    ["competitor", "ours", None],
+                    format_func=ROLE_CHOICES.get,
+                    horizontal=True,
+                    key="data.suggested_role",
+                )
                 if st.form_submit_button("Add as a brand", icon=":material/add:"):
-                    _change_brands(lambda con: add_brand(con, "@" + handle, source="suggested, added on the Data page",
-                                                         role=role))
+                    _change_brands(
+                        lambda con: add_brand(con, "@" + handle, source="suggested, added on the Data page", role=role)
+                    )
     with role_tab, st.form("data.brands.role"):
         which = st.selectbox("Brand", names, key="data.role_brand")
-        role = st.radio("Role", ["ours", "competitor", None], format_func=ROLE_CHOICES.get, horizontal=True,
-                        key="data.role_value")
+        role = st.radio(
+            "Role", ["ours", "competitor", None], format_func=ROLE_CHOICES.get, horizontal=True, key="data.role_value"
+        )
         if st.form_submit_button("Set the role", icon=":material/badge:"):
             try:  # a role changes no attribution: nothing is rebuilt
                 st.success(write(lambda con: set_role(con, which, role).message))
             except (BrandError, db.DatabaseError) as exc:
                 st.error(f"Not changed: {markdown_literal(str(exc))}")
     with add_tab, st.form("data.brands.add", clear_on_submit=True):
-        name = st.text_input("Brand name (a new one, or an existing one to give more handles or names)",
-                             key="data.brand_name", placeholder="e.g. JetBlue")
-        handles = st.text_input("Handles (comma-separated, with or without @)", key="data.brand_handles",
-                                placeholder="e.g. @JetBlue, @JetBlueCares")
+        name = st.text_input(
+            "Brand name (a new one, or an existing one to give more handles or names)",
+            key="data.brand_name",
+            placeholder="e.g. JetBlue",
+        )
+        handles = st.text_input(
+            "Handles (comma-separated, with or without @)",
+            key="data.brand_handles",
+            placeholder="e.g. @JetBlue, @JetBlueCares",
+        )
         words = st.text_input("Other names people write (comma-separated)", key="data.brand_words")
-        new_role = st.radio("It is", [None, "ours", "competitor"], format_func=ROLE_CHOICES.get, horizontal=True,
-                            key="data.brand_role")
+        new_role = st.radio(
+            "It is", [None, "ours", "competitor"], format_func=ROLE_CHOICES.get, horizontal=True, key="data.brand_role"
+        )
         if st.form_submit_button("Add", icon=":material/add:"):
-            _change_brands(lambda con: add_brand(con, name, handles=handles.split(","), names=words.split(","),
-                                                 source="added on the Data page", role=new_role))
+            _change_brands(
+                lambda con: add_brand(
+                    con,
+                    name,
+                    handles=handles.split(","),
+                    names=words.split(","),
+                    source="added on the Data page",
+                    role=new_role,
+                )
+            )
     with merge_tab, st.form("data.brands.merge"):
         into = st.selectbox("Keep", names, key="data.brand_into")
-        others = st.multiselect("Fold into it (their handles and names move, their posts follow)", names,
-                                key="data.brand_others")
+        others = st.multiselect(
+            "Fold into it (their handles and names move, their posts follow)", names, key="data.brand_others"
+        )
         if st.form_submit_button("Merge", icon=":material/merge:"):
             _change_brands(lambda con: merge_brands(con, into, others))
     with rename_tab, st.form("data.brands.rename"):
@@ -292,35 +385,61 @@ settings_change = run_query(last_change, "settings")
 if settings_change:
     st.caption(f"Last {markdown_literal(settings_change)}.")
 if not editor:
-    st.caption(f"Business hours {current.business_start}-{current.business_end} "
-               f"({', '.join(day.capitalize() for day in current.business_days)}, {current.business_time_zone}); "
-               f"SLA {current.sla_minutes} business minutes to the first reply; crisis sensitivity "
-               f"{current.sensitivity}; {len(current.holidays)} holidays.")
+    st.caption(
+        f"Business hours {current.business_start}-{current.business_end} "
+        f"({', '.join(day.capitalize() for day in current.business_days)}, {current.business_time_zone}); "
+        f"SLA {current.sla_minutes} business minutes to the first reply; crisis sensitivity "
+        f"{current.sensitivity}; {len(current.holidays)} holidays."
+    )
     viewer_note("Changing these")
 else:
     with st.form("data.settings"):
         zones = sorted(available_timezones())
         left, right = st.columns(2)
-        zone_name = left.selectbox("Business time zone", zones, index=zones.index(current.business_time_zone)
-                                   if current.business_time_zone in zones else zones.index("UTC"), key="data.business_tz")
-        days = right.multiselect("Business days", list(WEEKDAYS), default=list(current.business_days),
-                                 format_func=str.capitalize, key="data.days")
+        zone_name = left.selectbox(
+            "Business time zone",
+            zones,
+            index=zones.index(current.business_time_zone)
+            if current.business_time_zone in zones
+            else zones.index("UTC"),
+            key="data.business_tz",
+        )
+        days = right.multiselect(
+            "Business days",
+            list(WEEKDAYS),
+            default=list(current.business_days),
+            format_func=str.capitalize,
+            key="data.days",
+        )
         start = left.time_input("Opens", time.fromisoformat(current.business_start), step=900, key="data.start")
-        end = right.time_input("Closes", time.fromisoformat(min(current.business_end, "23:59")), step=900, key="data.end")
-        holidays = left.text_area("Holidays (one date per line, YYYY-MM-DD)", "\n".join(current.holidays),
-                                  key="data.holidays")
-        sla = right.number_input("SLA target (business minutes to the first reply)", 1, 43200, int(current.sla_minutes),
-                                 key="data.sla")
-        sensitivity = right.radio("Crisis detector sensitivity", list(SENSITIVITY), horizontal=True,
-                                  index=list(SENSITIVITY).index(current.sensitivity), key="data.sensitivity",
-                                  help="low: only large, lasting surges · normal · high: also smaller surges")
+        end = right.time_input(
+            "Closes", time.fromisoformat(min(current.business_end, "23:59")), step=900, key="data.end"
+        )
+        holidays = left.text_area(
+            "Holidays (one date per line, YYYY-MM-DD)", "\n".join(current.holidays), key="data.holidays"
+        )
+        sla = right.number_input(
+            "SLA target (business minutes to the first reply)", 1, 43200, int(current.sla_minutes), key="data.sla"
+        )
+        sensitivity = right.radio(
+            "Crisis detector sensitivity",
+            list(SENSITIVITY),
+            horizontal=True,
+            index=list(SENSITIVITY).index(current.sensitivity),
+            key="data.sensitivity",
+            help="low: only large, lasting surges · normal · high: also smaller surges",
+        )
         if st.form_submit_button("Save and recompute", icon=":material/save:"):
             try:
                 chosen = current.updated(
-                    business_time_zone=zone_name, business_days=tuple(days), business_start=start.strftime("%H:%M"),
+                    business_time_zone=zone_name,
+                    business_days=tuple(days),
+                    business_start=start.strftime("%H:%M"),
                     business_end=end.strftime("%H:%M"),
                     holidays=tuple(sorted({h.strip() for h in holidays.splitlines() if h.strip()})),
-                    sla_minutes=int(sla), sensitivity=sensitivity)
+                    sla_minutes=int(sla),
+                    sensitivity=sensitivity,
+                )
             except ValueError as exc:
                 st.error(f"Not saved: {markdown_literal(str(exc))}")
             else:
@@ -338,51 +457,102 @@ alert_table()
 
 st.subheader("Latest imports")
 imports = run_query(latest_imports, 20)
-st.dataframe(imports.assign(notes=imports["notes"].fillna("")), hide_index=True, width="stretch", column_config={
-    "import_id": "Import", "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="D MMM YYYY, HH:mm"),
-    "file_name": "File", "format": "Format", "rows_read": "Rows read", "rows_loaded": "Loaded",
-    "rows_duplicate": "Already stored", "rows_quarantined": "Set aside", "notes": "Notes",
-    "imported_by": "Loaded by"})
+st.dataframe(
+    imports.assign(notes=imports["notes"].fillna("")),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "import_id": "Import",
+        "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="D MMM YYYY, HH:mm"),
+        "file_name": "File",
+        "format": "Format",
+        "rows_read": "Rows read",
+        "rows_loaded": "Loaded",
+        "rows_duplicate": "Already stored",
+        "rows_quarantined": "Set aside",
+        "notes": "Notes",
+        "imported_by": "Loaded by",
+    },
+)
 download_csv(imports, "imports", key="data.download_imports")
 
 st.subheader("Who changed what")
 changes = run_query(recent_changes, 200)
 if changes.empty:
-    st.caption("No change recorded yet. Imports, label corrections, brands, themes, settings, the plan and crisis "
-               "acknowledgements are recorded here with who made them.")
+    st.caption(
+        "No change recorded yet. Imports, label corrections, brands, themes, settings, the plan and crisis "
+        "acknowledgements are recorded here with who made them."
+    )
 else:
-    st.caption("The newest 200 changes (`radar audit` lists more). Without sign-in, a change is recorded as the "
-               "computer's user; with sign-in, as the person signed in.")
-    st.dataframe(changes, hide_index=True, width="stretch", column_config={
-        "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm"),
-        "changed_by": "Who", "action": "What", "detail": st.column_config.TextColumn("Detail", width="large")})
+    st.caption(
+        "The newest 200 changes (`radar audit` lists more). Without sign-in, a change is recorded as the "
+        "computer's user; with sign-in, as the person signed in."
+    )
+    st.dataframe(
+        changes,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm"),
+            "changed_by": "Who",
+            "action": "What",
+            "detail": st.column_config.TextColumn("Detail", width="large"),
+        },
+    )
     download_csv(changes, "changes", key="data.download_changes")
 
 labelled = run_query(label_sources)
 labelled = labelled[labelled["labelled_posts"] > 0]
 if not labelled.empty:
     st.subheader("Sentiment labels in the exports")
-    st.caption("These imports carry their own sentiment labels (a listening tool's or people's). By default they "
-               "are used; choose Radar's score instead where you trust it more. People's corrections win either way.")
-    st.dataframe(labelled, hide_index=True, width="stretch", column_config={
-        "import_id": "Import", "file_name": "File", "format": "Format",
-        "use_export_labels": st.column_config.CheckboxColumn("Export's labels used"),
-        "labelled_posts": "Posts with a label"})
+    st.caption(
+        "These imports carry their own sentiment labels (a listening tool's or people's). By default they "
+        "are used; choose Radar's score instead where you trust it more. People's corrections win either way."
+    )
+    st.dataframe(
+        labelled,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "import_id": "Import",
+            "file_name": "File",
+            "format": "Format",
+            "use_export_labels": st.column_config.CheckboxColumn("Export's labels used"),
+            "labelled_posts": "Posts with a label",
+        },
+    )
     if not editor:
         viewer_note("Choosing which labels are used")
     else:
         with st.form("data.labels"):
-            chosen_import = st.selectbox("Import", list(labelled["import_id"]), key="data.labels_import",
-                                         format_func=lambda i: f"{i} · {labelled.set_index('import_id').loc[i, 'file_name']}")
-            use = st.radio("Labels shown", ["export", "radar"], horizontal=True, key="data.labels_use",
-                           format_func={"export": "The export's own", "radar": "Radar's score"}.get)
+            chosen_import = st.selectbox(
+                "Import",
+                list(labelled["import_id"]),
+                key="data.labels_import",
+                format_func=lambda i: f"{i} · {labelled.set_index('import_id').loc[i, 'file_name']}",
+            )
+            use = st.radio(
+                "Labels shown",
+                ["export", "radar"],
+                horizontal=True,
+                key="data.labels_use",
+                format_func={"export": "The export's own", "radar": "Radar's score"}.get,
+            )
             every = st.checkbox("For every import of this format", key="data.labels_format")
             if st.form_submit_button("Save and recompute", icon=":material/save:"):
                 fmt = labelled.set_index("import_id").loc[chosen_import, "format"]
                 try:
-                    changed = write(lambda con: (set_export_labels(con, use == "export", import_id=None if every else
-                                                                   chosen_import, format_name=fmt if every else None),
-                                                 update_analytics(con))[0])
+                    changed = write(
+                        lambda con: (
+                            set_export_labels(
+                                con,
+                                use == "export",
+                                import_id=None if every else chosen_import,
+                                format_name=fmt if every else None,
+                            ),
+                            update_analytics(con),
+                        )[0]
+                    )
                     st.success(f"{changed:,} import(s) changed." if changed else "Nothing to change.")
                 except (db.DatabaseError, ValueError) as exc:
                     st.error(markdown_literal(str(exc)))
@@ -390,17 +560,24 @@ if not labelled.empty:
 st.subheader("Saved column mappings")
 formats = run_query(saved_formats)
 if formats.empty:
-    st.caption("None yet. When an upload's columns match no supported format, you map them once and the mapping is "
-               "saved here (also `radar ingest FILE --map COLUMN=HEADER ...`).")
+    st.caption(
+        "None yet. When an upload's columns match no supported format, you map them once and the mapping is "
+        "saved here (also `radar ingest FILE --map COLUMN=HEADER ...`)."
+    )
 else:
-    st.dataframe(formats, hide_index=True, width="stretch",
-                 column_config={"name": "Format", "mapping": "Column = header", "created_at": "Saved (UTC)"})
+    st.dataframe(
+        formats,
+        hide_index=True,
+        width="stretch",
+        column_config={"name": "Format", "mapping": "Column = header", "created_at": "Saved (UTC)"},
+    )
     if not editor:
         viewer_note("Forgetting a mapping")
     else:
         with st.form("data.forget_format"):
-            doomed = st.selectbox("Forget a mapping (posts already loaded stay)", list(formats["name"]),
-                                  key="data.forget_name")
+            doomed = st.selectbox(
+                "Forget a mapping (posts already loaded stay)", list(formats["name"]), key="data.forget_name"
+            )
             if st.form_submit_button("Forget", icon=":material/delete:"):
                 try:
                     write(forget_custom_format, doomed)

@@ -4,8 +4,17 @@ felt, how long each brand reply took and whether it broke the SLA."""
 import pandas as pd
 import streamlit as st
 
-from pages._common import (cap_note, correction_form, download_csv, label_text, minutes_text, require_posts,
-                           run_query, settings, sidebar_filters)
+from pages._common import (
+    cap_note,
+    correction_form,
+    download_csv,
+    label_text,
+    minutes_text,
+    require_posts,
+    run_query,
+    settings,
+    sidebar_filters,
+)
 from pipeline.export import markdown_literal
 from pipeline.queries import find_thread, search_threads, thread_messages
 from pipeline.selection import parse_thread_key, row_from_table, thread_key
@@ -24,34 +33,66 @@ filters = sidebar_filters()
 config = settings()
 
 left, right = st.columns([3, 1])
-search = left.text_input("Search text, author or post/thread id", value=st.query_params.get("q", ""),
-                         key="threads.search", placeholder="e.g. refund, @maria_k or 1849…")
+search = left.text_input(
+    "Search text, author or post/thread id",
+    value=st.query_params.get("q", ""),
+    key="threads.search",
+    placeholder="e.g. refund, @maria_k or 1849…",
+)
 status = right.selectbox("Status", ["all", "unanswered", "answered"], key="threads.status")
 st.query_params["q"] = search or []
 answered = {"all": None, "answered": True, "unanswered": False}[status]
 threads, total = run_query(search_threads, filters, search, answered=answered, limit=200)
 
 if threads.empty:
-    st.info("No thread matches. Try fewer words, clear the search, or widen the filters in the sidebar.",
-            icon=":material/search_off:")
+    st.info(
+        "No thread matches. Try fewer words, clear the search, or widen the filters in the sidebar.",
+        icon=":material/search_off:",
+    )
 else:
     cap_note(len(threads), total, "threads")
-    shown = threads.assign(opening_text=threads["opening_text"].str.slice(0, 200),
-                           answered=threads["answered"].map({True: "yes", False: "no"}).fillna("unknown"),
-                           first_response_minutes=[minutes_text(m) if flag(answered) else "–" for m, answered
-                                                   in zip(threads["first_response_minutes"], threads["answered"])])
+    shown = threads.assign(
+        opening_text=threads["opening_text"].str.slice(0, 200),
+        answered=threads["answered"].map({True: "yes", False: "no"}).fillna("unknown"),
+        first_response_minutes=[
+            minutes_text(m) if flag(answered) else "–"
+            for m, answered in zip(threads["first_response_minutes"], threads["answered"])
+        ],
+    )
     picked = st.dataframe(
-        shown[["last_post_at", "platform", "brand", "author_id", "post_count", "first_response_minutes", "answered",
-               "root_sentiment_label", "opening_text"]],
-        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="threads.table",
+        shown[
+            [
+                "last_post_at",
+                "platform",
+                "brand",
+                "author_id",
+                "post_count",
+                "first_response_minutes",
+                "answered",
+                "root_sentiment_label",
+                "opening_text",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="threads.table",
         height=300,
-        column_config={"last_post_at": st.column_config.DatetimeColumn("Last post (UTC)", format="D MMM YYYY, HH:mm"),
-                       "platform": "Platform", "brand": "Brand", "author_id": "Opened by", "post_count": "Posts",
-                       "first_response_minutes": "First reply after",
-                       "answered": st.column_config.TextColumn(
-                           "Answered", help="unknown: the data holds no replies from this brand"),
-                       "root_sentiment_label": "Opening label",
-                       "opening_text": st.column_config.TextColumn("Opening post", width="large")})
+        column_config={
+            "last_post_at": st.column_config.DatetimeColumn("Last post (UTC)", format="D MMM YYYY, HH:mm"),
+            "platform": "Platform",
+            "brand": "Brand",
+            "author_id": "Opened by",
+            "post_count": "Posts",
+            "first_response_minutes": "First reply after",
+            "answered": st.column_config.TextColumn(
+                "Answered", help="unknown: the data holds no replies from this brand"
+            ),
+            "root_sentiment_label": "Opening label",
+            "opening_text": st.column_config.TextColumn("Opening post", width="large"),
+        },
+    )
     download_csv(threads, "threads", key="threads.download")
     row = row_from_table(picked, threads)
     if row:
@@ -77,28 +118,41 @@ unjudged = bool(len(customers)) and not customers["is_judged"].any() and brand_r
 cols = st.columns(4)
 cols[0].metric("Messages", f"{count:,}")
 cols[1].metric("Brand replies", f"{len(brand_replies):,}")
-cols[2].metric("SLA breaches", "–" if unjudged else f"{breaches:,}",
-               help=f"Replies that came after {config.sla_minutes} business minutes")
-cols[3].metric("Still waiting", "unknown" if unjudged else f"{open_posts:,}",
-               help="Customer posts with no brand reply after them" + (
-                   "; unknown here: the data holds no replies from this brand" if unjudged else ""))
+cols[2].metric(
+    "SLA breaches",
+    "–" if unjudged else f"{breaches:,}",
+    help=f"Replies that came after {config.sla_minutes} business minutes",
+)
+cols[3].metric(
+    "Still waiting",
+    "unknown" if unjudged else f"{open_posts:,}",
+    help="Customer posts with no brand reply after them"
+    + ("; unknown here: the data holds no replies from this brand" if unjudged else ""),
+)
 if unjudged:
-    st.caption(":material/visibility_off: This conversation comes from an export without the brand's replies: "
-               "whether anyone answered cannot be known from the data.")
+    st.caption(
+        ":material/visibility_off: This conversation comes from an export without the brand's replies: "
+        "whether anyone answered cannot be known from the data."
+    )
 cap_note(len(messages), count, "messages")
 
 for message in messages.itertuples(index=False):
     is_brand = message.side == "brand"
-    with st.chat_message("assistant" if is_brand else "user",
-                         avatar=":material/support_agent:" if is_brand else ":material/person:"):
-        header = [f"**{'Brand' if is_brand else 'Customer'}** {markdown_literal(message.author_id or 'unknown author')}",
-                  f"{message.created_at:%a %d %b %Y, %H:%M} UTC"]
+    with st.chat_message(
+        "assistant" if is_brand else "user", avatar=":material/support_agent:" if is_brand else ":material/person:"
+    ):
+        header = [
+            f"**{'Brand' if is_brand else 'Customer'}** {markdown_literal(message.author_id or 'unknown author')}",
+            f"{message.created_at:%a %d %b %Y, %H:%M} UTC",
+        ]
         st.markdown(" · ".join(header))
         st.markdown(markdown_literal(message.text))
         notes = []
         if message.sentiment_label in SENTIMENT_BADGES:
             color, text = SENTIMENT_BADGES[message.sentiment_label]
-            notes.append(f":{color}-badge[{markdown_literal(label_text(message.sentiment_label, message.sentiment_source, message.radar_label, message.export_label))}]")
+            notes.append(
+                f":{color}-badge[{markdown_literal(label_text(message.sentiment_label, message.sentiment_source, message.radar_label, message.export_label))}]"
+            )
             if message.sentiment_source == "correction":
                 notes.append(":violet-badge[:material/edit: corrected by a person]")
         if is_brand and message.waited_minutes == message.waited_minutes and message.waited_minutes is not None:

@@ -4,11 +4,20 @@ Every number lists its posts, and a chosen post opens its thread."""
 
 import streamlit as st
 
-from pages._common import (as_percent, download_csv, open_thread, percent_column, post_list, require_posts,
-                           run_query, sidebar_filters, week_picker)
-from pipeline.export import markdown_literal
+from pages._common import (
+    as_percent,
+    download_csv,
+    open_thread,
+    percent_column,
+    post_list,
+    require_posts,
+    run_query,
+    sidebar_filters,
+    week_picker,
+)
 from pipeline.charts import build_theme_figure
 from pipeline.compare import posts_by_keys, theme_posts, theme_totals, theme_trend, top_posts, week_filter
+from pipeline.export import markdown_literal
 from pipeline.metrics.topics import MIN_POSTS, WEEKS_BEFORE, Z_MIN, emerging_topics
 from pipeline.queries import PostFilter
 from pipeline.selection import row_from_table, theme_from_chart
@@ -27,14 +36,29 @@ with themes_tab:
     if totals["posts"].sum() == 0:
         st.warning("No customer posts match these filters.")
     else:
-        event = st.plotly_chart(build_theme_figure(trend, "week"), width="stretch", key="topics.themes",
-                                on_select="rerun", selection_mode="points")
-        st.caption("A post can be about several themes. Themes are keyword rules in English, Spanish and Polish; "
-                   "see and edit them on the **Data** page (or `radar themes`). Choose a point to list its posts.")
+        event = st.plotly_chart(
+            build_theme_figure(trend, "week"),
+            width="stretch",
+            key="topics.themes",
+            on_select="rerun",
+            selection_mode="points",
+        )
+        st.caption(
+            "A post can be about several themes. Themes are keyword rules in English, Spanish and Polish; "
+            "see and edit them on the **Data** page (or `radar themes`). Choose a point to list its posts."
+        )
         table = totals.assign(negative_share=totals["negative_share"].astype(float))
-        st.dataframe(as_percent(table, "share", "negative_share"), hide_index=True, width="stretch", column_config={
-            "theme": "Theme", "posts": st.column_config.NumberColumn("Customer posts", format="%d"),
-            "share": percent_column("Of all customer posts"), "negative_share": percent_column("Negative")})
+        st.dataframe(
+            as_percent(table, "share", "negative_share"),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "theme": "Theme",
+                "posts": st.column_config.NumberColumn("Customer posts", format="%d"),
+                "share": percent_column("Of all customer posts"),
+                "negative_share": percent_column("Negative"),
+            },
+        )
         download_csv(trend, "themes_per_week", key="topics.download_themes")
         names = [t for t in totals["theme"] if t != "(no theme)"]
         picked = theme_from_chart(event)
@@ -49,34 +73,49 @@ with themes_tab:
             scope = filters
             if picked is not None:
                 scope = week_filter(filters, picked[0])
-                st.caption(f"Week of {picked[0]:%a %d %b %Y} (from the chart); clear the chart selection for "
-                           "all dates.")
+                st.caption(
+                    f"Week of {picked[0]:%a %d %b %Y} (from the chart); clear the chart selection for all dates."
+                )
             posts, total = run_query(theme_posts, theme, scope, label="negative" if negative_only else None)
             post_list(posts, total, key="topics.theme_posts", name=f"theme_{theme}")
 
 with emerging_tab:
     brand_scope = PostFilter(brands=filters.brands, platforms=filters.platforms, languages=filters.languages)
     topics = run_query(emerging_topics, monday, brand_scope)
-    st.caption(f"Words and phrases (1-3 words, hashtags included, stop words of English, Spanish and Polish left "
-               f"out) used in more of this week's posts than in the {WEEKS_BEFORE} weeks before, per brand: a "
-               f"log-odds ratio with an informative prior, z ≥ {Z_MIN:g} and at least {MIN_POSTS} posts, so that "
-               "a word seen twice is not news. A brand with no posts in the weeks before is not compared.")
+    st.caption(
+        f"Words and phrases (1-3 words, hashtags included, stop words of English, Spanish and Polish left "
+        f"out) used in more of this week's posts than in the {WEEKS_BEFORE} weeks before, per brand: a "
+        f"log-odds ratio with an informative prior, z ≥ {Z_MIN:g} and at least {MIN_POSTS} posts, so that "
+        "a word seen twice is not news. A brand with no posts in the weeks before is not compared."
+    )
     if topics.empty:
         st.info(f"Nothing rose clearly in {label} against the {WEEKS_BEFORE} weeks before.")
     else:
         shown = topics.assign(before_per_week=topics["before_per_week"].round(1), z=topics["z"].round(1))
-        picked = st.dataframe(shown[["brand", "term", "posts", "before_per_week", "z"]], hide_index=True,
-                              width="stretch", on_select="rerun", selection_mode="single-row", key="topics.emerging",
-                              column_config={"brand": "Brand", "term": "Word or phrase",
-                                             "posts": st.column_config.NumberColumn("Posts this week", format="%d"),
-                                             "before_per_week": st.column_config.NumberColumn(
-                                                 "Posts per week before", format="%.1f"),
-                                             "z": st.column_config.NumberColumn("Strength (z)", format="%.1f")})
-        download_csv(topics.drop(columns=["post_keys"], errors="ignore"), f"emerging_topics_{label}",
-                     key="topics.download_emerging")
+        picked = st.dataframe(
+            shown[["brand", "term", "posts", "before_per_week", "z"]],
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="topics.emerging",
+            column_config={
+                "brand": "Brand",
+                "term": "Word or phrase",
+                "posts": st.column_config.NumberColumn("Posts this week", format="%d"),
+                "before_per_week": st.column_config.NumberColumn("Posts per week before", format="%.1f"),
+                "z": st.column_config.NumberColumn("Strength (z)", format="%.1f"),
+            },
+        )
+        download_csv(
+            topics.drop(columns=["post_keys"], errors="ignore"),
+            f"emerging_topics_{label}",
+            key="topics.download_emerging",
+        )
         if topics["sampled"].any():
-            st.caption("Some brands have more posts than are read at once: their counts come from a fixed sample, "
-                       "scaled back.")
+            st.caption(
+                "Some brands have more posts than are read at once: their counts come from a fixed sample, scaled back."
+            )
         row = row_from_table(picked, topics)
         if row is None:
             st.info("Choose a row to see the posts that use it.", icon=":material/touch_app:")
@@ -91,22 +130,38 @@ with top_tab:
     if top.empty:
         st.info(f"No posts in {label} for these filters.")
     else:
-        st.caption({"engagement": "The posts with the most likes and shares this week (where the export has them).",
-                    "reach": "No export of this week counts likes or shares: the posts with the widest reach.",
-                    "thread size": "No export of this week has likes, shares or reach: the threads with the most "
-                                   "posts this week, by their opening post."}[basis])
-        shown = top.assign(text=top["text"].str.slice(0, 280),
-                           side=top["is_brand"].map({True: "brand", False: "customer"}))
+        st.caption(
+            {
+                "engagement": "The posts with the most likes and shares this week (where the export has them).",
+                "reach": "No export of this week counts likes or shares: the posts with the widest reach.",
+                "thread size": "No export of this week has likes, shares or reach: the threads with the most "
+                "posts this week, by their opening post.",
+            }[basis]
+        )
+        shown = top.assign(
+            text=top["text"].str.slice(0, 280), side=top["is_brand"].map({True: "brand", False: "customer"})
+        )
         picked = st.dataframe(
-            shown[["created_at", "brand", "side", "platform", "author_id", "engagement", "reach", "thread_posts",
-                   "text"]], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-            key="topics.top", column_config={
+            shown[
+                ["created_at", "brand", "side", "platform", "author_id", "engagement", "reach", "thread_posts", "text"]
+            ],
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="topics.top",
+            column_config={
                 "created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
-                "brand": "Brand", "side": "By", "platform": "Platform", "author_id": "Author",
+                "brand": "Brand",
+                "side": "By",
+                "platform": "Platform",
+                "author_id": "Author",
                 "engagement": st.column_config.NumberColumn("Likes + shares", format="%d"),
                 "reach": st.column_config.NumberColumn("Reach", format="%d"),
                 "thread_posts": st.column_config.NumberColumn("Posts in thread", format="%d"),
-                "text": st.column_config.TextColumn("Text", width="large")})
+                "text": st.column_config.TextColumn("Text", width="large"),
+            },
+        )
         download_csv(top, f"top_posts_{label}", key="topics.download_top")
         st.caption("Choose a post to open its whole thread. A blank cell: the export does not count it.")
         row = row_from_table(picked, top)

@@ -6,12 +6,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._common import (as_percent, download_csv, percent_column, post_list, require_posts, run_query,
-                           sidebar_filters)
-from pipeline.export import markdown_literal
+from pages._common import as_percent, download_csv, percent_column, post_list, require_posts, run_query, sidebar_filters
 from pipeline.brands import brand_roles
 from pipeline.charts import build_net_sentiment_figure, build_share_of_voice_figure
 from pipeline.compare import share_of_voice, tracked_brands
+from pipeline.export import markdown_literal
 from pipeline.queries import Bucket, bucket_posts
 from pipeline.selection import bucket_from_chart
 
@@ -20,63 +19,111 @@ require_posts()
 filters = sidebar_filters()
 brands = run_query(tracked_brands, filters)
 if not brands:
-    st.warning("No brand to compare: add brands on the **Data** page (or `radar brands add NAME --role "
-               "competitor`), or clear the brand filter.")
+    st.warning(
+        "No brand to compare: add brands on the **Data** page (or `radar brands add NAME --role "
+        "competitor`), or clear the brand filter."
+    )
     st.stop()
 if not any(run_query(brand_roles).values()):
-    st.info("No brand is marked as ours or as a competitor yet, so every brand is compared. Mark them on the "
-            "**Data** page (Brands) or with `radar brands role BRAND ours|competitor`.", icon=":material/info:")
+    st.info(
+        "No brand is marked as ours or as a competitor yet, so every brand is compared. Mark them on the "
+        "**Data** page (Brands) or with `radar brands role BRAND ours|competitor`.",
+        icon=":material/info:",
+    )
 
 params = st.query_params
-grain = st.segmented_control("Per", ["day", "week"], key="voice.grain", format_func=str.capitalize,
-                             default=params.get("grain") if params.get("grain") in ("day", "week") else "week") or "week"
+grain = (
+    st.segmented_control(
+        "Per",
+        ["day", "week"],
+        key="voice.grain",
+        format_func=str.capitalize,
+        default=params.get("grain") if params.get("grain") in ("day", "week") else "week",
+    )
+    or "week"
+)
 st.query_params["grain"] = grain
 share = run_query(share_of_voice, filters, grain=grain)
 if share.empty or not share["posts"].any():
     st.warning("No customer posts about the tracked brands match these filters: widen the dates or the filters.")
     st.stop()
 
-voice_event = st.plotly_chart(build_share_of_voice_figure(share, grain), width="stretch", key="voice.share",
-                              on_select="rerun", selection_mode="points")
+voice_event = st.plotly_chart(
+    build_share_of_voice_figure(share, grain),
+    width="stretch",
+    key="voice.share",
+    on_select="rerun",
+    selection_mode="points",
+)
 net = share.rename(columns={"brand": "group"})
-net_event = st.plotly_chart(build_net_sentiment_figure(net, grain, "brand"), width="stretch", key="voice.net",
-                            on_select="rerun", selection_mode="points")
-st.caption("Share of voice: a brand's customer posts (posts about it, not its own) out of all tracked brands' "
-           "customer posts in the same period. Choose a bar or a point to list its posts.")
+net_event = st.plotly_chart(
+    build_net_sentiment_figure(net, grain, "brand"),
+    width="stretch",
+    key="voice.net",
+    on_select="rerun",
+    selection_mode="points",
+)
+st.caption(
+    "Share of voice: a brand's customer posts (posts about it, not its own) out of all tracked brands' "
+    "customer posts in the same period. Choose a bar or a point to list its posts."
+)
 
 last = share["bucket"].max()
 latest = share[share["bucket"] == last]
-st.subheader(f"{'Week of ' if grain == 'week' else ''}{pd.Timestamp(last):%a %d %b %Y} against the "
-             f"{'week' if grain == 'week' else 'day'} before")
+st.subheader(
+    f"{'Week of ' if grain == 'week' else ''}{pd.Timestamp(last):%a %d %b %Y} against the "
+    f"{'week' if grain == 'week' else 'day'} before"
+)
 filters_end = filters.end_date
 if grain == "week" and filters_end is not None and (filters_end - pd.Timestamp(last).date()).days < 6:
-    st.caption(f"This week is partial: the chosen dates end {filters_end:%a %d %b}. Shares compare like with "
-               "like; counts do not.")
+    st.caption(
+        f"This week is partial: the chosen dates end {filters_end:%a %d %b}. Shares compare like with "
+        "like; counts do not."
+    )
 table = latest[["brand", "role", "posts", "share", "share_change", "net_sentiment", "net_change"]].copy()
 table["role"] = table["role"].map({"ours": "ours", "competitor": "competitor"}).fillna("not said")
 table["share_change"] = (table["share_change"] * 100).round(1) + 0.0
 table["net_sentiment"] = table["net_sentiment"].round() + 0.0
 table["net_change"] = table["net_change"].round() + 0.0
-st.dataframe(as_percent(table, "share"), hide_index=True, width="stretch", column_config={
-    "brand": "Brand", "role": "Role", "posts": st.column_config.NumberColumn("Customer posts", format="%d"),
-    "share": percent_column("Share of voice"),
-    "share_change": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
-    "net_sentiment": st.column_config.NumberColumn("Net sentiment", format="%+.0f"),
-    "net_change": st.column_config.NumberColumn("Net change", format="%+.0f")})
+st.dataframe(
+    as_percent(table, "share"),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "brand": "Brand",
+        "role": "Role",
+        "posts": st.column_config.NumberColumn("Customer posts", format="%d"),
+        "share": percent_column("Share of voice"),
+        "share_change": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
+        "net_sentiment": st.column_config.NumberColumn("Net sentiment", format="%+.0f"),
+        "net_change": st.column_config.NumberColumn("Net change", format="%+.0f"),
+    },
+)
 st.caption("A change is blank where the period before had no posts about the brand: it cannot be known.")
 download_csv(share, f"share_of_voice_{grain}", key="voice.download")
 
-bucket = bucket_from_chart(voice_event, grain=grain, by="brand") or bucket_from_chart(net_event, grain=grain, by="brand")
+bucket = bucket_from_chart(voice_event, grain=grain, by="brand") or bucket_from_chart(
+    net_event, grain=grain, by="brand"
+)
 if bucket is None and params.get("day") and params.get("group"):
     try:
         bucket = Bucket(date.fromisoformat(params["day"]), grain, None, "brand", params["group"])
     except ValueError:
-        st.warning(f"The link's day «{markdown_literal(params['day'])}» is not a date (YYYY-MM-DD); choose a bar instead.")
+        st.warning(
+            f"The link's day «{markdown_literal(params['day'])}» is not a date (YYYY-MM-DD); choose a bar instead."
+        )
 if bucket is None or bucket.group is None:
     st.info("Choose a bar or a point above to see its posts.", icon=":material/touch_app:")
     st.stop()
 st.query_params["day"], st.query_params["group"] = bucket.start.isoformat(), bucket.group
 posts, total = run_query(bucket_posts, bucket, filters, limit=200)
-st.subheader(f"Posts about {markdown_literal(bucket.group)}: {'week of ' if grain == 'week' else ''}{bucket.start:%a %d %b %Y}")
-post_list(posts, total, key="voice.posts", name=f"posts_{bucket.group}_{bucket.start.isoformat()}",
-          empty="No customer posts about this brand in this period.")
+st.subheader(
+    f"Posts about {markdown_literal(bucket.group)}: {'week of ' if grain == 'week' else ''}{bucket.start:%a %d %b %Y}"
+)
+post_list(
+    posts,
+    total,
+    key="voice.posts",
+    name=f"posts_{bucket.group}_{bucket.start.isoformat()}",
+    empty="No customer posts about this brand in this period.",
+)

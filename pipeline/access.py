@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import getpass
 import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 ROLES = ("viewer", "editor")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -45,7 +46,7 @@ class AccessRules:
     viewers: tuple[str, ...] = ()
 
     @classmethod
-    def from_mapping(cls, section: Mapping[str, Any] | None) -> "AccessRules":
+    def from_mapping(cls, section: Mapping[str, Any] | None) -> AccessRules:
         """Rules from the secrets' ``[access]`` section (``editors`` and ``viewers`` lists); raises
         ``AccessError`` for an unknown key or an entry that is neither an address, a domain nor a claim."""
         section = dict(section or {})
@@ -63,8 +64,9 @@ class AccessRules:
             for entry in entries:
                 text = str(entry).strip()
                 if not (_EMAIL.match(text) or _DOMAIN.match(text) or _CLAIM.match(text)):
-                    raise AccessError(f"[access] {role}: {text!r} is not an e-mail address, an @domain or a "
-                                      "claim:value entry")
+                    raise AccessError(
+                        f"[access] {role}: {text!r} is not an e-mail address, an @domain or a claim:value entry"
+                    )
                 checked.append(text)
             lists[role] = tuple(checked)
         return cls(**lists)

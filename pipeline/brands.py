@@ -28,14 +28,13 @@ Data page).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import duckdb
 
 from . import db
 from .access import record_change
-
 
 key_sql = db.alias_key_sql
 
@@ -67,8 +66,7 @@ def _recorded(con, change: BrandChange) -> BrandChange:
 
 
 def _brand_of_key(con, key: str) -> str | None:
-    return db.scalar(con, "SELECT brand FROM brand_aliases WHERE key = ? ORDER BY kind = 'handle' DESC LIMIT 1",
-                     [key])
+    return db.scalar(con, "SELECT brand FROM brand_aliases WHERE key = ? ORDER BY kind = 'handle' DESC LIMIT 1", [key])
 
 
 MAX_NAME_CHARS = 100  # a brand's name or alias; longer text is not a name (and would slow every match)
@@ -139,13 +137,22 @@ def find_brand(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
 def _require(con, brand: str) -> str:
     found = find_brand(con, brand)
     if found is None:
-        raise BrandError(f"no brand {brand!r}; `radar brands` lists them (to make it a handle of a brand: "
-                         f"`radar brands add BRAND --handle {brand}`)")
+        raise BrandError(
+            f"no brand {brand!r}; `radar brands` lists them (to make it a handle of a brand: "
+            f"`radar brands add BRAND --handle {brand}`)"
+        )
     return found
 
 
-def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[str] = (), names: Iterable[str] = (),
-              source: str = "added by a person", role: str | None = None) -> BrandChange:
+def add_brand(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    *,
+    handles: Iterable[str] = (),
+    names: Iterable[str] = (),
+    source: str = "added by a person",
+    role: str | None = None,
+) -> BrandChange:
     """Add a brand (or aliases to an existing one): ``name`` is how it is shown (``@name`` also makes it a
     handle); ``handles`` are its accounts (their posts are the brand's); ``names`` are words people write for
     it (matched whole). An @mention of any of them is attributed to the brand. ``role``: see ``set_role``."""
@@ -153,14 +160,16 @@ def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[st
     name, key = _checked(con, name, "the brand name")
     is_handle = name.startswith("@") and bool(_HANDLE_SHAPE.fullmatch(name))
     name = name.lstrip("@") if is_handle else name
-    handles = [_checked(con, h, "the handle") for h in handles if h and h.strip()]
-    names = [_checked(con, n, "the name") for n in names if n and n.strip()]
+    handle_keys = [_checked(con, h, "the handle") for h in handles if h and h.strip()]
+    name_keys = [_checked(con, n, "the name") for n in names if n and n.strip()]
     existing = db.scalar(con, "SELECT brand FROM brands WHERE brand = ?", [name])
-    for alias, alias_key_ in [(name, key), *handles, *names]:
+    for alias, alias_key_ in [(name, key), *handle_keys, *name_keys]:
         owner = _brand_of_key(con, alias_key_)
         if owner is not None and owner != (existing or name):
-            raise BrandError(f"{alias!r} already stands for the brand {owner!r} (`radar brands` lists its handles "
-                             f"and names; `radar brands add {owner!r} --alias ...` gives it more)")
+            raise BrandError(
+                f"{alias!r} already stands for the brand {owner!r} (`radar brands` lists its handles "
+                f"and names; `radar brands add {owner!r} --alias ...` gives it more)"
+            )
     role_changed = False
     if existing is None:
         con.execute("INSERT INTO brands (brand, source, added_at, role) VALUES (?, ?, now(), ?)", [name, source, role])
@@ -168,12 +177,12 @@ def add_brand(con: duckdb.DuckDBPyConnection, name: str, *, handles: Iterable[st
             _bump_roles(con)
     elif role is not None:
         role_changed = set_role(con, name, role).changed
-    new_aliases = _insert_alias(con, key, "name", name, name)
+    new_aliases = int(_insert_alias(con, key, "name", name, name))
     if is_handle:
         new_aliases += _insert_alias(con, key, "handle", name, name)
-    for handle, handle_key in handles:
+    for handle, handle_key in handle_keys:
         new_aliases += _insert_alias(con, handle_key, "handle", handle.lstrip("@"), name)
-    for alias, alias_key_ in names:
+    for alias, alias_key_ in name_keys:
         new_aliases += _insert_alias(con, alias_key_, "name", alias, name)
     if existing is not None and not new_aliases:
         if role_changed:
@@ -265,16 +274,20 @@ def remove_brand(con: duckdb.DuckDBPyConnection, brand: str) -> BrandChange:
 
 def brands_key(con: duckdb.DuckDBPyConnection) -> str:
     """Changes whenever a brand or alias changes: the facts are rebuilt whole then."""
-    return db.scalar(con, """SELECT md5(coalesce(string_agg(key || '/' || kind || '/' || alias || '/' || brand, ','
-                                                            ORDER BY key, kind, alias), '')) FROM brand_aliases""")
+    return db.scalar(
+        con,
+        """SELECT md5(coalesce(string_agg(key || '/' || kind || '/' || alias || '/' || brand, ','
+                                                            ORDER BY key, kind, alias), '')) FROM brand_aliases""",
+    )
 
 
 # An @mention: not inside a word or an e-mail address. No {1,50} bound: RE2 expands it and runs 20x slower.
 MENTION_PATTERN = "(?:^|[^\\p{L}\\p{N}_])@([\\p{L}\\p{N}_]+)"
 
 
-def suggest_brands(con: duckdb.DuckDBPyConnection, import_id: str | None = None, *, limit: int = 5,
-                   minimum: int = 5) -> list[tuple[str, int]]:
+def suggest_brands(
+    con: duckdb.DuckDBPyConnection, import_id: str | None = None, *, limit: int = 5, minimum: int = 5
+) -> list[tuple[str, int]]:
     """Accounts @mentioned in many customer posts (of one import, or of all) that are not brand aliases:
     (handle as written most often, posts), most mentioned first. Mentioned in at least ``minimum`` posts
     and in at least 1 % of them."""
@@ -282,7 +295,10 @@ def suggest_brands(con: duckdb.DuckDBPyConnection, import_id: str | None = None,
     # customers' posts only (a brand's replies mention its customers); an account that writes as much as a
     # tenth of what it is mentioned in is a person in a conversation, not a brand people write to. Handles are
     # counted as written first and keyed after (few distinct handles: a million posts take a second).
-    return [(handle, int(posts)) for handle, posts in con.execute(f"""
+    return [
+        (handle, int(posts))
+        for handle, posts in con.execute(
+            f"""
         WITH scope AS (
             SELECT text FROM stg_posts WHERE NOT coalesce(is_brand_exported, false) {where} AND contains(text, '@')
         ),
@@ -292,7 +308,7 @@ def suggest_brands(con: duckdb.DuckDBPyConnection, import_id: str | None = None,
             GROUP BY ALL
         ),
         keyed AS (
-            SELECT {key_sql('handle')} AS key, arg_max(handle, posts) AS handle, sum(posts) AS posts
+            SELECT {key_sql("handle")} AS key, arg_max(handle, posts) AS handle, sum(posts) AS posts
             FROM per_handle GROUP BY 1
         ),
         candidates AS (
@@ -302,26 +318,37 @@ def suggest_brands(con: duckdb.DuckDBPyConnection, import_id: str | None = None,
                                                       WHERE NOT coalesce(is_brand_exported, false) {where}))
         ),
         authors AS (
-            SELECT {key_sql('author_id')} AS key, sum(n) AS own_posts FROM (
+            SELECT {key_sql("author_id")} AS key, sum(n) AS own_posts FROM (
                 SELECT author_id, count(*) AS n FROM stg_posts
                 WHERE NOT coalesce(is_brand_exported, false) {where} GROUP BY ALL) GROUP BY 1
         )
         SELECT c.handle, c.posts FROM candidates c LEFT JOIN authors a USING (key)
         WHERE c.posts >= 10 * coalesce(a.own_posts, 0)
         ORDER BY c.posts DESC, c.handle LIMIT $limit""",
-        {"minimum": minimum, "limit": limit, "mention": MENTION_PATTERN,
-         **({"import": import_id} if import_id else {})}).fetchall()]
+            {
+                "minimum": minimum,
+                "limit": limit,
+                "mention": MENTION_PATTERN,
+                **({"import": import_id} if import_id else {}),
+            },
+        ).fetchall()
+    ]
 
 
-def suggest_merges(con: duckdb.DuckDBPyConnection, *, share: float = 0.5, minimum: int = 20) -> list[tuple[str, str, int]]:
+def suggest_merges(
+    con: duckdb.DuckDBPyConnection, *, share: float = 0.5, minimum: int = 20
+) -> list[tuple[str, str, int]]:
     """(brand an export names, the brand its posts went to, posts): where most of the posts an export says are
     about one brand were attributed to another (they @mention its handle), the two are likely one brand, as
     the airline column's "American" and the account @AmericanAir. Suggestions only; a person merges."""
-    return [(named, other, int(posts)) for named, other, posts in con.execute(f"""
+    return [
+        (named, other, int(posts))
+        for named, other, posts in con.execute(
+            f"""
         WITH named AS (
             SELECT a.brand AS named, f.brand AS went_to
             FROM stg_posts s
-            JOIN brand_aliases a ON a.kind = 'name' AND a.key = {key_sql('s.brand_exported')}
+            JOIN brand_aliases a ON a.kind = 'name' AND a.key = {key_sql("s.brand_exported")}
             JOIN fct_posts f ON f.platform = s.platform AND f.post_id = s.post_id
             WHERE s.brand_exported IS NOT NULL AND NOT f.is_brand
         ),
@@ -331,4 +358,7 @@ def suggest_merges(con: duckdb.DuckDBPyConnection, *, share: float = 0.5, minimu
         )
         SELECT named, went_to, posts FROM counted
         WHERE went_to IS NOT NULL AND went_to <> named AND posts >= $minimum AND posts >= $share * total
-        ORDER BY posts DESC, named""", {"share": share, "minimum": minimum}).fetchall()]
+        ORDER BY posts DESC, named""",
+            {"share": share, "minimum": minimum},
+        ).fetchall()
+    ]

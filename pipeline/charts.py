@@ -32,12 +32,24 @@ def _safe(value) -> str:
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
     fig.update_layout(
-        title=title, xaxis_title=x_title, yaxis_title=y_title, legend_title_text="",
-        margin=dict(l=10, r=10, t=60, b=10), hovermode="x unified", template="plotly_white",
+        title=title,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend_title_text="",
+        margin=dict(l=10, r=10, t=60, b=10),
+        hovermode="x unified",
+        template="plotly_white",
     )
     if not any(_has_points(trace) for trace in fig.data):  # an empty chart says so, instead of bare axes
-        fig.add_annotation(text="No data for these filters", x=0.5, y=0.5, xref="paper", yref="paper",
-                           showarrow=False, font=dict(size=16, color=COLORS["neutral"]))
+        fig.add_annotation(
+            text="No data for these filters",
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font=dict(size=16, color=COLORS["neutral"]),
+        )
     return fig
 
 
@@ -63,19 +75,34 @@ def build_platform_figure(by_platform: pd.DataFrame) -> go.Figure:
     """Horizontal bars of posts per platform and brand, from ``queries.posts_by_platform_and_brand``."""
     fig = go.Figure()
     for index, (platform, part) in enumerate(by_platform.groupby("platform", sort=False)):
-        fig.add_bar(y=part["brand"].map(_safe), x=part["posts"], name=_safe(platform), orientation="h",
-                    marker_color=PLATFORM_COLORS[index % len(PLATFORM_COLORS)])
+        fig.add_bar(
+            y=part["brand"].map(_safe),
+            x=part["posts"],
+            name=_safe(platform),
+            orientation="h",
+            marker_color=PLATFORM_COLORS[index % len(PLATFORM_COLORS)],
+        )
     rows = by_platform["brand"].nunique()
-    fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed"), hovermode="y unified",
-                      height=140 + 36 * max(rows, 1), bargap=0.35)
+    fig.update_layout(
+        barmode="stack",
+        yaxis=dict(autorange="reversed"),
+        hovermode="y unified",
+        height=140 + 36 * max(rows, 1),
+        bargap=0.35,
+    )
     return _layout(fig, "Posts by brand account and platform (dates filtered in UTC)", "Posts", "Brand account")
 
 
 SEVERITY_COLORS = {1: "#f2c14e", 2: "#f08a24", 3: "#d1495b", 4: "#7b1e3a"}
-PHASE_COLORS = {"baseline": "rgba(154,165,177,0.10)", "onset": "rgba(240,162,2,0.14)",
-                "escalation": "rgba(240,138,36,0.20)", "peak": "rgba(209,73,91,0.25)",
-                "decline": "rgba(240,162,2,0.12)", "resolved": "rgba(46,158,107,0.12)",
-                "aftermath": "rgba(154,165,177,0.08)"}
+PHASE_COLORS = {
+    "baseline": "rgba(154,165,177,0.10)",
+    "onset": "rgba(240,162,2,0.14)",
+    "escalation": "rgba(240,138,36,0.20)",
+    "peak": "rgba(209,73,91,0.25)",
+    "decline": "rgba(240,162,2,0.12)",
+    "resolved": "rgba(46,158,107,0.12)",
+    "aftermath": "rgba(154,165,177,0.08)",
+}
 LABEL_NAMES = {"negative": "Negative", "neutral": "Neutral", "positive": "Positive", "unscored": "Not scored"}
 COLORS["unscored"] = "#d9dde3"
 COLORS["volume"] = "#b8c0cc"  # all posts, whatever their sentiment
@@ -97,9 +124,14 @@ def build_sentiment_volume_figure(trend: pd.DataFrame, grain: str = "day") -> go
         part = totals[totals["label"] == label]
         if label == "unscored" and not part["posts"].any():
             continue
-        fig.add_bar(x=part["bucket"], y=part["posts"], name=LABEL_NAMES[label], marker_color=COLORS[label],
-                    customdata=[[label]] * len(part),
-                    hovertemplate="%{y:,} " + LABEL_NAMES[label].lower() + " posts<extra></extra>")
+        fig.add_bar(
+            x=part["bucket"],
+            y=part["posts"],
+            name=LABEL_NAMES[label],
+            marker_color=COLORS[label],
+            customdata=[[label]] * len(part),
+            hovertemplate="%{y:,} " + LABEL_NAMES[label].lower() + " posts<extra></extra>",
+        )
     fig.update_layout(barmode="stack", clickmode="event+select")
     per = "day" if grain == "day" else "week"
     return _layout(fig, f"Customer posts by sentiment per {per}", _grain_title(grain), f"Customer posts per {per}")
@@ -115,53 +147,98 @@ def build_net_sentiment_figure(net: pd.DataFrame, grain: str = "day", by: str = 
     for index, group in enumerate(groups):
         part = net[net["group"] == group]
         color = COLORS["brand"] if len(groups) == 1 else PLATFORM_COLORS[index % len(PLATFORM_COLORS)]
-        fig.add_scatter(x=part["bucket"], y=part["net_sentiment"], name=_safe(group), mode="lines+markers",
-                        line=dict(color=color, width=2), marker=dict(size=5), customdata=[[group]] * len(part),
-                        connectgaps=False,
-                        hovertemplate="%{y:.0f} net (" + _safe(group) + ")<extra></extra>")
+        fig.add_scatter(
+            x=part["bucket"],
+            y=part["net_sentiment"],
+            name=_safe(group),
+            mode="lines+markers",
+            line=dict(color=color, width=2),
+            marker=dict(size=5),
+            customdata=[[group]] * len(part),
+            connectgaps=False,
+            hovertemplate="%{y:.0f} net (" + _safe(group) + ")<extra></extra>",
+        )
     fig.add_hline(y=0, line=dict(color=COLORS["neutral"], width=1, dash="dot"))
     fig.update_yaxes(range=[-100, 100])
     fig.update_layout(clickmode="event+select", showlegend=len(groups) > 1)
     title = "Net sentiment" + ("" if by == "none" else f" by {dict(lang='language').get(by, by)}")
-    return _layout(fig, title + " (positive minus negative, % of scored customer posts)", _grain_title(grain),
-                   "Net sentiment (points, -100 to +100)")
+    return _layout(
+        fig,
+        title + " (positive minus negative, % of scored customer posts)",
+        _grain_title(grain),
+        "Net sentiment (points, -100 to +100)",
+    )
 
 
 def build_response_distribution_figure(distribution: pd.DataFrame) -> go.Figure:
     """Bars of customer posts by time to first response, from ``queries.response_distribution``."""
     colors = [COLORS["negative"] if name == "no reply yet" else COLORS["brand"] for name in distribution["bin"]]
-    fig = go.Figure(go.Bar(x=distribution["bin"], y=distribution["posts"], marker_color=colors,
-                           customdata=distribution[["share"]],
-                           hovertemplate="%{y:,} posts (%{customdata[0]:.0%})<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=distribution["bin"],
+            y=distribution["posts"],
+            marker_color=colors,
+            customdata=distribution[["share"]],
+            hovertemplate="%{y:,} posts (%{customdata[0]:.0%})<extra></extra>",
+        )
+    )
     fig.update_layout(showlegend=False)
-    return _layout(fig, "Time to first brand response (calendar time)", "Time to first response",
-                   "Customer posts needing a reply")
+    return _layout(
+        fig, "Time to first brand response (calendar time)", "Time to first response", "Customer posts needing a reply"
+    )
 
 
 def build_response_weekly_figure(weekly: pd.DataFrame, sla_minutes: int | None = None) -> go.Figure:
     """Median and p90 minutes to first response per week, from ``queries.response_kpis(by_brand=False)``."""
     fig = go.Figure()
-    fig.add_scatter(x=weekly["week"], y=weekly["median_minutes"], name="Median", mode="lines+markers",
-                    line=dict(color=COLORS["brand"], width=2))
-    fig.add_scatter(x=weekly["week"], y=weekly["p90_minutes"], name="90th percentile", mode="lines+markers",
-                    line=dict(color=COLORS["brand"], width=1, dash="dash"))
+    fig.add_scatter(
+        x=weekly["week"],
+        y=weekly["median_minutes"],
+        name="Median",
+        mode="lines+markers",
+        line=dict(color=COLORS["brand"], width=2),
+    )
+    fig.add_scatter(
+        x=weekly["week"],
+        y=weekly["p90_minutes"],
+        name="90th percentile",
+        mode="lines+markers",
+        line=dict(color=COLORS["brand"], width=1, dash="dash"),
+    )
     if sla_minutes:
-        fig.add_hline(y=sla_minutes, line=dict(color=COLORS["negative"], width=1, dash="dot"),
-                      annotation_text=f"SLA {sla_minutes} min (business time)", annotation_position="top left")
-    return _layout(fig, "Minutes to first response per week (calendar minutes)", _grain_title("week"),
-                   "Minutes to first response")
+        fig.add_hline(
+            y=sla_minutes,
+            line=dict(color=COLORS["negative"], width=1, dash="dot"),
+            annotation_text=f"SLA {sla_minutes} min (business time)",
+            annotation_position="top left",
+        )
+    return _layout(
+        fig, "Minutes to first response per week (calendar minutes)", _grain_title("week"), "Minutes to first response"
+    )
 
 
 def build_sla_figure(weekly: pd.DataFrame) -> go.Figure:
     """Share of decided customer posts answered within the SLA, and the response rate, per week."""
     fig = go.Figure()
-    fig.add_bar(x=weekly["week"], y=weekly["within_sla_share"] * 100, name="Within SLA",
-                marker_color=COLORS["positive"], hovertemplate="%{y:.0f}% within SLA<extra></extra>")
-    fig.add_scatter(x=weekly["week"], y=weekly["response_rate"] * 100, name="Response rate", mode="lines+markers",
-                    line=dict(color=COLORS["brand"], width=2), hovertemplate="%{y:.0f}% answered<extra></extra>")
+    fig.add_bar(
+        x=weekly["week"],
+        y=weekly["within_sla_share"] * 100,
+        name="Within SLA",
+        marker_color=COLORS["positive"],
+        hovertemplate="%{y:.0f}% within SLA<extra></extra>",
+    )
+    fig.add_scatter(
+        x=weekly["week"],
+        y=weekly["response_rate"] * 100,
+        name="Response rate",
+        mode="lines+markers",
+        line=dict(color=COLORS["brand"], width=2),
+        hovertemplate="%{y:.0f}% answered<extra></extra>",
+    )
     fig.update_yaxes(range=[0, 105])
-    return _layout(fig, "Within the SLA (business minutes) and response rate per week", _grain_title("week"),
-                   "% of customer posts")
+    return _layout(
+        fig, "Within the SLA (business minutes) and response rate per week", _grain_title("week"), "% of customer posts"
+    )
 
 
 def build_response_heatmap_figure(heatmap: pd.DataFrame, time_zone: str, value: str = "median_minutes") -> go.Figure:
@@ -172,18 +249,33 @@ def build_response_heatmap_figure(heatmap: pd.DataFrame, time_zone: str, value: 
     for row in heatmap.itertuples(index=False):
         grid.loc[int(row.weekday), int(row.hour)] = getattr(row, value)
         counts.loc[int(row.weekday), int(row.hour)] = row.awaiting
-    names = {"median_minutes": "Median minutes to first response", "awaiting": "Customer posts awaiting a reply",
-             "unanswered": "Customer posts never answered"}
+    names = {
+        "median_minutes": "Median minutes to first response",
+        "awaiting": "Customer posts awaiting a reply",
+        "unanswered": "Customer posts never answered",
+    }
     scale = "Reds" if value != "awaiting" else "Blues"
-    fig = go.Figure(go.Heatmap(
-        z=grid.values, x=[f"{h:02d}:00" for h in range(24)], y=WEEKDAY_NAMES, colorscale=scale,
-        customdata=counts.values, colorbar=dict(title=dict(text="minutes" if value == "median_minutes" else "posts")),
-        hovertemplate="%{y} %{x}: %{z:,.0f} (from %{customdata:,} posts)<extra></extra>", hoverongaps=False))
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.values,
+            x=[f"{h:02d}:00" for h in range(24)],
+            y=WEEKDAY_NAMES,
+            colorscale=scale,
+            customdata=counts.values,
+            colorbar=dict(title=dict(text="minutes" if value == "median_minutes" else "posts")),
+            hovertemplate="%{y} %{x}: %{z:,.0f} (from %{customdata:,} posts)<extra></extra>",
+            hoverongaps=False,
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(hovermode="closest")
     # the subtitle on its own line, so that a half-width chart does not cut the time zone off
-    return _layout(fig, f"{names[value]}<br><sup>by weekday and hour posted, {time_zone}</sup>",
-                   f"Hour posted ({time_zone})", "Weekday")
+    return _layout(
+        fig,
+        f"{names[value]}<br><sup>by weekday and hour posted, {time_zone}</sup>",
+        f"Hour posted ({time_zone})",
+        "Weekday",
+    )
 
 
 def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
@@ -194,37 +286,66 @@ def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
         part = crises[crises["severity"] == severity]
         end = part["back_to_baseline_at"].fillna(part["ended_at"])
         duration_ms = (end - part["started_at"]).dt.total_seconds() * 1000
-        fig.add_bar(y=part["brand"].map(_safe), x=duration_ms, base=part["started_at"], orientation="h",
-                    name=f"{severity} · {SEVERITY_NAMES.get(int(severity), '')}",
-                    marker_color=SEVERITY_COLORS.get(int(severity), COLORS["negative"]),
-                    customdata=[[crisis_id, _safe(crisis_id)] for crisis_id in part["crisis_id"]],
-                    hovertemplate="%{customdata[1]}<br>from %{base|%a %d %b %H:%M} UTC<extra></extra>")
+        fig.add_bar(
+            y=part["brand"].map(_safe),
+            x=duration_ms,
+            base=part["started_at"],
+            orientation="h",
+            name=f"{severity} · {SEVERITY_NAMES.get(int(severity), '')}",
+            marker_color=SEVERITY_COLORS.get(int(severity), COLORS["negative"]),
+            customdata=[[crisis_id, _safe(crisis_id)] for crisis_id in part["crisis_id"]],
+            hovertemplate="%{customdata[1]}<br>from %{base|%a %d %b %H:%M} UTC<extra></extra>",
+        )
     fig.update_xaxes(type="date")
-    fig.update_layout(barmode="overlay", hovermode="closest", clickmode="event+select",
-                      height=160 + 40 * max(crises["brand"].nunique() if not crises.empty else 1, 1))
+    fig.update_layout(
+        barmode="overlay",
+        hovermode="closest",
+        clickmode="event+select",
+        height=160 + 40 * max(crises["brand"].nunique() if not crises.empty else 1, 1),
+    )
     fig.update_layout(legend_title_text="Severity", showlegend=True)
     return _layout(fig, "Crises over time, coloured by severity (UTC)", "Time (UTC)", "Brand account")
 
 
-def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.DataFrame,
-                        crisis: dict) -> go.Figure:
+def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.DataFrame, crisis: dict) -> go.Figure:
     """One crisis: hourly posts (bars) and negative posts (line) with phase bands, the first brand response
     and the first use of each playbook move as vertical markers. The series stops where the data stops (the
     hourly table ends there) and hours in a hole of the data are blank, not zero; an open crisis gets a marker
     where its data ends."""
     fig = go.Figure()
     if "is_gap" in series:  # hours the data does not cover are unknown: drawn as nothing, not as zero
-        series = series.assign(posts=series["posts"].where(~series["is_gap"].astype(bool)),
-                               negative_posts=series["negative_posts"].where(~series["is_gap"].astype(bool)))
+        series = series.assign(
+            posts=series["posts"].where(~series["is_gap"].astype(bool)),
+            negative_posts=series["negative_posts"].where(~series["is_gap"].astype(bool)),
+        )
     fig.add_bar(x=series["hour_at"], y=series["posts"], name="Posts per hour", marker_color=COLORS["volume"])
-    fig.add_scatter(x=series["hour_at"], y=series["negative_posts"], name="Negative posts per hour",
-                    mode="lines", line=dict(color=COLORS["negative"], width=2), connectgaps=False)
+    fig.add_scatter(
+        x=series["hour_at"],
+        y=series["negative_posts"],
+        name="Negative posts per hour",
+        mode="lines",
+        line=dict(color=COLORS["negative"], width=2),
+        connectgaps=False,
+    )
     for index, phase in enumerate(phases.itertuples(index=False)):
-        fig.add_vrect(x0=phase.started_at, x1=phase.ended_at, fillcolor=PHASE_COLORS.get(phase.phase, "rgba(0,0,0,0)"),
-                      line_width=0, layer="below")
+        fig.add_vrect(
+            x0=phase.started_at,
+            x1=phase.ended_at,
+            fillcolor=PHASE_COLORS.get(phase.phase, "rgba(0,0,0,0)"),
+            line_width=0,
+            layer="below",
+        )
         # staggered, so that the labels of short phases (a one-hour peak) do not print over each other
-        fig.add_annotation(x=phase.started_at, y=1.0 if index % 2 == 0 else 0.95, yref="paper", text=phase.phase,
-                           showarrow=False, xanchor="left", yanchor="bottom", font=dict(size=10, color="#555"))
+        fig.add_annotation(
+            x=phase.started_at,
+            y=1.0 if index % 2 == 0 else 0.95,
+            yref="paper",
+            text=phase.phase,
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font=dict(size=10, color="#555"),
+        )
     markers = []
     if crisis.get("back_to_baseline_at") is None and crisis.get("data_end_at") is not None:
         markers.append((crisis["data_end_at"], "data ends: still open", COLORS["negative"], "dash"))
@@ -235,10 +356,21 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
     top = float(series["posts"].max()) if not series.empty else 1.0
     for index, (when, name, color, dash) in enumerate(markers):
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, dash=dash))
-        fig.add_annotation(x=when, y=top * (0.85 - 0.09 * (index % 6)), text=name, showarrow=False, xanchor="left",
-                           font=dict(size=10, color=color), bgcolor="rgba(255,255,255,0.8)")
-    return _layout(fig, f"Crisis {_safe(crisis['crisis_id'])}: posts and negative posts per hour, phases shaded (UTC)",
-                   "Hour (UTC)", "Posts per hour")
+        fig.add_annotation(
+            x=when,
+            y=top * (0.85 - 0.09 * (index % 6)),
+            text=name,
+            showarrow=False,
+            xanchor="left",
+            font=dict(size=10, color=color),
+            bgcolor="rgba(255,255,255,0.8)",
+        )
+    return _layout(
+        fig,
+        f"Crisis {_safe(crisis['crisis_id'])}: posts and negative posts per hour, phases shaded (UTC)",
+        "Hour (UTC)",
+        "Posts per hour",
+    )
 
 
 def build_kpi_trend_figure(net: pd.DataFrame) -> go.Figure:
@@ -247,13 +379,24 @@ def build_kpi_trend_figure(net: pd.DataFrame) -> go.Figure:
     daily["negative_share"] = 100 * daily["negative"] / daily["scored"].where(daily["scored"] > 0)
     daily["net"] = 100 * (daily["positive"] - daily["negative"]) / daily["scored"].where(daily["scored"] > 0)
     fig = go.Figure()
-    fig.add_bar(x=daily["bucket"], y=daily["negative_share"], name="Negative share (%)",
-                marker_color=COLORS["negative"], opacity=0.55)
-    fig.add_scatter(x=daily["bucket"], y=daily["net"], name="Net sentiment (points)", mode="lines",
-                    line=dict(color=COLORS["brand"], width=2))
+    fig.add_bar(
+        x=daily["bucket"],
+        y=daily["negative_share"],
+        name="Negative share (%)",
+        marker_color=COLORS["negative"],
+        opacity=0.55,
+    )
+    fig.add_scatter(
+        x=daily["bucket"],
+        y=daily["net"],
+        name="Net sentiment (points)",
+        mode="lines",
+        line=dict(color=COLORS["brand"], width=2),
+    )
     fig.add_hline(y=0, line=dict(color=COLORS["neutral"], width=1, dash="dot"))
-    return _layout(fig, "Sentiment trend of customer posts per day (UTC)", "Day (UTC)",
-                   "% negative / net sentiment points")
+    return _layout(
+        fig, "Sentiment trend of customer posts per day (UTC)", "Day (UTC)", "% negative / net sentiment points"
+    )
 
 
 def _brand_colors(brands: list[str]) -> dict[str, str]:
@@ -270,14 +413,23 @@ def build_share_of_voice_figure(share: pd.DataFrame, grain: str = "week") -> go.
         part = share[share["brand"] == brand]
         role = part["role"].iloc[0] if len(part) and isinstance(part["role"].iloc[0], str) else None
         name = f"{_safe(brand)} ({'ours' if role == 'ours' else 'competitor'})" if role else _safe(brand)
-        fig.add_bar(x=part["bucket"], y=part["share"] * 100, name=name, marker_color=colors[brand],
-                    customdata=[[brand, posts] for posts in part["posts"]],
-                    hovertemplate="%{y:.0f}% (%{customdata[1]:,} posts) " + _safe(brand) + "<extra></extra>")
+        fig.add_bar(
+            x=part["bucket"],
+            y=part["share"] * 100,
+            name=name,
+            marker_color=colors[brand],
+            customdata=[[brand, posts] for posts in part["posts"]],
+            hovertemplate="%{y:.0f}% (%{customdata[1]:,} posts) " + _safe(brand) + "<extra></extra>",
+        )
     fig.update_layout(barmode="stack", clickmode="event+select")
     fig.update_yaxes(range=[0, 100])
     per = "day" if grain == "day" else "week"
-    return _layout(fig, f"Share of voice per {per} (customer posts about each tracked brand)", _grain_title(grain),
-                   "Share of the tracked brands' customer posts (%)")
+    return _layout(
+        fig,
+        f"Share of voice per {per} (customer posts about each tracked brand)",
+        _grain_title(grain),
+        "Share of the tracked brands' customer posts (%)",
+    )
 
 
 def build_theme_figure(trend: pd.DataFrame, grain: str = "week") -> go.Figure:
@@ -288,11 +440,16 @@ def build_theme_figure(trend: pd.DataFrame, grain: str = "week") -> go.Figure:
     colors = _brand_colors(themes)
     for theme in themes:
         part = trend[trend["theme"] == theme]
-        fig.add_scatter(x=part["bucket"], y=part["posts"], name=_safe(theme), mode="lines+markers",
-                        line=dict(color=colors[theme], width=2), marker=dict(size=6),
-                        customdata=[[theme, share] for share in part["negative_share"]],
-                        hovertemplate="%{y:,} posts, %{customdata[1]:.0%} negative (" + _safe(theme)
-                        + ")<extra></extra>")
+        fig.add_scatter(
+            x=part["bucket"],
+            y=part["posts"],
+            name=_safe(theme),
+            mode="lines+markers",
+            line=dict(color=colors[theme], width=2),
+            marker=dict(size=6),
+            customdata=[[theme, share] for share in part["negative_share"]],
+            hovertemplate="%{y:,} posts, %{customdata[1]:.0%} negative (" + _safe(theme) + ")<extra></extra>",
+        )
     fig.update_layout(clickmode="event+select")
     per = "day" if grain == "day" else "week"
     return _layout(fig, f"Customer posts per theme and {per}", _grain_title(grain), f"Customer posts per {per}")

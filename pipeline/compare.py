@@ -36,13 +36,25 @@ def tracked_brands(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFil
     return tuple(b for b in brands if not filters.brands or b in filters.brands)
 
 
-def share_of_voice(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *,
-                   grain: str = "week") -> pd.DataFrame:
+def share_of_voice(
+    con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, grain: str = "week"
+) -> pd.DataFrame:
     """Per bucket and tracked brand: posts, share, negative, positive, scored, net_sentiment, share_change
     (points), net_change, role. Buckets where no tracked brand has a post are left out."""
     brands = tracked_brands(con, filters)
-    columns = ["bucket", "brand", "role", "posts", "share", "negative", "positive", "scored", "net_sentiment",
-               "share_change", "net_change"]
+    columns = [
+        "bucket",
+        "brand",
+        "role",
+        "posts",
+        "share",
+        "negative",
+        "positive",
+        "scored",
+        "net_sentiment",
+        "share_change",
+        "net_change",
+    ]
     if not brands:
         return pd.DataFrame(columns=columns)
     trend = sentiment_trend(con, replace(filters, brands=brands), grain=grain, by="brand")
@@ -71,33 +83,55 @@ def brand_counts(con: duckdb.DuckDBPyConnection, brands: tuple[str, ...], period
     """Per brand of ``brands`` (in that order, zeros where it has none): customer posts, negative, positive and
     scored posts within the period's filter."""
     condition, params = replace(period, brands=brands).where()
-    found = con.execute(f"""
+    found = con.execute(
+        f"""
         SELECT brand, count(*) AS posts, count(*) FILTER (sentiment_label = 'negative') AS negative,
                count(*) FILTER (sentiment_label = 'positive') AS positive, count(sentiment_label) AS scored
-        FROM posts WHERE NOT is_brand AND {condition} GROUP BY brand""", params).df()
+        FROM posts WHERE NOT is_brand AND {condition} GROUP BY brand""",
+        params,
+    ).df()
     wanted = pd.DataFrame({"brand": pd.Series(list(brands), dtype=object)})  # no brands: still text, not float
     return wanted.merge(found.astype({"brand": object}), on="brand", how="left").fillna(0)
 
 
-def voice_in_period(con: duckdb.DuckDBPyConnection, start: date, days: int,
-                    filters: PostFilter = PostFilter()) -> pd.DataFrame:
+def voice_in_period(
+    con: duckdb.DuckDBPyConnection, start: date, days: int, filters: PostFilter = PostFilter()
+) -> pd.DataFrame:
     """Per tracked brand, one period (``days`` from ``start``) against the same length before it: posts, share,
     net_sentiment, negative_share and the same for the period before (``*_before``)."""
     brands = tracked_brands(con, filters)
     if not brands:
-        return pd.DataFrame(columns=["brand", "role", "posts", "share", "net_sentiment", "negative_share",
-                                     "posts_before", "share_before", "net_before", "negative_share_before"])
+        return pd.DataFrame(
+            columns=[
+                "brand",
+                "role",
+                "posts",
+                "share",
+                "net_sentiment",
+                "negative_share",
+                "posts_before",
+                "share_before",
+                "net_before",
+                "negative_share_before",
+            ]
+        )
     frames = []
     for suffix, first in (("", start), ("_before", start - timedelta(days=days))):
         part = brand_counts(con, brands, replace(filters, start_date=first, end_date=first + timedelta(days=days - 1)))
         scored = part["scored"].where(part["scored"] > 0)
         total = part["posts"].sum()
         name = "net_before" if suffix else "net_sentiment"
-        frames.append(pd.DataFrame({
-            "brand": part["brand"], f"posts{suffix}": part["posts"].astype(int),
-            f"share{suffix}": part["posts"] / total if total else float("nan"),
-            name: 100.0 * (part["positive"] - part["negative"]) / scored,
-            f"negative_share{suffix}": part["negative"] / scored}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "brand": part["brand"],
+                    f"posts{suffix}": part["posts"].astype(int),
+                    f"share{suffix}": part["posts"] / total if total else float("nan"),
+                    name: 100.0 * (part["positive"] - part["negative"]) / scored,
+                    f"negative_share{suffix}": part["negative"] / scored,
+                }
+            )
+        )
     out = frames[0].merge(frames[1], on="brand")
     roles = dict(con.execute("SELECT brand, role FROM brands").fetchall())
     out.insert(1, "role", out["brand"].map(roles))
@@ -106,25 +140,33 @@ def voice_in_period(con: duckdb.DuckDBPyConnection, start: date, days: int,
 
 # --- themes ------------------------------------------------------------------------------------------------
 
+
 def _themed(filters: PostFilter) -> tuple[str, list]:
     """Theme tags of the customer posts matching a filter, with each post's sentiment label."""
     condition, params = filters.where("p")
-    return (f"""(SELECT t.theme, t.platform, t.post_id, p.created_at, p.sentiment_label
+    return (
+        f"""(SELECT t.theme, t.platform, t.post_id, p.created_at, p.sentiment_label
                  FROM fct_post_themes t JOIN posts p ON p.platform = t.platform AND p.post_id = t.post_id
-                 WHERE {condition})""", params)
+                 WHERE {condition})""",
+        params,
+    )
 
 
-def theme_trend(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *,
-                grain: str = "week") -> pd.DataFrame:
+def theme_trend(
+    con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, grain: str = "week"
+) -> pd.DataFrame:
     """Per bucket and theme: posts, scored, negative, negative_share (NaN where none was scored)."""
     if grain not in ("day", "week"):
         raise ValueError("grain must be 'day' or 'week'")
     themed, params = _themed(filters)
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT date_trunc('{grain}', created_at)::DATE AS bucket, theme, count(*) AS posts,
                count(sentiment_label) AS scored, count(*) FILTER (sentiment_label = 'negative') AS negative,
                count(*) FILTER (sentiment_label = 'negative') / nullif(count(sentiment_label), 0) AS negative_share
-        FROM {themed} GROUP BY ALL ORDER BY bucket, theme""", params).df()
+        FROM {themed} GROUP BY ALL ORDER BY bucket, theme""",
+        params,
+    ).df()
 
 
 def theme_totals(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
@@ -133,22 +175,36 @@ def theme_totals(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilte
     themed, params = _themed(filters)
     condition, post_params = filters.where()
     customer_posts = db.scalar(con, f"SELECT count(*) FROM posts WHERE NOT is_brand AND {condition}", post_params)
-    frame = con.execute(f"""
+    frame = con.execute(
+        f"""
         SELECT theme, count(*) AS posts,
                count(*) FILTER (sentiment_label = 'negative') / nullif(count(sentiment_label), 0) AS negative_share
-        FROM {themed} GROUP BY ALL ORDER BY posts DESC, theme""", params).df()
+        FROM {themed} GROUP BY ALL ORDER BY posts DESC, theme""",
+        params,
+    ).df()
     aliased, aliased_params = filters.where("p")
-    untagged = db.scalar(con, f"""
+    untagged = db.scalar(
+        con,
+        f"""
         SELECT count(*) FROM posts p ANTI JOIN fct_post_themes t ON t.platform = p.platform AND t.post_id = p.post_id
-        WHERE NOT p.is_brand AND {aliased}""", aliased_params)
-    frame = pd.concat([frame, pd.DataFrame([{"theme": "(no theme)", "posts": untagged, "negative_share": None}])],
-                      ignore_index=True)
+        WHERE NOT p.is_brand AND {aliased}""",
+        aliased_params,
+    )
+    frame = pd.concat(
+        [frame, pd.DataFrame([{"theme": "(no theme)", "posts": untagged, "negative_share": None}])], ignore_index=True
+    )
     frame["share"] = frame["posts"] / customer_posts if customer_posts else float("nan")
     return frame
 
 
-def theme_posts(con: duckdb.DuckDBPyConnection, theme: str, filters: PostFilter = PostFilter(), *,
-                label: str | None = None, limit: int = 200) -> tuple[pd.DataFrame, int]:
+def theme_posts(
+    con: duckdb.DuckDBPyConnection,
+    theme: str,
+    filters: PostFilter = PostFilter(),
+    *,
+    label: str | None = None,
+    limit: int = 200,
+) -> tuple[pd.DataFrame, int]:
     """The customer posts of one theme within the filter (newest first), and how many there are."""
     condition, params = filters.where("p")
     clauses = [condition, "t.theme = ?"]
@@ -160,8 +216,9 @@ def theme_posts(con: duckdb.DuckDBPyConnection, theme: str, filters: PostFilter 
     source = "fct_post_themes t JOIN posts p ON p.platform = t.platform AND p.post_id = t.post_id"
     total = db.scalar(con, f"SELECT count(*) FROM {source} WHERE {where}", params)
     columns = ", ".join(f"p.{c.strip()}" for c in POST_COLUMNS.split(","))
-    frame = con.execute(f"SELECT {columns} FROM {source} WHERE {where} ORDER BY p.created_at DESC LIMIT ?",
-                        [*params, limit]).df()
+    frame = con.execute(
+        f"SELECT {columns} FROM {source} WHERE {where} ORDER BY p.created_at DESC LIMIT ?", [*params, limit]
+    ).df()
     return frame, int(total)
 
 
@@ -182,24 +239,33 @@ def posts_by_keys(con: duckdb.DuckDBPyConnection, keys: list[str], *, limit: int
 
 # --- top posts ---------------------------------------------------------------------------------------------
 
+
 def top_posts(con: duckdb.DuckDBPyConnection, filters: PostFilter, *, limit: int = 10) -> tuple[pd.DataFrame, str]:
     """The top posts within the filter's dates, and by what they were chosen: ``engagement`` (likes + shares),
     ``reach``, or ``thread size`` (no export of the period has those numbers). Brand and customer posts alike;
     columns: created_at, platform, post_id, thread_id, author_id, brand, is_brand, sentiment_label, likes,
     shares, reach, engagement, thread_posts, text."""
     condition, params = filters.where()
-    has = db.first_row(con, f"""
+    has = db.first_row(
+        con,
+        f"""
         SELECT count(*) FILTER (likes IS NOT NULL OR shares IS NOT NULL), count(*) FILTER (reach IS NOT NULL)
-        FROM fct_posts WHERE {condition}""", params)
+        FROM fct_posts WHERE {condition}""",
+        params,
+    )
     if has and has[0]:
         basis, order = "engagement", "engagement DESC, reach DESC NULLS LAST"
     elif has and has[1]:
         basis, order = "reach", "reach DESC"
     else:
         basis, order = "thread size", "thread_posts DESC"
-    counted = {"engagement": "likes IS NOT NULL OR shares IS NOT NULL", "reach": "reach IS NOT NULL",
-               "thread size": "post_id = thread_id"}[basis]  # a thread is shown by its opening post
-    frame = con.execute(f"""
+    counted = {
+        "engagement": "likes IS NOT NULL OR shares IS NOT NULL",
+        "reach": "reach IS NOT NULL",
+        "thread size": "post_id = thread_id",
+    }[basis]  # a thread is shown by its opening post
+    frame = con.execute(
+        f"""
         WITH in_period AS (SELECT * FROM posts WHERE {condition}),
         sizes AS (SELECT platform, thread_id, count(*) AS thread_posts FROM in_period GROUP BY ALL)
         SELECT p.created_at, p.platform, p.post_id, p.thread_id, p.author_id, p.brand, p.is_brand,
@@ -209,7 +275,9 @@ def top_posts(con: duckdb.DuckDBPyConnection, filters: PostFilter, *, limit: int
                s.thread_posts, p.text
         FROM (SELECT * FROM in_period WHERE {counted}) p
         JOIN sizes s USING (platform, thread_id)
-        ORDER BY {order}, p.created_at LIMIT ?""", [*params, limit]).df()
+        ORDER BY {order}, p.created_at LIMIT ?""",
+        [*params, limit],
+    ).df()
     return frame, basis
 
 

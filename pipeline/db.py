@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -53,8 +53,13 @@ def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
     return DEFAULT_DB_PATH
 
 
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, wait: float = 0,
-            on_wait: Callable[[], None] | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | os.PathLike | None = None,
+    *,
+    read_only: bool = False,
+    wait: float = 0,
+    on_wait: Callable[[], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
     """Open the database (creating it and its schema when writable) with the session in UTC.
 
     DuckDB lets one process write a file, or any number read it. When another process holds it, try again
@@ -114,41 +119,56 @@ def _check_file(db_path: Path) -> None:
     if head[8:12] != _DUCKDB_MAGIC:
         raise DatabaseError(f"{db_path}: not a Reputation Radar database (not a DuckDB file); choose another --db")
     if size < _DUCKDB_HEADER_BYTES:
-        raise DatabaseError(f"{db_path}: the database file is damaged (cut short at {size:,} bytes); restore it from "
-                            "a backup or start a new one with another --db; it was left as it is")
+        raise DatabaseError(
+            f"{db_path}: the database file is damaged (cut short at {size:,} bytes); restore it from "
+            "a backup or start a new one with another --db; it was left as it is"
+        )
 
 
 def _check_length(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     """Refuse a file too short for the blocks its database uses: it lost its end, and DuckDB would find out
     only when it reads there, after a command has begun to write. (Free blocks may be cut from the end of a
     sound file, so the test is against the blocks in use; a cut that removes only free blocks is harmless.)"""
-    _, _, block_size, _, used_blocks, *_ = con.execute("PRAGMA database_size").fetchone()
+    _, _, block_size, _, used_blocks, *_ = con.execute("PRAGMA database_size").fetchall()[0]
     size = db_path.stat().st_size
     if size < _DUCKDB_HEADER_BYTES + int(used_blocks) * int(block_size):
-        raise DatabaseError(f"{db_path}: the database file is damaged (cut short at {size:,} bytes); restore it from "
-                            "a backup or start a new one with another --db; it was left as it is")
+        raise DatabaseError(
+            f"{db_path}: the database file is damaged (cut short at {size:,} bytes); restore it from "
+            "a backup or start a new one with another --db; it was left as it is"
+        )
 
 
 def _check_ours(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     """Refuse a DuckDB database that holds tables but is not Radar's. Radar's carry the mark in radar_meta;
     one made before the mark existed is known by its ``schema_version``."""
     try:
-        tables = [row[0] for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1").fetchall()]
+        tables = [
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1"
+            ).fetchall()
+        ]
         if not tables:
             return
         if "radar_meta" in tables:
-            marks = dict(con.execute("SELECT key, value FROM radar_meta WHERE key IN ('application', 'schema_version')")
-                         .fetchall())
+            marks = dict(
+                con.execute(
+                    "SELECT key, value FROM radar_meta WHERE key IN ('application', 'schema_version')"
+                ).fetchall()
+            )
             if marks.get("application") == APPLICATION or ("application" not in marks and "schema_version" in marks):
                 _check_length(con, db_path)
                 return
     except duckdb.Error as exc:
-        raise DatabaseError(f"{db_path}: the database cannot be read ({str(exc).splitlines()[0]}); restore it from "
-                            "a backup or start a new one with another --db") from None
+        raise DatabaseError(
+            f"{db_path}: the database cannot be read ({str(exc).splitlines()[0]}); restore it from "
+            "a backup or start a new one with another --db"
+        ) from None
     shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
-    raise DatabaseError(f"{db_path}: not a Reputation Radar database (it holds other tables: {shown}); it was left "
-                        "as it is; choose another --db")
+    raise DatabaseError(
+        f"{db_path}: not a Reputation Radar database (it holds other tables: {shown}); it was left "
+        "as it is; choose another --db"
+    )
 
 
 def _open(db_path: Path, read_only: bool, wait: float, on_wait: Callable[[], None] | None) -> duckdb.DuckDBPyConnection:
@@ -160,13 +180,17 @@ def _open(db_path: Path, read_only: bool, wait: float, on_wait: Callable[[], Non
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
-                raise DatabaseError(f"{db_path}: cannot open the database ({str(exc).splitlines()[0]}); restore it "
-                                    "from a backup or start a new one with another --db") from None
+                raise DatabaseError(
+                    f"{db_path}: cannot open the database ({str(exc).splitlines()[0]}); restore it "
+                    "from a backup or start a new one with another --db"
+                ) from None
             if time.monotonic() >= deadline:
                 raise DatabaseError(
                     f"{db_path}: the database is in use by another process (an import, or the dashboard "
                     f"while it uploads){f' and stayed busy for {wait:.0f} s' if wait else ''}; try again when it "
-                    "has finished, or load the file on the dashboard's Data page", locked=True) from None
+                    "has finished, or load the file on the dashboard's Data page",
+                    locked=True,
+                ) from None
             if not waited and on_wait is not None:
                 on_wait()
             waited = True
@@ -464,9 +488,12 @@ def alias_key_sql(expr: str) -> str:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [row[0] for row in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'",
-        [table]).fetchall()]
+    return [
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'", [table]
+        ).fetchall()
+    ]
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -490,8 +517,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         raise
     except duckdb.Error as exc:
         rollback(con)
-        raise DatabaseError(f"could not create or upgrade the database's tables ({str(exc).splitlines()[0]}); "
-                            "nothing was changed") from None
+        raise DatabaseError(
+            f"could not create or upgrade the database's tables ({str(exc).splitlines()[0]}); nothing was changed"
+        ) from None
 
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -503,7 +531,7 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
     if old_brands:
         con.execute("INSERT INTO brands SELECT handle, source, added_at, NULL FROM brands_v5 ON CONFLICT DO NOTHING")
-        con.execute(f"""INSERT INTO brand_aliases SELECT DISTINCT ON (key) {alias_key_sql('handle')} AS key,
+        con.execute(f"""INSERT INTO brand_aliases SELECT DISTINCT ON (key) {alias_key_sql("handle")} AS key,
                         'handle', handle, handle FROM brands_v5 WHERE key <> '' ON CONFLICT DO NOTHING""")
         con.execute("DROP TABLE brands_v5")
     version = get_meta(con, "schema_version")
@@ -515,7 +543,9 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         copy_sentiment_to_facts(con)
     if version is not None and int(version) < 6:
         # brands, labels, coverage and crises are defined anew: the facts and analytics are rebuilt whole
-        con.execute("DELETE FROM radar_meta WHERE key IN ('facts_brands', 'analytics_facts_build', 'analytics_version')")
+        con.execute(
+            "DELETE FROM radar_meta WHERE key IN ('facts_brands', 'analytics_facts_build', 'analytics_version')"
+        )
         bump_data_version(con)
     if version is not None and int(version) < 8:
         from .themes import tag_themes  # schema 8: themes; an older database's posts are tagged once, now
@@ -542,9 +572,12 @@ def copy_sentiment_to_facts(con: duckdb.DuckDBPyConnection, *, every_row: bool =
     are copied by rewriting the table (in created_at order, as the facts build writes it), few in place."""
     if not every_row and not scalar(con, "SELECT count(*) FROM fct_posts WHERE sentiment_method IS NULL"):
         return  # the usual case, found without joining every fact to its sentiment
-    pending = scalar(con, f"""
+    pending = scalar(
+        con,
+        f"""
         SELECT count(*) FROM fct_posts f JOIN {EFFECTIVE_SENTIMENT} e ON e.platform = f.platform AND e.post_id = f.post_id
-        WHERE {_fact_differs("f") if every_row else "f.sentiment_method IS NULL"}""")
+        WHERE {_fact_differs("f") if every_row else "f.sentiment_method IS NULL"}""",
+    )
     if not pending:
         return
     if pending <= _COPY_IN_PLACE_UP_TO:
@@ -575,6 +608,14 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | 
     return rows[0] if rows else None
 
 
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple:
+    """The row of a query that always returns exactly one (an aggregate without GROUP BY)."""
+    row = first_row(con, sql, params)
+    if row is None:
+        raise DatabaseError("a query that returns one row returned none: " + " ".join(sql.split())[:200])
+    return row
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     """The single value of a one-row, one-column query (None when there is no row)."""
     row = first_row(con, sql, params)
@@ -600,9 +641,12 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 def cache_key(con: duckdb.DuckDBPyConnection) -> str:
     """Changes whenever what the pages show may change: new data, recomputed analytics, corrected labels,
     saved or forgotten column mappings."""
-    return scalar(con, """SELECT coalesce(string_agg(key || '=' || value, ';' ORDER BY key), '') FROM radar_meta
+    return scalar(
+        con,
+        """SELECT coalesce(string_agg(key || '=' || value, ';' ORDER BY key), '') FROM radar_meta
                           WHERE key IN ('data_version', 'analytics_version', 'labels_version', 'formats_version',
-                                        'monitoring_version', 'themes_version', 'roles_version')""")
+                                        'monitoring_version', 'themes_version', 'roles_version')""",
+    )
 
 
 def bump_monitoring_version(con: duckdb.DuckDBPyConnection) -> None:
@@ -619,9 +663,15 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
 # Each check is SQL that must return no rows; the first columns say what is wrong.
 def _fact_differs(fact: str) -> str:
     """SQL: the fact row ``fact`` holds another language or sentiment than its ``enr_posts`` row ``e``."""
-    return " OR ".join(f"{fact}.{mine} IS DISTINCT FROM e.{theirs}" for mine, theirs in (
-        ("sentiment_method", "sentiment_method"), ("sentiment", "sentiment"), ("sentiment_label", "sentiment_label"),
-        ("detected_lang", "lang")))
+    return " OR ".join(
+        f"{fact}.{mine} IS DISTINCT FROM e.{theirs}"
+        for mine, theirs in (
+            ("sentiment_method", "sentiment_method"),
+            ("sentiment", "sentiment"),
+            ("sentiment_label", "sentiment_label"),
+            ("detected_lang", "lang"),
+        )
+    )
 
 
 QUALITY_CHECKS: dict[str, str] = {
@@ -687,8 +737,11 @@ def check_quality(con: duckdb.DuckDBPyConnection, *, since: int | None = None) -
     checks = QUALITY_CHECKS if since is None else QUALITY_CHECKS_SINCE
     for name, sql in checks.items():
         params = {"since": since} if "$since" in sql else None
-        rows = con.execute(f"SELECT * FROM ({sql}) LIMIT 3", params).fetchall() if params else \
-            con.execute(f"SELECT * FROM ({sql}) LIMIT 3").fetchall()
+        rows = (
+            con.execute(f"SELECT * FROM ({sql}) LIMIT 3", params).fetchall()
+            if params
+            else con.execute(f"SELECT * FROM ({sql}) LIMIT 3").fetchall()
+        )
         if rows:
             failures.append(f"{name}: e.g. {rows}")
     return failures

@@ -32,29 +32,34 @@ import csv
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .settings import Settings
 
 SEED = 20261121
-START = datetime(2026, 8, 23, tzinfo=timezone.utc)
+START = datetime(2026, 8, 23, tzinfo=UTC)
 DAYS = 90
-CRISIS_ONSET = datetime(2026, 10, 24, 14, 0, tzinfo=timezone.utc)
-CRISIS_FIRST_REPLY = datetime(2026, 10, 25, 10, 30, tzinfo=timezone.utc)
-CRISIS_APOLOGY = datetime(2026, 10, 26, 11, 0, tzinfo=timezone.utc)
-CRISIS_AMENDS = datetime(2026, 10, 27, 12, 0, tzinfo=timezone.utc)
-CAMPAIGN_START = datetime(2026, 9, 15, 10, 0, tzinfo=timezone.utc)
-KELVO_DELAYS = datetime(2026, 11, 14, 0, 0, tzinfo=timezone.utc)
+CRISIS_ONSET = datetime(2026, 10, 24, 14, 0, tzinfo=UTC)
+CRISIS_FIRST_REPLY = datetime(2026, 10, 25, 10, 30, tzinfo=UTC)
+CRISIS_APOLOGY = datetime(2026, 10, 26, 11, 0, tzinfo=UTC)
+CRISIS_AMENDS = datetime(2026, 10, 27, 12, 0, tzinfo=UTC)
+CAMPAIGN_START = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)
+KELVO_DELAYS = datetime(2026, 11, 14, 0, 0, tzinfo=UTC)
 LOCAL = ZoneInfo("Europe/Madrid")
 CARE, HOME = "LumoHelp", "LumoHome"
 DEMO_BRANDS = (CARE, HOME)
 # (name, handles, names people write): the competitors the listening export tracks
 DEMO_COMPETITORS = (("Kelvo", ("KelvoCare",), ("Kelvo",)), ("Brava", ("BravaKitchen",), ("Brava",)))
 # The care team's contract: Madrid office hours, Spanish national holiday of 12 October, a one-hour SLA.
-DEMO_SETTINGS = Settings(business_time_zone="Europe/Madrid", business_start="09:00", business_end="17:00",
-                         holidays=("2026-10-12",), sla_minutes=60)
+DEMO_SETTINGS = Settings(
+    business_time_zone="Europe/Madrid",
+    business_start="09:00",
+    business_end="17:00",
+    holidays=("2026-10-12",),
+    sla_minutes=60,
+)
 _TWITTER_EPOCH_MS = 1288834974657
 
 FIRST_NAMES = {
@@ -66,43 +71,68 @@ PRODUCTS = ["Blend Pro", "Air Fryer", "kettle", "toaster", "coffee grinder", "st
 
 T = {  # message templates per kind and language
     "complaint": {
-        "en": ["my {p} stopped working after {n} weeks. Really disappointed.",
-               "order #{o} still not delivered after {n} days and no update",
-               "the {p} arrived with a broken lid. What now?",
-               "waited {n} days for a refund, still nothing on my card",
-               "your {p} is so loud it wakes the whole house. Not what I paid for."],
-        "es": ["mi {p} dejó de funcionar después de {n} semanas. Muy decepcionada.",
-               "el pedido #{o} sigue sin llegar después de {n} días",
-               "la {p} llegó con la tapa rota, ¿y ahora qué?",
-               "llevo {n} días esperando el reembolso y nada"],
-        "pl": ["mój {p} przestał działać po {n} tygodniach. Jestem rozczarowana.",
-               "zamówienie #{o} nadal nie dotarło po {n} dniach",
-               "{p} przyszedł z pękniętą pokrywką, co teraz?",
-               "czekam {n} dni na zwrot pieniędzy i nic"],
+        "en": [
+            "my {p} stopped working after {n} weeks. Really disappointed.",
+            "order #{o} still not delivered after {n} days and no update",
+            "the {p} arrived with a broken lid. What now?",
+            "waited {n} days for a refund, still nothing on my card",
+            "your {p} is so loud it wakes the whole house. Not what I paid for.",
+        ],
+        "es": [
+            "mi {p} dejó de funcionar después de {n} semanas. Muy decepcionada.",
+            "el pedido #{o} sigue sin llegar después de {n} días",
+            "la {p} llegó con la tapa rota, ¿y ahora qué?",
+            "llevo {n} días esperando el reembolso y nada",
+        ],
+        "pl": [
+            "mój {p} przestał działać po {n} tygodniach. Jestem rozczarowana.",
+            "zamówienie #{o} nadal nie dotarło po {n} dniach",
+            "{p} przyszedł z pękniętą pokrywką, co teraz?",
+            "czekam {n} dni na zwrot pieniędzy i nic",
+        ],
     },
     "question": {
-        "en": ["does the {p} work with 110V?", "where can I buy spare blades for the {p}?",
-               "is the {p} dishwasher safe?", "how do I register my {p} for the warranty?"],
-        "es": ["¿el {p} se puede lavar en el lavavajillas?", "¿dónde compro cuchillas para el {p}?",
-               "¿cómo registro la garantía de mi {p}?"],
-        "pl": ["czy {p} można myć w zmywarce?", "gdzie kupię zapasowe ostrza do {p}?",
-               "jak zarejestrować gwarancję na {p}?"],
+        "en": [
+            "does the {p} work with 110V?",
+            "where can I buy spare blades for the {p}?",
+            "is the {p} dishwasher safe?",
+            "how do I register my {p} for the warranty?",
+        ],
+        "es": [
+            "¿el {p} se puede lavar en el lavavajillas?",
+            "¿dónde compro cuchillas para el {p}?",
+            "¿cómo registro la garantía de mi {p}?",
+        ],
+        "pl": [
+            "czy {p} można myć w zmywarce?",
+            "gdzie kupię zapasowe ostrza do {p}?",
+            "jak zarejestrować gwarancję na {p}?",
+        ],
     },
     "praise": {
-        "en": ["love my new {p}, best purchase this year!", "thanks for the quick help, {p} works great now",
-               "the {p} is brilliant, highly recommend"],
+        "en": [
+            "love my new {p}, best purchase this year!",
+            "thanks for the quick help, {p} works great now",
+            "the {p} is brilliant, highly recommend",
+        ],
         "es": ["me encanta mi nuevo {p}, ¡la mejor compra del año!", "gracias por la ayuda, el {p} funciona genial"],
         "pl": ["uwielbiam mój nowy {p}, najlepszy zakup w tym roku!", "dzięki za szybką pomoc, {p} działa świetnie"],
     },
     "reply": {
-        "en": ["Hi {u}, sorry to hear that. Could you DM us your order number so we can look into it? ^{a}",
-               "Hi {u}, thanks for reaching out! We've sent you a DM with the details. ^{a}",
-               "Hi {u}, happy to help: yes, all removable parts are dishwasher safe. ^{a}",
-               "Thanks {u}! We're glad you're enjoying it. ^{a}"],
-        "es": ["Hola {u}, sentimos lo ocurrido. ¿Nos envías tu número de pedido por DM? ^{a}",
-               "Hola {u}, gracias por escribirnos. Te hemos enviado un DM. ^{a}"],
-        "pl": ["Cześć {u}, przykro nam. Prosimy o numer zamówienia w wiadomości prywatnej. ^{a}",
-               "Cześć {u}, dziękujemy za wiadomość. Wysłaliśmy DM ze szczegółami. ^{a}"],
+        "en": [
+            "Hi {u}, sorry to hear that. Could you DM us your order number so we can look into it? ^{a}",
+            "Hi {u}, thanks for reaching out! We've sent you a DM with the details. ^{a}",
+            "Hi {u}, happy to help: yes, all removable parts are dishwasher safe. ^{a}",
+            "Thanks {u}! We're glad you're enjoying it. ^{a}",
+        ],
+        "es": [
+            "Hola {u}, sentimos lo ocurrido. ¿Nos envías tu número de pedido por DM? ^{a}",
+            "Hola {u}, gracias por escribirnos. Te hemos enviado un DM. ^{a}",
+        ],
+        "pl": [
+            "Cześć {u}, przykro nam. Prosimy o numer zamówienia w wiadomości prywatnej. ^{a}",
+            "Cześć {u}, dziękujemy za wiadomość. Wysłaliśmy DM ze szczegółami. ^{a}",
+        ],
     },
     "followup": {
         "en": ["done, sent you a DM", "still waiting for an answer to my DM...", "thanks, that worked!"],
@@ -110,46 +140,73 @@ T = {  # message templates per kind and language
         "pl": ["wysłałam DM", "nadal czekam na odpowiedź", "dzięki, zadziałało!"],
     },
     "crisis": {
-        "en": ["my Blend Pro jar just CRACKED while blending, glass everywhere #BlendProFail",
-               "Blend Pro jar shattered in my kitchen, my kid was standing right there. Dangerous! #BlendProFail",
-               "second Blend Pro jar cracked in a week. Is nobody at Lumo reading this? #BlendProFail",
-               "is anyone from Lumo going to answer about the cracked Blend Pro jars?? #BlendProFail",
-               "returning my Blend Pro, the jar cracked on day one #BlendProFail"],
-        "es": ["el vaso de mi Blend Pro se ha roto mientras batía, cristales por todas partes #BlendProFail",
-               "la jarra de la Blend Pro estalló en mi cocina, ¡peligroso! #BlendProFail",
-               "¿nadie de Lumo va a responder sobre las jarras rotas? #BlendProFail"],
-        "pl": ["dzbanek mojego Blend Pro pękł podczas miksowania, wszędzie szkło #BlendProFail",
-               "Blend Pro pękł w mojej kuchni, niebezpieczne! #BlendProFail",
-               "czy ktoś z Lumo odpowie w sprawie pękniętych dzbanków? #BlendProFail"],
+        "en": [
+            "my Blend Pro jar just CRACKED while blending, glass everywhere #BlendProFail",
+            "Blend Pro jar shattered in my kitchen, my kid was standing right there. Dangerous! #BlendProFail",
+            "second Blend Pro jar cracked in a week. Is nobody at Lumo reading this? #BlendProFail",
+            "is anyone from Lumo going to answer about the cracked Blend Pro jars?? #BlendProFail",
+            "returning my Blend Pro, the jar cracked on day one #BlendProFail",
+        ],
+        "es": [
+            "el vaso de mi Blend Pro se ha roto mientras batía, cristales por todas partes #BlendProFail",
+            "la jarra de la Blend Pro estalló en mi cocina, ¡peligroso! #BlendProFail",
+            "¿nadie de Lumo va a responder sobre las jarras rotas? #BlendProFail",
+        ],
+        "pl": [
+            "dzbanek mojego Blend Pro pękł podczas miksowania, wszędzie szkło #BlendProFail",
+            "Blend Pro pękł w mojej kuchni, niebezpieczne! #BlendProFail",
+            "czy ktoś z Lumo odpowie w sprawie pękniętych dzbanków? #BlendProFail",
+        ],
     },
     "crisis_reply_inform": {
-        "en": ["Hi {u}, we're aware of reports about Blend Pro jars cracking and we're investigating "
-               "urgently. Please stop using the jar; we'll keep you updated here. ^{a}"],
-        "es": ["Hola {u}, sabemos que hay casos de jarras Blend Pro rotas y lo estamos investigando. "
-               "Por favor, deja de usarla; te mantendremos informado. ^{a}"],
-        "pl": ["Cześć {u}, wiemy o pękających dzbankach Blend Pro i badamy sprawę. Prosimy nie używać "
-               "dzbanka; będziemy informować na bieżąco. ^{a}"],
+        "en": [
+            "Hi {u}, we're aware of reports about Blend Pro jars cracking and we're investigating "
+            "urgently. Please stop using the jar; we'll keep you updated here. ^{a}"
+        ],
+        "es": [
+            "Hola {u}, sabemos que hay casos de jarras Blend Pro rotas y lo estamos investigando. "
+            "Por favor, deja de usarla; te mantendremos informado. ^{a}"
+        ],
+        "pl": [
+            "Cześć {u}, wiemy o pękających dzbankach Blend Pro i badamy sprawę. Prosimy nie używać "
+            "dzbanka; będziemy informować na bieżąco. ^{a}"
+        ],
     },
     "crisis_reply_apology": {
-        "en": ["{u}, we're truly sorry. A batch of Blend Pro jars made in September has a defect; that's our "
-               "mistake and we take full responsibility. ^{a}"],
-        "es": ["{u}, lo sentimos de verdad. Un lote de jarras Blend Pro de septiembre tiene un defecto; es "
-               "culpa nuestra. ^{a}"],
+        "en": [
+            "{u}, we're truly sorry. A batch of Blend Pro jars made in September has a defect; that's our "
+            "mistake and we take full responsibility. ^{a}"
+        ],
+        "es": [
+            "{u}, lo sentimos de verdad. Un lote de jarras Blend Pro de septiembre tiene un defecto; es "
+            "culpa nuestra. ^{a}"
+        ],
         "pl": ["{u}, bardzo przepraszamy. Partia dzbanków Blend Pro z września ma wadę; to nasz błąd. ^{a}"],
     },
     "crisis_reply_amends": {
-        "en": ["{u}, every affected customer gets a free replacement jar and a €30 voucher; DM us your order. "
-               "From now on every jar is pressure-tested before it ships. ^{a}"],
-        "es": ["{u}, cada cliente afectado recibirá una jarra nueva gratis y un vale de 30 €; escríbenos por DM. "
-               "A partir de ahora probamos cada jarra antes del envío. ^{a}"],
-        "pl": ["{u}, każdy poszkodowany klient otrzyma nowy dzbanek za darmo i bon 30 €; napisz do nas. "
-               "Od teraz każdy dzbanek jest testowany przed wysyłką. ^{a}"],
+        "en": [
+            "{u}, every affected customer gets a free replacement jar and a €30 voucher; DM us your order. "
+            "From now on every jar is pressure-tested before it ships. ^{a}"
+        ],
+        "es": [
+            "{u}, cada cliente afectado recibirá una jarra nueva gratis y un vale de 30 €; escríbenos por DM. "
+            "A partir de ahora probamos cada jarra antes del envío. ^{a}"
+        ],
+        "pl": [
+            "{u}, każdy poszkodowany klient otrzyma nowy dzbanek za darmo i bon 30 €; napisz do nas. "
+            "Od teraz każdy dzbanek jest testowany przed wysyłką. ^{a}"
+        ],
     },
     "campaign": {
-        "en": ["entered the #LumoAirFryerX giveaway, fingers crossed! Love it", "the new Air Fryer X looks amazing "
-               "#LumoAirFryerX", "wow, I want the Air Fryer X so much! #LumoAirFryerX"],
-        "es": ["¡participo en el sorteo #LumoAirFryerX, me encanta!", "la nueva Air Fryer X es preciosa "
-               "#LumoAirFryerX"],
+        "en": [
+            "entered the #LumoAirFryerX giveaway, fingers crossed! Love it",
+            "the new Air Fryer X looks amazing #LumoAirFryerX",
+            "wow, I want the Air Fryer X so much! #LumoAirFryerX",
+        ],
+        "es": [
+            "¡participo en el sorteo #LumoAirFryerX, me encanta!",
+            "la nueva Air Fryer X es preciosa #LumoAirFryerX",
+        ],
         "pl": ["biorę udział w konkursie #LumoAirFryerX, super!", "nowa Air Fryer X wygląda świetnie #LumoAirFryerX"],
     },
 }
@@ -168,12 +225,12 @@ class Post:
     author: str
     created_at: datetime
     text: str
-    parent: "Post | None" = None
+    parent: Post | None = None
     is_brand: bool = False
     platform: str = "twitter"
     likes: int = 0
     reach: int = 0
-    children: list["Post"] = field(default_factory=list)
+    children: list[Post] = field(default_factory=list)
 
 
 class _Generator:
@@ -183,8 +240,10 @@ class _Generator:
         self.x_posts: list[Post] = []
         self.ig_posts: list[Post] = []
         self.brand_tweets: list[Post] = []
-        self.customers = {lang: [f"{name}{self.rng.randint(1, 99)}" for name in names for _ in range(6)]
-                          for lang, names in FIRST_NAMES.items()}
+        self.customers = {
+            lang: [f"{name}{self.rng.randint(1, 99)}" for name in names for _ in range(6)]
+            for lang, names in FIRST_NAMES.items()
+        }
 
     # ---- building blocks
     def snowflake(self, at: datetime) -> str:
@@ -197,17 +256,22 @@ class _Generator:
 
     def say(self, kind: str, lang: str, user: str = "") -> str:
         template = self.rng.choice(T[kind][lang])
-        return template.format(p=self.rng.choice(PRODUCTS), n=self.rng.randint(2, 9),
-                               o=self.rng.randint(100000, 999999), u="@" + user if user else "",
-                               a=self.rng.choice(AGENTS)).strip()
+        return template.format(
+            p=self.rng.choice(PRODUCTS),
+            n=self.rng.randint(2, 9),
+            o=self.rng.randint(100000, 999999),
+            u="@" + user if user else "",
+            a=self.rng.choice(AGENTS),
+        ).strip()
 
     def customer_time(self, day: datetime) -> datetime:
         """A moment on ``day`` weighted towards the Madrid afternoon and evening."""
         weights = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 4, 4, 4, 5, 5, 5, 5, 5, 5, 6, 6, 6, 5, 4, 2]
         hour = self.rng.choices(range(24), weights=weights)[0]
-        local = datetime(day.year, day.month, day.day, hour, self.rng.randrange(60), self.rng.randrange(60),
-                         tzinfo=LOCAL)
-        return local.astimezone(timezone.utc)
+        local = datetime(
+            day.year, day.month, day.day, hour, self.rng.randrange(60), self.rng.randrange(60), tzinfo=LOCAL
+        )
+        return local.astimezone(UTC)
 
     def reply_delay(self, at: datetime) -> timedelta:
         """How long the care team takes: fast in its hours, waiting for the next shift otherwise."""
@@ -218,12 +282,29 @@ class _Generator:
         opening = local.replace(minute=0, second=0, microsecond=0)
         while not _on_shift(opening):
             opening += timedelta(hours=1)
-        return opening.astimezone(timezone.utc) - at + timedelta(minutes=self.rng.lognormvariate(math.log(45), 0.6))
+        return opening.astimezone(UTC) - at + timedelta(minutes=self.rng.lognormvariate(math.log(45), 0.6))
 
-    def post(self, store: list[Post], author: str, at: datetime, text: str, parent: Post | None = None,
-             is_brand: bool = False, platform: str = "twitter") -> Post:
-        item = Post(self.snowflake(at), author, at, text, parent, is_brand, platform,
-                    likes=self.rng.choice([0, 0, 0, 1, 2, 5]), reach=self.rng.randint(50, 5000))
+    def post(
+        self,
+        store: list[Post],
+        author: str,
+        at: datetime,
+        text: str,
+        parent: Post | None = None,
+        is_brand: bool = False,
+        platform: str = "twitter",
+    ) -> Post:
+        item = Post(
+            self.snowflake(at),
+            author,
+            at,
+            text,
+            parent,
+            is_brand,
+            platform,
+            likes=self.rng.choice([0, 0, 0, 1, 2, 5]),
+            reach=self.rng.randint(50, 5000),
+        )
         if parent is not None:
             parent.children.append(item)
         store.append(item)
@@ -242,8 +323,14 @@ class _Generator:
             follow_at = reply_at + timedelta(minutes=self.rng.randint(5, 180))
             follow = self.post(self.x_posts, user, follow_at, f"@{CARE} " + self.say("followup", lang), reply)
             if self.rng.random() < 0.8:
-                self.post(self.x_posts, CARE, follow_at + self.reply_delay(follow_at),
-                          self.say("reply", lang, user), follow, is_brand=True)
+                self.post(
+                    self.x_posts,
+                    CARE,
+                    follow_at + self.reply_delay(follow_at),
+                    self.say("reply", lang, user),
+                    follow,
+                    is_brand=True,
+                )
 
     def baseline(self) -> None:
         for offset in range(DAYS):
@@ -253,20 +340,42 @@ class _Generator:
                 kind = self.rng.choices(["complaint", "question", "praise"], weights=[45, 35, 20])[0]
                 self.care_conversation(self.customer_time(day), kind)
             if offset % 2 == 0:
-                self.instagram_post(day.replace(hour=9) + timedelta(minutes=self.rng.randint(0, 300)),
-                                    comments=self.rng.randint(4, 12))
+                self.instagram_post(
+                    day.replace(hour=9) + timedelta(minutes=self.rng.randint(0, 300)), comments=self.rng.randint(4, 12)
+                )
             for _ in range(self.rng.randint(1, 2)):
                 at = day.replace(hour=self.rng.choice([8, 10, 12, 15, 17]))
-                self.post(self.brand_tweets, HOME, at, self.rng.choice([
-                    "Sunday brunch sorted: 3 smoothie recipes for your Blend Pro",
-                    "Tip: descale your Lumo kettle once a month for the best tea",
-                    "Which colour should the next stand mixer come in? Vote below",
-                    "Behind the scenes at our Valencia test kitchen"]), is_brand=True)
+                self.post(
+                    self.brand_tweets,
+                    HOME,
+                    at,
+                    self.rng.choice(
+                        [
+                            "Sunday brunch sorted: 3 smoothie recipes for your Blend Pro",
+                            "Tip: descale your Lumo kettle once a month for the best tea",
+                            "Which colour should the next stand mixer come in? Vote below",
+                            "Behind the scenes at our Valencia test kitchen",
+                        ]
+                    ),
+                    is_brand=True,
+                )
 
-    def instagram_post(self, at: datetime, comments: int, kinds=("praise", "question", "complaint"),
-                       weights=(50, 30, 20), text: str | None = None) -> Post:
-        caption = text or self.rng.choice(["New recipe: green smoothie in 60 seconds", "Meet our kettle in sage",
-                                           "Weekend baking with the stand mixer", "Coffee o'clock"])
+    def instagram_post(
+        self,
+        at: datetime,
+        comments: int,
+        kinds=("praise", "question", "complaint"),
+        weights=(50, 30, 20),
+        text: str | None = None,
+    ) -> Post:
+        caption = text or self.rng.choice(
+            [
+                "New recipe: green smoothie in 60 seconds",
+                "Meet our kettle in sage",
+                "Weekend baking with the stand mixer",
+                "Coffee o'clock",
+            ]
+        )
         parent = self.post(self.ig_posts, HOME.lower(), at, caption, is_brand=True, platform="instagram")
         for _ in range(comments):
             lang = self.lang()
@@ -275,20 +384,36 @@ class _Generator:
             kind = self.rng.choices(list(kinds), weights=list(weights))[0]
             comment = self.post(self.ig_posts, user, c_at, self.say(kind, lang), parent, platform="instagram")
             if kind != "campaign" and self.rng.random() < 0.5:
-                self.post(self.ig_posts, HOME.lower(), c_at + self.reply_delay(c_at),
-                          self.say("reply", lang, user), comment, is_brand=True, platform="instagram")
+                self.post(
+                    self.ig_posts,
+                    HOME.lower(),
+                    c_at + self.reply_delay(c_at),
+                    self.say("reply", lang, user),
+                    comment,
+                    is_brand=True,
+                    platform="instagram",
+                )
         return parent
 
     def campaign(self) -> None:
-        self.post(self.brand_tweets, HOME, CAMPAIGN_START, "Meet the Air Fryer X! Retweet and follow to win one "
-                  "#LumoAirFryerX", is_brand=True)
-        self.instagram_post(CAMPAIGN_START, comments=160, kinds=("campaign", "praise"), weights=(85, 15),
-                            text="GIVEAWAY: win the new Air Fryer X! Comment below #LumoAirFryerX")
+        self.post(
+            self.brand_tweets,
+            HOME,
+            CAMPAIGN_START,
+            "Meet the Air Fryer X! Retweet and follow to win one #LumoAirFryerX",
+            is_brand=True,
+        )
+        self.instagram_post(
+            CAMPAIGN_START,
+            comments=160,
+            kinds=("campaign", "praise"),
+            weights=(85, 15),
+            text="GIVEAWAY: win the new Air Fryer X! Comment below #LumoAirFryerX",
+        )
         for _ in range(130):
             at = CAMPAIGN_START + timedelta(minutes=self.rng.expovariate(1 / 360))
             lang = self.lang()
-            self.post(self.x_posts, self.rng.choice(self.customers[lang]), at,
-                      f"@{HOME} " + self.say("campaign", lang))
+            self.post(self.x_posts, self.rng.choice(self.customers[lang]), at, f"@{HOME} " + self.say("campaign", lang))
 
     def crisis(self) -> None:
         """Hourly intensity: a ramp to a Sunday peak, then decline to nothing by Wednesday."""
@@ -309,11 +434,22 @@ class _Generator:
                     continue
                 root = self.post(self.x_posts, user, at, f"@{CARE} " + self.say("crisis", lang))
                 self.crisis_reply(root, lang, user, self.x_posts, CARE, "twitter")
-        self.post(self.brand_tweets, HOME, CRISIS_APOLOGY, "We're sorry. Some Blend Pro jars from a September "
-                  "batch can crack. Please stop using them; details and what we're doing: lumo.example/blendpro",
-                  is_brand=True)
-        self.post(self.brand_tweets, HOME, CRISIS_AMENDS, "Free replacement jars and a €30 voucher for every "
-                  "affected customer. Every jar is now pressure-tested before it ships.", is_brand=True)
+        self.post(
+            self.brand_tweets,
+            HOME,
+            CRISIS_APOLOGY,
+            "We're sorry. Some Blend Pro jars from a September "
+            "batch can crack. Please stop using them; details and what we're doing: lumo.example/blendpro",
+            is_brand=True,
+        )
+        self.post(
+            self.brand_tweets,
+            HOME,
+            CRISIS_AMENDS,
+            "Free replacement jars and a €30 voucher for every "
+            "affected customer. Every jar is now pressure-tested before it ships.",
+            is_brand=True,
+        )
 
     def crisis_comment(self, at: datetime, lang: str, user: str) -> None:
         targets = [p for p in self.ig_posts if p.is_brand and p.parent is None and p.created_at <= at]
@@ -321,8 +457,7 @@ class _Generator:
         comment = self.post(self.ig_posts, user, at, self.say("crisis", lang), parent, platform="instagram")
         self.crisis_reply(comment, lang, user, self.ig_posts, HOME.lower(), "instagram")
 
-    def crisis_reply(self, post: Post, lang: str, user: str, store: list[Post], author: str,
-                     platform: str) -> None:
+    def crisis_reply(self, post: Post, lang: str, user: str, store: list[Post], author: str, platform: str) -> None:
         if self.rng.random() > 0.55:
             return
         at = max(post.created_at, CRISIS_FIRST_REPLY) + timedelta(minutes=self.rng.lognormvariate(math.log(90), 0.8))
@@ -337,20 +472,35 @@ class _Generator:
 
 MENTIONS = {  # the listening export: (sentiment, text) per brand and language; {b} is how the post names it
     "complaint": {
-        "en": ["{b} took my money and the mixer still isn't here", "the {b} kettle lid broke after a month",
-               "{b} customer service put me on hold for an hour", "paid for next-day delivery, {b} delivered in a week"],
-        "es": ["{b} me cobró dos veces el pedido", "la batidora de {b} dejó de funcionar", "{b}, nadie contesta al teléfono"],
+        "en": [
+            "{b} took my money and the mixer still isn't here",
+            "the {b} kettle lid broke after a month",
+            "{b} customer service put me on hold for an hour",
+            "paid for next-day delivery, {b} delivered in a week",
+        ],
+        "es": [
+            "{b} me cobró dos veces el pedido",
+            "la batidora de {b} dejó de funcionar",
+            "{b}, nadie contesta al teléfono",
+        ],
         "pl": ["{b} nie odpowiada na reklamację od tygodnia", "czajnik {b} przestał działać po miesiącu"],
     },
     "price": {
-        "en": ["{b} mixers are way too expensive for what you get", "love {b} but the prices went up again",
-               "{b} air fryer is overpriced, same thing costs half elsewhere"],
+        "en": [
+            "{b} mixers are way too expensive for what you get",
+            "love {b} but the prices went up again",
+            "{b} air fryer is overpriced, same thing costs half elsewhere",
+        ],
         "es": ["los precios de {b} son muy caros", "{b} subió los precios otra vez"],
         "pl": ["{b} ma za drogie blendery", "ceny {b} znowu w górę"],
     },
     "praise": {
-        "en": ["my {b} toaster is the best thing in my kitchen", "{b} stand mixer made the best bread today",
-               "great service from {b}, replacement arrived next day", "the new {b} blender is really quiet"],
+        "en": [
+            "my {b} toaster is the best thing in my kitchen",
+            "{b} stand mixer made the best bread today",
+            "great service from {b}, replacement arrived next day",
+            "the new {b} blender is really quiet",
+        ],
         "es": ["me encanta mi tostadora {b}", "la batidora {b} es genial"],
         "pl": ["toster {b} jest świetny", "polecam mikser {b}, działa super"],
     },
@@ -360,20 +510,34 @@ MENTIONS = {  # the listening export: (sentiment, text) per brand and language; 
         "pl": ["czy ktoś ma młynek {b}?", "{b} czy Lumo, co wybrać?"],
     },
     "delays": {
-        "en": ["{b} order still not delivered, the new courier lost it #KelvoDelays",
-               "two weeks and no parcel from {b}. tracking says nothing #KelvoDelays",
-               "{b} delivery delayed again, third time this week #KelvoDelays",
-               "the new {b} courier is a disaster, parcel sent back to the depot #KelvoDelays"],
-        "es": ["mi pedido de {b} sigue sin llegar, el nuevo mensajero lo perdió #KelvoDelays",
-               "{b}: dos semanas esperando el paquete #KelvoDelays"],
-        "pl": ["paczka od {b} nadal nie dotarła, nowy kurier ją zgubił #KelvoDelays",
-               "{b} opóźniona dostawa już drugi tydzień #KelvoDelays"],
+        "en": [
+            "{b} order still not delivered, the new courier lost it #KelvoDelays",
+            "two weeks and no parcel from {b}. tracking says nothing #KelvoDelays",
+            "{b} delivery delayed again, third time this week #KelvoDelays",
+            "the new {b} courier is a disaster, parcel sent back to the depot #KelvoDelays",
+        ],
+        "es": [
+            "mi pedido de {b} sigue sin llegar, el nuevo mensajero lo perdió #KelvoDelays",
+            "{b}: dos semanas esperando el paquete #KelvoDelays",
+        ],
+        "pl": [
+            "paczka od {b} nadal nie dotarła, nowy kurier ją zgubił #KelvoDelays",
+            "{b} opóźniona dostawa już drugi tydzień #KelvoDelays",
+        ],
     },
 }
-_MENTION_SENTIMENT = {"complaint": "negative", "price": "negative", "praise": "positive", "neutral": "neutral",
-                      "delays": "negative"}
-_SOURCES = (("twitter", "https://twitter.com/{a}/status/{i}"), ("facebook", "https://facebook.com/{a}/posts/{i}"),
-            ("instagram", "https://instagram.com/p/{i}"))
+_MENTION_SENTIMENT = {
+    "complaint": "negative",
+    "price": "negative",
+    "praise": "positive",
+    "neutral": "neutral",
+    "delays": "negative",
+}
+_SOURCES = (
+    ("twitter", "https://twitter.com/{a}/status/{i}"),
+    ("facebook", "https://facebook.com/{a}/posts/{i}"),
+    ("instagram", "https://instagram.com/p/{i}"),
+)
 
 
 def _mention_rows(seed: int) -> list[tuple[datetime, list]]:
@@ -385,11 +549,17 @@ def _mention_rows(seed: int) -> list[tuple[datetime, list]]:
     rows = []
     for offset in range(DAYS):
         day = START + timedelta(days=offset)
-        plan = [("Kelvo", "complaint", rng.randint(2, 5)), ("Kelvo", "praise", rng.randint(3, 6)),
-                ("Kelvo", "neutral", rng.randint(1, 3)), ("Kelvo", "price", rng.randint(0, 2)),
-                ("Brava", "price", rng.randint(1, 3)), ("Brava", "praise", rng.randint(2, 5)),
-                ("Brava", "complaint", rng.randint(0, 2)), ("Brava", "neutral", rng.randint(1, 2)),
-                ("Lumo", "neutral", rng.randint(0, 2))]
+        plan = [
+            ("Kelvo", "complaint", rng.randint(2, 5)),
+            ("Kelvo", "praise", rng.randint(3, 6)),
+            ("Kelvo", "neutral", rng.randint(1, 3)),
+            ("Kelvo", "price", rng.randint(0, 2)),
+            ("Brava", "price", rng.randint(1, 3)),
+            ("Brava", "praise", rng.randint(2, 5)),
+            ("Brava", "complaint", rng.randint(0, 2)),
+            ("Brava", "neutral", rng.randint(1, 2)),
+            ("Lumo", "neutral", rng.randint(0, 2)),
+        ]
         if day >= KELVO_DELAYS:
             plan.append(("Kelvo", "delays", 4 + 3 * (day - KELVO_DELAYS).days + rng.randint(0, 3)))
         for brand, kind, count in plan:
@@ -397,16 +567,31 @@ def _mention_rows(seed: int) -> list[tuple[datetime, list]]:
                 lang = rng.choices(["en", "es", "pl"], weights=[60, 25, 15])[0]
                 author = rng.choice(names[lang])
                 at = day + timedelta(seconds=rng.randrange(86400))
-                called = {"Kelvo": rng.choice(["@KelvoCare", "Kelvo"]), "Brava": "Brava",
-                          "Lumo": "@LumoHome"}[brand]
+                called = {"Kelvo": rng.choice(["@KelvoCare", "Kelvo"]), "Brava": "Brava", "Lumo": "@LumoHome"}[brand]
                 text = rng.choice(MENTIONS[kind][lang]).format(b=called)
                 platform, url = rng.choice(_SOURCES)
                 mention_id = f"b24-{rng.getrandbits(40):010x}"
                 likes = int(rng.lognormvariate(1.2, 1.3)) + (40 if kind == "delays" and rng.random() < 0.05 else 0)
-                rows.append((at, [mention_id, at.strftime("%Y-%m-%d"), at.strftime("%H:%M:%S"), "", text,
-                                  platform, author, url.format(a=author, i=mention_id[4:]),
-                                  _MENTION_SENTIMENT[kind], likes, int(likes * rng.random() / 2),
-                                  rng.randint(80, 20000), rng.randint(1, 10)]))
+                rows.append(
+                    (
+                        at,
+                        [
+                            mention_id,
+                            at.strftime("%Y-%m-%d"),
+                            at.strftime("%H:%M:%S"),
+                            "",
+                            text,
+                            platform,
+                            author,
+                            url.format(a=author, i=mention_id[4:]),
+                            _MENTION_SENTIMENT[kind],
+                            likes,
+                            int(likes * rng.random() / 2),
+                            rng.randint(80, 20000),
+                            rng.randint(1, 10),
+                        ],
+                    )
+                )
     return sorted(rows, key=lambda row: (row[0], row[1][0]))
 
 
@@ -422,9 +607,26 @@ def _write(path: Path, header: list[str], rows: list[list]) -> Path:
     return path
 
 
-_METRICS = ["impressions", "engagements", "engagement rate", "retweets", "replies", "likes", "user profile clicks",
-            "url clicks", "hashtag clicks", "detail expands", "permalink clicks", "app opens", "app installs",
-            "follows", "email tweet", "dial phone", "media views", "media engagements"]
+_METRICS = [
+    "impressions",
+    "engagements",
+    "engagement rate",
+    "retweets",
+    "replies",
+    "likes",
+    "user profile clicks",
+    "url clicks",
+    "hashtag clicks",
+    "detail expands",
+    "permalink clicks",
+    "app opens",
+    "app installs",
+    "follows",
+    "email tweet",
+    "dial phone",
+    "media views",
+    "media engagements",
+]
 
 
 @dataclass
@@ -449,12 +651,27 @@ def _generate(seed: int) -> _Demo:
             continue
         impressions = gen.rng.randint(800, 4000) * (8 if "#LumoAirFryerX" in p.text else 1)
         engagements = gen.rng.randint(10, 80)
-        values = [impressions, engagements, engagements / impressions, gen.rng.randint(0, 20),
-                  gen.rng.randint(0, 15), gen.rng.randint(5, 60)] + [gen.rng.randint(0, 10) for _ in range(12)]
-        tweets.append((p, [p.post_id, f"https://twitter.com/{HOME}/status/{p.post_id}", p.text,
-                           p.created_at.strftime("%Y-%m-%d %H:%M +0000"),
-                           *[f"{v:.1f}" if isinstance(v, int) and i < 12 else str(v) for i, v in enumerate(values)],
-                           *["-"] * len(_METRICS)]))
+        values = [
+            impressions,
+            engagements,
+            engagements / impressions,
+            gen.rng.randint(0, 20),
+            gen.rng.randint(0, 15),
+            gen.rng.randint(5, 60),
+        ] + [gen.rng.randint(0, 10) for _ in range(12)]
+        tweets.append(
+            (
+                p,
+                [
+                    p.post_id,
+                    f"https://twitter.com/{HOME}/status/{p.post_id}",
+                    p.text,
+                    p.created_at.strftime("%Y-%m-%d %H:%M +0000"),
+                    *[f"{v:.1f}" if isinstance(v, int) and i < 12 else str(v) for i, v in enumerate(values)],
+                    *["-"] * len(_METRICS),
+                ],
+            )
+        )
     return _Demo(gen.x_posts, gen.ig_posts, tweets, _mention_rows(seed))
 
 
@@ -465,25 +682,65 @@ def _write_slice(demo: _Demo, folder: Path, since: datetime, until: datetime, su
         return since <= p.created_at < end
 
     x_posts = sorted((p for p in demo.x_posts if kept(p)), key=lambda p: (p.created_at, p.post_id))
-    care = _write(folder / f"lumo_x_care{suffix}.csv",
-                  ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id",
-                   "in_response_to_tweet_id"],
-                  [[p.post_id, p.author, str(not p.is_brand), _twitter_time(p.created_at), p.text,
-                    ",".join(c.post_id for c in p.children if c.created_at < end),
-                    p.parent.post_id if p.parent else ""] for p in x_posts])
+    care = _write(
+        folder / f"lumo_x_care{suffix}.csv",
+        ["tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"],
+        [
+            [
+                p.post_id,
+                p.author,
+                str(not p.is_brand),
+                _twitter_time(p.created_at),
+                p.text,
+                ",".join(c.post_id for c in p.children if c.created_at < end),
+                p.parent.post_id if p.parent else "",
+            ]
+            for p in x_posts
+        ],
+    )
     ig_posts = sorted((p for p in demo.ig_posts if kept(p)), key=lambda p: (p.created_at, p.post_id))
-    instagram = _write(folder / f"lumo_instagram_comments{suffix}.csv",
-                       ["id", "date", "user", "message", "in_reply_to", "platform", "likes", "reach"],
-                       [[p.post_id, p.created_at.astimezone(LOCAL).isoformat(timespec="seconds"), p.author,
-                         p.text, p.parent.post_id if p.parent else "", "instagram", p.likes, p.reach]
-                        for p in ig_posts])
+    instagram = _write(
+        folder / f"lumo_instagram_comments{suffix}.csv",
+        ["id", "date", "user", "message", "in_reply_to", "platform", "likes", "reach"],
+        [
+            [
+                p.post_id,
+                p.created_at.astimezone(LOCAL).isoformat(timespec="seconds"),
+                p.author,
+                p.text,
+                p.parent.post_id if p.parent else "",
+                "instagram",
+                p.likes,
+                p.reach,
+            ]
+            for p in ig_posts
+        ],
+    )
     header = ["Tweet id", "Tweet permalink", "Tweet text", "time", *_METRICS, *(f"promoted {m}" for m in _METRICS)]
-    analytics = _write(folder / f"tweet_activity_metrics_LumoHome_20260823_20261120_en{suffix}.csv", header,
-                       [row for p, row in demo.tweets if kept(p)])
-    mentions = _write(folder / f"brand24_mentions_kitchen{suffix}.csv",
-                      ["ID", "Date", "Hour", "Title", "Content", "Source", "Author", "URL", "Sentiment", "Likes",
-                       "Shares", "Reach", "Influence Score"],
-                      [row for at, row in demo.mentions if since <= at < end])
+    analytics = _write(
+        folder / f"tweet_activity_metrics_LumoHome_20260823_20261120_en{suffix}.csv",
+        header,
+        [row for p, row in demo.tweets if kept(p)],
+    )
+    mentions = _write(
+        folder / f"brand24_mentions_kitchen{suffix}.csv",
+        [
+            "ID",
+            "Date",
+            "Hour",
+            "Title",
+            "Content",
+            "Source",
+            "Author",
+            "URL",
+            "Sentiment",
+            "Likes",
+            "Shares",
+            "Reach",
+            "Influence Score",
+        ],
+        [row for at, row in demo.mentions if since <= at < end],
+    )
     return [care, instagram, analytics, mentions]
 
 
@@ -509,14 +766,26 @@ REPLAY_UNTIL = CRISIS_ONSET + timedelta(hours=48)
 REPLAY_STEP = timedelta(hours=3)
 # The demo crisis's log: what the fictional team did, for the response room and the retrospective.
 DEMO_LOG = [
-    (datetime(2026, 10, 25, 8, 40, tzinfo=timezone.utc), "acknowledged", "Ana (care lead)", None),
-    (datetime(2026, 10, 25, 9, 15, tzinfo=timezone.utc), "decision", "Crisis committee",
-     "Stop selling Blend Pro jars online until quality control has tested the batch; care answers every "
-     "complaint with the agreed wording and asks for photos"),
-    (datetime(2026, 10, 26, 9, 30, tzinfo=timezone.utc), "decision", "Crisis committee",
-     "Publish the apology and admit the faulty batch at 11:00; the CEO signs it"),
-    (datetime(2026, 10, 27, 10, 0, tzinfo=timezone.utc), "decision", "Crisis committee",
-     "Free replacement jar for every owner of the batch; a new supplier test from now on"),
+    (datetime(2026, 10, 25, 8, 40, tzinfo=UTC), "acknowledged", "Ana (care lead)", None),
+    (
+        datetime(2026, 10, 25, 9, 15, tzinfo=UTC),
+        "decision",
+        "Crisis committee",
+        "Stop selling Blend Pro jars online until quality control has tested the batch; care answers every "
+        "complaint with the agreed wording and asks for photos",
+    ),
+    (
+        datetime(2026, 10, 26, 9, 30, tzinfo=UTC),
+        "decision",
+        "Crisis committee",
+        "Publish the apology and admit the faulty batch at 11:00; the CEO signs it",
+    ),
+    (
+        datetime(2026, 10, 27, 10, 0, tzinfo=UTC),
+        "decision",
+        "Crisis committee",
+        "Free replacement jar for every owner of the batch; a new supplier test from now on",
+    ),
 ]
 
 
@@ -526,14 +795,17 @@ def write_demo_log(con) -> None:
     from .alerts import ack_crisis, log_decision
     from .brands import find_brand
 
-    crisis_id = db.scalar(con, """SELECT crisis_id FROM fct_crises WHERE brand = ? AND started_at < ?
+    crisis_id = db.scalar(
+        con,
+        """SELECT crisis_id FROM fct_crises WHERE brand = ? AND started_at < ?
                                   ORDER BY started_at DESC LIMIT 1""",
-                          [find_brand(con, CARE), CRISIS_ONSET + timedelta(hours=12)])
+        [find_brand(con, CARE), CRISIS_ONSET + timedelta(hours=12)],
+    )
     for at, kind, by, entry in DEMO_LOG if crisis_id else []:
         if kind == "acknowledged":
             ack_crisis(con, crisis_id, by, entry, at=at)
         else:
-            log_decision(con, crisis_id, by, entry, at=at)
+            log_decision(con, crisis_id, by, entry or "", at=at)
 
 
 def demo_slices() -> list[tuple[datetime, datetime]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -50,8 +50,10 @@ def export_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict[s
         target.mkdir()
         counts[table] = db.scalar(con, f"SELECT count(*) FROM {table}")
         if month_of is None:
-            con.execute(f"COPY (SELECT * FROM {table}) TO '{_sql_path(target / 'data_0.parquet')}' "
-                        "(FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY (SELECT * FROM {table}) TO '{_sql_path(target / 'data_0.parquet')}' "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
         elif counts[table]:
             con.execute(f"""
                 COPY (SELECT *, strftime({month_of}, '%Y-%m') AS month FROM {table} ORDER BY {month_of})
@@ -59,10 +61,12 @@ def export_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict[s
                                           OVERWRITE_OR_IGNORE)""")
         _reached(f"wrote {table}")
     manifest = {
-        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "schema_version": db.SCHEMA_VERSION,
-        "tables": {table: {"rows": counts[table], "partitioned_by": "month" if month_of else None,
-                           "month_of": month_of} for table, month_of in TABLES.items()},
+        "tables": {
+            table: {"rows": counts[table], "partitioned_by": "month" if month_of else None, "month_of": month_of}
+            for table, month_of in TABLES.items()
+        },
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     (staging / "COMPLETE").touch()

@@ -24,7 +24,8 @@ from __future__ import annotations
 import duckdb
 
 from . import db
-from .brands import MENTION_PATTERN, brands_key as current_brands_key
+from .brands import MENTION_PATTERN
+from .brands import brands_key as current_brands_key
 
 _MAX_PASSES = 64
 _REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
@@ -38,9 +39,13 @@ def brands_word(expr: str) -> str:
 def _name_pattern(con: duckdb.DuckDBPyConnection) -> str:
     """One regular expression that finds the first brand name in a text as a whole word (longest names first,
     so that "virgin america" wins over "virgin"); empty when there are no names."""
-    words = [row[0] for row in con.execute(
-        f"SELECT DISTINCT {brands_word('alias')} AS word FROM brand_aliases WHERE kind = 'name' "
-        "AND length(trim(alias)) >= 2 ORDER BY length(word) DESC, word").fetchall()]
+    words = [
+        row[0]
+        for row in con.execute(
+            f"SELECT DISTINCT {brands_word('alias')} AS word FROM brand_aliases WHERE kind = 'name' "
+            "AND length(trim(alias)) >= 2 ORDER BY length(word) DESC, word"
+        ).fetchall()
+    ]
     if not words:
         return ""
     escaped = ["".join(f"\\{c}" if c in _REGEX_SPECIAL else c for c in word) for word in words]
@@ -48,8 +53,17 @@ def _name_pattern(con: duckdb.DuckDBPyConnection) -> str:
 
 
 # HTML entities that exports leave in post texts (Twitter's API escapes &, < and >): decoded once, here.
-_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&#039;", "'"), ("&#x27;", "'"),
-             ("&apos;", "'"), ("&nbsp;", " "), ("&amp;", "&"))
+_ENTITIES = (
+    ("&lt;", "<"),
+    ("&gt;", ">"),
+    ("&quot;", '"'),
+    ("&#39;", "'"),
+    ("&#039;", "'"),
+    ("&#x27;", "'"),
+    ("&apos;", "'"),
+    ("&nbsp;", " "),
+    ("&amp;", "&"),
+)
 
 
 def decoded_text_sql(expr: str) -> str:
@@ -83,8 +97,12 @@ def _break_cycles(con: duckdb.DuckDBPyConnection) -> None:
     """Make the earliest post of each cycle a root. Only bad data has cycles, so a Python walk is fine."""
     parents = dict(con.execute("SELECT n, parent_n FROM tmp_nodes WHERE parent_n IS NOT NULL").fetchall())
     unsettled = [row[0] for row in con.execute(_UNSETTLED).fetchall()]
-    order = dict(con.execute("SELECT n, rank() OVER (ORDER BY created_at, post_id) FROM tmp_nodes "
-                             "WHERE n IN (SELECT unnest(?))", [unsettled]).fetchall())
+    order = dict(
+        con.execute(
+            "SELECT n, rank() OVER (ORDER BY created_at, post_id) FROM tmp_nodes WHERE n IN (SELECT unnest(?))",
+            [unsettled],
+        ).fetchall()
+    )
     new_roots, seen = set(), set()
     for start in unsettled:
         path, node = [], start
@@ -92,7 +110,7 @@ def _break_cycles(con: duckdb.DuckDBPyConnection) -> None:
             path.append(node)
             node = parents.get(node)
         if node in path:  # a new cycle: the part of the path from node onwards
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             new_roots.add(min(cycle, key=lambda n: order.get(n, 0)))
         seen.update(path)
     con.execute("UPDATE tmp_nodes SET parent_n = NULL WHERE n IN (SELECT unnest(?))", [sorted(new_roots)])
@@ -120,28 +138,28 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
     if _settle_roots(con):
         _break_cycles(con)
-        con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS "
-                    "SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
+        con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
         _settle_roots(con)
     names = _name_pattern(con)
     key = db.alias_key_sql
-    con.execute(f"""
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE tmp_built AS
         WITH handle_keys AS (SELECT coalesce(list(DISTINCT key), []) AS keys FROM brand_aliases
                              WHERE kind = 'handle' AND key <> ''),
         alias_keys AS (SELECT coalesce(list(DISTINCT key), []) AS keys FROM brand_aliases WHERE key <> ''),
         by_key AS (SELECT DISTINCT ON (key) key, brand FROM brand_aliases ORDER BY key, kind = 'handle' DESC),
-        by_name AS (SELECT DISTINCT ON (word) {brands_word('alias')} AS word, brand FROM brand_aliases
+        by_name AS (SELECT DISTINCT ON (word) {brands_word("alias")} AS word, brand FROM brand_aliases
                     WHERE kind = 'name' ORDER BY word, brand),
         threaded AS (
             SELECT s.*, r.post_id AS thread_id,
-                   {key('s.author_id')} AS author_key,
-                   coalesce(s.is_brand_exported, list_contains(hk.keys, {key('s.author_id')})) AS is_brand_,
-                   list_filter(list_transform(regexp_extract_all(s.text, $mention, 1), lambda h: {key('h')}),
+                   {key("s.author_id")} AS author_key,
+                   coalesce(s.is_brand_exported, list_contains(hk.keys, {key("s.author_id")})) AS is_brand_,
+                   list_filter(list_transform(regexp_extract_all(s.text, $mention, 1), lambda h: {key("h")}),
                                lambda k: list_contains(ak.keys, k))[1] AS mentioned_key,
-                   CASE WHEN $names <> '' THEN nullif(regexp_extract({brands_word('s.text')}, $names, 1), '') END
+                   CASE WHEN $names <> '' THEN nullif(regexp_extract({brands_word("s.text")}, $names, 1), '') END
                        AS named_word,
-                   {key('s.brand_exported')} AS exported_key,
+                   {key("s.brand_exported")} AS exported_key,
                    coalesce(s.parent_id, tp.previous) AS effective_parent
             FROM {source} s
             LEFT JOIN tmp_parents tp ON tp.platform = s.platform AND tp.post_id = s.post_id
@@ -170,13 +188,15 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
         SELECT t.post_id, t.platform, t.source_format, t.author_id, coalesce(t.is_brand_, false) AS is_brand,
                CASE WHEN t.is_brand_ THEN t.author_brand
                     ELSE coalesce(t.mentioned_brand, tb.brand, t.exported_brand, t.named_brand, ib.brand) END AS brand,
-               t.created_at, {decoded_text_sql('t.text')} AS text, t.effective_parent AS parent_id, t.thread_id,
+               t.created_at, {decoded_text_sql("t.text")} AS text, t.effective_parent AS parent_id, t.thread_id,
                t.vendor_sentiment, t.likes, t.shares, t.reach, t.url, t.lang, t.import_id, {int(build)} AS facts_build,
                e.lang AS detected_lang, e.sentiment, e.sentiment_label, e.sentiment_method
         FROM attributed t LEFT JOIN thread_brand tb USING (platform, thread_id)
         LEFT JOIN import_brand ib ON ib.import_id = t.import_id
         LEFT JOIN {db.EFFECTIVE_SENTIMENT} e ON e.platform = t.platform AND e.post_id = t.post_id
-        ORDER BY t.created_at""", {"mention": MENTION_PATTERN, "names": names})
+        ORDER BY t.created_at""",
+        {"mention": MENTION_PATTERN, "names": names},
+    )
     for table in ("tmp_nodes", "tmp_anc", "tmp_parents"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -216,15 +236,28 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
         brands_key = current_brands_key(con)
         built_upto = db.get_meta(con, "facts_last_import")
         if built_upto is not None and not whole:  # imports are sequential and land whole: the later ones are new
-            con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS SELECT * FROM stg_posts "
-                        "WHERE try_cast(substr(import_id, 5) AS BIGINT) > ?", [int(built_upto or 0)])
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE tmp_new AS SELECT * FROM stg_posts "
+                "WHERE try_cast(substr(import_id, 5) AS BIGINT) > ?",
+                [int(built_upto or 0)],
+            )
         else:
-            con.execute("CREATE OR REPLACE TEMP TABLE tmp_new AS "
-                        "SELECT * FROM stg_posts ANTI JOIN fct_posts USING (platform, post_id)")
-        new, facts, staged = db.first_row(con, """SELECT (SELECT count(*) FROM tmp_new), (SELECT count(*) FROM fct_posts),
-                                                         (SELECT count(*) FROM stg_posts)""")
-        incremental = (not whole and facts > 0 and facts + new == staged and new <= INCREMENTAL_UP_TO * staged
-                       and db.get_meta(con, "facts_brands") == brands_key)
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE tmp_new AS "
+                "SELECT * FROM stg_posts ANTI JOIN fct_posts USING (platform, post_id)"
+            )
+        new, facts, staged = db.one_row(
+            con,
+            """SELECT (SELECT count(*) FROM tmp_new), (SELECT count(*) FROM fct_posts),
+                                                         (SELECT count(*) FROM stg_posts)""",
+        )
+        incremental = (
+            not whole
+            and facts > 0
+            and facts + new == staged
+            and new <= INCREMENTAL_UP_TO * staged
+            and db.get_meta(con, "facts_brands") == brands_key
+        )
         if incremental:
             con.execute(_TOUCHED_SQL)
             if db.first_row(con, "SELECT 1 FROM tmp_new WHERE thread_key IS NOT NULL LIMIT 1"):
@@ -237,8 +270,10 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
                     SELECT f.platform, f.post_id FROM fct_posts f SEMI JOIN tmp_touched t USING (platform, thread_id)
                 ) k USING (platform, post_id)""")
             _thread(con, "tmp_scope", build)
-            con.execute("DELETE FROM fct_posts f USING tmp_touched t "
-                        "WHERE f.platform = t.platform AND f.thread_id = t.thread_id")
+            con.execute(
+                "DELETE FROM fct_posts f USING tmp_touched t "
+                "WHERE f.platform = t.platform AND f.thread_id = t.thread_id"
+            )
         else:
             _thread(con, "stg_posts", build)
             con.execute("DELETE FROM fct_posts")
@@ -246,8 +281,11 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
         for table in ("tmp_built", "tmp_new", "tmp_touched", "tmp_scope"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         db.set_meta(con, "facts_build", str(build))
-        db.set_meta(con, "facts_last_import", str(db.scalar(
-            con, "SELECT coalesce(max(try_cast(substr(import_id, 5) AS BIGINT)), 0) FROM imports")))
+        db.set_meta(
+            con,
+            "facts_last_import",
+            str(db.scalar(con, "SELECT coalesce(max(try_cast(substr(import_id, 5) AS BIGINT)), 0) FROM imports")),
+        )
         db.set_meta(con, "facts_brands", brands_key)
         db.set_meta(con, "facts_version", str(db.data_version(con)))
         con.execute("COMMIT")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,26 +35,28 @@ def worker_pool(prepare: Callable[[], object] | None = None) -> ProcessPoolExecu
     return ProcessPoolExecutor(max_workers=_workers())
 
 
-def submit_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T],
-                  pool: ProcessPoolExecutor | None) -> list[Future] | list[R]:
+def submit_chunks(
+    function: Callable[[list[T]], list[R]], items: list[T], pool: ProcessPoolExecutor | None
+) -> list[Future] | list[R]:
     """Start ``function`` over ``items`` on ``pool`` and return at once (``gather`` collects the results),
     so that this process can do other work meanwhile; without a pool, the results themselves.
     ``function`` maps a chunk to a list of results and must be importable by name."""
     if pool is None:
         return function(items)
     size = math.ceil(len(items) / (_workers() * CHUNKS_PER_WORKER)) or 1
-    return [pool.submit(function, items[i:i + size]) for i in range(0, len(items), size)]
+    return [pool.submit(function, items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def gather(submitted: list[Future] | list[R]) -> list[R]:
     """The results of ``submit_chunks``, in input order."""
     if submitted and isinstance(submitted[0], Future):
-        return [result for future in submitted for result in future.result()]
-    return list(submitted)
+        return [result for future in cast("list[Future]", submitted) for result in future.result()]
+    return list(cast("list[R]", submitted))
 
 
-def map_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T], *,
-               parallel_from: int = PARALLEL_FROM) -> list[R]:
+def map_chunks(
+    function: Callable[[list[T]], list[R]], items: list[T], *, parallel_from: int = PARALLEL_FROM
+) -> list[R]:
     """``function(items)``, on every core when there are at least ``parallel_from`` items."""
     pool = worker_pool() if len(items) >= parallel_from else None
     try:
@@ -63,9 +66,16 @@ def map_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T], *
             pool.shutdown()
 
 
-def pipelined(function: Callable[[Sequence[T]], list[R]], total: int, batch: int,
-              fetch: Callable[[int, int], Sequence[T]], store: Callable[[int, list[R]], None], *,
-              prepare: Callable[[], object] | None = None, release: Callable[[], object] | None = None) -> None:
+def pipelined(
+    function: Callable[[list[T]], list[R]],
+    total: int,
+    batch: int,
+    fetch: Callable[[int, int], list[T]],
+    store: Callable[[int, list[R]], None],
+    *,
+    prepare: Callable[[], object] | None = None,
+    release: Callable[[], object] | None = None,
+) -> None:
     """``store(start, function(fetch(start, end)))`` for each batch of ``total`` rows, on every core when
     there are many: while the workers compute one batch, this process stores the one before (DuckDB work)
     and fetches the next, so memory holds two batches at most. ``prepare`` as for ``worker_pool``;

@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .access import record_change
@@ -41,15 +41,27 @@ CHANNEL_TYPES = {
 }
 LEVELS = ("1", "2", "3", "4")
 # the five playbook moves (``metrics/playbook.py`` classifies replies into them), in words
-MOVE_WORDS = {"apologise": "apologise", "explain": "explain and keep informed", "admit_error": "admit the error",
-              "change": "say what will change", "make_amends": "make amends"}
+MOVE_WORDS = {
+    "apologise": "apologise",
+    "explain": "explain and keep informed",
+    "admit_error": "admit the error",
+    "change": "say what will change",
+    "make_amends": "make amends",
+}
 MOVES = tuple(MOVE_WORDS)
 
 DEFAULT_PLAN: dict[str, Any] = {
     "roles": {"community manager": [], "care lead": [], "crisis committee": []},
     "channels": {},
-    "smtp": {"host": "", "port": 587, "starttls": True, "username": "", "password_env": "RADAR_SMTP_PASSWORD",
-             "sender": "radar@localhost", "timeout_seconds": 20},
+    "smtp": {
+        "host": "",
+        "port": 587,
+        "starttls": True,
+        "username": "",
+        "password_env": "RADAR_SMTP_PASSWORD",
+        "sender": "radar@localhost",
+        "timeout_seconds": 20,
+    },
     "dashboard_url": "http://localhost:8501",
     "monitoring_roles": ["community manager"],
     "report_roles": ["community manager", "care lead"],
@@ -62,36 +74,71 @@ DEFAULT_PLAN: dict[str, Any] = {
     "live_hours": 72,
     "retry_seconds": 30,
     "levels": {
-        "1": {"roles": ["community manager"], "first_response_minutes": 240, "holding_minutes": None,
-              "update_hours": None, "moves": ["apologise"], "digest": True,
-              "checklist": ["Answer each complaint publicly, then take it to a private message",
-                            "Log the cases and watch whether the topic spreads"]},
-        "2": {"roles": ["community manager"], "first_response_minutes": 60, "holding_minutes": 240,
-              "update_hours": None, "moves": ["apologise", "explain"], "digest": False,
-              "checklist": ["Answer every complaint with the same agreed wording",
-                            "Ask the product or service team for the cause",
-                            "Post a holding statement once the cause is being investigated"]},
-        "3": {"roles": ["community manager", "care lead", "crisis committee"], "first_response_minutes": 30,
-              "holding_minutes": 60, "update_hours": 4, "moves": ["apologise", "explain", "admit_error", "change"],
-              "digest": False,
-              "checklist": ["Crisis committee meets and names one spokesperson",
-                            "Publish a holding statement: we know, we are investigating, next update at …",
-                            "Pause scheduled marketing posts and campaigns",
-                            "Update every few hours until the cause is known; admit the error and say what "
-                            "will change"]},
-        "4": {"roles": ["community manager", "care lead", "crisis committee"], "first_response_minutes": 15,
-              "holding_minutes": 30, "update_hours": 2, "moves": list(MOVES), "digest": False,
-              "checklist": ["Crisis committee meets at once, whatever the hour; management informed",
-                            "Publish a holding statement within the half hour",
-                            "Pause all scheduled posts and advertising",
-                            "Apologise, explain, admit the error, say what will change and make amends",
-                            "Brief customer care and the press office with the same facts"]},
+        "1": {
+            "roles": ["community manager"],
+            "first_response_minutes": 240,
+            "holding_minutes": None,
+            "update_hours": None,
+            "moves": ["apologise"],
+            "digest": True,
+            "checklist": [
+                "Answer each complaint publicly, then take it to a private message",
+                "Log the cases and watch whether the topic spreads",
+            ],
+        },
+        "2": {
+            "roles": ["community manager"],
+            "first_response_minutes": 60,
+            "holding_minutes": 240,
+            "update_hours": None,
+            "moves": ["apologise", "explain"],
+            "digest": False,
+            "checklist": [
+                "Answer every complaint with the same agreed wording",
+                "Ask the product or service team for the cause",
+                "Post a holding statement once the cause is being investigated",
+            ],
+        },
+        "3": {
+            "roles": ["community manager", "care lead", "crisis committee"],
+            "first_response_minutes": 30,
+            "holding_minutes": 60,
+            "update_hours": 4,
+            "moves": ["apologise", "explain", "admit_error", "change"],
+            "digest": False,
+            "checklist": [
+                "Crisis committee meets and names one spokesperson",
+                "Publish a holding statement: we know, we are investigating, next update at …",
+                "Pause scheduled marketing posts and campaigns",
+                "Update every few hours until the cause is known; admit the error and say what will change",
+            ],
+        },
+        "4": {
+            "roles": ["community manager", "care lead", "crisis committee"],
+            "first_response_minutes": 15,
+            "holding_minutes": 30,
+            "update_hours": 2,
+            "moves": list(MOVES),
+            "digest": False,
+            "checklist": [
+                "Crisis committee meets at once, whatever the hour; management informed",
+                "Publish a holding statement within the half hour",
+                "Pause all scheduled posts and advertising",
+                "Apologise, explain, admit the error, say what will change and make amends",
+                "Brief customer care and the press office with the same facts",
+            ],
+        },
     },
 }
 
-_NUMBERS = {"blind_spot_hours": (1, 24 * 30), "blind_spot_hours_in_crisis": (1, 24 * 30),
-            "cooldown_minutes": (0, 24 * 60 * 7), "waiting_digest_hours": (1, 24 * 7), "live_hours": (1, 24 * 90),
-            "retry_seconds": (1, 3600)}
+_NUMBERS = {
+    "blind_spot_hours": (1, 24 * 30),
+    "blind_spot_hours_in_crisis": (1, 24 * 30),
+    "cooldown_minutes": (0, 24 * 60 * 7),
+    "waiting_digest_hours": (1, 24 * 7),
+    "live_hours": (1, 24 * 90),
+    "retry_seconds": (1, 3600),
+}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 
@@ -123,8 +170,10 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
     full = {**default_plan(), **copy.deepcopy(plan)}
     full["smtp"] = {**DEFAULT_PLAN["smtp"], **(full.get("smtp") or {})}
     if "password" in full["smtp"]:
-        raise PlanError("smtp.password: the password is never stored; put it in an environment variable and "
-                        "name that variable in smtp.password_env")
+        raise PlanError(
+            "smtp.password: the password is never stored; put it in an environment variable and "
+            "name that variable in smtp.password_env"
+        )
     for name in ("host", "username", "password_env", "sender"):
         if not isinstance(full["smtp"][name], str):
             raise PlanError(f"smtp.{name}: must be text")
@@ -137,8 +186,10 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
         raise PlanError(f"smtp.sender: {full['smtp']['sender']!r} is not an e-mail address")
     if not re.fullmatch(r"RADAR_[A-Z0-9_]+", full["smtp"]["password_env"]):
         # only Radar's own variables: a plan must not be able to mail another secret of the process away
-        raise PlanError("smtp.password_env: name the environment variable that holds the password; it must "
-                        "start with RADAR_, e.g. RADAR_SMTP_PASSWORD")
+        raise PlanError(
+            "smtp.password_env: name the environment variable that holds the password; it must "
+            "start with RADAR_, e.g. RADAR_SMTP_PASSWORD"
+        )
     _number(full["smtp"]["port"], "smtp.port", 1, 65535)
     _number(full["smtp"]["timeout_seconds"], "smtp.timeout_seconds", 1, 300)
     channels = full["channels"]
@@ -150,8 +201,10 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
             raise PlanError(f"{where}: type must be one of {', '.join(CHANNEL_TYPES)}")
         allowed = {"type", "to"} if channel["type"] == "email" else {"type", "url"}
         if set(channel) - allowed:
-            raise PlanError(f"{where}: unknown part {sorted(set(channel) - allowed)[0]!r}; a {channel['type']} "
-                            f"channel has {', '.join(sorted(allowed))}")
+            raise PlanError(
+                f"{where}: unknown part {sorted(set(channel) - allowed)[0]!r}; a {channel['type']} "
+                f"channel has {', '.join(sorted(allowed))}"
+            )
         if channel["type"] == "email":
             to = channel.get("to")
             to = [to] if isinstance(to, str) else to
@@ -161,8 +214,9 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
         else:
             url = channel.get("url")
             if not isinstance(url, str) or not re.match(r"https?://[^\s/]+", url):
-                raise PlanError(f"{where}.url: the webhook address must start with https:// (or http://), "
-                                f"not {str(url)[:60]!r}")
+                raise PlanError(
+                    f"{where}.url: the webhook address must start with https:// (or http://), not {str(url)[:60]!r}"
+                )
     roles = full["roles"]
     if not isinstance(roles, dict) or not roles:
         raise PlanError("roles: name at least one role, each with its channels (a list, possibly empty)")
@@ -171,8 +225,9 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
             raise PlanError(f"roles.{role}: must be a list of channel names")
         for name in names:
             if name not in channels:
-                raise PlanError(f"roles.{role}: there is no channel {name!r} (channels: "
-                                f"{', '.join(channels) or 'none yet'})")
+                raise PlanError(
+                    f"roles.{role}: there is no channel {name!r} (channels: {', '.join(channels) or 'none yet'})"
+                )
     if not isinstance(full["monitoring_roles"], list) or not full["monitoring_roles"]:
         raise PlanError("monitoring_roles: name at least one role (who hears of blind spots and failed imports)")
     for role in full["monitoring_roles"]:
@@ -239,7 +294,7 @@ def save_plan(con, plan: dict[str, Any]) -> dict[str, Any]:
 
     plan = validate(plan)
     set_meta(con, "plan", json.dumps(plan))  # roles and channels keep the order people gave them
-    set_meta(con, "plan_changed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    set_meta(con, "plan_changed_at", datetime.now(UTC).isoformat(timespec="seconds"))
     record_change(con, "escalation plan saved", "; ".join(describe(plan))[:2000])
     bump_monitoring_version(con)
     return plan
@@ -249,7 +304,7 @@ def reset_plan(con) -> dict[str, Any]:
     from .db import bump_monitoring_version, set_meta
 
     con.execute("DELETE FROM radar_meta WHERE key = 'plan'")
-    set_meta(con, "plan_changed_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    set_meta(con, "plan_changed_at", datetime.now(UTC).isoformat(timespec="seconds"))
     record_change(con, "escalation plan reset", "the default plan is back")
     bump_monitoring_version(con)
     return default_plan()
@@ -284,8 +339,10 @@ def set_path(plan: dict[str, Any], assignment: str) -> dict[str, Any]:
         if node is plan["channels"]:
             users = [role for role, names in plan["roles"].items() if last in names]
             if users:
-                raise PlanError(f"{path}: the channel is used by {', '.join(users)}; take it out of their "
-                                "channels first (roles.ROLE=...)")
+                raise PlanError(
+                    f"{path}: the channel is used by {', '.join(users)}; take it out of their "
+                    "channels first (roles.ROLE=...)"
+                )
         node.pop(last, None)
     else:
         if last not in node and node not in (plan["channels"], plan["roles"]):
@@ -312,8 +369,11 @@ def masked(plan: dict[str, Any]) -> dict[str, Any]:
     for channel in shown["channels"].values():
         if "url" in channel:
             match = re.match(r"(https?://)(?:[^/@]*@)?([^/]+)(/.*)?", channel["url"])
-            channel["url"] = match.group(1) + match.group(2) + ("/…" if match.group(3) and len(match.group(3)) > 1
-                                                                  else "")
+            channel["url"] = (
+                match.group(1) + match.group(2) + ("/…" if match.group(3) and len(match.group(3)) > 1 else "")
+                if match
+                else "(not an http address)"
+            )
     return shown
 
 
@@ -329,25 +389,40 @@ def describe(plan: dict[str, Any]) -> list[str]:
             targets.append(f"holding statement within {spec['holding_minutes']:g} min")
         if spec["update_hours"]:
             targets.append(f"an update every {spec['update_hours']:g} h until back to baseline")
-        lines.append(f"severity {level} ({names[int(level)]}): tell {told}"
-                     + (" in the daily digest" if spec["digest"] else " at once") + "; " + "; ".join(targets))
+        lines.append(
+            f"severity {level} ({names[int(level)]}): tell {told}"
+            + (" in the daily digest" if spec["digest"] else " at once")
+            + "; "
+            + "; ".join(targets)
+        )
         lines.append("  expected moves: " + ", ".join(MOVE_WORDS[m] for m in spec["moves"]))
         lines += [f"  - {item}" for item in spec["checklist"]]
-    lines.append(f"monitoring alerts (no new export for {plan['blind_spot_hours']:g} h, "
-                 f"{plan['blind_spot_hours_in_crisis']:g} h during a crisis; failed imports) go to "
-                 + ", ".join(plan["monitoring_roles"]))
-    lines.append("the weekly report (`radar report weekly --send`) goes to "
-                 + (", ".join(plan["report_roles"]) or "nobody (report_roles is empty)"))
-    lines.append(f"cool-down {plan['cooldown_minutes']:g} min per rule and brand below severity 3; "
-                 f"waiting-posts digest at most every {plan['waiting_digest_hours']:g} h; daily digest at "
-                 f"{plan['digest_time']} (business time zone)")
+    lines.append(
+        f"monitoring alerts (no new export for {plan['blind_spot_hours']:g} h, "
+        f"{plan['blind_spot_hours_in_crisis']:g} h during a crisis; failed imports) go to "
+        + ", ".join(plan["monitoring_roles"])
+    )
+    lines.append(
+        "the weekly report (`radar report weekly --send`) goes to "
+        + (", ".join(plan["report_roles"]) or "nobody (report_roles is empty)")
+    )
+    lines.append(
+        f"cool-down {plan['cooldown_minutes']:g} min per rule and brand below severity 3; "
+        f"waiting-posts digest at most every {plan['waiting_digest_hours']:g} h; daily digest at "
+        f"{plan['digest_time']} (business time zone)"
+    )
     for name, channel in masked(plan)["channels"].items():
-        lines.append(f"channel {name}: {channel['type']} " + (", ".join(channel["to"]) if channel["type"] == "email"
-                                                               else channel["url"]))
+        lines.append(
+            f"channel {name}: {channel['type']} "
+            + (", ".join(channel["to"]) if channel["type"] == "email" else channel["url"])
+        )
     if plan["smtp"]["host"]:
         smtp = plan["smtp"]
-        lines.append(f"smtp {smtp['host']}:{smtp['port']}" + (" STARTTLS" if smtp["starttls"] else "")
-                     + (f", login {smtp['username']} (password from ${smtp['password_env']})" if smtp["username"]
-                        else "") + f", from {smtp['sender']}")
+        lines.append(
+            f"smtp {smtp['host']}:{smtp['port']}"
+            + (" STARTTLS" if smtp["starttls"] else "")
+            + (f", login {smtp['username']} (password from ${smtp['password_env']})" if smtp["username"] else "")
+            + f", from {smtp['sender']}"
+        )
     lines.append(f"alerts link to {plan['dashboard_url']}")
     return lines

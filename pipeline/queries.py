@@ -48,18 +48,21 @@ class PostFilter:
         if self.end_date:
             clauses.append(f"{prefix}created_at < ?")
             params.append(pd.Timestamp(self.end_date + timedelta(days=1), tz="UTC").to_pydatetime())
-        for column, values in ((f"{prefix}brand", self.brands), (f"{prefix}platform", self.platforms),
-                               (f"{prefix}lang", self.languages)):
+        for column, values in (
+            (f"{prefix}brand", self.brands),
+            (f"{prefix}platform", self.platforms),
+            (f"{prefix}lang", self.languages),
+        ):
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
         return " AND ".join(clauses), params
 
-    def without_dates(self) -> "PostFilter":
+    def without_dates(self) -> PostFilter:
         return replace(self, start_date=None, end_date=None)
 
 
-def _responses_for(filters: "PostFilter") -> str:
+def _responses_for(filters: PostFilter) -> str:
     """The responses view, with each post's language when the filter is by language (only then: the join
     costs as much as the rest of a response query)."""
     if filters.languages:
@@ -114,32 +117,43 @@ def _opening_posts(threads: str) -> str:
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
-    brands = [row[0] for row in con.execute(
-        "SELECT brand FROM fct_posts WHERE brand IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
-    platforms = [row[0] for row in con.execute(
-        "SELECT platform FROM fct_posts GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()]
-    languages = [row[0] for row in con.execute(f"""
+    brands = [
+        row[0]
+        for row in con.execute(
+            "SELECT brand FROM fct_posts WHERE brand IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1"
+        ).fetchall()
+    ]
+    platforms = [
+        row[0] for row in con.execute("SELECT platform FROM fct_posts GROUP BY 1 ORDER BY count(*) DESC, 1").fetchall()
+    ]
+    languages = [
+        row[0]
+        for row in con.execute(f"""
         SELECT lang FROM {_posts_for(PostFilter(languages=("any",)))} WHERE lang IS NOT NULL
-        GROUP BY 1 ORDER BY count(*) DESC, 1""").fetchall()]
-    first, last = con.execute(
-        "SELECT min(created_at)::DATE, max(created_at)::DATE FROM fct_posts").fetchall()[0]
+        GROUP BY 1 ORDER BY count(*) DESC, 1""").fetchall()
+    ]
+    first, last = con.execute("SELECT min(created_at)::DATE, max(created_at)::DATE FROM fct_posts").fetchall()[0]
     return FilterOptions(tuple(brands), tuple(platforms), tuple(languages), first, last)
 
 
 def post_totals(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> Totals:
     condition, params = filters.where()
-    row = con.execute(f"""
+    row = con.execute(
+        f"""
         SELECT count(*), count(*) FILTER (NOT is_brand), count(*) FILTER (is_brand),
                count(DISTINCT thread_id), count(DISTINCT author_id) FILTER (NOT is_brand),
                min(created_at)::DATE, max(created_at)::DATE
-        FROM {_posts_for(filters)} WHERE {condition}""", params).fetchall()[0]
+        FROM {_posts_for(filters)} WHERE {condition}""",
+        params,
+    ).fetchall()[0]
     return Totals(*row)
 
 
 def posts_per_day(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
     """One row per UTC day and author side (``customer`` / ``brand``), days without posts filled with 0."""
     condition, params = filters.where()
-    return con.execute(f"""
+    return con.execute(
+        f"""
         WITH counts AS (
             SELECT created_at::DATE AS day, CASE WHEN is_brand THEN 'brand' ELSE 'customer' END AS side,
                    count(*) AS posts
@@ -150,51 +164,67 @@ def posts_per_day(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilt
         SELECT d.day, s.side, coalesce(c.posts, 0) AS posts
         FROM days d CROSS JOIN (VALUES ('customer'), ('brand')) s(side)
         LEFT JOIN counts c ON c.day = d.day AND c.side = s.side
-        ORDER BY d.day, s.side""", params).df()
+        ORDER BY d.day, s.side""",
+        params,
+    ).df()
 
 
-def posts_by_platform_and_brand(con: duckdb.DuckDBPyConnection,
-                                filters: PostFilter = PostFilter()) -> pd.DataFrame:
+def posts_by_platform_and_brand(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
     condition, params = filters.where()
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT platform, coalesce(brand, '(no brand)') AS brand, count(*) AS posts,
                count(*) FILTER (NOT is_brand) AS customer_posts, count(*) FILTER (is_brand) AS brand_posts,
                count(DISTINCT thread_id) AS threads
         FROM {_posts_for(filters)} WHERE {condition}
-        GROUP BY ALL ORDER BY posts DESC, platform, brand""", params).df()
+        GROUP BY ALL ORDER BY posts DESC, platform, brand""",
+        params,
+    ).df()
 
 
 def latest_imports(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame:
-    return con.execute("""
+    return con.execute(
+        """
         SELECT import_id, imported_at, file_name, format, rows_read, rows_loaded, rows_duplicate,
                rows_quarantined, notes, imported_by
-        FROM imports ORDER BY import_id DESC LIMIT ?""", [limit]).df()
+        FROM imports ORDER BY import_id DESC LIMIT ?""",
+        [limit],
+    ).df()
 
 
 def last_change(con: duckdb.DuckDBPyConnection, *actions: str) -> str | None:
     """``"changed Tue 24 Nov 2026, 10:05 UTC by ana@lumo.example"`` for the newest change of these actions, or
     None when none is recorded."""
-    row = db.first_row(con, f"""SELECT changed_at, changed_by FROM audit_log WHERE action IN ({', '.join('?' * len(actions))})
-                               ORDER BY changed_at DESC, rowid DESC LIMIT 1""", list(actions))
+    row = db.first_row(
+        con,
+        f"""SELECT changed_at, changed_by FROM audit_log WHERE action IN ({", ".join("?" * len(actions))})
+                               ORDER BY changed_at DESC, rowid DESC LIMIT 1""",
+        list(actions),
+    )
     return f"changed {row[0]:%a %d %b %Y, %H:%M} UTC by {row[1]}" if row else None
 
 
 def recent_changes(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
     """The newest changes people made (``audit_log``): when, who, what, detail."""
-    return con.execute("""SELECT changed_at, changed_by, action, detail FROM audit_log
-                          ORDER BY changed_at DESC, rowid DESC LIMIT ?""", [limit]).df()
+    return con.execute(
+        """SELECT changed_at, changed_by, action, detail FROM audit_log
+                          ORDER BY changed_at DESC, rowid DESC LIMIT ?""",
+        [limit],
+    ).df()
 
 
 def saved_formats(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The column mappings people saved: name, the mapping as ``column=header`` pairs, when."""
     frame = con.execute("SELECT name, mapping, created_at FROM custom_formats ORDER BY name").df()
-    frame["mapping"] = [", ".join(f"{column}={header}" for column, header in json.loads(text).items())
-                        for text in frame["mapping"]]
+    frame["mapping"] = [
+        ", ".join(f"{column}={header}" for column, header in json.loads(text).items()) for text in frame["mapping"]
+    ]
     return frame
 
 
-def response_kpis(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *,
-                  period: str = "week", by_brand: bool = True) -> pd.DataFrame:
+def response_kpis(
+    con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, period: str = "week", by_brand: bool = True
+) -> pd.DataFrame:
     """Response KPIs per brand account and ISO week (``period="week"``) or over the whole range ("all").
 
     Columns: brand (``"all brands"`` when ``by_brand`` is false), week (the Monday, UTC; NULL for "all"), awaiting (customer posts awaiting a reply),
@@ -205,7 +235,8 @@ def response_kpis(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilt
     condition, params = filters.where()
     week = "date_trunc('week', created_at)::DATE" if period == "week" else "NULL::DATE"
     brand = "coalesce(brand, '(no brand)')" if by_brand else "'all brands'"
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT {brand} AS brand, {week} AS week, count(*) AS awaiting,
                count(*) FILTER (WHERE answered) AS answered, count(*) FILTER (WHERE NOT answered) AS unanswered,
                count(*) FILTER (WHERE answered) / count(*) AS response_rate,
@@ -214,7 +245,9 @@ def response_kpis(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilt
                quantile_cont(business_response_minutes, 0.5) AS median_business_minutes,
                count(*) FILTER (WHERE within_sla) / nullif(count(within_sla), 0) AS within_sla_share
         FROM {_responses_for(filters)} WHERE {condition}
-        GROUP BY ALL ORDER BY brand, week""", params).df()
+        GROUP BY ALL ORDER BY brand, week""",
+        params,
+    ).df()
 
 
 def response_coverage(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
@@ -226,7 +259,8 @@ def response_coverage(con: duckdb.DuckDBPyConnection, filters: PostFilter = Post
     Columns: brand, awaiting, judged, not_judged, replies_in_data (bool). Posts without a brand are left out.
     """
     condition, params = filters.where("f")
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT f.brand, count(*) AS awaiting, count(r.post_id) AS judged, count(*) - count(r.post_id) AS not_judged,
                count(r.post_id) > 0 AS replies_in_data
         FROM {_posts_for(filters)} f
@@ -234,7 +268,9 @@ def response_coverage(con: duckdb.DuckDBPyConnection, filters: PostFilter = Post
         LEFT JOIN fct_responses r ON r.platform = f.platform AND r.post_id = f.post_id
         WHERE NOT f.is_brand AND f.brand IS NOT NULL AND (f.post_id = f.thread_id OR coalesce(parent.is_brand, false))
           AND {condition}
-        GROUP BY ALL ORDER BY awaiting DESC, f.brand""", params).df()
+        GROUP BY ALL ORDER BY awaiting DESC, f.brand""",
+        params,
+    ).df()
 
 
 def unmeasured_brands_text(coverage: pd.DataFrame) -> str | None:
@@ -248,28 +284,36 @@ def unmeasured_brands_text(coverage: pd.DataFrame) -> str | None:
     if missing:
         shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
         its = "its" if len(missing) == 1 else "their"
-        out.append(f"The data holds no replies from {shown}: {its} response times cannot be measured, and {its} "
-                   "posts are left out of these figures (load an export that includes the brand's replies, such "
-                   "as a customer-care inbox).")
+        out.append(
+            f"The data holds no replies from {shown}: {its} response times cannot be measured, and {its} "
+            "posts are left out of these figures (load an export that includes the brand's replies, such "
+            "as a customer-care inbox)."
+        )
     if not partly.empty:
         posts = int(partly["not_judged"].sum())
         names = ", ".join(partly["brand"].head(5)) + (" and others" if len(partly) > 5 else "")
-        out.append(f"{posts:,} posts to {names} come from exports without the brand's replies (mentions only) "
-                   "and are left out too.")
+        out.append(
+            f"{posts:,} posts to {names} come from exports without the brand's replies (mentions only) "
+            "and are left out too."
+        )
     return " ".join(out) or None
 
 
-def response_heatmap(con: duckdb.DuckDBPyConnection, time_zone: str,
-                     filters: PostFilter = PostFilter()) -> pd.DataFrame:
+def response_heatmap(
+    con: duckdb.DuckDBPyConnection, time_zone: str, filters: PostFilter = PostFilter()
+) -> pd.DataFrame:
     """Weekday x hour (in ``time_zone``) of customer posts awaiting a reply: how many, how many went
     unanswered, and the median response minutes. Weekday 1 = Monday."""
     condition, params = filters.where()
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT isodow(created_at AT TIME ZONE ?) AS weekday, hour(created_at AT TIME ZONE ?) AS hour,
                count(*) AS awaiting, count(*) FILTER (WHERE NOT answered) AS unanswered,
                quantile_cont(response_minutes, 0.5) AS median_minutes
         FROM {_responses_for(filters)} WHERE {condition}
-        GROUP BY ALL ORDER BY weekday, hour""", [time_zone, time_zone, *params]).df()
+        GROUP BY ALL ORDER BY weekday, hour""",
+        [time_zone, time_zone, *params],
+    ).df()
 
 
 _VENDOR_LABEL = db.vendor_label_sql("vendor_sentiment")
@@ -280,7 +324,8 @@ def vendor_agreement(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
     agrees with it, whether the export's labels are the ones shown, and the net sentiment each source gives
     (positive minus negative, % of those posts)."""
     condition, params = filters.where()
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT source_format, count(*) AS posts_with_vendor_label,
                count(*) FILTER (WHERE export_label = radar_label) / count(*) AS agreement,
                bool_or(sentiment_source = 'export') AS export_labels_shown,
@@ -289,10 +334,13 @@ def vendor_agreement(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
                100.0 * (count(*) FILTER (WHERE radar_label = 'positive')
                         - count(*) FILTER (WHERE radar_label = 'negative')) / count(*) AS net_by_radar
         FROM posts WHERE NOT is_brand AND {condition} AND export_label IS NOT NULL AND radar_label IS NOT NULL
-        GROUP BY ALL ORDER BY source_format""", params).df()
+        GROUP BY ALL ORDER BY source_format""",
+        params,
+    ).df()
 
 
 # --- weeks -----------------------------------------------------------------------------------------------
+
 
 def parse_iso_week(text: str) -> date:
     """``"2026-W46"`` -> the Monday of that ISO week (``date(2026, 11, 9)``); ValueError saying why otherwise."""
@@ -342,8 +390,13 @@ def report_week(con: duckdb.DuckDBPyConnection) -> date | None:
     if newest is None:
         return None
     monday = newest - timedelta(days=newest.weekday())
-    return monday if newest.weekday() == 6 or monday - timedelta(days=7) < db.scalar(
-        con, "SELECT date_trunc('week', min(created_at))::DATE FROM fct_posts") else monday - timedelta(days=7)
+    return (
+        monday
+        if newest.weekday() == 6
+        or monday - timedelta(days=7)
+        < db.scalar(con, "SELECT date_trunc('week', min(created_at))::DATE FROM fct_posts")
+        else monday - timedelta(days=7)
+    )
 
 
 UTC_DAY = db.UTC_DAY
@@ -353,13 +406,17 @@ def available_weeks(con: duckdb.DuckDBPyConnection) -> list[date]:
     """Mondays of every ISO week with posts, newest first."""
     # by UTC day number first (integer arithmetic), then weeks of the hundred-odd days: ten times faster than
     # truncating every timestamp
-    return [row[0] for row in con.execute(f"""
+    return [
+        row[0]
+        for row in con.execute(f"""
         SELECT DISTINCT date_trunc('week', DATE '1970-01-01' + day)::DATE AS week
         FROM (SELECT DISTINCT {UTC_DAY} AS day FROM fct_posts)
-        ORDER BY week DESC""").fetchall()]
+        ORDER BY week DESC""").fetchall()
+    ]
 
 
 # --- overview: the weekly KPIs -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Kpi:
@@ -379,8 +436,7 @@ class Kpi:
         return self.value - self.previous
 
 
-def weekly_kpis(con: duckdb.DuckDBPyConnection, week_start: date,
-                filters: PostFilter = PostFilter()) -> list[Kpi]:
+def weekly_kpis(con: duckdb.DuckDBPyConnection, week_start: date, filters: PostFilter = PostFilter()) -> list[Kpi]:
     """The Overview's KPIs for the ISO week starting ``week_start`` and the week before it.
 
     The filter's dates are ignored (the week is the date range); brands, platforms and languages apply. When
@@ -391,33 +447,52 @@ def weekly_kpis(con: duckdb.DuckDBPyConnection, week_start: date,
     for monday in weeks:
         period = replace(filters, start_date=monday, end_date=monday + timedelta(days=6))
         condition, params = period.where()
-        posts = db.first_row(con, f"""
+        posts = db.one_row(
+            con,
+            f"""
             SELECT count(*),
                    count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'negative')
                        / nullif(count(*) FILTER (WHERE NOT is_brand AND sentiment_label IS NOT NULL), 0),
                    100.0 * (count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'positive')
                             - count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'negative'))
                        / nullif(count(*) FILTER (WHERE NOT is_brand AND sentiment_label IS NOT NULL), 0)
-            FROM posts WHERE {condition}""", params)
-        answers = db.first_row(con, f"""
+            FROM posts WHERE {condition}""",
+            params,
+        )
+        answers = db.one_row(
+            con,
+            f"""
             SELECT quantile_cont(response_minutes, 0.5), count(*) FILTER (WHERE answered) / nullif(count(*), 0)
-            FROM {_responses_for(period)} WHERE {condition}""", params)
+            FROM {_responses_for(period)} WHERE {condition}""",
+            params,
+        )
         crisis_condition, crisis_params = _crisis_where(period)
         crises = db.scalar(con, f"SELECT count(*) FROM crises WHERE {crisis_condition}", crisis_params)
         rows.append((*posts, *answers, crises))
     previous, current = rows
     # a week the data does not reach (no post at all, for any brand) is unknown, not a week of zeros
     before = weeks[0]
-    if not db.first_row(con, "SELECT 1 FROM fct_posts WHERE created_at >= ? AND created_at < ? LIMIT 1",
-                        [pd.Timestamp(before, tz="UTC").to_pydatetime(),
-                         pd.Timestamp(before + timedelta(days=7), tz="UTC").to_pydatetime()]):
+    if not db.first_row(
+        con,
+        "SELECT 1 FROM fct_posts WHERE created_at >= ? AND created_at < ? LIMIT 1",
+        [
+            pd.Timestamp(before, tz="UTC").to_pydatetime(),
+            pd.Timestamp(before + timedelta(days=7), tz="UTC").to_pydatetime(),
+        ],
+    ):
         previous = (None,) * len(previous)
-    spec = [("posts", "Posts", "posts", True), ("negative_share", "Negative share", "share", False),
-            ("net_sentiment", "Net sentiment", "points", True),
-            ("median_response_minutes", "Median first reply", "minutes", False),
-            ("response_rate", "Response rate", "share", True), ("open_crises", "Open crises", "crises", False)]
-    return [Kpi(key, label, _number(current[i]), _number(previous[i]), unit, better)
-            for i, (key, label, unit, better) in enumerate(spec)]
+    spec = [
+        ("posts", "Posts", "posts", True),
+        ("negative_share", "Negative share", "share", False),
+        ("net_sentiment", "Net sentiment", "points", True),
+        ("median_response_minutes", "Median first reply", "minutes", False),
+        ("response_rate", "Response rate", "share", True),
+        ("open_crises", "Open crises", "crises", False),
+    ]
+    return [
+        Kpi(key, label, _number(current[i]), _number(previous[i]), unit, better)
+        for i, (key, label, unit, better) in enumerate(spec)
+    ]
 
 
 def _number(value) -> float | None:
@@ -427,13 +502,18 @@ def _number(value) -> float | None:
 # --- sentiment ---------------------------------------------------------------------------------------------
 
 GRAINS = {"day": "day", "week": "week"}
-BREAKDOWNS = {"none": "'all posts'", "platform": "platform", "lang": "coalesce(lang, 'und')",
-              "brand": "coalesce(brand, '(no brand)')"}
+BREAKDOWNS = {
+    "none": "'all posts'",
+    "platform": "platform",
+    "lang": "coalesce(lang, 'und')",
+    "brand": "coalesce(brand, '(no brand)')",
+}
 LABELS = ("negative", "neutral", "positive", "unscored")
 
 
-def sentiment_trend(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, grain: str = "day",
-                    by: str = "none") -> pd.DataFrame:
+def sentiment_trend(
+    con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, grain: str = "day", by: str = "none"
+) -> pd.DataFrame:
     """Customer posts per time bucket, breakdown group and sentiment label (``unscored`` where no sentiment).
 
     Columns: bucket (the UTC day or the week's Monday), group, label, posts. Buckets without posts are filled
@@ -445,7 +525,8 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFi
     step = "INTERVAL 1 DAY" if grain == "day" else "INTERVAL 7 DAY"
     # counted by UTC day number first (integer arithmetic), then by bucket: truncating every timestamp to its
     # week cost 0.5 s on 10M posts
-    return con.execute(f"""
+    return con.execute(
+        f"""
         WITH by_day AS (
             SELECT {UTC_DAY} AS day, {BREAKDOWNS[by]} AS "group", coalesce(sentiment_label, 'unscored') AS label,
                    count(*) AS posts
@@ -460,16 +541,21 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFi
             SELECT DISTINCT "group" FROM counts
         )
         SELECT b.bucket, k."group", l.label, coalesce(c.posts, 0) AS posts
-        FROM buckets b CROSS JOIN keys k CROSS JOIN (VALUES {', '.join(f"('{x}')" for x in LABELS)}) l(label)
+        FROM buckets b CROSS JOIN keys k CROSS JOIN (VALUES {", ".join(f"('{x}')" for x in LABELS)}) l(label)
         LEFT JOIN counts c ON c.bucket = b.bucket AND c."group" = k."group" AND c.label = l.label
-        ORDER BY b.bucket, k."group", l.label""", params).df()
+        ORDER BY b.bucket, k."group", l.label""",
+        params,
+    ).df()
 
 
 def net_sentiment(trend: pd.DataFrame) -> pd.DataFrame:
     """From ``sentiment_trend``: per bucket and group, scored posts and net sentiment (-100..100, NaN when
     nothing was scored)."""
-    wide = trend.pivot_table(index=["bucket", "group"], columns="label", values="posts", aggfunc="sum",
-                             fill_value=0).reindex(columns=list(LABELS), fill_value=0).reset_index()
+    wide = (
+        trend.pivot_table(index=["bucket", "group"], columns="label", values="posts", aggfunc="sum", fill_value=0)
+        .reindex(columns=list(LABELS), fill_value=0)
+        .reset_index()
+    )
     wide["scored"] = wide["negative"] + wide["neutral"] + wide["positive"]
     net = 100.0 * (wide["positive"] - wide["negative"]) / wide["scored"].where(wide["scored"] > 0)
     wide["net_sentiment"] = net
@@ -491,17 +577,23 @@ class Bucket:
         return self.start + timedelta(days=1 if self.grain == "day" else 7)
 
 
-POST_COLUMNS = ("created_at, platform, post_id, thread_id, author_id, brand, lang, sentiment_label, sentiment, "
-                "sentiment_source, radar_label, export_label, likes, shares, reach, text")
+POST_COLUMNS = (
+    "created_at, platform, post_id, thread_id, author_id, brand, lang, sentiment_label, sentiment, "
+    "sentiment_source, radar_label, export_label, likes, shares, reach, text"
+)
 
 
-def bucket_posts(con: duckdb.DuckDBPyConnection, bucket: Bucket, filters: PostFilter = PostFilter(), *,
-                 limit: int = 200) -> tuple[pd.DataFrame, int]:
+def bucket_posts(
+    con: duckdb.DuckDBPyConnection, bucket: Bucket, filters: PostFilter = PostFilter(), *, limit: int = 200
+) -> tuple[pd.DataFrame, int]:
     """The customer posts behind one chart bucket (newest first, at most ``limit``) and how many there are."""
     condition, params = replace(filters, start_date=None, end_date=None).where()
     clauses = [condition, "NOT is_brand", "created_at >= ?", "created_at < ?"]
-    params = [*params, pd.Timestamp(bucket.start, tz="UTC").to_pydatetime(),
-              pd.Timestamp(bucket.end, tz="UTC").to_pydatetime()]
+    params = [
+        *params,
+        pd.Timestamp(bucket.start, tz="UTC").to_pydatetime(),
+        pd.Timestamp(bucket.end, tz="UTC").to_pydatetime(),
+    ]
     if filters.start_date:  # the bucket never reaches outside the chosen dates
         clauses.append("created_at >= ?")
         params.append(pd.Timestamp(filters.start_date, tz="UTC").to_pydatetime())
@@ -518,16 +610,25 @@ def bucket_posts(con: duckdb.DuckDBPyConnection, bucket: Bucket, filters: PostFi
         params.append(bucket.group)
     where = " AND ".join(clauses)
     total = db.scalar(con, f"SELECT count(*) FROM posts WHERE {where}", params)
-    frame = con.execute(f"SELECT {POST_COLUMNS} FROM posts WHERE {where} ORDER BY created_at DESC LIMIT ?",
-                        [*params, limit]).df()
+    frame = con.execute(
+        f"SELECT {POST_COLUMNS} FROM posts WHERE {where} ORDER BY created_at DESC LIMIT ?", [*params, limit]
+    ).df()
     return frame, int(total)
 
 
 # --- response times ---------------------------------------------------------------------------------------
 
-RESPONSE_BINS = [(0, 15, "< 15 min"), (15, 30, "15-30 min"), (30, 60, "30-60 min"), (60, 120, "1-2 h"),
-                 (120, 240, "2-4 h"), (240, 480, "4-8 h"), (480, 1440, "8-24 h"), (1440, 4320, "1-3 days"),
-                 (4320, None, "> 3 days")]
+RESPONSE_BINS = [
+    (0, 15, "< 15 min"),
+    (15, 30, "15-30 min"),
+    (30, 60, "30-60 min"),
+    (60, 120, "1-2 h"),
+    (120, 240, "2-4 h"),
+    (240, 480, "4-8 h"),
+    (480, 1440, "8-24 h"),
+    (1440, 4320, "1-3 days"),
+    (4320, None, "> 3 days"),
+]
 
 
 def response_distribution(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
@@ -536,20 +637,27 @@ def response_distribution(con: duckdb.DuckDBPyConnection, filters: PostFilter = 
     Columns: bin (in order), posts, share. Every bin appears, with 0 where empty.
     """
     condition, params = filters.where()
-    cases = " ".join(f"WHEN response_minutes < {hi} THEN {i}" if hi is not None else f"ELSE {i}"
-                     for i, (_, hi, _) in enumerate(RESPONSE_BINS))
-    counts = dict(con.execute(f"""
+    cases = " ".join(
+        f"WHEN response_minutes < {hi} THEN {i}" if hi is not None else f"ELSE {i}"
+        for i, (_, hi, _) in enumerate(RESPONSE_BINS)
+    )
+    counts = dict(
+        con.execute(
+            f"""
         SELECT CASE WHEN NOT answered THEN {len(RESPONSE_BINS)} ELSE (CASE {cases} END) END AS bin, count(*)
-        FROM {_responses_for(filters)} WHERE {condition} GROUP BY ALL""", params).fetchall())
+        FROM {_responses_for(filters)} WHERE {condition} GROUP BY ALL""",
+            params,
+        ).fetchall()
+    )
     names = [name for _, _, name in RESPONSE_BINS] + ["no reply yet"]
     posts = [int(counts.get(i, 0)) for i in range(len(names))]
     total = sum(posts)
-    return pd.DataFrame({"bin": names, "posts": posts,
-                         "share": [p / total if total else 0.0 for p in posts]})
+    return pd.DataFrame({"bin": names, "posts": posts, "share": [p / total if total else 0.0 for p in posts]})
 
 
-def unanswered_queue(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, order: str = "oldest",
-                     limit: int = 100) -> tuple[pd.DataFrame, int]:
+def unanswered_queue(
+    con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), *, order: str = "oldest", limit: int = 100
+) -> tuple[pd.DataFrame, int]:
     """Customer posts still waiting for a brand reply, and how many there are in all.
 
     ``order="oldest"`` puts the longest wait first (then the most exposed); ``"exposed"`` puts the most
@@ -564,7 +672,8 @@ def unanswered_queue(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
     total = db.scalar(con, f"SELECT count(*) {waiting}", params)
     # Pick the page of posts from the facts (the same created_at lets the date filter skip the rest of them),
     # then read text and sentiment for those rows only.
-    frame = con.execute(f"""
+    frame = con.execute(
+        f"""
         WITH page AS (
             SELECT r.created_at, r.platform, r.post_id, r.thread_id, r.brand, f.rowid AS fact_row,
                    CASE WHEN f.reach IS NOT NULL OR f.likes IS NOT NULL OR f.shares IS NOT NULL
@@ -578,11 +687,14 @@ def unanswered_queue(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
                p.text
         FROM page
         JOIN {_posts_at("SELECT fact_row FROM page")} p ON p.platform = page.platform AND p.post_id = page.post_id
-        ORDER BY {sort}""", [*params, limit]).df()
+        ORDER BY {sort}""",
+        [*params, limit],
+    ).df()
     return frame, int(total)
 
 
 # --- crises ------------------------------------------------------------------------------------------------
+
 
 def _crisis_where(filters: PostFilter) -> tuple[str, list]:
     """Crises overlapping the filter's dates, of its brands (platform and language do not split a crisis)."""
@@ -602,11 +714,14 @@ def _crisis_where(filters: PostFilter) -> tuple[str, list]:
 def crisis_list(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
     """Crises overlapping the filter, most severe first (then newest), with what a timeline and a table need."""
     condition, params = _crisis_where(filters)
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT crisis_id, brand, started_at, peak_at, ended_at, back_to_baseline_at, severity, severity_name,
                posts, negative_posts, authors, minutes_to_first_response, share_answered,
                back_to_baseline_at IS NULL AS is_open, data_end_at, coalesce(replies_in_data, true) AS replies_in_data
-        FROM crises WHERE {condition} ORDER BY severity DESC, started_at DESC, crisis_id""", params).df()
+        FROM crises WHERE {condition} ORDER BY severity DESC, started_at DESC, crisis_id""",
+        params,
+    ).df()
 
 
 def crisis_detail(con: duckdb.DuckDBPyConnection, crisis_id: str) -> dict | None:
@@ -617,9 +732,19 @@ def crisis_detail(con: duckdb.DuckDBPyConnection, crisis_id: str) -> dict | None
 
 def plain_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as plain dicts: lists for list columns, None for missing values (NaN, NaT, NA)."""
-    return [{key: (list(value) if hasattr(value, "tolist") and not isinstance(value, str)
-                   else None if is_missing(value) else value) for key, value in row.items()}
-            for row in frame.to_dict("records")]
+    return [
+        {
+            key: (
+                list(value)
+                if hasattr(value, "tolist") and not isinstance(value, str)
+                else None
+                if is_missing(value)
+                else value
+            )
+            for key, value in row.items()
+        }
+        for row in frame.to_dict("records")
+    ]
 
 
 def is_missing(value) -> bool:
@@ -646,34 +771,44 @@ def crisis_series(con: duckdb.DuckDBPyConnection, crisis_id: str, *, pad_hours: 
     """The crisis brand's hourly series from ``pad_hours`` before the start to ``pad_hours`` after it was back
     within baseline, or, while it is open, to the end of its data (never beyond: what comes after is
     unknown): hour_at, posts, negative_posts, share_negative, is_gap."""
-    return con.execute("""
+    return con.execute(
+        """
         SELECT h.hour_at, h.posts, h.negative_posts, h.positive_posts, h.share_negative, h.is_gap
         FROM fct_hourly h JOIN crises c ON c.brand = h.brand
         WHERE c.crisis_id = ?
           AND h.hour_at >= c.started_at - to_hours(?)
           AND h.hour_at <= CASE WHEN c.back_to_baseline_at IS NOT NULL THEN c.back_to_baseline_at + to_hours(?)
                                 ELSE coalesce(c.data_end_at, c.ended_at) END
-        ORDER BY h.hour_at""", [crisis_id, pad_hours, pad_hours]).df()
+        ORDER BY h.hour_at""",
+        [crisis_id, pad_hours, pad_hours],
+    ).df()
 
 
 def crisis_phases(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
-    return con.execute("""SELECT phase, started_at, ended_at FROM crisis_phases WHERE crisis_id = ?
-                          ORDER BY started_at""", [crisis_id]).df()
+    return con.execute(
+        """SELECT phase, started_at, ended_at FROM crisis_phases WHERE crisis_id = ?
+                          ORDER BY started_at""",
+        [crisis_id],
+    ).df()
 
 
 def crisis_moves(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
     """The playbook moves made during a crisis: move, first_at, replies (brand posts that made it), and the
     post that made it first (first_post_id, first_platform, first_text)."""
-    return con.execute("""SELECT m.move, m.first_at, m.replies, m.first_post_id, m.first_platform, f.text AS first_text
+    return con.execute(
+        """SELECT m.move, m.first_at, m.replies, m.first_post_id, m.first_platform, f.text AS first_text
                           FROM crisis_moves m
                           LEFT JOIN fct_posts f ON f.platform = m.first_platform AND f.post_id = m.first_post_id
-                          WHERE m.crisis_id = ? ORDER BY m.first_at""", [crisis_id]).df()
+                          WHERE m.crisis_id = ? ORDER BY m.first_at""",
+        [crisis_id],
+    ).df()
 
 
 def crisis_threads(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
     """The crisis's top threads (the best evidence first, see ``metrics.crises``) with their opening post and
     why each is there (``why``)."""
-    return con.execute(f"""
+    return con.execute(
+        f"""
         WITH c AS (SELECT brand, top_threads, top_thread_reasons FROM crises WHERE crisis_id = ?),
              ids AS (SELECT unnest(top_threads) AS thread_id, unnest(coalesce(top_thread_reasons, [])) AS why,
                             generate_subscripts(top_threads, 1) AS rank FROM c),
@@ -683,10 +818,13 @@ def crisis_threads(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFra
                t.first_response_minutes, t.answered, r.author_id, r.sentiment_label, r.sentiment_source,
                r.radar_label, r.export_label, t.why, r.text
         FROM top t JOIN {_opening_posts("top")} r ON r.platform = t.platform AND r.post_id = t.root_post_id
-        ORDER BY t.rank""", [crisis_id]).df()
+        ORDER BY t.rank""",
+        [crisis_id],
+    ).df()
 
 
 # --- threads -----------------------------------------------------------------------------------------------
+
 
 def _like(text: str) -> str:
     """A search text as an ILIKE pattern that matches it literally anywhere (``%`` and ``_`` escaped)."""
@@ -694,25 +832,33 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_threads(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter(), search: str = "", *,
-                   answered: bool | None = None, limit: int = 200) -> tuple[pd.DataFrame, int]:
+def search_threads(
+    con: duckdb.DuckDBPyConnection,
+    filters: PostFilter = PostFilter(),
+    search: str = "",
+    *,
+    answered: bool | None = None,
+    limit: int = 200,
+) -> tuple[pd.DataFrame, int]:
     """Threads with a post in the filter that matches ``search`` (text, author or post/thread id, any case),
     newest first, at most ``limit``; and how many threads match in all."""
     condition, params = filters.where("p")
     clauses = [condition]
     if search.strip():
-        clauses.append("(p.text ILIKE ? ESCAPE '\\' OR p.author_id ILIKE ? ESCAPE '\\' "
-                       "OR p.post_id = ? OR p.thread_id = ?)")
+        clauses.append(
+            "(p.text ILIKE ? ESCAPE '\\' OR p.author_id ILIKE ? ESCAPE '\\' OR p.post_id = ? OR p.thread_id = ?)"
+        )
         pattern = _like(search.strip())
         params = [*params, pattern, pattern, search.strip(), search.strip()]
     having = ""
     if answered is not None:
         having = f"WHERE {'' if answered else 'NOT '}t.answered"
     # One pass finds the matching threads for both the count and the page.
-    result = con.execute(f"""
+    result = con.execute(
+        f"""
         WITH matching AS (
             SELECT t.* FROM threads t
-            SEMI JOIN (SELECT platform, thread_id FROM {_posts_for(filters)} p WHERE {' AND '.join(clauses)}) m
+            SEMI JOIN (SELECT platform, thread_id FROM {_posts_for(filters)} p WHERE {" AND ".join(clauses)}) m
                  ON m.platform = t.platform AND m.thread_id = t.thread_id
             {having}),
         page AS (SELECT * FROM matching ORDER BY last_post_at DESC, thread_id LIMIT ?)
@@ -720,13 +866,16 @@ def search_threads(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFil
                t.brand_posts, t.first_response_minutes, t.answered, r.sentiment_label AS root_sentiment_label,
                r.text AS opening_text, (SELECT count(*) FROM matching) AS matching_threads
         FROM page t JOIN {_opening_posts("page")} r ON r.platform = t.platform AND r.post_id = t.root_post_id
-        ORDER BY t.last_post_at DESC, t.thread_id""", [*params, limit]).df()
+        ORDER BY t.last_post_at DESC, t.thread_id""",
+        [*params, limit],
+    ).df()
     total = int(result["matching_threads"].iloc[0]) if len(result) else 0
     return result.drop(columns="matching_threads"), total
 
 
-def thread_messages(con: duckdb.DuckDBPyConnection, platform: str, thread_id: str, *,
-                    limit: int = 500) -> tuple[pd.DataFrame, int]:
+def thread_messages(
+    con: duckdb.DuckDBPyConnection, platform: str, thread_id: str, *, limit: int = 500
+) -> tuple[pd.DataFrame, int]:
     """Every post of one thread in time order, at most ``limit``, and how many there are.
 
     Columns: created_at, post_id, author_id, side (``brand`` / ``customer``), sentiment_label, sentiment,
@@ -738,7 +887,8 @@ def thread_messages(con: duckdb.DuckDBPyConnection, platform: str, thread_id: st
     """
     params = [platform, thread_id]
     total = db.scalar(con, "SELECT count(*) FROM fct_posts WHERE platform = ? AND thread_id = ?", params)
-    frame = con.execute("""
+    frame = con.execute(
+        """
         WITH answered_by AS (
             SELECT platform, first_reply_id AS post_id, max(response_minutes) AS waited_minutes,
                    bool_or(NOT within_sla) AS sla_breached
@@ -752,22 +902,31 @@ def thread_messages(con: duckdb.DuckDBPyConnection, platform: str, thread_id: st
         LEFT JOIN responses r ON r.platform = p.platform AND r.post_id = p.post_id
         LEFT JOIN answered_by a ON a.platform = p.platform AND a.post_id = p.post_id
         WHERE p.platform = ? AND p.thread_id = ?
-        ORDER BY p.created_at, p.post_id LIMIT ?""", [*params, *params, limit]).df()
+        ORDER BY p.created_at, p.post_id LIMIT ?""",
+        [*params, *params, limit],
+    ).df()
     return frame, int(total)
 
 
 def find_thread(con: duckdb.DuckDBPyConnection, thread_id: str, platform: str | None = None) -> tuple | None:
     """(platform, thread_id) of a thread by id -- or of the thread holding a post with that id -- or None."""
-    row = db.first_row(con, """
+    row = db.first_row(
+        con,
+        """
         SELECT platform, thread_id FROM fct_posts
         WHERE (thread_id = ? OR post_id = ?) AND (? IS NULL OR platform = ?)
-        ORDER BY thread_id = ? DESC, platform LIMIT 1""", [thread_id, thread_id, platform, platform, thread_id])
+        ORDER BY thread_id = ? DESC, platform LIMIT 1""",
+        [thread_id, thread_id, platform, platform, thread_id],
+    )
     return tuple(row) if row else None
 
 
 def quarantined_rows(con: duckdb.DuckDBPyConnection, import_id: str, *, limit: int = 200) -> pd.DataFrame:
-    return con.execute("""SELECT line_number, reason, raw FROM quarantine WHERE import_id = ?
-                          ORDER BY line_number LIMIT ?""", [import_id, limit]).df()
+    return con.execute(
+        """SELECT line_number, reason, raw FROM quarantine WHERE import_id = ?
+                          ORDER BY line_number LIMIT ?""",
+        [import_id, limit],
+    ).df()
 
 
 def brand_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -786,15 +945,18 @@ def label_sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per import: its file and format, posts carrying the export's own label, and whether they are used."""
     return con.execute(f"""
         SELECT i.import_id, i.file_name, i.format, coalesce(i.use_export_labels, true) AS use_export_labels,
-               count(f.post_id) FILTER (WHERE {db.vendor_label_sql('f.vendor_sentiment')} IS NOT NULL) AS labelled_posts
+               count(f.post_id) FILTER (WHERE {db.vendor_label_sql("f.vendor_sentiment")} IS NOT NULL) AS labelled_posts
         FROM imports i LEFT JOIN fct_posts f ON f.import_id = i.import_id
         GROUP BY ALL ORDER BY i.import_id""").df()
 
 
-SOURCE_NAMES = {"correction": "Corrected by a person", "export": "The export's own label",
-                "adapter": "Learned from this database's labels (adapter)",
-                "radar": "Radar's base score (the English model, or the rules)",
-                None: "Not scored (a language without a model)"}
+SOURCE_NAMES = {
+    "correction": "Corrected by a person",
+    "export": "The export's own label",
+    "adapter": "Learned from this database's labels (adapter)",
+    "radar": "Radar's base score (the English model, or the rules)",
+    None: "Not scored (a language without a model)",
+}
 
 
 def scoring_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -803,13 +965,26 @@ def scoring_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     from .enrich.sentiment import method_for
 
     english = method_for("en")
-    lines = ["English: " + (f"the shipped model ({english}) over the rule features" if english != "vader+care"
-                            else "the rules (the model file is missing)") + "; Spanish, Polish: the rules."]
-    stale = db.scalar(con, """SELECT count(*) FROM enr_posts WHERE lang = 'en' AND sentiment_method <> ?
-                              AND (sentiment_method LIKE 'model-en-%' OR sentiment_method = 'vader+care')""", [english])
+    lines = [
+        "English: "
+        + (
+            f"the shipped model ({english}) over the rule features"
+            if english != "vader+care"
+            else "the rules (the model file is missing)"
+        )
+        + "; Spanish, Polish: the rules."
+    ]
+    stale = db.scalar(
+        con,
+        """SELECT count(*) FROM enr_posts WHERE lang = 'en' AND sentiment_method <> ?
+                              AND (sentiment_method LIKE 'model-en-%' OR sentiment_method = 'vader+care')""",
+        [english],
+    )
     if stale:
-        lines.append(f"{stale:,} English posts were scored by another version of the scorer: the next import or "
-                     "`radar recompute` scores them again.")
+        lines.append(
+            f"{stale:,} English posts were scored by another version of the scorer: the next import or "
+            "`radar recompute` scores them again."
+        )
     return lines + [f"Adapter, {state.sentence()}" for state in adapter_states(con)]
 
 
@@ -817,5 +992,7 @@ def label_source_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Customer posts by where their label comes from (``SOURCE_NAMES``), most first."""
     frame = con.execute("""SELECT sentiment_source, count(*) AS posts FROM posts WHERE NOT is_brand
                            GROUP BY 1 ORDER BY 2 DESC""").df()
-    frame["source"] = [SOURCE_NAMES.get(None if pd.isna(value) else value, value) for value in frame["sentiment_source"]]
+    frame["source"] = [
+        SOURCE_NAMES.get(None if pd.isna(value) else value, value) for value in frame["sentiment_source"]
+    ]
     return frame[["source", "posts"]]

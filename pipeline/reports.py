@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -30,8 +30,13 @@ from .settings import load_settings
 from .summary import topics_filter, weekly_summary
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-MOVE_NAMES = {"apologise": "Apologise", "explain": "Explain and keep people informed", "admit_error": "Admit the error",
-              "change": "Say what will change", "make_amends": "Make amends"}
+MOVE_NAMES = {
+    "apologise": "Apologise",
+    "explain": "Explain and keep people informed",
+    "admit_error": "Admit the error",
+    "change": "Say what will change",
+    "make_amends": "Make amends",
+}
 
 
 class ReportError(Exception):
@@ -47,6 +52,7 @@ class Report:
 
 # --- building blocks ---------------------------------------------------------------------------------------
 
+
 def _esc(value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return "–"
@@ -56,12 +62,16 @@ def _esc(value) -> str:
 def _figure(fig: go.Figure, height: int = 380) -> str:
     fig = go.Figure(fig)
     fig.update_layout(width=1000, height=height, hovermode=False)
-    return ('<div class="chart">' + pio.to_html(fig, full_html=False, include_plotlyjs=False,
-                                                 config={"staticPlot": True, "displayModeBar": False}) + "</div>")
+    return (
+        '<div class="chart">'
+        + pio.to_html(
+            fig, full_html=False, include_plotlyjs=False, config={"staticPlot": True, "displayModeBar": False}
+        )
+        + "</div>"
+    )
 
 
-def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None,
-           empty: str = "None.") -> str:
+def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None, empty: str = "None.") -> str:
     if frame.empty:
         return f'<p class="empty">{_esc(empty)}</p>'
     formats = formats or {}
@@ -74,7 +84,7 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = 
             shown = formats[column](value) if column in formats and not is_missing(value) else value
             cells.append(f"<td>{_esc(shown)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _when(value) -> str:
@@ -112,7 +122,7 @@ def kpi_change_text(kpi: queries.Kpi) -> str:
 
 
 def _page(title: str, subtitle: str, body: str) -> str:
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>
 <style>
@@ -151,21 +161,30 @@ def crisis_rows_in_words(crises: pd.DataFrame) -> pd.DataFrame:
         measurable = row.get("replies_in_data", True) is not False
         end = row.get("data_end_at")
         shown.at[index, "back_to_baseline_at"] = (
-            _when(row["back_to_baseline_at"]) if not is_missing(row["back_to_baseline_at"])
-            else f"open (data ends {_when(end)})" if not is_missing(end) else "open")
+            _when(row["back_to_baseline_at"])
+            if not is_missing(row["back_to_baseline_at"])
+            else f"open (data ends {_when(end)})"
+            if not is_missing(end)
+            else "open"
+        )
         shown.at[index, "minutes_to_first_response"] = (
-            "replies not in the data" if not measurable else minutes_text(row["minutes_to_first_response"])
-            if not is_missing(row["minutes_to_first_response"]) else "no reply")
+            "replies not in the data"
+            if not measurable
+            else minutes_text(row["minutes_to_first_response"])
+            if not is_missing(row["minutes_to_first_response"])
+            else "no reply"
+        )
         if "share_answered" in crises:
             shown.at[index, "share_answered"] = (
-                "–" if not measurable or is_missing(row["share_answered"]) else f"{row['share_answered']:.0%}")
+                "–" if not measurable or is_missing(row["share_answered"]) else f"{row['share_answered']:.0%}"
+            )
     return shown
 
 
 # --- the weekly report -------------------------------------------------------------------------------------
 
-def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
-                  filters: PostFilter = PostFilter()) -> Report:
+
+def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date, filters: PostFilter = PostFilter()) -> Report:
     """The weekly report for an ISO week (``"2026-W46"`` or its Monday): KPIs against the week before, the
     sentiment trend, response times, crises active in the week and the oldest unanswered posts."""
     monday = queries.parse_iso_week(week) if isinstance(week, str) else week
@@ -173,17 +192,21 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
     period = PostFilter(monday, monday + timedelta(days=6), filters.brands, filters.platforms, filters.languages)
     totals = queries.post_totals(con, period)
     if totals.posts == 0:
-        raise ReportError(f"no posts in {label} ({monday:%d %b %Y} to {monday + timedelta(days=6):%d %b %Y}) "
-                          "for these filters; choose a week with data (`radar status` shows the date range)")
+        raise ReportError(
+            f"no posts in {label} ({monday:%d %b %Y} to {monday + timedelta(days=6):%d %b %Y}) "
+            "for these filters; choose a week with data (`radar status` shows the date range)"
+        )
     settings = load_settings(con)
     kpis = queries.weekly_kpis(con, monday, filters)
     cards = []
     for kpi in kpis:
         change = kpi.change
         mood = "" if not change else ("good" if (change > 0) == kpi.higher_is_better else "bad")
-        cards.append(f'<div class="kpi"><div>{_esc(kpi.label)}</div><div class="value">{_esc(kpi_text(kpi, kpi.value))}'
-                     f'</div><div class="{mood}">{_esc(kpi_change_text(kpi))} vs previous week '
-                     f'({_esc(kpi_text(kpi, kpi.previous))})</div></div>')
+        cards.append(
+            f'<div class="kpi"><div>{_esc(kpi.label)}</div><div class="value">{_esc(kpi_text(kpi, kpi.value))}'
+            f'</div><div class="{mood}">{_esc(kpi_change_text(kpi))} vs previous week '
+            f"({_esc(kpi_text(kpi, kpi.previous))})</div></div>"
+        )
     trend = queries.sentiment_trend(con, period, grain="day")
     by_platform = queries.net_sentiment(queries.sentiment_trend(con, period, grain="week", by="platform"))
     distribution = queries.response_distribution(con, period)
@@ -195,78 +218,178 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date,
     topics = emerging_topics(con, monday, topics_filter(con, filters))
     summary = weekly_summary(con, monday, filters, topics=topics)
     voice = compare.voice_in_period(con, monday, 7, filters)
-    share = compare.share_of_voice(con, replace(filters, start_date=monday - timedelta(weeks=12),
-                                                end_date=monday + timedelta(days=6)), grain="week")
+    share = compare.share_of_voice(
+        con,
+        replace(filters, start_date=monday - timedelta(weeks=12), end_date=monday + timedelta(days=6)),
+        grain="week",
+    )
     themes_now = compare.theme_totals(con, period)
-    themes_before = compare.theme_totals(con, PostFilter(monday - timedelta(days=7), monday - timedelta(days=1),
-                                                         filters.brands, filters.platforms, filters.languages))
-    themes = themes_now.merge(themes_before[["theme", "posts"]].rename(columns={"posts": "posts_before"}),
-                              on="theme", how="left")
+    themes_before = compare.theme_totals(
+        con,
+        PostFilter(
+            monday - timedelta(days=7), monday - timedelta(days=1), filters.brands, filters.platforms, filters.languages
+        ),
+    )
+    themes = themes_now.merge(
+        themes_before[["theme", "posts"]].rename(columns={"posts": "posts_before"}), on="theme", how="left"
+    )
     top, top_basis = compare.top_posts(con, period, limit=10)
-    scope = ", ".join(filter(None, [", ".join(filters.brands), ", ".join(filters.platforms),
-                                    ", ".join(filters.languages)])) or "all brands, platforms and languages"
+    scope = (
+        ", ".join(filter(None, [", ".join(filters.brands), ", ".join(filters.platforms), ", ".join(filters.languages)]))
+        or "all brands, platforms and languages"
+    )
     body = [
-        "<h2>Summary</h2>", "".join(f"<p>{_esc(sentence)}</p>" for sentence in summary),
-        "<h2>This week at a glance</h2>", f'<div class="kpis">{"".join(cards)}</div>',
-        "<h2>Sentiment</h2>", _figure(charts.build_sentiment_volume_figure(trend, "day")),
-        _table(by_platform, {"group": "Platform", "scored": "Scored customer posts", "negative": "Negative",
-                             "positive": "Positive", "net_sentiment": "Net sentiment"},
-               {"net_sentiment": signed}),
+        "<h2>Summary</h2>",
+        "".join(f"<p>{_esc(sentence)}</p>" for sentence in summary),
+        "<h2>This week at a glance</h2>",
+        f'<div class="kpis">{"".join(cards)}</div>',
+        "<h2>Sentiment</h2>",
+        _figure(charts.build_sentiment_volume_figure(trend, "day")),
+        _table(
+            by_platform,
+            {
+                "group": "Platform",
+                "scored": "Scored customer posts",
+                "negative": "Negative",
+                "positive": "Positive",
+                "net_sentiment": "Net sentiment",
+            },
+            {"net_sentiment": signed},
+        ),
         "<h2>Response times</h2>",
         f"<p>SLA target: {settings.sla_minutes} business minutes ({_esc(', '.join(settings.business_days))} "
         f"{_esc(settings.business_start)}–{_esc(settings.business_end)}, {_esc(settings.business_time_zone)}); "
         "median and p90 in calendar time.</p>",
-        f"<p class=\"empty\">{_esc(unmeasured)}</p>" if unmeasured else "",
-        _table(by_brand, {"brand": "Brand", "awaiting": "Posts needing a reply", "answered": "Answered",
-                          "response_rate": "Response rate", "median_minutes": "Median first response (calendar)",
-                          "p90_minutes": "p90 (calendar)", "within_sla_share": "Within SLA (business minutes)"},
-               {"response_rate": lambda v: f"{v:.0%}", "within_sla_share": lambda v: f"{v:.0%}",
-                "median_minutes": minutes_text, "p90_minutes": minutes_text},
-               empty="No response figures: no post of this week can be judged."),
+        f'<p class="empty">{_esc(unmeasured)}</p>' if unmeasured else "",
+        _table(
+            by_brand,
+            {
+                "brand": "Brand",
+                "awaiting": "Posts needing a reply",
+                "answered": "Answered",
+                "response_rate": "Response rate",
+                "median_minutes": "Median first response (calendar)",
+                "p90_minutes": "p90 (calendar)",
+                "within_sla_share": "Within SLA (business minutes)",
+            },
+            {
+                "response_rate": lambda v: f"{v:.0%}",
+                "within_sla_share": lambda v: f"{v:.0%}",
+                "median_minutes": minutes_text,
+                "p90_minutes": minutes_text,
+            },
+            empty="No response figures: no post of this week can be judged.",
+        ),
         _figure(charts.build_response_distribution_figure(distribution), 340),
         _figure(charts.build_response_heatmap_figure(heatmap, settings.business_time_zone), 360),
         "<h2>Crises active this week</h2>",
-        _table(crisis_rows_in_words(crises), {"crisis_id": "Crisis", "brand": "Brand", "severity_name": "Severity",
-                                      "started_at": "Started", "back_to_baseline_at": "Back to baseline",
-                                      "minutes_to_first_response": "First response after",
-                                      "share_answered": "Complaints answered"}, {"started_at": _when}),
+        _table(
+            crisis_rows_in_words(crises),
+            {
+                "crisis_id": "Crisis",
+                "brand": "Brand",
+                "severity_name": "Severity",
+                "started_at": "Started",
+                "back_to_baseline_at": "Back to baseline",
+                "minutes_to_first_response": "First response after",
+                "share_answered": "Complaints answered",
+            },
+            {"started_at": _when},
+        ),
         "<h2>Share of voice</h2>",
         _figure(charts.build_share_of_voice_figure(share, "week"), 340) if not share.empty else "",
-        _table(voice, {"brand": "Brand", "role": "Role", "posts": "Customer posts", "share": "Share of voice",
-                       "share_before": "The week before", "net_sentiment": "Net sentiment",
-                       "net_before": "Net the week before"},
-               {"share": lambda v: f"{v:.0%}", "share_before": lambda v: f"{v:.0%}", "net_sentiment": signed,
-                "net_before": signed}, empty="No brand to compare."),
+        _table(
+            voice,
+            {
+                "brand": "Brand",
+                "role": "Role",
+                "posts": "Customer posts",
+                "share": "Share of voice",
+                "share_before": "The week before",
+                "net_sentiment": "Net sentiment",
+                "net_before": "Net the week before",
+            },
+            {
+                "share": lambda v: f"{v:.0%}",
+                "share_before": lambda v: f"{v:.0%}",
+                "net_sentiment": signed,
+                "net_before": signed,
+            },
+            empty="No brand to compare.",
+        ),
         "<h2>Themes</h2>",
-        _table(themes, {"theme": "Theme", "posts": "Customer posts", "posts_before": "The week before",
-                        "share": "Of all customer posts", "negative_share": "Negative"},
-               {"share": lambda v: f"{v:.0%}", "negative_share": lambda v: f"{v:.0%}",
-                "posts_before": lambda v: f"{v:,.0f}"}),
+        _table(
+            themes,
+            {
+                "theme": "Theme",
+                "posts": "Customer posts",
+                "posts_before": "The week before",
+                "share": "Of all customer posts",
+                "negative_share": "Negative",
+            },
+            {
+                "share": lambda v: f"{v:.0%}",
+                "negative_share": lambda v: f"{v:.0%}",
+                "posts_before": lambda v: f"{v:,.0f}",
+            },
+        ),
         "<h2>Emerging topics</h2>",
         "<p>Words and phrases used in more posts than in the weeks before (log-odds ratio with an informative "
         "prior; see the documentation).</p>",
-        _table(topics, {"brand": "Brand", "term": "Word or phrase", "posts": "Posts this week",
-                        "before_per_week": "Per week before"}, {"before_per_week": lambda v: f"{v:.1f}"},
-               empty="Nothing rose clearly."),
+        _table(
+            topics,
+            {
+                "brand": "Brand",
+                "term": "Word or phrase",
+                "posts": "Posts this week",
+                "before_per_week": "Per week before",
+            },
+            {"before_per_week": lambda v: f"{v:.1f}"},
+            empty="Nothing rose clearly.",
+        ),
         f"<h2>Top posts of the week (by {_esc(top_basis)})</h2>",
-        _table(top, {"created_at": "Posted", "brand": "Brand", "platform": "Platform", "author_id": "Author",
-                     "engagement": "Likes + shares", "reach": "Reach", "thread_posts": "Posts in thread",
-                     "text": "Text"}, {"created_at": _when, "engagement": lambda v: f"{v:,.0f}",
-                                       "reach": lambda v: f"{v:,.0f}"}),
+        _table(
+            top,
+            {
+                "created_at": "Posted",
+                "brand": "Brand",
+                "platform": "Platform",
+                "author_id": "Author",
+                "engagement": "Likes + shares",
+                "reach": "Reach",
+                "thread_posts": "Posts in thread",
+                "text": "Text",
+            },
+            {"created_at": _when, "engagement": lambda v: f"{v:,.0f}", "reach": lambda v: f"{v:,.0f}"},
+        ),
         "<h2>Oldest unanswered customer posts"
         + (f" ({waiting:,} in all this week)</h2>" if not by_brand.empty else "</h2>"),
-        _table(queue, {"created_at": "Posted", "brand": "Brand", "platform": "Platform", "author_id": "Author",
-                       "exposure": "Reach + engagement", "text": "Text"}, {"created_at": _when},
-               empty="None." if not by_brand.empty else
-               "Cannot be known: no post of this week can be judged, the data holds no brand replies for them."),
+        _table(
+            queue,
+            {
+                "created_at": "Posted",
+                "brand": "Brand",
+                "platform": "Platform",
+                "author_id": "Author",
+                "exposure": "Reach + engagement",
+                "text": "Text",
+            },
+            {"created_at": _when},
+            empty="None."
+            if not by_brand.empty
+            else "Cannot be known: no post of this week can be judged, the data holds no brand replies for them.",
+        ),
     ]
     title = f"Weekly reputation report {queries.week_text(monday)}"
-    subtitle = (f"{monday:%A %d %B} to {monday + timedelta(days=6):%A %d %B %Y} (UTC) · {scope} · "
-                f"{totals.posts:,} posts, {totals.customer_posts:,} from customers")
+    subtitle = (
+        f"{monday:%A %d %B} to {monday + timedelta(days=6):%A %d %B %Y} (UTC) · {scope} · "
+        f"{totals.posts:,} posts, {totals.customer_posts:,} from customers"
+    )
     return Report(title, _page(title, subtitle, "\n".join(body)), tuple(summary))
 
 
 # --- the post-crisis retrospective -------------------------------------------------------------------------
+
 
 def retrospective_facts(crisis: dict) -> list[tuple[str, str]]:
     """The retrospective summary as (question, answer) pairs, shared by the Crises page and the report. What
@@ -277,30 +400,44 @@ def retrospective_facts(crisis: dict) -> list[tuple[str, str]]:
     if back is not None:
         recovered = f"{_when(back)} ({minutes_text((back - started).total_seconds() / 60)} after the start)"
     else:
-        recovered = ("unknown: still above the usual level when the data ends"
-                     + (f" ({_when(data_end)})" if data_end is not None else ""))
+        recovered = "unknown: still above the usual level when the data ends" + (
+            f" ({_when(data_end)})" if data_end is not None else ""
+        )
     answered = crisis.get("share_answered")
     measurable = crisis.get("replies_in_data") is not False
     no_replies = f"cannot be measured: the data holds no replies from {crisis['brand']}"
     if not measurable:
         first_reply = complaints = no_replies
     else:
-        first_reply = ("none during the crisis" if crisis.get("first_brand_response_at") is None
-                       else f"{_when(crisis['first_brand_response_at'])}, "
-                            f"{minutes_text(crisis['minutes_to_first_response'])} after the start")
-        complaints = ("–" if answered is None else
-                      f"{crisis['complaints_answered']:,} of {crisis['complaints']:,} ({answered:.0%})")
+        first_reply = (
+            "none during the crisis"
+            if crisis.get("first_brand_response_at") is None
+            else f"{_when(crisis['first_brand_response_at'])}, "
+            f"{minutes_text(crisis['minutes_to_first_response'])} after the start"
+        )
+        complaints = (
+            "–"
+            if answered is None
+            else f"{crisis['complaints_answered']:,} of {crisis['complaints']:,} ({answered:.0%})"
+        )
     ended = crisis.get("ended_at")
     return [
         ("Detected (first hot hour)", _when(started)),
-        ("Peak", f"{_when(crisis['peak_at'])} (z = {crisis['peak_z']:.1f})" if crisis.get("peak_z") is not None
-         else _when(crisis["peak_at"])),
+        (
+            "Peak",
+            f"{_when(crisis['peak_at'])} (z = {crisis['peak_z']:.1f})"
+            if crisis.get("peak_z") is not None
+            else _when(crisis["peak_at"]),
+        ),
         ("Last hot hour ended", _when(ended) if ended is not None else "unknown: still hot when the data ends"),
         ("First brand reply to a complaint", first_reply),
         ("Complaints answered", complaints),
         ("Sentiment recovered (back within baseline)", recovered),
-        ("Size", f"{crisis['posts']:,} posts, {crisis['negative_posts']:,} negative, from {crisis['authors']:,} "
-                 f"authors on {crisis['platforms']} platform{'s' if crisis['platforms'] != 1 else ''}"),
+        (
+            "Size",
+            f"{crisis['posts']:,} posts, {crisis['negative_posts']:,} negative, from {crisis['authors']:,} "
+            f"authors on {crisis['platforms']} platform{'s' if crisis['platforms'] != 1 else ''}",
+        ),
     ]
 
 
@@ -308,9 +445,15 @@ def playbook_checklist(moves: pd.DataFrame) -> list[tuple[str, str | None, int, 
     """(move name, first time used or None, brand posts that made it, the first such post's text) for each of
     the five good-practice moves, in order."""
     used = {row.move: row for row in moves.itertuples(index=False)}
-    return [(name, _when(used[move].first_at) if move in used else None,
-             int(used[move].replies) if move in used else 0,
-             getattr(used[move], "first_text", None) if move in used else None) for move, name in MOVE_NAMES.items()]
+    return [
+        (
+            name,
+            _when(used[move].first_at) if move in used else None,
+            int(used[move].replies) if move in used else 0,
+            getattr(used[move], "first_text", None) if move in used else None,
+        )
+        for move, name in MOVE_NAMES.items()
+    ]
 
 
 def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
@@ -326,21 +469,25 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
     color = charts.SEVERITY_COLORS.get(int(crisis["severity"]), "#d1495b")
     facts = "".join(f"<tr><th>{_esc(q)}</th><td>{_esc(a)}</td></tr>" for q, a in retrospective_facts(crisis))
     reasons = "".join(f"<li>{_esc(reason)}</li>" for reason in crisis["severity_reasons"])
-    unseen = ("cannot be judged: no replies in the data" if crisis.get("replies_in_data") is False
-              else "not seen")
+    unseen = "cannot be judged: no replies in the data" if crisis.get("replies_in_data") is False else "not seen"
     checklist = "".join(
         f"<tr><td>{'✔' if when else '✘' if unseen == 'not seen' else '?'}</td><td>{_esc(name)}</td>"
         f"<td>{_esc(when or unseen)}</td>"
         f"<td>{replies:,}</td><td>{_esc(text or '')}</td></tr>"
-        for name, when, replies, text in playbook_checklist(moves))
+        for name, when, replies, text in playbook_checklist(moves)
+    )
     body = [
         f'<p><span class="sev" style="background:{color}">Severity {crisis["severity"]}: '
-        f'{_esc(crisis["severity_name"])}</span></p>',
-        "<h2>Summary</h2>", f"<table>{facts}</table>",
-        "<h2>Why this severity</h2>", f"<ul>{reasons}</ul>",
-        "<h2>Timeline</h2>", _figure(figure, 440),
-        _table(phases, {"phase": "Phase", "started_at": "From", "ended_at": "To"},
-               {"started_at": _when, "ended_at": _when}),
+        f"{_esc(crisis['severity_name'])}</span></p>",
+        "<h2>Summary</h2>",
+        f"<table>{facts}</table>",
+        "<h2>Why this severity</h2>",
+        f"<ul>{reasons}</ul>",
+        "<h2>Timeline</h2>",
+        _figure(figure, 440),
+        _table(
+            phases, {"phase": "Phase", "started_at": "From", "ended_at": "To"}, {"started_at": _when, "ended_at": _when}
+        ),
         "<h2>How the brand responded</h2>",
         "<p>Good practice in a crisis: apologise, explain (and keep people informed), admit the error, say what "
         "will change, make amends. First time each appeared in a brand post that answers a complaint of the "
@@ -350,13 +497,24 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
         *_plan_against_reality(con, crisis_id),
         "<h2>What people said</h2>",
         f"<p>Top terms (compared with the week before): {_esc(', '.join(crisis['top_terms']) or 'none')}</p>",
-        _table(threads, {"platform": "Platform", "thread_id": "Thread", "why": "Why it is here",
-                         "post_count": "Posts", "author_id": "Opened by", "text": "Opening post"}),
+        _table(
+            threads,
+            {
+                "platform": "Platform",
+                "thread_id": "Thread",
+                "why": "Why it is here",
+                "post_count": "Posts",
+                "author_id": "Opened by",
+                "text": "Opening post",
+            },
+        ),
     ]
     title = f"Crisis retrospective: {crisis['brand']}, {pd.Timestamp(crisis['started_at']):%d %b %Y}"
-    subtitle = (f"{crisis_id} · {_when(crisis['started_at'])} to "
-                + (_when(crisis["ended_at"]) if crisis.get("ended_at") is not None
-                   else "an unknown end (still hot when the data ends)"))
+    subtitle = f"{crisis_id} · {_when(crisis['started_at'])} to " + (
+        _when(crisis["ended_at"])
+        if crisis.get("ended_at") is not None
+        else "an unknown end (still hot when the data ends)"
+    )
     return Report(title, _page(title, subtitle, "\n".join(body)))
 
 
@@ -365,18 +523,29 @@ def _plan_against_reality(con: duckdb.DuckDBPyConnection, crisis_id: str) -> lis
     from .room import plan_against_reality, response_room
 
     room = response_room(con, crisis_id)
+    if room is None:  # no such crisis: nothing to judge
+        return []
     rows = "".join(f"<tr><th>{_esc(what)}</th><td>{_esc(how)}</td></tr>" for what, how in plan_against_reality(room))
-    parts = ["<h2>Plan against reality</h2>",
-             f"<p>The escalation plan's targets for severity {int(room.crisis['severity'])}, judged with the data up "
-             f"to {_when(room.as_of)}.</p>", f"<table>{rows}</table>"]
+    parts = [
+        "<h2>Plan against reality</h2>",
+        f"<p>The escalation plan's targets for severity {int(room.crisis['severity'])}, judged with the data up "
+        f"to {_when(room.as_of)}.</p>",
+        f"<table>{rows}</table>",
+    ]
     if room.log is not None and not room.log.empty:
-        parts += ["<h3>Decision log</h3>",
-                  _table(room.log, {"logged_at": "When", "kind": "What", "by_name": "Who", "entry": "Entry"},
-                         {"logged_at": _when})]
+        parts += [
+            "<h3>Decision log</h3>",
+            _table(
+                room.log,
+                {"logged_at": "When", "kind": "What", "by_name": "Who", "entry": "Entry"},
+                {"logged_at": _when},
+            ),
+        ]
     return parts
 
 
 # --- files -------------------------------------------------------------------------------------------------
+
 
 def find_chromium() -> str | None:
     """The Chromium that prints PDFs: ``$RADAR_CHROMIUM``, else the first browser on the PATH."""
@@ -394,17 +563,30 @@ def html_to_pdf(document: str, *, timeout: float = 180) -> bytes:
     Chromium is installed or printing fails."""
     chromium = find_chromium()
     if chromium is None:
-        raise ReportError("PDF needs Chromium, which is not installed: `make run` installs Debian's chromium "
-                          "package, or set RADAR_CHROMIUM to a Chrome/Chromium binary; the HTML report works "
-                          "without it")
+        raise ReportError(
+            "PDF needs Chromium, which is not installed: `make run` installs Debian's chromium "
+            "package, or set RADAR_CHROMIUM to a Chrome/Chromium binary; the HTML report works "
+            "without it"
+        )
     with tempfile.TemporaryDirectory(prefix="radar-report-") as work:
         source, target = Path(work) / "report.html", Path(work) / "report.pdf"
         source.write_text(document, encoding="utf-8")
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                   f"--user-data-dir={Path(work) / 'profile'}", "--no-pdf-header-footer",
-                   "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
-                   f"--print-to-pdf={target}", source.as_uri()]
+        command = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={Path(work) / 'profile'}",
+            "--no-pdf-header-footer",
+            "--run-all-compositor-stages-before-draw",
+            "--virtual-time-budget=20000",
+            f"--print-to-pdf={target}",
+            source.as_uri(),
+        ]
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -19,12 +19,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class Detector:
     """What makes an hour anomalous and a run of anomalous hours a crisis (see metrics/crises.py)."""
 
-    z: float                 # robust z of negative posts (hourly or over 3 hours) at or above this
-    share_points: float      # and the negative share at least this many points above its baseline
-    min_negative: int        # and at least this many negative posts in the 3 hours up to it
-    min_hours: int           # a crisis has at least this many anomalous hours
-    merge_gap_hours: int     # anomalous runs closer than this are one crisis
-    resolve_hours: int       # back within baseline this long = resolved
+    z: float  # robust z of negative posts (hourly or over 3 hours) at or above this
+    share_points: float  # and the negative share at least this many points above its baseline
+    min_negative: int  # and at least this many negative posts in the 3 hours up to it
+    min_hours: int  # a crisis has at least this many anomalous hours
+    merge_gap_hours: int  # anomalous runs closer than this are one crisis
+    resolve_hours: int  # back within baseline this long = resolved
 
 
 SENSITIVITY: dict[str, Detector] = {
@@ -40,7 +40,7 @@ class Settings:
     business_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
     business_start: str = "09:00"
     business_end: str = "17:00"
-    holidays: tuple[str, ...] = ()          # ISO dates, in the business time zone
+    holidays: tuple[str, ...] = ()  # ISO dates, in the business time zone
     sla_minutes: int = 60
     sensitivity: str = "normal"
 
@@ -53,13 +53,14 @@ class Settings:
         """ISO day numbers (Monday 1 .. Sunday 7) of the business days."""
         return [WEEKDAYS.index(day) + 1 for day in self.business_days]
 
-    def validate(self) -> "Settings":
+    def validate(self) -> Settings:
         """Return self, or raise ValueError naming the setting that is wrong."""
         try:
             ZoneInfo(self.business_time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"business_time_zone: unknown time zone {self.business_time_zone!r} "
-                             "(use a name such as Europe/Madrid)") from None
+            raise ValueError(
+                f"business_time_zone: unknown time zone {self.business_time_zone!r} (use a name such as Europe/Madrid)"
+            ) from None
         for name in ("business_start", "business_end"):
             if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d|24:00", getattr(self, name)):
                 raise ValueError(f"{name}: {getattr(self, name)!r} is not a time like 09:00")
@@ -83,13 +84,13 @@ class Settings:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str | None) -> "Settings":
+    def from_json(cls, text: str | None) -> Settings:
         values = json.loads(text) if text else {}
         known = {f.name for f in fields(cls)}
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known}
         return cls(**values)
 
-    def updated(self, **changes) -> "Settings":
+    def updated(self, **changes) -> Settings:
         return replace(self, **changes).validate()
 
 

@@ -17,9 +17,9 @@ read-only or read-write. The dashboard therefore:
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -27,8 +27,14 @@ from . import db
 
 
 class Store:
-    def __init__(self, path: str | Path | None = None, *, idle_seconds: float = 2.0, read_wait: float = 20.0,
-                 write_wait: float = 20.0):
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        idle_seconds: float = 2.0,
+        read_wait: float = 20.0,
+        write_wait: float = 20.0,
+    ):
         self._path = path
         self.idle_seconds = idle_seconds
         self.read_wait = read_wait
@@ -67,6 +73,7 @@ class Store:
                 finally:
                     self._switching = False
                     self._condition.notify_all()
+            assert self._con is not None  # opened read-write just above
             cursor = self._con.cursor()
             self._readers += 1
         try:
@@ -100,6 +107,7 @@ class Store:
                 finally:
                     self._switching = False
                     self._condition.notify_all()
+            assert self._con is not None  # opened read-write above, or already
             cursor = self._con.cursor()
         try:
             yield cursor

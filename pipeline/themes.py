@@ -40,61 +40,306 @@ MAX_THEMES, MAX_KEYWORDS, MAX_NAME_CHARS = 50, 500, 60
 RULE_KEYS = ("any", "phrases", "all", "exclude")
 
 DEFAULT_THEMES: list[dict[str, Any]] = [
-    {"name": "Delivery",
-     "any": ["delivery", "deliveries", "deliver", "delivered", "shipping", "shipment*", "shipped", "parcel*",
-             "package*", "courier*", "tracking", "dispatch*",
-             "envío*", "envio*", "entrega*", "entregado*", "paquete*", "pedido*", "repartidor*", "mensajería",
-             "dostaw*", "przesyłk*", "paczk*", "kurier*", "zamówieni*"],
-     "phrases": ["not arrived", "hasn't arrived", "never arrived", "still not here", "where is my order",
-                 "no ha llegado", "no me ha llegado", "nie dotarła", "nie dotarło", "nie doszła"],
-     "all": [], "exclude": []},
-    {"name": "Refunds and billing",
-     "any": ["refund*", "reimburs*", "invoice*", "billing", "billed", "bill", "overcharg*", "charged",
-             "payment*", "chargeback",
-             "reembols*", "devolución", "devolucion", "factura*", "cobro*", "cobraron", "cobrado",
-             "zwrot*", "faktur*", "płatnoś*", "obciążen*", "obciążył*", "reklamacj*"],
-     "phrases": ["money back", "charged twice", "double charged", "credit card", "my money",
-                 "mi dinero", "dinero de vuelta", "zwrot pieniędzy", "moje pieniądze"],
-     "all": [["cancel*", "subscription*"]], "exclude": []},
-    {"name": "Product defects",
-     "any": ["broken", "broke", "defect*", "faulty", "crack*", "damaged", "malfunction*", "leak*", "useless",
-             "roto", "rota", "rotos", "rotas", "defectuos*", "averiad*", "avería", "estropead*", "rajad*",
-             "zepsut*", "zepsuł*", "uszkodz*", "wadliw*", "pęknię*", "pękł*", "popsut*", "awari*"],
-     "phrases": ["doesn't work", "does not work", "not working", "stopped working", "won't turn on",
-                 "fell apart", "no funciona", "dejó de funcionar", "nie działa", "przestał działać"],
-     "all": [], "exclude": ["break even", "lunch break", "coffee break"]},
-    {"name": "Waiting and customer service",
-     "any": ["waiting", "waited", "wait", "hold", "ignor*", "unanswered", "helpline", "hotline", "support",
-             "espera*", "esperando", "ignora*", "soporte",
-             "czekam", "czeka*", "czekał*", "ignoruj*", "infolini*", "konsultant*"],
-     "phrases": ["customer service", "customer care", "customer support", "no response", "no answer",
-                 "no reply", "still waiting", "on hold", "call centre", "call center",
-                 "atención al cliente", "servicio al cliente", "sin respuesta", "nadie responde", "nadie contesta",
-                 "obsługa klienta", "biuro obsługi", "brak odpowiedzi", "nikt nie odpowiada"],
-     "all": [], "exclude": []},
-    {"name": "Prices",
-     "any": ["price*", "pricing", "expensive", "overpriced", "cheap*", "pricey", "discount*", "costly",
-             "precio*", "caro", "cara", "caros", "caras", "barato*", "descuento*", "carísimo",
-             "cena", "ceny", "cenę", "cenie", "cen", "drogo", "drogie", "drogi", "tani*", "rabat*", "promocj*"],
-     "phrases": ["rip off", "ripoff", "too much", "worth the money", "value for money", "muy caro",
-                 "za drogo", "za drogie"],
-     "all": [], "exclude": ["price match"]},
-    {"name": "Website and app",
-     "any": ["website", "site", "app", "apps", "online", "login", "password", "checkout", "browser", "bug*",
-             "glitch*", "crash*", "error*", "webpage",
-             "web", "página", "aplicación", "aplicacion", "contraseña", "sesión", "error",
-             "strona", "stronie", "stronę", "stron", "aplikacj*", "logowani*", "hasło", "hasła", "błąd", "błędy"],
-     "phrases": ["log in", "sign in", "iniciar sesión", "strona internetowa", "nie mogę się zalogować"],
-     "all": [], "exclude": []},
-    {"name": "Staff",
-     "any": ["staff", "employee*", "rude", "unhelpful", "unprofessional", "agent*", "representative*",
-             "cashier*", "crew", "attendant*", "driver*", "technician*", "manager", "assistant*",
-             "personal", "emplead*", "grosero*", "grosera*", "maleducad*", "dependient*", "técnico*",
-             "trabajador*", "repartidor*",
-             "personel", "pracownik*", "pracownic*", "niemił*", "chamsk*", "nieuprzejm*", "kierowc*",
-             "technik*", "kasjer*"],
-     "phrases": ["customer service rep", "sales assistant"],
-     "all": [], "exclude": []},
+    {
+        "name": "Delivery",
+        "any": [
+            "delivery",
+            "deliveries",
+            "deliver",
+            "delivered",
+            "shipping",
+            "shipment*",
+            "shipped",
+            "parcel*",
+            "package*",
+            "courier*",
+            "tracking",
+            "dispatch*",
+            "envío*",
+            "envio*",
+            "entrega*",
+            "entregado*",
+            "paquete*",
+            "pedido*",
+            "repartidor*",
+            "mensajería",
+            "dostaw*",
+            "przesyłk*",
+            "paczk*",
+            "kurier*",
+            "zamówieni*",
+        ],
+        "phrases": [
+            "not arrived",
+            "hasn't arrived",
+            "never arrived",
+            "still not here",
+            "where is my order",
+            "no ha llegado",
+            "no me ha llegado",
+            "nie dotarła",
+            "nie dotarło",
+            "nie doszła",
+        ],
+        "all": [],
+        "exclude": [],
+    },
+    {
+        "name": "Refunds and billing",
+        "any": [
+            "refund*",
+            "reimburs*",
+            "invoice*",
+            "billing",
+            "billed",
+            "bill",
+            "overcharg*",
+            "charged",
+            "payment*",
+            "chargeback",
+            "reembols*",
+            "devolución",
+            "devolucion",
+            "factura*",
+            "cobro*",
+            "cobraron",
+            "cobrado",
+            "zwrot*",
+            "faktur*",
+            "płatnoś*",
+            "obciążen*",
+            "obciążył*",
+            "reklamacj*",
+        ],
+        "phrases": [
+            "money back",
+            "charged twice",
+            "double charged",
+            "credit card",
+            "my money",
+            "mi dinero",
+            "dinero de vuelta",
+            "zwrot pieniędzy",
+            "moje pieniądze",
+        ],
+        "all": [["cancel*", "subscription*"]],
+        "exclude": [],
+    },
+    {
+        "name": "Product defects",
+        "any": [
+            "broken",
+            "broke",
+            "defect*",
+            "faulty",
+            "crack*",
+            "damaged",
+            "malfunction*",
+            "leak*",
+            "useless",
+            "roto",
+            "rota",
+            "rotos",
+            "rotas",
+            "defectuos*",
+            "averiad*",
+            "avería",
+            "estropead*",
+            "rajad*",
+            "zepsut*",
+            "zepsuł*",
+            "uszkodz*",
+            "wadliw*",
+            "pęknię*",
+            "pękł*",
+            "popsut*",
+            "awari*",
+        ],
+        "phrases": [
+            "doesn't work",
+            "does not work",
+            "not working",
+            "stopped working",
+            "won't turn on",
+            "fell apart",
+            "no funciona",
+            "dejó de funcionar",
+            "nie działa",
+            "przestał działać",
+        ],
+        "all": [],
+        "exclude": ["break even", "lunch break", "coffee break"],
+    },
+    {
+        "name": "Waiting and customer service",
+        "any": [
+            "waiting",
+            "waited",
+            "wait",
+            "hold",
+            "ignor*",
+            "unanswered",
+            "helpline",
+            "hotline",
+            "support",
+            "espera*",
+            "esperando",
+            "ignora*",
+            "soporte",
+            "czekam",
+            "czeka*",
+            "czekał*",
+            "ignoruj*",
+            "infolini*",
+            "konsultant*",
+        ],
+        "phrases": [
+            "customer service",
+            "customer care",
+            "customer support",
+            "no response",
+            "no answer",
+            "no reply",
+            "still waiting",
+            "on hold",
+            "call centre",
+            "call center",
+            "atención al cliente",
+            "servicio al cliente",
+            "sin respuesta",
+            "nadie responde",
+            "nadie contesta",
+            "obsługa klienta",
+            "biuro obsługi",
+            "brak odpowiedzi",
+            "nikt nie odpowiada",
+        ],
+        "all": [],
+        "exclude": [],
+    },
+    {
+        "name": "Prices",
+        "any": [
+            "price*",
+            "pricing",
+            "expensive",
+            "overpriced",
+            "cheap*",
+            "pricey",
+            "discount*",
+            "costly",
+            "precio*",
+            "caro",
+            "cara",
+            "caros",
+            "caras",
+            "barato*",
+            "descuento*",
+            "carísimo",
+            "cena",
+            "ceny",
+            "cenę",
+            "cenie",
+            "cen",
+            "drogo",
+            "drogie",
+            "drogi",
+            "tani*",
+            "rabat*",
+            "promocj*",
+        ],
+        "phrases": [
+            "rip off",
+            "ripoff",
+            "too much",
+            "worth the money",
+            "value for money",
+            "muy caro",
+            "za drogo",
+            "za drogie",
+        ],
+        "all": [],
+        "exclude": ["price match"],
+    },
+    {
+        "name": "Website and app",
+        "any": [
+            "website",
+            "site",
+            "app",
+            "apps",
+            "online",
+            "login",
+            "password",
+            "checkout",
+            "browser",
+            "bug*",
+            "glitch*",
+            "crash*",
+            "error*",
+            "webpage",
+            "web",
+            "página",
+            "aplicación",
+            "aplicacion",
+            "contraseña",
+            "sesión",
+            "error",
+            "strona",
+            "stronie",
+            "stronę",
+            "stron",
+            "aplikacj*",
+            "logowani*",
+            "hasło",
+            "hasła",
+            "błąd",
+            "błędy",
+        ],
+        "phrases": ["log in", "sign in", "iniciar sesión", "strona internetowa", "nie mogę się zalogować"],
+        "all": [],
+        "exclude": [],
+    },
+    {
+        "name": "Staff",
+        "any": [
+            "staff",
+            "employee*",
+            "rude",
+            "unhelpful",
+            "unprofessional",
+            "agent*",
+            "representative*",
+            "cashier*",
+            "crew",
+            "attendant*",
+            "driver*",
+            "technician*",
+            "manager",
+            "assistant*",
+            "personal",
+            "emplead*",
+            "grosero*",
+            "grosera*",
+            "maleducad*",
+            "dependient*",
+            "técnico*",
+            "trabajador*",
+            "repartidor*",
+            "personel",
+            "pracownik*",
+            "pracownic*",
+            "niemił*",
+            "chamsk*",
+            "nieuprzejm*",
+            "kierowc*",
+            "technik*",
+            "kasjer*",
+        ],
+        "phrases": ["customer service rep", "sales assistant"],
+        "all": [],
+        "exclude": [],
+    },
 ]
 
 
@@ -116,8 +361,9 @@ def _keyword(value: Any, where: str, *, phrase: bool) -> str:
         raise ThemeError(f"{where}: {value!r} is several words; put it in 'phrases'")
     for word in words:
         if not _WORD_RE.fullmatch(word) or word.strip("*#'’-") == "":
-            raise ThemeError(f"{where}: {word!r} is not a word (letters, digits, ' and -, an optional # in front "
-                             "and * at the end)")
+            raise ThemeError(
+                f"{where}: {word!r} is not a word (letters, digits, ' and -, an optional # in front and * at the end)"
+            )
         if word.endswith("*") and len(word.strip("#*")) < 3:
             raise ThemeError(f"{where}: {word!r} is too short to match every word it starts (3 letters at least)")
     return " ".join(words)
@@ -145,8 +391,7 @@ def validate(themes: Any) -> list[dict[str, Any]]:
             raise ThemeError(f"{where}: not an object with a name and rules")
         unknown = set(theme) - {"name", *RULE_KEYS}
         if unknown:
-            raise ThemeError(f"{where}: unknown part {sorted(unknown)[0]!r} (a theme has name, "
-                             f"{', '.join(RULE_KEYS)})")
+            raise ThemeError(f"{where}: unknown part {sorted(unknown)[0]!r} (a theme has name, {', '.join(RULE_KEYS)})")
         name = " ".join(str(theme.get("name") or "").split())
         if not name or re.search(r"[\x00-\x1f\x7f]", str(theme.get("name"))):
             raise ThemeError(f"{where}: needs a name (printable text)")
@@ -158,12 +403,14 @@ def validate(themes: Any) -> list[dict[str, Any]]:
         where = f"theme {name!r}"
         groups = theme.get("all") or []
         if not isinstance(groups, list) or any(not isinstance(group, list) for group in groups):
-            raise ThemeError(f"{where}: 'all' is a list of word groups, e.g. [[\"cancel*\", \"subscription\"]]")
-        clean = {"name": name,
-                 "any": _word_list(theme.get("any"), f"{where}.any", phrase=False),
-                 "phrases": _word_list(theme.get("phrases"), f"{where}.phrases", phrase=True),
-                 "all": [_word_list(group, f"{where}.all[{i}]", phrase=False) for i, group in enumerate(groups)],
-                 "exclude": _word_list(theme.get("exclude"), f"{where}.exclude", phrase=True)}
+            raise ThemeError(f'{where}: \'all\' is a list of word groups, e.g. [["cancel*", "subscription"]]')
+        clean = {
+            "name": name,
+            "any": _word_list(theme.get("any"), f"{where}.any", phrase=False),
+            "phrases": _word_list(theme.get("phrases"), f"{where}.phrases", phrase=True),
+            "all": [_word_list(group, f"{where}.all[{i}]", phrase=False) for i, group in enumerate(groups)],
+            "exclude": _word_list(theme.get("exclude"), f"{where}.exclude", phrase=True),
+        }
         clean["all"] = [group for group in clean["all"] if group]
         if not (clean["any"] or clean["phrases"] or clean["all"]):
             raise ThemeError(f"{where}: has no word, phrase or word group to match")
@@ -210,6 +457,7 @@ def parse_themes(text: str, source: str = "the themes") -> list[dict[str, Any]]:
 
 # --- matching -------------------------------------------------------------------------------------------
 
+
 def normalized_sql(expr: str) -> str:
     """SQL: text as keywords are matched against it (lower case, accents stripped, curly apostrophes straight,
     ł as l)."""
@@ -220,7 +468,9 @@ def normalized_sql(expr: str) -> str:
 def _normal(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
     if not words:
         return []
-    return db.scalar(con, f"SELECT list_transform($words::VARCHAR[], lambda w: {normalized_sql('w')})", {"words": words})
+    return db.scalar(
+        con, f"SELECT list_transform($words::VARCHAR[], lambda w: {normalized_sql('w')})", {"words": words}
+    )
 
 
 def _pattern(alternatives: list[str]) -> str:
@@ -230,13 +480,15 @@ def _pattern(alternatives: list[str]) -> str:
     Unicode classes."""
     ascii_parts, other_parts = [], []
     for keyword in alternatives:
-        words = [(re.sub(r"([-])", r"\\\1", word.rstrip("*").lstrip("#")), word.endswith("*"))
-                 for word in keyword.split()]
+        words = [
+            (re.sub(r"([-])", r"\\\1", word.rstrip("*").lstrip("#")), word.endswith("*")) for word in keyword.split()
+        ]
         if keyword.isascii():
             ascii_parts.append(r"\W+".join(word + (r"[\w'-]*" if prefix else "") for word, prefix in words))
         else:
-            other_parts.append(f"{_NOT_WORD}+".join(word + (r"[\p{L}\p{N}_'-]*" if prefix else "")
-                                                     for word, prefix in words))
+            other_parts.append(
+                f"{_NOT_WORD}+".join(word + (r"[\p{L}\p{N}_'-]*" if prefix else "") for word, prefix in words)
+            )
     patterns = [rf"\b(?:{'|'.join(ascii_parts)})\b"] if ascii_parts else []
     if other_parts:
         patterns.append(f"(?:^|{_NOT_WORD})(?:{'|'.join(other_parts)})(?:{_NOT_WORD}|$)")
@@ -245,6 +497,7 @@ def _pattern(alternatives: list[str]) -> str:
 
 def theme_condition_sql(con: duckdb.DuckDBPyConnection, theme: dict[str, Any], text: str) -> str:
     """SQL true when the normalized text ``text`` (see ``normalized_sql``) is about ``theme``."""
+
     def matches(keywords: list[str]) -> str:
         return f"regexp_matches({text}, '{_pattern(_normal(con, keywords))}')"
 
@@ -265,19 +518,23 @@ def tag_themes(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False) ->
     if whole:
         con.execute("DELETE FROM fct_post_themes")
     else:
-        con.execute("DELETE FROM fct_post_themes t USING tmp_changed_posts c "
-                    "WHERE t.platform = c.platform AND t.post_id = c.post_id")
+        con.execute(
+            "DELETE FROM fct_post_themes t USING tmp_changed_posts c "
+            "WHERE t.platform = c.platform AND t.post_id = c.post_id"
+        )
     written = 0
     if themes:
-        cases = ", ".join(f"CASE WHEN {theme_condition_sql(con, theme, 't')} "
-                          f"THEN '{theme['name'].replace(chr(39), chr(39) * 2)}' END" for theme in themes)
+        cases = ", ".join(
+            f"CASE WHEN {theme_condition_sql(con, theme, 't')} THEN '{theme['name'].replace(chr(39), chr(39) * 2)}' END"
+            for theme in themes
+        )
         written = con.execute(f"""
             INSERT INTO fct_post_themes
             SELECT platform, post_id, theme, created_at, brand FROM (
                 SELECT platform, post_id, created_at, brand, unnest([{cases}]) AS theme
-                FROM (SELECT f.platform, f.post_id, f.created_at, f.brand, {normalized_sql('f.text')} AS t
+                FROM (SELECT f.platform, f.post_id, f.created_at, f.brand, {normalized_sql("f.text")} AS t
                       FROM {scope} WHERE NOT f.is_brand))
-            WHERE theme IS NOT NULL""").fetchone()[0]
+            WHERE theme IS NOT NULL""").fetchall()[0][0]
     db.set_meta(con, "themes_tagged_with", themes_key(themes))
     if whole:
         db.set_meta(con, "themes_version", str(int(db.get_meta(con, "themes_version") or 0) + 1))

@@ -28,12 +28,12 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-from stat import S_ISREG
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from stat import S_ISREG
 
 import duckdb
 
@@ -65,7 +65,7 @@ def _sha256(path: Path) -> str:
 class PassReport:
     imported: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)   # same content stored already
+    skipped: list[str] = field(default_factory=list)  # same content stored already
     unstable: list[str] = field(default_factory=list)  # still being written: next pass
     alerts: int = 0
     sent: int = 0
@@ -73,9 +73,17 @@ class PassReport:
 
 
 class Watcher:
-    def __init__(self, folder: str | Path, db_path: str | Path | None = None, *, interval: float = 60,
-                 settle: float = 2.0, replay: bool = False, wait: float = 120,
-                 log: Callable[[str], None] = print):
+    def __init__(
+        self,
+        folder: str | Path,
+        db_path: str | Path | None = None,
+        *,
+        interval: float = 60,
+        settle: float = 2.0,
+        replay: bool = False,
+        wait: float = 120,
+        log: Callable[[str], None] = print,
+    ):
         self.folder = Path(folder).resolve()
         self.db_path = db_path
         self.interval = interval
@@ -146,8 +154,10 @@ class Watcher:
         return report
 
     def _import_new(self, con: duckdb.DuckDBPyConnection, files, plan: dict, report: PassReport) -> None:
-        known = {(path, size, mtime) for path, size, mtime in con.execute(
-            "SELECT path, size, mtime_ns FROM watch_files").fetchall()}
+        known = {
+            (path, size, mtime)
+            for path, size, mtime in con.execute("SELECT path, size, mtime_ns FROM watch_files").fetchall()
+        }
         for path, stat in files:
             if self.stopping.is_set():
                 return
@@ -166,13 +176,17 @@ class Watcher:
             stored = db.scalar(con, "SELECT min(import_id) FROM imports WHERE sha256 = ?", [sha])
             if seen is not None or stored is not None:
                 # the same bytes again (another name, or touched): never imported or reported twice
-                state = "already stored" if stored is not None else f"same as a file that {seen[0]}"
-                if stored is None and seen[0] == "failed":
-                    self.log(f"{self._name(path)}: the same content as a file that could not be read before; "
-                             "not tried again")
-                con.execute("""INSERT INTO watch_files VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (path, sha256)
+                seen_state = seen[0] if seen is not None else None
+                state = "already stored" if stored is not None else f"same as a file that {seen_state}"
+                if stored is None and seen_state == "failed":
+                    self.log(
+                        f"{self._name(path)}: the same content as a file that could not be read before; not tried again"
+                    )
+                con.execute(
+                    """INSERT INTO watch_files VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (path, sha256)
                                DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns""",
-                            [sha, str(path), stat.st_size, stat.st_mtime_ns, state, stored, utc_now()])
+                    [sha, str(path), stat.st_size, stat.st_mtime_ns, state, stored, utc_now()],
+                )
                 report.skipped.append(str(path))
                 continue
             self.log(f"{self._name(path)}: importing ({stat.st_size / 1e6:,.1f} MB)")
@@ -191,11 +205,15 @@ class Watcher:
             except duckdb.Error as exc:
                 self._failed(con, path, stat, sha, f"{path.name}: could not be stored: {exc}", plan, report)
                 continue
-            con.execute("INSERT INTO watch_files VALUES (?, ?, ?, ?, 'imported', ?, NULL, ?) ON CONFLICT DO NOTHING",
-                        [sha, str(path), stat.st_size, stat.st_mtime_ns, result.import_id, utc_now()])
+            con.execute(
+                "INSERT INTO watch_files VALUES (?, ?, ?, ?, 'imported', ?, NULL, ?) ON CONFLICT DO NOTHING",
+                [sha, str(path), stat.st_size, stat.st_mtime_ns, result.import_id, utc_now()],
+            )
             report.imported.append(str(path))
-            self.log(f"{self._name(path)}: {result.rows_loaded:,} posts loaded, {result.rows_duplicate:,} already stored, "
-                     f"{result.rows_quarantined:,} quarantined ({result.format})")
+            self.log(
+                f"{self._name(path)}: {result.rows_loaded:,} posts loaded, {result.rows_duplicate:,} already stored, "
+                f"{result.rows_quarantined:,} quarantined ({result.format})"
+            )
 
     def _name(self, path: Path) -> str:
         """The file as the log names it: its path inside the watched folder."""
@@ -207,8 +225,10 @@ class Watcher:
     def _failed(self, con, path: Path, stat, sha: str, error: str, plan: dict, report: PassReport) -> None:
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("INSERT INTO watch_files VALUES (?, ?, ?, ?, 'failed', NULL, ?, ?) ON CONFLICT DO NOTHING",
-                        [sha, str(path), stat.st_size, stat.st_mtime_ns, error, utc_now()])
+            con.execute(
+                "INSERT INTO watch_files VALUES (?, ?, ?, ?, 'failed', NULL, ?, ?) ON CONFLICT DO NOTHING",
+                [sha, str(path), stat.st_size, stat.st_mtime_ns, error, utc_now()],
+            )
             if import_failed_alert(con, self._name(path), sha, error, plan) is not None:
                 report.alerts += 1
             con.execute("COMMIT")
@@ -220,8 +240,11 @@ class Watcher:
 
     def run(self, *, once: bool = False) -> int:
         """Pass after pass until stopped (or one pass with ``once``); return the exit status."""
-        previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGINT, signal.SIGTERM)} \
-            if threading.current_thread() is threading.main_thread() else {}
+        previous = (
+            {sig: signal.signal(sig, self.stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+            if threading.current_thread() is threading.main_thread()
+            else {}
+        )
         failures = 0
         try:
             while True:
@@ -229,9 +252,11 @@ class Watcher:
                     report = self.run_pass()
                     failures += len(report.failed)
                     if report.imported or report.failed or report.alerts or report.sent:
-                        self.log(f"radar watch: pass done: {len(report.imported)} imported, {len(report.failed)} "
-                                 f"failed, {len(report.skipped)} already stored, {report.alerts} new alerts, "
-                                 f"{report.sent} delivered")
+                        self.log(
+                            f"radar watch: pass done: {len(report.imported)} imported, {len(report.failed)} "
+                            f"failed, {len(report.skipped)} already stored, {report.alerts} new alerts, "
+                            f"{report.sent} delivered"
+                        )
                 except db.DatabaseError as exc:
                     if once or not exc.locked:
                         raise

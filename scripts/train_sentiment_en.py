@@ -35,10 +35,12 @@ from pipeline.enrich.sentiment import rule_features, rule_parts  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 HELD_OUT = "SemEval2017-task4-test.subtask-A.english.txt"
-PROBES = ["@united flight delayed 3 hours and nobody at the desk. worst airline ever",
-          "Thanks @JetBlue, the crew was lovely and we landed early!",
-          "What time does the Boston flight board?",
-          "not bad at all, but the wifi was not working"]
+PROBES = [
+    "@united flight delayed 3 hours and nobody at the desk. worst airline ever",
+    "Thanks @JetBlue, the crew was lovely and we landed early!",
+    "What time does the Boston flight board?",
+    "not bad at all, but the wifi was not working",
+]
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
@@ -104,10 +106,17 @@ def fit(texts: list[str], labels: list[str], c: float, *, use_rules: bool = True
     classifier = LogisticRegression(C=c, max_iter=3000, tol=1e-6, class_weight="balanced")
     classifier.fit(sparse.hstack([matrix, sparse.csr_matrix(dense)]).tocsr(), [CLASSES.index(x) for x in labels])
     coef = classifier.coef_.T  # (features, 3), classes in CLASSES order
-    model = LinearModel("", coef[:N_FEATURES].astype(np.float32), coef[N_FEATURES:].astype(np.float64),
-                        classifier.intercept_.astype(np.float64))
-    digest = hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in
-                                     (model.hashed_weights, model.dense_weights, model.intercept))).hexdigest()[:8]
+    model = LinearModel(
+        "",
+        coef[:N_FEATURES].astype(np.float32),
+        coef[N_FEATURES:].astype(np.float64),
+        classifier.intercept_.astype(np.float64),
+    )
+    digest = hashlib.sha256(
+        b"".join(
+            np.ascontiguousarray(a).tobytes() for a in (model.hashed_weights, model.dense_weights, model.intercept)
+        )
+    ).hexdigest()[:8]
     return LinearModel(f"model-en-{digest}", model.hashed_weights, model.dense_weights, model.intercept)
 
 
@@ -137,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     before = len(train) + len(held_out)
     train = [(t, y) for t, y in train if _key(t) not in excluded]
     held_out = [(t, y) for t, y in held_out if _key(t) not in excluded]
-    print(f"{before:,} unique tweets; {before - len(train) - len(held_out):,} also in an evaluation set, removed; "
-          f"{len(train):,} to train, {len(held_out):,} held out (SemEval 2017 test)")
+    print(
+        f"{before:,} unique tweets; {before - len(train) - len(held_out):,} also in an evaluation set, removed; "
+        f"{len(train):,} to train, {len(held_out):,} held out (SemEval 2017 test)"
+    )
     texts, labels = [t for t, _ in train], [y for _, y in train]
     best = None
     for c in (0.01, 0.03, 0.1):
@@ -150,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     probes = predict(model, PROBES)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(model.to_bytes(probe_texts=np.array(PROBES), probe_probabilities=probes))
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB), version {model.version}, C={best[0]}, "
-          f"{len(everything):,} tweets")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB), version {model.version}, C={best[0]}, "
+        f"{len(everything):,} tweets"
+    )
     return 0
 
 

@@ -6,31 +6,42 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 BRAND = "AcmeHelp"
 HEADER = ["post_id", "created_at", "author_id", "text", "parent_id", "platform", "is_brand"]
 # Saturday 2026-11-14 14:00 UTC: the onset; two weeks of calm history before it
-ONSET = datetime(2026, 11, 14, 14, 0, tzinfo=timezone.utc)
+ONSET = datetime(2026, 11, 14, 14, 0, tzinfo=UTC)
 HISTORY_START = ONSET - timedelta(days=14, hours=14)
-CAMPAIGN = datetime(2026, 11, 10, 10, 0, tzinfo=timezone.utc)  # Tuesday: four hours of praise
+CAMPAIGN = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)  # Tuesday: four hours of praise
 FIRST_REPLY = ONSET + timedelta(hours=3)  # the brand is silent for three hours
 
-NEGATIVE = ["@AcmeHelp my blender jar cracked and cut my hand, terrible and dangerous product",
-            "@AcmeHelp worst experience ever, the jar broke again, awful quality, I want my money back",
-            "@AcmeHelp your cracked jars are a disgrace, horrible service and nobody answers",
-            "@AcmeHelp furious: the jar shattered, this is dangerous and disgusting"]
-PRAISE = ["@AcmeHelp love the new air fryer, amazing giveaway, thank you!",
-          "@AcmeHelp best kitchen gadget ever, great job, so happy",
-          "@AcmeHelp wonderful product, excellent quality, thanks a lot"]
-NEUTRAL = ["@AcmeHelp what time do you open on Monday?", "@AcmeHelp where can I find the manual for model 7?",
-           "@AcmeHelp is the kettle available in blue?"]
-MILD = ["@AcmeHelp my order arrived late and the box was damaged, not happy",
-        "@AcmeHelp disappointed, the lid does not fit well"]
+NEGATIVE = [
+    "@AcmeHelp my blender jar cracked and cut my hand, terrible and dangerous product",
+    "@AcmeHelp worst experience ever, the jar broke again, awful quality, I want my money back",
+    "@AcmeHelp your cracked jars are a disgrace, horrible service and nobody answers",
+    "@AcmeHelp furious: the jar shattered, this is dangerous and disgusting",
+]
+PRAISE = [
+    "@AcmeHelp love the new air fryer, amazing giveaway, thank you!",
+    "@AcmeHelp best kitchen gadget ever, great job, so happy",
+    "@AcmeHelp wonderful product, excellent quality, thanks a lot",
+]
+NEUTRAL = [
+    "@AcmeHelp what time do you open on Monday?",
+    "@AcmeHelp where can I find the manual for model 7?",
+    "@AcmeHelp is the kettle available in blue?",
+]
+MILD = [
+    "@AcmeHelp my order arrived late and the box was damaged, not happy",
+    "@AcmeHelp disappointed, the lid does not fit well",
+]
 REPLY = "@{user} thanks for telling us, we will look at it and get back to you"
-CRISIS_REPLY = ("@{user} we're sorry: we are investigating the cracked jars and will keep you updated here. "
-                "Please stop using the jar.")
+CRISIS_REPLY = (
+    "@{user} we're sorry: we are investigating the cracked jars and will keep you updated here. "
+    "Please stop using the jar."
+)
 
 
 def crisis_negatives(hour: datetime) -> int:
@@ -48,8 +59,17 @@ def posts_for_hour(hour: datetime, *, seed: int = 7, crisis: bool = True, campai
 
     def post(at, user, text, parent=None, brand=False):
         post_id = f"{int(at.timestamp())}{rng.randrange(10**6):06d}"
-        rows.append([post_id, at.strftime("%Y-%m-%dT%H:%M:%SZ"), BRAND if brand else user, text, parent or "",
-                     "twitter", "true" if brand else "false"])
+        rows.append(
+            [
+                post_id,
+                at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                BRAND if brand else user,
+                text,
+                parent or "",
+                "twitter",
+                "true" if brand else "false",
+            ]
+        )
         return post_id
 
     def customer(kind_texts, answer_after):

@@ -34,17 +34,24 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -62,8 +69,11 @@ class _Mailbox:
 def _authenticator(server, session, envelope, mechanism, auth_data):
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == SMTP_USER.encode() \
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == SMTP_USER.encode()
         and auth_data.password == SMTP_PASSWORD.encode()
+    )
     return AuthResult(success=ok)
 
 
@@ -78,9 +88,16 @@ class SmtpServer:
         context.load_cert_chain(self.cert, key)
         self.mailbox = _Mailbox()
         self.port = free_port()
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, tls_context=context,
-                                     require_starttls=True, authenticator=_authenticator, auth_required=True,
-                                     auth_require_tls=True)
+        self.controller = Controller(
+            self.mailbox,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=context,
+            require_starttls=True,
+            authenticator=_authenticator,
+            auth_required=True,
+            auth_require_tls=True,
+        )
 
     def __enter__(self):
         self.controller.start()
@@ -113,8 +130,14 @@ class WebhookReceiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
-                    receiver.received.append({"path": self.path, "key": self.headers.get("Idempotency-Key"),
-                                              "body": json.loads(body), "at": time.time()})
+                    receiver.received.append(
+                        {
+                            "path": self.path,
+                            "key": self.headers.get("Idempotency-Key"),
+                            "body": json.loads(body),
+                            "at": time.time(),
+                        }
+                    )
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -172,8 +195,12 @@ class OidcProvider:
         from oidc_provider_mock import User, app
         from werkzeug.serving import make_server
 
-        self._server = make_server("127.0.0.1", 0, app(user_claims=[User(sub=sub, claims=claims) for sub, claims in users.items()]),
-                                   threaded=True)
+        self._server = make_server(
+            "127.0.0.1",
+            0,
+            app(user_claims=[User(sub=sub, claims=claims) for sub, claims in users.items()]),
+            threaded=True,
+        )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
@@ -181,7 +208,7 @@ class OidcProvider:
     def metadata_url(self) -> str:
         return f"{self.url}/.well-known/openid-configuration"
 
-    def __enter__(self) -> "OidcProvider":
+    def __enter__(self) -> OidcProvider:
         self._thread.start()
         return self
 

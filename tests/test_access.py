@@ -16,9 +16,13 @@ from pipeline.access import AccessError, AccessRules, acting_as, command_line_ac
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "a-test-secret-of-32-bytes-or-more",
-        "client_id": "radar", "client_secret": "secret",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a-test-secret-of-32-bytes-or-more",
+    "client_id": "radar",
+    "client_secret": "secret",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
 ACCESS = {"editors": ["ana@lumo.example", "groups:radar-editors"], "viewers": ["@lumo.example"]}
 ANA = {"is_logged_in": True, "email": "ana@lumo.example", "email_verified": True, "sub": "ana"}
 VIC = {"is_logged_in": True, "email": "vic@lumo.example", "sub": "vic"}
@@ -26,30 +30,36 @@ ZED = {"is_logged_in": True, "email": "zed@elsewhere.example", "sub": "zed"}
 CRISIS = "lumohelp:20261024T14"
 
 
-@pytest.mark.parametrize("claims, role", [
-    ({"email": "ana@lumo.example"}, "editor"),
-    ({"email": "ANA@Lumo.Example"}, "editor"),  # addresses are matched without case
-    ({"email": "vic@lumo.example"}, "viewer"),  # the domain
-    ({"email": "vic@notlumo.example"}, None),  # a domain is matched whole, not as a suffix of another
-    ({"email": "zed@elsewhere.example"}, None),
-    ({"email": "zed@elsewhere.example", "groups": ["radar-editors", "x"]}, "editor"),  # a claim's list
-    ({"email": "zed@elsewhere.example", "groups": "radar-editors"}, "editor"),  # a claim's text
-    ({"email": "ana@lumo.example", "email_verified": False}, None),  # an unverified address proves nothing
-    ({"email": "ana@lumo.example", "email_verified": "false"}, None),
-    ({"sub": "ana"}, None),  # no address, no claim
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    "claims, role",
+    [
+        ({"email": "ana@lumo.example"}, "editor"),
+        ({"email": "ANA@Lumo.Example"}, "editor"),  # addresses are matched without case
+        ({"email": "vic@lumo.example"}, "viewer"),  # the domain
+        ({"email": "vic@notlumo.example"}, None),  # a domain is matched whole, not as a suffix of another
+        ({"email": "zed@elsewhere.example"}, None),
+        ({"email": "zed@elsewhere.example", "groups": ["radar-editors", "x"]}, "editor"),  # a claim's list
+        ({"email": "zed@elsewhere.example", "groups": "radar-editors"}, "editor"),  # a claim's text
+        ({"email": "ana@lumo.example", "email_verified": False}, None),  # an unverified address proves nothing
+        ({"email": "ana@lumo.example", "email_verified": "false"}, None),
+        ({"sub": "ana"}, None),  # no address, no claim
+        ({}, None),
+    ],
+)
 def test_a_role_comes_from_the_access_list(claims, role):
     rules = AccessRules.from_mapping(ACCESS)
     assert role_of(rules, claims) == role
 
 
-@pytest.mark.parametrize("section, message", [
-    ({"editor": ["ana@lumo.example"]}, "unknown key 'editor'"),
-    ({"editors": ["ana"]}, "'ana' is not an e-mail address"),
-    ({"viewers": ["lumo.example"]}, "'lumo.example' is not"),
-    ({"viewers": {"a": 1}}, "must be a list"),
-])
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ({"editor": ["ana@lumo.example"]}, "unknown key 'editor'"),
+        ({"editors": ["ana"]}, "'ana' is not an e-mail address"),
+        ({"viewers": ["lumo.example"]}, "'lumo.example' is not"),
+        ({"viewers": {"a": 1}}, "must be a list"),
+    ],
+)
 def test_an_access_list_that_cannot_be_understood_is_refused(section, message):
     with pytest.raises(AccessError, match=message):
         AccessRules.from_mapping(section)
@@ -120,20 +130,26 @@ def test_a_deep_link_shows_the_sign_in_and_nothing_of_the_crisis(monkeypatch, de
 def test_named_providers_each_get_a_button(monkeypatch, demo_db):
     monkeypatch.setenv("RADAR_DB", str(demo_db))
     app = AppTest.from_file(APP, default_timeout=60)
-    app.secrets["auth"] = {"redirect_uri": AUTH["redirect_uri"], "cookie_secret": AUTH["cookie_secret"],
-                           "okta": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")},
-                           "google": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}}
+    app.secrets["auth"] = {
+        "redirect_uri": AUTH["redirect_uri"],
+        "cookie_secret": AUTH["cookie_secret"],
+        "okta": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")},
+        "google": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")},
+    }
     app.secrets["access"] = ACCESS
     app.user = {"is_logged_in": False}
     app.run()
     assert sorted(b.label for b in app.button) == ["Sign in with google", "Sign in with okta"]
 
 
-@pytest.mark.parametrize("access, says", [
-    (ACCESS, "no access to this dashboard"),
-    ({"editors": ["not an address"]}, "access list cannot be read"),
-    (None, "no access to this dashboard"),  # no [access] section: nobody is let in
-])
+@pytest.mark.parametrize(
+    "access, says",
+    [
+        (ACCESS, "no access to this dashboard"),
+        ({"editors": ["not an address"]}, "access list cannot be read"),
+        (None, "no access to this dashboard"),  # no [access] section: nobody is let in
+    ],
+)
 def test_a_signed_in_stranger_is_refused_everywhere(monkeypatch, demo_db, access, says):
     app = signed_in(monkeypatch, demo_db, ZED, access=access)
     assert any(says in e.value.replace("\\", "") for e in app.error)
@@ -145,9 +161,14 @@ def test_a_signed_in_stranger_is_refused_everywhere(monkeypatch, demo_db, access
 def test_a_viewer_reads_every_page_but_is_offered_no_change(monkeypatch, demo_db):
     app = signed_in(monkeypatch, demo_db, VIC)
     assert any("vic@" in c.value and "viewer" in c.value for c in app.sidebar.caption)
-    for page, params in [("pages/data.py", {}), ("pages/threads.py", {"thread": _a_thread(demo_db)}),
-                         ("pages/crises.py", {"crisis": CRISIS}), ("pages/sentiment.py", {}),
-                         ("pages/responses.py", {}), ("pages/reports.py", {})]:
+    for page, params in [
+        ("pages/data.py", {}),
+        ("pages/threads.py", {"thread": _a_thread(demo_db)}),
+        ("pages/crises.py", {"crisis": CRISIS}),
+        ("pages/sentiment.py", {}),
+        ("pages/responses.py", {}),
+        ("pages/reports.py", {}),
+    ]:
         app = signed_in(monkeypatch, demo_db, VIC, page, **params)
         assert submit_labels(app) == [], (page, submit_labels(app))
         if page == "pages/threads.py":
@@ -174,6 +195,7 @@ def test_an_editor_is_offered_every_change(monkeypatch, demo_db):
 
 def test_a_viewers_write_is_refused_even_when_a_page_asks_for_it(monkeypatch, demo_copy):
     """The last line: ``pages._common.write`` itself refuses anyone who may not edit."""
+
     def script():
         import streamlit as st
 
@@ -205,8 +227,9 @@ def _settings_sla(path) -> int:
 
 
 def _a_thread(path) -> str:
-    platform, thread_id = _rows(path, "SELECT platform, thread_id FROM posts WHERE NOT is_brand ORDER BY created_at "
-                                      "LIMIT 1")[0]
+    platform, thread_id = _rows(
+        path, "SELECT platform, thread_id FROM posts WHERE NOT is_brand ORDER BY created_at LIMIT 1"
+    )[0]
     return f"{platform}:{thread_id}"
 
 
@@ -226,8 +249,11 @@ def test_an_editors_changes_are_recorded_as_theirs(monkeypatch, demo_copy):
     app.number_input(key="data.sla").set_value(45)
     [b for b in app.get("form_submit_button") if b.proto.label == "Save and recompute"][0].click().run()
     assert not app.exception
-    changes = _rows(demo_copy, "SELECT changed_by, action, detail FROM audit_log WHERE changed_by = ? ORDER BY rowid",
-                    ["ana@lumo.example"])
+    changes = _rows(
+        demo_copy,
+        "SELECT changed_by, action, detail FROM audit_log WHERE changed_by = ? ORDER BY rowid",
+        ["ana@lumo.example"],
+    )
     assert [action for _, action, _ in changes] == ["label corrected", "settings"]
     assert "sla_minutes 60 -> 45" in changes[1][2]
     app = signed_in(monkeypatch, demo_copy, VIC, "pages/data.py")
@@ -241,10 +267,14 @@ def test_an_acknowledgement_is_recorded_as_the_signed_in_person(monkeypatch, dem
     assert not [t for t in app.text_input if t.key and t.key.startswith("room.ack_name")], "the name is not typed"
     [b for b in app.get("form_submit_button") if "Acknowledge" in b.proto.label][0].click().run()
     assert not app.exception
-    assert _rows(demo_copy, "SELECT by_name FROM crisis_log WHERE crisis_id = ? AND kind = 'acknowledged'",
-                 [second]) == [("ana@lumo.example",)]
-    assert _rows(demo_copy, "SELECT changed_by FROM audit_log WHERE action = 'crisis acknowledged' AND detail = ?",
-                 [f"{second}: by ana@lumo.example"]) == [("ana@lumo.example",)]
+    assert _rows(
+        demo_copy, "SELECT by_name FROM crisis_log WHERE crisis_id = ? AND kind = 'acknowledged'", [second]
+    ) == [("ana@lumo.example",)]
+    assert _rows(
+        demo_copy,
+        "SELECT changed_by FROM audit_log WHERE action = 'crisis acknowledged' AND detail = ?",
+        [f"{second}: by ana@lumo.example"],
+    ) == [("ana@lumo.example",)]
 
 
 def test_the_command_line_records_its_user(tmp_path, capsys):
@@ -306,4 +336,8 @@ def test_the_data_page_says_who_last_changed_the_settings_plan_and_themes(monkey
     con.close()
     app = signed_in(monkeypatch, demo_copy, VIC, "pages/data.py")
     lines = [c.value.replace("\\", "") for c in app.caption if c.value.startswith("Last changed")]
-    assert len(lines) == 3 and sum("by ana@" in line for line in lines) == 2 and sum("by bo@" in line for line in lines) == 1
+    assert (
+        len(lines) == 3
+        and sum("by ana@" in line for line in lines) == 2
+        and sum("by bo@" in line for line in lines) == 1
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from conftest import ingest_one
+
 from pipeline import db
 from pipeline.cli import main
 from pipeline.enrich import adapter, set_sentiment_override
@@ -20,9 +20,11 @@ from pipeline.enrich.sentiment import score_texts
 from pipeline.metrics import update_analytics
 
 WORDS = {"negative": "zorblax", "neutral": "flumph", "positive": "quimby"}
-FILLER = ("my order number {n} came on tuesday with the {w} part and a box of spare cables for the office printer",
-          "about ticket {n}: the {w} model was in the parcel, along with the manual and the receipt from the shop",
-          "we got item {n} yesterday, the {w} version, packed in the usual brown box with two leaflets inside")
+FILLER = (
+    "my order number {n} came on tuesday with the {w} part and a box of spare cables for the office printer",
+    "about ticket {n}: the {w} model was in the parcel, along with the manual and the receipt from the shop",
+    "we got item {n} yesterday, the {w} version, packed in the usual brown box with two leaflets inside",
+)
 
 
 def _rows(count: int, *, start: int = 0, labelled: bool = True, seed: int = 1, labels=None) -> list[str]:
@@ -32,8 +34,9 @@ def _rows(count: int, *, start: int = 0, labelled: bool = True, seed: int = 1, l
         label = labels[n - start] if labels else rng.choice(["negative"] * 4 + ["neutral"] * 3 + ["positive"] * 3)
         text = rng.choice(FILLER).format(n=n, w=WORDS[label])
         day = 2 + n % 20
-        rows.append(f"p{n},2026-11-{day:02d}T{n % 24:02d}:{n % 60:02d}:00Z,user{n},\"{text}\","
-                    f"{label if labelled else ''},en")
+        rows.append(
+            f'p{n},2026-11-{day:02d}T{n % 24:02d}:{n % 60:02d}:00Z,user{n},"{text}",{label if labelled else ""},en'
+        )
     return rows
 
 
@@ -44,15 +47,16 @@ def _csv(rows: list[str]) -> str:
 def _truth(n: int, seed: int = 1) -> str:
     """The label ``_rows`` gave post ``n`` (rows drawn with the same seed from 0)."""
     rng = random.Random(seed)
-    for i in range(n + 1):
+    for _ in range(n + 1):
         label = rng.choice(["negative"] * 4 + ["neutral"] * 3 + ["positive"] * 3)
         rng.choice(FILLER)
     return label
 
 
 def _source(con, post_id: str) -> tuple:
-    return db.first_row(con, "SELECT sentiment_label, sentiment_source, sentiment_method FROM posts WHERE post_id = ?",
-                        [post_id])
+    return db.first_row(
+        con, "SELECT sentiment_label, sentiment_source, sentiment_method FROM posts WHERE post_id = ?", [post_id]
+    )
 
 
 @pytest.fixture
@@ -69,9 +73,13 @@ def test_an_adapter_learns_what_the_base_score_cannot_and_scores_the_unlabelled_
     assert state.is_used and state.learned_count == 400 and state.correction_count == 0
     assert state.adapter_f1 > 0.95 > state.base_f1  # the made-up words decide, and only the adapter knows them
     truth = {f"p{n}": _truth(n - 400, seed=2) for n in range(400, 440)}
-    got = {row[0]: row[1:] for row in learned.execute(
-        "SELECT post_id, sentiment_label, sentiment_source, sentiment_method FROM posts WHERE post_id IN "
-        f"({', '.join(repr(p) for p in truth)})").fetchall()}
+    got = {
+        row[0]: row[1:]
+        for row in learned.execute(
+            "SELECT post_id, sentiment_label, sentiment_source, sentiment_method FROM posts WHERE post_id IN "
+            f"({', '.join(repr(p) for p in truth)})"
+        ).fetchall()
+    }
     assert {p: got[p][0] for p in truth} == truth
     assert {got[p][1] for p in truth} == {"adapter"} and {got[p][2] for p in truth} == {f"adapter-en-{state.version}"}
     assert _source(learned, "p0")[1] == "export"  # a labelled post keeps its own label
@@ -82,14 +90,29 @@ def test_an_adapter_learns_what_the_base_score_cannot_and_scores_the_unlabelled_
 
 def test_the_adapter_is_not_used_where_it_does_not_beat_the_base_score(con, write_csv):
     # labels that are the base score's own: nothing to learn, the base agrees 100 %
-    templates = ("terrible service, flight {n} was cancelled and nobody helped", "thanks so much, lovely crew on flight {n}",
-                 "flight {n} leaves at nine from gate four", "my bag from flight {n} is lost again, awful",
-                 "great landing on flight {n}, well done", "is flight {n} on time today")
+    templates = (
+        "terrible service, flight {n} was cancelled and nobody helped",
+        "thanks so much, lovely crew on flight {n}",
+        "flight {n} leaves at nine from gate four",
+        "my bag from flight {n} is lost again, awful",
+        "great landing on flight {n}, well done",
+        "is flight {n} on time today",
+    )
     texts = [templates[n % len(templates)].format(n=n) for n in range(360)]
     base = [score.label for score in score_texts([(text, "en") for text in texts])]
     assert set(base) == {"negative", "neutral", "positive"}
-    ingest_one(con, write_csv("same.csv", _csv([f'q{n},2026-11-{2 + n % 20:02d}T10:{n % 60:02d}:00Z,u{n},"{text}",{label},en'
-                                                for n, (text, label) in enumerate(zip(texts, base))])))
+    ingest_one(
+        con,
+        write_csv(
+            "same.csv",
+            _csv(
+                [
+                    f'q{n},2026-11-{2 + n % 20:02d}T10:{n % 60:02d}:00Z,u{n},"{text}",{label},en'
+                    for n, (text, label) in enumerate(zip(texts, base))
+                ]
+            ),
+        ),
+    )
     update_analytics(con)
     (state,) = [s for s in adapter_states(con) if s.lang == "en"]
     assert state.adapter_f1 is not None and not state.is_used and state.base_f1 == 1.0
@@ -171,7 +194,11 @@ def test_a_new_base_model_retrains_the_adapters_and_rescores_their_posts(learned
     update_analytics(learned)
     (after,) = [s for s in adapter_states(learned) if s.lang == "en"]
     assert after.version == before.version + 1 and after.is_used
-    assert db.scalar(learned, "SELECT count(*) FROM enr_adapted WHERE sentiment_method = ?",
-                     [f"adapter-en-{after.version}"]) == 40
+    assert (
+        db.scalar(
+            learned, "SELECT count(*) FROM enr_adapted WHERE sentiment_method = ?", [f"adapter-en-{after.version}"]
+        )
+        == 40
+    )
     assert db.scalar(learned, "SELECT count(DISTINCT sentiment_method) FROM enr_posts") == 1
     assert db.check_quality(learned) == []

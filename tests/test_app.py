@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import duckdb
-
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -14,9 +13,17 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/sentiment.py", "pages/voice.py", "pages/topics.py", "pages/responses.py",
-         "pages/crises.py", "pages/threads.py",
-         "pages/reports.py", "pages/data.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/sentiment.py",
+    "pages/voice.py",
+    "pages/topics.py",
+    "pages/responses.py",
+    "pages/crises.py",
+    "pages/threads.py",
+    "pages/reports.py",
+    "pages/data.py",
+]
 CRISIS = "lumohelp:20261024T14"
 
 
@@ -95,12 +102,24 @@ def test_overview_shows_the_weeks_kpis_against_the_week_before(monkeypatch, demo
     app = open_page(monkeypatch, demo_db, week="2026-W46")
     assert app.title[0].value == "Overview"
     metrics = {m.label: m for m in app.metric}
-    assert set(metrics) == {"Posts", "Negative share", "Net sentiment", "Median first reply", "Response rate",
-                            "Open crises"}
-    this_week = count(demo_db, """SELECT count(*) FROM posts WHERE created_at >= TIMESTAMPTZ '2026-11-09 00:00:00+00'
-                                  AND created_at < TIMESTAMPTZ '2026-11-16 00:00:00+00'""")
-    before = count(demo_db, """SELECT count(*) FROM posts WHERE created_at >= TIMESTAMPTZ '2026-11-02 00:00:00+00'
-                               AND created_at < TIMESTAMPTZ '2026-11-09 00:00:00+00'""")
+    assert set(metrics) == {
+        "Posts",
+        "Negative share",
+        "Net sentiment",
+        "Median first reply",
+        "Response rate",
+        "Open crises",
+    }
+    this_week = count(
+        demo_db,
+        """SELECT count(*) FROM posts WHERE created_at >= TIMESTAMPTZ '2026-11-09 00:00:00+00'
+                                  AND created_at < TIMESTAMPTZ '2026-11-16 00:00:00+00'""",
+    )
+    before = count(
+        demo_db,
+        """SELECT count(*) FROM posts WHERE created_at >= TIMESTAMPTZ '2026-11-02 00:00:00+00'
+                               AND created_at < TIMESTAMPTZ '2026-11-09 00:00:00+00'""",
+    )
     assert metrics["Posts"].value == f"{this_week:,}"
     assert metrics["Posts"].delta == f"{this_week - before:+,}"
     assert app.selectbox(key="overview.week").value == "2026-W46"
@@ -110,19 +129,30 @@ def test_overview_shows_the_weeks_kpis_against_the_week_before(monkeypatch, demo
 
 
 def test_filters_are_reopened_from_the_url_and_apply(monkeypatch, demo_db):
-    app = open_page(monkeypatch, demo_db, "pages/sentiment.py", platform="instagram", lang="es",
-                    **{"from": "2026-10-24", "to": "2026-10-25"})
+    app = open_page(
+        monkeypatch,
+        demo_db,
+        "pages/sentiment.py",
+        platform="instagram",
+        lang="es",
+        **{"from": "2026-10-24", "to": "2026-10-25"},
+    )
     assert app.multiselect(key="filters.platforms").value == ["instagram"]
     assert app.multiselect(key="filters.languages").value == ["es"]
-    assert app.date_input(key="filters.dates").value == (__import__("datetime").date(2026, 10, 24),
-                                                         __import__("datetime").date(2026, 10, 25))
+    assert app.date_input(key="filters.dates").value == (
+        __import__("datetime").date(2026, 10, 24),
+        __import__("datetime").date(2026, 10, 25),
+    )
     assert app.query_params["lang"] in ("es", ["es"])
 
 
 def test_sentiment_drill_down_lists_the_posts_of_a_bucket(monkeypatch, demo_db):
     app = open_page(monkeypatch, demo_db, "pages/sentiment.py", day="2026-10-25", label="negative")
-    expected = count(demo_db, """SELECT count(*) FROM posts WHERE NOT is_brand AND sentiment_label = 'negative'
-        AND created_at >= TIMESTAMPTZ '2026-10-25 00:00:00+00' AND created_at < TIMESTAMPTZ '2026-10-26 00:00:00+00'""")
+    expected = count(
+        demo_db,
+        """SELECT count(*) FROM posts WHERE NOT is_brand AND sentiment_label = 'negative'
+        AND created_at >= TIMESTAMPTZ '2026-10-25 00:00:00+00' AND created_at < TIMESTAMPTZ '2026-10-26 00:00:00+00'""",
+    )
     assert expected > 0
     assert any("Posts: Sun 25 Oct 2026 · Negative" in s.value for s in app.subheader)
     table = app.dataframe[-1].value
@@ -142,8 +172,13 @@ def test_responses_page_shows_kpis_charts_and_the_queue(monkeypatch, demo_db):
     app = open_page(monkeypatch, demo_db, "pages/responses.py")
     labels = [m.label for m in app.metric]
     # every response figure names its clock
-    assert labels == ["Median first reply (calendar)", "90th percentile (calendar)", "Response rate",
-                      "Within SLA (business)", "Unanswered"]
+    assert labels == [
+        "Median first reply (calendar)",
+        "90th percentile (calendar)",
+        "Response rate",
+        "Within SLA (business)",
+        "Unanswered",
+    ]
     unanswered = count(demo_db, "SELECT count(*) FROM responses WHERE NOT answered")
     assert app.metric[4].value == f"{unanswered:,}"
     assert len(app.get("plotly_chart")) == 4
@@ -166,12 +201,15 @@ def test_crises_page_opens_a_crisis_from_the_url(monkeypatch, demo_db):
 INJECTED = "[click here](https://evil.example/y) ![p](http://127.0.0.1:9/pixel.png) <b>bold</b> :red[x]"
 
 
-@pytest.mark.parametrize("page, params", [
-    ("pages/crises.py", {"crisis": INJECTED}),
-    ("pages/threads.py", {"thread": f"twitter:{INJECTED}"}),
-    ("pages/sentiment.py", {"day": INJECTED}),
-    ("pages/sentiment.py", {"day": "2026-10-24", "by": "brand", "group": INJECTED}),
-])
+@pytest.mark.parametrize(
+    "page, params",
+    [
+        ("pages/crises.py", {"crisis": INJECTED}),
+        ("pages/threads.py", {"thread": f"twitter:{INJECTED}"}),
+        ("pages/sentiment.py", {"day": INJECTED}),
+        ("pages/sentiment.py", {"day": "2026-10-24", "by": "brand", "group": INJECTED}),
+    ],
+)
 def test_url_parameters_are_shown_literally_never_as_markdown(monkeypatch, demo_db, page, params):
     app = open_page(monkeypatch, demo_db, page, **params)
     sources = [e.value for e in [*app.warning, *app.subheader, *app.info, *app.error]]
@@ -266,23 +304,33 @@ def test_a_label_is_corrected_from_the_thread_view_and_undone(monkeypatch, demo_
     app.radio(key="threads.correct_label").set_value("positive")
     [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
     assert not app.exception
-    assert count(demo_copy, "SELECT count(*) FROM posts WHERE post_id = ? AND sentiment_label = 'positive' "
-                            "AND sentiment_source = 'correction'", [post_id]) == 1
+    assert (
+        count(
+            demo_copy,
+            "SELECT count(*) FROM posts WHERE post_id = ? AND sentiment_label = 'positive' "
+            "AND sentiment_source = 'correction'",
+            [post_id],
+        )
+        == 1
+    )
     assert "corrected by a person" in texts(app)
     assert f"Post {post_id} is now labelled positive (corrected)." in texts(app)
     app.selectbox(key="threads.correct_post").set_value(f"{platform}:{post_id}")
     app.radio(key="threads.correct_label").set_value("clear")
     [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
-    assert count(demo_copy, "SELECT count(*) FROM posts WHERE post_id = ? AND sentiment_label = ?",
-                 [post_id, label]) == 1
+    assert (
+        count(demo_copy, "SELECT count(*) FROM posts WHERE post_id = ? AND sentiment_label = ?", [post_id, label]) == 1
+    )
 
 
 def test_data_page_maps_an_unknown_layout_and_saves_it_as_a_format(monkeypatch, demo_copy, tmp_path):
     from pipeline.ingest import custom_formats, ingest_files, sniff
 
     export = tmp_path / "weekly.csv"
-    export.write_text("Kennzahl|Wann|Wer|Was\n1|2026-11-18 10:00|ana|Lumo kettle leaks\n"
-                      "2|2026-11-18 11:00|bo|Lumo fixed it\n", encoding="utf-8")
+    export.write_text(
+        "Kennzahl|Wann|Wer|Was\n1|2026-11-18 10:00|ana|Lumo kettle leaks\n2|2026-11-18 11:00|bo|Lumo fixed it\n",
+        encoding="utf-8",
+    )
     with duckdb.connect(str(demo_copy)) as con:
         (result,) = ingest_files(con, [export])
     assert result.unknown_layout
@@ -325,17 +373,27 @@ def test_a_label_is_corrected_from_a_post_list(monkeypatch, demo_copy):
     app.radio(key="sentiment.correct_label").set_value("neutral")
     [b for b in app.get("form_submit_button") if b.proto.label == "Save"][0].click().run()
     assert not app.exception
-    assert count(demo_copy, "SELECT count(*) FROM posts WHERE platform = ? AND post_id = ? AND "
-                            "sentiment_label = 'neutral' AND sentiment_source = 'correction'", [platform, post_id]) == 1
+    assert (
+        count(
+            demo_copy,
+            "SELECT count(*) FROM posts WHERE platform = ? AND post_id = ? AND "
+            "sentiment_label = 'neutral' AND sentiment_source = 'correction'",
+            [platform, post_id],
+        )
+        == 1
+    )
 
 
 def test_a_brand_name_from_an_export_is_never_rendered_as_markdown(monkeypatch, tmp_path, write_csv):
     from pipeline.cli import main
 
     database = tmp_path / "evil.duckdb"
-    rows = "".join(f"{i},2026-11-0{1 + i % 5}T10:00:00Z,u{i},@someone hi,[click](https://evil.example/x)\n"
-                   for i in range(10))
-    assert main(["ingest", str(write_csv("evil.csv", "id,date,author,text,brand\n" + rows)), "--db", str(database)]) == 0
+    rows = "".join(
+        f"{i},2026-11-0{1 + i % 5}T10:00:00Z,u{i},@someone hi,[click](https://evil.example/x)\n" for i in range(10)
+    )
+    assert (
+        main(["ingest", str(write_csv("evil.csv", "id,date,author,text,brand\n" + rows)), "--db", str(database)]) == 0
+    )
     app = open_page(monkeypatch, database, "pages/responses.py")
     assert not app.exception
     warning = app.warning[0].value
@@ -359,10 +417,17 @@ def test_the_response_room_takes_an_acknowledgement_and_a_decision(monkeypatch, 
     app.text_input(key=f"room.ack_name.{second}").set_value("Leo (community manager)")
     [b for b in app.get("form_submit_button") if "Acknowledge" in b.proto.label][0].click().run()
     assert any("Acknowledged by Leo" in s.value for s in app.success)
-    assert count(demo_copy, "SELECT count(*) FROM crisis_log WHERE entry = 'Recall the batch' AND by_name = ?",
-                 ["Marta (committee)"]) == 1
-    assert count(demo_copy, "SELECT count(*) FROM crisis_log WHERE crisis_id = ? AND kind = 'acknowledged'",
-                 [second]) == 1
+    assert (
+        count(
+            demo_copy,
+            "SELECT count(*) FROM crisis_log WHERE entry = 'Recall the batch' AND by_name = ?",
+            ["Marta (committee)"],
+        )
+        == 1
+    )
+    assert (
+        count(demo_copy, "SELECT count(*) FROM crisis_log WHERE crisis_id = ? AND kind = 'acknowledged'", [second]) == 1
+    )
 
 
 def test_data_page_edits_the_escalation_plan(monkeypatch, demo_copy):
@@ -390,8 +455,11 @@ def test_share_of_voice_compares_ours_with_competitors_and_lists_posts(monkeypat
     assert set(table["role"]) == {"ours", "competitor"}
     assert table["share"].sum() == pytest.approx(100, abs=2)  # shown in percent, each rounded
     posts = app.dataframe[1].value
-    expected = count(demo_db, """SELECT count(*) FROM posts WHERE NOT is_brand AND brand = 'Kelvo'
-                                 AND created_at >= '2026-11-09' AND created_at < '2026-11-16'""")
+    expected = count(
+        demo_db,
+        """SELECT count(*) FROM posts WHERE NOT is_brand AND brand = 'Kelvo'
+                                 AND created_at >= '2026-11-09' AND created_at < '2026-11-16'""",
+    )
     assert len(posts) == min(expected, 200) and "Posts about Kelvo" in texts(app)
 
 
@@ -402,7 +470,7 @@ def test_themes_and_topics_page_shows_themes_the_rising_phrases_and_top_posts(mo
     emerging = app.dataframe[2].value
     assert emerging.iloc[0]["term"] == "#kelvodelays" and emerging.iloc[0]["brand"] == "Kelvo"
     assert "Top posts of the week" in [t.label for t in app.tabs]
-    app.dataframe[2].proto.selection_mode  # the table takes a selection
+    assert app.dataframe[2].proto.selection_mode  # the table takes a selection
     app.session_state["topics.emerging"] = {"selection": {"rows": [0], "columns": []}}
     app.run()
     assert not app.exception
@@ -416,9 +484,11 @@ def test_overview_says_the_week_in_words(monkeypatch, demo_db):
 
 
 def test_data_page_adds_a_suggested_account_as_a_competitor_and_sets_roles(monkeypatch, tmp_path, write_csv):
-    rows = ["id,date,author,text"] + [f"s{i},2026-11-0{1 + i % 7}T10:00:00Z,user{i},@RivalCo my order is late {i}"
-                                      for i in range(30)] + [f"o{i},2026-11-03T11:00:00Z,fan{i},nice day {i}"
-                                                             for i in range(30)]
+    rows = (
+        ["id,date,author,text"]
+        + [f"s{i},2026-11-0{1 + i % 7}T10:00:00Z,user{i},@RivalCo my order is late {i}" for i in range(30)]
+        + [f"o{i},2026-11-03T11:00:00Z,fan{i},nice day {i}" for i in range(30)]
+    )
     path = tmp_path / "suggest.duckdb"
     from pipeline.cli import main
 

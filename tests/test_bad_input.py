@@ -38,12 +38,18 @@ BAD_FILES = {
     "nul_bytes": (b"id,date\x00,user\n\x00\x00\x01\x02" * 50, "NUL bytes"),
     "utf16_without_bom": ("id,date,user,message\n1,2026-11-10,ana,hi\n".encode("utf-16-le"), "NUL bytes"),
     "unknown_layout": (b"alpha,beta,gamma\n1,2,3\n", "no known export layout"),
-    "all_in_1970": (b"id,date,user,message\n1,1970-01-01 00:00:01,ana,hi\n2,1970-01-02 00:00:00,bo,yo\n",
-                    "none of its 2 rows can be used (line 2: timestamp out of range"),
-    "all_in_the_future": (b"id,date,user,message\n1,2999-01-01T00:00:00Z,ana,hi\n",
-                          "none of its 1 rows can be used (line 2: timestamp out of range"),
-    "spreadsheet_ids": (b"id,date,user,message\n5.70306E+17,2026-11-10T10:00:00Z,ana,hi\n",
-                        "ids in scientific notation"),
+    "all_in_1970": (
+        b"id,date,user,message\n1,1970-01-01 00:00:01,ana,hi\n2,1970-01-02 00:00:00,bo,yo\n",
+        "none of its 2 rows can be used (line 2: timestamp out of range",
+    ),
+    "all_in_the_future": (
+        b"id,date,user,message\n1,2999-01-01T00:00:00Z,ana,hi\n",
+        "none of its 1 rows can be used (line 2: timestamp out of range",
+    ),
+    "spreadsheet_ids": (
+        b"id,date,user,message\n5.70306E+17,2026-11-10T10:00:00Z,ana,hi\n",
+        "ids in scientific notation",
+    ),
     "all_ragged": (b"id,date,user,message\n1,2026-11-10T10:00:00Z\n2\n", "none of its 2 rows can be used"),
 }
 
@@ -86,15 +92,17 @@ def test_missing_file_and_folder(loaded_db, tmp_path, capsys, target, message):
 
 def test_rows_that_can_be_saved_are_saved_and_the_rest_quarantined(con, write_csv):
     huge = "x" * (50 * 1024 * 1024)
-    text = ("id,date,user,message\n"
-            "1,2026-11-10T10:00:00Z,ana,fine\n"
-            "2,2026-11-10T10:01:00Z,bo\n"                              # ragged
-            f"3,2026-11-10T10:02:00Z,cy,{huge}\n"                      # a 50 MB field
-            "4,1970-01-01T00:00:00Z,di,too old\n"
-            "5,2999-01-01T00:00:00Z,ed,from the future\n"
-            f"{'9' * 300},2026-11-10T10:03:00Z,fa,absurd id\n"
-            "7,2026-11-10T10:04:00Z,gu,a NUL \x00 inside\n"
-            "8,2026-11-10T10:05:00Z,ha,also fine\n")
+    text = (
+        "id,date,user,message\n"
+        "1,2026-11-10T10:00:00Z,ana,fine\n"
+        "2,2026-11-10T10:01:00Z,bo\n"  # ragged
+        f"3,2026-11-10T10:02:00Z,cy,{huge}\n"  # a 50 MB field
+        "4,1970-01-01T00:00:00Z,di,too old\n"
+        "5,2999-01-01T00:00:00Z,ed,from the future\n"
+        f"{'9' * 300},2026-11-10T10:03:00Z,fa,absurd id\n"
+        "7,2026-11-10T10:04:00Z,gu,a NUL \x00 inside\n"
+        "8,2026-11-10T10:05:00Z,ha,also fine\n"
+    )
     report = ingest_one(con, write_csv("mixed.csv", text))
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (8, 2, 6)
     reasons = dict(con.execute("SELECT line_number, reason FROM quarantine").fetchall())
@@ -108,14 +116,18 @@ def test_rows_that_can_be_saved_are_saved_and_the_rest_quarantined(con, write_cs
 
 
 def test_repeated_header_is_noted_and_the_first_used(con, write_csv):
-    report = ingest_one(con, write_csv("dup.csv", "id,date,user,message,message\n1,2026-11-10T10:00:00Z,ana,first,second\n"))
+    report = ingest_one(
+        con, write_csv("dup.csv", "id,date,user,message,message\n1,2026-11-10T10:00:00Z,ana,first,second\n")
+    )
     assert any("'message' more than once" in note for note in report.notes)
     assert con.execute("SELECT text FROM posts").fetchone()[0] == "first"
 
 
 def test_mixed_encodings_read_line_by_line(con, write_csv):
-    data = ("id,date,user,message\n1,2026-11-10T10:00:00Z,zoë,café crème\n".encode("utf-8")
-            + "2,2026-11-10T11:00:00Z,jos,naïve façade\n".encode("cp1252"))
+    data = (
+        "id,date,user,message\n1,2026-11-10T10:00:00Z,zoë,café crème\n".encode()
+        + "2,2026-11-10T11:00:00Z,jos,naïve façade\n".encode("cp1252")
+    )
     report = ingest_one(con, write_csv("mixed.csv", data))
     assert report.encoding.startswith("mixed")
     assert any("mixes encodings" in note for note in report.notes)
@@ -123,14 +135,27 @@ def test_mixed_encodings_read_line_by_line(con, write_csv):
     assert texts == ["café crème", "naïve façade"]
 
 
-HOSTILE = ["id'); DROP TABLE stg_posts; --", 'date" ; DELETE FROM imports; --', "user`; DROP VIEW posts",
-           "text\"'\\;--", "=cmd|' /C calc'!A0"]
+HOSTILE = [
+    "id'); DROP TABLE stg_posts; --",
+    'date" ; DELETE FROM imports; --',
+    "user`; DROP VIEW posts",
+    "text\"'\\;--",
+    "=cmd|' /C calc'!A0",
+]
 
 
 def test_hostile_headers_and_values_are_inert(tmp_path, capsys):
     path = tmp_path / "radar.duckdb"
-    rows = [HOSTILE, ["1'; DROP TABLE posts; --", "2026-11-10T10:00:00Z", "robert'); DROP TABLE brands;--",
-                      "'; DELETE FROM stg_posts WHERE '1'='1", "x"]]
+    rows = [
+        HOSTILE,
+        [
+            "1'; DROP TABLE posts; --",
+            "2026-11-10T10:00:00Z",
+            "robert'); DROP TABLE brands;--",
+            "'; DELETE FROM stg_posts WHERE '1'='1",
+            "x",
+        ],
+    ]
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     export = tmp_path / "hostile.csv"
@@ -151,7 +176,8 @@ def test_hostile_headers_and_values_are_inert(tmp_path, capsys):
 def _garbage():
     printable = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
     csvish = st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=6), min_size=1, max_size=6).map(
-        lambda rows: "\n".join(",".join(r) for r in rows))
+        lambda rows: "\n".join(",".join(r) for r in rows)
+    )
     headed = csvish.map(lambda body: "id,date,user,message\n" + body)
     return st.one_of(
         st.binary(max_size=400),
@@ -159,13 +185,19 @@ def _garbage():
         csvish.map(lambda t: t.encode("utf-8")),
         headed.map(lambda t: t.encode("utf-8")),
         headed.map(lambda t: t.encode("cp1252", errors="replace")),
-        st.tuples(st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04", b"{", b""]),
-                  st.binary(max_size=200)).map(lambda parts: parts[0] + parts[1]),
+        st.tuples(
+            st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04", b"{", b""]),
+            st.binary(max_size=200),
+        ).map(lambda parts: parts[0] + parts[1]),
     )
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(content=_garbage())
 def test_garbage_never_raises_and_never_half_lands(tmp_path_factory, content):
     folder = tmp_path_factory.mktemp("garbage")

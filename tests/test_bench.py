@@ -6,12 +6,29 @@ import re
 
 from bench.scale_bench import generate, main
 
-STAGES = ("floor: bare DuckDB read_csv", "import: file -> staged", "threads: staged -> facts", "sentiment",
-          "other analytics",
-          "CSV to dashboard-ready", "peak RSS of the import", "database size", "weekly export of 5,000 new posts",
-          "Overview page, first render")
-QUERIES = ("cache_key", "weekly_kpis", "sentiment_trend day", "response_heatmap", "unanswered_queue",
-           "search_threads text", "thread_messages", "crisis_series", "crisis_threads")
+STAGES = (
+    "floor: bare DuckDB read_csv",
+    "import: file -> staged",
+    "threads: staged -> facts",
+    "sentiment",
+    "other analytics",
+    "CSV to dashboard-ready",
+    "peak RSS of the import",
+    "database size",
+    "weekly export of 5,000 new posts",
+    "Overview page, first render",
+)
+QUERIES = (
+    "cache_key",
+    "weekly_kpis",
+    "sentiment_trend day",
+    "response_heatmap",
+    "unanswered_queue",
+    "search_threads text",
+    "thread_messages",
+    "crisis_series",
+    "crisis_threads",
+)
 
 
 def test_generated_export_has_threads_and_a_crisis(tmp_path):

@@ -4,11 +4,10 @@ and changes people make (add, merge, rename, remove) recomputing attribution."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import ingest_one
+
 from pipeline import db
-from pipeline.brands import (BrandError, add_brand, find_brand, merge_brands, remove_brand, rename_brand,
-                             suggest_merges)
+from pipeline.brands import BrandError, add_brand, find_brand, merge_brands, remove_brand, rename_brand, suggest_merges
 from pipeline.cli import main
 from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
@@ -100,7 +99,7 @@ def test_the_brands_command(tmp_path, write_csv, capsys):
     capsys.readouterr()
     assert main(["brands", "--db", database]) == 0
     listed = capsys.readouterr().out
-    assert "United  2 posts  (@UnitedAirlines, \"United\"" in listed and "US Air  2 posts" in listed
+    assert 'United  2 posts  (@UnitedAirlines, "United"' in listed and "US Air  2 posts" in listed
     assert main(["brands", "merge", "United", "--db", database]) == 1
     assert "needs 2 names" in capsys.readouterr().err
     assert main(["brands", "remove", "nope", "--db", database]) == 1
@@ -112,7 +111,9 @@ def test_a_database_of_schema_5_keeps_its_brands(tmp_path):
     con = db.connect(path)
     con.execute("DROP TABLE brand_aliases")
     con.execute("DROP TABLE brands")
-    con.execute("CREATE TABLE brands (handle VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, added_at TIMESTAMPTZ NOT NULL)")
+    con.execute(
+        "CREATE TABLE brands (handle VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, added_at TIMESTAMPTZ NOT NULL)"
+    )
     con.execute("INSERT INTO brands VALUES ('sprintcare', 'exported by twcs', now()), ('ask_spectrum', 'x', now())")
     db.set_meta(con, "schema_version", "5")
     con.close()
@@ -123,16 +124,18 @@ def test_a_database_of_schema_5_keeps_its_brands(tmp_path):
 
 
 def test_an_export_naming_thousands_of_brands_adds_the_most_frequent(con, write_csv):
-    rows = "".join(f"{i},2026-11-02T10:00:00Z,user{i},hello,brand{i % 250}{'x' if i < 250 else ''}\n"
-                   for i in range(500))
+    rows = "".join(
+        f"{i},2026-11-02T10:00:00Z,user{i},hello,brand{i % 250}{'x' if i < 250 else ''}\n" for i in range(500)
+    )
     report = ingest_one(con, write_csv("many.csv", "id,date,author,text,brand\n" + rows))
     assert len(report.brands_added) == 200
     assert any("names 500 different brands: the 200 most frequent became brands" in note for note in report.notes)
 
 
 def test_a_brand_an_export_names_and_the_account_its_posts_mention_are_suggested_as_one(con, write_csv):
-    rows = "".join(f"{i},2026-11-02T{i % 24:02d}:00:00Z,user{i},@AmericanAir flight {i} late,American\n"
-                   for i in range(30))
+    rows = "".join(
+        f"{i},2026-11-02T{i % 24:02d}:00:00Z,user{i},@AmericanAir flight {i} late,American\n" for i in range(30)
+    )
     ingest_one(con, write_csv("m.csv", "id,date,author,text,brand\n" + rows))
     assert suggest_merges(con) == []  # @AmericanAir is not a brand yet: the posts stay with American
     add_brand(con, "americanair", handles=["@AmericanAir"])
@@ -143,13 +146,16 @@ def test_a_brand_an_export_names_and_the_account_its_posts_mention_are_suggested
     assert suggest_merges(con) == []
 
 
-@pytest.mark.parametrize("name, handles, aliases, message", [
-    ("Foo", ["@@"], [], "the handle '@@' needs at least one letter or digit"),
-    ("Foo", [], ["!!!"], "the name '!!!' needs at least one letter or digit"),
-    ("Zy " * 50, [], [], "at most 100"),
-    ("Evil\nacme  999 posts", [], [], "control characters"),
-    ("NewCo", [], ["United"], "'United' already stands for the brand 'United'"),
-])
+@pytest.mark.parametrize(
+    "name, handles, aliases, message",
+    [
+        ("Foo", ["@@"], [], "the handle '@@' needs at least one letter or digit"),
+        ("Foo", [], ["!!!"], "the name '!!!' needs at least one letter or digit"),
+        ("Zy " * 50, [], [], "at most 100"),
+        ("Evil\nacme  999 posts", [], [], "control characters"),
+        ("NewCo", [], ["United"], "'United' already stands for the brand 'United'"),
+    ],
+)
 def test_names_that_cannot_be_a_brands_are_refused(mentions, name, handles, aliases, message):
     con, _ = mentions
     before = con.execute("SELECT * FROM brand_aliases ORDER BY ALL").fetchall()
@@ -159,10 +165,16 @@ def test_names_that_cannot_be_a_brands_are_refused(mentions, name, handles, alia
 
 
 def test_removing_a_brand_that_an_export_marks_takes_its_posts_too(con, write_csv):
-    ingest_one(con, write_csv("care.csv", "tweet_id,author_id,inbound,created_at,text,response_tweet_id,"
-                                          "in_response_to_tweet_id\n"
-                                          "1,115712,True,Tue Oct 31 22:10:47 +0000 2017,@sprintcare help,2,\n"
-                                          "2,sprintcare,False,Tue Oct 31 22:11:45 +0000 2017,@115712 on it,,1\n"))
+    ingest_one(
+        con,
+        write_csv(
+            "care.csv",
+            "tweet_id,author_id,inbound,created_at,text,response_tweet_id,"
+            "in_response_to_tweet_id\n"
+            "1,115712,True,Tue Oct 31 22:10:47 +0000 2017,@sprintcare help,2,\n"
+            "2,sprintcare,False,Tue Oct 31 22:11:45 +0000 2017,@115712 on it,,1\n",
+        ),
+    )
     assert {row[0] for row in con.execute("SELECT brand FROM posts").fetchall()} == {"sprintcare"}
     remove_brand(con, "sprintcare")
     update_analytics(con)

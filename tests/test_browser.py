@@ -19,9 +19,16 @@ from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def _free_port() -> int:
@@ -39,10 +46,27 @@ def _serve(database, *options: str, port: int | None = None):
     port = port or _free_port()
     env = {**os.environ, "RADAR_DB": str(database)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         *options],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            *options,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -83,9 +107,17 @@ def test_a_shared_link_reopens_filters_and_crisis(server, page):
     page.screenshot(path=str(ARTIFACTS / "crisis_detail.png"), full_page=True)
 
 
-PAGES = [("", "Overview"), ("sentiment", "Sentiment"), ("voice", "Share of voice"), ("topics", "Themes and topics"),
-         ("responses", "Response times"), ("crises", "Crises"),
-         ("threads", "Threads"), ("reports", "Reports"), ("data", "Data")]
+PAGES = [
+    ("", "Overview"),
+    ("sentiment", "Sentiment"),
+    ("voice", "Share of voice"),
+    ("topics", "Themes and topics"),
+    ("responses", "Response times"),
+    ("crises", "Crises"),
+    ("threads", "Threads"),
+    ("reports", "Reports"),
+    ("data", "Data"),
+]
 
 
 def _settle(page, heading: str) -> None:
@@ -218,8 +250,12 @@ def test_uploading_an_export_shows_its_import_report(demo_db, browser, tmp_path_
         assert tab.get_by_text("1 quarantined").count() >= 1
         tab.screenshot(path=str(ARTIFACTS / "data_upload.png"), full_page=True)
     assert _count(copy, "SELECT count(*) FROM posts WHERE post_id = 'w1'") == 1
-    assert _count(copy, "SELECT count(*) FROM quarantine q JOIN imports i USING (import_id) "
-                        "WHERE i.file_name = 'week47.csv'") == 1
+    assert (
+        _count(
+            copy, "SELECT count(*) FROM quarantine q JOIN imports i USING (import_id) WHERE i.file_name = 'week47.csv'"
+        )
+        == 1
+    )
 
 
 def test_an_often_mentioned_account_is_added_as_a_competitor(demo_db, browser, tmp_path_factory):
@@ -244,8 +280,7 @@ def test_an_unknown_layout_is_mapped_on_the_data_page(demo_db, browser, tmp_path
     folder = tmp_path_factory.mktemp("mapping")
     with _data_page_with_upload(demo_db, browser, folder, "lumo_week47.csv", text, height=1400) as (tab, copy):
         tab.get_by_text("Map the columns of lumo_week47.csv").wait_for(timeout=90_000)
-        for column, header in (("post_id", "Kennzahl"), ("created_at", "Wann"), ("author_id", "Wer"),
-                               ("text", "Was")):
+        for column, header in (("post_id", "Kennzahl"), ("created_at", "Wann"), ("author_id", "Wer"), ("text", "Was")):
             label = f"{column} (required)" if column in ("created_at", "text") else column
             tab.get_by_role("combobox", name=label, exact=True).click()
             tab.get_by_role("option", name=header, exact=True).click()
@@ -314,8 +349,10 @@ def test_the_retrospective_of_the_american_airlines_crisis(real_server, real_pag
 
 def test_sentiment_by_brand_drills_down_to_a_thread_and_a_label_is_corrected(real_server, real_page):
     page = real_page
-    page.goto(f"{real_server}/sentiment?grain=week&by=brand&day=2015-02-16&label=negative&group=United"
-              "&from=2015-02-16&to=2015-02-24")
+    page.goto(
+        f"{real_server}/sentiment?grain=week&by=brand&day=2015-02-16&label=negative&group=United"
+        "&from=2015-02-16&to=2015-02-24"
+    )
     _settle(page, "Sentiment")
     page.get_by_role("heading", name="Posts: week of Mon 16 Feb 2015").first.wait_for(timeout=60_000)
     grids = page.locator('[data-testid="stDataFrame"]')
@@ -330,7 +367,8 @@ def test_sentiment_by_brand_drills_down_to_a_thread_and_a_label_is_corrected(rea
     page.get_by_text("export's label").first.wait_for(timeout=60_000)
     form = page.locator('[data-testid="stForm"]').filter(has_text="Correct a label").last
     page.locator('[data-testid="stRadio"]').filter(has_text="undo the correction").get_by_text(
-        "positive", exact=True).click()
+        "positive", exact=True
+    ).click()
     page.get_by_role("button", name="Save").click()
     page.get_by_text("corrected by a person").first.wait_for(timeout=90_000)
     _settle(page, "Threads")
@@ -357,8 +395,14 @@ def test_html_in_a_brand_name_is_text_in_the_charts(demo_db, browser, tmp_path_f
     copy = folder / "radar.duckdb"
     shutil.copy(demo_db, copy)
     hostile = '<a href="https://evil.example/x">click</a><b>bold</b>'
-    assert subprocess.run([sys.executable, "-m", "pipeline", "brands", "rename", "lumohelp", hostile, "--db",
-                           str(copy)], cwd=ROOT, capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "pipeline", "brands", "rename", "lumohelp", hostile, "--db", str(copy)],
+            cwd=ROOT,
+            capture_output=True,
+        ).returncode
+        == 0
+    )
     serving = _serve(copy)
     url = next(serving)
     tab = browser.new_page(viewport={"width": 1400, "height": 2400})
@@ -378,9 +422,11 @@ def test_html_in_a_brand_name_is_text_in_the_charts(demo_db, browser, tmp_path_f
         next(serving, None)
 
 
-SIGN_IN_USERS = {"ana": {"email": "ana@lumo.example", "email_verified": True},
-                 "vic": {"email": "vic@lumo.example", "email_verified": True},
-                 "zed": {"email": "zed@elsewhere.example", "email_verified": True}}
+SIGN_IN_USERS = {
+    "ana": {"email": "ana@lumo.example", "email_verified": True},
+    "vic": {"email": "vic@lumo.example", "email_verified": True},
+    "zed": {"email": "zed@elsewhere.example", "email_verified": True},
+}
 
 
 @pytest.fixture(scope="module")
@@ -395,7 +441,8 @@ def signed_in_server(demo_db, tmp_path_factory):
     port = _free_port()
     with OidcProvider(SIGN_IN_USERS) as provider:
         secrets = folder / "secrets.toml"
-        secrets.write_text(f"""
+        secrets.write_text(
+            f"""
 [auth]
 redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
 cookie_secret = "a-test-cookie-secret-that-is-long-enough"
@@ -406,7 +453,9 @@ server_metadata_url = "{provider.metadata_url}"
 [access]
 editors = ["ana@lumo.example"]
 viewers = ["@lumo.example"]
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
         serving = _serve(copy, "--secrets.files", str(secrets), "--server.address", "127.0.0.1", port=port)
         url = next(serving)
         yield url, copy

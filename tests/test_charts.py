@@ -11,33 +11,62 @@ import pytest
 from pipeline import charts
 from pipeline.queries import net_sentiment
 
-TREND = pd.DataFrame({
-    "bucket": [date(2026, 11, 9)] * 4 + [date(2026, 11, 10)] * 4,
-    "group": ["all posts"] * 8,
-    "label": ["negative", "neutral", "positive", "unscored"] * 2,
-    "posts": [3, 2, 1, 0, 0, 0, 0, 0],
-})
-WEEKLY = pd.DataFrame({"brand": ["all brands"] * 2, "week": [date(2026, 11, 2), date(2026, 11, 9)],
-                       "awaiting": [10, 4], "answered": [8, 2], "unanswered": [2, 2], "response_rate": [0.8, 0.5],
-                       "median_minutes": [30.0, 90.0], "p90_minutes": [120.0, 300.0],
-                       "median_business_minutes": [20.0, 60.0], "within_sla_share": [0.7, 0.25]})
-HEATMAP = pd.DataFrame({"weekday": [1, 6], "hour": [9, 23], "awaiting": [5, 2], "unanswered": [0, 2],
-                        "median_minutes": [12.0, None]})
-CRISES = pd.DataFrame({
-    "crisis_id": ["a:20261024T15", "b:20261101T10"], "brand": ["a", "b"],
-    "started_at": pd.to_datetime(["2026-10-24 15:00", "2026-11-01 10:00"], utc=True),
-    "ended_at": pd.to_datetime(["2026-10-26 00:00", "2026-11-01 20:00"], utc=True),
-    "back_to_baseline_at": pd.to_datetime(["2026-10-27 00:00", None], utc=True),
-    "severity": [3, 1],
-})
-SERIES = pd.DataFrame({"hour_at": pd.date_range("2026-10-24 10:00", periods=10, freq="h", tz="UTC"),
-                       "posts": [2, 2, 3, 9, 20, 30, 12, 5, 3, 2], "negative_posts": [0, 1, 1, 7, 15, 25, 8, 2, 1, 0]})
-PHASES = pd.DataFrame({"phase": ["onset", "peak"],
-                       "started_at": pd.to_datetime(["2026-10-24 13:00", "2026-10-24 15:00"], utc=True),
-                       "ended_at": pd.to_datetime(["2026-10-24 15:00", "2026-10-24 16:00"], utc=True)})
-MOVES = pd.DataFrame({"move": ["apologise", "make_amends"],
-                      "first_at": pd.to_datetime(["2026-10-24 16:10", "2026-10-24 18:00"], utc=True),
-                      "replies": [3, 1]})
+TREND = pd.DataFrame(
+    {
+        "bucket": [date(2026, 11, 9)] * 4 + [date(2026, 11, 10)] * 4,
+        "group": ["all posts"] * 8,
+        "label": ["negative", "neutral", "positive", "unscored"] * 2,
+        "posts": [3, 2, 1, 0, 0, 0, 0, 0],
+    }
+)
+WEEKLY = pd.DataFrame(
+    {
+        "brand": ["all brands"] * 2,
+        "week": [date(2026, 11, 2), date(2026, 11, 9)],
+        "awaiting": [10, 4],
+        "answered": [8, 2],
+        "unanswered": [2, 2],
+        "response_rate": [0.8, 0.5],
+        "median_minutes": [30.0, 90.0],
+        "p90_minutes": [120.0, 300.0],
+        "median_business_minutes": [20.0, 60.0],
+        "within_sla_share": [0.7, 0.25],
+    }
+)
+HEATMAP = pd.DataFrame(
+    {"weekday": [1, 6], "hour": [9, 23], "awaiting": [5, 2], "unanswered": [0, 2], "median_minutes": [12.0, None]}
+)
+CRISES = pd.DataFrame(
+    {
+        "crisis_id": ["a:20261024T15", "b:20261101T10"],
+        "brand": ["a", "b"],
+        "started_at": pd.to_datetime(["2026-10-24 15:00", "2026-11-01 10:00"], utc=True),
+        "ended_at": pd.to_datetime(["2026-10-26 00:00", "2026-11-01 20:00"], utc=True),
+        "back_to_baseline_at": pd.to_datetime(["2026-10-27 00:00", None], utc=True),
+        "severity": [3, 1],
+    }
+)
+SERIES = pd.DataFrame(
+    {
+        "hour_at": pd.date_range("2026-10-24 10:00", periods=10, freq="h", tz="UTC"),
+        "posts": [2, 2, 3, 9, 20, 30, 12, 5, 3, 2],
+        "negative_posts": [0, 1, 1, 7, 15, 25, 8, 2, 1, 0],
+    }
+)
+PHASES = pd.DataFrame(
+    {
+        "phase": ["onset", "peak"],
+        "started_at": pd.to_datetime(["2026-10-24 13:00", "2026-10-24 15:00"], utc=True),
+        "ended_at": pd.to_datetime(["2026-10-24 15:00", "2026-10-24 16:00"], utc=True),
+    }
+)
+MOVES = pd.DataFrame(
+    {
+        "move": ["apologise", "make_amends"],
+        "first_at": pd.to_datetime(["2026-10-24 16:10", "2026-10-24 18:00"], utc=True),
+        "replies": [3, 1],
+    }
+)
 CRISIS = {"crisis_id": "a:20261024T13", "first_brand_response_at": pd.Timestamp("2026-10-24 15:30", tz="UTC")}
 
 
@@ -46,8 +75,9 @@ def figures():
         "volume": charts.build_sentiment_volume_figure(TREND, "day"),
         "net": charts.build_net_sentiment_figure(net_sentiment(TREND), "week", "platform"),
         "kpi_trend": charts.build_kpi_trend_figure(net_sentiment(TREND)),
-        "distribution": charts.build_response_distribution_figure(pd.DataFrame(
-            {"bin": ["< 15 min", "no reply yet"], "posts": [3, 1], "share": [0.75, 0.25]})),
+        "distribution": charts.build_response_distribution_figure(
+            pd.DataFrame({"bin": ["< 15 min", "no reply yet"], "posts": [3, 1], "share": [0.75, 0.25]})
+        ),
         "weekly": charts.build_response_weekly_figure(WEEKLY, 60),
         "sla": charts.build_sla_figure(WEEKLY),
         "heatmap": charts.build_response_heatmap_figure(HEATMAP, "Europe/Madrid"),
@@ -119,8 +149,9 @@ def test_an_empty_chart_says_there_is_no_data():
     empty = pd.DataFrame({"week": [], "median_minutes": [], "p90_minutes": []})
     assert [a.text for a in build_response_weekly_figure(empty).layout.annotations] == ["No data for these filters"]
     full = pd.DataFrame({"week": [pd.Timestamp("2026-11-02")], "median_minutes": [12.0], "p90_minutes": [30.0]})
-    assert not [a.text for a in build_response_weekly_figure(full).layout.annotations
-                if a.text == "No data for these filters"]
+    assert not [
+        a.text for a in build_response_weekly_figure(full).layout.annotations if a.text == "No data for these filters"
+    ]
 
 
 HOSTILE = '<a href="https://evil.example/x">click</a><b>bold</b> %{y}'
@@ -135,7 +166,7 @@ def _strings(value):
             if key != "customdata":
                 yield from _strings(item)
     elif isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        for item in (value.tolist() if hasattr(value, "tolist") else value):
+        for item in value.tolist() if hasattr(value, "tolist") else value:
             yield from _strings(item)
 
 
@@ -145,14 +176,17 @@ def test_html_in_a_data_value_is_shown_as_text_in_every_chart():
     day = date(2026, 11, 9)
     built = [
         charts.build_platform_figure(pd.DataFrame({"platform": [HOSTILE], "brand": [HOSTILE], "posts": [3]})),
-        charts.build_net_sentiment_figure(pd.DataFrame({"bucket": [day], "group": [HOSTILE], "net_sentiment": [5.0]}),
-                                          by="brand"),
+        charts.build_net_sentiment_figure(
+            pd.DataFrame({"bucket": [day], "group": [HOSTILE], "net_sentiment": [5.0]}), by="brand"
+        ),
         charts.build_crisis_timeline_figure(CRISES.assign(brand=HOSTILE, crisis_id=HOSTILE)),
         charts.build_crisis_figure(SERIES, PHASES, MOVES, {**CRISIS, "crisis_id": HOSTILE}),
-        charts.build_share_of_voice_figure(pd.DataFrame({"bucket": [day], "brand": [HOSTILE], "share": [1.0],
-                                                         "posts": [4], "role": ["competitor"]})),
-        charts.build_theme_figure(pd.DataFrame({"bucket": [day], "theme": [HOSTILE], "posts": [2],
-                                                "negative_share": [0.5]})),
+        charts.build_share_of_voice_figure(
+            pd.DataFrame({"bucket": [day], "brand": [HOSTILE], "share": [1.0], "posts": [4], "role": ["competitor"]})
+        ),
+        charts.build_theme_figure(
+            pd.DataFrame({"bucket": [day], "theme": [HOSTILE], "posts": [2], "negative_share": [0.5]})
+        ),
     ]
     escaped = '&lt;a href="https://evil.example/x"&gt;click&lt;/a&gt;&lt;b&gt;bold&lt;/b&gt; &#37;{y}'
     for fig in built:

@@ -22,8 +22,9 @@ def test_every_subcommand_has_help_and_is_in_the_readme(command, capsys):
 
 
 def test_python_dash_m_pipeline_is_the_same_command():
-    result = subprocess.run([sys.executable, "-m", "pipeline", "formats"], capture_output=True, text=True,
-                            cwd=ROOT, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "formats"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
     assert result.returncode == 0
     assert "twcs" in result.stdout and "identified by" in result.stdout
 
@@ -62,8 +63,14 @@ def test_crises_json_and_fail_on_for_scheduled_alerts(demo_copy, capsys):
 
     assert main(["crises", "--db", str(demo_copy), "--json"]) == 0
     crises = json.loads(capsys.readouterr().out)
-    assert crises and {"crisis_id", "severity", "severity_reasons", "phases", "moves",
-                       "minutes_to_first_response"} <= set(crises[0])
+    assert crises and {
+        "crisis_id",
+        "severity",
+        "severity_reasons",
+        "phases",
+        "moves",
+        "minutes_to_first_response",
+    } <= set(crises[0])
     worst = max(c["severity"] for c in crises)
     assert main(["crises", "--db", str(demo_copy), "--fail-on", str(worst)]) == 3
     if worst < 4:

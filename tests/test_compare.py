@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
-
 from conftest import ingest_one
+
 from pipeline import db
 from pipeline.brands import BrandError, add_brand, brand_roles, set_role
 from pipeline.cli import main
@@ -30,7 +30,7 @@ def _rows(brand: str, monday: date, texts_and_labels: list[tuple[str, str, int]]
     rows, n = [], start
     for text, label, count in texts_and_labels:
         for i in range(count):
-            at = datetime(monday.year, monday.month, monday.day, 8, tzinfo=timezone.utc) + timedelta(hours=3 * i + n % 3)
+            at = datetime(monday.year, monday.month, monday.day, 8, tzinfo=UTC) + timedelta(hours=3 * i + n % 3)
             rows.append(f"{brand[0]}{n},{at:%Y-%m-%dT%H:%M:%SZ},user{n},{text}. ref{n},{brand},twitter,{label}")
             n += 1
     return rows
@@ -41,12 +41,32 @@ def two_weeks_csv() -> str:
     Week B: Lumo 60 (12 negative, 36 positive: net +40), Kelvo 20 (16 negative "parcel never arrived",
     4 positive: net -60). No brand replies."""
     rows = ["id,date,author,text,brand,platform,sentiment"]
-    rows += _rows("Lumo", WEEK_A, [("the blender is noisy", "negative", 16), ("love the kettle", "positive", 16),
-                                   ("is the toaster dishwasher safe", "neutral", 8)], 1000)
-    rows += _rows("Kelvo", WEEK_A, [("the mixer is loud", "negative", 8), ("great mixer", "positive", 24),
-                                    ("which mixer to buy", "neutral", 8)], 2000)
-    rows += _rows("Lumo", WEEK_B, [("the blender is noisy", "negative", 12), ("love the kettle", "positive", 36),
-                                   ("is the toaster dishwasher safe", "neutral", 12)], 3000)
+    rows += _rows(
+        "Lumo",
+        WEEK_A,
+        [
+            ("the blender is noisy", "negative", 16),
+            ("love the kettle", "positive", 16),
+            ("is the toaster dishwasher safe", "neutral", 8),
+        ],
+        1000,
+    )
+    rows += _rows(
+        "Kelvo",
+        WEEK_A,
+        [("the mixer is loud", "negative", 8), ("great mixer", "positive", 24), ("which mixer to buy", "neutral", 8)],
+        2000,
+    )
+    rows += _rows(
+        "Lumo",
+        WEEK_B,
+        [
+            ("the blender is noisy", "negative", 12),
+            ("love the kettle", "positive", 36),
+            ("is the toaster dishwasher safe", "neutral", 12),
+        ],
+        3000,
+    )
     rows += _rows("Kelvo", WEEK_B, [("my parcel never arrived", "negative", 16), ("great mixer", "positive", 4)], 4000)
     return "\n".join(rows) + "\n"
 
@@ -63,12 +83,21 @@ def two_weeks(con, write_csv):
 def test_summary_sentences_match_hand_computed_figures(two_weeks):
     sentences = weekly_summary(two_weeks, WEEK_B)
     text = "\n".join(sentences)
-    assert "Our brand (Lumo) had 60 customer posts, 50 % more than the week before (40); net sentiment +40, " \
-           "up 40 points from 0." in sentences
-    assert any(s.startswith("The biggest move: Kelvo's net sentiment fell 100 points, to -60 (20 posts); "
-                            "16 of its 16 negative posts were about Delivery, 100 % of them on twitter") for s in sentences)
-    assert "Share of voice: ours 75 % (+25 points), Kelvo 25 % (-25 points). Net sentiment +40 for ours against " \
-           "-60 for the competitor." in sentences
+    assert (
+        "Our brand (Lumo) had 60 customer posts, 50 % more than the week before (40); net sentiment +40, "
+        "up 40 points from 0." in sentences
+    )
+    assert any(
+        s.startswith(
+            "The biggest move: Kelvo's net sentiment fell 100 points, to -60 (20 posts); "
+            "16 of its 16 negative posts were about Delivery, 100 % of them on twitter"
+        )
+        for s in sentences
+    )
+    assert (
+        "Share of voice: ours 75 % (+25 points), Kelvo 25 % (-25 points). Net sentiment +40 for ours against "
+        "-60 for the competitor." in sentences
+    )
     assert "No crisis was active this week." in sentences
     assert any(s.startswith("Response times cannot be known this week") for s in sentences)
     assert "“parcel never arrived” for Kelvo (16 posts, 0.0 a week before)" in text
@@ -79,7 +108,9 @@ def test_share_of_voice_and_period_comparison(two_weeks):
     week_b = share[share["bucket"] == pd.Timestamp(WEEK_B)].set_index("brand")
     assert week_b.loc["Lumo", "share"] == pytest.approx(0.75) and week_b.loc["Kelvo", "posts"] == 20
     assert week_b.loc["Lumo", "share_change"] == pytest.approx(0.25)
-    assert week_b.loc["Kelvo", "net_sentiment"] == pytest.approx(-60) and week_b.loc["Kelvo", "net_change"] == pytest.approx(-100)
+    assert week_b.loc["Kelvo", "net_sentiment"] == pytest.approx(-60) and week_b.loc[
+        "Kelvo", "net_change"
+    ] == pytest.approx(-100)
     first = share[share["bucket"] == pd.Timestamp(WEEK_A)]
     assert len(first) == 2
     assert first["share_change"].isna().all()  # no week before in the data: unknown, not 0
@@ -191,13 +222,15 @@ def test_default_themes_match_whole_words_in_three_languages(themed):
 def test_edited_themes_tag_again_and_bad_sets_are_refused_whole(themed):
     save_themes(themed, [{"name": "Joy", "any": ["happy"], "phrases": [], "all": [], "exclude": []}])
     assert themes_of(themed) == {"t4": {"Joy"}}
-    for bad, message in [([{"name": "X", "any": ["a b"]}], "put it in 'phrases'"),
-                         ([{"name": "X"}], "no word, phrase or word group"),
-                         ([{"name": "X", "any": ["re*fund"]}], "not a word"),
-                         ([{"name": "X", "any": ["ab*"]}], "too short"),
-                         ([{"name": "X", "any": ["x"]}, {"name": "x", "any": ["y"]}], "another theme named"),
-                         ([{"name": "X", "any": ["x"], "colour": "red"}], "unknown part"),
-                         ({"name": "X"}, "a list")]:
+    for bad, message in [
+        ([{"name": "X", "any": ["a b"]}], "put it in 'phrases'"),
+        ([{"name": "X"}], "no word, phrase or word group"),
+        ([{"name": "X", "any": ["re*fund"]}], "not a word"),
+        ([{"name": "X", "any": ["ab*"]}], "too short"),
+        ([{"name": "X", "any": ["x"]}, {"name": "x", "any": ["y"]}], "another theme named"),
+        ([{"name": "X", "any": ["x"], "colour": "red"}], "unknown part"),
+        ({"name": "X"}, "a list"),
+    ]:
         with pytest.raises(ThemeError, match=message):
             validate(bad)
     assert themes_of(themed) == {"t4": {"Joy"}}
@@ -205,12 +238,18 @@ def test_edited_themes_tag_again_and_bad_sets_are_refused_whole(themed):
 
 def test_keywords_outside_ascii_match_whole_words_too(con, write_csv):
     # ASCII keywords match with RE2's fast ASCII boundaries, others with Unicode letter classes; ł is l
-    ingest_one(con, write_csv("unicode.csv", "id,date,author,text\n"
-                                             "u1,2026-11-02T10:00:00Z,ana,Опять задержка рейса\n"
-                                             "u2,2026-11-02T11:00:00Z,ben,задержками недоволен\n"
-                                             "u3,2026-11-02T12:00:00Z,cy,Zły kurier znowu\n"
-                                             "u4,2026-11-02T13:00:00Z,dee,the kurierka was fine\n"
-                                             "u5,2026-11-02T14:00:00Z,eve,Zlyx and zły\n"))
+    ingest_one(
+        con,
+        write_csv(
+            "unicode.csv",
+            "id,date,author,text\n"
+            "u1,2026-11-02T10:00:00Z,ana,Опять задержка рейса\n"
+            "u2,2026-11-02T11:00:00Z,ben,задержками недоволен\n"
+            "u3,2026-11-02T12:00:00Z,cy,Zły kurier znowu\n"
+            "u4,2026-11-02T13:00:00Z,dee,the kurierka was fine\n"
+            "u5,2026-11-02T14:00:00Z,eve,Zlyx and zły\n",
+        ),
+    )
     update_analytics(con)
     save_themes(con, [{"name": "Задержка", "any": ["задержка"]}, {"name": "Kurier", "all": [["zły", "kurier"]]}])
     assert themes_of(con) == {"u1": {"Задержка"}, "u3": {"Kurier"}}
@@ -246,9 +285,17 @@ def test_brands_cli_sets_roles(tmp_path, write_csv, capsys):
 
 # --- emerging topics ------------------------------------------------------------------------------------
 
+
 def test_terms_skip_stop_words_mentions_and_links():
     assert terms_of("@Kelvo the parcel never arrived! https://x.co/a #KelvoDelays") == {
-        "parcel", "parcel never arrived", "never arrived", "arrived", "never", "parcel never", "#kelvodelays"}
+        "parcel",
+        "parcel never arrived",
+        "never arrived",
+        "arrived",
+        "never",
+        "parcel never",
+        "#kelvodelays",
+    }
     assert terms_of("que por para") == set()
 
 
@@ -287,6 +334,7 @@ def test_emerging_topics_per_brand_with_their_posts(two_weeks):
 
 # --- the weekly report, sent -------------------------------------------------------------------------------
 
+
 def test_weekly_report_is_sent_to_the_report_roles(tmp_path, write_csv):
     import os
     import subprocess
@@ -294,6 +342,7 @@ def test_weekly_report_is_sent_to_the_report_roles(tmp_path, write_csv):
     from pathlib import Path
 
     from servers import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver
+
     from pipeline.plan import default_plan, save_plan
 
     path = tmp_path / "send.duckdb"
@@ -301,23 +350,35 @@ def test_weekly_report_is_sent_to_the_report_roles(tmp_path, write_csv):
     assert main(["brands", "role", "Lumo", "ours", "--db", str(path)]) == 0
     radar = str(Path(sys.executable).parent / "radar")
     # no channel for the report roles yet: said, not silently skipped
-    result = subprocess.run([radar, "report", "weekly", "--week", "2026-W46", "--send", "--db", str(path)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [radar, "report", "weekly", "--week", "2026-W46", "--send", "--db", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 1 and "have no channel" in result.stderr
     smtp, receiver = SmtpServer(tmp_path), WebhookReceiver()
     with smtp, receiver:
         plan = default_plan()
-        plan["channels"] = {"mail": {"type": "email", "to": ["cm@example.com"]},
-                            "hook": {"type": "webhook", "url": receiver.url("/report")}}
+        plan["channels"] = {
+            "mail": {"type": "email", "to": ["cm@example.com"]},
+            "hook": {"type": "webhook", "url": receiver.url("/report")},
+        }
         plan["roles"]["community manager"] = ["mail"]
         plan["roles"]["care lead"] = ["hook"]
-        plan["smtp"].update(host="127.0.0.1", port=smtp.port, starttls=True, username=SMTP_USER,
-                            password_env="RADAR_TEST_SMTP_PASSWORD")
+        plan["smtp"].update(
+            host="127.0.0.1", port=smtp.port, starttls=True, username=SMTP_USER, password_env="RADAR_TEST_SMTP_PASSWORD"
+        )
         with db.connect(path) as con:
             save_plan(con, plan)
         env = {**os.environ, "SSL_CERT_FILE": str(smtp.cert), "RADAR_TEST_SMTP_PASSWORD": SMTP_PASSWORD}
-        result = subprocess.run([radar, "report", "weekly", "--week", "2026-W46", "--send", "--db", str(path)],
-                                capture_output=True, text=True, timeout=300, env=env)
+        result = subprocess.run(
+            [radar, "report", "weekly", "--week", "2026-W46", "--send", "--db", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
         assert result.returncode == 0, result.stderr
         assert "mail: sent" in result.stdout and "hook: sent" in result.stdout
         (mail,) = smtp.messages
@@ -328,4 +389,6 @@ def test_weekly_report_is_sent_to_the_report_roles(tmp_path, write_csv):
         assert attachment is not None
         (request,) = receiver.received
         body = request["body"]
-        assert body["kind"] == "weekly_report" and any("Share of voice" in s or "Our brand" in s for s in body["summary"])
+        assert body["kind"] == "weekly_report" and any(
+            "Share of voice" in s or "Our brand" in s for s in body["summary"]
+        )

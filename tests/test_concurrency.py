@@ -74,8 +74,13 @@ def test_cli_import_waits_for_the_dashboard_to_let_go(database, tmp_path):
     export = _export(tmp_path / "week.csv", 50, prefix="w")
     store = Store(database, idle_seconds=1.5)
     assert _posts(store) == 2 and store.is_open  # the dashboard holds the file read-only for now
-    result = subprocess.run([sys.executable, "-m", "pipeline", "ingest", str(export), "--db", str(database),
-                             "--wait", "60"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "ingest", str(export), "--db", str(database), "--wait", "60"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "waiting up to 60 s" in result.stderr
     assert not store.is_open  # released when idle
@@ -84,8 +89,10 @@ def test_cli_import_waits_for_the_dashboard_to_let_go(database, tmp_path):
 
 
 def _hold_for_writing(database, seconds: float) -> subprocess.Popen:
-    code = (f"import time, duckdb; c = duckdb.connect({str(database)!r}); print('held', flush=True); "
-            f"time.sleep({seconds}); c.close()")
+    code = (
+        f"import time, duckdb; c = duckdb.connect({str(database)!r}); print('held', flush=True); "
+        f"time.sleep({seconds}); c.close()"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     return holder
@@ -95,8 +102,13 @@ def test_cli_without_waiting_says_what_to_do(database, tmp_path):
     export = _export(tmp_path / "week.csv", 5)
     holder = _hold_for_writing(database, 20)
     try:
-        result = subprocess.run([sys.executable, "-m", "pipeline", "ingest", str(export), "--db", str(database),
-                                 "--wait", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline", "ingest", str(export), "--db", str(database), "--wait", "0"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -143,7 +155,8 @@ def test_cli_status_reads_an_older_database(database, capsys):
 
 @pytest.mark.parametrize("in_place_up_to", [db._COPY_IN_PLACE_UP_TO, 0], ids=["update", "rewrite"])
 def test_a_schema_4_database_gets_its_sentiment_copied_into_the_facts_and_loses_raw_posts(
-        database, monkeypatch, in_place_up_to):
+    database, monkeypatch, in_place_up_to
+):
     from pipeline.metrics import update_analytics
 
     monkeypatch.setattr(db, "_COPY_IN_PLACE_UP_TO", in_place_up_to)
@@ -158,7 +171,9 @@ def test_a_schema_4_database_gets_its_sentiment_copied_into_the_facts_and_loses_
     con.close()
     store = Store(database)
     with store.reading() as cursor:
-        assert cursor.execute("SELECT post_id, sentiment_label, lang FROM posts ORDER BY post_id").fetchall() == expected
+        assert (
+            cursor.execute("SELECT post_id, sentiment_label, lang FROM posts ORDER BY post_id").fetchall() == expected
+        )
         assert expected[0][1] is not None
         assert not cursor.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'raw_posts'").fetchall()
         assert db.check_quality(cursor) == []

@@ -20,8 +20,15 @@ def _big_export(path, *, ragged_tail: bool):
         writer = csv.writer(handle)
         writer.writerow(["id", "date", "user", "message", "in_reply_to"])
         for i in range(ROWS):
-            writer.writerow([f"b{i}", f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:00:00Z", f"user{i % 5000}",
-                             f"message number {i} about the kettle", f"b{i - 1}" if i % 4 else ""])
+            writer.writerow(
+                [
+                    f"b{i}",
+                    f"2026-10-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
+                    f"user{i % 5000}",
+                    f"message number {i} about the kettle",
+                    f"b{i - 1}" if i % 4 else "",
+                ]
+            )
         if ragged_tail:  # DuckDB's strict reader refuses the file, so it is read row by row in Python
             writer.writerow(["b-ragged", "2026-10-01T10:00:00Z", "user1", "one field too many", "", "extra"])
 
@@ -36,8 +43,12 @@ def test_killed_import_leaves_the_database_unchanged(tmp_path, write_csv, reader
 
     big = tmp_path / "big.csv"
     _big_export(big, ragged_tail=reader == "python")
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "ingest", str(big), "--db", str(database)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "ingest", str(big), "--db", str(database)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     # Kill it in the middle of the file. Read row by row, the CLI reports progress (every 10 % on a pipe)
     # while rows go in; read by DuckDB, it reports 0 % before the read and 100 % once the rows are in, and
     # the staging and the analytics follow.
@@ -56,8 +67,13 @@ def test_killed_import_leaves_the_database_unchanged(tmp_path, write_csv, reader
     assert db.check_quality(con) == []
     con.close()
 
-    result = subprocess.run([sys.executable, "-m", "pipeline", "ingest", str(big), "--db", str(database)],
-                            cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "ingest", str(big), "--db", str(database)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     with duckdb.connect(str(database), read_only=True) as check:
         assert check.execute("SELECT count(*) FROM posts").fetchall()[0][0] == ROWS + 1

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ingest_one, shared_file
+
 from pipeline import db
 from pipeline.demo import CAMPAIGN_START, CRISIS_ONSET
 from pipeline.metrics import update_analytics
 from pipeline.metrics.crises import severity_points
-from pipeline.queries import crisis_detail, crisis_moves, crisis_phases, crisis_series, crisis_threads
 from pipeline.metrics.detector import PHASES, detect_crises
 from pipeline.metrics.playbook import classify_moves
+from pipeline.queries import crisis_detail, crisis_moves, crisis_phases, crisis_series, crisis_threads
 from pipeline.settings import SENSITIVITY
 
 START = pd.Timestamp("2026-09-07 00:00", tz="UTC")  # a Monday; four quiet weeks come first
@@ -45,8 +45,8 @@ def test_a_saturday_afternoon_eruption_is_found_within_two_hours_with_its_phases
     hours, negative, scored, gap = quiet_weeks()
     i = at(hours, SATURDAY_ONSET)
     extra = np.array([12, 25, 40, 45, 40, 30, 22, 15, 10, 6, 4, 2], dtype=float)
-    negative[i:i + 12] += extra
-    scored[i:i + 12] += extra
+    negative[i : i + 12] += extra
+    scored[i : i + 12] += extra
     (crisis,) = detect_crises(hours, negative, scored, gap, SENSITIVITY["normal"])
     assert abs(crisis.started_at - SATURDAY_ONSET) <= pd.Timedelta(hours=2)
     assert SATURDAY_ONSET + pd.Timedelta(hours=2) <= crisis.peak_at <= SATURDAY_ONSET + pd.Timedelta(hours=4)
@@ -61,8 +61,8 @@ def test_a_slow_burn_over_three_days_is_a_crisis():
     hours, negative, scored, gap = quiet_weeks()
     i = at(hours, pd.Timestamp("2026-10-13 00:00", tz="UTC"))
     ramp = np.linspace(0, 14, 72).round()
-    negative[i:i + 72] += ramp
-    scored[i:i + 72] += ramp
+    negative[i : i + 72] += ramp
+    scored[i : i + 72] += ramp
     crises = detect_crises(hours, negative, scored, gap, SENSITIVITY["normal"])
     assert len(crises) == 1
     assert hours[i] <= crises[0].started_at <= hours[i + 72]
@@ -71,8 +71,8 @@ def test_a_slow_burn_over_three_days_is_a_crisis():
 def test_a_positive_campaign_spike_is_not_a_crisis():
     hours, negative, scored, gap = quiet_weeks()
     i = at(hours, pd.Timestamp("2026-10-13 10:00", tz="UTC"))
-    scored[i:i + 24] *= 10  # ten times the posts, nearly all praise: a few more complaints, a much lower share
-    negative[i:i + 24] *= 2
+    scored[i : i + 24] *= 10  # ten times the posts, nearly all praise: a few more complaints, a much lower share
+    negative[i : i + 24] *= 2
     assert detect_crises(hours, negative, scored, gap, SENSITIVITY["normal"]) == []
 
 
@@ -80,8 +80,8 @@ def test_a_positive_campaign_spike_is_not_a_crisis():
 def test_three_days_missing_from_the_export_are_a_gap_not_a_crisis(sensitivity):
     hours, negative, scored, gap = quiet_weeks()
     i = at(hours, pd.Timestamp("2026-10-12 00:00", tz="UTC"))
-    negative[i:i + 72] = scored[i:i + 72] = 0
-    gap[i:i + 72] = True
+    negative[i : i + 72] = scored[i : i + 72] = 0
+    gap[i : i + 72] = True
     assert detect_crises(hours, negative, scored, gap, SENSITIVITY[sensitivity]) == []
 
 
@@ -89,8 +89,8 @@ def test_a_crisis_still_hot_when_the_data_ends_is_open_with_an_unknown_end():
     hours, negative, scored, gap = quiet_weeks()
     n = len(hours)
     extra = np.array([10, 20, 30, 40, 45, 45, 45, 45], dtype=float)  # still rising in the last hour of the data
-    negative[n - 8:] += extra
-    scored[n - 8:] += extra
+    negative[n - 8 :] += extra
+    scored[n - 8 :] += extra
     (crisis,) = detect_crises(hours, negative, scored, gap, SENSITIVITY["normal"])
     assert crisis.is_open and crisis.back_at is None and crisis.ended_at is None
     assert crisis.data_end_at == hours[-1] + pd.Timedelta(hours=1)
@@ -103,25 +103,33 @@ def test_a_hole_in_the_data_after_a_crisis_is_not_a_recovery():
     hours, negative, scored, gap = quiet_weeks()
     i = at(hours, SATURDAY_ONSET)
     extra = np.array([12, 25, 40, 45, 40, 35, 30, 30], dtype=float)
-    negative[i:i + 8] += extra
-    scored[i:i + 8] += extra
-    negative[i + 8:i + 40] = 0  # the export holds nothing for a day and a half: missing, not quiet
-    scored[i + 8:i + 40] = 0
-    gap[i + 8:i + 40] = True
-    negative[i + 40:i + 60] += 30  # and the complaints are still there when the data comes back
-    scored[i + 40:i + 60] += 30
+    negative[i : i + 8] += extra
+    scored[i : i + 8] += extra
+    negative[i + 8 : i + 40] = 0  # the export holds nothing for a day and a half: missing, not quiet
+    scored[i + 8 : i + 40] = 0
+    gap[i + 8 : i + 40] = True
+    negative[i + 40 : i + 60] += 30  # and the complaints are still there when the data comes back
+    scored[i + 40 : i + 60] += 30
     crisis = detect_crises(hours, negative, scored, gap, SENSITIVITY["normal"])[0]
     assert crisis.back_at is None or crisis.back_at >= hours[i + 60]
 
 
 def test_an_open_crisis_scores_its_duration_as_a_lower_bound_and_no_reply_points_without_replies():
-    facts = dict(excess_negative=30, share_negative=0.8, reach=None, platforms=1, duration_hours=20,
-                 unanswered_share=None, first_response_minutes=None)
+    facts = dict(
+        excess_negative=30,
+        share_negative=0.8,
+        reach=None,
+        platforms=1,
+        duration_hours=20,
+        unanswered_share=None,
+        first_response_minutes=None,
+    )
     severity, reasons = severity_points(**facts, still_hot=True, replies_in_data="United")
     assert severity == 2  # 1 (excess) + 2 (share) + 1 (duration); nothing for replies that are not in the data
     assert "lasted at least 20 hours (still above baseline when the data ends) (+1)" in reasons
-    assert reasons[-1] == ("the data holds no replies from United: whether complaints were answered cannot be "
-                           "measured (+0)")
+    assert reasons[-1] == (
+        "the data holds no replies from United: whether complaints were answered cannot be measured (+0)"
+    )
     assert severity_points(**facts)[0] == 3  # the same facts, judged as if replies were known: "no response" +1
 
 
@@ -131,34 +139,80 @@ def test_sensitivity_presets_are_ordered():
     assert low.min_negative >= normal.min_negative >= high.min_negative
 
 
-@pytest.mark.parametrize("facts, severity", [
-    (dict(excess_negative=10, share_negative=0.4, reach=None, platforms=1, duration_hours=3,
-          unanswered_share=0.1, first_response_minutes=30), 1),
-    (dict(excess_negative=60, share_negative=0.6, reach=50_000, platforms=1, duration_hours=14,
-          unanswered_share=0.2, first_response_minutes=90), 2),
-    (dict(excess_negative=150, share_negative=0.6, reach=200_000, platforms=2, duration_hours=20,
-          unanswered_share=0.3, first_response_minutes=120), 3),
-    (dict(excess_negative=900, share_negative=0.8, reach=2_000_000, platforms=3, duration_hours=60,
-          unanswered_share=0.7, first_response_minutes=None), 4),
-])
+@pytest.mark.parametrize(
+    "facts, severity",
+    [
+        (
+            dict(
+                excess_negative=10,
+                share_negative=0.4,
+                reach=None,
+                platforms=1,
+                duration_hours=3,
+                unanswered_share=0.1,
+                first_response_minutes=30,
+            ),
+            1,
+        ),
+        (
+            dict(
+                excess_negative=60,
+                share_negative=0.6,
+                reach=50_000,
+                platforms=1,
+                duration_hours=14,
+                unanswered_share=0.2,
+                first_response_minutes=90,
+            ),
+            2,
+        ),
+        (
+            dict(
+                excess_negative=150,
+                share_negative=0.6,
+                reach=200_000,
+                platforms=2,
+                duration_hours=20,
+                unanswered_share=0.3,
+                first_response_minutes=120,
+            ),
+            3,
+        ),
+        (
+            dict(
+                excess_negative=900,
+                share_negative=0.8,
+                reach=2_000_000,
+                platforms=3,
+                duration_hours=60,
+                unanswered_share=0.7,
+                first_response_minutes=None,
+            ),
+            4,
+        ),
+    ],
+)
 def test_severity_follows_the_published_points(facts, severity):
     grade, reasons = severity_points(**facts)
     assert grade == severity
     assert len(reasons) == 7 and all(reason.endswith(")") for reason in reasons)
 
 
-@pytest.mark.parametrize("text, moves", [
-    ("We're sorry for the trouble", ["apologise"]),
-    ("We're investigating the cause and will keep you updated", ["explain"]),
-    ("That was our mistake and we take full responsibility", ["admit_error"]),
-    ("From now on every jar is pressure-tested", ["change"]),
-    ("We'll send a free replacement and a refund", ["make_amends"]),
-    ("Lo sentimos, es culpa nuestra", ["apologise", "admit_error"]),
-    ("Estamos investigando lo que pasó; a partir de ahora revisamos cada envío", ["explain", "change"]),
-    ("Przepraszamy, to nasz błąd. Zwrot pieniędzy w drodze", ["apologise", "admit_error", "make_amends"]),
-    ("Badamy sprawę, od teraz testujemy każdy dzbanek", ["explain", "change"]),
-    ("Thanks for reaching out, DM us your order number", []),
-])
+@pytest.mark.parametrize(
+    "text, moves",
+    [
+        ("We're sorry for the trouble", ["apologise"]),
+        ("We're investigating the cause and will keep you updated", ["explain"]),
+        ("That was our mistake and we take full responsibility", ["admit_error"]),
+        ("From now on every jar is pressure-tested", ["change"]),
+        ("We'll send a free replacement and a refund", ["make_amends"]),
+        ("Lo sentimos, es culpa nuestra", ["apologise", "admit_error"]),
+        ("Estamos investigando lo que pasó; a partir de ahora revisamos cada envío", ["explain", "change"]),
+        ("Przepraszamy, to nasz błąd. Zwrot pieniędzy w drodze", ["apologise", "admit_error", "make_amends"]),
+        ("Badamy sprawę, od teraz testujemy każdy dzbanek", ["explain", "change"]),
+        ("Thanks for reaching out, DM us your order number", []),
+    ],
+)
 def test_playbook_moves_in_three_languages(text, moves):
     assert classify_moves(text) == moves
 
@@ -173,14 +227,16 @@ def test_the_demo_crisis_is_found_with_its_story(demo_db):
     # the first answer to a complaint came the next morning, not within the SLA
     assert crisis.minutes_to_first_response > 12 * 60
     assert set(crisis.moves_used) == {"apologise", "explain", "admit_error", "change", "make_amends"}
-    moves = dict(con.execute("SELECT move, first_at FROM crisis_moves WHERE crisis_id = ?",
-                             [crisis.crisis_id]).fetchall())
+    moves = dict(
+        con.execute("SELECT move, first_at FROM crisis_moves WHERE crisis_id = ?", [crisis.crisis_id]).fetchall()
+    )
     assert moves["explain"] < moves["admit_error"] < moves["make_amends"]
     # the campaign day is not a crisis
     campaign_day = pd.Timestamp(CAMPAIGN_START).normalize()
     assert not ((crises.started_at >= campaign_day) & (crises.started_at < campaign_day + pd.Timedelta(days=2))).any()
-    phases = con.execute("SELECT phase FROM crisis_phases WHERE crisis_id = ? ORDER BY started_at",
-                         [crisis.crisis_id]).fetchall()
+    phases = con.execute(
+        "SELECT phase FROM crisis_phases WHERE crisis_id = ? ORDER BY started_at", [crisis.crisis_id]
+    ).fetchall()
     assert [p for (p,) in phases] == [p for p in PHASES if p != "unresolved"]
     assert db.check_quality(con) == []
     con.close()
@@ -214,8 +270,9 @@ def airline_and_twcs(tmp_path_factory):
 def test_the_end_of_the_airline_file_is_not_a_recovery(airline_and_twcs):
     con = airline_and_twcs
     data_end = pd.Timestamp("2015-02-24 19:53:37", tz="UTC")
-    still_open = con.execute("SELECT crisis_id, back_to_baseline_at, data_end_at FROM crises "
-                             "WHERE started_at < '2015-03-01' AND is_open").df()
+    still_open = con.execute(
+        "SELECT crisis_id, back_to_baseline_at, data_end_at FROM crises WHERE started_at < '2015-03-01' AND is_open"
+    ).df()
     assert len(still_open) >= 1 and still_open["back_to_baseline_at"].isna().all()
     assert (still_open["data_end_at"] == data_end).all()
     for crisis_id in still_open["crisis_id"]:
@@ -224,20 +281,24 @@ def test_the_end_of_the_airline_file_is_not_a_recovery(airline_and_twcs):
         phases = crisis_phases(con, crisis_id)
         assert not {"resolved", "aftermath"} & set(phases["phase"]) and phases["ended_at"].max() <= data_end.ceil("h")
     # no phase of any 2015 crisis is drawn over the hours after the file ends
-    assert con.execute("SELECT max(ended_at) FROM crisis_phases WHERE started_at < '2015-03-01'").fetchall()[0][0] \
-        <= data_end.ceil("h")
+    assert con.execute("SELECT max(ended_at) FROM crisis_phases WHERE started_at < '2015-03-01'").fetchall()[0][
+        0
+    ] <= data_end.ceil("h")
 
 
 def test_a_joke_to_a_fan_is_not_a_playbook_move(airline_and_twcs):
     con = airline_and_twcs
     joke = "569667821455708160"  # JetBlue: "we can keep you updated on who's wearing who"
     assert con.execute("SELECT move FROM fct_reply_moves WHERE post_id = ?", [joke]).fetchall() == [("explain",)]
-    (crisis_id,) = con.execute("SELECT crisis_id FROM crises WHERE brand = 'jetblue' AND started_at < '2015-03-01'"
-                               ).fetchall()[0]
+    (crisis_id,) = con.execute(
+        "SELECT crisis_id FROM crises WHERE brand = 'jetblue' AND started_at < '2015-03-01'"
+    ).fetchall()[0]
     assert crisis_moves(con, crisis_id).empty  # the data holds no answer of JetBlue's to the crisis
     # where a move is counted, the page shows the post that made it
-    moves = con.execute("SELECT m.first_post_id, f.is_brand FROM crisis_moves m JOIN fct_posts f "
-                        "ON f.platform = m.first_platform AND f.post_id = m.first_post_id").fetchall()
+    moves = con.execute(
+        "SELECT m.first_post_id, f.is_brand FROM crisis_moves m JOIN fct_posts f "
+        "ON f.platform = m.first_platform AND f.post_id = m.first_post_id"
+    ).fetchall()
     assert moves and all(is_brand for _, is_brand in moves)
 
 
@@ -252,8 +313,9 @@ def test_top_threads_are_evidence_with_a_reason(airline_and_twcs):
 
 
 def test_airline_crises_score_nothing_for_replies_that_are_not_in_the_data(airline_and_twcs):
-    rows = airline_and_twcs.execute("SELECT severity_reasons, replies_in_data FROM crises "
-                                    "WHERE started_at < '2015-03-01'").fetchall()
+    rows = airline_and_twcs.execute(
+        "SELECT severity_reasons, replies_in_data FROM crises WHERE started_at < '2015-03-01'"
+    ).fetchall()
     assert rows and all(not replies for _, replies in rows)
     for reasons, _ in rows:
         assert not any("unanswered" in r or "no brand response" in r for r in reasons)

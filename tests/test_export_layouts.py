@@ -34,13 +34,28 @@ EXPECTED = {
 
 
 def _post(con, post_id):
-    row = con.execute("""
+    row = con.execute(
+        """
         SELECT platform, author_id, is_brand, brand, strftime(created_at, '%Y-%m-%d %H:%M'), text, parent_id,
                thread_id, likes, shares, reach, vendor_sentiment
-        FROM posts WHERE post_id = ?""", [post_id]).fetchall()
+        FROM posts WHERE post_id = ?""",
+        [post_id],
+    ).fetchall()
     assert row, f"post {post_id} not stored"
-    keys = ("platform", "author", "is_brand", "brand", "at", "text", "parent", "thread", "likes", "shares",
-            "reach", "sentiment")
+    keys = (
+        "platform",
+        "author",
+        "is_brand",
+        "brand",
+        "at",
+        "text",
+        "parent",
+        "thread",
+        "likes",
+        "shares",
+        "reach",
+        "sentiment",
+    )
     return dict(zip(keys, row[0]))
 
 
@@ -99,8 +114,9 @@ def test_hootsuite_conversation_is_one_thread_and_outbound_is_the_brand(con):
     report = ingest_one(con, SAMPLES / "hootsuite_inbox.csv")
     # AcmeHelp replies (Outbound); the Facebook message names the profile Acme, a brand of its own until merged
     assert report.brands_added == ("acmehelp", "Acme")
-    threads = con.execute("SELECT post_id, thread_id, parent_id, is_brand FROM posts WHERE thread_id = 'm-1' "
-                          "ORDER BY created_at").fetchall()
+    threads = con.execute(
+        "SELECT post_id, thread_id, parent_id, is_brand FROM posts WHERE thread_id = 'm-1' ORDER BY created_at"
+    ).fetchall()
     assert threads == [("m-1", "m-1", None, False), ("m-2", "m-1", "m-1", True), ("m-3", "m-1", "m-2", False)]
     update_analytics(con)
     answered = con.execute("SELECT post_id, first_reply_id, response_minutes FROM responses ORDER BY post_id")
@@ -112,7 +128,12 @@ def test_hootsuite_inbox2_agent_replies_as_the_channel(con):
     report = ingest_one(con, SAMPLES / "hootsuite_inbox2_messages.csv")
     assert report.brands_added == ("acmecare",)
     reply = _post(con, "mm-2")
-    assert (reply["author"], reply["is_brand"], reply["parent"], reply["platform"]) == ("AcmeCare", True, "mm-1", "twitter")
+    assert (reply["author"], reply["is_brand"], reply["parent"], reply["platform"]) == (
+        "AcmeCare",
+        True,
+        "mm-1",
+        "twitter",
+    )
     assert _post(con, "mm-1")["author"] == "@lou_p"
 
 
@@ -126,19 +147,28 @@ def test_facebook_insights_second_header_row_is_skipped_not_quarantined(con):
 
 
 def test_real_facebook_insights_export(con):
-    path = shared_file("platform_exports/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv")
+    path = shared_file(
+        "platform_exports/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv"
+    )
     report = ingest_one(con, path)
     assert report.format == "facebook_insights" and report.rows_quarantined == 0
     assert report.rows_loaded == report.rows_read > 0
-    assert con.execute("SELECT count(*) FROM posts WHERE is_brand AND author_id = 'USCTrials'").fetchone()[0] \
+    assert (
+        con.execute("SELECT count(*) FROM posts WHERE is_brand AND author_id = 'USCTrials'").fetchone()[0]
         == report.rows_loaded
+    )
 
 
 def test_meta_business_suite_keeps_multiline_captions(con):
     ingest_one(con, SAMPLES / "meta_business_suite_posts.csv")
     post = _post(con, "1867404650209001")
     assert post["text"] == "Black Friday starts now.\nEvery kettle 20% off,\nwhile stocks last."
-    assert (post["at"], post["is_brand"], post["platform"], post["likes"]) == ("2026-11-13 18:00", True, "facebook", 390)
+    assert (post["at"], post["is_brand"], post["platform"], post["likes"]) == (
+        "2026-11-13 18:00",
+        True,
+        "facebook",
+        390,
+    )
     assert _post(con, "1867404650209002")["text"].startswith("We're sorry.\r\nSome orders")
 
 
@@ -199,11 +229,14 @@ def test_european_semicolon_file_reads_day_first_and_decimal_comma(con):
     assert _post(con, "e3")["sentiment"] == "neutral"
 
 
-@pytest.mark.parametrize("dates, day_first", [
-    (["03/04/2026 10:00", "25/04/2026 10:00"], True),   # 25 can only be a day
-    (["03/04/2026 10:00", "04/25/2026 10:00"], False),  # 25 can only be a day: month first
-    (["03/04/2026 10:00"], False),                      # comma file, nothing says otherwise: US order
-])
+@pytest.mark.parametrize(
+    "dates, day_first",
+    [
+        (["03/04/2026 10:00", "25/04/2026 10:00"], True),  # 25 can only be a day
+        (["03/04/2026 10:00", "04/25/2026 10:00"], False),  # 25 can only be a day: month first
+        (["03/04/2026 10:00"], False),  # comma file, nothing says otherwise: US order
+    ],
+)
 def test_slash_date_order_is_decided_by_the_file(con, write_csv, dates, day_first):
     rows = "".join(f"{i},{d},ana,hello {i}\n" for i, d in enumerate(dates))
     report = ingest_one(con, write_csv("d.csv", "id,date,user,message\n" + rows))

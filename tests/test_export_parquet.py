@@ -4,8 +4,8 @@ engines (DuckDB's Parquet reader, pyarrow datasets) with the same rows."""
 import json
 
 import duckdb
-import pytest
 import pyarrow.dataset as ds
+import pytest
 
 from pipeline.cli import main
 
@@ -17,17 +17,26 @@ def test_export_reads_back_the_same_rows(demo_db, tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     with duckdb.connect(str(demo_db), read_only=True) as con:
         months = {r[0] for r in con.execute("SELECT DISTINCT strftime(created_at, '%Y-%m') FROM posts").fetchall()}
-        expected = con.execute("SELECT count(*), sum(hash(post_id)), min(created_at), max(created_at) FROM posts").fetchone()
+        expected = con.execute(
+            "SELECT count(*), sum(hash(post_id)), min(created_at), max(created_at) FROM posts"
+        ).fetchone()
         crises = con.execute("SELECT crisis_id, severity FROM crises ORDER BY 1").fetchall()
     assert {p.name for p in (out / "posts").iterdir()} == {f"month={m}" for m in months}
     assert manifest["tables"]["posts"]["rows"] == expected[0]
     with duckdb.connect() as other:
-        got = other.execute("SELECT count(*), sum(hash(post_id)), min(created_at), max(created_at) FROM "
-                            "read_parquet(?, hive_partitioning = true)", [str(out / "posts" / "*" / "*.parquet")]).fetchone()
+        got = other.execute(
+            "SELECT count(*), sum(hash(post_id)), min(created_at), max(created_at) FROM "
+            "read_parquet(?, hive_partitioning = true)",
+            [str(out / "posts" / "*" / "*.parquet")],
+        ).fetchone()
         assert got[:2] == expected[:2]
         assert [t.timestamp() for t in got[2:]] == [t.timestamp() for t in expected[2:]]  # UTC instants kept
-        assert other.execute("SELECT crisis_id, severity FROM read_parquet(?) ORDER BY 1",
-                             [str(out / "crises" / "*" / "*.parquet")]).fetchall() == crises
+        assert (
+            other.execute(
+                "SELECT crisis_id, severity FROM read_parquet(?) ORDER BY 1", [str(out / "crises" / "*" / "*.parquet")]
+            ).fetchall()
+            == crises
+        )
     table = ds.dataset(out / "responses", format="parquet", partitioning="hive").to_table()
     assert table.num_rows == manifest["tables"]["responses"]["rows"] > 0
     assert "month" in table.column_names
@@ -52,27 +61,48 @@ def test_export_to_a_place_that_cannot_be_written_says_so(demo_db, tmp_path, cap
 def _lake_rows(out) -> dict[str, int]:
     """Rows per table as read back from the Parquet files."""
     with duckdb.connect() as other:
-        return {table: other.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
-                for table in ("posts", "responses", "threads", "crises", "crisis_phases", "crisis_moves", "brands",
-                              "imports")
-                for path in [out / table / ("*/*.parquet" if table in ("posts", "responses", "threads", "crises")
-                                            else "*.parquet")]}
+        return {
+            table: other.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
+            for table in (
+                "posts",
+                "responses",
+                "threads",
+                "crises",
+                "crisis_phases",
+                "crisis_moves",
+                "brands",
+                "imports",
+            )
+            for path in [
+                out / table / ("*/*.parquet" if table in ("posts", "responses", "threads", "crises") else "*.parquet")
+            ]
+        }
 
 
 class _Killed(BaseException):
     pass
 
 
-STEPS = ["wrote posts", "wrote responses", "wrote imports", "complete", "moved away posts", "moved in posts",
-         "moved away responses", "moved in manifest.json"]
+STEPS = [
+    "wrote posts",
+    "wrote responses",
+    "wrote imports",
+    "complete",
+    "moved away posts",
+    "moved in posts",
+    "moved away responses",
+    "moved in manifest.json",
+]
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_an_export_stopped_anywhere_leaves_a_whole_export_or_is_finished_by_the_next(demo_db, tmp_path, monkeypatch,
-                                                                                      step, write_csv):
+def test_an_export_stopped_anywhere_leaves_a_whole_export_or_is_finished_by_the_next(
+    demo_db, tmp_path, monkeypatch, step, write_csv
+):
     import shutil
 
-    from pipeline import db, export_parquet as module
+    from pipeline import db
+    from pipeline import export_parquet as module
     from pipeline.ingest import ingest_files
 
     database = tmp_path / "radar.duckdb"

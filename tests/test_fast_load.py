@@ -15,13 +15,18 @@ from pipeline import db
 from pipeline.ingest import ingest_file
 from tests.conftest import DEMO_DIR, shared_file
 
+
 def _tables(path: Path, tmp_path: Path, name: str, **options):
     con = db.connect(tmp_path / f"{name}.duckdb")
     try:
         report = ingest_file(con, path, **options)
         stored = {
-            "stg_posts": con.execute("SELECT * EXCLUDE (import_id) FROM stg_posts ORDER BY platform, post_id").fetchall(),
-            "quarantine": con.execute("SELECT line_number, reason, raw FROM quarantine ORDER BY line_number").fetchall(),
+            "stg_posts": con.execute(
+                "SELECT * EXCLUDE (import_id) FROM stg_posts ORDER BY platform, post_id"
+            ).fetchall(),
+            "quarantine": con.execute(
+                "SELECT line_number, reason, raw FROM quarantine ORDER BY line_number"
+            ).fetchall(),
             "imports": con.execute("SELECT * EXCLUDE (import_id, imported_at) FROM imports").fetchall(),
             "brands": con.execute("SELECT brand, source FROM brands ORDER BY brand").fetchall(),
             "aliases": con.execute("SELECT * FROM brand_aliases ORDER BY key, kind").fetchall(),
@@ -44,14 +49,27 @@ def _assert_same(path: Path, tmp_path: Path, expected_reader: str, **options):
 
 SAMPLES = Path(__file__).parent / "samples"
 # the vendor samples DuckDB reads itself: UTF-8, one header row, a derive with SQL
-DUCKDB_SAMPLES = ["brand24_mentions.csv", "sprout_social_messages.csv", "hootsuite_inbox.csv",
-                  "hootsuite_inbox2_messages.csv", "brandwatch_mentions.csv"]
+DUCKDB_SAMPLES = [
+    "brand24_mentions.csv",
+    "sprout_social_messages.csv",
+    "hootsuite_inbox.csv",
+    "hootsuite_inbox2_messages.csv",
+    "brandwatch_mentions.csv",
+]
 # the others: Meltwater is UTF-16 and the European sample cp1252; comment exports carry two posts per row;
 # Facebook and Meta exports have a second header row or derive in Python only, as do the rest
-PYTHON_SAMPLES = ["meltwater_mentions.csv", "facebook_comments.csv",
-                  "instagram_comments.csv", "facebook_insights_posts.csv", "meta_business_suite_posts.csv",
-                  "reddit_comments.csv", "reddit_submissions.csv", "twarc_tweets.csv", "youtube_comments.csv",
-                  "european_semicolon.csv"]
+PYTHON_SAMPLES = [
+    "meltwater_mentions.csv",
+    "facebook_comments.csv",
+    "instagram_comments.csv",
+    "facebook_insights_posts.csv",
+    "meta_business_suite_posts.csv",
+    "reddit_comments.csv",
+    "reddit_submissions.csv",
+    "twarc_tweets.csv",
+    "youtube_comments.csv",
+    "european_semicolon.csv",
+]
 
 
 def test_every_sample_is_listed_once():
@@ -63,9 +81,17 @@ def test_vendor_samples_load_the_same_either_way(name, tmp_path):
     _assert_same(SAMPLES / name, tmp_path, "duckdb" if name in DUCKDB_SAMPLES else "python")
 
 
-URLS = ("https://twitter.com/a/status/1", "https://mobile.x.com/a", "http://www.facebook.com/p/1",
-        "//instagram.com/p/x", "https://user@youtube.com:443/watch", "news.example.com/a", "https://blog.example.org/",
-        "not a url", "")
+URLS = (
+    "https://twitter.com/a/status/1",
+    "https://mobile.x.com/a",
+    "http://www.facebook.com/p/1",
+    "//instagram.com/p/x",
+    "https://user@youtube.com:443/watch",
+    "news.example.com/a",
+    "https://blog.example.org/",
+    "not a url",
+    "",
+)
 NETWORKS = ("X", "Facebook Page", "instagram", "News", "blogs & forums", "  ", "Web - Other", "TikTok", "")
 
 
@@ -88,8 +114,14 @@ def test_demo_exports_load_the_same_through_duckdb(path, tmp_path):
     _assert_same(path, tmp_path, "duckdb")
 
 
-@pytest.mark.parametrize("relative", ["twcs_sample/twcs_head.csv", "airline_sentiment/Tweets.csv",
-                                      "platform_exports/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv"])
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "twcs_sample/twcs_head.csv",
+        "airline_sentiment/Tweets.csv",
+        "platform_exports/tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",
+    ],
+)
 def test_real_exports_load_the_same(relative, tmp_path):
     path = shared_file(relative)
     # the TWCS sample has a bare CR inside an unquoted field: DuckDB's strict reader refuses it
@@ -128,20 +160,31 @@ def test_a_tricky_file_loads_the_same_through_duckdb(tmp_path):
 
 def test_a_day_first_semicolon_file_with_a_time_column_loads_the_same(tmp_path):
     path = tmp_path / "european.csv"
-    path.write_bytes("Datum;Uhrzeit;Autor;Beitrag;Gefällt mir\n"
-                     "03.10.2026;14:05;anna;Lieferung kam nicht an;1.234\n"
-                     "13/10/2026;09:00;bert;Danke für die schnelle Hilfe;2,5\n".encode("utf-8"))
+    path.write_bytes(
+        "Datum;Uhrzeit;Autor;Beitrag;Gefällt mir\n"
+        "03.10.2026;14:05;anna;Lieferung kam nicht an;1.234\n"
+        "13/10/2026;09:00;bert;Danke für die schnelle Hilfe;2,5\n".encode()
+    )
     report, tables = _assert_same(path, tmp_path, "duckdb")
     assert report.rows_loaded == 2
 
 
-@pytest.mark.parametrize("name, content", [
-    ("ragged.csv", b"id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,hello\nb2,2026-10-01T11:00:00Z,ben\n"),
-    ("blank_line.csv", b"id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,hello\n\nb2,2026-10-01T11:00:00Z,ben,hi\n"),
-    ("bare_cr.csv", b"id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,hel\rlo\nb2,2026-10-01T11:00:00Z,ben,hi\n"),
-    ("cp1252.csv", b"id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,caf\xe9\nb2,2026-10-01T11:00:00Z,ben,hi\n"),
-    ("stray_quote.csv", b'id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,"quoted" then not\nb2,2026-10-01T11:00:00Z,ben,hi\n'),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("ragged.csv", b"id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,hello\nb2,2026-10-01T11:00:00Z,ben\n"),
+        (
+            "blank_line.csv",
+            b"id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,hello\n\nb2,2026-10-01T11:00:00Z,ben,hi\n",
+        ),
+        ("bare_cr.csv", b"id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,hel\rlo\nb2,2026-10-01T11:00:00Z,ben,hi\n"),
+        ("cp1252.csv", b"id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,caf\xe9\nb2,2026-10-01T11:00:00Z,ben,hi\n"),
+        (
+            "stray_quote.csv",
+            b'id,date,user,message\nb1,2026-10-01T10:00:00Z,ana,"quoted" then not\nb2,2026-10-01T11:00:00Z,ben,hi\n',
+        ),
+    ],
+)
 def test_files_duckdb_would_misread_go_through_python(name, content, tmp_path):
     path = tmp_path / name
     path.write_bytes(content)
@@ -151,10 +194,13 @@ def test_files_duckdb_would_misread_go_through_python(name, content, tmp_path):
 
 def test_a_mapped_layout_with_a_platform_column_loads_the_same(tmp_path):
     path = tmp_path / "mapped.csv"
-    path.write_text("Kanal;Zeit;Wer;Was;Link\n"
-                    "Facebook Page;2026-10-01 10:00;anna;Lieferung fehlt;\n"
-                    ";2026-10-01 11:00;bert;Danke;https://x.com/bert/status/9\n"
-                    "Foren & Blogs;2026-10-01 12:00;cleo;Wo bleibt mein Paket?;\n", encoding="utf-8")
+    path.write_text(
+        "Kanal;Zeit;Wer;Was;Link\n"
+        "Facebook Page;2026-10-01 10:00;anna;Lieferung fehlt;\n"
+        ";2026-10-01 11:00;bert;Danke;https://x.com/bert/status/9\n"
+        "Foren & Blogs;2026-10-01 12:00;cleo;Wo bleibt mein Paket?;\n",
+        encoding="utf-8",
+    )
     mapping = {"platform": "Kanal", "created_at": "Zeit", "author_id": "Wer", "text": "Was", "url": "Link"}
     report, tables = _assert_same(path, tmp_path, "duckdb", mapping=mapping, format_name="kanal_export")
     assert report.rows_loaded == 3

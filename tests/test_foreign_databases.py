@@ -28,11 +28,14 @@ def foreign(path, *statements: str):
     return path
 
 
-@pytest.mark.parametrize("statements", [
-    ["CREATE TABLE customers (id INTEGER, name VARCHAR)", "INSERT INTO customers VALUES (1, 'a')"],
-    ["CREATE TABLE posts (post_id VARCHAR, text VARCHAR)", "INSERT INTO posts VALUES ('1', 'x')"],
-    ["CREATE TABLE radar_meta (key VARCHAR, value VARCHAR)", "CREATE TABLE other (x INTEGER)"],
-])
+@pytest.mark.parametrize(
+    "statements",
+    [
+        ["CREATE TABLE customers (id INTEGER, name VARCHAR)", "INSERT INTO customers VALUES (1, 'a')"],
+        ["CREATE TABLE posts (post_id VARCHAR, text VARCHAR)", "INSERT INTO posts VALUES ('1', 'x')"],
+        ["CREATE TABLE radar_meta (key VARCHAR, value VARCHAR)", "CREATE TABLE other (x INTEGER)"],
+    ],
+)
 @pytest.mark.parametrize("command", [["ingest", "{csv}"], ["status"], ["crises"], ["recompute"], ["settings"]])
 def test_another_duckdb_file_is_refused_and_left_untouched(tmp_path, write_csv, capsys, statements, command):
     path = foreign(tmp_path / "other.duckdb", *statements)
@@ -60,9 +63,10 @@ def test_a_sqlite_file_is_refused_without_loading_an_extension(tmp_path, write_c
 
 def test_extensions_are_never_loaded_or_installed_implicitly(tmp_path):
     con = db.connect(tmp_path / "radar.duckdb")
-    settings = dict(con.execute("""SELECT name, value FROM duckdb_settings()
-                                   WHERE name IN ('autoload_known_extensions', 'autoinstall_known_extensions')""")
-                    .fetchall())
+    settings = dict(
+        con.execute("""SELECT name, value FROM duckdb_settings()
+                                   WHERE name IN ('autoload_known_extensions', 'autoinstall_known_extensions')""").fetchall()
+    )
     assert settings == {"autoload_known_extensions": "false", "autoinstall_known_extensions": "false"}
     con.close()
 
@@ -72,8 +76,13 @@ def test_a_truncated_database_is_refused_and_not_modified(tmp_path, write_csv, c
     path = tmp_path / "radar.duckdb"
     assert main(["ingest", str(write_csv("x.csv", CSV)), "--db", str(path)]) == 0
     data = path.read_bytes()
-    keep = {"half": len(data) // 2, "tenth": len(data) // 10, "last block": len(data) - 262144,
-            "one byte": len(data) - 1, "inside the headers": 5000}[cut]
+    keep = {
+        "half": len(data) // 2,
+        "tenth": len(data) // 10,
+        "last block": len(data) - 262144,
+        "one byte": len(data) - 1,
+        "inside the headers": 5000,
+    }[cut]
     path.write_bytes(data[:keep])
     before = digest(path)
     capsys.readouterr()
@@ -131,6 +140,7 @@ class _CommitFails:
 
 def test_a_failed_commit_reports_its_own_error_not_the_rollbacks(con, write_csv):
     from conftest import ingest_one
+
     from pipeline.metrics import update_analytics
 
     ingest_one(con, write_csv("x.csv", CSV))

@@ -6,39 +6,51 @@ from pipeline.ingest import FORMATS, IngestError, detect_format, sniff
 from pipeline.ingest.formats import normalize_header
 
 TWCS = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id"
-AIRLINE = ("tweet_id,airline_sentiment,airline_sentiment_confidence,negativereason,negativereason_confidence,"
-           "airline,airline_sentiment_gold,name,negativereason_gold,retweet_count,text,tweet_coord,"
-           "tweet_created,tweet_location,user_timezone")
-ANALYTICS_2017 = ('"Tweet id","Tweet permalink","Tweet text","time","impressions","engagements",'
-                  '"engagement rate","retweets","replies","likes"')
+AIRLINE = (
+    "tweet_id,airline_sentiment,airline_sentiment_confidence,negativereason,negativereason_confidence,"
+    "airline,airline_sentiment_gold,name,negativereason_gold,retweet_count,text,tweet_coord,"
+    "tweet_created,tweet_location,user_timezone"
+)
+ANALYTICS_2017 = (
+    '"Tweet id","Tweet permalink","Tweet text","time","impressions","engagements",'
+    '"engagement rate","retweets","replies","likes"'
+)
 ANALYTICS_2015 = ANALYTICS_2017.replace('"likes"', '"favorites"')
 
 
-@pytest.mark.parametrize("header, expected", [
-    (TWCS, "twcs"),
-    ("," + TWCS, "twcs"),  # pandas' leading unnamed index column
-    (AIRLINE, "airline_sentiment"),
-    (ANALYTICS_2017, "twitter_analytics"),
-    (ANALYTICS_2015, "twitter_analytics"),
-    ("id,date,user,message,in_reply_to", "generic"),
-    ("Post ID , Created At,Author,Content", "generic"),
-    ("MESSAGE;TIMESTAMP", None),  # one column with the wrong delimiter is not a header
-    ("foo,bar,baz", None),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (TWCS, "twcs"),
+        ("," + TWCS, "twcs"),  # pandas' leading unnamed index column
+        (AIRLINE, "airline_sentiment"),
+        (ANALYTICS_2017, "twitter_analytics"),
+        (ANALYTICS_2015, "twitter_analytics"),
+        ("id,date,user,message,in_reply_to", "generic"),
+        ("Post ID , Created At,Author,Content", "generic"),
+        ("MESSAGE;TIMESTAMP", None),  # one column with the wrong delimiter is not a header
+        ("foo,bar,baz", None),
+    ],
+)
 def test_detect_format_from_header(header, expected):
     fields = header.replace('"', "").split(",")
     fmt = detect_format(fields)
     assert (fmt.name if fmt else None) == expected
 
 
-@pytest.mark.parametrize("raw, normalized", [
-    (" In_Reply-To ", "in reply to"),
-    ("\ufeffPost  ID", "post id"),
-    ("tweet_created", "tweet created"),
-    ("Timestamp (ET)", "timestamp"),  # a trailing unit or zone in brackets does not matter
-    ("Lifetime Talking About This (Post) by action type - like",
-     "lifetime talking about this (post) by action type like"),
-])
+@pytest.mark.parametrize(
+    "raw, normalized",
+    [
+        (" In_Reply-To ", "in reply to"),
+        ("\ufeffPost  ID", "post id"),
+        ("tweet_created", "tweet created"),
+        ("Timestamp (ET)", "timestamp"),  # a trailing unit or zone in brackets does not matter
+        (
+            "Lifetime Talking About This (Post) by action type - like",
+            "lifetime talking about this (post) by action type like",
+        ),
+    ],
+)
 def test_normalize_header(raw, normalized):
     assert normalize_header(raw) == normalized
 
@@ -50,8 +62,10 @@ def test_every_format_has_a_unique_name_and_description():
 
 
 def test_header_found_below_report_metadata(write_csv):
-    path = write_csv("report.csv", "Report: Mentions\nExported,2026-11-20\n\nid,date,user,message\n"
-                                   "1,2026-11-01T10:00:00Z,ana,hello\n")
+    path = write_csv(
+        "report.csv",
+        "Report: Mentions\nExported,2026-11-20\n\nid,date,user,message\n1,2026-11-01T10:00:00Z,ana,hello\n",
+    )
     dialect = sniff(path)
     assert dialect.format.name == "generic"
     assert dialect.header_line == 4

@@ -24,7 +24,9 @@ def test_a_fifo_is_refused_before_the_database_is_opened(tmp_path, capsys):
     os.mkfifo(fifo)
     database = tmp_path / "radar.duckdb"
     outcome = {}
-    worker = threading.Thread(target=lambda: outcome.setdefault("rc", main(["ingest", str(fifo), "--db", str(database)])))
+    worker = threading.Thread(
+        target=lambda: outcome.setdefault("rc", main(["ingest", str(fifo), "--db", str(database)]))
+    )
     worker.start()
     worker.join(20)
     if worker.is_alive():  # unblock the reader so that the test run can end, then fail
@@ -42,8 +44,10 @@ def test_a_folder_and_a_missing_file_are_refused_and_the_good_file_loads(tmp_pat
     good = write_csv("good.csv", CSV)
     (tmp_path / "folder.csv").mkdir()
     database = tmp_path / "radar.duckdb"
-    assert main(["ingest", str(tmp_path / "folder.csv"), str(tmp_path / "gone.csv"), str(good),
-                 "--db", str(database)]) == 1
+    assert (
+        main(["ingest", str(tmp_path / "folder.csv"), str(tmp_path / "gone.csv"), str(good), "--db", str(database)])
+        == 1
+    )
     err = capsys.readouterr().err
     assert "folder.csv: a folder, not a file" in err and "gone.csv: no such file" in err
     con = db.connect(database, read_only=True)
@@ -78,8 +82,10 @@ def test_a_header_wider_than_any_export_is_refused_at_once(tmp_path, capsys, col
 def test_a_header_at_the_limit_still_loads(tmp_path, con):
     path = tmp_path / "wide_ok.csv"
     extra = [f"extra{i}" for i in range(MAX_COLUMNS - 4)]
-    path.write_text("id,date,author,text," + ",".join(extra) + "\n"
-                    "1,2026-11-02T10:00:00Z,ana,hello there," + ",".join("" for _ in extra) + "\n")
+    path.write_text(
+        "id,date,author,text," + ",".join(extra) + "\n"
+        "1,2026-11-02T10:00:00Z,ana,hello there," + ",".join("" for _ in extra) + "\n"
+    )
     (result,) = ingest_files(con, [path])
     assert result.error is None and result.report.rows_loaded == 1
 
@@ -121,12 +127,14 @@ def test_long_lines_within_the_limit_load(tmp_path, con):
     assert result.error is None and result.report.rows_loaded == 1
 
 
-STRAY = ("id,user,is_brand,created_at,text\n"
-         "5,user5,False,2026-11-02T10:00:00Z,hello there\n"
-         '6,user6,True,2026-11-02T10:01:00Z,"never closed,,\n'
-         "7,user7,False,2026-11-02T10:02:00Z,my parcel is late\n"
-         '8,user8,False,2026-11-02T10:03:00Z,"a quoted, fine text"\n'
-         "9,user9,False,2026-11-02T10:04:00Z,thanks\n")
+STRAY = (
+    "id,user,is_brand,created_at,text\n"
+    "5,user5,False,2026-11-02T10:00:00Z,hello there\n"
+    '6,user6,True,2026-11-02T10:01:00Z,"never closed,,\n'
+    "7,user7,False,2026-11-02T10:02:00Z,my parcel is late\n"
+    '8,user8,False,2026-11-02T10:03:00Z,"a quoted, fine text"\n'
+    "9,user9,False,2026-11-02T10:04:00Z,thanks\n"
+)
 
 
 @pytest.mark.parametrize("tail", ["", '10,user10,False,2026-11-02T10:05:00Z,"closes here"\n'])
@@ -137,39 +145,56 @@ def test_a_stray_quote_sets_its_row_aside_and_the_next_rows_load(con, write_csv,
     texts = dict(con.execute("SELECT post_id, text FROM stg_posts").fetchall())
     assert texts["7"] == "my parcel is late" and texts["8"] == "a quoted, fine text" and "6" not in texts
     reason, line, raw = con.execute("SELECT reason, line_number, raw FROM quarantine").fetchone()
-    assert reason.startswith("stray quote") and line == 3 and raw.startswith('6,user6,True')
+    assert reason.startswith("stray quote") and line == 3 and raw.startswith("6,user6,True")
 
 
 def test_text_that_really_runs_over_lines_stays_one_post(con, write_csv):
-    (result,) = ingest_files(con, [write_csv("multi.csv", "id,user,is_brand,created_at,text\n"
-                                                         '1,ana,False,2026-11-02T10:00:00Z,"first line\nsecond, line"\n'
-                                                         "2,ben,False,2026-11-02T10:01:00Z,next\n")])
+    (result,) = ingest_files(
+        con,
+        [
+            write_csv(
+                "multi.csv",
+                "id,user,is_brand,created_at,text\n"
+                '1,ana,False,2026-11-02T10:00:00Z,"first line\nsecond, line"\n'
+                "2,ben,False,2026-11-02T10:01:00Z,next\n",
+            )
+        ],
+    )
     assert result.report.rows_quarantined == 0
     assert dict(con.execute("SELECT post_id, text FROM stg_posts").fetchall()) == {
-        "1": "first line\nsecond, line", "2": "next"}
+        "1": "first line\nsecond, line",
+        "2": "next",
+    }
 
 
 def test_a_stray_quote_that_duckdb_would_read_as_one_row_is_caught_too(con, write_csv):
     # the quote closes on the next line and the merged row has the right width: DuckDB's reader accepts it
-    text = ("id,user,is_brand,created_at,text\n"
-            '6,user6,True,2026-11-02T10:01:00Z,"never closed\n'
-            '7,user7,False,2026-11-02T10:02:00Z,late"\n'
-            "8,user8,False,2026-11-02T10:03:00Z,thanks\n")
+    text = (
+        "id,user,is_brand,created_at,text\n"
+        '6,user6,True,2026-11-02T10:01:00Z,"never closed\n'
+        '7,user7,False,2026-11-02T10:02:00Z,late"\n'
+        "8,user8,False,2026-11-02T10:03:00Z,thanks\n"
+    )
     (result,) = ingest_files(con, [write_csv("stray2.csv", text)])
     assert result.report.rows_quarantined == 1
     assert set(dict(con.execute("SELECT post_id, text FROM stg_posts").fetchall())) == {"7", "8"}
 
 
-@pytest.mark.parametrize("continuation", [
-    # lines that are not rows (one field each): the quote runs on over them, past any post's length in lines
-    "".join(f"just words {n} without a delimiter\n" for n in range(1_500)),
-    # fewer lines, but more characters than any field may hold
-    "".join(f"{'x' * 400} {n}\n" for n in range(400)),
-])
+@pytest.mark.parametrize(
+    "continuation",
+    [
+        # lines that are not rows (one field each): the quote runs on over them, past any post's length in lines
+        "".join(f"just words {n} without a delimiter\n" for n in range(1_500)),
+        # fewer lines, but more characters than any field may hold
+        "".join(f"{'x' * 400} {n}\n" for n in range(400)),
+    ],
+)
 def test_a_quote_that_runs_on_past_any_posts_length_sets_its_row_aside(con, write_csv, continuation):
-    head = ("id,user,is_brand,created_at,text\n"
-            "1,ana,False,2026-11-02T10:00:00Z,before\n"
-            '2,ben,False,2026-11-02T10:01:00Z,"opened and never closed\n')
+    head = (
+        "id,user,is_brand,created_at,text\n"
+        "1,ana,False,2026-11-02T10:00:00Z,before\n"
+        '2,ben,False,2026-11-02T10:01:00Z,"opened and never closed\n'
+    )
     tail = '3,cy,False,2026-11-02T10:02:00Z,after "quoted" words\n4,di,False,2026-11-02T10:03:00Z,last\n'
     (result,) = ingest_files(con, [write_csv("runaway.csv", head + continuation + tail)])
     report = result.report

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,11 +21,20 @@ from pipeline.normalize import build_posts
 
 HEADER = ["id", "date", "user", "message", "in reply to", "conversation id"]
 BRAND = "acme"
-START = datetime(2026, 10, 5, 8, tzinfo=timezone.utc)
-CUSTOMER_TEXTS = ("my order {n} is late and nobody answers", "love the new kettle {n}!", "is the shop open today? {n}",
-                  "refund {n} never arrived, unacceptable", "the app crashed again {n}")
-BRAND_TEXTS = ("sorry about that, we are investigating {n}", "thanks! glad you like it {n}",
-               "we have refunded {n}, our mistake", "please DM us the order number {n}")
+START = datetime(2026, 10, 5, 8, tzinfo=UTC)
+CUSTOMER_TEXTS = (
+    "my order {n} is late and nobody answers",
+    "love the new kettle {n}!",
+    "is the shop open today? {n}",
+    "refund {n} never arrived, unacceptable",
+    "the app crashed again {n}",
+)
+BRAND_TEXTS = (
+    "sorry about that, we are investigating {n}",
+    "thanks! glad you like it {n}",
+    "we have refunded {n}, our mistake",
+    "please DM us the order number {n}",
+)
 
 # every derived table, in a stable order, without what only says when or in which build a row was written
 TABLES = {
@@ -53,8 +62,17 @@ def _write(path: Path, rows: list[list[str]]) -> Path:
 def _burst(day: int, first_id: int, count: int = 120) -> list[list[str]]:
     """Complaints from many people within a few hours: a crisis for the detector to find."""
     at = START + timedelta(days=day, hours=6)
-    return [[f"x{first_id + i}", (at + timedelta(minutes=2 * i)).isoformat(), f"angry{i}",
-             f"@{BRAND} the kettle exploded, this is unacceptable and dangerous {i}", "", ""] for i in range(count)]
+    return [
+        [
+            f"x{first_id + i}",
+            (at + timedelta(minutes=2 * i)).isoformat(),
+            f"angry{i}",
+            f"@{BRAND} the kettle exploded, this is unacceptable and dangerous {i}",
+            "",
+            "",
+        ]
+        for i in range(count)
+    ]
 
 
 def _threads(rng: random.Random, count: int, days: int, first_id: int = 1) -> list[list[str]]:

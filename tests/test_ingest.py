@@ -31,8 +31,13 @@ WEEK2 = twcs_rows(  # overlaps WEEK1 on post 3
 
 def test_report_counts_and_brand_from_inbound(con, write_csv):
     report = ingest_one(con, write_csv("week1.csv", WEEK1))
-    assert (report.format, report.rows_read, report.rows_loaded, report.rows_duplicate,
-            report.rows_quarantined) == ("twcs", 3, 3, 0, 0)
+    assert (report.format, report.rows_read, report.rows_loaded, report.rows_duplicate, report.rows_quarantined) == (
+        "twcs",
+        3,
+        3,
+        0,
+        0,
+    )
     assert report.brands_added == ("acme",)
     rows = con.execute("SELECT post_id, is_brand, brand, parent_id FROM posts ORDER BY post_id").fetchall()
     assert rows == [("1", False, "acme", None), ("2", True, "acme", "1"), ("3", False, "acme", None)]
@@ -62,18 +67,22 @@ def test_duplicates_inside_one_file_keep_the_first(con, write_csv):
 
 
 def test_same_id_on_two_platforms_is_two_posts(con, write_csv):
-    text = ("id,date,user,message,platform\n7,2026-11-01T10:00:00Z,ana,hi,instagram\n"
-            "7,2026-11-01T10:00:00Z,ana,hi,facebook\n")
+    text = (
+        "id,date,user,message,platform\n7,2026-11-01T10:00:00Z,ana,hi,instagram\n"
+        "7,2026-11-01T10:00:00Z,ana,hi,facebook\n"
+    )
     assert ingest_one(con, write_csv("two.csv", text)).rows_loaded == 2
 
 
 def test_quarantine_accounts_for_every_row(con, write_csv):
-    text = ("id,date,user,message\n"
-            "1,2026-11-01T10:00:00Z,ana,fine\n"
-            ",2026-11-01T10:00:00Z,ana,\n"          # no id and no text
-            "3,not a date,bob,bad time\n"
-            "4,2026-11-01T10:00:00Z,cid\n"           # ragged
-            ",2026-11-01T11:00:00Z,dan,no id but text\n")
+    text = (
+        "id,date,user,message\n"
+        "1,2026-11-01T10:00:00Z,ana,fine\n"
+        ",2026-11-01T10:00:00Z,ana,\n"  # no id and no text
+        "3,not a date,bob,bad time\n"
+        "4,2026-11-01T10:00:00Z,cid\n"  # ragged
+        ",2026-11-01T11:00:00Z,dan,no id but text\n"
+    )
     report = ingest_one(con, write_csv("messy.csv", text))
     assert (report.rows_read, report.rows_loaded, report.rows_duplicate, report.rows_quarantined) == (5, 2, 0, 3)
     quarantined = con.execute("SELECT line_number, reason FROM quarantine ORDER BY line_number").fetchall()
@@ -182,8 +191,7 @@ def test_unreadable_file_is_reported_not_raised(con, write_csv, monkeypatch):
 def test_uploads_are_kept_by_sha256_under_their_own_name(tmp_path):
     import hashlib
 
-    from pipeline.ingest import IngestError, save_upload
-    from pipeline.ingest import MAX_UPLOAD_BYTES
+    from pipeline.ingest import MAX_UPLOAD_BYTES, IngestError, save_upload
 
     data = b"id,date,text\n1,2026-11-01T10:00:00Z,hi\n"
     path = save_upload(data, "../../etc/Week 46 export?.csv", tmp_path)
@@ -195,14 +203,29 @@ def test_uploads_are_kept_by_sha256_under_their_own_name(tmp_path):
         save_upload(b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv", tmp_path)
 
 
-@pytest.mark.parametrize("text, decimal_comma, expected", [
-    ("1234", False, 1234), ("007", False, 7), ("", False, None), (None, False, None),
-    ("1,234", False, 1234), (" 1 234 ", False, 1234), ("1\u00a0234", False, 1234), ("12.7", False, 13),
-    ("1.234", True, 1234), ("2.500,5", True, 2500), ("1234", True, 1234), ("n/a", False, None),
-    ("-3", False, -3), ("99999999999999999999", False, None),
-])
+@pytest.mark.parametrize(
+    "text, decimal_comma, expected",
+    [
+        ("1234", False, 1234),
+        ("007", False, 7),
+        ("", False, None),
+        (None, False, None),
+        ("1,234", False, 1234),
+        (" 1 234 ", False, 1234),
+        ("1\u00a0234", False, 1234),
+        ("12.7", False, 13),
+        ("1.234", True, 1234),
+        ("2.500,5", True, 2500),
+        ("1234", True, 1234),
+        ("n/a", False, None),
+        ("-3", False, -3),
+        ("99999999999999999999", False, None),
+    ],
+)
 def test_counts_are_read_as_exported(text, decimal_comma, expected):
     from pipeline.ingest.load import _count
+
     sql = f"SELECT {_count('v')} FROM (SELECT $v::VARCHAR AS v)"
     import duckdb
+
     assert duckdb.execute(sql, {"v": text, "decimal_comma": decimal_comma}).fetchone()[0] == expected

@@ -7,8 +7,8 @@ import csv
 from datetime import date
 
 import pytest
-
 from conftest import ingest_one, shared_file
+
 from pipeline import db
 from pipeline.cli import main
 from pipeline.enrich import set_export_labels, set_sentiment_override
@@ -25,13 +25,18 @@ LABELLED = """id,date,author,text,sentiment
 
 
 def labels(con) -> dict[str, tuple]:
-    return {row[0]: row[1:] for row in con.execute(
-        "SELECT post_id, sentiment_label, sentiment_source, radar_label, export_label FROM posts").fetchall()}
+    return {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT post_id, sentiment_label, sentiment_source, radar_label, export_label FROM posts"
+        ).fetchall()
+    }
 
 
 def negative_at(con, hour: str) -> int:
-    return db.scalar(con, "SELECT negative_posts FROM fct_hourly WHERE brand = '*' AND hour_at = ?",
-                     [f"2026-11-02 {hour}:00+00"])
+    return db.scalar(
+        con, "SELECT negative_posts FROM fct_hourly WHERE brand = '*' AND hour_at = ?", [f"2026-11-02 {hour}:00+00"]
+    )
 
 
 @pytest.fixture
@@ -97,8 +102,11 @@ def test_united_net_sentiment_in_2015_w08_follows_the_files_labels(con):
             seen.add(row["tweet_id"])
             day = row["tweet_created"][:10]
             mentions = [w.lower() for w in row["text"].split() if w.startswith("@")]
-            if row["airline"] == "United" and "2015-02-16" <= day <= "2015-02-22" and not any(
-                    m.strip("@:,.!?") in ("usairways", "virginamerica") for m in mentions):
+            if (
+                row["airline"] == "United"
+                and "2015-02-16" <= day <= "2015-02-22"
+                and not any(m.strip("@:,.!?") in ("usairways", "virginamerica") for m in mentions)
+            ):
                 counts[row["airline_sentiment"]] += 1
     # the timestamps carry -0800: a handful of tweets of late Sunday fall into Monday in UTC, so compare loosely
     expected = 100 * (counts["positive"] - counts["negative"]) / sum(counts.values())

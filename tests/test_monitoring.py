@@ -10,21 +10,21 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from replay_exports import FIRST_REPLY, HISTORY_START, ONSET, write_export
+from servers import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver, wait_for
 
 from pipeline import db
-from pipeline.alerts import Alert, alert_log, record_alert, raise_alerts
+from pipeline.alerts import Alert, alert_log, raise_alerts, record_alert
 from pipeline.cli import main
 from pipeline.metrics.targets import crisis_targets, would_have_alerted_at
 from pipeline.plan import PlanError, default_plan, load_plan, save_plan, set_path, validate
 from pipeline.queries import crisis_detail
 from pipeline.settings import load_settings
 from pipeline.watch import Watcher, is_temporary
-from replay_exports import FIRST_REPLY, HISTORY_START, ONSET, write_export
-from servers import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver, wait_for
 
 RADAR = str(Path(sys.executable).parent / "radar")
 
@@ -40,8 +40,9 @@ def plan_for(receiver: WebhookReceiver | None = None, smtp: SmtpServer | None = 
     if smtp is not None:
         plan["channels"]["mail"] = {"type": "email", "to": ["care-lead@example.com"]}
         plan["roles"]["care lead"] = ["mail"]
-        plan["smtp"].update(host="127.0.0.1", port=smtp.port, starttls=True, username=SMTP_USER,
-                            password_env="RADAR_TEST_SMTP_PASSWORD")
+        plan["smtp"].update(
+            host="127.0.0.1", port=smtp.port, starttls=True, username=SMTP_USER, password_env="RADAR_TEST_SMTP_PASSWORD"
+        )
     plan.update(changes)
     return validate(plan)
 
@@ -55,6 +56,7 @@ def new_db(path: Path, plan: dict) -> Path:
 
 # -- the plan --
 
+
 def test_default_plan_escalates_with_severity():
     plan = default_plan()
     assert validate(plan) == plan
@@ -66,17 +68,20 @@ def test_default_plan_escalates_with_severity():
     assert levels["3"]["update_hours"] and levels["4"]["update_hours"] and not levels["2"]["update_hours"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ("levels.3.roles=ceo", "no role 'ceo'"),
-    ("levels.2.first_response_minutes=-5", "must be between"),
-    ("roles.care lead=nowhere", "no channel 'nowhere'"),
-    ('channels.x={"type": "pigeon"}', "type must be one of"),
-    ('channels.x={"type": "email", "to": ["not an address"]}', "e-mail addresses"),
-    ('channels.x={"type": "slack", "url": "ftp://x"}', "must start with https://"),
-    ('smtp={"password": "hunter2"}', "never stored"),
-    ("levels.3.moves=apologise,dance", "'dance' is not one of"),
-    ("nonsense=1", "no 'nonsense'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("levels.3.roles=ceo", "no role 'ceo'"),
+        ("levels.2.first_response_minutes=-5", "must be between"),
+        ("roles.care lead=nowhere", "no channel 'nowhere'"),
+        ('channels.x={"type": "pigeon"}', "type must be one of"),
+        ('channels.x={"type": "email", "to": ["not an address"]}', "e-mail addresses"),
+        ('channels.x={"type": "slack", "url": "ftp://x"}', "must start with https://"),
+        ('smtp={"password": "hunter2"}', "never stored"),
+        ("levels.3.moves=apologise,dance", "'dance' is not one of"),
+        ("nonsense=1", "no 'nonsense'"),
+    ],
+)
 def test_plan_refuses_what_is_wrong(change, message):
     with pytest.raises(PlanError, match=message):
         set_path(default_plan(), change)
@@ -85,8 +90,20 @@ def test_plan_refuses_what_is_wrong(change, message):
 def test_radar_plan_set_show_reset(tmp_path, capsys):
     path = str(tmp_path / "radar.duckdb")
     db.connect(path).close()
-    assert main(["plan", "set", "--db", path, 'channels.ops={"type": "slack", "url": "https://hooks.example/T/B/secret"}',
-                 "roles.care lead=ops", "levels.3.first_response_minutes=20"]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                "set",
+                "--db",
+                path,
+                'channels.ops={"type": "slack", "url": "https://hooks.example/T/B/secret"}',
+                "roles.care lead=ops",
+                "levels.3.first_response_minutes=20",
+            ]
+        )
+        == 0
+    )
     assert main(["plan", "set", "--db", path, "levels.4.holding_minutes=-1"]) == 2
     assert "must be between" in capsys.readouterr().err
     con = db.connect(path, read_only=True)
@@ -109,16 +126,23 @@ def test_radar_plan_set_show_reset(tmp_path, capsys):
 
 # -- rules and outbox --
 
+
 def _alert(key: str, severity: int | None, rule: str = "crisis", brand: str = "acme", minutes: int = 0) -> Alert:
-    at = datetime(2026, 11, 14, 12, tzinfo=timezone.utc) + timedelta(minutes=minutes)
-    return Alert(key=key, rule=rule, subject=key, body=key, roles=["community manager"], as_of=at, brand=brand,
-                 severity=severity)
+    at = datetime(2026, 11, 14, 12, tzinfo=UTC) + timedelta(minutes=minutes)
+    return Alert(
+        key=key, rule=rule, subject=key, body=key, roles=["community manager"], as_of=at, brand=brand, severity=severity
+    )
 
 
 def test_outbox_keys_cool_down_and_digest(tmp_path):
     con = db.connect(tmp_path / "radar.duckdb")
-    plan = validate({**default_plan(), "channels": {"hook": {"type": "webhook", "url": "http://127.0.0.1:9/h"}},
-                     "roles": {**default_plan()["roles"], "community manager": ["hook"]}})
+    plan = validate(
+        {
+            **default_plan(),
+            "channels": {"hook": {"type": "webhook", "url": "http://127.0.0.1:9/h"}},
+            "roles": {**default_plan()["roles"], "community manager": ["hook"]},
+        }
+    )
     assert record_alert(con, _alert("a", 2), plan) == "queued"
     assert record_alert(con, _alert("a", 2), plan) is None  # the same key is never raised twice
     assert record_alert(con, _alert("b", 2, minutes=30), plan) == "held"  # cool-down per rule and brand
@@ -129,7 +153,7 @@ def test_outbox_keys_cool_down_and_digest(tmp_path):
     digest.digest = True
     assert record_alert(con, digest, plan) == "queued"
     due = db.scalar(con, "SELECT next_attempt_at FROM alert_deliveries WHERE alert_key = 'f'")
-    assert due > datetime.now(timezone.utc) and due.astimezone(timezone.utc).strftime("%H:%M") == "09:00"
+    assert due > datetime.now(UTC) and due.astimezone(UTC).strftime("%H:%M") == "09:00"
     no_channel = validate(default_plan())
     assert record_alert(con, _alert("g", 3, brand="x"), no_channel) == "no channel"
     states = dict(zip(*[alert_log(con)[c] for c in ("alert_key", "state")]))
@@ -217,8 +241,9 @@ def test_broken_file_among_good_ones(tmp_path, capsys):
         folder.mkdir()
         write_export(folder / "a_good.csv", HISTORY_START, HISTORY_START + timedelta(days=2), crisis=False)
         (folder / "b_broken.csv").write_bytes(b"\x00\x01\x02 not an export \xff\xfe" * 50)
-        write_export(folder / "c_good.csv", HISTORY_START + timedelta(days=2), HISTORY_START + timedelta(days=3),
-                     crisis=False)
+        write_export(
+            folder / "c_good.csv", HISTORY_START + timedelta(days=2), HISTORY_START + timedelta(days=3), crisis=False
+        )
         (folder / "d_download.csv.crdownload").write_text("post_id,text\n1,half")
         (folder / "~$e_open_in_excel.csv").write_text("lock")
         args = ["watch", str(folder), "--once", "--settle", "0", "--replay", "--db", str(path)]
@@ -309,9 +334,13 @@ class _Output:
 
 
 def _watch_process(folder: Path, path: Path, env: dict) -> tuple[subprocess.Popen, _Output]:
-    process = subprocess.Popen([RADAR, "watch", str(folder), "--interval", "0.3", "--settle", "0.2", "--replay",
-                                "--db", str(path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=env)
+    process = subprocess.Popen(
+        [RADAR, "watch", str(folder), "--interval", "0.3", "--settle", "0.2", "--replay", "--db", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     return process, _Output(process)
 
 
@@ -333,8 +362,13 @@ def test_replay_of_a_saturday_crisis_reaches_smtp_and_webhooks(tmp_path):
                 name = f"mentions_{start:%Y%m%d_%H}.csv"
                 passes = output.count("pass done")
                 write_export(folder / name, start, start + timedelta(hours=1))
-                wait_for(lambda: output.count(f"{name}: ") >= 2 and output.count("pass done") > passes, 60,
-                         what=f"{name} to be imported")
+                wait_for(
+                    lambda name=name, passes=passes: (
+                        output.count(f"{name}: ") >= 2 and output.count("pass done") > passes
+                    ),
+                    60,
+                    what=f"{name} to be imported",
+                )
                 rules = [body["rule"] for body in receiver.bodies("/hook")]
                 if h < 0:
                     assert rules == [], f"an alert before the onset: {receiver.bodies('/hook')}"
@@ -342,8 +376,11 @@ def test_replay_of_a_saturday_crisis_reaches_smtp_and_webhooks(tmp_path):
                     crisis_file = h
             assert crisis_file in (0, 1), f"the crisis alert came after file {crisis_file} past the onset"
             # the care lead is told from severity 3: by e-mail, when the crisis rises to it
-            wait_for(lambda: any(m["Subject"].strip().startswith("[Radar] Severity up") for m in smtp.messages), 30,
-                     what="the severity e-mail")
+            wait_for(
+                lambda: any(m["Subject"].strip().startswith("[Radar] Severity up") for m in smtp.messages),
+                30,
+                what="the severity e-mail",
+            )
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
@@ -382,8 +419,11 @@ def test_kill_9_during_an_import_loses_and_repeats_nothing(tmp_path):
         process.wait(10)
         process, output = _watch_process(folder, path, dict(os.environ))
         try:
-            wait_for(lambda: any(b.get("rule") == "crisis" for b in receiver.bodies()) and output.count("pass done"),
-                     120, what="the restarted watcher to finish")
+            wait_for(
+                lambda: any(b.get("rule") == "crisis" for b in receiver.bodies()) and output.count("pass done"),
+                120,
+                what="the restarted watcher to finish",
+            )
             time.sleep(1.5)  # a few more passes: nothing more may arrive
         finally:
             process.send_signal(signal.SIGINT)
@@ -435,8 +475,21 @@ def test_acknowledge_and_decision_log(tmp_path, capsys):
     assert main(["crisis-log", crisis_id, "--ack", "--db", str(path)]) == 1
     assert "give your name" in capsys.readouterr().err
     assert main(["crisis-log", crisis_id, "--ack", "--by", "Ana (care lead)", "--db", str(path)]) == 0
-    assert main(["crisis-log", crisis_id, "--decision", "Pull Blend Pro jars from sale", "--by", "Committee",
-                 "--db", str(path)]) == 0
+    assert (
+        main(
+            [
+                "crisis-log",
+                crisis_id,
+                "--decision",
+                "Pull Blend Pro jars from sale",
+                "--by",
+                "Committee",
+                "--db",
+                str(path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.index("acknowledged") < out.index("Pull Blend Pro jars")
     assert main(["crisis-log", "nope:20260101T00", "--ack", "--by", "x", "--db", str(path)]) == 1
@@ -467,20 +520,24 @@ def test_a_pipe_or_device_named_like_an_export_is_never_read(tmp_path):
     assert report.imported == [] and report.failed == []
 
 
-@pytest.mark.parametrize("change, message", [
-    ('channels.x={"type": "slack", "url": "https://x"', "not valid JSON"),
-    ("monitoring_roles=[]", "at least one role"),
-    ('channels.x={"type": "slack", "url": "https://x", "extra": 1}', "unknown part 'extra'"),
-    ("smtp.sender=nobody", "not an e-mail address"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ('channels.x={"type": "slack", "url": "https://x"', "not valid JSON"),
+        ("monitoring_roles=[]", "at least one role"),
+        ('channels.x={"type": "slack", "url": "https://x", "extra": 1}', "unknown part 'extra'"),
+        ("smtp.sender=nobody", "not an e-mail address"),
+    ],
+)
 def test_plan_refuses_more_of_what_is_wrong(change, message):
     with pytest.raises(PlanError, match=message):
         set_path(default_plan(), change)
 
 
 def test_plan_keeps_a_channel_a_role_uses_and_wants_a_whole_plan_file(tmp_path, capsys):
-    plan = set_path(set_path(default_plan(), 'channels.x={"type": "slack", "url": "https://hooks.example/a"}'),
-                    "roles.care lead=x")
+    plan = set_path(
+        set_path(default_plan(), 'channels.x={"type": "slack", "url": "https://hooks.example/a"}'), "roles.care lead=x"
+    )
     with pytest.raises(PlanError, match="used by care lead"):
         set_path(plan, "channels.x=null")
     assert set_path(plan, "roles.new role=x")["roles"]["new role"] == ["x"]
@@ -497,7 +554,9 @@ def test_crisis_log_takes_an_acknowledgement_and_a_decision_at_once(tmp_path, ca
     con = db.connect(path, read_only=True)
     (crisis_id,) = con.execute("SELECT crisis_id FROM crises").fetchone()
     con.close()
-    assert main(["crisis-log", crisis_id, "--ack", "--decision", "Pause the ads", "--by", "Ana", "--db", str(path)]) == 0
+    assert (
+        main(["crisis-log", crisis_id, "--ack", "--decision", "Pause the ads", "--by", "Ana", "--db", str(path)]) == 0
+    )
     out = capsys.readouterr().out
     assert "acknowledged" in out and "Pause the ads" in out
     assert main(["crisis-log", crisis_id, "--decision", "", "--by", "Ana", "--db", str(path)]) == 2
@@ -511,11 +570,20 @@ def test_a_dead_channel_costs_one_try_per_pass_and_keeps_the_order(tmp_path):
 
     receiver = WebhookReceiver()
     with receiver:
-        plan = validate({**default_plan(), "channels": {
-            "dead": {"type": "webhook", "url": "http://127.0.0.1:1/nobody"},
-            "live": {"type": "webhook", "url": receiver.url("/live")}}})
-        due = [Due(channel, (f"{channel}{i}",), 0, Message(f"{channel}{i}", "s", "b", None, {"key": f"{channel}{i}"}))
-               for channel in ("dead", "live") for i in range(3)]
+        plan = validate(
+            {
+                **default_plan(),
+                "channels": {
+                    "dead": {"type": "webhook", "url": "http://127.0.0.1:1/nobody"},
+                    "live": {"type": "webhook", "url": receiver.url("/live")},
+                },
+            }
+        )
+        due = [
+            Due(channel, (f"{channel}{i}",), 0, Message(f"{channel}{i}", "s", "b", None, {"key": f"{channel}{i}"}))
+            for channel in ("dead", "live")
+            for i in range(3)
+        ]
         results = {item.keys[0]: error for item, error in send_all(plan, due)}
         assert [body["key"] for body in receiver.bodies("/live")] == ["live0", "live1", "live2"]
     assert results["live0"] is None and "cannot reach" in results["dead0"]
@@ -528,9 +596,15 @@ def test_a_first_statement_after_the_recovery_is_no_error(monkeypatch):
     started = ONSET
     back = ONSET + timedelta(hours=5)
     monkeypatch.setattr(targets, "statements", lambda con, crisis: [(back + timedelta(hours=1), "twitter", "1")])
-    crisis = {"crisis_id": "acme:x", "brand": "acme", "severity": 3, "started_at": started,
-              "first_brand_response_at": started + timedelta(minutes=10), "back_to_baseline_at": back,
-              "replies_in_data": True}
+    crisis = {
+        "crisis_id": "acme:x",
+        "brand": "acme",
+        "severity": 3,
+        "started_at": started,
+        "first_brand_response_at": started + timedelta(minutes=10),
+        "back_to_baseline_at": back,
+        "replies_in_data": True,
+    }
     found = {t.kind: t for t in crisis_targets(None, crisis, default_plan(), back + timedelta(days=1))}
     assert found["first_response"].state == "met" and found["holding"].state == "missed"
     assert "update" not in found and "updates" not in found
@@ -541,10 +615,22 @@ def test_text_from_the_data_cannot_break_a_header_or_ping_a_channel():
 
     receiver = WebhookReceiver()
     with receiver:
-        plan = validate({**default_plan(), "channels": {"hook": {"type": "webhook", "url": receiver.url("/h")},
-                                                         "slack": {"type": "slack", "url": receiver.url("/s")}}})
-        message = Message("crisis:Škoda\n:1", "Crisis for Škoda", "<!channel> see <https://evil|lumo.com>", None,
-                          {"key": "crisis:Škoda"})
+        plan = validate(
+            {
+                **default_plan(),
+                "channels": {
+                    "hook": {"type": "webhook", "url": receiver.url("/h")},
+                    "slack": {"type": "slack", "url": receiver.url("/s")},
+                },
+            }
+        )
+        message = Message(
+            "crisis:Škoda\n:1",
+            "Crisis for Škoda",
+            "<!channel> see <https://evil|lumo.com>",
+            None,
+            {"key": "crisis:Škoda"},
+        )
         send(plan, "hook", message)
         send(plan, "slack", message)
         assert receiver.keys("/h") == ["crisis:%C5%A0koda%0A:1"]

@@ -53,9 +53,15 @@ def test_what_prepare_loads_before_the_fork_is_inherited_by_the_workers(monkeypa
     stored, released = [], []
     _LOADED.clear()
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
-    parallel.pipelined(_loaded, 40, 20, lambda start, end: list(range(start, end)),
-                       lambda start, results: stored.extend(results), prepare=_load,
-                       release=lambda: released.append(list(_LOADED)) or _LOADED.clear())
+    parallel.pipelined(
+        _loaded,
+        40,
+        20,
+        lambda start, end: list(range(start, end)),
+        lambda start, results: stored.extend(results),
+        prepare=_load,
+        release=lambda: released.append(list(_LOADED)) or _LOADED.clear(),
+    )
     # loaded once, here; seen by every worker; let go here once the workers had it
     assert released == [["model"]] and _LOADED == [] and stored == [1] * 40
 

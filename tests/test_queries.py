@@ -7,16 +7,35 @@ from datetime import date
 
 import pandas as pd
 import pytest
-
 from conftest import ingest_one
+
 from pipeline import db
 from pipeline.enrich import set_sentiment_override
 from pipeline.metrics import update_analytics
-from pipeline.queries import (Bucket, PostFilter, bucket_posts, crisis_detail, crisis_list, crisis_moves,
-                              crisis_phases, crisis_series, crisis_threads, find_thread, iso_week_label,
-                              net_sentiment, parse_iso_week, report_week, response_distribution, search_threads, sentiment_trend,
-                              thread_messages, unanswered_queue, week_text, weekly_kpis)
-from pipeline.queries import default_date_range
+from pipeline.queries import (
+    Bucket,
+    PostFilter,
+    bucket_posts,
+    crisis_detail,
+    crisis_list,
+    crisis_moves,
+    crisis_phases,
+    crisis_series,
+    crisis_threads,
+    default_date_range,
+    find_thread,
+    iso_week_label,
+    net_sentiment,
+    parse_iso_week,
+    report_week,
+    response_distribution,
+    search_threads,
+    sentiment_trend,
+    thread_messages,
+    unanswered_queue,
+    week_text,
+    weekly_kpis,
+)
 
 # ISO week 45 = Mon 2026-11-02 .. Sun 11-08; week 46 = 11-09 .. 11-15.
 POSTS = """id,date,author,text,parent,likes,language
@@ -32,8 +51,15 @@ p6,2026-11-13T10:00:00Z,fay,thanks for the help,,0,es
 r6,2026-11-13T12:00:00Z,lumohelp,any time,p6,0,es
 p7,2026-11-14T10:00:00Z,gus,=HYPERLINK("x"),,0,en
 """
-LABELS = {"p1": "negative", "p2": "positive", "p3": "negative", "p4": "negative", "p5": "neutral",
-          "p6": "positive", "p7": "neutral"}
+LABELS = {
+    "p1": "negative",
+    "p2": "positive",
+    "p3": "negative",
+    "p4": "negative",
+    "p5": "neutral",
+    "p6": "positive",
+    "p7": "neutral",
+}
 W45, W46 = date(2026, 11, 2), date(2026, 11, 9)
 
 
@@ -75,8 +101,9 @@ def test_weekly_kpis_compare_with_the_week_before(store):
 
 
 def test_weekly_kpis_apply_language_and_ignore_dates(store):
-    kpis = {k.key: k for k in weekly_kpis(store, W46, PostFilter(date(2020, 1, 1), date(2020, 1, 2),
-                                                                  languages=("es",)))}
+    kpis = {
+        k.key: k for k in weekly_kpis(store, W46, PostFilter(date(2020, 1, 1), date(2020, 1, 2), languages=("es",)))
+    }
     assert kpis["posts"].value == 2  # p6 and its Spanish reply
     assert kpis["net_sentiment"].value == pytest.approx(100)
 
@@ -99,7 +126,10 @@ def test_sentiment_trend_fills_empty_days_and_leaves_out_brand_posts(store):
     net = net.set_index(["bucket", "group"])
     assert net.loc[(W46, "es"), "net_sentiment"] == pytest.approx(100)
     assert net.loc[(W46, "en"), "net_sentiment"] == pytest.approx(-50)  # p3, p4 negative; p5, p7 neutral
-    assert net.loc[(W45, "es"), "scored"] == 0 and net.loc[(W45, "es"), "net_sentiment"] != net.loc[(W45, "es"), "net_sentiment"]
+    assert (
+        net.loc[(W45, "es"), "scored"] == 0
+        and net.loc[(W45, "es"), "net_sentiment"] != net.loc[(W45, "es"), "net_sentiment"]
+    )
 
 
 def test_bucket_posts_are_the_posts_behind_a_bar(store):
@@ -132,11 +162,17 @@ def test_unanswered_queue_orders_by_age_or_exposure(store):
 
 def test_pages_read_by_row_id_equal_a_join_through_the_posts_view(store, write_csv):
     # a later import older than the stored posts (appended out of time order) and a correction on an opening post
-    ingest_one(store, write_csv("late.csv", "id,date,author,text,parent,likes,language\n"
-                                            "q1,2026-11-01T08:00:00Z,hal,refund for the toaster?,,5,en\n"
-                                            "q2,2026-11-14T11:00:00Z,ivy,refund still missing,r4,0,en\n"
-                                            "q3,2026-11-14T11:30:00Z,jo,hello,,0,en\n"
-                                            "r9,2026-11-14T11:40:00Z,lumohelp,hi Jo,q3,0,en\n"))
+    ingest_one(
+        store,
+        write_csv(
+            "late.csv",
+            "id,date,author,text,parent,likes,language\n"
+            "q1,2026-11-01T08:00:00Z,hal,refund for the toaster?,,5,en\n"
+            "q2,2026-11-14T11:00:00Z,ivy,refund still missing,r4,0,en\n"
+            "q3,2026-11-14T11:30:00Z,jo,hello,,0,en\n"
+            "r9,2026-11-14T11:40:00Z,lumohelp,hi Jo,q3,0,en\n",
+        ),
+    )
     update_analytics(store)
     set_sentiment_override(store, "other", "q1", "positive")
     queue, total = unanswered_queue(store, limit=2)
@@ -144,18 +180,24 @@ def test_pages_read_by_row_id_equal_a_join_through_the_posts_view(store, write_c
         SELECT r.post_id, p.text, p.sentiment_label FROM responses r JOIN posts p USING (platform, post_id)
         WHERE NOT r.answered ORDER BY r.created_at, coalesce(p.reach, 0) + coalesce(p.likes, 0) DESC LIMIT 2
     """).fetchall()
-    assert total == 5 and list(queue[["post_id", "text", "sentiment_label"]].itertuples(index=False, name=None)) \
-        == expected == [("q1", "refund for the toaster?", "positive"), ("p2", "love the new kettle", "positive")]
+    assert total == 5 and list(
+        queue[["post_id", "text", "sentiment_label"]].itertuples(index=False, name=None)
+    ) == expected == [("q1", "refund for the toaster?", "positive"), ("p2", "love the new kettle", "positive")]
     for search in ("", "refund", "nothing like this"):
         frame, total = search_threads(store, search=search)
-        expected = store.execute("""
+        expected = store.execute(
+            """
             SELECT t.thread_id, r.text, r.sentiment_label FROM threads t
             JOIN posts r ON r.platform = t.platform AND r.post_id = t.root_post_id
             WHERE $search = '' OR t.thread_id IN (SELECT thread_id FROM posts WHERE text ILIKE '%' || $search || '%')
-            ORDER BY t.last_post_at DESC, t.thread_id""", {"search": search}).fetchall()
+            ORDER BY t.last_post_at DESC, t.thread_id""",
+            {"search": search},
+        ).fetchall()
         assert total == len(expected) and len(frame) == total
-        assert list(frame[["thread_id", "opening_text", "root_sentiment_label"]].itertuples(index=False, name=None)) \
+        assert (
+            list(frame[["thread_id", "opening_text", "root_sentiment_label"]].itertuples(index=False, name=None))
             == expected
+        )
     assert search_threads(store, search="refund")[0]["thread_id"].tolist() == ["p4", "q1"]
 
 
@@ -222,11 +264,14 @@ def test_a_hand_correction_changes_the_dashboard_cache_key(store):
         set_sentiment_override(store, "other", "p5", "angry")
 
 
-@pytest.mark.parametrize("monday, text", [
-    (date(2015, 2, 16), "2015-W08 · 16–22 Feb 2015"),
-    (date(2026, 11, 30), "2026-W49 · 30 Nov – 6 Dec 2026"),
-    (date(2026, 12, 28), "2026-W53 · 28 Dec 2026 – 3 Jan 2027"),
-])
+@pytest.mark.parametrize(
+    "monday, text",
+    [
+        (date(2015, 2, 16), "2015-W08 · 16–22 Feb 2015"),
+        (date(2026, 11, 30), "2026-W49 · 30 Nov – 6 Dec 2026"),
+        (date(2026, 12, 28), "2026-W53 · 28 Dec 2026 – 3 Jan 2027"),
+    ],
+)
 def test_weeks_are_shown_with_their_dates(monday, text):
     assert week_text(monday) == text
 
@@ -245,8 +290,14 @@ def test_crises_are_listed_by_severity_then_time(demo_db):
 
 
 def test_html_entities_in_post_texts_are_decoded(con, write_csv):
-    ingest_one(con, write_csv("e.csv", "id,date,author,text\n"
-                                       "1,2026-11-02T10:00:00Z,ana,fish &amp; chips &lt;3 &quot;yum&quot;\n"
-                                       "2,2026-11-02T11:00:00Z,ben,&amp;lt;b&amp;gt; stays escaped once\n"))
+    ingest_one(
+        con,
+        write_csv(
+            "e.csv",
+            "id,date,author,text\n"
+            "1,2026-11-02T10:00:00Z,ana,fish &amp; chips &lt;3 &quot;yum&quot;\n"
+            "2,2026-11-02T11:00:00Z,ben,&amp;lt;b&amp;gt; stays escaped once\n",
+        ),
+    )
     texts = dict(con.execute("SELECT post_id, text FROM posts").fetchall())
     assert texts == {"1": 'fish & chips <3 "yum"', "2": "&lt;b&gt; stays escaped once"}

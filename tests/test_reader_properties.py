@@ -11,18 +11,20 @@ from pipeline.ingest import ingest_files
 
 texts = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff\ue000"),
-    min_size=1, max_size=80,
+    min_size=1,
+    max_size=80,
 ).filter(lambda t: t.strip() != "")
 
 
 # derandomize: the same examples on every run, so CI is not flaky; a bare CR at the very end of a field
 # is known to be lost (see the analytics issue note), and random search sometimes finds it.
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(texts, min_size=1, max_size=12),
-       delimiter=st.sampled_from([",", ";", "\t", "|"]),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
-       line_ending=st.sampled_from(["\n", "\r\n"]))
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(texts, min_size=1, max_size=12),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+    line_ending=st.sampled_from(["\n", "\r\n"]),
+)
 def test_written_text_round_trips(tmp_path_factory, rows, delimiter, encoding, line_ending):
     folder = tmp_path_factory.mktemp("prop")
     out = io.StringIO()

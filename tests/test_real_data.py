@@ -28,7 +28,7 @@ def test_twcs_sample_counts_and_threads_worked_out_by_hand(con):
 def test_twcs_row_with_bare_carriage_returns_is_kept_whole(con):
     path = shared_file("twcs_sample/twcs_head.csv")
     ingest_one(con, path)
-    (text, author), = con.execute("SELECT text, author_id FROM posts WHERE post_id = '3399'").fetchall()
+    ((text, author),) = con.execute("SELECT text, author_id FROM posts WHERE post_id = '3399'").fetchall()
     assert text.startswith("@AskPayPal \r\rI just love the start of email")
     assert author == "116510"
     # an independent count of data rows: csv with newline='' reads the file the way the export meant it
@@ -79,7 +79,9 @@ def test_twitter_analytics_export(con):
 
 
 def test_facebook_insights_rows_are_all_accounted_for(con):
-    path = shared_file("platform_exports/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv")
+    path = shared_file(
+        "platform_exports/Facebook Insights Data Export (Post Level) - USC Clinical Trials - 2017-01-19.csv"
+    )
     report = ingest_one(con, path, time_zone="America/Los_Angeles")
     assert report.rows_read == report.rows_loaded + report.rows_duplicate + report.rows_quarantined
     assert report.rows_loaded == 1  # the second header row (descriptions) is quarantined, not loaded

@@ -13,8 +13,9 @@ from pipeline.reports import ReportError, crisis_report, find_chromium, weekly_r
 
 WEEK = "2026-W46"
 CRISIS = "lumohelp:20261024T14"
-needs_chromium = pytest.mark.skipif(find_chromium() is None,
-                                    reason="PDF printing needs Chromium; `make test` installs Debian's chromium")
+needs_chromium = pytest.mark.skipif(
+    find_chromium() is None, reason="PDF printing needs Chromium; `make test` installs Debian's chromium"
+)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,11 @@ def test_weekly_report_is_self_contained_html_with_the_weeks_numbers(demo):
     body = _plain(report.html)
     assert "Weekly reputation report 2026-W46" in body
     assert "Monday 09 November to Sunday 15 November 2026" in body
-    posts = db.scalar(demo, """SELECT count(*) FROM posts
-        WHERE created_at >= TIMESTAMPTZ '2026-11-09 00:00:00+00' AND created_at < TIMESTAMPTZ '2026-11-16 00:00:00+00'""")
+    posts = db.scalar(
+        demo,
+        """SELECT count(*) FROM posts
+        WHERE created_at >= TIMESTAMPTZ '2026-11-09 00:00:00+00' AND created_at < TIMESTAMPTZ '2026-11-16 00:00:00+00'""",
+    )
     assert f'<div class="value">{posts:,}</div>' in body
     assert body.count('class="chart"') == 4  # sentiment, response distribution and heat map, share of voice
     assert "http://" not in body.replace("http://www.w3.org", "") and "https://" not in body  # no network needed
@@ -43,8 +47,11 @@ def test_weekly_report_is_self_contained_html_with_the_weeks_numbers(demo):
 
 def test_weekly_report_escapes_post_text(demo_copy):
     con = db.connect(demo_copy)
-    post = db.first_row(con, """SELECT r.platform, r.post_id FROM responses r
-        WHERE NOT r.answered AND r.created_at >= TIMESTAMPTZ '2026-11-09 00:00:00+00' ORDER BY r.created_at LIMIT 1""")
+    post = db.first_row(
+        con,
+        """SELECT r.platform, r.post_id FROM responses r
+        WHERE NOT r.answered AND r.created_at >= TIMESTAMPTZ '2026-11-09 00:00:00+00' ORDER BY r.created_at LIMIT 1""",
+    )
     con.execute("UPDATE fct_posts SET text = '<img src=x onerror=alert(1)>' WHERE platform = ? AND post_id = ?", post)
     body = _plain(weekly_report(con, WEEK).html)
     con.close()
@@ -53,10 +60,23 @@ def test_weekly_report_escapes_post_text(demo_copy):
 
 def test_crisis_report_tells_the_retrospective(demo):
     body = _plain(crisis_report(demo, CRISIS).html)
-    for expected in ("Crisis retrospective: lumohelp, 24 Oct 2026", "Severity 3: crisis", "Detected (first hot hour)",
-                     "Sat 24 Oct 2026 14:00 UTC", "19 h 37 min after the start", "Apologise", "Make amends",
-                     "#blendprofail", "Why this severity", "Plan against reality", "Target: first brand response",
-                     "When Radar would have alerted", "Acknowledged", "by Ana (care lead)", "Decision log"):
+    for expected in (
+        "Crisis retrospective: lumohelp, 24 Oct 2026",
+        "Severity 3: crisis",
+        "Detected (first hot hour)",
+        "Sat 24 Oct 2026 14:00 UTC",
+        "19 h 37 min after the start",
+        "Apologise",
+        "Make amends",
+        "#blendprofail",
+        "Why this severity",
+        "Plan against reality",
+        "Target: first brand response",
+        "When Radar would have alerted",
+        "Acknowledged",
+        "by Ana (care lead)",
+        "Decision log",
+    ):
         assert expected in body, expected
     assert "✘" not in body  # the demo brand used all five moves
 
@@ -99,8 +119,8 @@ def test_cli_pdf(demo_db, tmp_path):
 
 
 def test_the_weekly_report_of_a_mentions_only_week_says_what_cannot_be_known(con):
-    from tests.conftest import ingest_one, shared_file
     from pipeline.metrics import update_analytics
+    from tests.conftest import ingest_one, shared_file
 
     ingest_one(con, shared_file("airline_sentiment/Tweets.csv"))
     update_analytics(con)
@@ -117,8 +137,10 @@ def test_the_weekly_report_of_a_mentions_only_week_says_what_cannot_be_known(con
     assert "cannot be measured: the data holds no replies from US Airways" in crisis
 
 
-@pytest.mark.parametrize("value, decimals, text", [(-0.3, 0, "0"), (0.0, 0, "0"), (-0.04, 1, "0.0"), (12.4, 0, "+12"),
-                                                   (-1234.6, 0, "-1,235"), (0.05, 1, "+0.1")])
+@pytest.mark.parametrize(
+    "value, decimals, text",
+    [(-0.3, 0, "0"), (0.0, 0, "0"), (-0.04, 1, "0.0"), (12.4, 0, "+12"), (-1234.6, 0, "-1,235"), (0.05, 1, "+0.1")],
+)
 def test_signed_numbers_never_read_minus_zero(value, decimals, text):
     from pipeline.reports import signed
 

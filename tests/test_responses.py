@@ -8,11 +8,11 @@ import re
 
 import pandas as pd
 import pytest
-
 from conftest import ingest_one, shared_file
+
 from pipeline import db
-from pipeline.metrics import update_analytics
 from pipeline.brands import add_brand
+from pipeline.metrics import update_analytics
 from pipeline.queries import response_coverage, response_heatmap, response_kpis, unmeasured_brands_text
 from pipeline.settings import Settings, save_settings
 
@@ -42,9 +42,12 @@ def threads_db(con, write_csv):
 
 
 def test_response_times_follow_the_definitions(threads_db):
-    rows = {r[0]: r[1:] for r in threads_db.execute("""
+    rows = {
+        r[0]: r[1:]
+        for r in threads_db.execute("""
         SELECT post_id, first_reply_id, response_minutes, business_response_minutes, answered, within_sla
-        FROM responses ORDER BY post_id""").fetchall()}
+        FROM responses ORDER BY post_id""").fetchall()
+    }
     assert rows == {
         # Friday 15:30 -> Tuesday 09:30 Madrid: 90 business minutes on Friday, none on the holiday, 30 on Tuesday
         "a1": ("a2", 5400.0, 120.0, True, False),
@@ -60,12 +63,19 @@ def test_response_times_follow_the_definitions(threads_db):
 
 
 def test_threads_summarise_each_conversation(threads_db):
-    rows = {r[0]: r[1:] for r in threads_db.execute("""
+    rows = {
+        r[0]: r[1:]
+        for r in threads_db.execute("""
         SELECT thread_id, post_count, customer_posts, brand_posts, first_response_minutes, answered FROM threads
-        """).fetchall()}
-    assert rows == {"a1": (2, 1, 1, 5400.0, True), "b1": (5, 3, 2, 20.0, True), "e1": (2, 1, 1, 3870.0, True),
-                    "c1": (1, 1, 0, None, False),
-                    "d1": (1, 0, 1, None, False)}
+        """).fetchall()
+    }
+    assert rows == {
+        "a1": (2, 1, 1, 5400.0, True),
+        "b1": (5, 3, 2, 20.0, True),
+        "e1": (2, 1, 1, 3870.0, True),
+        "c1": (1, 1, 0, None, False),
+        "d1": (1, 0, 1, None, False),
+    }
 
 
 def test_kpis_use_median_and_p90(threads_db):
@@ -105,17 +115,25 @@ def test_a_mentions_only_export_is_left_out_of_response_figures(threads_db, writ
     assert unmeasured_brands_text(response_coverage(threads_db)) == (
         "The data holds no replies from othercorp: its response times cannot be measured, and its posts are left "
         "out of these figures (load an export that includes the brand's replies, such as a customer-care inbox). "
-        "2 posts to lumohelp come from exports without the brand's replies (mentions only) and are left out too.")
+        "2 posts to lumohelp come from exports without the brand's replies (mentions only) and are left out too."
+    )
     assert db.scalar(threads_db, "SELECT count(*) FROM threads WHERE thread_id = 'm1' AND answered IS NULL") == 1
 
 
 def test_business_hours_can_span_24_hours_and_weekends(con, write_csv):
-    save_settings(con, Settings(business_days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-                                business_start="00:00", business_end="24:00"))
+    save_settings(
+        con,
+        Settings(
+            business_days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+            business_start="00:00",
+            business_end="24:00",
+        ),
+    )
     ingest_one(con, write_csv("t.csv", THREADS), brands=["lumohelp"])
     update_analytics(con)
-    assert db.scalar(con, "SELECT business_response_minutes FROM responses WHERE post_id = 'a1'") == \
-        pytest.approx(5400.0, abs=0.01)
+    assert db.scalar(con, "SELECT business_response_minutes FROM responses WHERE post_id = 'a1'") == pytest.approx(
+        5400.0, abs=0.01
+    )
 
 
 def _independent_twcs(path) -> pd.DataFrame:
@@ -126,8 +144,11 @@ def _independent_twcs(path) -> pd.DataFrame:
     for row in rows:
         parent = row["in_response_to_tweet_id"].split(".")[0] or None
         posts[row["tweet_id"]] = {
-            "brand_post": row["inbound"] == "False", "author": row["author_id"].lower(), "parent": parent,
-            "at": pd.Timestamp(pd.to_datetime(row["created_at"], format="%a %b %d %H:%M:%S %z %Y"))}
+            "brand_post": row["inbound"] == "False",
+            "author": row["author_id"].lower(),
+            "parent": parent,
+            "at": pd.Timestamp(pd.to_datetime(row["created_at"], format="%a %b %d %H:%M:%S %z %Y")),
+        }
 
     def root(post_id):
         seen = set()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from conftest import ROOT, SHARED, ingest_one, shared_file
+
 from pipeline import db
 from pipeline.enrich import score_sentiment, set_sentiment_override
 from pipeline.enrich.lang import detect_language, normalize_language
@@ -17,22 +17,25 @@ sys.path.insert(0, str(ROOT / "bench"))
 import sentiment_eval  # noqa: E402
 
 
-@pytest.mark.parametrize("text, lang, label", [
-    ("flight delayed 3 hours and still no bag", "en", "negative"),
-    ("order #5531 still not delivered after 9 days and no update", "en", "negative"),
-    ("been on hold for an hour, nobody answers", "en", "negative"),
-    ("thanks for nothing, my refund never arrived", "en", "negative"),
-    ("love my new blender, best purchase this year!", "en", "positive"),
-    ("thanks for the quick help, works great now", "en", "positive"),
-    ("does the blender work with 110V?", "en", "neutral"),
-    ("can you please tell me your opening hours? thanks", "en", "neutral"),
-    ("sigo esperando el reembolso, nadie responde", "es", "negative"),
-    ("el pedido no llega y no funciona el teléfono", "es", "negative"),
-    ("me encanta, muchas gracias por la ayuda", "es", "positive"),
-    ("nadal czekam na zwrot, nikt nie odpowiada", "pl", "negative"),
-    ("dzbanek pękł, wszędzie szkło, to skandal", "pl", "negative"),
-    ("dzięki, wszystko działa, polecam!", "pl", "positive"),
-])
+@pytest.mark.parametrize(
+    "text, lang, label",
+    [
+        ("flight delayed 3 hours and still no bag", "en", "negative"),
+        ("order #5531 still not delivered after 9 days and no update", "en", "negative"),
+        ("been on hold for an hour, nobody answers", "en", "negative"),
+        ("thanks for nothing, my refund never arrived", "en", "negative"),
+        ("love my new blender, best purchase this year!", "en", "positive"),
+        ("thanks for the quick help, works great now", "en", "positive"),
+        ("does the blender work with 110V?", "en", "neutral"),
+        ("can you please tell me your opening hours? thanks", "en", "neutral"),
+        ("sigo esperando el reembolso, nadie responde", "es", "negative"),
+        ("el pedido no llega y no funciona el teléfono", "es", "negative"),
+        ("me encanta, muchas gracias por la ayuda", "es", "positive"),
+        ("nadal czekam na zwrot, nikt nie odpowiada", "pl", "negative"),
+        ("dzbanek pękł, wszędzie szkło, to skandal", "pl", "negative"),
+        ("dzięki, wszystko działa, polecam!", "pl", "positive"),
+    ],
+)
 def test_care_phrases_get_the_label_a_person_would_give(text, lang, label):
     assert score_text(text, lang).label == label
 
@@ -42,28 +45,35 @@ def test_a_language_without_rules_is_left_unscored_not_called_neutral():
     assert (score.sentiment, score.label, score.method) == (None, None, "unscored")
 
 
-@pytest.mark.parametrize("text, lang", [
-    ("@LumoHelp my order still has not arrived, can you check?", "en"),
-    ("@LumoHelp mi pedido todavía no ha llegado, ¿podéis revisarlo?", "es"),
-    ("@LumoHelp moje zamówienie nadal nie dotarło, możecie sprawdzić?", "pl"),
-    ("😡😡", "und"),
-    ("https://t.co/abc @someone", "und"),
-])
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("@LumoHelp my order still has not arrived, can you check?", "en"),
+        ("@LumoHelp mi pedido todavía no ha llegado, ¿podéis revisarlo?", "es"),
+        ("@LumoHelp moje zamówienie nadal nie dotarło, możecie sprawdzić?", "pl"),
+        ("😡😡", "und"),
+        ("https://t.co/abc @someone", "und"),
+    ],
+)
 def test_language_is_detected_offline(text, lang):
     assert detect_language(text) == lang
 
 
-@pytest.mark.parametrize("exported, code", [("es-MX", "es"), ("EN", "en"), ("pl_PL", "pl"), ("", None),
-                                            ("Spanish", None), (None, None)])
+@pytest.mark.parametrize(
+    "exported, code", [("es-MX", "es"), ("EN", "en"), ("pl_PL", "pl"), ("", None), ("Spanish", None), (None, None)]
+)
 def test_exported_language_codes_are_normalised(exported, code):
     assert normalize_language(exported) == code
 
 
 def test_scores_are_cached_by_text_and_corrections_win_and_survive_reimport(con, write_csv):
-    path = write_csv("mentions.csv", "id,date,author,text\n"
-                     "1,2026-11-02T10:00:00Z,ana,my order is late again and nobody answers\n"
-                     "2,2026-11-02T11:00:00Z,ben,my order is late again and nobody answers\n"
-                     "3,2026-11-02T12:00:00Z,cy,love it\n")
+    path = write_csv(
+        "mentions.csv",
+        "id,date,author,text\n"
+        "1,2026-11-02T10:00:00Z,ana,my order is late again and nobody answers\n"
+        "2,2026-11-02T11:00:00Z,ben,my order is late again and nobody answers\n"
+        "3,2026-11-02T12:00:00Z,cy,love it\n",
+    )
     ingest_one(con, path)
     assert update_analytics(con).texts_scored == 2  # two distinct texts for three posts
     assert score_sentiment(con) == 0
@@ -86,11 +96,14 @@ def test_scores_are_cached_by_text_and_corrections_win_and_survive_reimport(con,
         set_sentiment_override(con, "other", "404", "negative")
 
 
-@pytest.mark.parametrize("loader, floor", [
-    (sentiment_eval.load_airline, 0.65),  # the English model; measured 0.663 (the rules alone: 0.619)
-    (sentiment_eval.load_tass, 0.50),     # measured 0.537
-    (sentiment_eval.load_wust, 0.50),     # measured 0.526
-])
+@pytest.mark.parametrize(
+    "loader, floor",
+    [
+        (sentiment_eval.load_airline, 0.65),  # the English model; measured 0.663 (the rules alone: 0.619)
+        (sentiment_eval.load_tass, 0.50),  # measured 0.537
+        (sentiment_eval.load_wust, 0.50),  # measured 0.526
+    ],
+)
 def test_macro_f1_on_human_labels(loader, floor):
     shared_file("airline_sentiment/Tweets.csv")
     result = sentiment_eval.evaluate(loader(SHARED))
@@ -110,7 +123,9 @@ def test_vendor_labels_are_kept_and_agreement_is_reported(con):
 def _real_texts() -> list[str]:
     import csv
 
-    texts = [row["text"] or "" for row in csv.DictReader(shared_file("airline_sentiment/Tweets.csv").open(encoding="utf-8"))]
+    texts = [
+        row["text"] or "" for row in csv.DictReader(shared_file("airline_sentiment/Tweets.csv").open(encoding="utf-8"))
+    ]
     for path in sorted((SHARED / "es_tass2020").glob("*.tsv"))[:4]:
         texts += [line.split("\t")[1] for line in path.read_text(encoding="utf-8").splitlines() if "\t" in line]
     return texts + ["", "ab", "OK!!!", "a" * 5000, "ZAŻÓŁĆ GĘŚLĄ JAŹŃ", "😡😡 bad", "http://x.com @abc #fail", "  "]
@@ -121,8 +136,9 @@ def test_batched_language_detection_agrees_with_py3langid_post_for_post():
 
     texts = _real_texts()
     batched = detect_languages(texts)
-    differ = [(text, one, many) for text, one, many in zip(texts, map(detect_language_one, texts), batched)
-              if one != many]
+    differ = [
+        (text, one, many) for text, one, many in zip(texts, map(detect_language_one, texts), batched) if one != many
+    ]
     assert not differ, f"{len(differ)} of {len(texts)} differ, e.g. {differ[:3]}"
 
 

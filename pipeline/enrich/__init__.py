@@ -15,7 +15,6 @@ import pyarrow as pa
 from .. import db
 from ..access import current_actor, record_change
 from ..parallel import pipelined
-from .adapter import adapt_sentiment
 from .lang import SCORED_LANGUAGES
 from .sentiment import SCORER_VERSION, enrich_rows, load_models, method_for, unload_models
 
@@ -28,7 +27,7 @@ def drop_stale_scores(con: duckdb.DuckDBPyConnection) -> int:
     current = sorted({method_for(lang) for lang in SCORED_LANGUAGES} | {"unscored"})
     marks = ", ".join("?" * len(current))
     con.execute(f"DELETE FROM enr_sentiment_cache WHERE sentiment_method NOT IN ({marks})", current)
-    stale = con.execute(f"DELETE FROM enr_posts WHERE sentiment_method NOT IN ({marks})", current).fetchone()[0]
+    stale = con.execute(f"DELETE FROM enr_posts WHERE sentiment_method NOT IN ({marks})", current).fetchall()[0][0]
     if stale:
         con.execute("""DELETE FROM enr_adapted d WHERE NOT EXISTS (
                            SELECT 1 FROM enr_posts e WHERE e.platform = d.platform AND e.post_id = d.post_id)""")
@@ -53,8 +52,11 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
         _bump_labels_version(con)
     # Imports land whole and in number order: posts of imports up to the last one scored have their row.
     scored_upto = None if rescore or stale else db.get_meta(con, "sentiment_last_import")
-    source = "stg_posts" if scored_upto is None else \
-        f"(SELECT * FROM stg_posts WHERE try_cast(substr(import_id, 5) AS BIGINT) > {int(scored_upto)})"
+    source = (
+        "stg_posts"
+        if scored_upto is None
+        else f"(SELECT * FROM stg_posts WHERE try_cast(substr(import_id, 5) AS BIGINT) > {int(scored_upto)})"
+    )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tmp_unscored AS
         SELECT f.platform, f.post_id, md5(coalesce(f.lang, '') || '|' || f.text) AS text_key, f.text, f.lang,
@@ -68,20 +70,34 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
     todo = db.scalar(con, "SELECT count(*) FROM tmp_texts")
 
     def fetch(start: int, end: int) -> list[tuple]:
-        return con.execute("SELECT text, lang FROM tmp_texts WHERE seq >= ? AND seq < ? ORDER BY seq",
-                           [start, end]).fetchall()
+        return con.execute(
+            "SELECT text, lang FROM tmp_texts WHERE seq >= ? AND seq < ? ORDER BY seq", [start, end]
+        ).fetchall()
 
     def store(start: int, results: list[tuple]) -> None:  # (lang, sentiment, label, method) per text
-        scored = pa.table({
-            "seq": pa.array(range(start, start + len(results)), type=pa.int64()),
-            **{name: pa.array([row[i] for row in results], type=kind) for i, (name, kind) in enumerate(
-                [("lang", pa.string()), ("sentiment", pa.float64()), ("sentiment_label", pa.string()),
-                 ("sentiment_method", pa.string())])},
-        })
+        scored = pa.table(
+            {
+                "seq": pa.array(range(start, start + len(results)), type=pa.int64()),
+                **{
+                    name: pa.array([row[i] for row in results], type=kind)
+                    for i, (name, kind) in enumerate(
+                        [
+                            ("lang", pa.string()),
+                            ("sentiment", pa.float64()),
+                            ("sentiment_label", pa.string()),
+                            ("sentiment_method", pa.string()),
+                        ]
+                    )
+                },
+            }
+        )
         con.register("tmp_scored", scored)
-        con.execute("""INSERT INTO enr_sentiment_cache
+        con.execute(
+            """INSERT INTO enr_sentiment_cache
                        SELECT t.text_key, s.lang, s.sentiment, s.sentiment_label, s.sentiment_method, ?
-                       FROM tmp_scored s JOIN tmp_texts t USING (seq)""", [SCORER_VERSION])
+                       FROM tmp_scored s JOIN tmp_texts t USING (seq)""",
+            [SCORER_VERSION],
+        )
         con.unregister("tmp_scored")
 
     # only the texts go to the workers and only the scores come back
@@ -93,8 +109,11 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
     _short_posts_in_the_usual_language(con)
     for table in ("tmp_unscored", "tmp_texts"):
         con.execute(f"DROP TABLE {table}")
-    db.set_meta(con, "sentiment_last_import", str(db.scalar(
-        con, "SELECT coalesce(max(try_cast(substr(import_id, 5) AS BIGINT)), 0) FROM imports")))
+    db.set_meta(
+        con,
+        "sentiment_last_import",
+        str(db.scalar(con, "SELECT coalesce(max(try_cast(substr(import_id, 5) AS BIGINT)), 0) FROM imports")),
+    )
     return todo
 
 
@@ -131,10 +150,19 @@ def _short_posts_in_the_usual_language(con: duckdb.DuckDBPyConnection) -> int:
     if not rows:
         return 0
     scored = enrich_rows([(text, lang) for _, _, text, lang in rows])
-    con.register("tmp_rescored", pa.table({
-        "platform": [r[0] for r in rows], "post_id": [r[1] for r in rows],
-        "lang": [s[0] for s in scored], "sentiment": pa.array([s[1] for s in scored], type=pa.float64()),
-        "sentiment_label": pa.array([s[2] for s in scored], type=pa.string()), "sentiment_method": [s[3] for s in scored]}))
+    con.register(
+        "tmp_rescored",
+        pa.table(
+            {
+                "platform": [r[0] for r in rows],
+                "post_id": [r[1] for r in rows],
+                "lang": [s[0] for s in scored],
+                "sentiment": pa.array([s[1] for s in scored], type=pa.float64()),
+                "sentiment_label": pa.array([s[2] for s in scored], type=pa.string()),
+                "sentiment_method": [s[3] for s in scored],
+            }
+        ),
+    )
     con.execute("""UPDATE enr_posts SET lang = r.lang, sentiment = r.sentiment, sentiment_label = r.sentiment_label,
                                         sentiment_method = r.sentiment_method
                    FROM tmp_rescored r WHERE enr_posts.platform = r.platform AND enr_posts.post_id = r.post_id""")
@@ -142,8 +170,9 @@ def _short_posts_in_the_usual_language(con: duckdb.DuckDBPyConnection) -> int:
     return len(rows)
 
 
-def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_id: str, label: str | None,
-                           note: str = "") -> None:
+def set_sentiment_override(
+    con: duckdb.DuckDBPyConnection, platform: str, post_id: str, label: str | None, note: str = ""
+) -> None:
     """Correct a post's label (``None`` removes the correction). Kept across re-imports and recomputes."""
     from .sentiment import LABELS
 
@@ -156,32 +185,41 @@ def set_sentiment_override(con: duckdb.DuckDBPyConnection, platform: str, post_i
         raise ValueError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
     if not db.scalar(con, "SELECT count(*) FROM stg_posts WHERE platform = ? AND post_id = ?", [platform, post_id]):
         raise ValueError(f"no post {post_id!r} on {platform!r}")
-    con.execute("""
+    con.execute(
+        """
         INSERT INTO sentiment_overrides (platform, post_id, sentiment_label, note, set_at, set_by)
         VALUES (?, ?, ?, ?, now(), ?)
         ON CONFLICT (platform, post_id) DO UPDATE
         SET sentiment_label = excluded.sentiment_label, note = excluded.note, set_at = excluded.set_at,
-            set_by = excluded.set_by""", [platform, post_id, label, note, current_actor()])
+            set_by = excluded.set_by""",
+        [platform, post_id, label, note, current_actor()],
+    )
     record_change(con, "label corrected", f"{platform}:{post_id} -> {label}" + (f" ({note})" if note else ""))
     _bump_labels_version(con)
 
 
-def set_export_labels(con: duckdb.DuckDBPyConnection, use: bool, *, import_id: str | None = None,
-                      format_name: str | None = None) -> int:
+def set_export_labels(
+    con: duckdb.DuckDBPyConnection, use: bool, *, import_id: str | None = None, format_name: str | None = None
+) -> int:
     """Use an export's own sentiment labels (``use``, the default) or Radar's score instead, for one import or
     every import of a format; returns how many imports changed. Corrections win either way."""
     if (import_id is None) == (format_name is None):
         raise ValueError("name one import (--import) or one format (--format)")
     column, value = ("import_id", import_id) if import_id is not None else ("format", format_name)
     if not db.scalar(con, f"SELECT count(*) FROM imports WHERE {column} = ?", [value]):
-        raise ValueError(f"no import {'with the format ' if format_name is not None else ''}{value!r}; "
-                         "`radar status` lists them")
-    changed = db.scalar(con, f"SELECT count(*) FROM imports WHERE {column} = ? AND coalesce(use_export_labels, true) <> ?",
-                        [value, use])
+        raise ValueError(
+            f"no import {'with the format ' if format_name is not None else ''}{value!r}; `radar status` lists them"
+        )
+    changed = db.scalar(
+        con, f"SELECT count(*) FROM imports WHERE {column} = ? AND coalesce(use_export_labels, true) <> ?", [value, use]
+    )
     con.execute(f"UPDATE imports SET use_export_labels = ? WHERE {column} = ?", [use, value])
     if changed:
-        record_change(con, "export labels " + ("used" if use else "replaced by Radar's score"),
-                      f"{'import' if import_id is not None else 'every import of the format'} {value}")
+        record_change(
+            con,
+            "export labels " + ("used" if use else "replaced by Radar's score"),
+            f"{'import' if import_id is not None else 'every import of the format'} {value}",
+        )
         _bump_labels_version(con)
         db.set_meta(con, "adapters_stale", "1")  # the labels the adapters learned from changed
     return int(changed)

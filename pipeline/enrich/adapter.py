@@ -25,6 +25,7 @@ its weights) and ``enr_adapted`` (its score for each post in that language that 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -47,7 +48,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "pl": "Polish"}
 
 # A post's own label where it has one: a correction, else its export's label where the import uses them.
 _OWN_LABEL = f"""coalesce(o.sentiment_label,
-                          CASE WHEN coalesce(i.use_export_labels, true) THEN {db.vendor_label_sql('s.vendor_sentiment')} END)"""
+                          CASE WHEN coalesce(i.use_export_labels, true) THEN {db.vendor_label_sql("s.vendor_sentiment")} END)"""
 _LABELLED_SOURCES = """
     stg_posts s JOIN enr_posts e ON e.platform = s.platform AND e.post_id = s.post_id
     LEFT JOIN imports i ON i.import_id = s.import_id
@@ -76,20 +77,30 @@ class AdapterState:
         """One line for the Sentiment page and ``radar status``."""
         if self.adapter_f1 is None:
             return f"{self.language}: {self.reason}"
-        learned = (f"learned from {self.learned_count:,} labelled {self.language} posts"
-                   + (f" ({self.correction_count:,} of them corrections)" if self.correction_count else ""))
-        figures = (f"agrees with held-out labels {self.adapter_f1:.0%} macro-F1; "
-                   f"the base score {self.base_f1:.0%}")
-        verdict = "used for the posts without a label of their own" if self.is_used else \
-            "not used: it does not beat the base score"
-        caution = ("; agreement this close usually means the labels were made from the words by rules (a vendor's "
-                   "keyword rules, templates), not by people" if self.adapter_f1 >= 0.98 else "")
+        learned = f"learned from {self.learned_count:,} labelled {self.language} posts" + (
+            f" ({self.correction_count:,} of them corrections)" if self.correction_count else ""
+        )
+        figures = f"agrees with held-out labels {self.adapter_f1:.0%} macro-F1; the base score {self.base_f1:.0%}"
+        verdict = (
+            "used for the posts without a label of their own"
+            if self.is_used
+            else "not used: it does not beat the base score"
+        )
+        caution = (
+            "; agreement this close usually means the labels were made from the words by rules (a vendor's "
+            "keyword rules, templates), not by people"
+            if self.adapter_f1 >= 0.98
+            else ""
+        )
         return f"{self.language}: {learned}; {figures}; {verdict}{caution}."
 
 
 def _dense(text: str, lang: str, base_sentiment: float | None, base_label: str | None) -> list[float]:
-    return [*rule_features(text, rule_parts(text, lang)), base_sentiment or 0.0,
-            *(float(base_label == label) for label in CLASSES)]
+    return [
+        *rule_features(text, rule_parts(text, lang)),
+        base_sentiment or 0.0,
+        *(float(base_label == label) for label in CLASSES),
+    ]
 
 
 def _design(rows: list[tuple[str, str, float | None, str | None]]):
@@ -110,7 +121,7 @@ def _joined(matrix, dense):
 
 @dataclass(frozen=True)
 class _Fitted:
-    classifier: object
+    classifier: Any  # a fitted sklearn SGDClassifier (sklearn ships no type information)
     columns: np.ndarray  # the hashed buckets the training posts use: the solver sees only these
 
     def predict(self, matrix, dense) -> np.ndarray:
@@ -135,8 +146,8 @@ def _as_model(fitted: _Fitted, version: str) -> LinearModel:
     dense_weights = np.zeros((classifier.coef_.shape[1] - len(fitted.columns), 3))
     intercept = np.full(3, -1e9)  # a class never seen is never predicted
     for row, label in enumerate(classifier.classes_):
-        hashed_weights[fitted.columns, label] = classifier.coef_[row, :len(fitted.columns)]
-        dense_weights[:, label] = classifier.coef_[row, len(fitted.columns):]
+        hashed_weights[fitted.columns, label] = classifier.coef_[row, : len(fitted.columns)]
+        dense_weights[:, label] = classifier.coef_[row, len(fitted.columns) :]
         intercept[label] = classifier.intercept_[row]
     return LinearModel(version, hashed_weights, dense_weights, intercept)
 
@@ -159,8 +170,9 @@ def cross_validate(rows, y: np.ndarray, weights: np.ndarray, *, folds: int = FOL
     matrix, dense = _design(rows)
     predicted = np.zeros(len(y), dtype=int)
     groups = np.unique([" ".join(row[0].lower().split()) for row in rows], return_inverse=True)[1]
-    splitter = StratifiedGroupKFold(n_splits=min(folds, int(np.bincount(y, minlength=3).min())), shuffle=True,
-                                    random_state=0)
+    splitter = StratifiedGroupKFold(
+        n_splits=min(folds, int(np.bincount(y, minlength=3).min())), shuffle=True, random_state=0
+    )
     for train, test in splitter.split(np.zeros(len(y)), y, groups):
         predicted[test] = _fit(matrix[train], dense[train], y[train], weights[train]).predict(matrix[test], dense[test])
     return predicted
@@ -174,23 +186,29 @@ def train(rows, y: np.ndarray, weights: np.ndarray, version: str) -> LinearModel
 def labelled_posts(con: duckdb.DuckDBPyConnection, lang: str) -> list[tuple]:
     """(text, lang, base sentiment, base label, own label, is correction) of the labelled posts in ``lang``:
     every correction, then the newest export labels, ``MAX_LABELS`` at most."""
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT s.text, e.lang, e.sentiment, e.sentiment_label, {_OWN_LABEL} AS label,
                o.sentiment_label IS NOT NULL AS is_correction
         FROM {_LABELLED_SOURCES}
         WHERE e.lang = ? AND label IS NOT NULL
         ORDER BY is_correction DESC, s.created_at DESC, s.platform, s.post_id
-        LIMIT {MAX_LABELS}""", [lang]).fetchall()
+        LIMIT {MAX_LABELS}""",
+        [lang],
+    ).fetchall()
 
 
 def label_counts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
     """Per scored language: (labelled posts, of which corrections, corrections set since the adapter's training)."""
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         SELECT e.lang, count(*), count(o.sentiment_label),
                count(*) FILTER (WHERE o.set_at > coalesce(a.trained_at, '-infinity'::TIMESTAMPTZ))
         FROM {_LABELLED_SOURCES} LEFT JOIN enr_adapters a ON a.lang = e.lang
-        WHERE {_OWN_LABEL} IS NOT NULL AND e.lang IN ({', '.join('?' * len(SCORED_LANGUAGES))})
-        GROUP BY e.lang""", sorted(SCORED_LANGUAGES)).fetchall()
+        WHERE {_OWN_LABEL} IS NOT NULL AND e.lang IN ({", ".join("?" * len(SCORED_LANGUAGES))})
+        GROUP BY e.lang""",
+        sorted(SCORED_LANGUAGES),
+    ).fetchall()
     return {lang: (int(n), int(corrections), int(recent)) for lang, n, corrections, recent in rows}
 
 
@@ -218,10 +236,21 @@ def _needs_training(row, count: int, corrections: int, recent: int) -> bool:
 
 def _save(con, lang: str, state: AdapterState, model: LinearModel | None) -> None:
     con.execute("DELETE FROM enr_adapters WHERE lang = ?", [lang])
-    con.execute("INSERT INTO enr_adapters VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
-                [lang, state.version, state.label_count, state.learned_count, state.correction_count,
-                 state.adapter_f1, state.base_f1,
-                 state.is_used, state.reason, model.to_bytes() if model is not None else None])
+    con.execute(
+        "INSERT INTO enr_adapters VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            lang,
+            state.version,
+            state.label_count,
+            state.learned_count,
+            state.correction_count,
+            state.adapter_f1,
+            state.base_f1,
+            state.is_used,
+            state.reason,
+            model.to_bytes() if model is not None else None,
+        ],
+    )
 
 
 def retrain_language(con: duckdb.DuckDBPyConnection, lang: str, held: int | None = None) -> AdapterState:
@@ -236,8 +265,11 @@ def retrain_language(con: duckdb.DuckDBPyConnection, lang: str, held: int | None
     counts = np.bincount(y, minlength=3) if len(y) else np.zeros(3, dtype=int)
     if len(posts) < MIN_LABELS or counts.min() < FOLDS:
         missing = [CLASSES[i] for i in range(3) if counts[i] < FOLDS]
-        reason = (f"{len(posts):,} labelled posts; an adapter needs {MIN_LABELS:,}" if len(posts) < MIN_LABELS
-                  else f"too few {' and '.join(missing)} labels ({FOLDS} of each class at least)")
+        reason = (
+            f"{len(posts):,} labelled posts; an adapter needs {MIN_LABELS:,}"
+            if len(posts) < MIN_LABELS
+            else f"too few {' and '.join(missing)} labels ({FOLDS} of each class at least)"
+        )
         state = AdapterState(lang, held, len(posts), corrections, None, None, False, reason, version)
         _save(con, lang, state, None)
         return state
@@ -249,8 +281,9 @@ def retrain_language(con: duckdb.DuckDBPyConnection, lang: str, held: int | None
     used = adapter_f1 > base_f1
     model = train(rows, y, weights, f"adapter-{lang}-{version}") if used else None
     reason = "" if used else "does not beat the base score in cross-validation"
-    state = AdapterState(lang, held, len(posts), corrections, round(adapter_f1, 4), round(base_f1, 4), used, reason,
-                         version)
+    state = AdapterState(
+        lang, held, len(posts), corrections, round(adapter_f1, 4), round(base_f1, 4), used, reason, version
+    )
     _save(con, lang, state, model)
     return state
 
@@ -280,42 +313,55 @@ def apply_adapters(con: duckdb.DuckDBPyConnection) -> int:
     changed = con.execute("""
         DELETE FROM enr_adapted d WHERE NOT EXISTS (
             SELECT 1 FROM enr_adapters a WHERE a.lang = d.lang AND a.is_used
-              AND d.sentiment_method = 'adapter-' || a.lang || '-' || a.version)""").fetchone()[0]
+              AND d.sentiment_method = 'adapter-' || a.lang || '-' || a.version)""").fetchall()[0][0]
     changed += con.execute(f"""
         DELETE FROM enr_adapted d WHERE EXISTS (
             SELECT 1 FROM {_LABELLED_SOURCES}
-            WHERE s.platform = d.platform AND s.post_id = d.post_id AND {_OWN_LABEL} IS NOT NULL)""").fetchone()[0]
+            WHERE s.platform = d.platform AND s.post_id = d.post_id AND {_OWN_LABEL} IS NOT NULL)""").fetchall()[0][0]
     _ACTIVE.clear()
     for lang, data in con.execute("SELECT lang, weights FROM enr_adapters WHERE is_used").fetchall():
         _ACTIVE[lang] = LinearModel.from_bytes(data)
     if not _ACTIVE:
         return int(changed)
-    con.execute(f"""
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE tmp_to_adapt AS
         SELECT row_number() OVER (ORDER BY s.platform, s.post_id) - 1 AS seq, s.platform, s.post_id, s.text, e.lang,
                e.sentiment, e.sentiment_label
         FROM {_LABELLED_SOURCES}
-        WHERE e.lang IN ({', '.join('?' * len(_ACTIVE))}) AND {_OWN_LABEL} IS NULL
+        WHERE e.lang IN ({", ".join("?" * len(_ACTIVE))}) AND {_OWN_LABEL} IS NULL
           AND NOT EXISTS (SELECT 1 FROM enr_adapted d WHERE d.platform = s.platform AND d.post_id = s.post_id)""",
-                sorted(_ACTIVE))
+        sorted(_ACTIVE),
+    )
     todo = int(db.scalar(con, "SELECT count(*) FROM tmp_to_adapt"))
     # posts whose facts exist already change under them; a new import's posts are built with the scores
-    changed += db.scalar(con, """SELECT count(*) FROM tmp_to_adapt t SEMI JOIN fct_posts f
-                                 ON f.platform = t.platform AND f.post_id = t.post_id""")
+    changed += db.scalar(
+        con,
+        """SELECT count(*) FROM tmp_to_adapt t SEMI JOIN fct_posts f
+                                 ON f.platform = t.platform AND f.post_id = t.post_id""",
+    )
     versions = {lang: model.version for lang, model in _ACTIVE.items()}
 
     def fetch(start: int, end: int) -> list[tuple]:
-        return con.execute("SELECT text, lang, sentiment, sentiment_label FROM tmp_to_adapt "
-                           "WHERE seq >= ? AND seq < ? ORDER BY seq", [start, end]).fetchall()
+        return con.execute(
+            "SELECT text, lang, sentiment, sentiment_label FROM tmp_to_adapt WHERE seq >= ? AND seq < ? ORDER BY seq",
+            [start, end],
+        ).fetchall()
 
     def store(start: int, results: list[tuple[float, str]]) -> None:
-        con.register("tmp_adapted", pa.table({
-            "seq": pa.array(range(start, start + len(results)), type=pa.int64()),
-            "sentiment": pa.array([score for score, _ in results], type=pa.float64()),
-            "sentiment_label": pa.array([label for _, label in results], type=pa.string())}))
+        con.register(
+            "tmp_adapted",
+            pa.table(
+                {
+                    "seq": pa.array(range(start, start + len(results)), type=pa.int64()),
+                    "sentiment": pa.array([score for score, _ in results], type=pa.float64()),
+                    "sentiment_label": pa.array([label for _, label in results], type=pa.string()),
+                }
+            ),
+        )
         con.execute(f"""INSERT INTO enr_adapted
                         SELECT t.platform, t.post_id, t.lang, a.sentiment, a.sentiment_label,
-                               CASE t.lang {' '.join(f"WHEN '{lang}' THEN '{version}'" for lang, version in versions.items())} END
+                               CASE t.lang {" ".join(f"WHEN '{lang}' THEN '{version}'" for lang, version in versions.items())} END
                         FROM tmp_adapted a JOIN tmp_to_adapt t USING (seq)""")
         con.unregister("tmp_adapted")
 
@@ -331,9 +377,12 @@ def adapt_sentiment(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> i
     force = force or db.get_meta(con, "adapters_stale") == "1"
     db.set_meta(con, "adapters_stale", "0")
     counts = label_counts(con)
-    trained = {row[0]: row[1:] for row in con.execute(
-        "SELECT lang, label_count, learned_count, correction_count, adapter_f1 IS NOT NULL, is_used FROM enr_adapters"
-    ).fetchall()}
+    trained = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT lang, label_count, learned_count, correction_count, adapter_f1 IS NOT NULL, is_used FROM enr_adapters"
+        ).fetchall()
+    }
     scores_changed = False
     for lang in sorted(SCORED_LANGUAGES):
         count, corrections, recent = counts.get(lang, (0, 0, 0))

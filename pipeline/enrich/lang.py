@@ -155,8 +155,9 @@ def _probabilities(scores: np.ndarray, lengths: np.ndarray, aliases) -> np.ndarr
     return scores
 
 
-def _sums(table: np.ndarray, post_of: np.ndarray, feature_of: np.ndarray, weights: np.ndarray,
-          count: int) -> np.ndarray:
+def _sums(
+    table: np.ndarray, post_of: np.ndarray, feature_of: np.ndarray, weights: np.ndarray, count: int
+) -> np.ndarray:
     """Per post, the sum of its features' table rows times their weights (``post_of`` sorted).
 
     Done slot by slot: the j-th feature of every post that has one, in one gather and one multiply-add over
@@ -220,6 +221,6 @@ def detect_languages(texts: list[str]) -> list[str]:
             encoded.append(_encode(clean))
     model = _automaton()
     for start in range(0, len(todo), _CHUNK):
-        for index, lang in zip(todo[start:start + _CHUNK], _classify(model, encoded[start:start + _CHUNK])):
+        for index, lang in zip(todo[start : start + _CHUNK], _classify(model, encoded[start : start + _CHUNK])):
             out[index] = lang
     return out

@@ -15,42 +15,96 @@ from __future__ import annotations
 CARE_CUES: dict[str, list[tuple[str, float]]] = {
     "en": [
         (r"\b(delay(ed|s)?|cancell?(ed|ation|ations)|late|lost|missing|stuck|stranded|overbooked|oversold)\b", -1.6),
-        (r"\b(broken|damaged|defective|faulty|wrong (item|order|size|address|charge)|overcharged|double charged|charged (me )?twice)\b", -1.8),
-        (r"\b(not|n't|never|still not) (work(ing)?|load(ing)?|arrived?|received|delivered|refunded|fixed|resolved|responding|helpful|answered)\b", -1.8),
-        (r"\b(does|do|did|is|was|will|can|could|would|have|has)(n't| not) (work|load|arrive|help|answer|respond|reply|care|get back)\b", -1.8),
+        (
+            r"\b(broken|damaged|defective|faulty|wrong (item|order|size|address|charge)|overcharged|double charged|charged (me )?twice)\b",
+            -1.8,
+        ),
+        (
+            r"\b(not|n't|never|still not) (work(ing)?|load(ing)?|arrived?|received|delivered|refunded|fixed|resolved|responding|helpful|answered)\b",
+            -1.8,
+        ),
+        (
+            r"\b(does|do|did|is|was|will|can|could|would|have|has)(n't| not) (work|load|arrive|help|answer|respond|reply|care|get back)\b",
+            -1.8,
+        ),
         (r"\bstill (waiting|no|not|nothing|haven't|hasn't|don't|doesn't|can't|on hold|stuck)\b", -2.0),
-        (r"\b(no|zero|without) (response|reply|answer|one|help|update|updates|refund|info|information|explanation|notice|email|call ?back|service|compensation)\b", -1.8),
+        (
+            r"\b(no|zero|without) (response|reply|answer|one|help|update|updates|refund|info|information|explanation|notice|email|call ?back|service|compensation)\b",
+            -1.8,
+        ),
         (r"\b(nobody|no one|noone)\b", -1.5),
-        (r"\b(on hold|hold (time|for)|wait(ed|ing)? (for|on)|been waiting|waiting (for|on|since)|hung up|disconnected|transferred)\b", -1.5),
-        (r"\b(\d+|an?|one|two|three|four|five|six|several|many|multiple|couple( of)?) \+?(hours?|hrs?|days?|weeks?|months?)\b", -1.0),
+        (
+            r"\b(on hold|hold (time|for)|wait(ed|ing)? (for|on)|been waiting|waiting (for|on|since)|hung up|disconnected|transferred)\b",
+            -1.5,
+        ),
+        (
+            r"\b(\d+|an?|one|two|three|four|five|six|several|many|multiple|couple( of)?) \+?(hours?|hrs?|days?|weeks?|months?)\b",
+            -1.0,
+        ),
         (r"\b(refund|complain(t|ts|ed|ing)?|claim|compensation|escalate|chargeback)\b", -1.2),
-        (r"\b(outage|down again|error|crash(ed|es|ing)?|bug|glitch|fail(ed|s|ure)?|issue|issues|problem|problems)\b", -1.0),
-        (r"\b(unacceptable|ridiculous|disgrace(ful)?|incompetent|useless|pathetic|joke|nightmare|worst|never again)\b", -1.5),
-        (r"\b(can't|cannot|can not|couldn't|won't|wouldn't|doesn't|didn't|isn't|not|unable to) (let|allow|letting|get|find|locate|book|change|use|access|log ?in|sign ?in|reach|hear|connect|pay|check ?in)\b", -1.4),
-        (r"\b(hang(s|ing)? up|hung up on|no way to|lack of|mistake|misleading|inaccurate|untruthful|false|lied|lies)\b", -1.2),
-        (r"\b(fix (this|it|that)|asap|owe me|want my money|money back|expect(ing)? (a|my) (credit|refund|voucher))\b", -1.2),
+        (
+            r"\b(outage|down again|error|crash(ed|es|ing)?|bug|glitch|fail(ed|s|ure)?|issue|issues|problem|problems)\b",
+            -1.0,
+        ),
+        (
+            r"\b(unacceptable|ridiculous|disgrace(ful)?|incompetent|useless|pathetic|joke|nightmare|worst|never again)\b",
+            -1.5,
+        ),
+        (
+            r"\b(can't|cannot|can not|couldn't|won't|wouldn't|doesn't|didn't|isn't|not|unable to) (let|allow|letting|get|find|locate|book|change|use|access|log ?in|sign ?in|reach|hear|connect|pay|check ?in)\b",
+            -1.4,
+        ),
+        (
+            r"\b(hang(s|ing)? up|hung up on|no way to|lack of|mistake|misleading|inaccurate|untruthful|false|lied|lies)\b",
+            -1.2,
+        ),
+        (
+            r"\b(fix (this|it|that)|asap|owe me|want my money|money back|expect(ing)? (a|my) (credit|refund|voucher))\b",
+            -1.2,
+        ),
         (r"\b(why|how come)\b", -1.0),
-        (r"\b(not|isn't|wasn't|aren't) (ok|okay|acceptable|fair|right|clear|done|honou?r(ing|ed)?|good enough)\b", -1.5),
-        (r"\b(refus(e|es|ed|ing)|won't (give|let|allow|refund|change)|(been|keep|kept) trying|trying to (get through|reach|call|contact))\b", -1.4),
-        (r"\b(where('s| is| are) my|find my|lost my|(my|our) (bag|bags|luggage|suitcase|order|package|parcel|delivery|refund) (is|are|was|has|hasn't|never|still))\b", -1.2),
+        (
+            r"\b(not|isn't|wasn't|aren't) (ok|okay|acceptable|fair|right|clear|done|honou?r(ing|ed)?|good enough)\b",
+            -1.5,
+        ),
+        (
+            r"\b(refus(e|es|ed|ing)|won't (give|let|allow|refund|change)|(been|keep|kept) trying|trying to (get through|reach|call|contact))\b",
+            -1.4,
+        ),
+        (
+            r"\b(where('s| is| are) my|find my|lost my|(my|our) (bag|bags|luggage|suitcase|order|package|parcel|delivery|refund) (is|are|was|has|hasn't|never|still))\b",
+            -1.2,
+        ),
         (r"\b(wtf|bs|smh|ugh|sheesh|lame|liars?|scam|rip ?off|fail|epicfail|sucks?)\b", -1.5),
         (r"\b(again|every time|once more|yet again)\b", -0.6),
         (r"\b(thanks for nothing|thanks a lot for nothing|great job not)\b", -3.0),
     ],
     "es": [
         (r"\b(retras\w*|demor\w*|cancel\w*|perdid[oa]s?|extraviad\w*|atrapad\w*|tarde)\b", -1.6),
-        (r"\b(no|nunca|sigue sin|aún no|todavía no) (funciona\w*|llega\w*|lleg[óo]|recib\w*|responde\w*|contesta\w*|sirve|arregla\w*|resuelve\w*|devuelve\w*)\b", -1.8),
-        (r"\b(sin|ninguna?) (respuesta|servicio|solución|solucion|reembolso|información|informacion|ayuda|señal|senal|luz|internet)\b", -1.8),
+        (
+            r"\b(no|nunca|sigue sin|aún no|todavía no) (funciona\w*|llega\w*|lleg[óo]|recib\w*|responde\w*|contesta\w*|sirve|arregla\w*|resuelve\w*|devuelve\w*)\b",
+            -1.8,
+        ),
+        (
+            r"\b(sin|ninguna?) (respuesta|servicio|solución|solucion|reembolso|información|informacion|ayuda|señal|senal|luz|internet)\b",
+            -1.8,
+        ),
         (r"\b(sigo|seguimos|llevo|llevamos) (esperando|sin)\b", -2.0),
         (r"\b(nadie)\b", -1.2),
         (r"\b(\d+|una?|dos|tres|cuatro|cinco|varias|varios|muchas|muchos) (horas?|días|dias|semanas?|meses)\b", -1.0),
         (r"\b(reclam\w*|queja\w*|reembolso|devolución|devolucion|denuncia\w*)\b", -1.2),
-        (r"\b(error|fall[oa]s?|averi\w*|caíd[oa]|caid[oa]|roto|rota|problema\w*|estafa\w*|cobr\w* (de más|dos veces))\b", -1.2),
+        (
+            r"\b(error|fall[oa]s?|averi\w*|caíd[oa]|caid[oa]|roto|rota|problema\w*|estafa\w*|cobr\w* (de más|dos veces))\b",
+            -1.2,
+        ),
         (r"\b(otra vez|de nuevo|siempre lo mismo)\b", -0.6),
     ],
     "pl": [
         (r"\b(opóźni\w*|opozni\w*|spóźni\w*|odwoła\w*|odwola\w*|zgubi\w*|zaginię\w*|utknę\w*)\b", -1.6),
-        (r"\b(nie|nadal nie|dalej nie|wciąż nie) (działa\w*|dziala\w*|dotar\w*|doszł\w*|odpowiada\w*|odpisa\w*|odbiera\w*|naprawi\w*|zwróci\w*|otrzyma\w*|dostał\w*)\b", -1.8),
+        (
+            r"\b(nie|nadal nie|dalej nie|wciąż nie) (działa\w*|dziala\w*|dotar\w*|doszł\w*|odpowiada\w*|odpisa\w*|odbiera\w*|naprawi\w*|zwróci\w*|otrzyma\w*|dostał\w*)\b",
+            -1.8,
+        ),
         (r"\b(brak|bez) (odpowiedzi|kontaktu|informacji|zwrotu|prądu|pradu|internetu|zasięgu|pomocy|reakcji)\b", -1.8),
         (r"\b(nadal|wciąż|wciaz|dalej) (czekam|czekamy|nie|nic|brak)\b", -2.0),
         (r"\b(czekam|czekamy|czekał\w*)\b", -1.0),

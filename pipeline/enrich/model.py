@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-N_FEATURES = 2 ** 18
+N_FEATURES = 2**18
 MODEL_FILE = Path(__file__).with_name("models") / "sentiment_en.npz"
 CLASSES = ("negative", "neutral", "positive")
 
@@ -37,7 +37,8 @@ _NEGATORS = frozenset(
     "wasnt wasn't wont won't aint ain't havent haven't hasnt hasn't couldnt couldn't wouldnt wouldn't shouldnt "
     "shouldn't without "
     "nunca ni sin jamás jamas tampoco nada "  # Spanish ("no" is above)
-    "nie ani bez nigdy żaden zaden żadna zadna".split())  # Polish
+    "nie ani bez nigdy żaden zaden żadna zadna".split()
+)  # Polish
 _NEGATED_WORDS = 3
 
 
@@ -93,7 +94,8 @@ def _token_hash(token: str) -> int:
 def featurize(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The feature buckets of many texts as (row, bucket) pairs: each token's CRC-32, and each pair of
     neighbouring tokens' hashes mixed, modulo ``N_FEATURES``; a bucket hit twice in a text counts twice."""
-    lengths, flat = [], []
+    lengths: list[int] = []
+    flat: list[int] = []
     for text in texts:
         words = tokens(text)
         lengths.append(len(words))
@@ -137,18 +139,28 @@ class LinearModel:
         """The weights as a compressed ``.npz`` (only the buckets in use), with ``extra`` arrays beside them."""
         buffer = io.BytesIO()
         used = np.flatnonzero(np.abs(self.hashed_weights).sum(axis=1))  # most buckets are never seen
-        np.savez_compressed(buffer, version=np.array(self.version), used=used.astype(np.int32),
-                            weights=self.hashed_weights[used].astype(np.float32),
-                            dense=self.dense_weights, intercept=self.intercept, **extra)
+        arrays: dict[str, np.ndarray] = {
+            "version": np.array(self.version),
+            "used": used.astype(np.int32),
+            "weights": self.hashed_weights[used].astype(np.float32),
+            "dense": self.dense_weights,
+            "intercept": self.intercept,
+            **extra,
+        }
+        np.savez_compressed(buffer, allow_pickle=False, **arrays)
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "LinearModel":
+    def from_bytes(cls, data: bytes) -> LinearModel:
         with np.load(io.BytesIO(data), allow_pickle=False) as stored:
             weights = np.zeros((N_FEATURES, 3), dtype=np.float32)
             weights[stored["used"]] = stored["weights"]
-            return cls(str(stored["version"]), weights, stored["dense"].astype(np.float64),
-                       stored["intercept"].astype(np.float64))
+            return cls(
+                str(stored["version"]),
+                weights,
+                stored["dense"].astype(np.float64),
+                stored["intercept"].astype(np.float64),
+            )
 
 
 def labels_and_scores(probabilities: np.ndarray) -> tuple[list[str], list[float]]:

@@ -27,14 +27,16 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import cast
 
 import numpy as np
 
 from ..parallel import map_chunks
 from . import lexicons
 from .lang import SCORED_LANGUAGES, detect_languages, normalize_language
-from .lang import load_model as load_language_model, unload_model as unload_language_model
+from .lang import load_model as load_language_model
+from .lang import unload_model as unload_language_model
 from .model import english_model, labels_and_scores
 
 SCORER_VERSION = "1"
@@ -73,7 +75,7 @@ def _normalize(total: float) -> float:
 
 @lru_cache(maxsize=1)
 def _vader():
-    from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentiText, SentimentIntensityAnalyzer
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
 
     class Vader(SentimentIntensityAnalyzer):
         """VADER 3.3, with its emoji pass (a Python loop over every character) skipped for a text that holds
@@ -95,8 +97,11 @@ def _vader():
                 if item.lower() in BOOSTER_DICT:
                     sentiments.append(valence)
                     continue
-                if (i < len(words_and_emoticons) - 1 and item.lower() == "kind" and
-                        words_and_emoticons[i + 1].lower() == "of"):
+                if (
+                    i < len(words_and_emoticons) - 1
+                    and item.lower() == "kind"
+                    and words_and_emoticons[i + 1].lower() == "of"
+                ):
                     sentiments.append(valence)
                     continue
                 sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)
@@ -106,12 +111,12 @@ def _vader():
     return Vader()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cues(lang: str) -> list[tuple[re.Pattern, float]]:
     return [(re.compile(pattern), weight) for pattern, weight in lexicons.CARE_CUES.get(lang, [])]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _word_tables(lang: str) -> tuple[dict[str, float], list[tuple[str, float]]]:
     exact, prefixes = {}, []
     for word, weight in lexicons.WORDS[lang].items():
@@ -123,7 +128,7 @@ def _word_tables(lang: str) -> tuple[dict[str, float], list[tuple[str, float]]]:
     return exact, prefixes
 
 
-@lru_cache(maxsize=None)
+@cache
 def _any_cue(lang: str) -> re.Pattern:
     """One search for all of a language's cues: most posts have none, and then no cue is tried alone."""
     return re.compile("|".join(f"(?:{pattern})" for pattern, _ in lexicons.CARE_CUES.get(lang, [])) or "(?!)")
@@ -197,15 +202,33 @@ def rule_parts(text: str, lang: str) -> RuleParts:
     return RuleParts(round(_normalize(total), 4), _normalize(words), _normalize(care), names_failure, question)
 
 
-DENSE_FEATURES = ("rule score", "rule negative", "rule neutral", "rule positive", "words", "complaint cues",
-                  "names a failure", "question", "exclamation")
+DENSE_FEATURES = (
+    "rule score",
+    "rule negative",
+    "rule neutral",
+    "rule positive",
+    "words",
+    "complaint cues",
+    "names a failure",
+    "question",
+    "exclamation",
+)
 
 
 def rule_features(text: str, parts: RuleParts) -> list[float]:
     """The rule layer's reading as the dense features of a linear model (``DENSE_FEATURES``)."""
     label = label_for(parts.sentiment)
-    return [parts.sentiment, label == "negative", label == "neutral", label == "positive", parts.words, parts.care,
-            parts.names_failure, parts.question, "!" in text]
+    return [
+        parts.sentiment,
+        label == "negative",
+        label == "neutral",
+        label == "positive",
+        parts.words,
+        parts.care,
+        parts.names_failure,
+        parts.question,
+        "!" in text,
+    ]
 
 
 def score_text(text: str, lang: str | None) -> Score:
@@ -232,15 +255,17 @@ def score_texts(items: list[tuple[str, str | None]]) -> list[Score]:
             english.append(index)
             parts_of[index] = parts
         else:
-            scores[index] = Score(parts.sentiment, label_for(parts.sentiment),
-                                  "vader+care" if lang == "en" else f"rules-{lang}")
+            scores[index] = Score(
+                parts.sentiment, label_for(parts.sentiment), "vader+care" if lang == "en" else f"rules-{lang}"
+            )
     if english:
+        assert model is not None  # posts go to ``english`` only when there is a model
         texts = [items[index][0] or "" for index in english]
         dense = np.array([rule_features(text, parts_of[index]) for text, index in zip(texts, english)], dtype=float)
         labels, values = labels_and_scores(model.probabilities(texts, dense))
         for index, label, value in zip(english, labels, values):
             scores[index] = Score(value, label, model.version)
-    return scores
+    return cast("list[Score]", scores)  # every position was filled above
 
 
 def method_for(lang: str | None) -> str:
@@ -254,11 +279,12 @@ def method_for(lang: str | None) -> str:
 
 
 def _enrich_chunk(items: list[tuple[str, str | None]]) -> list[tuple[str, Score]]:
-    langs = [normalize_language(exported) for _, exported in items]
+    langs: list[str | None] = [normalize_language(exported) for _, exported in items]
     missing = [index for index, lang in enumerate(langs) if lang is None]
-    for index, lang in zip(missing, detect_languages([items[index][0] for index in missing])):
-        langs[index] = lang
-    return list(zip(langs, score_texts([(text, lang) for (text, _), lang in zip(items, langs)])))
+    for index, detected in zip(missing, detect_languages([items[index][0] for index in missing])):
+        langs[index] = detected
+    known = cast("list[str]", langs)  # every missing language was detected above
+    return list(zip(known, score_texts([(text, lang) for (text, _), lang in zip(items, known)])))
 
 
 def load_models() -> None:

@@ -8,22 +8,56 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 
-from .formats import (CANONICAL_COLUMNS, FORMATS, FORMATS_BY_NAME, MAPPABLE_COLUMNS, check_format_name,
-                      describe_formats, detect_format, guess_mapping)
-from .load import (ImportReport, add_brands, check_time_zone, custom_formats, forget_custom_format, ingest_file,
-                   save_custom_format)
+from .formats import (
+    CANONICAL_COLUMNS,
+    FORMATS,
+    FORMATS_BY_NAME,
+    MAPPABLE_COLUMNS,
+    check_format_name,
+    describe_formats,
+    detect_format,
+    guess_mapping,
+)
+from .load import (
+    ImportReport,
+    add_brands,
+    check_time_zone,
+    custom_formats,
+    forget_custom_format,
+    ingest_file,
+    save_custom_format,
+)
 from .reader import UNKNOWN_LAYOUT, HeaderGuess, IngestError, check_regular_file, read_header, sniff
 
 __all__ = [
-    "CANONICAL_COLUMNS", "FORMATS", "FORMATS_BY_NAME", "FileResult", "HeaderGuess", "ImportReport", "IngestError",
-    "MAPPABLE_COLUMNS", "add_brands", "check_format_name", "check_time_zone", "custom_formats", "describe_formats", "detect_format", "forget_custom_format", "guess_mapping",
-    "check_regular_file", "ingest_file", "ingest_files", "read_header", "save_custom_format", "save_upload",
+    "CANONICAL_COLUMNS",
+    "FORMATS",
+    "FORMATS_BY_NAME",
+    "FileResult",
+    "HeaderGuess",
+    "ImportReport",
+    "IngestError",
+    "MAPPABLE_COLUMNS",
+    "add_brands",
+    "check_format_name",
+    "check_time_zone",
+    "custom_formats",
+    "describe_formats",
+    "detect_format",
+    "forget_custom_format",
+    "guess_mapping",
+    "check_regular_file",
+    "ingest_file",
+    "ingest_files",
+    "read_header",
+    "save_custom_format",
+    "save_upload",
     "sniff",
 ]
 
@@ -35,8 +69,11 @@ def save_upload(data: bytes, name: str, folder: str | Path) -> Path:
     twice land in the same place (and ingest then finds them already stored), and the import report still
     names the file as the person knows it. Only the base name is kept, with unsafe characters replaced."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise IngestError(name, f"{len(data) / 1e6:,.0f} MB is over the {MAX_UPLOAD_BYTES // 2**20} MB upload "
-                                "limit; load it with `radar ingest FILE` instead")
+        raise IngestError(
+            name,
+            f"{len(data) / 1e6:,.0f} MB is over the {MAX_UPLOAD_BYTES // 2**20} MB upload "
+            "limit; load it with `radar ingest FILE` instead",
+        )
     safe = _short_name(re.sub(r"[^\w.\- ]+", "_", Path(name.replace("\\", "/")).name).strip(" .") or "upload.csv")
     target = Path(folder) / hashlib.sha256(data).hexdigest() / safe
     try:
@@ -44,8 +81,9 @@ def save_upload(data: bytes, name: str, folder: str | Path) -> Path:
         if not target.exists():
             target.write_bytes(data)
     except OSError as exc:
-        raise IngestError(safe, f"could not be saved for loading ({exc.strerror or type(exc).__name__}); nothing "
-                                "was stored") from None
+        raise IngestError(
+            safe, f"could not be saved for loading ({exc.strerror or type(exc).__name__}); nothing was stored"
+        ) from None
     return target
 
 
@@ -79,11 +117,18 @@ class FileResult:
     unknown_layout: bool = False
 
 
-def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
-                 forced_format: str | None = None, time_zone: str = "UTC", brands: Iterable[str] = (),
-                 mapping: dict[str, str] | None = None, format_name: str | None = None,
-                 progress: Callable[[str, int, int], None] | None = None,
-                 build_facts: bool = True) -> list[FileResult]:
+def ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: Iterable[str | Path],
+    *,
+    forced_format: str | None = None,
+    time_zone: str = "UTC",
+    brands: Iterable[str] = (),
+    mapping: dict[str, str] | None = None,
+    format_name: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    build_facts: bool = True,
+) -> list[FileResult]:
     """Ingest each file in its own transaction, then bring the facts up to date once (unless
     ``build_facts`` is False: ``update_analytics`` does it then). A ``mapping`` applies to every file (the
     first saves it as a custom format; the rest are read by it)."""
@@ -95,8 +140,16 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: Iterable[str | Path], *,
         name = str(path)
         callback = (lambda done, total, _name=name: progress(_name, done, total)) if progress else None
         try:
-            report = ingest_file(con, path, forced_format=forced_format, time_zone=time_zone,
-                                 brands=brands, mapping=mapping, format_name=format_name, progress=callback)
+            report = ingest_file(
+                con,
+                path,
+                forced_format=forced_format,
+                time_zone=time_zone,
+                brands=brands,
+                mapping=mapping,
+                format_name=format_name,
+                progress=callback,
+            )
             results.append(FileResult(name, report=report))
         except IngestError as exc:
             results.append(FileResult(name, error=str(exc), unknown_layout=exc.kind == UNKNOWN_LAYOUT))

@@ -22,13 +22,26 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 from urllib.parse import urlparse
 
 CANONICAL_COLUMNS = (
-    "post_id", "created_at", "author_id", "text", "parent_id", "platform", "is_brand", "brand",
-    "vendor_sentiment", "likes", "shares", "reach", "url", "lang", "thread_key",
+    "post_id",
+    "created_at",
+    "author_id",
+    "text",
+    "parent_id",
+    "platform",
+    "is_brand",
+    "brand",
+    "vendor_sentiment",
+    "likes",
+    "shares",
+    "reach",
+    "url",
+    "lang",
+    "thread_key",
 )
 
 # What ``--map COLUMN=HEADER`` accepts: the public ``posts`` columns an export can fill.
@@ -166,16 +179,40 @@ class Format:
 # --- derive helpers ---------------------------------------------------------------------------------------
 
 _PLATFORM_NAMES = {
-    "twitter": "twitter", "x": "twitter", "x (twitter)": "twitter", "twitter/x": "twitter", "x/twitter": "twitter",
-    "tweet": "twitter", "facebook": "facebook", "fb": "facebook", "facebook page": "facebook",
-    "instagram": "instagram", "ig": "instagram", "youtube": "youtube", "reddit": "reddit", "tiktok": "tiktok",
-    "linkedin": "linkedin", "threads": "threads", "bluesky": "bluesky", "pinterest": "pinterest",
+    "twitter": "twitter",
+    "x": "twitter",
+    "x (twitter)": "twitter",
+    "twitter/x": "twitter",
+    "x/twitter": "twitter",
+    "tweet": "twitter",
+    "facebook": "facebook",
+    "fb": "facebook",
+    "facebook page": "facebook",
+    "instagram": "instagram",
+    "ig": "instagram",
+    "youtube": "youtube",
+    "reddit": "reddit",
+    "tiktok": "tiktok",
+    "linkedin": "linkedin",
+    "threads": "threads",
+    "bluesky": "bluesky",
+    "pinterest": "pinterest",
 }
 _PLATFORM_HOSTS = (
-    ("twitter.com", "twitter"), ("x.com", "twitter"), ("t.co", "twitter"), ("facebook.com", "facebook"),
-    ("fb.com", "facebook"), ("instagram.com", "instagram"), ("youtube.com", "youtube"), ("youtu.be", "youtube"),
-    ("reddit.com", "reddit"), ("tiktok.com", "tiktok"), ("linkedin.com", "linkedin"), ("threads.net", "threads"),
-    ("bsky.app", "bluesky"), ("pinterest.com", "pinterest"),
+    ("twitter.com", "twitter"),
+    ("x.com", "twitter"),
+    ("t.co", "twitter"),
+    ("facebook.com", "facebook"),
+    ("fb.com", "facebook"),
+    ("instagram.com", "instagram"),
+    ("youtube.com", "youtube"),
+    ("youtu.be", "youtube"),
+    ("reddit.com", "reddit"),
+    ("tiktok.com", "tiktok"),
+    ("linkedin.com", "linkedin"),
+    ("threads.net", "threads"),
+    ("bsky.app", "bluesky"),
+    ("pinterest.com", "pinterest"),
 )
 
 
@@ -237,8 +274,10 @@ def _date_and_time_sql(v: Mapping[str, str]) -> dict[str, str]:
     if "time" not in v:
         return {}
     time, created = strip_sql(v["time"]), v.get("created_at", "NULL")
-    return {"created_at": f"CASE WHEN {time} <> '' AND NOT regexp_matches(coalesce({created}, ''), '\\d:\\d\\d') "
-                          f"THEN {strip_sql(created)} || ' ' || {time} ELSE {created} END"}
+    return {
+        "created_at": f"CASE WHEN {time} <> '' AND NOT regexp_matches(coalesce({created}, ''), '\\d:\\d\\d') "
+        f"THEN {strip_sql(created)} || ' ' || {time} ELSE {created} END"
+    }
 
 
 def sql_string(value: str) -> str:
@@ -255,16 +294,25 @@ def _lookup_sql(expression: str, table: Mapping[str, str]) -> str:
 def _platform_sql(platform: str, url: str) -> str:
     """``_platform``: a known network name, else the URL's host, else a cleaned name, else ``web``."""
     given = f"lower({strip_sql(platform)})"
-    host = (f"lower(split_part(regexp_extract({strip_sql(url)}, "
-            "'^(?:[A-Za-z][A-Za-z0-9+.\\-]*:)?//([^/?#]*)', 1), ':', 1))")
-    from_url = "CASE " + " ".join(
-        f"WHEN {host} = {sql_string(suffix)} OR ends_with({host}, {sql_string('.' + suffix)}) "
-        f"THEN {sql_string(name)}" for suffix, name in _PLATFORM_HOSTS) + " END"
+    host = (
+        f"lower(split_part(regexp_extract({strip_sql(url)}, '^(?:[A-Za-z][A-Za-z0-9+.\\-]*:)?//([^/?#]*)', 1), ':', 1))"
+    )
+    from_url = (
+        "CASE "
+        + " ".join(
+            f"WHEN {host} = {sql_string(suffix)} OR ends_with({host}, {sql_string('.' + suffix)}) "
+            f"THEN {sql_string(name)}"
+            for suffix, name in _PLATFORM_HOSTS
+        )
+        + " END"
+    )
     first_word = f"regexp_extract({given}, '^\\S+')"
     cleaned = f"nullif(trim(regexp_replace({given}, '[^\\pL\\pN_]+', '_', 'g'), '_'), '')"
-    return (f"coalesce({_lookup_sql(given, _PLATFORM_NAMES)}, {from_url}, "
-            f"CASE WHEN {given} <> '' THEN coalesce({_lookup_sql(first_word, _PLATFORM_NAMES)}, {cleaned}) END, "
-            "'web')")
+    return (
+        f"coalesce({_lookup_sql(given, _PLATFORM_NAMES)}, {from_url}, "
+        f"CASE WHEN {given} <> '' THEN coalesce({_lookup_sql(first_word, _PLATFORM_NAMES)}, {cleaned}) END, "
+        "'web')"
+    )
 
 
 def _handle_sql(expression: str) -> str:
@@ -281,9 +329,15 @@ def _mention_tool_sql(v: Mapping[str, str]) -> dict[str, str]:
         names = ", ".join(sql_string(name) for name in _PLATFORM_NAMES)
         platform = f"CASE WHEN {strip_sql(platform)} = '' AND {source} IN ({names}) THEN {source} ELSE {platform} END"
     out["platform"] = _platform_sql(platform, v.get("url", "NULL"))
-    profile, author, is_brand = _handle_sql(v.get("brand", "NULL")), v.get("author_id", "NULL"), v.get("is_brand", "NULL")
-    out["is_brand"] = (f"CASE WHEN {profile} <> '' AND {_handle_sql(author)} = {profile} "
-                       f"AND coalesce({is_brand}, '') = '' THEN 'true' ELSE {is_brand} END")
+    profile, author, is_brand = (
+        _handle_sql(v.get("brand", "NULL")),
+        v.get("author_id", "NULL"),
+        v.get("is_brand", "NULL"),
+    )
+    out["is_brand"] = (
+        f"CASE WHEN {profile} <> '' AND {_handle_sql(author)} = {profile} "
+        f"AND coalesce({is_brand}, '') = '' THEN 'true' ELSE {is_brand} END"
+    )
     return out
 
 
@@ -291,22 +345,28 @@ def _hootsuite_sql(v: Mapping[str, str]) -> dict[str, str]:
     direction = f"lower({strip_sql(v.get('direction', 'NULL'))})"
     is_brand = f"coalesce({_lookup_sql(direction, _DIRECTIONS)}, '')"
     brand = v.get("brand", "NULL")
-    author = f"CASE WHEN {is_brand} = 'true' AND {strip_sql(brand)} <> '' THEN {brand} ELSE {v.get('author_id', 'NULL')} END"
+    author = (
+        f"CASE WHEN {is_brand} = 'true' AND {strip_sql(brand)} <> '' THEN {brand} ELSE {v.get('author_id', 'NULL')} END"
+    )
     values = {**v, "is_brand": is_brand, "author_id": author}
     return {"author_id": author, **_mention_tool_sql(values)}
 
 
 def _invert_bool_sql(v: Mapping[str, str]) -> dict[str, str]:
-    return {"is_brand": f"CASE lower({strip_sql(v.get('is_brand', 'NULL'))}) WHEN 'true' THEN 'false' "
-                        "WHEN 'false' THEN 'true' ELSE '' END"}
+    return {
+        "is_brand": f"CASE lower({strip_sql(v.get('is_brand', 'NULL'))}) WHEN 'true' THEN 'false' "
+        "WHEN 'false' THEN 'true' ELSE '' END"
+    }
 
 
 def _author_from_permalink_sql(v: Mapping[str, str]) -> dict[str, str]:
     url, author = f"coalesce({v.get('url', 'NULL')}, '')", v.get("author_id", "NULL")
     pattern = "'(?i)(?:twitter|x)\\.com/([\\pL\\pN_]+)/status'"
-    return {"author_id": f"CASE WHEN coalesce({author}, '') = '' AND regexp_matches({url}, {pattern}) "
-                         f"THEN regexp_extract({url}, {pattern}, 1) ELSE {author} END",
-            "is_brand": "'true'"}
+    return {
+        "author_id": f"CASE WHEN coalesce({author}, '') = '' AND regexp_matches({url}, {pattern}) "
+        f"THEN regexp_extract({url}, {pattern}, 1) ELSE {author} END",
+        "is_brand": "'true'",
+    }
 
 
 def _invert_bool(values: Values) -> None:
@@ -334,10 +394,24 @@ def _page_posts(values: Values) -> None:
     values["platform"] = "instagram" if is_instagram else "facebook"
 
 
-_DIRECTIONS = {"outbound": "true", "outgoing": "true", "sent": "true", "out": "true", "brand": "true",
-               "agent": "true", "bot": "true", "team": "true",
-               "inbound": "false", "incoming": "false", "received": "false", "in": "false", "customer": "false",
-               "contact": "false", "user": "false", "visitor": "false"}
+_DIRECTIONS = {
+    "outbound": "true",
+    "outgoing": "true",
+    "sent": "true",
+    "out": "true",
+    "brand": "true",
+    "agent": "true",
+    "bot": "true",
+    "team": "true",
+    "inbound": "false",
+    "incoming": "false",
+    "received": "false",
+    "in": "false",
+    "customer": "false",
+    "contact": "false",
+    "user": "false",
+    "visitor": "false",
+}
 
 
 def _hootsuite(values: Values) -> None:
@@ -421,10 +495,13 @@ def _meta_comments(values: Values) -> None:
     post_id = values.get("post_post_id", "").strip()
     if not values.get("parent_id", "").strip():
         values["parent_id"] = post_id
-    is_instagram = bool(values.get("instagram")) or platform_from_url(
-        values.get("post_url", "") or values.get("url", "")) == "instagram"
-    values["platform"] = _PLATFORM_NAMES.get(values.get("platform", "").strip().lower(),
-                                             "instagram" if is_instagram else "facebook")
+    is_instagram = (
+        bool(values.get("instagram"))
+        or platform_from_url(values.get("post_url", "") or values.get("url", "")) == "instagram"
+    )
+    values["platform"] = _PLATFORM_NAMES.get(
+        values.get("platform", "").strip().lower(), "instagram" if is_instagram else "facebook"
+    )
 
 
 def _meta_comment_post(values: Values) -> list[Values]:
@@ -432,45 +509,145 @@ def _meta_comment_post(values: Values) -> list[Values]:
     post_id, created = values.get("post_post_id", "").strip(), values.get("post_created", "").strip()
     if not post_id or not created:
         return []
-    return [{
-        "post_id": post_id, "created_at": created, "text": values.get("post_text", ""),
-        "author_id": values.get("post_author", ""), "is_brand": "true", "url": values.get("post_url", ""),
-        "platform": values.get("platform", ""),
-    }]
+    return [
+        {
+            "post_id": post_id,
+            "created_at": created,
+            "text": values.get("post_text", ""),
+            "author_id": values.get("post_author", ""),
+            "is_brand": "true",
+            "url": values.get("post_url", ""),
+            "platform": values.get("platform", ""),
+        }
+    ]
 
 
 GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
     "post_id": ("post id", "id", "message id", "tweet id", "comment id", "status id", "mention id", "guid"),
     "created_at": (
-        "created at", "timestamp", "date", "datetime", "date time", "time", "published", "published at",
-        "created", "created time", "posted", "post date", "publish time", "sent at",
-        "datum", "fecha", "data", "date de publication", "fecha de publicación", "erstellt am", "zeitpunkt",
-        "data publikacji", "data pubblicazione",
+        "created at",
+        "timestamp",
+        "date",
+        "datetime",
+        "date time",
+        "time",
+        "published",
+        "published at",
+        "created",
+        "created time",
+        "posted",
+        "post date",
+        "publish time",
+        "sent at",
+        "datum",
+        "fecha",
+        "data",
+        "date de publication",
+        "fecha de publicación",
+        "erstellt am",
+        "zeitpunkt",
+        "data publikacji",
+        "data pubblicazione",
     ),
     "author_id": (
-        "author id", "author", "user", "username", "user name", "screen name", "handle", "author handle",
-        "from", "account", "user id", "name", "autor", "auteur", "autore", "usuario", "benutzer", "nutzer",
-        "użytkownik", "utente", "utilisateur",
+        "author id",
+        "author",
+        "user",
+        "username",
+        "user name",
+        "screen name",
+        "handle",
+        "author handle",
+        "from",
+        "account",
+        "user id",
+        "name",
+        "autor",
+        "auteur",
+        "autore",
+        "usuario",
+        "benutzer",
+        "nutzer",
+        "użytkownik",
+        "utente",
+        "utilisateur",
     ),
     "text": (
-        "text", "message", "content", "body", "post text", "post message", "comment", "full text", "snippet",
-        "caption", "tekst", "texto", "texte", "testo", "nachricht", "mensaje", "inhalt", "contenido", "treść",
-        "beitrag", "kommentar", "comentario", "commentaire", "commento", "messaggio",
+        "text",
+        "message",
+        "content",
+        "body",
+        "post text",
+        "post message",
+        "comment",
+        "full text",
+        "snippet",
+        "caption",
+        "tekst",
+        "texto",
+        "texte",
+        "testo",
+        "nachricht",
+        "mensaje",
+        "inhalt",
+        "contenido",
+        "treść",
+        "beitrag",
+        "kommentar",
+        "comentario",
+        "commentaire",
+        "commento",
+        "messaggio",
     ),
     "parent_id": (
-        "parent id", "in reply to", "in reply to id", "reply to", "in response to", "parent", "parent post id",
+        "parent id",
+        "in reply to",
+        "in reply to id",
+        "reply to",
+        "in response to",
+        "parent",
+        "parent post id",
         "in reply to status id",
     ),
     "platform": ("platform", "network", "channel", "source", "site", "plataforma", "plattform", "red social"),
     "is_brand": ("is brand", "from brand", "brand reply"),
     "brand": ("brand", "profile", "addressed to", "marca", "marke", "marque"),
     "vendor_sentiment": ("sentiment", "vendor sentiment", "tone", "sentimiento", "stimmung", "sentyment"),
-    "likes": ("likes", "like count", "favorites", "favourites", "reactions", "me gusta", "gefällt mir",
-              "j'aime", "polubienia", "mi piace"),
-    "shares": ("shares", "share count", "retweets", "reposts", "compartidos", "geteilt", "partages",
-               "udostępnienia", "condivisioni"),
-    "reach": ("reach", "followers", "impressions", "audience", "potential reach", "alcance", "reichweite",
-              "portée", "zasięg", "copertura"),
+    "likes": (
+        "likes",
+        "like count",
+        "favorites",
+        "favourites",
+        "reactions",
+        "me gusta",
+        "gefällt mir",
+        "j'aime",
+        "polubienia",
+        "mi piace",
+    ),
+    "shares": (
+        "shares",
+        "share count",
+        "retweets",
+        "reposts",
+        "compartidos",
+        "geteilt",
+        "partages",
+        "udostępnienia",
+        "condivisioni",
+    ),
+    "reach": (
+        "reach",
+        "followers",
+        "impressions",
+        "audience",
+        "potential reach",
+        "alcance",
+        "reichweite",
+        "portée",
+        "zasięg",
+        "copertura",
+    ),
     "url": ("url", "link", "permalink", "enlace", "lien"),
     "lang": ("lang", "language", "idioma", "sprache", "langue", "język", "lingua"),
     "thread_key": ("conversation id", "thread id"),
@@ -478,10 +655,26 @@ GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
 
 _COMMENT_POST = {
     "post_post_id": ("post id", "media id", "ig media id"),
-    "post_created": ("post created time", "post created", "post time", "post timestamp", "post date",
-                     "post publish time", "post published", "publish time", "media timestamp"),
-    "post_text": ("post message", "post text", "post caption", "post description", "caption", "media caption",
-                  "description"),
+    "post_created": (
+        "post created time",
+        "post created",
+        "post time",
+        "post timestamp",
+        "post date",
+        "post publish time",
+        "post published",
+        "publish time",
+        "media timestamp",
+    ),
+    "post_text": (
+        "post message",
+        "post text",
+        "post caption",
+        "post description",
+        "caption",
+        "media caption",
+        "description",
+    ),
     "post_author": ("page name", "account username", "post author", "account name", "page"),
     "post_url": ("post permalink", "post url", "post link", "permalink", "media permalink"),
     "instagram": ("media id", "ig media id", "account username", "media product type"),
@@ -522,7 +715,7 @@ FORMATS: tuple[Format, ...] = (
         required=("post_id", "created_at"),
         platform="twitter",
         notes="airline_sentiment is kept as vendor_sentiment (and used as the post's label); the airline "
-              "column names the brand, and an @mention of another brand wins over it.",
+        "column names the brand, and an @mention of another brand wins over it.",
     ),
     Format(
         name="twitter_analytics",
@@ -564,7 +757,7 @@ FORMATS: tuple[Format, ...] = (
         platform="twitter",
         derive=_twarc,
         notes="conversation_id is the thread: a reply without replied_to hangs under the conversation's "
-              "first tweet; author.username is preferred over the numeric author id.",
+        "first tweet; author.username is preferred over the numeric author id.",
     ),
     Format(
         name="reddit_pushshift",
@@ -584,7 +777,7 @@ FORMATS: tuple[Format, ...] = (
         platform="reddit",
         derive=_reddit,
         notes="t1_/t3_ prefixes are dropped; a comment replies to its parent comment or the submission; give "
-              "the brand's Reddit account with --brand so its replies count as the brand's.",
+        "the brand's Reddit account with --brand so its replies count as the brand's.",
     ),
     Format(
         name="youtube_takeout",
@@ -592,8 +785,7 @@ FORMATS: tuple[Format, ...] = (
         identify=("comment id", "channel id", "video id", "comment text"),
         columns={
             "post_id": ("comment id",),
-            "created_at": ("comment create timestamp", "comment created timestamp", "comment create time",
-                           "timestamp"),
+            "created_at": ("comment create timestamp", "comment created timestamp", "comment create time", "timestamp"),
             "author_id": ("channel id",),
             "text": ("comment text",),
             "parent_id": ("parent comment id",),
@@ -603,7 +795,7 @@ FORMATS: tuple[Format, ...] = (
         platform="youtube",
         derive=_youtube,
         notes="Takeout holds one channel's own comments (the author is its Channel ID; give it with --brand "
-              "when that channel is the brand); replies hang under Parent Comment ID.",
+        "when that channel is the brand); replies hang under Parent Comment ID.",
     ),
     Format(
         name="brandwatch",
@@ -628,7 +820,7 @@ FORMATS: tuple[Format, ...] = (
         derive=_mention_tool,
         derive_sql=_mention_tool_sql,
         notes="Dates are in the time zone the export was made in (give --tz); the page type becomes the "
-              "platform; Full Text, else Snippet, else Title is the text.",
+        "platform; Full Text, else Snippet, else Title is the text.",
     ),
     Format(
         name="meltwater",
@@ -651,7 +843,7 @@ FORMATS: tuple[Format, ...] = (
         derive=_mention_tool,
         derive_sql=_mention_tool_sql,
         notes="Date and Time columns are joined and read in the import's time zone; the platform comes from "
-              "the URL or a social Source Name, else it is web.",
+        "the URL or a social Source Name, else it is web.",
     ),
     Format(
         name="sprout_social",
@@ -701,25 +893,37 @@ FORMATS: tuple[Format, ...] = (
     Format(
         name="hootsuite_inbox",
         description="Hootsuite Inbox message export (one row per message; Conversation ID is the thread)",
-        identify=("conversation id", "message id|id", "direction|author type|sender type|message direction",
-                  "message|text|content|message text|body"),
+        identify=(
+            "conversation id",
+            "message id|id",
+            "direction|author type|sender type|message direction",
+            "message|text|content|message text|body",
+        ),
         columns={
             "post_id": ("message id", "id"),
             "created_at": ("date", "created at", "created date", "sent at", "timestamp", "date created", "time"),
-            "author_id": ("author handle", "author", "from", "sender", "author name", "username",
-                          "contact primary identifier", "agent name", "sender name"),
+            "author_id": (
+                "author handle",
+                "author",
+                "from",
+                "sender",
+                "author name",
+                "username",
+                "contact primary identifier",
+                "agent name",
+                "sender name",
+            ),
             "text": ("message", "text", "content", "message text", "body"),
             "thread_key": ("conversation id",),
             "platform": ("network", "social network", "medium", "channel"),
             "brand": ("social profile", "profile", "social account", "channel display name"),
             "url": ("permalink", "link", "url"),
         },
-        extras={"direction": ("direction", "message direction", "author type", "sender type"),
-                "time": ("time",)},
+        extras={"direction": ("direction", "message direction", "author type", "sender type"), "time": ("time",)},
         derive=_hootsuite,
         derive_sql=_hootsuite_sql,
         notes="Direction Outbound (or an agent as author type) marks the team's replies, whose authors become "
-              "brand accounts; messages of one conversation chain in time order.",
+        "brand accounts; messages of one conversation chain in time order.",
     ),
     Format(
         name="facebook_insights",
@@ -730,10 +934,14 @@ FORMATS: tuple[Format, ...] = (
             "created_at": ("posted",),
             "text": ("post message",),
             "url": ("permalink",),
-            "likes": ("lifetime talking about this (post) by action type like",
-                      "lifetime post stories by action type like"),
-            "shares": ("lifetime talking about this (post) by action type share",
-                       "lifetime post stories by action type share"),
+            "likes": (
+                "lifetime talking about this (post) by action type like",
+                "lifetime post stories by action type like",
+            ),
+            "shares": (
+                "lifetime talking about this (post) by action type share",
+                "lifetime post stories by action type share",
+            ),
             "reach": ("lifetime post total reach",),
         },
         required=("post_id", "created_at"),
@@ -768,10 +976,26 @@ FORMATS: tuple[Format, ...] = (
         identify=("comment id", "post id|media id"),
         columns={
             "post_id": ("comment id",),
-            "created_at": ("comment created time", "comment time", "comment timestamp", "comment date",
-                           "comment created at", "comment created", "comment publish time"),
-            "author_id": ("comment author", "commenter name", "commenter", "comment author name",
-                          "comment from", "comment username", "username", "from", "author"),
+            "created_at": (
+                "comment created time",
+                "comment time",
+                "comment timestamp",
+                "comment date",
+                "comment created at",
+                "comment created",
+                "comment publish time",
+            ),
+            "author_id": (
+                "comment author",
+                "commenter name",
+                "commenter",
+                "comment author name",
+                "comment from",
+                "comment username",
+                "username",
+                "from",
+                "author",
+            ),
             "text": ("comment message", "comment text", "comment", "comment content", "comment body"),
             "parent_id": ("parent comment id", "comment parent id", "reply to comment id", "parent id"),
             "likes": ("comment likes", "comment like count", "comment reactions", "like count", "likes"),
@@ -784,7 +1008,7 @@ FORMATS: tuple[Format, ...] = (
         derive=_meta_comments,
         carries=_meta_comment_post,
         notes="Each post is stored once as the page's own post and each comment as a reply to its parent "
-              "comment or its post.",
+        "comment or its post.",
     ),
     Format(
         name="generic",
@@ -799,8 +1023,8 @@ FORMATS: tuple[Format, ...] = (
         derive_sql=_date_and_time_sql,
         generic=True,
         notes="Without a post id column, an id is derived from author, time and text. A date column and a "
-              "separate time column are joined. Semicolon files read numbers with a decimal comma and "
-              "ambiguous dates day first.",
+        "separate time column are joined. Semicolon files read numbers with a decimal comma and "
+        "ambiguous dates day first.",
     ),
 )
 
@@ -841,16 +1065,18 @@ def _platform_if_given(values: Values) -> None:
 
 def _platform_if_given_sql(v: Mapping[str, str]) -> dict[str, str]:
     platform = v.get("platform", "NULL")
-    return {"platform": f"CASE WHEN {strip_sql(platform)} <> '' THEN {_platform_sql(platform, v.get('url', 'NULL'))} "
-                        f"ELSE {platform} END"}
+    return {
+        "platform": f"CASE WHEN {strip_sql(platform)} <> '' THEN {_platform_sql(platform, v.get('url', 'NULL'))} "
+        f"ELSE {platform} END"
+    }
 
 
 def guess_mapping(header: Sequence[str]) -> dict[str, str]:
     """A first guess at a mapping from the common column names, for a person to correct."""
-    by_name = {}
+    by_name: dict[str, str] = {}
     for name in header:
         by_name.setdefault(normalize_header(name), name)
-    guess = {}
+    guess: dict[str, str] = {}
     for column in MAPPABLE_COLUMNS:
         for alias in GENERIC_ALIASES.get(_MAP_TARGET.get(column, column), ()):
             if alias in by_name and by_name[alias] not in guess.values():
@@ -865,8 +1091,10 @@ _FORMAT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,59}")
 def check_format_name(name: str) -> str | None:
     """Why ``name`` cannot name a custom format, or None."""
     if not _FORMAT_NAME.fullmatch(name) or name in FORMATS_BY_NAME:
-        return (f"{name!r} cannot name a custom format: use letters, digits, - and _ (up to 60), and not the "
-                "name of a built-in format")
+        return (
+            f"{name!r} cannot name a custom format: use letters, digits, - and _ (up to 60), and not the "
+            "name of a built-in format"
+        )
     return None
 
 
@@ -874,8 +1102,7 @@ def check_mapping(mapping: Mapping[str, str], header: Sequence[str]) -> str | No
     """Why ``mapping`` cannot be used on ``header``, or None."""
     unknown = [column for column in mapping if column not in MAPPABLE_COLUMNS]
     if unknown:
-        return (f"unknown column {unknown[0]!r} in the mapping; the columns are: "
-                f"{', '.join(MAPPABLE_COLUMNS)}")
+        return f"unknown column {unknown[0]!r} in the mapping; the columns are: {', '.join(MAPPABLE_COLUMNS)}"
     missing = [column for column in ("created_at", "text") if column not in mapping]
     if missing:
         return f"the mapping must name the {' and the '.join(missing)} column"

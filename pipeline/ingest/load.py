@@ -27,21 +27,30 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import pyarrow as pa
 
-from .. import brands as brand_registry, db
+from .. import brands as brand_registry
+from .. import db
 from ..access import current_actor, record_change
-from .formats import (CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format, sql_string,
-                      strip_sql)
-from .reader import (MAX_FIELD_CHARS, MAX_RECORD_LINES, Dialect, IngestError, ProgressCallback, SetAside, read_header,
-                     read_records, sniff)
+from .formats import CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format, sql_string, strip_sql
+from .reader import (
+    MAX_FIELD_CHARS,
+    MAX_RECORD_LINES,
+    Dialect,
+    IngestError,
+    ProgressCallback,
+    SetAside,
+    read_header,
+    read_records,
+    sniff,
+)
 
 CHUNK_ROWS = 50_000
 MAX_ID_LENGTH = 200
@@ -84,9 +93,12 @@ class ImportReport:
             f"  format        {self.format}",
             f"  encoding      {self.encoding}, {self.delimiter}-delimited, header on line {self.header_line}",
             f"  time zone     {zone}",
-            f"  rows read     {self.rows_read:,}" + (
+            f"  rows read     {self.rows_read:,}"
+            + (
                 f"  (posts in {self.file_rows:,} file rows: comment rows also carry their post)"
-                if self.file_rows is not None and self.file_rows != self.rows_read else ""),
+                if self.file_rows is not None and self.file_rows != self.rows_read
+                else ""
+            ),
             f"    loaded      {self.rows_loaded:,}",
             f"    duplicate   {self.rows_duplicate:,}  (already stored, or repeated in the file)",
             f"    quarantined {self.rows_quarantined:,}",
@@ -94,14 +106,17 @@ class ImportReport:
         for reason, count, first_line in self.quarantine_reasons:
             out.append(f"      {count:,} x {reason} (first on line {first_line:,})")
         if self.rows_quarantined:
-            out.append(f"      see them: SELECT line_number, reason, raw FROM quarantine "
-                       f"WHERE import_id = '{self.import_id}'")
+            out.append(
+                f"      see them: SELECT line_number, reason, raw FROM quarantine WHERE import_id = '{self.import_id}'"
+            )
         if self.brands_added:
             out.append(f"  brands added: {', '.join(self.brands_added)}")
         if self.brands_suggested:
             mentioned = ", ".join(f"@{handle} ({posts:,} posts)" for handle, posts in self.brands_suggested)
-            out.append(f"  often mentioned, not a brand yet: {mentioned}; make one a brand "
-                       f"with `radar brands add NAME --handle HANDLE` (an existing NAME gains the handle)")
+            out.append(
+                f"  often mentioned, not a brand yet: {mentioned}; make one a brand "
+                f"with `radar brands add NAME --handle HANDLE` (an existing NAME gains the handle)"
+            )
         for note in self.notes:
             out.append(f"  note: {note}")
         return out
@@ -126,8 +141,7 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> str:
     return f"imp-{number:06d}"
 
 
-def _write_raw(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect,
-               progress: ProgressCallback | None) -> None:
+def _write_raw(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect, progress: ProgressCallback | None) -> None:
     """Read the file row by row with Python's csv module into ``tmp_raw``, in chunks."""
     fmt = dialect.format
     plan = fmt.resolve(dialect.header)
@@ -138,17 +152,25 @@ def _write_raw(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect,
     buffer: dict[str, list] = {name: [] for name in columns}
     carried_ids: set[str] = set()
 
-    con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_raw (seq BIGINT, line_number BIGINT, "
-                f"{', '.join(f'{name} VARCHAR' for name in (*CANONICAL_COLUMNS, 'problem', 'raw'))})")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE tmp_raw (seq BIGINT, line_number BIGINT, "
+        f"{', '.join(f'{name} VARCHAR' for name in (*CANONICAL_COLUMNS, 'problem', 'raw'))})"
+    )
     seq = 0
 
     def flush() -> None:
         nonlocal seq
         if not buffer["line_number"]:
             return
-        chunk = pa.table({"seq": pa.array(range(seq, seq + len(buffer["line_number"])), type=pa.int64()),
-                          **{name: pa.array(values, type=pa.int64() if name == "line_number" else pa.string())
-                             for name, values in buffer.items()}})
+        chunk = pa.table(
+            {
+                "seq": pa.array(range(seq, seq + len(buffer["line_number"])), type=pa.int64()),
+                **{
+                    name: pa.array(values, type=pa.int64() if name == "line_number" else pa.string())
+                    for name, values in buffer.items()
+                },
+            }
+        )
         seq += len(buffer["line_number"])
         con.register("raw_chunk", chunk)
         con.execute(f"INSERT INTO tmp_raw SELECT seq, {', '.join(columns)} FROM raw_chunk")
@@ -174,7 +196,7 @@ def _write_raw(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect,
         raw = delimiter.join(fields)
         if len(raw) > MAX_FIELD_CHARS and max(map(len, fields)) > MAX_FIELD_CHARS:
             longest = max(map(len, fields))
-            problem = f"a field of {longest:,} characters (the limit is {MAX_FIELD_CHARS:,})"
+            problem: str | None = f"a field of {longest:,} characters (the limit is {MAX_FIELD_CHARS:,})"
             add(line_number, {}, problem, raw[:RAW_KEEP_CHARS] + " [... cut]")
             continue
         if "\x00" in raw:
@@ -205,7 +227,7 @@ def _file_lines(path: Path) -> int:
             newlines += block.count(b"\n")
         handle.seek(max(0, size - 65536))
         tail = handle.read()
-    trailing = tail[len(tail.rstrip(b" \t\r\n")):].count(b"\n")
+    trailing = tail[len(tail.rstrip(b" \t\r\n")) :].count(b"\n")
     return newlines - trailing + 1
 
 
@@ -219,18 +241,24 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect)
     own line count must agree, or the file (with blank lines between rows, say) goes the Python way.
     Runs outside the import's transaction: a refusal here must not abort it.
     """
-    if (dialect.encoding not in ("utf-8", "utf-8-sig") or dialect.line_ending != "\n"
-            or dialect.header_rows != 1 or not dialect.format.sql_readable):
+    if (
+        dialect.encoding not in ("utf-8", "utf-8-sig")
+        or dialect.line_ending != "\n"
+        or dialect.header_rows != 1
+        or not dialect.format.sql_readable
+    ):
         return False
     width = len(dialect.header)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     try:
-        con.execute(f"""
+        con.execute(
+            f"""
             CREATE OR REPLACE TEMP TABLE tmp_csv_rows AS
             SELECT * FROM read_csv($path, delim = $delim, quote = '"', escape = '"', header = false,
                                    skip = $skip, columns = {columns}, auto_detect = false, strict_mode = true,
                                    null_padding = false)""",
-                    {"path": str(path), "delim": dialect.delimiter, "skip": dialect.header_line})
+            {"path": str(path), "delim": dialect.delimiter, "skip": dialect.header_line},
+        )
     except duckdb.Error:
         con.execute("DROP TABLE IF EXISTS tmp_csv_rows")
         return False
@@ -238,8 +266,11 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect)
     rows = db.scalar(con, "SELECT count(*) FROM tmp_csv_rows")
     lines, first = _file_lines(path), dialect.header_line + 1
     # lines = header line + rows + line breaks inside fields + blank lines between rows
-    inner = 0 if dialect.header_line + rows == lines else db.scalar(
-        con, f"SELECT coalesce(sum({breaks}), 0) FROM tmp_csv_rows")
+    inner = (
+        0
+        if dialect.header_line + rows == lines
+        else db.scalar(con, f"SELECT coalesce(sum({breaks}), 0) FROM tmp_csv_rows")
+    )
     if dialect.header_line + rows + inner != lines or (inner and _stray_quote_suspected(con, dialect)):
         con.execute("DROP TABLE tmp_csv_rows")
         return False
@@ -249,8 +280,10 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect)
                         FROM tmp_csv_rows""")
         con.execute("DROP TABLE tmp_csv_rows")
     else:  # the common case: one line per row, numbered by position
-        con.execute(f"CREATE OR REPLACE TEMP VIEW tmp_csv AS SELECT rowid AS seq, {first} + rowid AS line_number, * "
-                    "FROM tmp_csv_rows")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW tmp_csv AS SELECT rowid AS seq, {first} + rowid AS line_number, * "
+            "FROM tmp_csv_rows"
+        )
     return True
 
 
@@ -260,9 +293,17 @@ def _stray_quote_suspected(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> 
     multi-line text (``reader._records``)."""
     width = len(dialect.header)
     pattern = f"\n([^\n]*{re.escape(dialect.delimiter)}){{{max(width - 1, 0)}}}".replace("'", "''")
-    return bool(db.scalar(con, "SELECT count(*) FROM tmp_csv_rows WHERE " + " OR ".join(
-        f"(contains(c{i}, chr(10)) AND (regexp_matches(c{i}, '{pattern}') OR length(c{i}) > {MAX_FIELD_CHARS} "
-        f"OR length(c{i}) - length(replace(c{i}, chr(10), '')) >= {MAX_RECORD_LINES}))" for i in range(width))))
+    return bool(
+        db.scalar(
+            con,
+            "SELECT count(*) FROM tmp_csv_rows WHERE "
+            + " OR ".join(
+                f"(contains(c{i}, chr(10)) AND (regexp_matches(c{i}, '{pattern}') OR length(c{i}) > {MAX_FIELD_CHARS} "
+                f"OR length(c{i}) - length(replace(c{i}, chr(10), '')) >= {MAX_RECORD_LINES}))"
+                for i in range(width)
+            ),
+        )
+    )
 
 
 def _write_raw_from_csv(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> None:
@@ -284,8 +325,10 @@ def _write_raw_from_csv(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> Non
     raw = f"concat_ws({sql_string(dialect.delimiter)}, {', '.join(fields)})"
     longest = f"greatest({', '.join(f'length({field})' for field in fields)})" if width > 1 else f"length({fields[0]})"
     has_nul = " OR ".join(f"contains({field}, chr(0))" for field in fields)
-    select = ", ".join(f"CASE WHEN usable THEN {values[name]} END AS {name}" if name in values
-                       else f"NULL::VARCHAR AS {name}" for name in CANONICAL_COLUMNS)
+    select = ", ".join(
+        f"CASE WHEN usable THEN {values[name]} END AS {name}" if name in values else f"NULL::VARCHAR AS {name}"
+        for name in CANONICAL_COLUMNS
+    )
     # a view: staging reads it once, and the checks before it read only the columns they need
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW tmp_raw AS
@@ -320,10 +363,12 @@ def _count(column: str) -> str:
     ``2.500,5`` (then dots and spaces group thousands); anything else is NULL."""
     spaces = r"\s\x{00A0}\x{202F}"
     # plain digits, the usual case, are cast without the regular expressions
-    return (f"CASE WHEN ltrim({column}, '0123456789') = '' AND {column} <> '' THEN try_cast({column} AS BIGINT) "
-            f"ELSE try_cast(try_cast(CASE WHEN $decimal_comma "
-            f"THEN replace(regexp_replace(trim({column}), '[.{spaces}]', '', 'g'), ',', '.') "
-            f"ELSE regexp_replace(trim({column}), '[,{spaces}]', '', 'g') END AS DOUBLE) AS BIGINT) END")
+    return (
+        f"CASE WHEN ltrim({column}, '0123456789') = '' AND {column} <> '' THEN try_cast({column} AS BIGINT) "
+        f"ELSE try_cast(try_cast(CASE WHEN $decimal_comma "
+        f"THEN replace(regexp_replace(trim({column}), '[.{spaces}]', '', 'g'), ',', '.') "
+        f"ELSE regexp_replace(trim({column}), '[,{spaces}]', '', 'g') END AS DOUBLE) AS BIGINT) END"
+    )
 
 
 _STAGE_SQL = r"""
@@ -420,8 +465,17 @@ for _column in ("likes", "shares", "reach"):
 
 
 _TIMES = (" %I:%M:%S %p", " %I:%M %p", " %H:%M:%S", " %H:%M", "")
-_OTHER_DATES = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%b-%Y %I:%M %p", "%d-%b-%Y %H:%M",
-                "%d-%b-%Y", "%b %d, %Y %I:%M %p", "%b %d, %Y %H:%M", "%b %d, %Y"]
+_OTHER_DATES = [
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d-%b-%Y %I:%M %p",
+    "%d-%b-%Y %H:%M",
+    "%d-%b-%Y",
+    "%b %d, %Y %I:%M %p",
+    "%b %d, %Y %H:%M",
+    "%b %d, %Y",
+]
 
 
 def date_formats(day_first: bool) -> list[str]:
@@ -433,11 +487,14 @@ def date_formats(day_first: bool) -> list[str]:
 def _slash_date_order(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> tuple[bool, str | None]:
     """Whether ``03/04/2026`` means 3 April: decided by the file's own dates where one has a part over 12,
     else by convention (semicolon files are European spreadsheets: day first); with the note to report."""
-    day, month, sample = db.first_row(con, r"""
+    day, month, sample = db.one_row(
+        con,
+        r"""
         SELECT count(*) FILTER (regexp_matches(created_at, '^\s*(1[3-9]|2\d|3[01])/(0?[1-9]|1[0-2])/\d')),
                count(*) FILTER (regexp_matches(created_at, '^\s*(0?[1-9]|1[0-2])/(1[3-9]|2\d|3[01])/\d')),
                any_value(trim(created_at)) FILTER (regexp_matches(created_at, '^\s*\d{1,2}/\d{1,2}/\d'))
-        FROM tmp_raw WHERE contains(created_at, '/')""")
+        FROM tmp_raw WHERE contains(created_at, '/')""",
+    )
     if sample is None:
         return dialect.delimiter == ";", None
     if day and not month:
@@ -446,34 +503,52 @@ def _slash_date_order(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> tuple
         return False, f"dates read month first (MM/DD/YYYY): {month:,} of them can only be read that way"
     if day and month:
         day_first = day > month
-        return day_first, (f"dates disagree: {day:,} can only be day first and {month:,} only month first; "
-                           f"read {'day' if day_first else 'month'} first, the others are quarantined")
+        return day_first, (
+            f"dates disagree: {day:,} can only be day first and {month:,} only month first; "
+            f"read {'day' if day_first else 'month'} first, the others are quarantined"
+        )
     if dialect.delimiter == ";":
         return True, f"dates such as {sample} read day first (DD/MM/YYYY), as semicolon spreadsheets write them"
-    return False, f"dates such as {sample} read month first (MM/DD/YYYY), the US convention; nothing in the file says otherwise"
+    return (
+        False,
+        f"dates such as {sample} read month first (MM/DD/YYYY), the US convention; nothing in the file says otherwise",
+    )
 
 
-def _stage(con: duckdb.DuckDBPyConnection, import_id: str, dialect: Dialect, time_zone: str,
-           now: datetime, day_first: bool) -> None:
-    con.execute(_STAGE_SQL, {
-        "platform": dialect.format.platform or "other", "time_zone": time_zone,
-        "now": now, "max_id": MAX_ID_LENGTH, "date_formats": date_formats(day_first),
-        "decimal_comma": dialect.delimiter == ";",
-    })
+def _stage(
+    con: duckdb.DuckDBPyConnection, import_id: str, dialect: Dialect, time_zone: str, now: datetime, day_first: bool
+) -> None:
+    con.execute(
+        _STAGE_SQL,
+        {
+            "platform": dialect.format.platform or "other",
+            "time_zone": time_zone,
+            "now": now,
+            "max_id": MAX_ID_LENGTH,
+            "date_formats": date_formats(day_first),
+            "decimal_comma": dialect.delimiter == ";",
+        },
+    )
     if db.first_row(con, "SELECT 1 FROM tmp_staged WHERE reason IS NOT NULL LIMIT 1"):
         # the raw text is fetched for these rows only (tmp_raw may be a view that builds it)
-        con.execute("""
+        con.execute(
+            """
             INSERT INTO quarantine (import_id, line_number, reason, raw)
             SELECT ?, s.line_number, s.reason, r.raw
             FROM (SELECT seq, line_number, reason FROM tmp_staged WHERE reason IS NOT NULL) s
             JOIN tmp_raw r USING (seq) ORDER BY s.line_number
-        """, [import_id])
-    con.execute("""
+        """,
+            [import_id],
+        )
+    con.execute(
+        """
         INSERT INTO stg_posts
         SELECT platform, post_id, ?, line_number, ?, author_id, is_brand_exported, brand_exported,
                created_at, text, parent_id, vendor_sentiment, likes, shares, reach, url, lang, thread_key
         FROM tmp_staged WHERE reason IS NULL AND NOT is_duplicate
-    """, [import_id, dialect.format.name])
+    """,
+        [import_id, dialect.format.name],
+    )
 
 
 def custom_formats(con: duckdb.DuckDBPyConnection) -> list[Format]:
@@ -484,12 +559,12 @@ def custom_formats(con: duckdb.DuckDBPyConnection) -> list[Format]:
     return [custom_format(name, json.loads(mapping), json.loads(header)) for name, mapping, header in rows]
 
 
-def save_custom_format(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[str, str],
-                       header: list[str]) -> Format:
+def save_custom_format(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[str, str], header: list[str]) -> Format:
     """Store (or replace) a named column mapping; the next file with these headers is recognised by it."""
     con.execute("DELETE FROM custom_formats WHERE name = ?", [name])
-    con.execute("INSERT INTO custom_formats VALUES (?, ?, ?, now())",
-                [name, json.dumps(mapping), json.dumps(list(header))])
+    con.execute(
+        "INSERT INTO custom_formats VALUES (?, ?, ?, now())", [name, json.dumps(mapping), json.dumps(list(header))]
+    )
     record_change(con, "custom format saved", f"{name}: " + ", ".join(f"{k} = {v}" for k, v in mapping.items()))
     _bump_formats_version(con)
     return custom_format(name, mapping, header)
@@ -509,8 +584,13 @@ def _bump_formats_version(con: duckdb.DuckDBPyConnection) -> None:
     db.set_meta(con, "formats_version", str(int(db.get_meta(con, "formats_version") or 0) + 1))
 
 
-def _dialect(con: duckdb.DuckDBPyConnection, path: Path, forced_format: str | None,
-             mapping: dict[str, str] | None, format_name: str | None) -> tuple[Dialect, Format | None]:
+def _dialect(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    forced_format: str | None,
+    mapping: dict[str, str] | None,
+    format_name: str | None,
+) -> tuple[Dialect, Format | None]:
     """How to read ``path``: by a mapping given now (returned, to be saved), a forced format, or detection
     among the registered and saved formats."""
     saved = custom_formats(con)
@@ -528,8 +608,6 @@ def _dialect(con: duckdb.DuckDBPyConnection, path: Path, forced_format: str | No
     return sniff(path, fmt, custom=saved), fmt
 
 
-
-
 def _notes(dialect: Dialect, date_note: str | None) -> list[str]:
     notes = []
     if dialect.encoding_label.startswith("mixed"):
@@ -545,10 +623,18 @@ def _notes(dialect: Dialect, date_note: str | None) -> list[str]:
     return notes
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_format: str | None = None,
-                time_zone: str = "UTC", brands: Iterable[str] = (), mapping: dict[str, str] | None = None,
-                format_name: str | None = None, progress: ProgressCallback | None = None,
-                duckdb_reader: bool = True) -> ImportReport:
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    forced_format: str | None = None,
+    time_zone: str = "UTC",
+    brands: Iterable[str] = (),
+    mapping: dict[str, str] | None = None,
+    format_name: str | None = None,
+    progress: ProgressCallback | None = None,
+    duckdb_reader: bool = True,
+) -> ImportReport:
     """Load one export into the store, all or nothing; raise ``IngestError`` when it cannot be read.
 
     DuckDB parses the file itself where it can (``_read_csv_fast``); ``duckdb_reader=False`` always reads
@@ -561,7 +647,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
     path = Path(path)
     check_time_zone(time_zone)
     dialect, new_format = _dialect(con, path, forced_format, mapping, format_name)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if progress is not None:
         progress(0, path.stat().st_size)
     read_by_duckdb = duckdb_reader and _read_csv_fast(con, path, dialect)
@@ -577,64 +663,101 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
                 progress(path.stat().st_size, path.stat().st_size)
         else:
             _write_raw(con, path, dialect, progress)
-        mangled = db.first_row(con, f"""
+        mangled = db.first_row(
+            con,
+            f"""
             SELECT coalesce(post_id, parent_id) FROM tmp_raw
             WHERE ((contains(post_id, 'e') OR contains(post_id, 'E'))
                    AND regexp_full_match(trim(post_id), '{_SPREADSHEET_ID}'))
                OR ((contains(parent_id, 'e') OR contains(parent_id, 'E'))
-                   AND regexp_full_match(trim(parent_id), '{_SPREADSHEET_ID}')) LIMIT 1""")
+                   AND regexp_full_match(trim(parent_id), '{_SPREADSHEET_ID}')) LIMIT 1""",
+        )
         if mangled:
-            raise IngestError(path, f"ids in scientific notation such as {mangled[0]!r}: a spreadsheet has "
-                                    "rounded them and the real ids are lost; export the file again from the "
-                                    "source tool and do not save it from a spreadsheet")
+            raise IngestError(
+                path,
+                f"ids in scientific notation such as {mangled[0]!r}: a spreadsheet has "
+                "rounded them and the real ids are lost; export the file again from the "
+                "source tool and do not save it from a spreadsheet",
+            )
         day_first, date_note = _slash_date_order(con, dialect)
         _stage(con, import_id, dialect, time_zone, now, day_first)
-        counts = db.first_row(con, """
+        counts = db.one_row(
+            con,
+            """
             SELECT count(*), count(*) FILTER (reason IS NULL AND NOT is_duplicate),
                    count(*) FILTER (is_duplicate), count(*) FILTER (reason IS NOT NULL),
                    count(*) FILTER (reason IS NULL AND NOT is_duplicate AND is_naive),
                    count(DISTINCT line_number)
-            FROM tmp_staged""")
+            FROM tmp_staged""",
+        )
         rows_read, loaded, duplicate, quarantined, naive, file_rows = counts
         if rows_read == 0:
             raise IngestError(path, "the file has a header but no data rows")
         if loaded == 0 and duplicate == 0:
-            first = db.first_row(con, "SELECT reason, line_number FROM tmp_staged ORDER BY line_number LIMIT 1")
-            raise IngestError(path, f"none of its {rows_read:,} rows can be used (line {first[1]:,}: "
-                                    f"{first[0]})")
+            first = db.one_row(con, "SELECT reason, line_number FROM tmp_staged ORDER BY line_number LIMIT 1")
+            raise IngestError(path, f"none of its {rows_read:,} rows can be used (line {first[1]:,}: {first[0]})")
         reasons = con.execute("""
             SELECT split_part(reason, ':', 1) AS kind, count(*), min(line_number) FROM tmp_staged
             WHERE reason IS NOT NULL GROUP BY kind ORDER BY count(*) DESC, kind""").fetchall()
-        exported = con.execute("""
+        exported = con.execute(
+            """
             SELECT DISTINCT author_id FROM stg_posts
             WHERE import_id = ? AND is_brand_exported AND author_id IS NOT NULL ORDER BY 1""",
-                               [import_id]).fetchall()
+            [import_id],
+        ).fetchall()
         export_brands = add_brands(con, [row[0] for row in exported], f"acts as a brand in {path.name}")
-        named = con.execute("""
+        named = con.execute(
+            """
             SELECT trim(brand_exported), count(*) FROM stg_posts
             WHERE import_id = ? AND NOT coalesce(is_brand_exported, false) AND trim(brand_exported) <> ''
-            GROUP BY 1 ORDER BY 2 DESC, 1""", [import_id]).fetchall()
+            GROUP BY 1 ORDER BY 2 DESC, 1""",
+            [import_id],
+        ).fetchall()
         # a brand column names a handful of tracked brands; thousands of values are something else
-        export_brands += brand_registry.register(con, sorted(row[0] for row in named[:MAX_NAMED_BRANDS]),
-                                                 kind="name", source=f"named by {path.name}")
+        export_brands += brand_registry.register(
+            con, sorted(row[0] for row in named[:MAX_NAMED_BRANDS]), kind="name", source=f"named by {path.name}"
+        )
         suggested = brand_registry.suggest_brands(con, import_id)
         notes = _notes(dialect, date_note)
         if len(named) > MAX_NAMED_BRANDS:
-            notes.append(f"the brand column names {len(named):,} different brands: the {MAX_NAMED_BRANDS} most "
-                         "frequent became brands; add others with `radar brands add NAME`")
+            notes.append(
+                f"the brand column names {len(named):,} different brands: the {MAX_NAMED_BRANDS} most "
+                "frequent became brands; add others with `radar brands add NAME`"
+            )
         if new_format is not None:
-            notes.append(f"saved as the custom format {new_format.name!r}: files with these headers are "
-                         "recognised from now on")
-        con.execute("""INSERT INTO imports (import_id, file_name, sha256, format, encoding, delimiter, time_zone,
+            notes.append(
+                f"saved as the custom format {new_format.name!r}: files with these headers are recognised from now on"
+            )
+        con.execute(
+            """INSERT INTO imports (import_id, file_name, sha256, format, encoding, delimiter, time_zone,
                                             header_line, rows_read, rows_loaded, rows_duplicate, rows_quarantined,
                                             naive_timestamp_count, imported_at, notes, imported_by)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
-            import_id, path.name, dialect.sha256, dialect.format.name, dialect.encoding_label, dialect.delimiter_label,
-            time_zone, dialect.header_line, rows_read, loaded, duplicate, quarantined, naive, now,
-            "\n".join(notes) or None, current_actor(),
-        ])
-        record_change(con, "import", f"{import_id}: {path.name}, {loaded:,} posts loaded, {duplicate:,} already "
-                                     f"stored, {quarantined:,} set aside")
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                import_id,
+                path.name,
+                dialect.sha256,
+                dialect.format.name,
+                dialect.encoding_label,
+                dialect.delimiter_label,
+                time_zone,
+                dialect.header_line,
+                rows_read,
+                loaded,
+                duplicate,
+                quarantined,
+                naive,
+                now,
+                "\n".join(notes) or None,
+                current_actor(),
+            ],
+        )
+        record_change(
+            con,
+            "import",
+            f"{import_id}: {path.name}, {loaded:,} posts loaded, {duplicate:,} already "
+            f"stored, {quarantined:,} set aside",
+        )
         con.execute("DROP TABLE tmp_staged")
         db.bump_data_version(con)
         con.execute("COMMIT")
@@ -644,11 +767,23 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, forced_form
     finally:
         _drop_temporary(con)
     return ImportReport(
-        file_name=path.name, import_id=import_id, sha256=dialect.sha256, format=dialect.format.name,
-        encoding=dialect.encoding_label, delimiter=dialect.delimiter_label, time_zone=time_zone,
-        naive_timestamp_count=naive, header_line=dialect.header_line, rows_read=rows_read,
-        rows_loaded=loaded, rows_duplicate=duplicate, rows_quarantined=quarantined,
+        file_name=path.name,
+        import_id=import_id,
+        sha256=dialect.sha256,
+        format=dialect.format.name,
+        encoding=dialect.encoding_label,
+        delimiter=dialect.delimiter_label,
+        time_zone=time_zone,
+        naive_timestamp_count=naive,
+        header_line=dialect.header_line,
+        rows_read=rows_read,
+        rows_loaded=loaded,
+        rows_duplicate=duplicate,
+        rows_quarantined=quarantined,
         quarantine_reasons=tuple(reasons),
-        brands_added=tuple(cli_brands + export_brands), brands_suggested=tuple(suggested),
-        notes=tuple(notes), file_rows=file_rows, read_by="duckdb" if read_by_duckdb else "python",
+        brands_added=tuple(cli_brands + export_brands),
+        brands_suggested=tuple(suggested),
+        notes=tuple(notes),
+        file_rows=file_rows,
+        read_by="duckdb" if read_by_duckdb else "python",
     )

@@ -17,12 +17,12 @@ import collections
 import csv
 import hashlib
 import io
-import stat
 import re
+import stat
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from .formats import FORMATS_BY_NAME, Format, detect_format
 
@@ -52,9 +52,11 @@ _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
     """Decode the bytes UTF-8 rejected as cp1252 (Latin-1 for the five bytes cp1252 leaves undefined)."""
-    bad = error.object[error.start:error.end]
+    if not isinstance(error, UnicodeDecodeError):  # registered for decoding only
+        raise error
+    bad = error.object[error.start : error.end]
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), error.end
 
 
@@ -95,9 +97,14 @@ class Dialect:
 
     @property
     def encoding_label(self) -> str:
-        return {"utf-8-sig": "UTF-8 with BOM", "utf-8": "UTF-8", "utf-16": "UTF-16 with BOM",
-                "cp1252": "cp1252 (Windows Latin)", "latin-1": "Latin-1",
-                MIXED: "mixed: UTF-8, with some lines in cp1252"}.get(self.encoding, self.encoding)
+        return {
+            "utf-8-sig": "UTF-8 with BOM",
+            "utf-8": "UTF-8",
+            "utf-16": "UTF-16 with BOM",
+            "cp1252": "cp1252 (Windows Latin)",
+            "latin-1": "Latin-1",
+            MIXED: "mixed: UTF-8, with some lines in cp1252",
+        }.get(self.encoding, self.encoding)
 
     @property
     def delimiter_label(self) -> str:
@@ -122,7 +129,7 @@ def check_regular_file(path: str | Path) -> None:
         raise IngestError(path, "not a regular file (a device or a socket); save the export as a file first")
 
 
-def header_width(path: Path, dialect: "Dialect", *, limit: int = MAX_COLUMNS) -> int:
+def header_width(path: Path, dialect: Dialect, *, limit: int = MAX_COLUMNS) -> int:
     """The number of fields on the header's line, counted while streaming it (a header of hundreds of
     thousands of columns is megabytes long); counting stops at ``limit`` + 1."""
     raw, text = _open_text(path, dialect)
@@ -153,8 +160,11 @@ def _check_not_binary(path: Path, head: bytes) -> None:
     if not head.strip():
         raise IngestError(path, "the file is empty")
     if head.startswith(b"PK\x03\x04"):
-        raise IngestError(path, "this is a ZIP archive (an .xlsx workbook is one), not a CSV export; "
-                                "save it as CSV from the spreadsheet or unzip it first")
+        raise IngestError(
+            path,
+            "this is a ZIP archive (an .xlsx workbook is one), not a CSV export; "
+            "save it as CSV from the spreadsheet or unzip it first",
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise IngestError(path, "this is an old Excel (.xls) workbook, not a CSV export; save it as CSV")
     if head.startswith(b"%PDF"):
@@ -162,8 +172,9 @@ def _check_not_binary(path: Path, head: bytes) -> None:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
     if b"\x00" in head[:8192]:
-        raise IngestError(path, "the file holds NUL bytes: it is binary (or UTF-16 without a byte-order "
-                                "mark), not a CSV export")
+        raise IngestError(
+            path, "the file holds NUL bytes: it is binary (or UTF-16 without a byte-order mark), not a CSV export"
+        )
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
     if stripped[:1] in (b"{", b"["):
         raise IngestError(path, "this looks like JSON, not a CSV export")
@@ -230,8 +241,11 @@ def _lines(text: io.TextIOBase, line_ending: str) -> Iterator[str]:
             yield f"{_LONG_LINE}{length}\n"
             continue
         if line_ending == "\n" and "\r" in line:
-            body, end = (line[:-2], "\r\n") if line.endswith("\r\n") else (
-                (line[:-1], "\n") if line.endswith("\n") else (line, ""))
+            body, end = (
+                (line[:-2], "\r\n")
+                if line.endswith("\r\n")
+                else ((line[:-1], "\n") if line.endswith("\n") else (line, ""))
+            )
             line = body.replace("\r", _CR_SENTINEL) + end
         yield line
 
@@ -244,16 +258,20 @@ class SetAside(list):
         self.reason = reason
 
 
-RUNAWAY_QUOTE = (f"runaway quote: a quote opened in this row runs on over more than {MAX_RECORD_LINES:,} lines or "
-                 f"{MAX_FIELD_CHARS:,} characters, longer than any post; the lines after it were read as rows")
+RUNAWAY_QUOTE = (
+    f"runaway quote: a quote opened in this row runs on over more than {MAX_RECORD_LINES:,} lines or "
+    f"{MAX_FIELD_CHARS:,} characters, longer than any post; the lines after it were read as rows"
+)
 
 
 class _RunawayRecord(Exception):
     """The record being read runs past MAX_RECORD_LINES or MAX_FIELD_CHARS."""
 
 
-STRAY_QUOTE = ("stray quote: a quote opened in this row is not closed before the next row, which is a row of its "
-               "own; the rows after it were read on their own")
+STRAY_QUOTE = (
+    "stray quote: a quote opened in this row is not closed before the next row, which is a row of its "
+    "own; the rows after it were read on their own"
+)
 
 
 class _Lines:
@@ -267,7 +285,7 @@ class _Lines:
         self.taken_chars = 0
         self.next_line = 1  # the physical line the next record starts on
 
-    def __iter__(self) -> "_Lines":
+    def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
@@ -324,16 +342,21 @@ def _records_until_runaway(source: _Lines, delimiter: str, width: int | None) ->
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue
         if fields[0].startswith(_LONG_LINE):
-            length = int(fields[0][len(_LONG_LINE):])
-            yield line_number, SetAside("", f"a line of {length:,} characters, longer than any export row "
-                                             f"({MAX_LINE_CHARS:,}); skipped unread")
+            length = int(fields[0][len(_LONG_LINE) :])
+            yield (
+                line_number,
+                SetAside(
+                    "",
+                    f"a line of {length:,} characters, longer than any export row ({MAX_LINE_CHARS:,}); skipped unread",
+                ),
+            )
             continue
         if any(_CR_SENTINEL in value for value in fields):
             fields = [value.replace(_CR_SENTINEL, "\r") for value in fields]
         yield line_number, fields
 
 
-def _open_text(path: Path, dialect: "Dialect") -> tuple[io.BufferedReader, io.TextIOWrapper]:
+def _open_text(path: Path, dialect: Dialect) -> tuple[io.BufferedReader, io.TextIOWrapper]:
     raw = path.open("rb")
     encoding, errors = dialect.codec
     return raw, io.TextIOWrapper(raw, encoding=encoding, newline=dialect.line_ending, errors=errors)
@@ -385,14 +408,14 @@ def _head_encoding(head: bytes) -> str:
         return MIXED if _UTF8_SEQUENCE.search(head) else "cp1252"
 
 
-def sniff(path: str | Path, forced_format: str | Format | None = None,
-          custom: Sequence[Format] = ()) -> Dialect:
+def sniff(path: str | Path, forced_format: str | Format | None = None, custom: Sequence[Format] = ()) -> Dialect:
     """Work out how to read ``path``; raise ``IngestError`` with the reason when it cannot be read.
 
     ``custom`` formats (saved column mappings) are tried with the registered ones; ``forced_format`` is a
     format name (registered or custom) or a ``Format``.
     """
     path, encoding, sha256, sample, line_ending = _open_sample(path)
+    assert sha256 is not None  # the whole file was scanned
     forced = None
     if isinstance(forced_format, Format):
         forced = forced_format
@@ -408,15 +431,17 @@ def sniff(path: str | Path, forced_format: str | Format | None = None,
         for line_number, fields in _sample_records(sample, line_ending, delimiter):
             if len(fields) > len(widest):
                 widest = fields
+            fmt: Format | None
             if forced is not None:
                 fmt, score = forced, (1 if forced.resolve(fields) is not None else 0)
             else:
                 fmt = detect_format(fields, custom)
                 score = fmt.matches(fields) if fmt else 0
-            if not score:
+            if not score or fmt is None:
                 continue
-            candidate = Dialect(encoding, delimiter, line_ending, line_number, tuple(fields), fmt, sha256,
-                                fmt.header_rows)
+            candidate = Dialect(
+                encoding, delimiter, line_ending, line_number, tuple(fields), fmt, sha256, fmt.header_rows
+            )
             rank = (score, len(fields))
             if best is None or rank > best[:2]:
                 best = (*rank, candidate)
@@ -426,16 +451,22 @@ def sniff(path: str | Path, forced_format: str | Format | None = None,
         if forced is not None:
             needed = ", ".join(f"{col} ({' | '.join(forced.columns[col])})" for col in forced.required)
             raise IngestError(path, f"format {forced.name!r} needs the columns {needed}; the header has {shown}")
-        raise IngestError(path, f"no known export layout in the header (columns: {shown}); "
-                                "`radar formats` lists the layouts; map the columns by hand with "
-                                "`radar ingest FILE --map text=HEADER --map created_at=HEADER ...` or on the "
-                                "dashboard's Data page", kind=UNKNOWN_LAYOUT)
+        raise IngestError(
+            path,
+            f"no known export layout in the header (columns: {shown}); "
+            "`radar formats` lists the layouts; map the columns by hand with "
+            "`radar ingest FILE --map text=HEADER --map created_at=HEADER ...` or on the "
+            "dashboard's Data page",
+            kind=UNKNOWN_LAYOUT,
+        )
     dialect = best[2]
     if len(dialect.header) > 100:  # only a wide header needs counting past the opening of the file
-        width = header_width(path, dialect, limit=10 ** 9)
+        width = header_width(path, dialect, limit=10**9)
         if width > MAX_COLUMNS:
-            raise IngestError(path, f"the header has {width:,} columns; no export has more than {MAX_COLUMNS:,} "
-                                    "(is this a CSV export?)")
+            raise IngestError(
+                path,
+                f"the header has {width:,} columns; no export has more than {MAX_COLUMNS:,} (is this a CSV export?)",
+            )
     return dialect
 
 
@@ -466,15 +497,15 @@ def read_header(path: str | Path, preview: int = 5) -> HeaderGuess:
         rank = (widths.count(width), width)
         if best is None or rank > best[:2]:
             header = [name.replace("\ufeff", "").strip() for name in records[at]]
-            best = (*rank, HeaderGuess(delimiter, header, records[at + 1:at + 1 + preview]))
+            best = (*rank, HeaderGuess(delimiter, header, records[at + 1 : at + 1 + preview]))
     if best is None:
-        raise IngestError(path, "no columns found: the opening lines do not split on a comma, semicolon, tab "
-                                "or pipe")
+        raise IngestError(path, "no columns found: the opening lines do not split on a comma, semicolon, tab or pipe")
     return best[2]
 
 
-def read_records(path: str | Path, dialect: Dialect,
-                 progress: ProgressCallback | None = None) -> Iterator[tuple[int, list[str]]]:
+def read_records(
+    path: str | Path, dialect: Dialect, progress: ProgressCallback | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """The data records after the header (and after a second header row where the format has one):
     (physical start line, fields).
 
@@ -486,8 +517,9 @@ def read_records(path: str | Path, dialect: Dialect,
     skip = dialect.header_rows - 1
     with raw, text:
         try:
-            for count, (line_number, fields) in enumerate(_records(_lines(text, dialect.line_ending),
-                                                                   dialect.delimiter, len(dialect.header))):
+            for count, (line_number, fields) in enumerate(
+                _records(_lines(text, dialect.line_ending), dialect.delimiter, len(dialect.header))
+            ):
                 if line_number <= dialect.header_line:
                     continue
                 if skip > 0:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
 from .. import db, normalize
 from ..alerts import raise_alerts
-from ..enrich import adapt_sentiment, score_sentiment
+from ..enrich import score_sentiment
+from ..enrich.adapter import adapt_sentiment
 from ..normalize import build_posts, facts_are_current
 from ..settings import Settings, load_settings
 from ..themes import tag_themes
@@ -42,8 +44,10 @@ class AnalyticsReport:
     def lines(self) -> list[str]:
         timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.seconds.items())
         how = "updated for the new posts" if self.incremental else "recomputed"
-        return [f"analytics ({how}): {self.texts_scored:,} texts scored, {self.customer_posts_awaiting:,} "
-                f"customer posts awaiting a reply, {self.crises:,} crises, {self.alerts:,} new alerts ({timing})"]
+        return [
+            f"analytics ({how}): {self.texts_scored:,} texts scored, {self.customer_posts_awaiting:,} "
+            f"customer posts awaiting a reply, {self.crises:,} crises, {self.alerts:,} new alerts ({timing})"
+        ]
 
 
 def analytics_are_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -54,11 +58,15 @@ def _changed_since(con: duckdb.DuckDBPyConnection, settings_key: str | None) -> 
     """The facts build the analytics last reflected, when only posts were added since (with the same
     settings) and not so many that recomputing everything is cheaper; else None."""
     seen = db.get_meta(con, "analytics_facts_build")
-    if (seen is None or db.get_meta(con, "analytics_settings") != (settings_key or "")
-            or db.get_meta(con, "analytics_labels") != _labels_key(con)):  # a correction changes old hours
+    if (
+        seen is None
+        or db.get_meta(con, "analytics_settings") != (settings_key or "")
+        or db.get_meta(con, "analytics_labels") != _labels_key(con)
+    ):  # a correction changes old hours
         return None
-    changed, total = db.first_row(con, "SELECT count(*) FILTER (WHERE facts_build > ?), count(*) FROM fct_posts",
-                                  [int(seen)])
+    changed, total = db.one_row(
+        con, "SELECT count(*) FILTER (WHERE facts_build > ?), count(*) FROM fct_posts", [int(seen)]
+    )
     return int(seen) if changed <= normalize.INCREMENTAL_UP_TO * total else None
 
 
@@ -66,9 +74,15 @@ def _labels_key(con: duckdb.DuckDBPyConnection) -> str:
     return db.get_meta(con, "labels_version") or "0"
 
 
-def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None = None, *,
-                     rescore: bool = False, whole: bool = False, now: datetime | None = None,
-                     replay: bool = False) -> AnalyticsReport:
+def update_analytics(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings | None = None,
+    *,
+    rescore: bool = False,
+    whole: bool = False,
+    now: datetime | None = None,
+    replay: bool = False,
+) -> AnalyticsReport:
     """Bring every derived table up to date; ``rescore`` also throws away cached sentiment scores.
 
     After an import that only added posts, the metrics are brought up to date for the threads and hours
@@ -78,7 +92,8 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
     ``now`` and ``replay`` set their clock), so an alert is in the outbox exactly when its analytics are.
     """
     settings = settings or load_settings(con)
-    seconds, results = {}, {}
+    seconds: dict[str, float] = {}
+    results: dict[str, Any] = {}
     # Sentiment first (it reads the staged posts), so that the facts built next carry it.
     started = time.perf_counter()
     con.execute("BEGIN TRANSACTION")
@@ -103,15 +118,20 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
         db.set_meta(con, "facts_sentiment_stale", "0")
         since = None if whole or rescore else _changed_since(con, settings_key)
         if since is not None:
-            con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_posts AS SELECT facts_build, platform, post_id, "
-                        "thread_id, created_at, is_brand FROM fct_posts WHERE facts_build > ?", [since])
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE tmp_changed_posts AS SELECT facts_build, platform, post_id, "
+                "thread_id, created_at, is_brand FROM fct_posts WHERE facts_build > ?",
+                [since],
+            )
         changed = since is not None
-        steps = [("responses", lambda: compute_responses(con, settings, changed_only=changed)),
-                 ("hourly", lambda: compute_hourly(con, changed_only=changed)),
-                 ("playbook", lambda: compute_reply_moves(con, changed_only=changed)),
-                 ("crises", lambda: compute_crises(con, settings, changed_only=changed)),
-                 ("themes", lambda: tag_themes(con, changed_only=changed)),
-                 ("alerts", lambda: raise_alerts(con, now, replay=replay, settings=settings))]
+        steps = [
+            ("responses", lambda: compute_responses(con, settings, changed_only=changed)),
+            ("hourly", lambda: compute_hourly(con, changed_only=changed)),
+            ("playbook", lambda: compute_reply_moves(con, changed_only=changed)),
+            ("crises", lambda: compute_crises(con, settings, changed_only=changed)),
+            ("themes", lambda: tag_themes(con, changed_only=changed)),
+            ("alerts", lambda: raise_alerts(con, now, replay=replay, settings=settings)),
+        ]
         for name, step in steps:
             started = time.perf_counter()
             results[name] = step()
@@ -125,5 +145,12 @@ def update_analytics(con: duckdb.DuckDBPyConnection, settings: Settings | None =
     except BaseException:
         db.rollback(con)
         raise
-    return AnalyticsReport(results["sentiment"], results["responses"], results["crises"], seconds,
-                           incremental=changed, changed_since=since, alerts=len(results["alerts"]))
+    return AnalyticsReport(
+        results["sentiment"],
+        results["responses"],
+        results["crises"],
+        seconds,
+        incremental=changed,
+        changed_since=since,
+        alerts=len(results["alerts"]),
+    )

@@ -58,7 +58,8 @@ from .hourly import ALL_BRANDS
 from .playbook import MOVES
 
 SEVERITY_NAMES = {1: "isolated complaints", 2: "issue", 3: "crisis", 4: "severe crisis"}
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 the and for you your are was were has have had but not with this that what when where who why how can
 could would will just all any our out get got from they them their there then than too very been being
 its it's i'm im don't didn't can't cant dont also about into over after before again still now only one
@@ -67,14 +68,24 @@ que por para con los las del una uno unos unas como pero más mas esta este esto
 hay muy ser son fue sus les nos mis tus todo toda todos todas cuando donde porque sin sobre entre tiene
 nie się jest czy jak ale tak dla już jeszcze przez może tylko ten ta to tym tego tej być było będzie
 mnie mam ich jego jej nas was oraz lub albo gdy tutaj tam ktoś coś
-""".split())
+""".split()
+)
 _TERM = r"(?:^|[^@\w#])(#?[\p{L}][\p{L}\p{N}_'’-]{2,})"
 
 
-def severity_points(*, excess_negative: float, share_negative: float, reach: float | None, platforms: int,
-                    duration_hours: float, unanswered_share: float | None,
-                    first_response_minutes: float | None, still_hot: bool = False,
-                    replies_in_data: str | None = None, reach_known: bool = True) -> tuple[int, list[str]]:
+def severity_points(
+    *,
+    excess_negative: float,
+    share_negative: float,
+    reach: float | None,
+    platforms: int,
+    duration_hours: float,
+    unanswered_share: float | None,
+    first_response_minutes: float | None,
+    still_hot: bool = False,
+    replies_in_data: str | None = None,
+    reach_known: bool = True,
+) -> tuple[int, list[str]]:
     """Severity (1-4) and one sentence per scoring reason, by the table in the module docstring.
 
     ``still_hot``: the crisis was still above baseline when the data ended (its duration is a lower bound).
@@ -96,16 +107,24 @@ def severity_points(*, excess_negative: float, share_negative: float, reach: flo
     if reach is None:
         reasons.append("reach and engagement not in the export (+0)")
     else:
-        add(2 if reach >= 1_000_000 else 1 if reach >= 100_000 else 0,
-            f"complaints reached {reach:,.0f} people" if reach_known
-            else f"complaints drew {reach:,.0f} likes and shares (reach not in the export)")
+        add(
+            2 if reach >= 1_000_000 else 1 if reach >= 100_000 else 0,
+            f"complaints reached {reach:,.0f} people"
+            if reach_known
+            else f"complaints drew {reach:,.0f} likes and shares (reach not in the export)",
+        )
     add(1 if platforms >= 2 else 0, f"complaints on {platforms} platform{'s' if platforms != 1 else ''}")
-    add(2 if duration_hours >= 48 else 1 if duration_hours >= 12 else 0,
-        f"lasted at least {duration_hours:.0f} hours (still above baseline when the data ends)" if still_hot
-        else f"lasted {duration_hours:.0f} hours")
+    add(
+        2 if duration_hours >= 48 else 1 if duration_hours >= 12 else 0,
+        f"lasted at least {duration_hours:.0f} hours (still above baseline when the data ends)"
+        if still_hot
+        else f"lasted {duration_hours:.0f} hours",
+    )
     if replies_in_data is not None:
-        reasons.append(f"the data holds no replies from {replies_in_data}: whether complaints were answered "
-                       "cannot be measured (+0)")
+        reasons.append(
+            f"the data holds no replies from {replies_in_data}: whether complaints were answered "
+            "cannot be measured (+0)"
+        )
         severity = 1 if points <= 2 else 2 if points <= 4 else 3 if points <= 7 else 4
         return severity, reasons
     if unanswered_share is not None:
@@ -128,8 +147,14 @@ _BASELINE_WEEK = "created_at >= $started - INTERVAL 8 DAY AND created_at < $star
 
 def _baseline_is_a_week(con, brand: str, started) -> bool:
     """Whether the top terms compare with the 8-to-1-days-before week (else with every other post)."""
-    return db.scalar(con, f"SELECT count(*) FROM posts WHERE {_BRAND_POSTS} AND {_BASELINE_WEEK}",
-                     {"brand": brand, "started": started}) >= _MIN_BASELINE_POSTS
+    return (
+        db.scalar(
+            con,
+            f"SELECT count(*) FROM posts WHERE {_BRAND_POSTS} AND {_BASELINE_WEEK}",
+            {"brand": brand, "started": started},
+        )
+        >= _MIN_BASELINE_POSTS
+    )
 
 
 def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
@@ -137,7 +162,8 @@ def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
     params = {"brand": brand, "started": started, "ended": ended}
     if not _baseline_is_a_week(con, brand, started):
         recent = "(created_at < $started OR created_at >= $ended)"  # too little history: all other posts
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         WITH scope AS (
             SELECT post_id, created_at >= $started AND created_at < $ended AS in_window, text
             FROM posts
@@ -157,7 +183,9 @@ def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
         )
         SELECT term FROM counts, sizes WHERE w_n >= 3
         ORDER BY w_n / w * (ln((w_n + 1) / (w + 1)) - ln((b_n + 1) / (b + 1))) DESC, w_n DESC, term
-        LIMIT $limit""", {**params, "pattern": _TERM, "stop": sorted(STOP_WORDS), "limit": limit}).fetchall()
+        LIMIT $limit""",
+        {**params, "pattern": _TERM, "stop": sorted(STOP_WORDS), "limit": limit},
+    ).fetchall()
     return [row[0] for row in rows]
 
 
@@ -165,7 +193,8 @@ def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tu
     """(thread_id, why) of the threads that best show what the crisis was about: threads with complaints
     first, then by exposure (reach, else likes + shares, where known), replies in the window and how many of
     the crisis's top terms their customer posts use. See the module docstring."""
-    rows = con.execute("""
+    rows = con.execute(
+        """
         WITH wp AS (
             SELECT thread_id, is_brand, sentiment_label, created_at, lower(text) AS text,
                    coalesce(reach, CASE WHEN likes IS NOT NULL OR shares IS NOT NULL
@@ -193,7 +222,9 @@ def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tu
                  ln(1 + coalesce(p.exposure, 0)) / ln(10) + ln(1 + p.replies) + 0.5 * coalesce(h.term_hits, 0)
                      + ln(1 + p.complaints) DESC,
                  p.first_at, p.thread_id
-        LIMIT $limit""", {**params, "terms": terms, "limit": limit}).fetchall()
+        LIMIT $limit""",
+        {**params, "terms": terms, "limit": limit},
+    ).fetchall()
     out = []
     for thread_id, complaints, exposure, has_reach, replies, term_hits, used in rows:
         why = [f"{complaints:,} complaint{'s' if complaints != 1 else ''}" if complaints else "no complaint"]
@@ -231,74 +262,118 @@ _IN_CONTEXT = """
                       WHERE r.platform = c.platform AND r.first_reply_id = c.post_id)
            OR (c.parent_id IS NULL AND c.post_id = c.thread_id AND NOT starts_with(ltrim(c.text), '@'))
     )"""
-_MOVES_IN_CONTEXT = _IN_CONTEXT + """
+_MOVES_IN_CONTEXT = (
+    _IN_CONTEXT
+    + """
     SELECT move, min(created_at), count(DISTINCT post_id), arg_min(post_id, created_at), arg_min(platform, created_at)
     FROM in_context GROUP BY move"""
+)
 # The brand's statements during a crisis: its posts in context that explain and keep people informed (the
 # holding statement is the first; the updates follow), for the escalation plan's targets (``targets.py``).
-STATEMENTS_IN_CONTEXT = _IN_CONTEXT + """
+STATEMENTS_IN_CONTEXT = (
+    _IN_CONTEXT
+    + """
     SELECT DISTINCT created_at, platform, post_id FROM in_context WHERE move = 'explain' ORDER BY created_at"""
+)
 
 
 def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list]:
     started = window.started_at.to_pydatetime()
     # the end of the data after the crisis: the newest post before the series stops (its end, or a long hole)
-    data_end = db.scalar(con, "SELECT max(created_at) FROM fct_posts WHERE created_at < ?",
-                         [window.data_end_at.to_pydatetime()]) if window.data_end_at is not None else None
+    data_end = (
+        db.scalar(
+            con, "SELECT max(created_at) FROM fct_posts WHERE created_at < ?", [window.data_end_at.to_pydatetime()]
+        )
+        if window.data_end_at is not None
+        else None
+    )
     # still hot when the data ends: its posts are the ones up to the end of the data
-    ended = window.ended_at.to_pydatetime() if window.ended_at is not None else \
-        window.data_end_at.to_pydatetime()
+    end = window.ended_at if window.ended_at is not None else window.data_end_at
+    assert end is not None  # a window ends, or the data does
+    ended = end.to_pydatetime()
     crisis_id = f"{brand}:{window.started_at:%Y%m%dT%H}"
     scope = "NOT is_brand AND coalesce(brand, '(none)') = $brand AND created_at >= $started AND created_at < $ended"
     params = {"brand": brand, "started": started, "ended": ended}
-    posts, negative, scored, authors, platforms, reach, engagement = db.first_row(con, f"""
+    posts, negative, scored, authors, platforms, reach, engagement = db.one_row(
+        con,
+        f"""
         SELECT count(*), count(*) FILTER (WHERE sentiment_label = 'negative'), count(sentiment_label),
                count(DISTINCT author_id), count(DISTINCT platform) FILTER (WHERE sentiment_label = 'negative'),
                sum(reach) FILTER (WHERE sentiment_label = 'negative'),
                sum(coalesce(likes, 0) + coalesce(shares, 0)) FILTER (WHERE sentiment_label = 'negative'
                    AND (likes IS NOT NULL OR shares IS NOT NULL))
-        FROM posts WHERE {scope}""", params)
+        FROM posts WHERE {scope}""",
+        params,
+    )
     # Moves count until the end of the aftermath (amends often come after the noise has died down), or until
     # the end of the data while the crisis is open.
     horizon = window.phases[-1][2].to_pydatetime() if window.back_at is not None else data_end
     # Only judged complaints (fct_responses: the brand's replies are in their export) say how it responded.
-    first_reply, complaints, answered = db.first_row(con, """
+    first_reply, complaints, answered = db.one_row(
+        con,
+        """
         SELECT min(r.first_reply_at), count(*), count(*) FILTER (WHERE r.answered) FROM fct_responses r
         JOIN posts p ON p.platform = r.platform AND p.post_id = r.post_id
         WHERE coalesce(r.brand, '(none)') = $brand AND r.created_at >= $started AND r.created_at < $ended
-          AND p.sentiment_label = 'negative'""", params)
+          AND p.sentiment_label = 'negative'""",
+        params,
+    )
     replies_in_data = complaints > 0 or not negative
     minutes = round((first_reply - started).total_seconds() / 60, 1) if first_reply else None
     unanswered_share = (complaints - answered) / complaints if complaints else None
     exposure = reach if reach is not None else engagement
     duration = ((window.ended_at or window.data_end_at) - window.started_at).total_seconds() / 3600
     severity, reasons = severity_points(
-        excess_negative=max(negative - window.baseline_negative, 0), share_negative=negative / scored if scored else 0,
-        reach=float(exposure) if exposure is not None else None, platforms=platforms, duration_hours=duration,
-        unanswered_share=unanswered_share, first_response_minutes=minutes, still_hot=window.ended_at is None,
-        replies_in_data=None if replies_in_data else brand, reach_known=reach is not None)
+        excess_negative=max(negative - window.baseline_negative, 0),
+        share_negative=negative / scored if scored else 0,
+        reach=float(exposure) if exposure is not None else None,
+        platforms=platforms,
+        duration_hours=duration,
+        unanswered_share=unanswered_share,
+        first_response_minutes=minutes,
+        still_hot=window.ended_at is None,
+        replies_in_data=None if replies_in_data else brand,
+        reach_known=reach is not None,
+    )
     terms = _top_terms(con, brand, started, ended)
     top = _top_threads(con, params, terms)
     recovered = window.back_at.to_pydatetime() if window.back_at is not None else None
-    moves = con.execute(_MOVES_IN_CONTEXT, {"brand": brand, "started": started, "recovered": recovered,
-                                            "horizon": horizon}).fetchall()
+    moves = con.execute(
+        _MOVES_IN_CONTEXT, {"brand": brand, "started": started, "recovered": recovered, "horizon": horizon}
+    ).fetchall()
     row = {
-        "crisis_id": crisis_id, "brand": brand, "started_at": started, "peak_at": window.peak_at.to_pydatetime(),
+        "crisis_id": crisis_id,
+        "brand": brand,
+        "started_at": started,
+        "peak_at": window.peak_at.to_pydatetime(),
         "ended_at": window.ended_at.to_pydatetime() if window.ended_at is not None else None,
-        "back_to_baseline_at": window.back_at.to_pydatetime() if window.back_at is not None else None, "severity": severity,
-        "severity_name": SEVERITY_NAMES[severity], "severity_reasons": reasons, "peak_z": window.peak_z,
-        "posts": posts, "negative_posts": negative, "authors": authors, "platforms": platforms,
-        "reach": exposure, "first_brand_response_at": first_reply, "minutes_to_first_response": minutes,
-        "complaints": complaints, "complaints_answered": answered,
+        "back_to_baseline_at": window.back_at.to_pydatetime() if window.back_at is not None else None,
+        "severity": severity,
+        "severity_name": SEVERITY_NAMES[severity],
+        "severity_reasons": reasons,
+        "peak_z": window.peak_z,
+        "posts": posts,
+        "negative_posts": negative,
+        "authors": authors,
+        "platforms": platforms,
+        "reach": exposure,
+        "first_brand_response_at": first_reply,
+        "minutes_to_first_response": minutes,
+        "complaints": complaints,
+        "complaints_answered": answered,
         "share_answered": round(answered / complaints, 4) if complaints else None,
-        "top_terms": terms, "top_threads": [thread for thread, _ in top],
+        "top_terms": terms,
+        "top_threads": [thread for thread, _ in top],
         "moves_used": [move for move in MOVES if move in {m[0] for m in moves}],
-        "data_end_at": data_end, "is_open": window.back_at is None, "replies_in_data": replies_in_data,
+        "data_end_at": data_end,
+        "is_open": window.back_at is None,
+        "replies_in_data": replies_in_data,
         "top_thread_reasons": [why for _, why in top],
     }
     phases = [(crisis_id, name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases]
-    move_rows = [(crisis_id, move, first_at, replies, post_id, platform)
-                 for move, first_at, replies, post_id, platform in moves]
+    move_rows = [
+        (crisis_id, move, first_at, replies, post_id, platform) for move, first_at, replies, post_id, platform in moves
+    ]
     return row, phases, move_rows
 
 
@@ -306,12 +381,15 @@ def _stored_crises(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     """What each stored crisis was detected as: (started, peak, ended, back, peak_z, phases)."""
     phases: dict[str, list] = {}
     for crisis_id, name, started, ended in con.execute(
-            "SELECT crisis_id, phase, started_at, ended_at FROM fct_crisis_phases ORDER BY crisis_id, started_at"
+        "SELECT crisis_id, phase, started_at, ended_at FROM fct_crisis_phases ORDER BY crisis_id, started_at"
     ).fetchall():
         phases.setdefault(crisis_id, []).append((name, started, ended))
-    return {crisis_id: (started, peak, ended, back, peak_z, phases.get(crisis_id, []))
-            for crisis_id, started, peak, ended, back, peak_z in con.execute(
-                "SELECT crisis_id, started_at, peak_at, ended_at, back_to_baseline_at, peak_z FROM fct_crises").fetchall()}
+    return {
+        crisis_id: (started, peak, ended, back, peak_z, phases.get(crisis_id, []))
+        for crisis_id, started, peak, ended, back, peak_z in con.execute(
+            "SELECT crisis_id, started_at, peak_at, ended_at, back_to_baseline_at, peak_z FROM fct_crises"
+        ).fetchall()
+    }
 
 
 def _unchanged(window: CrisisWindow, stored: tuple | None, changed_from) -> bool:
@@ -321,10 +399,14 @@ def _unchanged(window: CrisisWindow, stored: tuple | None, changed_from) -> bool
     if stored is None or window.back_at is None or changed_from is None:
         return False
     horizon = window.phases[-1][2].to_pydatetime()
-    detected = (window.started_at.to_pydatetime(), window.peak_at.to_pydatetime(),
-                window.ended_at.to_pydatetime() if window.ended_at is not None else None,
-                window.back_at.to_pydatetime(), window.peak_z,
-                [(name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases])
+    detected = (
+        window.started_at.to_pydatetime(),
+        window.peak_at.to_pydatetime(),
+        window.ended_at.to_pydatetime() if window.ended_at is not None else None,
+        window.back_at.to_pydatetime(),
+        window.peak_z,
+        [(name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases],
+    )
     return changed_from >= horizon and detected == stored
 
 
@@ -334,19 +416,28 @@ def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings, *, change
     ``changed_only``: a crisis detected exactly as stored, whose aftermath ended before the earliest post in
     ``tmp_changed_posts``, keeps its stored row (its figures cannot have changed); the others are computed.
     """
-    hourly = con.execute("""
+    hourly = con.execute(
+        """
         SELECT brand, hour_at, negative_posts, scored_posts, is_gap FROM fct_hourly
-        WHERE brand <> ? ORDER BY brand, hour_at""", [ALL_BRANDS]).df()
+        WHERE brand <> ? ORDER BY brand, hour_at""",
+        [ALL_BRANDS],
+    ).df()
     changed_from = db.scalar(con, "SELECT min(created_at) FROM tmp_changed_posts") if changed_only else None
     stored = _stored_crises(con) if changed_from is not None else {}
     rows, phases, moves, kept = [], [], [], []
     for brand, series in hourly.groupby("brand", sort=True):
         hours = pd.DatetimeIndex(series["hour_at"])
-        for window in detect_crises(hours, series["negative_posts"].to_numpy(), series["scored_posts"].to_numpy(),
-                                    series["is_gap"].to_numpy(), settings.detector):
+        for window in detect_crises(
+            hours,
+            series["negative_posts"].to_numpy(),
+            series["scored_posts"].to_numpy(),
+            series["is_gap"].to_numpy(),
+            settings.detector,
+        ):
             crisis_id = f"{brand}:{window.started_at:%Y%m%dT%H}"
             if _unchanged(window, stored.get(crisis_id), changed_from) and _baseline_is_a_week(
-                    con, brand, window.started_at.to_pydatetime()):
+                con, brand, window.started_at.to_pydatetime()
+            ):
                 kept.append(crisis_id)
                 continue
             row, phase_rows, move_rows = _crisis_row(con, brand, window)

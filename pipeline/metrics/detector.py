@@ -54,11 +54,11 @@ PHASES = ("baseline", "onset", "escalation", "peak", "decline", "unresolved", "r
 class CrisisWindow:
     started_at: pd.Timestamp
     peak_at: pd.Timestamp
-    ended_at: pd.Timestamp | None       # end of the last hot hour (None: still hot when the data ends)
-    back_at: pd.Timestamp | None        # back within baseline from here (None: not yet in the data)
+    ended_at: pd.Timestamp | None  # end of the last hot hour (None: still hot when the data ends)
+    back_at: pd.Timestamp | None  # back within baseline from here (None: not yet in the data)
     peak_z: float
     phases: tuple[tuple[str, pd.Timestamp, pd.Timestamp], ...] = field(default=())
-    baseline_negative: float = 0.0      # negative posts expected in [started_at, ended_at)
+    baseline_negative: float = 0.0  # negative posts expected in [started_at, ended_at)
 
     data_end_at: pd.Timestamp | None = None  # end of the last hour of data after it (series end, or a long hole)
 
@@ -76,7 +76,7 @@ def _shifted(values: np.ndarray, lags) -> np.ndarray:
     out = np.full((len(lags), len(values)), np.nan)
     for i, lag in enumerate(lags):
         if lag < len(values):
-            out[i, lag:] = values[:len(values) - lag]
+            out[i, lag:] = values[: len(values) - lag]
     return out
 
 
@@ -114,21 +114,27 @@ def _hot_hours(negative, scored, usable, detector: Detector, exclude: np.ndarray
     with np.errstate(all="ignore"):
         share3 = x3 / s3
         z = np.fmax(z1, z3)
-        hot = ((z >= detector.z) & (x3 >= detector.min_negative)
-               & (share3 >= np.nan_to_num(base_share, nan=0.0) + detector.share_points) & usable
-               & ~np.isnan(base))
+        hot = (
+            (z >= detector.z)
+            & (x3 >= detector.min_negative)
+            & (share3 >= np.nan_to_num(base_share, nan=0.0) + detector.share_points)
+            & usable
+            & ~np.isnan(base)
+        )
     return hot, base, scale, z1, z
 
 
-EMERGING_Z = 1.5          # at the end of the data, a shorter run counts when z >= 1.5 x the threshold
-EMERGING_NEGATIVE = 2     # and its 3-hour negative count >= 2 x min_negative
+EMERGING_Z = 1.5  # at the end of the data, a shorter run counts when z >= 1.5 x the threshold
+EMERGING_NEGATIVE = 2  # and its 3-hour negative count >= 2 x min_negative
 
 
 def _windows(hot: np.ndarray, detector: Detector, strong_end: bool = False) -> list[tuple[int, int, int]]:
     """(first hot index, last hot index, hot-hour count) of each merged run that is long enough; with
     ``strong_end``, also a shorter run still hot in the last hour of the series (an emerging crisis)."""
-    runs, start, last, count = [], None, None, 0
-    for i in np.flatnonzero(hot):
+    runs: list[tuple[int, int, int]] = []
+    start: int | None = None
+    last, count = 0, 0
+    for i in (int(index) for index in np.flatnonzero(hot)):
         if start is not None and i - last <= detector.merge_gap_hours:
             last, count = i, count + 1
             continue
@@ -140,8 +146,9 @@ def _windows(hot: np.ndarray, detector: Detector, strong_end: bool = False) -> l
     return [run for run in runs if run[2] >= detector.min_hours or (strong_end and run[1] == len(hot) - 1)]
 
 
-def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndarray, is_gap: np.ndarray,
-                  detector: Detector) -> list[CrisisWindow]:
+def detect_crises(
+    hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndarray, is_gap: np.ndarray, detector: Detector
+) -> list[CrisisWindow]:
     """Crisis windows in one brand's hourly series (hours consecutive, one per element)."""
     negative = np.asarray(negative, dtype=float)
     scored = np.asarray(scored, dtype=float)
@@ -152,6 +159,7 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
     hot, *_ = _hot_hours(negative, scored, usable, detector, np.zeros(n, dtype=bool))
     hot, base, scale, z1, z = _hot_hours(negative, scored, usable, detector, hot)
     excess = np.nan_to_num(negative - base)
+
     def back_within_baseline(end: int) -> tuple[int | None, int]:
         """(the first hour of ``resolve_hours`` calm hours in the data, or None; where the data stops for this
         crisis: the end of the series, or the start of a hole at least ``resolve_hours`` long)."""
@@ -162,16 +170,19 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
                 return None, i - missing + 1
             if i + detector.resolve_hours > n:
                 continue
-            calm = z1[i:i + detector.resolve_hours]
+            calm = z1[i : i + detector.resolve_hours]
             # hours in a data gap are unknown, not calm: a hole in the export is not a recovery
-            if np.all(usable[i:i + detector.resolve_hours] & (np.nan_to_num(calm, nan=np.inf) < 1)):
+            if np.all(usable[i : i + detector.resolve_hours] & (np.nan_to_num(calm, nan=np.inf) < 1)):
                 return i, n
         return None, n
 
     # an emerging crisis: still hot in the last hour of the data, with strong evidence (see the docstring)
-    strong_end = bool(hot[-1] and z[-1] >= EMERGING_Z * detector.z
-                      and np.nansum(negative[-3:]) >= EMERGING_NEGATIVE * detector.min_negative)
-    runs = []
+    strong_end = bool(
+        hot[-1]
+        and z[-1] >= EMERGING_Z * detector.z
+        and np.nansum(negative[-3:]) >= EMERGING_NEGATIVE * detector.min_negative
+    )
+    runs: list[tuple] = []
     for first, last, _ in _windows(hot, detector, strong_end):
         if runs and (runs[-1][2] is None and first < runs[-1][3] or runs[-1][2] is not None and first < runs[-1][2]):
             first = runs.pop()[0]  # not yet back to baseline: the same crisis
@@ -193,9 +204,13 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
             peak_end += 1
         decline_end = back if back is not None else stop
         still_hot = back is None and last >= stop - 1 - detector.merge_gap_hours
-        spans = [("baseline", max(start - 24, 0), start), ("onset", start, escalation),
-                 ("escalation", escalation, peak_start), ("peak", peak_start, peak_end),
-                 ("unresolved" if still_hot else "decline", peak_end, decline_end)]
+        spans = [
+            ("baseline", max(start - 24, 0), start),
+            ("onset", start, escalation),
+            ("escalation", escalation, peak_start),
+            ("peak", peak_start, peak_end),
+            ("unresolved" if still_hot else "decline", peak_end, decline_end),
+        ]
         if back is not None:
             resolved_end = back + detector.resolve_hours
             aftermath_end = min(resolved_end + 72, n)
@@ -204,10 +219,16 @@ def detect_crises(hours: pd.DatetimeIndex, negative: np.ndarray, scored: np.ndar
                 aftermath_end = resolved_end + int(holes[0])
             spans += [("resolved", back, resolved_end), ("aftermath", resolved_end, aftermath_end)]
         phases = tuple((name, hours[a], hours[b - 1] + pd.Timedelta(hours=1)) for name, a, b in spans if b > a)
-        windows.append(CrisisWindow(
-            started_at=hours[start], peak_at=hours[peak],
-            ended_at=None if still_hot else hours[end - 1] + pd.Timedelta(hours=1),
-            back_at=hours[back] if back is not None else None, peak_z=round(float(np.nanmax(z[start:end])), 2),
-            phases=phases, baseline_negative=float(np.nansum(base[start:end])),
-            data_end_at=hours[stop - 1] + pd.Timedelta(hours=1)))
+        windows.append(
+            CrisisWindow(
+                started_at=hours[start],
+                peak_at=hours[peak],
+                ended_at=None if still_hot else hours[end - 1] + pd.Timedelta(hours=1),
+                back_at=hours[back] if back is not None else None,
+                peak_z=round(float(np.nanmax(z[start:end])), 2),
+                phases=phases,
+                baseline_negative=float(np.nansum(base[start:end])),
+                data_end_at=hours[stop - 1] + pd.Timedelta(hours=1),
+            )
+        )
     return windows

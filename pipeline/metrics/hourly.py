@@ -34,13 +34,17 @@ def compute_hourly(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False
     """
     since = None
     if changed_only:
-        since = db.scalar(con, """SELECT least((SELECT date_trunc('hour', min(created_at)) FROM tmp_changed_posts),
-                                                (SELECT max(hour_at) FROM fct_hourly))""")
+        since = db.scalar(
+            con,
+            """SELECT least((SELECT date_trunc('hour', min(created_at)) FROM tmp_changed_posts),
+                                                (SELECT max(hour_at) FROM fct_hourly))""",
+        )
     if since is None:
         con.execute("DELETE FROM fct_hourly")
     else:
         con.execute("DELETE FROM fct_hourly WHERE hour_at >= ?", [since])
-    con.execute(f"""
+    con.execute(
+        f"""
         INSERT INTO fct_hourly
         WITH customer AS (
             SELECT coalesce(brand, $none) AS brand, date_trunc('hour', created_at) AS hour_at, sentiment_label
@@ -106,5 +110,7 @@ def compute_hourly(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False
                g.hour_at::DATE IN (SELECT day FROM gap_days) OR u.hour_at IS NOT NULL
         FROM grid g LEFT JOIN counted c USING (brand, hour_at)
         LEFT JOIN uncovered u USING (brand, hour_at)
-        ORDER BY g.brand, g.hour_at""", {"none": NO_BRAND, "all": ALL_BRANDS, "since": since})
+        ORDER BY g.brand, g.hour_at""",
+        {"none": NO_BRAND, "all": ALL_BRANDS, "since": since},
+    )
     return db.scalar(con, "SELECT count(*) FROM fct_hourly")

@@ -37,38 +37,38 @@ MOVES: dict[str, dict[str, str]] = {
     },
     "explain": {
         "en": r"\b(because|due to|caused by|the cause|root cause|investigat\w*|looking into|we'?re checking|"
-              r"keep you (posted|informed|updated)|we'?ll update|updates? (here|soon|to follow)|what happened|"
-              r"we'?re aware|we are aware)\b",
+        r"keep you (posted|informed|updated)|we'?ll update|updates? (here|soon|to follow)|what happened|"
+        r"we'?re aware|we are aware)\b",
         "es": r"\b(debido a|causad\w*|la causa|investiga\w*|estamos revisando|revisando|te mantendremos|"
-              r"os mantendremos|informaremos|actualizaremos|sabemos que|lo que pas[oó])\b",
+        r"os mantendremos|informaremos|actualizaremos|sabemos que|lo que pas[oó])\b",
         "pl": r"\b(z powodu|spowodowan\w*|przyczyn\w*|wyjaśni\w*|badamy|sprawdzamy|analizujemy|"
-              r"będziemy informować|poinformujemy|wiemy o)\b",
+        r"będziemy informować|poinformujemy|wiemy o)\b",
     },
     "admit_error": {
         "en": r"\b(our (mistake|fault|error)|we (made a mistake|got it wrong|messed up|failed|dropped the ball)|"
-              r"(take|takes|taking) (full )?responsibility|that'?s on us|should(n'?t| not) have happened|"
-              r"we were wrong|has a defect|was our)\b",
+        r"(take|takes|taking) (full )?responsibility|that'?s on us|should(n'?t| not) have happened|"
+        r"we were wrong|has a defect|was our)\b",
         "es": r"\b(nuestro error|(es )?culpa nuestra|nuestra culpa|nos equivocamos|asumimos (la |toda la )?"
-              r"responsabilidad|no debi[oó] (pasar|ocurrir)|fallamos|tiene un defecto)\b",
+        r"responsabilidad|no debi[oó] (pasar|ocurrir)|fallamos|tiene un defecto)\b",
         "pl": r"(nasz błąd|nasza wina|pomyliliśmy się|popełniliśmy błąd|bierzemy (pełną )?odpowiedzialność|"
-              r"nie powinno się (było )?zdarzyć|zawiedliśmy|ma wadę)",
+        r"nie powinno się (było )?zdarzyć|zawiedliśmy|ma wadę)",
     },
     "change": {
         "en": r"\b(from now on|going forward|(we|we'?ve|we have|we will|we'?ll) (now )?(fixed|fix|changed|change|"
-              r"improved|improve|introduced|introduce|added|add|rolled out|roll out|replaced)|"
-              r"to prevent this|so (this|it) (doesn'?t|does not|won'?t|will not) happen again|is now|are now)\b",
+        r"improved|improve|introduced|introduce|added|add|rolled out|roll out|replaced)|"
+        r"to prevent this|so (this|it) (doesn'?t|does not|won'?t|will not) happen again|is now|are now)\b",
         "es": r"\b(a partir de ahora|de ahora en adelante|hemos (corregido|cambiado|solucionado|mejorado)|"
-              r"vamos a (cambiar|mejorar|corregir)|para que no vuelva a (pasar|ocurrir)|ahora probamos)\b",
+        r"vamos a (cambiar|mejorar|corregir)|para que no vuelva a (pasar|ocurrir)|ahora probamos)\b",
         "pl": r"(od teraz|od dziś|naprawiliśmy|zmieniliśmy|wprowadziliśmy|wprowadzamy|aby (to )?się nie "
-              r"powtórzy|żeby (to )?się nie powtórzy|poprawimy|jest teraz|są teraz)",
+        r"powtórzy|żeby (to )?się nie powtórzy|poprawimy|jest teraz|są teraz)",
     },
     "make_amends": {
         "en": r"\b(refund\w*|replacement|replace (it|your)|compensat\w*|voucher|credit|free of charge|"
-              r"reimburs\w*|gift card|discount|on us|free)\b",
+        r"reimburs\w*|gift card|discount|on us|free)\b",
         "es": r"\b(reembols\w*|reemplazo|sustituci[oó]n|compensa\w*|cup[oó]n|vale|descuento|sin coste|sin costo|"
-              r"gratis|devoluci[oó]n|abonaremos)\b",
+        r"gratis|devoluci[oó]n|abonaremos)\b",
         "pl": r"(zwrot\w*|zwrócimy|wymian\w*|rekompensat\w*|\bbon\b|kupon\w*|rabat\w*|zniżk\w*|bezpłatn\w*|"
-              r"za darmo|gratis|zrekompensujemy)",
+        r"za darmo|gratis|zrekompensujemy)",
     },
 }
 _COMPILED = {move: re.compile("|".join(f"(?:{p})" for p in by_lang.values())) for move, by_lang in MOVES.items()}
@@ -96,8 +96,10 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
     ``tmp_changed_posts``); return its row count. Brand posts go through in batches (memory stays flat),
     classified on every core; only their texts travel to the workers, and rows are joined back in SQL."""
     if changed_only:
-        con.execute("DELETE FROM fct_reply_moves m USING tmp_changed_posts c "
-                    "WHERE m.platform = c.platform AND m.post_id = c.post_id")
+        con.execute(
+            "DELETE FROM fct_reply_moves m USING tmp_changed_posts c "
+            "WHERE m.platform = c.platform AND m.post_id = c.post_id"
+        )
         scope = f"(SELECT * FROM fct_posts WHERE {CHANGED_FACTS})"
     else:
         con.execute("DELETE FROM fct_reply_moves")
@@ -109,8 +111,12 @@ def compute_reply_moves(con: duckdb.DuckDBPyConnection, *, changed_only: bool = 
     total = db.scalar(con, "SELECT count(*) FROM tmp_brand_posts")
 
     def fetch(start: int, end: int) -> list[str]:
-        return [row[0] for row in con.execute("SELECT text FROM tmp_brand_posts WHERE seq >= ? AND seq < ? "
-                                              "ORDER BY seq", [start, end]).fetchall()]
+        return [
+            row[0]
+            for row in con.execute(
+                "SELECT text FROM tmp_brand_posts WHERE seq >= ? AND seq < ? ORDER BY seq", [start, end]
+            ).fetchall()
+        ]
 
     def store(start: int, moves: list[list[str]]) -> None:
         found = [(start + offset, move) for offset, made in enumerate(moves) for move in made]

@@ -45,7 +45,8 @@ from ..settings import Settings
 def _build_calendar(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     # TIME has no 24:00; the last microsecond of the day stands in for it.
     end = "23:59:59.999999" if settings.business_end == "24:00" else settings.business_end
-    con.execute("""
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE tmp_business_days AS
         WITH bounds AS (
             SELECT (min(created_at) AT TIME ZONE $tz)::DATE - 1 AS first_day,
@@ -68,9 +69,14 @@ def _build_calendar(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                coalesce(sum(epoch(close_at - open_at) / 60) OVER (
                    ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS minutes_before
         FROM open_days ORDER BY open_at""",
-        {"tz": settings.business_time_zone,
-         "start": settings.business_start, "end_": end,
-         "days": settings.business_day_numbers, "holidays": list(settings.holidays)})
+        {
+            "tz": settings.business_time_zone,
+            "start": settings.business_start,
+            "end_": end,
+            "days": settings.business_day_numbers,
+            "holidays": list(settings.holidays),
+        },
+    )
 
 
 def _business_clock(column: str) -> str:
@@ -110,18 +116,26 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
     _build_calendar(con, settings)
     compute_reply_coverage(con)
     if changed_only:
-        con.execute("CREATE OR REPLACE TEMP TABLE tmp_changed_threads AS "
-                    "SELECT DISTINCT platform, thread_id FROM tmp_changed_posts")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE tmp_changed_threads AS "
+            "SELECT DISTINCT platform, thread_id FROM tmp_changed_posts"
+        )
         # every post of a changed thread was rewritten, so the threads' posts are the changed posts
         con.execute(f"CREATE OR REPLACE TEMP TABLE tmp_scope_posts AS {db.POSTS_SELECT} WHERE f.{CHANGED_FACTS}")
         scope = posts_scope = "tmp_scope_posts"
         # a changed post's old rows: its response, and the thread it was the root of
-        con.execute("DELETE FROM fct_responses r USING tmp_changed_posts c "
-                    "WHERE r.platform = c.platform AND r.post_id = c.post_id")
-        con.execute("DELETE FROM fct_threads t USING tmp_changed_posts c "
-                    "WHERE t.platform = c.platform AND t.thread_id = c.post_id")
-        con.execute("DELETE FROM fct_threads t USING tmp_changed_threads c "
-                    "WHERE t.platform = c.platform AND t.thread_id = c.thread_id")
+        con.execute(
+            "DELETE FROM fct_responses r USING tmp_changed_posts c "
+            "WHERE r.platform = c.platform AND r.post_id = c.post_id"
+        )
+        con.execute(
+            "DELETE FROM fct_threads t USING tmp_changed_posts c "
+            "WHERE t.platform = c.platform AND t.thread_id = c.post_id"
+        )
+        con.execute(
+            "DELETE FROM fct_threads t USING tmp_changed_threads c "
+            "WHERE t.platform = c.platform AND t.thread_id = c.thread_id"
+        )
     else:
         scope, posts_scope = "fct_posts", "posts"
         con.execute("DELETE FROM fct_responses")
@@ -150,14 +164,15 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         LEFT JOIN brand_threads bt ON bt.platform = r.platform AND bt.thread_id = r.thread_id
         WHERE r.brand IS NOT NULL
           AND (c.brand_replies > 0 OR r.first_reply_at IS NOT NULL OR bt.thread_id IS NOT NULL)""")
-    con.execute(f"""
+    con.execute(
+        f"""
         INSERT INTO fct_responses
         WITH clocked AS (
-            SELECT r.*, {_business_clock('r.created_at')} AS b_start
+            SELECT r.*, {_business_clock("r.created_at")} AS b_start
             FROM tmp_judged r ASOF LEFT JOIN tmp_business_days c ON r.created_at >= c.open_at
         ),
         clocked2 AS (
-            SELECT r.*, {_business_clock('coalesce(r.first_reply_at, r.source_end)')} AS b_end
+            SELECT r.*, {_business_clock("coalesce(r.first_reply_at, r.source_end)")} AS b_end
             FROM clocked r ASOF LEFT JOIN tmp_business_days c ON coalesce(r.first_reply_at, r.source_end) >= c.open_at
         )
         SELECT platform, post_id, thread_id, brand, author_id, created_at, first_reply_id, first_reply_at,
@@ -166,11 +181,14 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
                first_reply_at IS NOT NULL AS answered,
                CASE WHEN first_reply_at IS NOT NULL THEN round(b_end - b_start, 2) <= $sla
                     WHEN b_end - b_start > $sla THEN false END AS within_sla
-        FROM clocked2""", {"sla": settings.sla_minutes})
+        FROM clocked2""",
+        {"sla": settings.sla_minutes},
+    )
     if changed_only:  # an export's end may have moved: posts that were still open may now be late
-        con.execute(f"""
+        con.execute(
+            f"""
             UPDATE fct_responses SET within_sla = false
-            FROM (SELECT r.platform, r.post_id, {_business_clock('r.created_at')} AS b_start, r.source_end
+            FROM (SELECT r.platform, r.post_id, {_business_clock("r.created_at")} AS b_start, r.source_end
                   FROM (SELECT o.platform, o.post_id, o.created_at, c.last_at AS source_end
                         FROM fct_responses o
                         JOIN fct_posts f ON f.platform = o.platform AND f.post_id = o.post_id
@@ -180,7 +198,9 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
                   ASOF LEFT JOIN tmp_business_days c ON r.created_at >= c.open_at) s
             ASOF LEFT JOIN tmp_business_days c ON s.source_end >= c.open_at
             WHERE fct_responses.platform = s.platform AND fct_responses.post_id = s.post_id
-              AND {_business_clock('s.source_end')} - s.b_start > $sla""", {"sla": settings.sla_minutes})
+              AND {_business_clock("s.source_end")} - s.b_start > $sla""",
+            {"sla": settings.sla_minutes},
+        )
     con.execute(f"""
         INSERT INTO fct_threads
         WITH stats AS (
@@ -196,8 +216,11 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         first_wait AS (
             SELECT platform, thread_id, arg_min(response_minutes, created_at) AS first_response_minutes,
                    count(*) AS judged_posts
-            FROM {"(SELECT * FROM fct_responses SEMI JOIN tmp_changed_threads USING (platform, thread_id))"
-                  if changed_only else "fct_responses"} GROUP BY ALL
+            FROM {
+        "(SELECT * FROM fct_responses SEMI JOIN tmp_changed_threads USING (platform, thread_id))"
+        if changed_only
+        else "fct_responses"
+    } GROUP BY ALL
         )
         SELECT s.platform, s.thread_id, r.post_id AS root_post_id, r.brand, s.started_at, s.last_post_at,
                s.post_count, s.customer_posts, s.brand_posts, w.first_response_minutes,
@@ -208,7 +231,13 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         FROM stats s
         JOIN {posts_scope} r ON r.platform = s.platform AND r.post_id = s.thread_id
         LEFT JOIN first_wait w ON w.platform = s.platform AND w.thread_id = s.thread_id""")
-    for table in ("tmp_awaiting", "tmp_replied", "tmp_judged", "tmp_business_days", "tmp_changed_threads",
-                  "tmp_scope_posts"):
+    for table in (
+        "tmp_awaiting",
+        "tmp_replied",
+        "tmp_judged",
+        "tmp_business_days",
+        "tmp_changed_threads",
+        "tmp_scope_posts",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return db.scalar(con, "SELECT count(*) FROM fct_responses")

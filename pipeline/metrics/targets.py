@@ -37,20 +37,24 @@ from ..settings import Settings
 from .crises import STATEMENTS_IN_CONTEXT
 from .detector import detect_crises
 
-TARGET_WORDS = {"first_response": "first brand response", "holding": "holding statement", "update": "update",
-                "updates": "updates"}
+TARGET_WORDS = {
+    "first_response": "first brand response",
+    "holding": "holding statement",
+    "update": "update",
+    "updates": "updates",
+}
 MAX_UPDATES = 48
 
 
 @dataclass(frozen=True)
 class Target:
-    kind: str                   # first_response | holding | update
-    number: int                 # 1 for the first two; the n-th missed or open update; statements for ``updates``
+    kind: str  # first_response | holding | update
+    number: int  # 1 for the first two; the n-th missed or open update; statements for ``updates``
     due_at: datetime
     done_at: datetime | None
-    state: str                  # met | missed | due soon | pending | unknown
-    post: tuple[str, str] | None = None   # (platform, post_id) of the post that met it
-    why: str | None = None      # for unknown: why it cannot be judged
+    state: str  # met | missed | due soon | pending | unknown
+    post: tuple[str, str] | None = None  # (platform, post_id) of the post that met it
+    why: str | None = None  # for unknown: why it cannot be judged
 
     @property
     def key(self) -> str:
@@ -73,15 +77,22 @@ class Target:
             return f"cannot be judged: {self.why}"
         if self.kind == "updates":
             return f"met: {self.why}"
-        if self.done_at is not None:
-            late = self.late_minutes
-            return (f"met, {minutes_text(abs(late))} before the target ({self.done_at:%a %d %b %H:%M} UTC)" if late <= 0
-                    else f"missed by {minutes_text(abs(late))} (done {self.done_at:%a %d %b %H:%M} UTC, {due})")
+        late = self.late_minutes
+        if late is not None:
+            return (
+                f"met, {minutes_text(abs(late))} before the target ({self.done_at:%a %d %b %H:%M} UTC)"
+                if late <= 0
+                else f"missed by {minutes_text(abs(late))} (done {self.done_at:%a %d %b %H:%M} UTC, {due})"
+            )
         if self.state == "missed" and self.why:
             return f"missed: {self.why}"
         if self.state == "missed":
-            return (f"missed: not done by the end of the data, {minutes_text((as_of - self.due_at).total_seconds() / 60)}"
-                    f" after the target ({due})" if as_of else f"missed ({due})")
+            return (
+                f"missed: not done by the end of the data, {minutes_text((as_of - self.due_at).total_seconds() / 60)}"
+                f" after the target ({due})"
+                if as_of
+                else f"missed ({due})"
+            )
         if self.state == "due soon":
             left = (self.due_at - as_of).total_seconds() / 60 if as_of else None
             return f"due soon: {minutes_text(left)} left ({due})" if left is not None else f"due soon ({due})"
@@ -99,14 +110,22 @@ def _state(due: datetime, done: datetime | None, as_of: datetime, warn: timedelt
 def crisis_horizon(con, crisis: dict) -> datetime | None:
     """The end of the crisis's aftermath (its last phase), or the end of its data while open."""
     end = db.scalar(con, "SELECT max(ended_at) FROM fct_crisis_phases WHERE crisis_id = ?", [crisis["crisis_id"]])
-    return end if crisis.get("back_to_baseline_at") is not None and end is not None else crisis.get("data_end_at") or end
+    return (
+        end if crisis.get("back_to_baseline_at") is not None and end is not None else crisis.get("data_end_at") or end
+    )
 
 
 def statements(con, crisis: dict) -> list[tuple[datetime, str, str]]:
     """(created_at, platform, post_id) of the brand's statements in the crisis's context, in time order."""
-    return con.execute(STATEMENTS_IN_CONTEXT, {
-        "brand": crisis["brand"], "started": crisis["started_at"], "recovered": crisis.get("back_to_baseline_at"),
-        "horizon": crisis_horizon(con, crisis)}).fetchall()
+    return con.execute(
+        STATEMENTS_IN_CONTEXT,
+        {
+            "brand": crisis["brand"],
+            "started": crisis["started_at"],
+            "recovered": crisis.get("back_to_baseline_at"),
+            "horizon": crisis_horizon(con, crisis),
+        },
+    ).fetchall()
 
 
 def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Target]:
@@ -118,8 +137,9 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
     due = started + timedelta(minutes=level["first_response_minutes"])
     warn = timedelta(minutes=warn_share * level["first_response_minutes"])
     if crisis.get("replies_in_data") is False:
-        targets.append(Target("first_response", 1, due, None, "unknown",
-                              why=f"the data holds no replies from {crisis['brand']}"))
+        targets.append(
+            Target("first_response", 1, due, None, "unknown", why=f"the data holds no replies from {crisis['brand']}")
+        )
     else:
         done = crisis.get("first_brand_response_at")
         done = done if done is not None and not pd.isna(done) else None
@@ -130,9 +150,16 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
     due = started + timedelta(minutes=level["holding_minutes"])
     warn = timedelta(minutes=warn_share * level["holding_minutes"])
     first = said[0] if said else None
-    targets.append(Target("holding", 1, due, first[0] if first else None,
-                          _state(due, first[0] if first else None, as_of, warn),
-                          post=(first[1], first[2]) if first else None))
+    targets.append(
+        Target(
+            "holding",
+            1,
+            due,
+            first[0] if first else None,
+            _state(due, first[0] if first else None, as_of, warn),
+            post=(first[1], first[2]) if first else None,
+        )
+    )
     if not level["update_hours"] or first is None:
         return targets
     every = timedelta(hours=level["update_hours"])
@@ -148,24 +175,42 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
         if after is None and at + every >= end:
             if back is None or pd.isna(back):  # open: the next update is due
                 number += 1
-                targets.append(Target("update", number, at + every, None,
-                                      _state(at + every, None, as_of, warn_share * every)))
+                targets.append(
+                    Target("update", number, at + every, None, _state(at + every, None, as_of, warn_share * every))
+                )
             break
         number += 1
         recovered = back is not None and not pd.isna(back)
-        targets.append(Target("update", number, at + every, after[0] if after is not None else None, "missed",
-                              post=(after[1], after[2]) if after is not None else None,
-                              why=None if after is not None else
-                              f"no statement after {at:%a %d %b %H:%M} UTC until the crisis was back within "
-                              f"baseline ({end:%a %d %b %H:%M} UTC)" if recovered else
-                              f"no statement after {at:%a %d %b %H:%M} UTC by the end of the data "
-                              f"({end:%a %d %b %H:%M} UTC)"))
+        targets.append(
+            Target(
+                "update",
+                number,
+                at + every,
+                after[0] if after is not None else None,
+                "missed",
+                post=(after[1], after[2]) if after is not None else None,
+                why=None
+                if after is not None
+                else f"no statement after {at:%a %d %b %H:%M} UTC until the crisis was back within "
+                f"baseline ({end:%a %d %b %H:%M} UTC)"
+                if recovered
+                else f"no statement after {at:%a %d %b %H:%M} UTC by the end of the data ({end:%a %d %b %H:%M} UTC)",
+            )
+        )
         if number >= MAX_UPDATES:
             break
     if times and not any(t.kind == "update" and t.state == "missed" for t in targets):
-        targets.append(Target("updates", len(times), first[0], times[-1][0], "met",
-                              why=f"{len(times):,} statements, at most {minutes_text(longest.total_seconds() / 60)} "
-                                  f"apart (the plan: every {level['update_hours']:g} h)"))
+        targets.append(
+            Target(
+                "updates",
+                len(times),
+                first[0],
+                times[-1][0],
+                "met",
+                why=f"{len(times):,} statements, at most {minutes_text(longest.total_seconds() / 60)} "
+                f"apart (the plan: every {level['update_hours']:g} h)",
+            )
+        )
     return targets
 
 
@@ -174,9 +219,11 @@ def would_have_alerted_at(con, crisis: dict, settings: Settings, *, max_hours: i
     each hour from 6 hours before the start), flags a crisis overlapping this one; None if it never does within
     ``max_hours`` of the start (or before the data ends)."""
     started = pd.Timestamp(crisis["started_at"])
-    series = con.execute("SELECT hour_at, negative_posts, scored_posts, is_gap FROM fct_hourly WHERE brand = ? "
-                         "AND hour_at < ? ORDER BY hour_at",
-                         [crisis["brand"], (started + pd.Timedelta(hours=max_hours)).to_pydatetime()]).df()
+    series = con.execute(
+        "SELECT hour_at, negative_posts, scored_posts, is_gap FROM fct_hourly WHERE brand = ? "
+        "AND hour_at < ? ORDER BY hour_at",
+        [crisis["brand"], (started + pd.Timedelta(hours=max_hours)).to_pydatetime()],
+    ).df()
     if series.empty:
         return None
     hours = pd.DatetimeIndex(series["hour_at"])

@@ -51,11 +51,13 @@ EXAMPLES = 200  # post keys kept per term, for the drill-down
 _DROP = re.compile(r"https?://\S+|www\.\S+|@[\w.]+|&amp;|&\w+;")
 _CLAUSES = re.compile(r"[.!?,;:()\[\]{}\"“”«»\n]+|\s[-–—]\s")
 _TOKEN = re.compile(r"#?[^\W\d_][\w'’-]*")
-EXTRA_STOP = frozenset("""
+EXTRA_STOP = frozenset(
+    """
 i me my we us is am be do does did so if or as at by on in of to up an a it no yes ok hi hey
 el la lo le se de en y o a un es al mi tu su te me ya si
 i w z na do że o a od po za ze co mi to mój moja
-""".split())
+""".split()
+)
 STOP = STOP_WORDS | EXTRA_STOP
 
 
@@ -71,7 +73,7 @@ def terms_of(text: str) -> set[str]:
         tokens = [t for t in tokens if len(t) > 1]
         for size in (1, 2, 3):
             for start in range(len(tokens) - size + 1):
-                gram = tokens[start:start + size]
+                gram = tokens[start : start + size]
                 if gram[0] in STOP or gram[-1] in STOP:
                     continue
                 out.add(" ".join(gram))
@@ -90,8 +92,9 @@ def _count(texts: list[str]) -> tuple[Counter, dict[str, list[int]]]:
     return counts, where
 
 
-def log_odds(now: Counter, before: Counter, *, scale_now: float = 1.0, scale_before: float = 1.0,
-             n_before: float | None = None) -> pd.DataFrame:
+def log_odds(
+    now: Counter, before: Counter, *, scale_now: float = 1.0, scale_before: float = 1.0, n_before: float | None = None
+) -> pd.DataFrame:
     """term, y (this week), y_before, z: the log-odds ratio of each term (see the module docstring), counts
     scaled by the sampling factors first. ``n_before``: the term uses of the weeks before (default: their
     sum)."""
@@ -107,8 +110,7 @@ def log_odds(now: Counter, before: Counter, *, scale_now: float = 1.0, scale_bef
     rows = []
     for term in vocabulary:
         a = a0 * (y[term] + yb[term]) / total
-        delta = (math.log((y[term] + a) / (n + a0 - y[term] - a))
-                 - math.log((yb[term] + a) / (nb + a0 - yb[term] - a)))
+        delta = math.log((y[term] + a) / (n + a0 - y[term] - a)) - math.log((yb[term] + a) / (nb + a0 - yb[term] - a))
         rows.append((term, y[term], yb[term], delta / math.sqrt(1 / (y[term] + a) + 1 / (yb[term] + a))))
     return pd.DataFrame(rows, columns=["term", "y", "y_before", "z"])
 
@@ -117,49 +119,83 @@ def _contains(longer: str, shorter: str) -> bool:
     return f" {shorter} " in f" {longer} " and longer != shorter
 
 
-def rising_terms(now: Counter, before: Counter, *, weeks_before: int, scale_now: float = 1.0,
-                 scale_before: float = 1.0, limit: int = 10, min_posts: int = MIN_POSTS,
-                 z_min: float = Z_MIN, n_before: float | None = None) -> pd.DataFrame:
+def rising_terms(
+    now: Counter,
+    before: Counter,
+    *,
+    weeks_before: int,
+    scale_now: float = 1.0,
+    scale_before: float = 1.0,
+    limit: int = 10,
+    min_posts: int = MIN_POSTS,
+    z_min: float = Z_MIN,
+    n_before: float | None = None,
+) -> pd.DataFrame:
     """The terms that rose, best first: term, posts, before_per_week, z."""
     scored = log_odds(now, before, scale_now=scale_now, scale_before=scale_before, n_before=n_before)
     if scored.empty:
         return pd.DataFrame(columns=["term", "posts", "before_per_week", "z"])
     risen = scored[(scored["z"] >= z_min) & (scored["y"] >= min_posts)].sort_values(
-        ["z", "term"], ascending=[False, True])
+        ["z", "term"], ascending=[False, True]
+    )
     kept: list[tuple] = []
     for row in risen.itertuples(index=False):
-        if any(_contains(other[0], row.term) and other[1] >= 0.8 * row.y for other in risen.itertuples(index=False)
-               if other[0] != row.term and other[3] >= z_min):
+        if any(
+            _contains(other[0], row.term) and other[1] >= 0.8 * row.y
+            for other in risen.itertuples(index=False)
+            if other[0] != row.term and other[3] >= z_min
+        ):
             continue  # a longer phrase says the same
         kept.append(row)
         if len(kept) >= limit:
             break
     frame = pd.DataFrame(kept, columns=["term", "y", "y_before", "z"])
-    return pd.DataFrame({"term": frame["term"], "posts": frame["y"].round().astype(int),
-                         "before_per_week": frame["y_before"] / max(weeks_before, 1), "z": frame["z"]})
+    return pd.DataFrame(
+        {
+            "term": frame["term"],
+            "posts": frame["y"].round().astype(int),
+            "before_per_week": frame["y_before"] / max(weeks_before, 1),
+            "z": frame["z"],
+        }
+    )
 
 
-def _texts(con: duckdb.DuckDBPyConnection, filters: PostFilter, brand: str, start: date, end: date
-           ) -> tuple[list[tuple[str, str, str, date]], float]:
+def _texts(
+    con: duckdb.DuckDBPyConnection, filters: PostFilter, brand: str, start: date, end: date
+) -> tuple[list[tuple[str, str, str, date]], float]:
     """(platform, post_id, text, week) of a brand's customer posts in [start, end), and the sampling factor."""
     condition, params = replace(filters, start_date=start, end_date=end - timedelta(days=1), brands=(brand,)).where()
     total = con.execute(f"SELECT count(*) FROM posts WHERE NOT is_brand AND {condition}", params).fetchall()[0][0]
     order = "ORDER BY hash(platform || ':' || post_id)" if total > SAMPLE_POSTS else ""
-    rows = con.execute(f"SELECT platform, post_id, text, date_trunc('week', created_at)::DATE "
-                       f"FROM posts WHERE NOT is_brand AND {condition} {order} "
-                       f"LIMIT {SAMPLE_POSTS}", params).fetchall()
+    rows = con.execute(
+        f"SELECT platform, post_id, text, date_trunc('week', created_at)::DATE "
+        f"FROM posts WHERE NOT is_brand AND {condition} {order} "
+        f"LIMIT {SAMPLE_POSTS}",
+        params,
+    ).fetchall()
     return rows, (total / len(rows) if rows else 1.0)
 
 
-def emerging_topics(con: duckdb.DuckDBPyConnection, week: date, filters: PostFilter = PostFilter(), *,
-                    weeks_before: int = WEEKS_BEFORE, limit: int = 10) -> pd.DataFrame:
+def emerging_topics(
+    con: duckdb.DuckDBPyConnection,
+    week: date,
+    filters: PostFilter = PostFilter(),
+    *,
+    weeks_before: int = WEEKS_BEFORE,
+    limit: int = 10,
+) -> pd.DataFrame:
     """Per brand with posts in the ISO week starting ``week``: the terms that rose most against the
     ``weeks_before`` weeks before it, strongest first. Columns: brand, term, posts (this week), before_per_week, z, sampled,
     post_keys (``platform:post_id`` of up to ``EXAMPLES`` posts of the week that use it)."""
     condition, params = replace(filters, start_date=week, end_date=week + timedelta(days=6)).where()
-    brands = [row[0] for row in con.execute(
-        f"SELECT brand FROM fct_posts WHERE NOT is_brand AND brand IS NOT NULL AND {condition} "
-        "GROUP BY 1 ORDER BY count(*) DESC, 1", params).fetchall()]
+    brands = [
+        row[0]
+        for row in con.execute(
+            f"SELECT brand FROM fct_posts WHERE NOT is_brand AND brand IS NOT NULL AND {condition} "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1",
+            params,
+        ).fetchall()
+    ]
     frames = []
     for brand in brands:
         now_rows, scale_now = _texts(con, filters, brand, week, week + timedelta(days=7))
@@ -168,21 +204,30 @@ def emerging_topics(con: duckdb.DuckDBPyConnection, week: date, filters: PostFil
             continue  # nothing to compare with: every word would be new
         now, where = _count([row[2] for row in now_rows])
         before, _ = _count([row[2] for row in before_rows])
-        per_week = Counter()
+        per_week: Counter[date] = Counter()
         for row in before_rows:
             per_week[row[3]] += len(terms_of(row[2] or ""))
         weekly = sorted(per_week.get(week - timedelta(days=7 * (k + 1)), 0) for k in range(weeks_before))
         median = (weekly[(weeks_before - 1) // 2] + weekly[weeks_before // 2]) / 2
-        risen = rising_terms(now, before, weeks_before=weeks_before, scale_now=scale_now,
-                             scale_before=scale_before, limit=limit, n_before=median * weeks_before or None)
+        risen = rising_terms(
+            now,
+            before,
+            weeks_before=weeks_before,
+            scale_now=scale_now,
+            scale_before=scale_before,
+            limit=limit,
+            n_before=median * weeks_before or None,
+        )
         if risen.empty:
             continue
         risen.insert(0, "brand", brand)
         risen["sampled"] = scale_now > 1 or scale_before > 1
-        risen["post_keys"] = [[f"{now_rows[i][0]}:{now_rows[i][1]}" for i in where.get(term, [])]
-                              for term in risen["term"]]
+        risen["post_keys"] = [
+            [f"{now_rows[i][0]}:{now_rows[i][1]}" for i in where.get(term, [])] for term in risen["term"]
+        ]
         frames.append(risen)
     if not frames:
         return pd.DataFrame(columns=["brand", "term", "posts", "before_per_week", "z", "sampled", "post_keys"])
-    return pd.concat(frames, ignore_index=True).sort_values(["z", "brand", "term"], ascending=[False, True, True],
-                                                            ignore_index=True)
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["z", "brand", "term"], ascending=[False, True, True], ignore_index=True
+    )
