@@ -1,12 +1,14 @@
-"""Ingest: read one export file into a temporary table of text rows, then stage it into ``stg_posts`` and
-``quarantine``.
+"""Ingest: read one export file into a temporary table of text rows, derive the posts from it by the format's
+rules, then stage them into ``stg_posts`` and ``quarantine``.
 
-DuckDB's own CSV reader parses the file where it reads it exactly as the Python reader would (UTF-8, a
-layout whose derive has SQL, rows its strict parser accepts: see ``_read_csv_fast``); otherwise the rows
-stream through Python's csv module in chunks. Either way the rows land in ``tmp_raw`` (line number, the
-canonical columns as text, a problem, the raw row). Writes ``stg_posts`` (typed, one per platform + post
-id), ``quarantine`` (unusable rows with their reason and raw text), ``imports`` (the report) and ``brands``
-(accounts the export marks as the brand's), all in one transaction: a file lands whole or not at all.
+DuckDB's own CSV reader parses the file where it reads it exactly as the Python reader would (UTF-8, one
+header row, rows its strict parser accepts: see ``_read_csv_fast``); otherwise the rows stream through
+Python's csv module in chunks (``_read_csv_python``). Either way the rows land in ``tmp_csv`` (line number,
+the fields as text), and one SQL statement, ``derive_rows``, applies the format's rules to make ``tmp_raw``
+(the canonical columns as text, a problem, the raw row): a rule exists once, whichever reader read the file.
+Writes ``stg_posts`` (typed, one per platform + post id), ``quarantine`` (unusable rows with their reason and
+raw text), ``imports`` (the report) and ``brands`` (accounts the export marks as the brand's), all in one
+transaction: a file lands whole or not at all.
 
 Accounting, checked for every import: ``rows_read = rows_loaded + rows_duplicate + rows_quarantined``.
 A row is a duplicate when a usable row with the same platform and post id is already stored or comes
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,79 +143,85 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> str:
     return f"imp-{number:06d}"
 
 
-def _write_raw(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect, progress: ProgressCallback | None) -> None:
-    """Read the file row by row with Python's csv module into ``tmp_raw``, in chunks."""
-    fmt = dialect.format
-    plan = fmt.resolve(dialect.header)
-    assert plan is not None  # sniff only returns a dialect whose format resolves
+def _long_field(longest: int) -> str:
+    return f"a field of {longest:,} characters (the limit is {MAX_FIELD_CHARS:,})"
+
+
+_NUL_BYTE = "a NUL byte in the row (binary data, not text)"
+
+
+def _read_csv_python(
+    con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect, progress: ProgressCallback | None
+) -> None:
+    """Read the file row by row with Python's csv module into ``tmp_csv``, in chunks: the same text fields
+    (``c0``...) and line numbers DuckDB's reader gives, plus what only this reader can tell: a row set aside
+    while reading (a stray or runaway quote, an over-long line) and a ragged row (its raw text, with the long
+    field or NUL byte checks made over all its fields, and its problem)."""
     width = len(dialect.header)
     delimiter = dialect.delimiter
-    columns = ("line_number", *CANONICAL_COLUMNS, "problem", "raw")
-    buffer: dict[str, list] = {name: [] for name in columns}
-    carried_ids: set[str] = set()
-
+    names = ["line_number", *(f"c{i}" for i in range(width)), "read_problem", "read_raw", "read_ragged"]
+    buffer: dict[str, list] = {name: [] for name in names}
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE tmp_raw (seq BIGINT, line_number BIGINT, "
-        f"{', '.join(f'{name} VARCHAR' for name in (*CANONICAL_COLUMNS, 'problem', 'raw'))})"
+        "CREATE OR REPLACE TEMP TABLE tmp_csv (seq BIGINT, line_number BIGINT, "
+        + ", ".join(f"{name} VARCHAR" for name in names[1:])
+        + ")"
     )
     seq = 0
 
     def flush() -> None:
         nonlocal seq
-        if not buffer["line_number"]:
+        rows = len(buffer["line_number"])
+        if not rows:
             return
         chunk = pa.table(
             {
-                "seq": pa.array(range(seq, seq + len(buffer["line_number"])), type=pa.int64()),
+                "seq": pa.array(range(seq, seq + rows), type=pa.int64()),
                 **{
                     name: pa.array(values, type=pa.int64() if name == "line_number" else pa.string())
                     for name, values in buffer.items()
                 },
             }
         )
-        seq += len(buffer["line_number"])
-        con.register("raw_chunk", chunk)
-        con.execute(f"INSERT INTO tmp_raw SELECT seq, {', '.join(columns)} FROM raw_chunk")
-        con.unregister("raw_chunk")
+        seq += rows
+        con.register("csv_chunk", chunk)
+        con.execute(f"INSERT INTO tmp_csv SELECT seq, {', '.join(names)} FROM csv_chunk")
+        con.unregister("csv_chunk")
         for values in buffer.values():
             values.clear()
 
-    line_numbers, problems, raws = buffer["line_number"], buffer["problem"], buffer["raw"]
-    canonical = [(name, buffer[name]) for name in CANONICAL_COLUMNS]
+    line_numbers, problems, raws, raggeds = (
+        buffer["line_number"],
+        buffer["read_problem"],
+        buffer["read_raw"],
+        buffer["read_ragged"],
+    )
+    columns = [buffer[f"c{i}"] for i in range(width)]
+    empty: list[str | None] = [None] * width
 
-    def add(line_number: int, values: dict[str, str], problem: str | None, raw: str) -> None:
+    def add(line_number: int, fields: list | None, problem: str | None, raw: str | None, ragged: str | None) -> None:
         line_numbers.append(line_number)
-        for name, column in canonical:
-            column.append(values.get(name))
+        for column, value in zip(columns, fields if fields is not None else empty):
+            column.append(value)
         problems.append(problem)
         raws.append(raw)
+        raggeds.append(ragged)
 
-    derive, carries, values_of = fmt.derive, fmt.carries, fmt.values
     for line_number, fields in read_records(path, dialect, progress):
         if isinstance(fields, SetAside):
-            add(line_number, {}, fields.reason, fields[0][:RAW_KEEP_CHARS])
-            continue
-        raw = delimiter.join(fields)
-        if len(raw) > MAX_FIELD_CHARS and max(map(len, fields)) > MAX_FIELD_CHARS:
-            longest = max(map(len, fields))
-            problem: str | None = f"a field of {longest:,} characters (the limit is {MAX_FIELD_CHARS:,})"
-            add(line_number, {}, problem, raw[:RAW_KEEP_CHARS] + " [... cut]")
-            continue
-        if "\x00" in raw:
-            add(line_number, {}, "a NUL byte in the row (binary data, not text)", raw.replace("\x00", "\\0"))
-            continue
-        values = values_of(plan, fields)
-        if derive is not None:
-            derive(values)
-        problem = None
-        if len(fields) < width or (len(fields) > width and any(v.strip() for v in fields[width:])):
-            problem = f"ragged row: {len(fields)} fields where the header has {width}"
-        elif carries is not None:
-            for carried in carries(values):
-                if carried["post_id"] not in carried_ids:
-                    carried_ids.add(carried["post_id"])
-                    add(line_number, carried, None, raw)
-        add(line_number, values, problem, raw)
+            add(line_number, None, fields.reason, fields[0][:RAW_KEEP_CHARS], None)
+        elif len(fields) == width:
+            add(line_number, fields, None, None, None)
+        else:
+            raw = delimiter.join(fields)
+            padded = (fields + [""] * width)[:width]
+            if not (len(fields) < width or any(value.strip() for value in fields[width:])):
+                add(line_number, padded, None, raw, None)  # empty fields after the last column: not ragged
+            elif len(raw) > MAX_FIELD_CHARS and max(map(len, fields)) > MAX_FIELD_CHARS:
+                add(line_number, None, _long_field(max(map(len, fields))), raw[:RAW_KEEP_CHARS] + " [... cut]", None)
+            elif "\x00" in raw:
+                add(line_number, None, _NUL_BYTE, raw.replace("\x00", "\\0"), None)
+            else:
+                add(line_number, padded, None, raw, f"ragged row: {len(fields)} fields where the header has {width}")
         if len(line_numbers) >= CHUNK_ROWS:
             flush()
     flush()
@@ -241,12 +249,7 @@ def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect)
     own line count must agree, or the file (with blank lines between rows, say) goes the Python way.
     Runs outside the import's transaction: a refusal here must not abort it.
     """
-    if (
-        dialect.encoding not in ("utf-8", "utf-8-sig")
-        or dialect.line_ending != "\n"
-        or dialect.header_rows != 1
-        or not dialect.format.sql_readable
-    ):
+    if dialect.encoding not in ("utf-8", "utf-8-sig") or dialect.line_ending != "\n" or dialect.header_rows != 1:
         return False
     width = len(dialect.header)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
@@ -306,11 +309,14 @@ def _stray_quote_suspected(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> 
     )
 
 
-def _write_raw_from_csv(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> None:
-    """``_write_raw`` for a file DuckDB has read into ``tmp_csv``: the same rows, values and problems."""
+def derive_rows(con: duckdb.DuckDBPyConnection, dialect: Dialect, *, python_read: bool) -> None:
+    """The one place a format's rules run, whichever reader filled ``tmp_csv``: its text fields become the
+    canonical values of ``tmp_raw`` (a view: line number, the canonical columns as text, a problem, the raw
+    row), through the format's ``derive``; a row that carries a post of its own (``carries``) yields that post
+    first, once per file. A field longer than ``MAX_FIELD_CHARS`` or a NUL byte makes the row a problem."""
     fmt = dialect.format
     plan = fmt.resolve(dialect.header)
-    assert plan is not None
+    assert plan is not None  # sniff only returns a dialect whose format resolves
     width = len(dialect.header)
     values: dict[str, str] = {}
     for name, indexes in plan.items():
@@ -319,31 +325,51 @@ def _write_raw_from_csv(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> Non
         else:  # the first non-empty candidate
             cases = " ".join(f"WHEN {strip_sql(f'c{i}')} <> '' THEN c{i}" for i in indexes)
             values[name] = f"CASE {cases} ELSE '' END"
-    if fmt.derive_sql is not None:
-        values.update(fmt.derive_sql(values))
+    if fmt.derive is not None:
+        values.update(fmt.derive(values))
+    read_problem, read_raw, read_ragged = (
+        ("read_problem", "read_raw", "read_ragged") if python_read else ("NULL::VARCHAR",) * 3
+    )
     fields = [f"coalesce(c{i}, '')" for i in range(width)]
-    raw = f"concat_ws({sql_string(dialect.delimiter)}, {', '.join(fields)})"
+    raw = f"coalesce({read_raw}, concat_ws({sql_string(dialect.delimiter)}, {', '.join(fields)}))"
     longest = f"greatest({', '.join(f'length({field})' for field in fields)})" if width > 1 else f"length({fields[0]})"
     has_nul = " OR ".join(f"contains({field}, chr(0))" for field in fields)
-    select = ", ".join(
-        f"CASE WHEN usable THEN {values[name]} END AS {name}" if name in values else f"NULL::VARCHAR AS {name}"
-        for name in CANONICAL_COLUMNS
-    )
+
+    def select(canonical: Mapping[str, str], guard: str) -> str:
+        return ", ".join(
+            f"CASE WHEN {guard} THEN {canonical[name]} END AS {name}"
+            if name in canonical
+            else f"NULL::VARCHAR AS {name}"
+            for name in CANONICAL_COLUMNS
+        )
+
+    own = f"""
+        SELECT {"2 * seq + 1" if fmt.carries else "seq"} AS seq, line_number, {select(values, "usable")},
+            CASE WHEN {read_problem} IS NOT NULL THEN {read_problem}
+                 WHEN longest_ > {MAX_FIELD_CHARS}
+                     THEN 'a field of ' || format('{{:,}}', longest_) || ' characters (the limit is {MAX_FIELD_CHARS:,})'
+                 WHEN has_nul_ THEN {sql_string(_NUL_BYTE)} ELSE {read_ragged} END AS problem,
+            CASE WHEN {read_problem} IS NOT NULL THEN {read_raw}
+                 WHEN longest_ > {MAX_FIELD_CHARS} THEN left(raw_, {RAW_KEEP_CHARS}) || ' [... cut]'
+                 WHEN has_nul_ THEN replace(raw_, chr(0), '\\0') ELSE raw_ END AS raw
+        FROM judged"""
+    carried = ""
+    if fmt.carries is not None:
+        condition, post = fmt.carries(values)
+        carried = f"""
+        UNION ALL
+        SELECT 2 * seq AS seq, line_number, {select(post, "true")}, NULL AS problem, raw_ AS raw
+        FROM judged WHERE usable AND {read_ragged} IS NULL AND ({condition})
+        QUALIFY row_number() OVER (PARTITION BY {post["post_id"]} ORDER BY seq) = 1"""
     # a view: staging reads it once, and the checks before it read only the columns they need
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW tmp_raw AS
         WITH judged AS (
-            SELECT *, {raw} AS raw_, {longest} AS longest_,
-                   longest_ <= {MAX_FIELD_CHARS} AND NOT ({has_nul}) AS usable
+            SELECT *, {raw} AS raw_, {longest} AS longest_, ({has_nul}) AS has_nul_,
+                   {read_problem} IS NULL AND longest_ <= {MAX_FIELD_CHARS} AND NOT has_nul_ AS usable
             FROM tmp_csv
         )
-        SELECT seq, line_number, {select},
-            CASE WHEN longest_ > {MAX_FIELD_CHARS}
-                     THEN 'a field of ' || format('{{:,}}', longest_) || ' characters (the limit is {MAX_FIELD_CHARS:,})'
-                 WHEN NOT usable THEN 'a NUL byte in the row (binary data, not text)' END AS problem,
-            CASE WHEN longest_ > {MAX_FIELD_CHARS} THEN left(raw_, {RAW_KEEP_CHARS}) || ' [... cut]'
-                 WHEN NOT usable THEN replace(raw_, chr(0), '\\0') ELSE raw_ END AS raw
-        FROM judged""")
+        {own}{carried}""")
 
 
 def _drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
@@ -658,11 +684,11 @@ def ingest_file(
         if new_format is not None:
             save_custom_format(con, new_format.name, dict(mapping or {}), list(dialect.header))
         if read_by_duckdb:
-            _write_raw_from_csv(con, dialect)
             if progress is not None:
                 progress(path.stat().st_size, path.stat().st_size)
         else:
-            _write_raw(con, path, dialect, progress)
+            _read_csv_python(con, path, dialect, progress)
+        derive_rows(con, dialect, python_read=not read_by_duckdb)
         mangled = db.first_row(
             con,
             f"""
