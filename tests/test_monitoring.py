@@ -18,6 +18,7 @@ from replay_exports import FIRST_REPLY, HISTORY_START, ONSET, write_export
 from servers import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver, wait_for
 
 from pipeline import db
+from pipeline.access import command_line_actor
 from pipeline.alerts import Alert, alert_log, raise_alerts, record_alert
 from pipeline.cli import main
 from pipeline.metrics.targets import crisis_targets, would_have_alerted_at
@@ -472,7 +473,7 @@ def test_acknowledge_and_decision_log(tmp_path, capsys):
     con = db.connect(path, read_only=True)
     (crisis_id,) = con.execute("SELECT crisis_id FROM crises").fetchone()
     con.close()
-    assert main(["crisis-log", crisis_id, "--ack", "--db", str(path)]) == 1
+    assert main(["crisis-log", crisis_id, "--ack", "--by", "  ", "--db", str(path)]) == 1
     assert "give your name" in capsys.readouterr().err
     assert main(["crisis-log", crisis_id, "--ack", "--by", "Ana (care lead)", "--db", str(path)]) == 0
     assert (
@@ -493,9 +494,14 @@ def test_acknowledge_and_decision_log(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.index("acknowledged") < out.index("Pull Blend Pro jars")
     assert main(["crisis-log", "nope:20260101T00", "--ack", "--by", "x", "--db", str(path)]) == 1
+    assert main(["crisis-log", crisis_id, "--decision", "Hold the campaign", "--db", str(path)]) == 0
     con = db.connect(path, read_only=True)
     log = alert_log(con, crisis_id=crisis_id)
     assert (log.acknowledged_by == "Ana (care lead)").all()
+    # without --by, the entry is the command line user's
+    assert con.execute("SELECT by_name FROM crisis_log WHERE entry = 'Hold the campaign'").fetchall() == [
+        (command_line_actor(),)
+    ]
     con.close()
 
 
