@@ -172,9 +172,9 @@ def floor_seconds(export: Path) -> float:
 
 def dashboard_queries(con) -> list[tuple[str, callable]]:
     """Every query the pages run, with the arguments a first visit uses."""
-    from pipeline import db
-    from pipeline import queries as q
-    from pipeline.settings import load_settings
+    from pipeline.core import db
+    from pipeline.core.settings import load_settings
+    from pipeline.read import queries as q
 
     week = q.report_week(con) or q.latest_week(con)
     crises = q.crisis_list(con)
@@ -220,7 +220,7 @@ def dashboard_queries(con) -> list[tuple[str, callable]]:
 
 def query_latencies(database: Path, repeat: int) -> list[tuple[str, float, float]]:
     """(query, p50 ms, p95 ms) on a read-only connection, after one warm-up call each."""
-    from pipeline import db
+    from pipeline.core import db
 
     out = []
     with db.connect(database, read_only=True) as con:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/theme_agreement.py [--shared ../shared/data/real]
 
 Every negative tweet of ../shared/data/real/airline_sentiment/Tweets.csv that a person gave a reason is tagged
-with the shipped customer-care themes (``pipeline.themes.DEFAULT_THEMES``, exactly as the dashboard tags
+with the shipped customer-care themes (``pipeline.metrics.themes.DEFAULT_THEMES``, exactly as the dashboard tags
 posts). The reasons that have a counterpart in a generic customer-care set are mapped to it below (fixed
 before the first run; the keywords were never tuned to this file); airline-only reasons (late or cancelled
 flights, luggage, "bad flight") have none and are listed for what the themes make of them.
@@ -25,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.themes import default_themes, normalized_sql, theme_condition_sql  # noqa: E402
+from pipeline.metrics.themes import default_themes, normalized_sql, theme_condition_sql  # noqa: E402
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 MAPPING = {

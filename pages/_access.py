@@ -1,4 +1,4 @@
-"""Sign-in and roles for the dashboard (see ``pipeline.access`` for the rules).
+"""Sign-in and roles for the dashboard (see ``pipeline.core.access`` for the rules).
 
 Without an ``[auth]`` section in ``.streamlit/secrets.toml`` the dashboard is open, as on a laptop: everyone
 who reaches it may edit (``make run`` binds it to this machine only), and changes are recorded as the
@@ -16,8 +16,8 @@ from typing import Any
 
 import streamlit as st
 
-from pipeline.access import AccessError, AccessRules, command_line_actor, person_name, role_of
-from pipeline.export import markdown_literal
+from pipeline.core.access import AccessError, AccessRules, command_line_actor, person_name, role_of
+from pipeline.read.export import markdown_literal
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 

@@ -2,7 +2,7 @@
 CSV downloads and empty states.
 
 Pages ask ``pipeline`` for data through ``run_query``; none of them opens DuckDB itself. The process shares
-one ``pipeline.store.Store``: a read-only connection opened on demand and released when idle (so `radar
+one ``pipeline.core.store.Store``: a read-only connection opened on demand and released when idle (so `radar
 ingest` can write between page views), and for the Data page's ``write`` a read-write connection through
 which other sessions keep reading while the upload loads.
 """
@@ -18,12 +18,15 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from pages._access import can_edit, viewer_note, visitor
-from pipeline import db
-from pipeline.access import acting_as
+from pipeline.analytics import update_analytics
+from pipeline.core import db
+from pipeline.core.access import acting_as
+from pipeline.core.settings import Settings, load_settings
+from pipeline.core.store import Store
+from pipeline.core.text import minutes_text  # noqa: F401 -- pages format durations as the reports do
 from pipeline.enrich import set_sentiment_override
-from pipeline.export import markdown_literal, safe_csv
-from pipeline.metrics import update_analytics
-from pipeline.queries import (
+from pipeline.read.export import markdown_literal, safe_csv
+from pipeline.read.queries import (
     FilterOptions,
     PostFilter,
     available_weeks,
@@ -33,9 +36,6 @@ from pipeline.queries import (
     report_week,
     week_text,
 )
-from pipeline.reports import minutes_text  # noqa: F401 -- pages format durations as the reports do
-from pipeline.settings import Settings, load_settings
-from pipeline.store import Store
 
 EMPTY_HELP = (
     "No posts yet. Load your exports on the **Data** page (or with `radar ingest FILE...`), or build the demo "
@@ -91,7 +91,7 @@ def _cached(name: str, version: str, path: str, args: tuple, kwargs: tuple, _fn:
 
 
 def run_query(fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call a ``pipeline.queries`` function on a cursor, cached until the data, analytics or labels change."""
+    """Call a ``pipeline.read.queries`` function on a cursor, cached until the data, analytics or labels change."""
     with _store().reading() as cursor:
         version = db.cache_key(cursor)
     return _cached(
@@ -280,7 +280,7 @@ def download_csv(frame: pd.DataFrame, name: str, *, key: str, label: str = "Down
 def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str, empty: str = "No posts.") -> None:
     """A list of posts (at most the ones given, of ``total``) with their labels and where each comes from, a CSV
     download named ``name``; choosing a post opens its thread."""
-    from pipeline.selection import row_from_table
+    from pipeline.read.selection import row_from_table
 
     if posts.empty:
         st.info(empty)
@@ -422,7 +422,7 @@ def show_flash() -> None:
 
 
 def alert_table_of(shown: pd.DataFrame, *, key: str) -> None:
-    """An alert log (``pipeline.alerts.alerts_in_words``) as a table."""
+    """An alert log (``pipeline.monitor.alerts.alerts_in_words``) as a table."""
     st.dataframe(
         shown[["at", "subject", "state", "roles", "channels", "sent_at", "acknowledged_by"]],
         hide_index=True,

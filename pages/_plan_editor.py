@@ -1,4 +1,4 @@
-"""The Data page's escalation plan editor and alert log (``pipeline.plan``, ``pipeline.alerts``)."""
+"""The Data page's escalation plan editor and alert log (``pipeline.monitor.plan``, ``pipeline.monitor.alerts``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ import streamlit as st
 
 from pages._access import can_edit, viewer_note
 from pages._common import alert_table_of, flash, run_query, show_flash, write
-from pipeline import db
-from pipeline.alerts import alert_log, alerts_in_words
-from pipeline.export import markdown_literal
-from pipeline.notify import DeliveryError, send_test
-from pipeline.plan import (
+from pipeline.core import db
+from pipeline.monitor.alerts import alert_log, alerts_in_words
+from pipeline.monitor.notify import DeliveryError, send_test
+from pipeline.monitor.plan import (
     CHANNEL_TYPES,
     LEVELS,
     MOVE_WORDS,
@@ -25,7 +24,8 @@ from pipeline.plan import (
     reset_plan,
     save_plan,
 )
-from pipeline.queries import last_change
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import last_change
 
 SEVERITY_NAMES = {"1": "isolated complaints", "2": "issue", "3": "crisis", "4": "severe crisis"}
 

@@ -1,5 +1,5 @@
 """The Crises page's response room: one crisis's targets, moves and clock against the escalation plan, with
-forms to acknowledge it and log decisions (``pipeline.room``)."""
+forms to acknowledge it and log decisions (``pipeline.read.room``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import streamlit as st
 
 from pages._access import Visitor, viewer_note, visitor
 from pages._common import alert_table_of, flash, run_query, show_flash, write
-from pipeline import db
-from pipeline.alerts import ack_crisis, alerts_in_words, log_decision
-from pipeline.export import markdown_literal
-from pipeline.room import response_room
+from pipeline.core import db
+from pipeline.monitor.alerts import ack_crisis, alerts_in_words, log_decision
+from pipeline.read.export import markdown_literal
+from pipeline.read.room import response_room
 
 
 def _name_field(person: Visitor, key: str) -> str:
@@ -28,7 +28,7 @@ def _capital(words: str) -> str:
 
 def response_room_section(crisis: dict) -> None:
     """The crisis's clock against the escalation plan, its alerts, and forms to acknowledge it and log a
-    decision (``pipeline.room``)."""
+    decision (``pipeline.read.room``)."""
     now = pd.Timestamp.now(tz="UTC").floor("min").to_pydatetime()
     room = run_query(response_room, crisis["crisis_id"], now=now)
     if room is None:

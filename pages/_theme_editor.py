@@ -8,10 +8,10 @@ import streamlit as st
 
 from pages._access import can_edit, viewer_note
 from pages._common import run_query, write
-from pipeline import db
-from pipeline.export import markdown_literal
-from pipeline.queries import last_change
-from pipeline.themes import ThemeError, load_themes, reset_themes, save_themes
+from pipeline.core import db
+from pipeline.metrics.themes import ThemeError, load_themes, reset_themes, save_themes
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import last_change
 
 COLUMNS = {
     "name": "Theme",

@@ -15,11 +15,11 @@ from pages._common import (
     sidebar_filters,
 )
 from pages._room import response_room_section
-from pipeline.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
-from pipeline.export import markdown_literal
-from pipeline.queries import crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series, crisis_threads
-from pipeline.reports import crisis_rows_in_words, playbook_checklist, retrospective_facts
-from pipeline.selection import crisis_from_chart, row_from_table
+from pipeline.read.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series, crisis_threads
+from pipeline.read.reports import crisis_rows_in_words, playbook_checklist, retrospective_facts
+from pipeline.read.selection import crisis_from_chart, row_from_table
 
 st.title("Crises")
 require_posts()

@@ -13,8 +13,9 @@ from pages._access import can_edit, viewer_note
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pages._plan_editor import alert_table, plan_editor
 from pages._theme_editor import theme_editor
-from pipeline import db
-from pipeline.brands import (
+from pipeline.analytics import update_analytics
+from pipeline.core import db
+from pipeline.core.brands import (
     ROLE_NAMES,
     BrandError,
     add_brand,
@@ -25,8 +26,8 @@ from pipeline.brands import (
     suggest_brands,
     suggest_merges,
 )
+from pipeline.core.settings import SENSITIVITY, WEEKDAYS, save_settings
 from pipeline.enrich import set_export_labels
-from pipeline.export import markdown_literal
 from pipeline.ingest import (
     MAPPABLE_COLUMNS,
     IngestError,
@@ -37,9 +38,9 @@ from pipeline.ingest import (
     read_header,
     save_upload,
 )
-from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
-from pipeline.queries import (
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import (
     brand_accounts,
     label_sources,
     last_change,
@@ -48,7 +49,6 @@ from pipeline.queries import (
     recent_changes,
     saved_formats,
 )
-from pipeline.settings import SENSITIVITY, WEEKDAYS, save_settings
 
 st.title("Data")
 problem = database_problem()

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import download_csv, open_crisis, require_posts, run_query, sidebar_filters, week_picker
-from pipeline.alerts import monitoring_status, open_live_crises
-from pipeline.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
-from pipeline.export import markdown_literal
-from pipeline.queries import (
+from pipeline.monitor.alerts import monitoring_status, open_live_crises
+from pipeline.read.charts import build_kpi_trend_figure, build_platform_figure, build_volume_figure
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import (
     PostFilter,
     crisis_list,
     net_sentiment,
@@ -21,9 +21,9 @@ from pipeline.queries import (
     unmeasured_brands_text,
     weekly_kpis,
 )
-from pipeline.reports import crisis_rows_in_words, kpi_change_text, kpi_text
-from pipeline.selection import row_from_table
-from pipeline.summary import weekly_summary
+from pipeline.read.reports import crisis_rows_in_words, kpi_change_text, kpi_text
+from pipeline.read.selection import row_from_table
+from pipeline.read.summary import weekly_summary
 
 st.title("Overview")
 require_posts()

@@ -7,8 +7,8 @@ The same reports come from the CLI: ``radar report weekly --week 2026-W46 --out 
 import streamlit as st
 
 from pages._common import remember_crisis, require_posts, run_query, shared_crisis, sidebar_filters, week_picker
-from pipeline.queries import crisis_list
-from pipeline.reports import ReportError, crisis_report, render, weekly_report
+from pipeline.read.queries import crisis_list
+from pipeline.read.reports import ReportError, crisis_report, render, weekly_report
 
 st.title("Reports")
 require_posts()

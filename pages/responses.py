@@ -16,14 +16,14 @@ from pages._common import (
     settings,
     sidebar_filters,
 )
-from pipeline.charts import (
+from pipeline.read.charts import (
     build_response_distribution_figure,
     build_response_heatmap_figure,
     build_response_weekly_figure,
     build_sla_figure,
 )
-from pipeline.export import markdown_literal
-from pipeline.queries import (
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import (
     response_coverage,
     response_distribution,
     response_heatmap,
@@ -31,7 +31,7 @@ from pipeline.queries import (
     unanswered_queue,
     unmeasured_brands_text,
 )
-from pipeline.selection import row_from_table
+from pipeline.read.selection import row_from_table
 
 st.title("Response times")
 require_posts()

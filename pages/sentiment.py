@@ -15,9 +15,9 @@ from pages._common import (
     run_query,
     sidebar_filters,
 )
-from pipeline.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
-from pipeline.export import markdown_literal
-from pipeline.queries import (
+from pipeline.read.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import (
     LABELS,
     Bucket,
     bucket_posts,
@@ -27,7 +27,7 @@ from pipeline.queries import (
     sentiment_trend,
     vendor_agreement,
 )
-from pipeline.selection import bucket_from_chart
+from pipeline.read.selection import bucket_from_chart
 
 BREAKDOWN_NAMES = {
     "none": "Nothing (all together)",

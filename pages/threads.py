@@ -15,9 +15,9 @@ from pages._common import (
     settings,
     sidebar_filters,
 )
-from pipeline.export import markdown_literal
-from pipeline.queries import find_thread, search_threads, thread_messages
-from pipeline.selection import parse_thread_key, row_from_table, thread_key
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import find_thread, search_threads, thread_messages
+from pipeline.read.selection import parse_thread_key, row_from_table, thread_key
 
 
 def flag(value) -> bool | None:

@@ -15,12 +15,12 @@ from pages._common import (
     sidebar_filters,
     week_picker,
 )
-from pipeline.charts import build_theme_figure
-from pipeline.compare import posts_by_keys, theme_posts, theme_totals, theme_trend, top_posts, week_filter
-from pipeline.export import markdown_literal
-from pipeline.metrics.topics import MIN_POSTS, WEEKS_BEFORE, Z_MIN, emerging_topics
-from pipeline.queries import PostFilter
-from pipeline.selection import row_from_table, theme_from_chart
+from pipeline.read.charts import build_theme_figure
+from pipeline.read.compare import posts_by_keys, theme_posts, theme_totals, theme_trend, top_posts, week_filter
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import PostFilter
+from pipeline.read.selection import row_from_table, theme_from_chart
+from pipeline.read.topics import MIN_POSTS, WEEKS_BEFORE, Z_MIN, emerging_topics
 
 st.title("Themes and topics")
 require_posts()

@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import as_percent, download_csv, percent_column, post_list, require_posts, run_query, sidebar_filters
-from pipeline.brands import brand_roles
-from pipeline.charts import build_net_sentiment_figure, build_share_of_voice_figure
-from pipeline.compare import share_of_voice, tracked_brands
-from pipeline.export import markdown_literal
-from pipeline.queries import Bucket, bucket_posts
-from pipeline.selection import bucket_from_chart
+from pipeline.core.brands import brand_roles
+from pipeline.read.charts import build_net_sentiment_figure, build_share_of_voice_figure
+from pipeline.read.compare import share_of_voice, tracked_brands
+from pipeline.read.export import markdown_literal
+from pipeline.read.queries import Bucket, bucket_posts
+from pipeline.read.selection import bucket_from_chart
 
 st.title("Share of voice")
 require_posts()

@@ -17,9 +17,12 @@ from pathlib import Path
 
 import duckdb
 
-from . import db
-from .access import command_line_actor
-from .ingest import (
+from pipeline.analytics import analytics_are_current, update_analytics
+from pipeline.core import db
+from pipeline.core.access import command_line_actor
+from pipeline.core.settings import SENSITIVITY, WEEKDAYS, load_settings, save_settings
+from pipeline.core.text import plain_records
+from pipeline.ingest import (
     FORMATS_BY_NAME,
     MAPPABLE_COLUMNS,
     IngestError,
@@ -30,10 +33,7 @@ from .ingest import (
     forget_custom_format,
     ingest_files,
 )
-from .metrics import analytics_are_current, update_analytics
-from .normalize import build_posts, facts_are_current
-from .queries import plain_records
-from .settings import SENSITIVITY, WEEKDAYS, load_settings, save_settings
+from pipeline.normalize import build_posts, facts_are_current
 
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
 
@@ -194,7 +194,7 @@ DEMO_DIR = db.PROJECT_ROOT / "data" / "demo"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import DEMO_BRANDS, write_demo_exports
+    from pipeline.demo import DEMO_BRANDS, write_demo_exports
 
     if args.write_exports:
         for path in write_demo_exports(DEMO_DIR):
@@ -208,8 +208,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         Path(f"{path}.wal").unlink(missing_ok=True)
     import tempfile
 
-    from .brands import add_brand, set_role
-    from .demo import DEMO_COMPETITORS, DEMO_SETTINGS, demo_slices, write_demo_log, write_demo_slices
+    from pipeline.core.brands import add_brand, set_role
+    from pipeline.demo import DEMO_COMPETITORS, DEMO_SETTINGS, demo_slices, write_demo_log, write_demo_slices
 
     con = db.connect(path)
     save_settings(con, DEMO_SETTINGS)
@@ -273,7 +273,7 @@ def cmd_formats(args: argparse.Namespace) -> int:
 
 
 def cmd_export_parquet(args: argparse.Namespace) -> int:
-    from .export_parquet import export_parquet
+    from pipeline.read.export_parquet import export_parquet
 
     con = _open(args, read_only=True)
     try:
@@ -387,7 +387,7 @@ def cmd_crises(args: argparse.Namespace) -> int:
         return 1
     where, params = "TRUE", []
     if args.brand:
-        from .brands import find_brand
+        from pipeline.core.brands import find_brand
 
         where, params = "brand = ?", [find_brand(con, args.brand) or args.brand]
     crises = con.execute(f"SELECT * FROM crises WHERE {where} ORDER BY severity DESC, started_at", params).df()
@@ -469,7 +469,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def _print_sentiment_sources(con) -> None:
-    from .queries import scoring_lines
+    from pipeline.read.queries import scoring_lines
 
     lines = scoring_lines(con)
     print(f"sentiment  {lines[0]}")
@@ -490,7 +490,7 @@ def cmd_sentiment(args: argparse.Namespace) -> int:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    from .enrich import set_sentiment_override
+    from pipeline.enrich import set_sentiment_override
 
     con = _open(args)
     platform = args.platform or db.scalar(con, "SELECT min(platform) FROM stg_posts WHERE post_id = ?", [args.post_id])
@@ -510,7 +510,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def cmd_brands(args: argparse.Namespace) -> int:
-    from .brands import (
+    from pipeline.core.brands import (
         ROLE_NAMES,
         BrandError,
         add_brand,
@@ -521,7 +521,7 @@ def cmd_brands(args: argparse.Namespace) -> int:
         suggest_brands,
         suggest_merges,
     )
-    from .queries import brand_accounts
+    from pipeline.read.queries import brand_accounts
 
     if args.action == "list":
         if args.names or args.handle or args.alias or args.role:
@@ -596,8 +596,8 @@ def cmd_brands(args: argparse.Namespace) -> int:
 
 
 def cmd_labels(args: argparse.Namespace) -> int:
-    from .enrich import set_export_labels
-    from .queries import label_sources
+    from pipeline.enrich import set_export_labels
+    from pipeline.read.queries import label_sources
 
     if args.prefer is None:
         con = _open(args, read_only=True)
@@ -633,14 +633,23 @@ def cmd_labels(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .plan import PlanError, describe, load_plan, masked, plan_changed_at, reset_plan, save_plan, set_path
+    from pipeline.monitor.plan import (
+        PlanError,
+        describe,
+        load_plan,
+        masked,
+        plan_changed_at,
+        reset_plan,
+        save_plan,
+        set_path,
+    )
 
     if args.action == "show":
         if db.resolve_db_path(args.db).exists():
             with _open(args, read_only=True) as con:
                 plan, changed = load_plan(con), plan_changed_at(con)
         else:
-            from .plan import default_plan
+            from pipeline.monitor.plan import default_plan
 
             plan, changed = default_plan(), None
         if args.json:
@@ -691,7 +700,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_themes(args: argparse.Namespace) -> int:
-    from .themes import ThemeError, default_themes, load_themes, parse_themes, reset_themes, save_themes
+    from pipeline.metrics.themes import ThemeError, default_themes, load_themes, parse_themes, reset_themes, save_themes
 
     if args.action in ("list", "show"):
         if args.file:
@@ -760,7 +769,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from .watch import Watcher
+    from pipeline.watch import Watcher
 
     if (
         not 0 < args.interval <= 86400
@@ -795,7 +804,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .queries import recent_changes
+    from pipeline.read.queries import recent_changes
 
     if args.limit < 1:
         _error("--limit must be 1 or more")
@@ -818,7 +827,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from .alerts import STATE_WORDS, alert_log
+    from pipeline.monitor.alerts import STATE_WORDS, alert_log
 
     if args.limit < 1:
         _error("--limit must be 1 or more")
@@ -858,8 +867,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_alert_test(args: argparse.Namespace) -> int:
-    from .notify import DeliveryError, send_test
-    from .plan import default_plan, load_plan
+    from pipeline.monitor.notify import DeliveryError, send_test
+    from pipeline.monitor.plan import default_plan, load_plan
 
     if db.resolve_db_path(args.db).exists():
         with _open(args, read_only=True) as con:
@@ -876,7 +885,7 @@ def cmd_alert_test(args: argparse.Namespace) -> int:
 
 
 def cmd_crisis_log(args: argparse.Namespace) -> int:
-    from .alerts import ack_crisis, crisis_log, log_decision
+    from pipeline.monitor.alerts import ack_crisis, crisis_log, log_decision
 
     if args.note is not None and not args.ack:
         _error("--note goes with --ack")
@@ -906,9 +915,9 @@ def cmd_crisis_log(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .brands import find_brand
-    from .queries import PostFilter
-    from .reports import ReportError, crisis_report, report_format, weekly_report, write_report
+    from pipeline.core.brands import find_brand
+    from pipeline.read.queries import PostFilter
+    from pipeline.read.reports import ReportError, crisis_report, report_format, weekly_report, write_report
 
     sending = getattr(args, "send", False)
     if not args.out and not sending:
@@ -924,8 +933,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     plan = None
     try:
         if args.kind == "weekly":
-            from .plan import load_plan
-            from .queries import parse_iso_week, report_week
+            from pipeline.monitor.plan import load_plan
+            from pipeline.read.queries import parse_iso_week, report_week
 
             week = parse_iso_week(args.week) if args.week else report_week(con)
             if week is None:
@@ -955,9 +964,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _send_weekly(report, plan: dict) -> int:
-    from .notify import send_report
-    from .plan import channels_of
-    from .reports import ReportError, render
+    from pipeline.monitor.notify import send_report
+    from pipeline.monitor.plan import channels_of
+    from pipeline.read.reports import ReportError, render
 
     if not channels_of(plan, plan["report_roles"]):
         _error(

@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .settings import Settings
+from pipeline.core.settings import Settings
 
 SEED = 20261121
 START = datetime(2026, 8, 23, tzinfo=UTC)
@@ -791,9 +791,9 @@ DEMO_LOG = [
 
 def write_demo_log(con) -> None:
     """The demo crisis's acknowledgement and decisions (``DEMO_LOG``), at their story times."""
-    from . import db
-    from .alerts import ack_crisis, log_decision
-    from .brands import find_brand
+    from pipeline.core import db
+    from pipeline.core.brands import find_brand
+    from pipeline.monitor.alerts import ack_crisis, log_decision
 
     crisis_id = db.scalar(
         con,

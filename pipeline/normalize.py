@@ -1,7 +1,7 @@
 """Normalize: build ``fct_posts`` from ``stg_posts`` and ``brands``; what needs the whole store.
 
 - ``is_brand``: as exported (TWCS ``inbound=False``, Twitter Analytics) where the export says; otherwise
-  the author's handle is a handle alias of a brand (``brand_aliases``, see ``pipeline.brands``).
+  the author's handle is a handle alias of a brand (``brand_aliases``, see ``pipeline.core.brands``).
 - ``parent_id``: as exported; where an export names only a conversation (``thread_key``: Hootsuite's
   Conversation ID) and not the parent, the conversation's previous message (by time, then post id).
 - ``thread_id``: the ``post_id`` of the root of the reply chain. Parent links are followed while the parent
@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import duckdb
 
-from . import db
-from .brands import MENTION_PATTERN
-from .brands import brands_key as current_brands_key
+from pipeline.core import db
+from pipeline.core.brands import MENTION_PATTERN
+from pipeline.core.brands import brands_key as current_brands_key
 
 _MAX_PASSES = 64
 _REGEX_SPECIAL = set("\\.^$|?*+()[]{}")

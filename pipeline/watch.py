@@ -13,7 +13,7 @@ A pass:
    each all or nothing;
 3. brings the analytics up to date (incrementally) and evaluates the alert rules, in one transaction;
    when nothing new arrived, only the rules (the clock moves: blind spots, targets about to be missed);
-4. delivers the alerts that are due (``pipeline.notify``), with the database closed while it talks to the
+4. delivers the alerts that are due (``pipeline.monitor.notify``), with the database closed while it talks to the
    channels, then records what went out.
 
 State lives in the database (``watch_files``, ``imports``, the outbox), so a restart or ``kill -9`` loses
@@ -37,13 +37,13 @@ from stat import S_ISREG
 
 import duckdb
 
-from . import db
-from .alerts import data_clock, import_failed_alert, raise_alerts, utc_now
-from .ingest import IngestError, ingest_file
-from .metrics import analytics_are_current, update_analytics
-from .normalize import facts_are_current
-from .notify import due_messages, record_results, send_all
-from .plan import load_plan
+from pipeline.analytics import analytics_are_current, update_analytics
+from pipeline.core import db
+from pipeline.ingest import IngestError, ingest_file
+from pipeline.monitor.alerts import data_clock, import_failed_alert, raise_alerts, utc_now
+from pipeline.monitor.notify import due_messages, record_results, send_all
+from pipeline.monitor.plan import load_plan
+from pipeline.normalize import facts_are_current
 
 TEMPORARY_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".swp", ".lock", ".wal")
 

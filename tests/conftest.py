@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import db
+from pipeline.core import db
 from pipeline.ingest import ingest_files
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Sign-in and roles: the access rules (``pipeline.access``), the dashboard's gate, what a viewer and an editor
+"""Sign-in and roles: the access rules (``pipeline.core.access``), the dashboard's gate, what a viewer and an editor
 are offered (AppTest with a signed-in ``st.user``), and who each change is recorded as. The whole sign-in through
 a real OpenID Connect provider is in tests/test_browser.py."""
 
@@ -11,8 +11,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pipeline import cli, db
-from pipeline.access import AccessError, AccessRules, acting_as, command_line_actor, role_of
+from pipeline import cli
+from pipeline.core import db
+from pipeline.core.access import AccessError, AccessRules, acting_as, command_line_actor, role_of
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -200,7 +201,7 @@ def test_a_viewers_write_is_refused_even_when_a_page_asks_for_it(monkeypatch, de
         import streamlit as st
 
         from pages._common import write
-        from pipeline.settings import load_settings, save_settings
+        from pipeline.core.settings import load_settings, save_settings
 
         write(lambda con: save_settings(con, load_settings(con).updated(sla_minutes=7)))
         st.success("written")
@@ -296,7 +297,7 @@ def test_the_command_line_records_its_user(tmp_path, capsys):
 
 def test_a_change_outside_a_transaction_that_fails_records_nothing(tmp_path):
     con = db.connect(tmp_path / "radar.duckdb")
-    from pipeline.settings import load_settings, save_settings
+    from pipeline.core.settings import load_settings, save_settings
 
     con.execute("BEGIN TRANSACTION")
     with acting_as("ana@lumo.example"):
@@ -323,9 +324,9 @@ def test_an_older_database_gains_the_audit_columns(tmp_path):
 
 
 def test_the_data_page_says_who_last_changed_the_settings_plan_and_themes(monkeypatch, demo_copy):
-    from pipeline.plan import load_plan, save_plan
-    from pipeline.settings import load_settings, save_settings
-    from pipeline.themes import load_themes, save_themes
+    from pipeline.core.settings import load_settings, save_settings
+    from pipeline.metrics.themes import load_themes, save_themes
+    from pipeline.monitor.plan import load_plan, save_plan
 
     con = db.connect(demo_copy)
     with acting_as("ana@lumo.example"):

@@ -12,12 +12,12 @@ import random
 import pytest
 from conftest import ingest_one
 
-from pipeline import db
+from pipeline.analytics import update_analytics
 from pipeline.cli import main
+from pipeline.core import db
 from pipeline.enrich import adapter, set_sentiment_override
 from pipeline.enrich.adapter import adapter_states
 from pipeline.enrich.sentiment import score_texts
-from pipeline.metrics import update_analytics
 
 WORDS = {"negative": "zorblax", "neutral": "flumph", "positive": "quimby"}
 FILLER = (

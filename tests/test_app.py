@@ -67,7 +67,7 @@ def texts(app: AppTest) -> str:
 
 @pytest.fixture
 def empty_db(tmp_path):
-    from pipeline import db
+    from pipeline.core import db
 
     path = tmp_path / "empty.duckdb"
     db.connect(path).close()
@@ -263,13 +263,13 @@ def test_data_page_saves_settings_and_recomputes(monkeypatch, demo_copy):
     submit.click().run()
     assert not app.exception
     assert any("Saved" in s.value for s in app.success)
-    from pipeline import db
-    from pipeline.settings import load_settings
+    from pipeline.core import db
+    from pipeline.core.settings import load_settings
 
     with db.connect(demo_copy, read_only=True) as con:
         saved = load_settings(con)
         assert (saved.sla_minutes, saved.sensitivity) == (30, "low")
-        from pipeline.metrics import analytics_are_current
+        from pipeline.analytics import analytics_are_current
 
         assert analytics_are_current(con)
 
@@ -431,8 +431,8 @@ def test_the_response_room_takes_an_acknowledgement_and_a_decision(monkeypatch, 
 
 
 def test_data_page_edits_the_escalation_plan(monkeypatch, demo_copy):
-    from pipeline import db
-    from pipeline.plan import load_plan
+    from pipeline.core import db
+    from pipeline.monitor.plan import load_plan
 
     app = open_page(monkeypatch, demo_copy, "pages/data.py")
     assert "Escalation plan" in texts(app) and "Alert log" in texts(app)

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import db
 from pipeline.cli import main
+from pipeline.core import db
 from pipeline.ingest import ingest_files
 from tests.conftest import ingest_one, table_counts
 

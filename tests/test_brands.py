@@ -6,10 +6,18 @@ from __future__ import annotations
 import pytest
 from conftest import ingest_one
 
-from pipeline import db
-from pipeline.brands import BrandError, add_brand, find_brand, merge_brands, remove_brand, rename_brand, suggest_merges
+from pipeline.analytics import update_analytics
 from pipeline.cli import main
-from pipeline.metrics import update_analytics
+from pipeline.core import db
+from pipeline.core.brands import (
+    BrandError,
+    add_brand,
+    find_brand,
+    merge_brands,
+    remove_brand,
+    rename_brand,
+    suggest_merges,
+)
 from pipeline.normalize import build_posts
 
 # A listening export: the "brand" column names the airline; the leading @mention is sometimes a person.

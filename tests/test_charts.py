@@ -8,8 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipeline import charts
-from pipeline.queries import net_sentiment
+from pipeline.read import charts
+from pipeline.read.queries import net_sentiment
 
 TREND = pd.DataFrame(
     {
@@ -144,7 +144,7 @@ def test_empty_frames_still_make_a_titled_chart():
 
 
 def test_an_empty_chart_says_there_is_no_data():
-    from pipeline.charts import build_response_weekly_figure
+    from pipeline.read.charts import build_response_weekly_figure
 
     empty = pd.DataFrame({"week": [], "median_minutes": [], "p90_minutes": []})
     assert [a.text for a in build_response_weekly_figure(empty).layout.annotations] == ["No data for these filters"]

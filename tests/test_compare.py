@@ -12,16 +12,16 @@ import pandas as pd
 import pytest
 from conftest import ingest_one
 
-from pipeline import db
-from pipeline.brands import BrandError, add_brand, brand_roles, set_role
+from pipeline.analytics import update_analytics
 from pipeline.cli import main
-from pipeline.compare import share_of_voice, theme_posts, theme_totals, top_posts, tracked_brands, voice_in_period
-from pipeline.metrics import update_analytics
-from pipeline.metrics.topics import emerging_topics, rising_terms, terms_of
+from pipeline.core import db
+from pipeline.core.brands import BrandError, add_brand, brand_roles, set_role
+from pipeline.metrics.themes import ThemeError, save_themes, validate
 from pipeline.normalize import build_posts
-from pipeline.queries import PostFilter
-from pipeline.summary import weekly_summary
-from pipeline.themes import ThemeError, save_themes, validate
+from pipeline.read.compare import share_of_voice, theme_posts, theme_totals, top_posts, tracked_brands, voice_in_period
+from pipeline.read.queries import PostFilter
+from pipeline.read.summary import weekly_summary
+from pipeline.read.topics import emerging_topics, rising_terms, terms_of
 
 WEEK_A, WEEK_B = date(2026, 11, 2), date(2026, 11, 9)
 
@@ -343,7 +343,7 @@ def test_weekly_report_is_sent_to_the_report_roles(tmp_path, write_csv):
 
     from servers import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver
 
-    from pipeline.plan import default_plan, save_plan
+    from pipeline.monitor.plan import default_plan, save_plan
 
     path = tmp_path / "send.duckdb"
     assert main(["ingest", str(write_csv("listening.csv", two_weeks_csv())), "--db", str(path)]) == 0

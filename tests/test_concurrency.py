@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from pipeline import db
+from pipeline.core import db
+from pipeline.core.store import Store
 from pipeline.ingest import ingest_files
-from pipeline.store import Store
 from tests.conftest import ROOT, ingest_one
 
 GOOD = "id,date,user,message\n1,2026-11-10T10:00:00Z,ana,hello\n2,2026-11-10T11:00:00Z,bo,hi there\n"
@@ -157,7 +157,7 @@ def test_cli_status_reads_an_older_database(database, capsys):
 def test_a_schema_4_database_gets_its_sentiment_copied_into_the_facts_and_loses_raw_posts(
     database, monkeypatch, in_place_up_to
 ):
-    from pipeline.metrics import update_analytics
+    from pipeline.analytics import update_analytics
 
     monkeypatch.setattr(db, "_COPY_IN_PLACE_UP_TO", in_place_up_to)
     con = db.connect(database)

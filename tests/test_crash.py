@@ -9,7 +9,7 @@ import sys
 import duckdb
 import pytest
 
-from pipeline import db
+from pipeline.core import db
 from tests.conftest import ROOT, ingest_one, table_counts
 
 ROWS = 400_000

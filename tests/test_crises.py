@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 from conftest import ingest_one, shared_file
 
-from pipeline import db
+from pipeline.analytics import update_analytics
+from pipeline.core import db
+from pipeline.core.settings import SENSITIVITY
 from pipeline.demo import CAMPAIGN_START, CRISIS_ONSET
-from pipeline.metrics import update_analytics
 from pipeline.metrics.crises import severity_points
 from pipeline.metrics.detector import PHASES, detect_crises
 from pipeline.metrics.playbook import classify_moves
-from pipeline.queries import crisis_detail, crisis_moves, crisis_phases, crisis_series, crisis_threads
-from pipeline.settings import SENSITIVITY
+from pipeline.read.queries import crisis_detail, crisis_moves, crisis_phases, crisis_series, crisis_threads
 
 START = pd.Timestamp("2026-09-07 00:00", tz="UTC")  # a Monday; four quiet weeks come first
 SATURDAY_ONSET = pd.Timestamp("2026-10-10 14:00", tz="UTC")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from pipeline import db
+from pipeline.core import db
 from pipeline.demo import CAMPAIGN_START, CRISIS_FIRST_REPLY, CRISIS_ONSET, write_demo_exports
 from tests.conftest import DEMO_DIR
 

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from pipeline.export import markdown_literal, neutralize_cell, safe_csv
+from pipeline.read.export import markdown_literal, neutralize_cell, safe_csv
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.analytics import update_analytics
 from pipeline.ingest import FORMATS, sniff
-from pipeline.metrics import update_analytics
 from tests.conftest import ingest_one, shared_file
 
 SAMPLES = Path(__file__).resolve().parent / "samples"

@@ -101,9 +101,9 @@ def test_an_export_stopped_anywhere_leaves_a_whole_export_or_is_finished_by_the_
 ):
     import shutil
 
-    from pipeline import db
-    from pipeline import export_parquet as module
+    from pipeline.core import db
     from pipeline.ingest import ingest_files
+    from pipeline.read import export_parquet as module
 
     database = tmp_path / "radar.duckdb"
     shutil.copy(demo_db, database)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import db
+from pipeline.core import db
 from pipeline.ingest import ingest_file
 from tests.conftest import DEMO_DIR, shared_file
 

@@ -10,8 +10,8 @@ import sqlite3
 import duckdb
 import pytest
 
-from pipeline import db
 from pipeline.cli import main
+from pipeline.core import db
 
 CSV = "id,date,author,text\n1,2026-11-02T10:00:00Z,ana,my parcel never came\n"
 
@@ -141,7 +141,7 @@ class _CommitFails:
 def test_a_failed_commit_reports_its_own_error_not_the_rollbacks(con, write_csv):
     from conftest import ingest_one
 
-    from pipeline.metrics import update_analytics
+    from pipeline.analytics import update_analytics
 
     ingest_one(con, write_csv("x.csv", CSV))
     with pytest.raises(duckdb.IOException, match="No space left on device"):

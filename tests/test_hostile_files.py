@@ -11,8 +11,8 @@ import time
 import duckdb
 import pytest
 
-from pipeline import db
 from pipeline.cli import main
+from pipeline.core import db
 from pipeline.ingest import ingest_files
 from pipeline.ingest.reader import MAX_COLUMNS
 

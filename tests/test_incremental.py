@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import db, normalize
+from pipeline import normalize
+from pipeline.analytics import update_analytics
+from pipeline.core import db
 from pipeline.ingest import ingest_files
-from pipeline.metrics import update_analytics
 from pipeline.normalize import build_posts
 
 HEADER = ["id", "date", "user", "message", "in reply to", "conversation id"]

@@ -5,8 +5,8 @@ import io
 
 import pytest
 
-from pipeline import db
 from pipeline.cli import main
+from pipeline.core import db
 from tests.conftest import ingest, ingest_one, table_counts
 
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"

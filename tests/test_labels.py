@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from conftest import ingest_one, shared_file
 
-from pipeline import db
+from pipeline.analytics import update_analytics
 from pipeline.cli import main
+from pipeline.core import db
 from pipeline.enrich import set_export_labels, set_sentiment_override
-from pipeline.metrics import update_analytics
-from pipeline.queries import PostFilter, net_sentiment, sentiment_trend, vendor_agreement, weekly_kpis
+from pipeline.read.queries import PostFilter, net_sentiment, sentiment_trend, vendor_agreement, weekly_kpis
 
 # Texts Radar's rules read one way, labelled the other way by the export (a person or a vendor).
 LABELLED = """id,date,author,text,sentiment

@@ -17,14 +17,14 @@ import pytest
 from replay_exports import FIRST_REPLY, HISTORY_START, ONSET, write_export
 from servers import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver, wait_for
 
-from pipeline import db
-from pipeline.access import command_line_actor
-from pipeline.alerts import Alert, alert_log, raise_alerts, record_alert
 from pipeline.cli import main
-from pipeline.metrics.targets import crisis_targets, would_have_alerted_at
-from pipeline.plan import PlanError, default_plan, load_plan, save_plan, set_path, validate
-from pipeline.queries import crisis_detail
-from pipeline.settings import load_settings
+from pipeline.core import db
+from pipeline.core.access import command_line_actor
+from pipeline.core.settings import load_settings
+from pipeline.monitor.alerts import Alert, alert_log, raise_alerts, record_alert
+from pipeline.monitor.plan import PlanError, default_plan, load_plan, save_plan, set_path, validate
+from pipeline.monitor.targets import crisis_targets, would_have_alerted_at
+from pipeline.read.queries import crisis_detail
 from pipeline.watch import Watcher, is_temporary
 
 RADAR = str(Path(sys.executable).parent / "radar")
@@ -506,7 +506,7 @@ def test_acknowledge_and_decision_log(tmp_path, capsys):
 
 
 def test_open_live_crises_feed_the_overview_banner(tmp_path):
-    from pipeline.alerts import open_live_crises
+    from pipeline.monitor.alerts import open_live_crises
 
     path = _replay_db(tmp_path, 4)
     con = db.connect(path, read_only=True)
@@ -572,7 +572,7 @@ def test_crisis_log_takes_an_acknowledgement_and_a_decision_at_once(tmp_path, ca
 
 
 def test_a_dead_channel_costs_one_try_per_pass_and_keeps_the_order(tmp_path):
-    from pipeline.notify import Due, Message, send_all
+    from pipeline.monitor.notify import Due, Message, send_all
 
     receiver = WebhookReceiver()
     with receiver:
@@ -597,7 +597,7 @@ def test_a_dead_channel_costs_one_try_per_pass_and_keeps_the_order(tmp_path):
 
 
 def test_a_first_statement_after_the_recovery_is_no_error(monkeypatch):
-    import pipeline.metrics.targets as targets
+    import pipeline.monitor.targets as targets
 
     started = ONSET
     back = ONSET + timedelta(hours=5)
@@ -617,7 +617,7 @@ def test_a_first_statement_after_the_recovery_is_no_error(monkeypatch):
 
 
 def test_text_from_the_data_cannot_break_a_header_or_ping_a_channel():
-    from pipeline.notify import Message, send
+    from pipeline.monitor.notify import Message, send
 
     receiver = WebhookReceiver()
     with receiver:
@@ -645,7 +645,7 @@ def test_text_from_the_data_cannot_break_a_header_or_ping_a_channel():
 
 
 def test_a_competitors_crisis_is_news_for_the_monitoring_roles_not_a_task(tmp_path):
-    from pipeline.brands import set_role
+    from pipeline.core.brands import set_role
 
     path = _replay_db(tmp_path, 8)
     con = db.connect(path)

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from conftest import ingest_one
 
-from pipeline import db
+from pipeline.analytics import update_analytics
+from pipeline.core import db
 from pipeline.enrich import set_sentiment_override
-from pipeline.metrics import update_analytics
-from pipeline.queries import (
+from pipeline.read.queries import (
     Bucket,
     PostFilter,
     bucket_posts,

@@ -6,7 +6,7 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import db
+from pipeline.core import db
 from pipeline.ingest import ingest_files
 
 texts = st.text(

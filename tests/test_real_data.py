@@ -2,8 +2,8 @@
 
 import csv
 
-from pipeline import db
-from pipeline.brands import add_brand
+from pipeline.core import db
+from pipeline.core.brands import add_brand
 from pipeline.normalize import build_posts
 from tests.conftest import ingest_one, shared_file
 

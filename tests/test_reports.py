@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from pipeline import db
 from pipeline.cli import main
-from pipeline.reports import ReportError, crisis_report, find_chromium, weekly_report, write_report
+from pipeline.core import db
+from pipeline.read.reports import ReportError, crisis_report, find_chromium, weekly_report, write_report
 
 WEEK = "2026-W46"
 CRISIS = "lumohelp:20261024T14"
@@ -119,7 +119,7 @@ def test_cli_pdf(demo_db, tmp_path):
 
 
 def test_the_weekly_report_of_a_mentions_only_week_says_what_cannot_be_known(con):
-    from pipeline.metrics import update_analytics
+    from pipeline.analytics import update_analytics
     from tests.conftest import ingest_one, shared_file
 
     ingest_one(con, shared_file("airline_sentiment/Tweets.csv"))
@@ -142,6 +142,6 @@ def test_the_weekly_report_of_a_mentions_only_week_says_what_cannot_be_known(con
     [(-0.3, 0, "0"), (0.0, 0, "0"), (-0.04, 1, "0.0"), (12.4, 0, "+12"), (-1234.6, 0, "-1,235"), (0.05, 1, "+0.1")],
 )
 def test_signed_numbers_never_read_minus_zero(value, decimals, text):
-    from pipeline.reports import signed
+    from pipeline.read.reports import signed
 
     assert signed(value, decimals) == text

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from conftest import ingest_one, shared_file
 
-from pipeline import db
-from pipeline.brands import add_brand
-from pipeline.metrics import update_analytics
-from pipeline.queries import response_coverage, response_heatmap, response_kpis, unmeasured_brands_text
-from pipeline.settings import Settings, save_settings
+from pipeline.analytics import update_analytics
+from pipeline.core import db
+from pipeline.core.brands import add_brand
+from pipeline.core.settings import Settings, save_settings
+from pipeline.read.queries import response_coverage, response_heatmap, response_kpis, unmeasured_brands_text
 
 # Madrid is UTC+1 from 2026-10-25. Monday 2026-11-02 is a holiday in these settings.
 THREADS = """id,date,author,text,parent

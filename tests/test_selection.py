@@ -8,8 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipeline.queries import Bucket
-from pipeline.selection import bucket_from_chart, crisis_from_chart, parse_thread_key, row_from_table, thread_key
+from pipeline.read.queries import Bucket
+from pipeline.read.selection import bucket_from_chart, crisis_from_chart, parse_thread_key, row_from_table, thread_key
 
 
 def event(*points):

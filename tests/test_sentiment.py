@@ -7,11 +7,11 @@ import sys
 import pytest
 from conftest import ROOT, SHARED, ingest_one, shared_file
 
-from pipeline import db
+from pipeline.analytics import update_analytics
+from pipeline.core import db
 from pipeline.enrich import score_sentiment, set_sentiment_override
 from pipeline.enrich.lang import detect_language, normalize_language
 from pipeline.enrich.sentiment import score_text
-from pipeline.metrics import update_analytics
 
 sys.path.insert(0, str(ROOT / "bench"))
 import sentiment_eval  # noqa: E402
@@ -111,7 +111,7 @@ def test_macro_f1_on_human_labels(loader, floor):
 
 
 def test_vendor_labels_are_kept_and_agreement_is_reported(con):
-    from pipeline.queries import vendor_agreement
+    from pipeline.read.queries import vendor_agreement
 
     ingest_one(con, shared_file("airline_sentiment/Tweets.csv"))
     update_analytics(con)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from conftest import ingest_one
 
-from pipeline import db
+from pipeline.analytics import update_analytics
+from pipeline.core import db
 from pipeline.enrich.model import MODEL_FILE, english_model, featurize, hashed, probe_texts, tokens
 from pipeline.enrich.sentiment import method_for, score_texts
-from pipeline.metrics import update_analytics
 
 
 def test_the_model_file_ships_in_the_package_and_scores_as_at_training_time():

@@ -12,11 +12,11 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from .. import db
-from ..access import current_actor, record_change
-from ..parallel import pipelined
-from .lang import SCORED_LANGUAGES
-from .sentiment import SCORER_VERSION, enrich_rows, load_models, method_for, unload_models
+from pipeline.core import db
+from pipeline.core.access import current_actor, record_change
+from pipeline.core.parallel import pipelined
+from pipeline.enrich.lang import SCORED_LANGUAGES
+from pipeline.enrich.sentiment import SCORER_VERSION, enrich_rows, load_models, method_for, unload_models
 
 _BATCH = 200_000
 
@@ -174,7 +174,7 @@ def set_sentiment_override(
     con: duckdb.DuckDBPyConnection, platform: str, post_id: str, label: str | None, note: str = ""
 ) -> None:
     """Correct a post's label (``None`` removes the correction). Kept across re-imports and recomputes."""
-    from .sentiment import LABELS
+    from pipeline.enrich.sentiment import LABELS
 
     if label is None:
         con.execute("DELETE FROM sentiment_overrides WHERE platform = ? AND post_id = ?", [platform, post_id])

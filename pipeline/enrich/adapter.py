@@ -31,11 +31,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .. import db
-from ..parallel import pipelined
-from .lang import SCORED_LANGUAGES
-from .model import CLASSES, N_FEATURES, LinearModel, featurize, labels_and_scores
-from .sentiment import rule_features, rule_parts
+from pipeline.core import db
+from pipeline.core.parallel import pipelined
+from pipeline.enrich.lang import SCORED_LANGUAGES
+from pipeline.enrich.model import CLASSES, N_FEATURES, LinearModel, featurize, labels_and_scores
+from pipeline.enrich.sentiment import rule_features, rule_parts
 
 MIN_LABELS = 300
 FOLDS = 5

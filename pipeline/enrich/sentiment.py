@@ -32,12 +32,12 @@ from typing import cast
 
 import numpy as np
 
-from ..parallel import map_chunks
-from . import lexicons
-from .lang import SCORED_LANGUAGES, detect_languages, normalize_language
-from .lang import load_model as load_language_model
-from .lang import unload_model as unload_language_model
-from .model import english_model, labels_and_scores
+from pipeline.core.parallel import map_chunks
+from pipeline.enrich import lexicons
+from pipeline.enrich.lang import SCORED_LANGUAGES, detect_languages, normalize_language
+from pipeline.enrich.lang import load_model as load_language_model
+from pipeline.enrich.lang import unload_model as unload_language_model
+from pipeline.enrich.model import english_model, labels_and_scores
 
 SCORER_VERSION = "1"
 LABELS = ("negative", "neutral", "positive")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from .formats import (
+from pipeline.ingest.formats import (
     CANONICAL_COLUMNS,
     FORMATS,
     FORMATS_BY_NAME,
@@ -24,7 +24,7 @@ from .formats import (
     detect_format,
     guess_mapping,
 )
-from .load import (
+from pipeline.ingest.load import (
     ImportReport,
     add_brands,
     check_time_zone,
@@ -33,7 +33,7 @@ from .load import (
     ingest_file,
     save_custom_format,
 )
-from .reader import UNKNOWN_LAYOUT, HeaderGuess, IngestError, check_regular_file, read_header, sniff
+from pipeline.ingest.reader import UNKNOWN_LAYOUT, HeaderGuess, IngestError, check_regular_file, read_header, sniff
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -132,7 +132,7 @@ def ingest_files(
     """Ingest each file in its own transaction, then bring the facts up to date once (unless
     ``build_facts`` is False: ``update_analytics`` does it then). A ``mapping`` applies to every file (the
     first saves it as a custom format; the rest are read by it)."""
-    from ..normalize import build_posts  # a later stage, used only to finish the job
+    from pipeline.normalize import build_posts  # a later stage, used only to finish the job
 
     brands = list(brands)
     results = []

@@ -38,11 +38,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import pyarrow as pa
 
-from .. import brands as brand_registry
-from .. import db
-from ..access import current_actor, record_change
-from .formats import CANONICAL_COLUMNS, Format, check_format_name, check_mapping, custom_format, sql_string, strip_sql
-from .reader import (
+from pipeline.core import brands as brand_registry
+from pipeline.core import db
+from pipeline.core.access import current_actor, record_change
+from pipeline.ingest.formats import (
+    CANONICAL_COLUMNS,
+    Format,
+    check_format_name,
+    check_mapping,
+    custom_format,
+    sql_string,
+    strip_sql,
+)
+from pipeline.ingest.reader import (
     MAX_FIELD_CHARS,
     MAX_RECORD_LINES,
     Dialect,
@@ -133,7 +141,7 @@ def check_time_zone(name: str) -> str:
 
 
 def add_brands(con: duckdb.DuckDBPyConnection, handles: Iterable[str], source: str) -> list[str]:
-    """Store brand account handles (``pipeline.brands.register``); return the brands that were new."""
+    """Store brand account handles (``pipeline.core.brands.register``); return the brands that were new."""
     return brand_registry.register(con, handles, kind="handle", source=source)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .formats import FORMATS_BY_NAME, Format, detect_format
+from pipeline.ingest.formats import FORMATS_BY_NAME, Format, detect_format
 
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_RECORDS = 20

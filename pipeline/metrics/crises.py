@@ -51,11 +51,11 @@ import json
 import duckdb
 import pandas as pd
 
-from .. import db
-from ..settings import Settings
-from .detector import CrisisWindow, detect_crises
-from .hourly import ALL_BRANDS
-from .playbook import MOVES
+from pipeline.core import db
+from pipeline.core.settings import Settings
+from pipeline.metrics.detector import CrisisWindow, detect_crises
+from pipeline.metrics.hourly import ALL_BRANDS
+from pipeline.metrics.playbook import MOVES
 
 SEVERITY_NAMES = {1: "isolated complaints", 2: "issue", 3: "crisis", 4: "severe crisis"}
 STOP_WORDS = frozenset(

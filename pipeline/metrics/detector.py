@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..settings import Detector
+from pipeline.core.settings import Detector
 
 PHASES = ("baseline", "onset", "escalation", "peak", "decline", "unresolved", "resolved", "aftermath")
 

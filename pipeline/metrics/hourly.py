@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import duckdb
 
-from .. import db
-from ..db import UTC_DAY
+from pipeline.core import db
+from pipeline.core.db import UTC_DAY
 
 ALL_BRANDS = "*"
 NO_BRAND = "(none)"

@@ -25,9 +25,9 @@ import re
 import duckdb
 import pandas as pd
 
-from .. import db
-from ..parallel import pipelined
-from .responses import CHANGED_FACTS
+from pipeline.core import db
+from pipeline.core.parallel import pipelined
+from pipeline.metrics.responses import CHANGED_FACTS
 
 MOVES: dict[str, dict[str, str]] = {
     "apologise": {

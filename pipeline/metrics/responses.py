@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import duckdb
 
-from .. import db
-from ..settings import Settings
+from pipeline.core import db
+from pipeline.core.settings import Settings
 
 
 def _build_calendar(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:

@@ -20,10 +20,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from . import generic, hootsuite, listening, meta, reddit, twitter, youtube
-from .base import CANONICAL_COLUMNS, MAP_TARGET, MAPPABLE_COLUMNS, Format, normalize_header
-from .generic import GENERIC_ALIASES, platform_if_given
-from .sql import sql_string, strip_sql
+from pipeline.ingest.formats import generic, hootsuite, listening, meta, reddit, twitter, youtube
+from pipeline.ingest.formats.base import CANONICAL_COLUMNS, MAP_TARGET, MAPPABLE_COLUMNS, Format, normalize_header
+from pipeline.ingest.formats.generic import GENERIC_ALIASES, platform_if_given
+from pipeline.ingest.formats.sql import sql_string, strip_sql
 
 __all__ = [
     "CANONICAL_COLUMNS",

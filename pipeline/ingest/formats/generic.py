@@ -3,8 +3,8 @@ rule of formats people map by hand."""
 
 from __future__ import annotations
 
-from .base import Format, Values
-from .sql import date_and_time_sql, platform_sql, strip_sql, value
+from pipeline.ingest.formats.base import Format, Values
+from pipeline.ingest.formats.sql import date_and_time_sql, platform_sql, strip_sql, value
 
 GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
     "post_id": ("post id", "id", "message id", "tweet id", "comment id", "status id", "mention id", "guid"),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .base import Format, Values
-from .listening import mention_tool
-from .sql import lookup_sql, strip_sql, value
+from pipeline.ingest.formats.base import Format, Values
+from pipeline.ingest.formats.listening import mention_tool
+from pipeline.ingest.formats.sql import lookup_sql, strip_sql, value
 
 _DIRECTIONS = {
     "outbound": "true",

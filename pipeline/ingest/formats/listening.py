@@ -3,8 +3,16 @@ often a separate time, a network or source, and the brand profile a message belo
 
 from __future__ import annotations
 
-from .base import Format, Values
-from .sql import PLATFORM_NAMES, date_and_time_sql, handle_sql, platform_sql, sql_string, strip_sql, value
+from pipeline.ingest.formats.base import Format, Values
+from pipeline.ingest.formats.sql import (
+    PLATFORM_NAMES,
+    date_and_time_sql,
+    handle_sql,
+    platform_sql,
+    sql_string,
+    strip_sql,
+    value,
+)
 
 
 def mention_tool(v: Values) -> dict[str, str]:

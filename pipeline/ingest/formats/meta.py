@@ -3,8 +3,8 @@ Facebook pages and Instagram accounts)."""
 
 from __future__ import annotations
 
-from .base import Carried, Format, Values
-from .sql import PLATFORM_NAMES, lookup_sql, platform_from_url_sql, strip_sql, value
+from pipeline.ingest.formats.base import Carried, Format, Values
+from pipeline.ingest.formats.sql import PLATFORM_NAMES, lookup_sql, platform_from_url_sql, strip_sql, value
 
 
 def _page_posts(v: Values) -> dict[str, str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Format, Values
-from .sql import strip_sql, value
+from pipeline.ingest.formats.base import Format, Values
+from pipeline.ingest.formats.sql import strip_sql, value
 
 _PREFIX = "'^t\\d_'"  # t1_ (a comment) and t3_ (a submission) name the kind of thing an id points to
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .base import Values
+from pipeline.ingest.formats.base import Values
 
 # A listening tool's network or source column, as Radar names the platform.
 PLATFORM_NAMES = {

@@ -3,8 +3,8 @@ export, twarc-csv from the API)."""
 
 from __future__ import annotations
 
-from .base import Format, Values
-from .sql import strip_sql, value
+from pipeline.ingest.formats.base import Format, Values
+from pipeline.ingest.formats.sql import strip_sql, value
 
 
 def _invert_bool(v: Values) -> dict[str, str]:

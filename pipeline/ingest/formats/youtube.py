@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .base import Format, Values
-from .sql import strip_sql, value
+from pipeline.ingest.formats.base import Format, Values
+from pipeline.ingest.formats.sql import strip_sql, value
 
 
 def json_text_sql(text: str) -> str:

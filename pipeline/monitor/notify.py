@@ -29,9 +29,9 @@ from urllib.parse import quote, urlsplit
 
 import duckdb
 
-from . import db
-from .alerts import RULE_WORDS, utc_now
-from .plan import channels_of, load_plan
+from pipeline.core import db
+from pipeline.monitor.alerts import RULE_WORDS, utc_now
+from pipeline.monitor.plan import channels_of, load_plan
 
 MAX_BACKOFF_SECONDS = 900
 RETRY_SECONDS = 30

@@ -11,12 +11,13 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from . import db
-from .alerts import STATE_WORDS, alert_log, crisis_log, utc_now
-from .metrics.targets import Target, crisis_targets, would_have_alerted_at
-from .plan import MOVE_WORDS, load_plan
-from .queries import crisis_detail, minutes_text
-from .settings import load_settings
+from pipeline.core import db
+from pipeline.core.settings import load_settings
+from pipeline.core.text import minutes_text
+from pipeline.monitor.alerts import STATE_WORDS, alert_log, crisis_log, utc_now
+from pipeline.monitor.plan import MOVE_WORDS, load_plan
+from pipeline.monitor.targets import Target, crisis_targets, would_have_alerted_at
+from pipeline.read.queries import crisis_detail
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Metrics: the escalation plan against reality for one crisis, and when Radar would have alerted.
 
-**Targets** (from the plan's level for the crisis's severity, ``pipeline/plan.py``), all from the crisis's
+**Targets** (from the plan's level for the crisis's severity, ``pipeline/monitor/plan.py``), all from the crisis's
 start, on the calendar clock:
 
 - ``first_response``: the first brand response to one of the crisis's complaints (``first_brand_response_at``:
@@ -31,11 +31,11 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from .. import db
-from ..queries import minutes_text
-from ..settings import Settings
-from .crises import STATEMENTS_IN_CONTEXT
-from .detector import detect_crises
+from pipeline.core import db
+from pipeline.core.settings import Settings
+from pipeline.core.text import minutes_text
+from pipeline.metrics.crises import STATEMENTS_IN_CONTEXT
+from pipeline.metrics.detector import detect_crises
 
 TARGET_WORDS = {
     "first_response": "first brand response",

@@ -24,7 +24,8 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from . import db
+from pipeline.core import db
+from pipeline.core.text import plain_records
 
 
 @dataclass(frozen=True)
@@ -730,43 +731,6 @@ def crisis_detail(con: duckdb.DuckDBPyConnection, crisis_id: str) -> dict | None
     return records[0] if records else None
 
 
-def plain_records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as plain dicts: lists for list columns, None for missing values (NaN, NaT, NA)."""
-    return [
-        {
-            key: (
-                list(value)
-                if hasattr(value, "tolist") and not isinstance(value, str)
-                else None
-                if is_missing(value)
-                else value
-            )
-            for key, value in row.items()
-        }
-        for row in frame.to_dict("records")
-    ]
-
-
-def is_missing(value) -> bool:
-    """None, NaN, NaT or pd.NA (and never an error for lists and arrays)."""
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def minutes_text(minutes) -> str:
-    """``95`` -> ``"1 h 35 min"``, as on the pages and in the reports and alerts."""
-    if is_missing(minutes):
-        return "–"
-    minutes = float(minutes)
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
-    return f"{minutes / 1440:.1f} days"
-
-
 def crisis_series(con: duckdb.DuckDBPyConnection, crisis_id: str, *, pad_hours: int = 48) -> pd.DataFrame:
     """The crisis brand's hourly series from ``pad_hours`` before the start to ``pad_hours`` after it was back
     within baseline, or, while it is open, to the end of its data (never beyond: what comes after is
@@ -961,8 +925,8 @@ SOURCE_NAMES = {
 
 def scoring_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     """How posts without a label of their own are scored: the base scorer, then each language's adapter."""
-    from .enrich.adapter import adapter_states
-    from .enrich.sentiment import method_for
+    from pipeline.enrich.adapter import adapter_states
+    from pipeline.enrich.sentiment import method_for
 
     english = method_for("en")
     lines = [

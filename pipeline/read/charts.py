@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from .metrics.crises import SEVERITY_NAMES
+from pipeline.metrics.crises import SEVERITY_NAMES
 
 COLORS = {
     "negative": "#d1495b",

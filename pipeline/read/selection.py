@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .queries import BREAKDOWNS, LABELS, Bucket
+from pipeline.read.queries import BREAKDOWNS, LABELS, Bucket
 
 
 def _points(event: Any) -> list[dict]:

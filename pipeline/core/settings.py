@@ -95,14 +95,14 @@ class Settings:
 
 
 def load_settings(con) -> Settings:
-    from .db import get_meta
+    from pipeline.core.db import get_meta
 
     return Settings.from_json(get_meta(con, "settings"))
 
 
 def save_settings(con, settings: Settings) -> None:
-    from .access import record_change
-    from .db import set_meta
+    from pipeline.core.access import record_change
+    from pipeline.core.db import set_meta
 
     before, after = asdict(load_settings(con)), asdict(settings.validate())
     changed = [f"{key} {before[key]!r} -> {after[key]!r}" for key in after if before.get(key) != after[key]]

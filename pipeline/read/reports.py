@@ -23,11 +23,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from . import charts, compare, queries
-from .metrics.topics import emerging_topics
-from .queries import PostFilter, is_missing, minutes_text  # noqa: F401 -- pages take minutes_text from here
-from .settings import load_settings
-from .summary import topics_filter, weekly_summary
+from pipeline.core.settings import load_settings
+from pipeline.core.text import is_missing, minutes_text
+from pipeline.read import charts, compare, queries
+from pipeline.read.queries import PostFilter
+from pipeline.read.summary import topics_filter, weekly_summary
+from pipeline.read.topics import emerging_topics
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 MOVE_NAMES = {
@@ -520,7 +521,7 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
 
 def _plan_against_reality(con: duckdb.DuckDBPyConnection, crisis_id: str) -> list[str]:
     """The escalation plan's targets against what happened, the alerts and the decision log."""
-    from .room import plan_against_reality, response_room
+    from pipeline.read.room import plan_against_reality, response_room
 
     room = response_room(con, crisis_id)
     if room is None:  # no such crisis: nothing to judge

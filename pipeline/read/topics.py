@@ -38,8 +38,8 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from ..queries import PostFilter
-from .crises import STOP_WORDS
+from pipeline.metrics.crises import STOP_WORDS
+from pipeline.read.queries import PostFilter
 
 WEEKS_BEFORE = 8
 MIN_POSTS = 5

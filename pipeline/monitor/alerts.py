@@ -21,14 +21,14 @@ the last ``live_hours`` before now and the crisis is open or ended within them. 
 year's exports) are listed with the status ``history`` and never sent. ``now`` is the wall clock, or, for a
 replay of old exports (``radar watch --replay``), the newest post in the data.
 
-**Competitors.** A competitor's crisis (``pipeline.brands`` roles) is news, not a task: it is alerted once per
+**Competitors.** A competitor's crisis (``pipeline.core.brands`` roles) is news, not a task: it is alerted once per
 severity to the plan's ``monitoring_roles`` only (rule ``competitor_crisis``), never as a response target or
 a waiting queue: Radar does not judge a competitor's replies for the team.
 
 **Fatigue.** Below severity 3, an alert of a rule and brand raised within ``cooldown_minutes`` of another is
 recorded as ``held``; severity 1 waits for the daily digest; severity 3-4 are never held back.
 
-Statuses: ``queued`` (deliveries in ``alert_deliveries``, see ``pipeline.notify``), ``no channel`` (the
+Statuses: ``queued`` (deliveries in ``alert_deliveries``, see ``pipeline.monitor.notify``), ``no channel`` (the
 plan's roles have no channel yet: recorded so a new user sees what would have gone out), ``held``,
 ``history``.
 """
@@ -45,11 +45,11 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from . import db
-from .access import record_change
-from .plan import MOVE_WORDS, channels_of, load_plan
-from .queries import minutes_text, plain_records
-from .settings import Settings, load_settings
+from pipeline.core import db
+from pipeline.core.access import record_change
+from pipeline.core.settings import Settings, load_settings
+from pipeline.core.text import minutes_text, plain_records
+from pipeline.monitor.plan import MOVE_WORDS, channels_of, load_plan
 
 RULE_WORDS = {
     "crisis": "new crisis",
@@ -292,7 +292,7 @@ def _crisis_alert(
 
 
 def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert]:
-    from .metrics.targets import crisis_targets
+    from pipeline.monitor.targets import crisis_targets
 
     severity = int(crisis["severity"])
     roles = list(plan["levels"][str(severity)]["roles"])

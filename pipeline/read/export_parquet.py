@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import db
+from pipeline.core import db
 
 # table -> the timestamp whose month partitions it (None: one file)
 TABLES = {

@@ -1,16 +1,16 @@
 """Compare: share of voice between the tracked brands, themes per week, and the top posts of a week.
 
-Queries in the manner of ``pipeline.queries`` (connection first, a ``PostFilter``, bound parameters, lists of
+Queries in the manner of ``pipeline.read.queries`` (connection first, a ``PostFilter``, bound parameters, lists of
 posts with a ``limit`` and how many there were). Definitions:
 
-- *tracked brands*: the brands with a role (ours or competitor, ``pipeline.brands``); while no brand has a
+- *tracked brands*: the brands with a role (ours or competitor, ``pipeline.core.brands``); while no brand has a
   role, every brand. A brand filter narrows them further.
 - *share of voice*: a tracked brand's customer posts (posts about it, not its own) / all tracked brands'
   customer posts in the same day or week. Brand posts and posts of no brand are left out.
 - *net sentiment*: as everywhere, (positive - negative) / scored customer posts x 100.
 - *change*: against the bucket before (share in percentage points, net sentiment in points); none where the
   bucket before had no posts of the brand (it cannot be known).
-- *theme volume*: customer posts tagged with the theme (``pipeline.themes``); *negative share*: negative /
+- *theme volume*: customer posts tagged with the theme (``pipeline.metrics.themes``); *negative share*: negative /
   scored among them.
 - *top posts*: the posts of the period with the most engagement (likes + shares) where the exports carry
   those numbers, else the widest reach, else the threads with the most posts in the period.
@@ -24,8 +24,8 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from . import db
-from .queries import POST_COLUMNS, PostFilter, net_sentiment, sentiment_trend
+from pipeline.core import db
+from pipeline.read.queries import POST_COLUMNS, PostFilter, net_sentiment, sentiment_trend
 
 
 def tracked_brands(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> tuple[str, ...]:

@@ -7,11 +7,11 @@ Tables, named by stage so that ``SHOW TABLES`` tells the data flow:
 - ``imports``     one row per file that landed, with its import report.
 - ``custom_formats`` column mappings saved by people for layouts no registered format knows.
 - ``brands``      one row per canonical brand with its role (ours or a competitor); ``brand_aliases`` its
-                  handles and names (see ``pipeline.brands``).
-- ``fct_post_themes`` one row per customer post and theme it mentions (see ``pipeline.themes``).
+                  handles and names (see ``pipeline.core.brands``).
+- ``fct_post_themes`` one row per customer post and theme it mentions (see ``pipeline.metrics.themes``).
 - ``fct_posts``   staged posts plus what needs the whole store: ``is_brand``, ``brand``, ``thread_id``.
 - ``alerts``      the outbox: every alert the rules raised, with its key, reason and numbers; ``alert_deliveries``
-                  one row per alert and channel (pending, sent, retrying with the reason); see ``pipeline.alerts``.
+                  one row per alert and channel (pending, sent, retrying with the reason); see ``pipeline.monitor.alerts``.
 - ``crisis_log``  acknowledgements and the decisions taken during a crisis, in order.
 - ``watch_files`` what ``radar watch`` has seen in its folder (imported, failed, already stored).
 - ``radar_meta``  schema and data versions, settings and the escalation plan.
@@ -236,7 +236,7 @@ def vendor_label_sql(column: str) -> str:
 # them (the default; ``'export'``), the database's adapter learned from such labels (``'adapter'``), Radar's
 # base score (``'radar'``: the English model, or the rules). ``radar_label`` and ``export_label`` keep both
 # for the pages that compare them. Kept apart so that a query can apply it to a few rows picked by row id
-# (``pipeline.queries._posts_at``).
+# (``pipeline.read.queries._posts_at``).
 _EXPORT_LABEL = vendor_label_sql("f.vendor_sentiment")
 _USED_EXPORT_LABEL = f"CASE WHEN coalesce(i.use_export_labels, true) THEN {_EXPORT_LABEL} END"
 POSTS_SELECT = f"""
@@ -482,7 +482,7 @@ UTC_DAY = "(epoch_ms(created_at) // 86400000)::INTEGER"  # days since 1970-01-01
 
 
 def alias_key_sql(expr: str) -> str:
-    """SQL for the brand alias key of a text (see ``pipeline.brands``): lower case, accents stripped, only
+    """SQL for the brand alias key of a text (see ``pipeline.core.brands``): lower case, accents stripped, only
     letters and digits."""
     return f"regexp_replace(lower(strip_accents(trim({expr}))), '[^\\p{{L}}\\p{{N}}]', '', 'g')"
 
@@ -548,7 +548,9 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         )
         bump_data_version(con)
     if version is not None and int(version) < 8:
-        from .themes import tag_themes  # schema 8: themes; an older database's posts are tagged once, now
+        from pipeline.metrics.themes import (
+            tag_themes,  # schema 8: themes; an older database's posts are tagged once, now
+        )
 
         tag_themes(con)
     set_meta(con, "schema_version", str(SCHEMA_VERSION))

@@ -3,7 +3,7 @@ against the week before and against competitors, the crises and their state, the
 the emerging topics. Each sentence is built from numbers the dashboard shows; where the data cannot say
 (no week before, no brand replies), the sentence says so instead of guessing.
 
-"Our brands" are the brands with the role ``ours`` (``pipeline.brands``); while none has one, the summary
+"Our brands" are the brands with the role ``ours`` (``pipeline.core.brands``); while none has one, the summary
 speaks of all brands and says that a comparison with competitors needs the roles.
 """
 
@@ -15,10 +15,11 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from . import db
-from .compare import brand_counts, tracked_brands
-from .metrics.topics import WEEKS_BEFORE, emerging_topics
-from .queries import PostFilter, _responses_for, crisis_list, is_missing, minutes_text
+from pipeline.core import db
+from pipeline.core.text import is_missing, minutes_text
+from pipeline.read.compare import brand_counts, tracked_brands
+from pipeline.read.queries import PostFilter, _responses_for, crisis_list
+from pipeline.read.topics import WEEKS_BEFORE, emerging_topics
 
 MIN_SCORED = 20  # a brand's net sentiment moves only count with at least this many scored posts in both weeks
 

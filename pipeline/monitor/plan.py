@@ -31,7 +31,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from .access import record_change
+from pipeline.core.access import record_change
 
 CHANNEL_TYPES = {
     "email": "e-mail over SMTP (to: one or more addresses)",
@@ -277,20 +277,20 @@ def validate(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_plan(con) -> dict[str, Any]:
-    from .db import get_meta
+    from pipeline.core.db import get_meta
 
     text = get_meta(con, "plan")
     return validate(json.loads(text)) if text else default_plan()
 
 
 def plan_changed_at(con) -> str | None:
-    from .db import get_meta
+    from pipeline.core.db import get_meta
 
     return get_meta(con, "plan_changed_at")
 
 
 def save_plan(con, plan: dict[str, Any]) -> dict[str, Any]:
-    from .db import bump_monitoring_version, set_meta
+    from pipeline.core.db import bump_monitoring_version, set_meta
 
     plan = validate(plan)
     set_meta(con, "plan", json.dumps(plan))  # roles and channels keep the order people gave them
@@ -301,7 +301,7 @@ def save_plan(con, plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def reset_plan(con) -> dict[str, Any]:
-    from .db import bump_monitoring_version, set_meta
+    from pipeline.core.db import bump_monitoring_version, set_meta
 
     con.execute("DELETE FROM radar_meta WHERE key = 'plan'")
     set_meta(con, "plan_changed_at", datetime.now(UTC).isoformat(timespec="seconds"))

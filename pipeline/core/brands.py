@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from . import db
-from .access import record_change
+from pipeline.core import db
+from pipeline.core.access import record_change
 
 key_sql = db.alias_key_sql
 

@@ -30,8 +30,8 @@ from typing import Any
 
 import duckdb
 
-from . import db
-from .access import record_change
+from pipeline.core import db
+from pipeline.core.access import record_change
 
 _WORD = r"#?[\w'’-]+\*?"  # a keyword: letters, digits, apostrophes, hyphens; '*' at the end: any ending
 _WORD_RE = re.compile(_WORD)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import db
+from pipeline.core import db
 
 
 class Store:
