@@ -58,7 +58,7 @@ if problem:
 
 st.subheader("Load exports")
 st.caption(
-    "CSV exports from the supported tools (see the README's format table). Each file lands whole or not at "
+    "CSV exports from the supported tools (the formats are listed in docs/formats.md). Each file lands whole or not at "
     "all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; larger "
     "files load faster with `radar ingest FILE`."
 )

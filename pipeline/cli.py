@@ -1065,7 +1065,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the export layouts and the columns that identify each.",
     )
     p.add_argument("--verbose", "-v", action="store_true", help="also show each column mapping")
-    p.add_argument("--markdown", action="store_true", help="print the README table (built-in formats)")
+    p.add_argument("--markdown", action="store_true", help="print the table of docs/formats.md (built-in formats)")
     p.add_argument("--db", help=db_help + "; its saved custom formats are listed first")
     p.add_argument("--forget", metavar="NAME", help="delete a saved custom format")
     p.set_defaults(func=cmd_formats)

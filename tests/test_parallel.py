@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 import pipeline.enrich as enrich
-from pipeline.analytics import playbook
 from pipeline.core import db, parallel
+from pipeline.metrics import playbook
 from tests.conftest import DEMO_DIR, ingest_one
 
 

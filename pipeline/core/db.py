@@ -16,7 +16,7 @@ Tables, named by stage so that ``SHOW TABLES`` tells the data flow:
 - ``watch_files`` what ``radar watch`` has seen in its folder (imported, failed, already stored).
 - ``radar_meta``  schema and data versions, settings and the escalation plan.
 
-Public views, documented in the README and kept stable: ``posts``. Every timestamp is a UTC
+Public views, documented in docs/schema.md and kept stable: ``posts``. Every timestamp is a UTC
 ``TIMESTAMPTZ``; every connection runs with ``TimeZone = 'UTC'``.
 """
 

@@ -1,4 +1,4 @@
-"""Enrich: the word lists behind the sentiment rules, written by hand and documented in the README.
+"""Enrich: the word lists behind the sentiment rules, written by hand and documented in docs/sentiment.md.
 
 Nothing here is learned from the evaluation data. Entries ending in ``*`` match any word that starts with
 them (Spanish and Polish inflect heavily: ``opóźni*`` covers opóźniony, opóźnienie, opóźnił ...); other

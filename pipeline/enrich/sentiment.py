@@ -1,6 +1,6 @@
 """Enrich: a sentiment score per post, in English, Spanish and Polish, offline.
 
-Definitions (the README's "Metric definitions" repeats them):
+Definitions (docs/metrics.md repeats them):
 
 - ``sentiment`` is a number in -1..1; for the rules, ``sentiment_label`` is ``negative`` when sentiment <= -0.05
   (VADER's published cut), ``positive`` when sentiment >= 0.35 (higher than VADER's 0.05: brand conversations are full of

@@ -61,7 +61,7 @@ __all__ = [
     "sniff",
 ]
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # Streamlit's own upload limit (server.maxUploadSize), stated in the README
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # Streamlit's own upload limit (server.maxUploadSize), stated in docs/importing.md
 
 
 def save_upload(data: bytes, name: str, folder: str | Path) -> Path:

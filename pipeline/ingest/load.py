@@ -250,8 +250,9 @@ def _file_lines(path: Path) -> int:
 def _read_csv_fast(con: duckdb.DuckDBPyConnection, path: Path, dialect: Dialect) -> bool:
     """Let DuckDB read the file into ``tmp_csv`` (every field as text, with the line each row starts on);
     False where it cannot be trusted to read it as the Python reader would, and the caller reads it row by
-    row: an encoding other than UTF-8, bare CR line ends, a layout whose derive has no SQL, a second header
-    row, or any row DuckDB's strict parser refuses (ragged, a stray quote, a bare CR, a row over 2 MB).
+    row: an encoding other than UTF-8, bare CR line ends, a second header row, or any row DuckDB's strict
+    parser refuses (ragged, a stray quote, a bare CR, a row over 2 MB). The format's rules run afterwards,
+    the same for both readers (``derive_rows``).
 
     Line numbers come from the row's position plus the line breaks inside its quoted fields; the file's
     own line count must agree, or the file (with blank lines between rows, say) goes the Python way.

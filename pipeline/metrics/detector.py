@@ -1,6 +1,6 @@
 """Metrics: the crisis detector, a pure function from one hourly series to crisis windows.
 
-Definitions (the README's "Metric definitions" repeats them):
+Definitions (docs/metrics.md repeats them):
 
 - **Baseline** ``b(t)`` of negative posts in hour t: the median of the same hour of the week in the 4
   weeks before (when at least 2 of them are in the data); else the median of the same hour of the day

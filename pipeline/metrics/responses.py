@@ -1,6 +1,6 @@
 """Metrics: brand response times per customer post, and per thread.
 
-Definitions (the README's "Metric definitions" repeats them word for word):
+Definitions (docs/metrics.md repeats them word for word):
 
 - A **customer post awaiting a reply** is a non-brand post that starts a thread (it is its thread's root)
   or answers a brand post (its parent is a brand post).

@@ -147,7 +147,7 @@ def _page(title: str, subtitle: str, body: str) -> str:
 <h1>{_esc(title)}</h1><p class="subtitle">{_esc(subtitle)}</p>
 {body}
 <footer>Reputation Radar · generated {generated} · times in UTC unless a chart says otherwise ·
-sentiment labels are the export's own where it has them, else Radar's rules (see the README's metric
+sentiment labels are the export's own where it has them, else Radar's rules (see the metric
 definitions); corrections made by people win.</footer>
 </body></html>"""
 

@@ -128,7 +128,7 @@ def check_mapping(mapping: Mapping[str, str], header: Sequence[str]) -> str | No
 
 @dataclass(frozen=True)
 class FormatRow:
-    """One line of ``radar formats`` and of the README table."""
+    """One line of ``radar formats`` and of the table in docs/formats.md."""
 
     name: str
     description: str
