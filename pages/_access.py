@@ -1,17 +1,29 @@
 """Sign-in and roles for the dashboard (see ``pipeline.core.access`` for the rules).
 
-Without an ``[auth]`` section in ``.streamlit/secrets.toml`` the dashboard is open, as on a laptop: everyone
-who reaches it may edit (``make run`` binds it to this machine only), and changes are recorded as the
-operating-system user's. With one, a person must sign in through the OpenID Connect provider (``st.login``),
-and the ``[access]`` section says who is a viewer or an editor. ``app.py`` asks ``may_enter`` before it builds
-the navigation: someone who may not enter gets a navigation holding only ``sign_in_page``, so no page (and no
-URL) is reached without it; ``can_edit`` decides which forms a page
-shows, and ``pages._common.write`` refuses any change from someone who may not edit, whatever the page shows.
+How the dashboard is set up decides who may enter (``setup``):
+
+- no ``[auth]`` section in ``.streamlit/secrets.toml`` and served on this machine only (``make run`` binds
+  127.0.0.1): open, as on a laptop; everyone who reaches it may edit, and changes are recorded as the
+  operating-system user's;
+- an ``[auth]`` section: a person must sign in through the OpenID Connect provider (``st.login``), and the
+  ``[access]`` section says who is a viewer or an editor;
+- anything that cannot be trusted fails closed, and shows nothing but why: a secrets file that cannot be read
+  (sign-in cannot be checked), an ``[access]`` section without ``[auth]`` (a misspelt section), or no sign-in
+  on a dashboard that listens beyond this machine, unless ``RADAR_OPEN_DASHBOARD=1`` says it is meant to be
+  open to everyone who can reach it.
+
+``app.py`` asks ``may_enter`` before it builds the navigation: someone who may not enter gets a navigation
+holding only ``sign_in_page``, under every page's address, so no page (and no URL) is reached without it;
+``can_edit`` decides which forms a page shows, and ``pages._common.write`` refuses any change from someone who
+may not edit, whatever the page shows.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -20,6 +32,8 @@ from pipeline.core.access import AccessError, AccessRules, command_line_actor, p
 from pipeline.read.export import markdown_literal
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+OPEN_VARIABLE = "RADAR_OPEN_DASHBOARD"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,17 +43,59 @@ class Visitor:
     signed_in: bool  # False when the dashboard has no sign-in configured
 
 
-def _secrets_section(name: str) -> Any:
-    if not st.secrets.load_if_toml_exists():
-        return None
+@dataclass(frozen=True)
+class Setup:
+    mode: str  # "open" (no sign-in), "sign-in", or "closed" (nobody may enter)
+    problem: str = ""  # why it is closed, for the page (no secrets in it)
+    shared: bool = False  # open although it listens beyond this machine (RADAR_OPEN_DASHBOARD=1)
+
+
+def _secrets_files() -> list[Path]:
+    configured = st.get_option("secrets.files") or []
+    return [Path(str(name)).expanduser() for name in configured]
+
+
+def setup() -> Setup:
+    """How this dashboard decides who may enter (see the module's docstring)."""
+    loaded = st.secrets.load_if_toml_exists()
+    if not loaded:
+        unreadable = [path for path in _secrets_files() if path.exists()]
+        if unreadable:
+            _log.error("Reputation Radar: %s cannot be read; nobody is let in until it is fixed", unreadable[0])
+            return Setup(
+                "closed",
+                "The dashboard's secrets file cannot be read (a syntax error, or its "
+                "permissions), so sign-in cannot be checked and nobody is let in. Whoever runs the "
+                "dashboard finds the error in its log.",
+            )
+    auth = _section("auth") if loaded else None
+    if auth:
+        return Setup("sign-in")
+    if loaded and _section("access") is not None:
+        return Setup(
+            "closed",
+            "The dashboard's secrets file lists who has access ([access]) but configures no "
+            "sign-in ([auth]), so nobody is let in. See docs/access.md.",
+        )
+    address = st.get_option("server.address")
+    if address in LOOPBACK:
+        return Setup("open")
+    if os.environ.get(OPEN_VARIABLE) == "1":
+        return Setup("open", shared=True)
+    where = f"on {address}" if address else "on every network interface"
+    return Setup(
+        "closed",
+        f"This dashboard listens beyond this machine ({where}) and no sign-in is configured, "
+        "so it shows nothing. Configure sign-in (docs/access.md), serve it on 127.0.0.1 only (make run "
+        f"does), or set {OPEN_VARIABLE}=1 to open it to everyone who can reach it.",
+    )
+
+
+def _section(name: str) -> Any:
     try:
         return st.secrets.get(name)
-    except Exception:  # a secrets file that cannot be read is reported by Streamlit itself at start
+    except Exception:  # a secrets file that cannot be read: setup() fails closed on it
         return None
-
-
-def sign_in_configured() -> bool:
-    return bool(_secrets_section("auth"))
 
 
 def _providers(auth: Any) -> list[str | None]:
@@ -51,15 +107,16 @@ def _providers(auth: Any) -> list[str | None]:
 
 def visitor() -> Visitor:
     """Who is looking, and what they may do."""
-    if not sign_in_configured():
+    mode = setup().mode
+    if mode == "open":
         return Visitor("editor", command_line_actor("dashboard without sign-in"), False)
-    user = st.user
-    if not user.is_logged_in:
-        return Visitor(None, "", True)
-    claims = user.to_dict()
+    if mode == "closed" or not st.user.is_logged_in:
+        return Visitor(None, "", mode == "sign-in")
+    claims = st.user.to_dict()
     try:
-        rules = AccessRules.from_mapping(_secrets_section("access"))
-    except AccessError:
+        rules = AccessRules.from_mapping(_section("access"))
+    except AccessError as exc:
+        _log.error("Reputation Radar: the [access] section cannot be read: %s", exc)
         return Visitor(None, person_name(claims), True)
     return Visitor(role_of(rules, claims), person_name(claims), True)
 
@@ -75,12 +132,12 @@ def viewer_note(what: str) -> None:
 
 def may_enter() -> bool:
     """Whether the visitor may see the dashboard; shows who is signed in (and the sign-out) in the sidebar."""
-    if not sign_in_configured():
-        address = st.get_option("server.address")
-        if address and address not in LOOPBACK:
+    current = setup()
+    if current.mode == "open":
+        if current.shared:
             st.sidebar.warning(
-                "No sign-in is configured, yet this dashboard listens beyond this machine: anyone "
-                "who reaches it can read and change the data. See docs/access.md.",
+                f"No sign-in is configured and {OPEN_VARIABLE}=1 opens this dashboard to everyone who can reach "
+                "it: they can read and change the data. See docs/access.md.",
                 icon=":material/lock_open:",
             )
         return True
@@ -96,22 +153,31 @@ def may_enter() -> bool:
 def sign_in_page() -> None:
     """The only page someone who may not see the dashboard is given: the sign-in, or why they are refused."""
     st.title("Reputation Radar")
+    current = setup()
+    if current.mode == "closed":
+        st.error(markdown_literal(current.problem), icon=":material/lock:")
+        return
     if not st.user.is_logged_in:
         st.write("Sign in to see how people talk about your brands, how fast you answer them, and the crises.")
-        for provider in _providers(_secrets_section("auth")):
+        for provider in _providers(_section("auth")):
             label = "Sign in" if provider is None else f"Sign in with {provider}"
             if st.button(label, key=f"access.sign_in.{provider or 'default'}", icon=":material/login:", type="primary"):
                 st.login(provider) if provider else st.login()
         return
     who = visitor()
+    section = _section("access")
     try:
-        AccessRules.from_mapping(_secrets_section("access"))
+        rules = AccessRules.from_mapping(section)
         reason = (
-            "This account has no access to this dashboard. Ask whoever runs it to add your address to "
+            "This dashboard has no access list yet ([access] in its secrets file), so nobody is let in."
+            if rules.is_empty
+            else "This account has no access to this dashboard. Ask whoever runs it to add your address to "
             "[access] viewers or editors in .streamlit/secrets.toml."
         )
-    except AccessError as exc:
-        reason = f"The dashboard's access list cannot be read ({exc}), so no one is let in until it is fixed."
+    except AccessError:  # the details go to the log, not to whoever signed in
+        reason = (
+            "The dashboard's access list cannot be read, so nobody is let in; whoever runs it finds why in its log."
+        )
     st.error(f"Signed in as {markdown_literal(who.name)}. {markdown_literal(reason)}", icon=":material/block:")
     if st.button("Sign out", key="access.sign_out_refused", icon=":material/logout:"):
         st.logout()

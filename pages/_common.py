@@ -54,14 +54,6 @@ PAGES = {
 }
 FILTER_PARAMS = ("from", "to", "brand", "platform", "lang")
 
-# Streamlit decides per process whether the app is a legacy `pages/` folder app until app.py calls
-# st.navigation. When the very first request is a deep link (/threads?thread=...), it runs that page without
-# app.py (no navigation, no page config). Every page imports this module first, so the first such run turns
-# the legacy mode off and reruns, this time through app.py.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
-
 
 @st.cache_resource(show_spinner=False)
 def _store() -> Store:
@@ -110,7 +102,8 @@ def write(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     URL led to the call."""
     who = visitor()
     if who.role != "editor":
-        st.error("Not changed: changes are for editors, and you are signed in as a viewer.", icon=":material/block:")
+        whose = "you are signed in as a viewer" if who.role == "viewer" else "you have no access to this dashboard"
+        st.error(f"Not changed: changes are for editors, and {whose}.", icon=":material/block:")
         st.stop()
     with acting_as(who.name), _store().writing() as con:
         return fn(con, *args, **kwargs)
@@ -443,3 +436,13 @@ def alert_table_of(shown: pd.DataFrame, *, key: str) -> None:
         },
     )
     download_csv(shown, "alerts", key=f"{key}.download")
+
+
+# Last, once every name above is defined (a session importing this module at the same moment finds them all):
+# Streamlit decides per process whether the app is a legacy `pages/` folder app until app.py calls
+# st.navigation. When the very first request is a deep link (/threads?thread=...), it runs that page without
+# app.py (no navigation, no page config). Every page imports this module first, so the first such run turns
+# the legacy mode off and reruns, this time through app.py.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from pipeline.core import db
 from pipeline.ingest import ingest_files
 
 ROOT = Path(__file__).resolve().parents[1]
+# AppTest sets no server address, which Streamlit reads as every interface: without sign-in the dashboard would
+# show nothing (pages/_access.setup). The tests of that refusal take this away; the served tests use 127.0.0.1.
+os.environ.setdefault("RADAR_OPEN_DASHBOARD", "1")
 SHARED = ROOT.parent / "shared" / "data" / "real"
 DEMO_DIR = ROOT / "data" / "demo"
 

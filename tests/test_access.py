@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipeline import cli
 from pipeline.core import db
-from pipeline.core.access import AccessError, AccessRules, acting_as, command_line_actor, role_of
+from pipeline.core.access import AccessError, AccessRules, acting_as, command_line_actor, person_name, role_of
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -148,7 +148,7 @@ def test_named_providers_each_get_a_button(monkeypatch, demo_db):
     [
         (ACCESS, "no access to this dashboard"),
         ({"editors": ["not an address"]}, "access list cannot be read"),
-        (None, "no access to this dashboard"),  # no [access] section: nobody is let in
+        (None, "has no access list yet"),  # no [access] section: nobody is let in
     ],
 )
 def test_a_signed_in_stranger_is_refused_everywhere(monkeypatch, demo_db, access, says):
@@ -342,3 +342,83 @@ def test_the_data_page_says_who_last_changed_the_settings_plan_and_themes(monkey
         and sum("by ana@" in line for line in lines) == 2
         and sum("by bo@" in line for line in lines) == 1
     )
+
+
+@pytest.mark.parametrize(
+    "claims, name",
+    [
+        ({"email": " Ana@Lumo.Example ", "sub": "u1"}, "ana@lumo.example"),
+        (
+            {"email": "ana@lumo.example", "email_verified": "FALSE", "sub": "u2"},
+            "u2 (unverified address ana@lumo.example)",
+        ),
+        ({"email": "ana@lumo.example", "email_verified": 0, "sub": "u3"}, "u3 (unverified address ana@lumo.example)"),
+        ({"sub": "u4"}, "u4"),
+        ({}, "unknown person"),
+    ],
+)
+def test_a_person_is_recorded_by_a_trusted_address_only(claims, name):
+    assert person_name(claims) == name
+
+
+@pytest.mark.parametrize("verified", [False, "false", "FALSE", " False ", 0, "0", "no"])
+def test_an_address_said_to_be_unverified_grants_nothing(verified):
+    rules = AccessRules.from_mapping(ACCESS)
+    assert role_of(rules, {"email": "ana@lumo.example", "email_verified": verified}) is None
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("https://hooks.slack.com/services/T/B/secret", "https://hooks.slack.com/…"),
+        ("https://hooks.example.com?token=SECRET", "https://hooks.example.com/…"),
+        ("https://teams.example.com#SECRET", "https://teams.example.com/…"),
+        ("https://user:pass@hooks.example.com/x", "https://hooks.example.com/…"),
+        ("https://hooks.example.com/", "https://hooks.example.com"),
+    ],
+)
+def test_a_webhook_is_shown_without_anything_that_may_be_its_token(url, shown):
+    from pipeline.monitor.plan import default_plan, masked
+
+    plan = default_plan()
+    plan["channels"] = {"ops": {"type": "webhook", "url": url}}
+    assert masked(plan)["channels"]["ops"]["url"] == shown
+
+
+def _closed_problem(app: AppTest) -> str:
+    assert [b.label for b in app.button] == [] and not app.dataframe and not app.sidebar.multiselect
+    return " ".join(e.value.replace("\\", "") for e in app.error)
+
+
+def test_a_secrets_file_that_cannot_be_read_lets_nobody_in(monkeypatch, demo_db, tmp_path):
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('[auth]\nclient_id = "radar"\n[access]\nviewers = ["@lumo.example"\n', encoding="utf-8")
+    monkeypatch.setattr("pages._access._secrets_files", lambda: [broken])
+    monkeypatch.setenv("RADAR_DB", str(demo_db))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception
+    assert "secrets file cannot be read" in _closed_problem(app)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("pages/data.py")
+
+
+def test_an_access_list_without_sign_in_lets_nobody_in(monkeypatch, demo_db):
+    monkeypatch.setenv("RADAR_DB", str(demo_db))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["acess_typo"] = {"x": 1}  # a secrets file is there ...
+    app.secrets["access"] = ACCESS  # ... with an access list, but [auth] is missing (misspelt, say)
+    app.run()
+    assert "configures no sign-in" in _closed_problem(app)
+
+
+def test_a_dashboard_open_to_the_network_without_sign_in_shows_nothing(monkeypatch, demo_db):
+    monkeypatch.setenv("RADAR_DB", str(demo_db))
+    monkeypatch.delenv("RADAR_OPEN_DASHBOARD", raising=False)
+    app = AppTest.from_file(APP, default_timeout=60)  # AppTest sets no server.address: every interface
+    app.run()
+    assert "listens beyond this machine" in _closed_problem(app)
+    monkeypatch.setenv("RADAR_OPEN_DASHBOARD", "1")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception and any("opens this dashboard to everyone" in w.value for w in app.sidebar.warning)

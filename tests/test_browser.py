@@ -60,6 +60,8 @@ def _serve(database, *options: str, port: int | None = None):
             "false",
             "--server.fileWatcherType",
             "none",
+            "--server.address",
+            "127.0.0.1",  # this machine only: without sign-in, the dashboard refuses to be served wider
             *options,
         ],
         cwd=ROOT,
@@ -456,7 +458,7 @@ viewers = ["@lumo.example"]
 """,
             encoding="utf-8",
         )
-        serving = _serve(copy, "--secrets.files", str(secrets), "--server.address", "127.0.0.1", port=port)
+        serving = _serve(copy, "--secrets.files", str(secrets), port=port)
         url = next(serving)
         yield url, copy
         next(serving, None)

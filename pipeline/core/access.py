@@ -76,9 +76,21 @@ class AccessRules:
         return not (self.editors or self.viewers)
 
 
+_UNVERIFIED = {"false", "0", "no", "off"}
+
+
+def verified_email(claims: Mapping[str, Any]) -> str:
+    """The person's e-mail address (trimmed, lower case) unless the provider says it is unverified
+    (``email_verified`` false, 0, or such a text); ``""`` when there is none to trust."""
+    verified = claims.get("email_verified")
+    if verified is False or verified == 0 or (isinstance(verified, str) and verified.strip().lower() in _UNVERIFIED):
+        return ""
+    return str(claims.get("email") or "").strip().lower()
+
+
 def _matches(entry: str, claims: Mapping[str, Any]) -> bool:
-    email = str(claims.get("email") or "").strip().lower()
-    trusted = bool(email) and claims.get("email_verified") not in (False, "false", "False")
+    email = verified_email(claims)
+    trusted = bool(email)
     if entry.startswith("@"):
         return trusted and email.endswith(entry.lower())
     claim = _CLAIM.match(entry)  # a claim's name has no @, and an address no colon
@@ -104,8 +116,18 @@ def role_of(rules: AccessRules, claims: Mapping[str, Any]) -> str | None:
 
 
 def person_name(claims: Mapping[str, Any]) -> str:
-    """How a signed-in person is named in the records: the e-mail address, else the provider's subject."""
-    return str(claims.get("email") or claims.get("sub") or "unknown person")
+    """How a signed-in person is named in the records: the e-mail address (lower case), else the provider's
+    subject; an address the provider says is unverified is never taken as the name, only shown beside it.
+
+    >>> person_name({"email": " Ana@Lumo.Example ", "sub": "u1"})
+    'ana@lumo.example'
+    """
+    email = verified_email(claims)
+    if email:
+        return email
+    subject = str(claims.get("sub") or "").strip() or "unknown person"
+    claimed = str(claims.get("email") or "").strip()
+    return f"{subject} (unverified address {claimed})" if claimed else subject
 
 
 _ACTOR: ContextVar[str | None] = ContextVar("radar_actor", default=None)

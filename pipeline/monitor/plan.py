@@ -368,9 +368,10 @@ def masked(plan: dict[str, Any]) -> dict[str, Any]:
     shown = copy.deepcopy(plan)
     for channel in shown["channels"].values():
         if "url" in channel:
-            match = re.match(r"(https?://)(?:[^/@]*@)?([^/]+)(/.*)?", channel["url"])
+            # only the scheme and the host: a path, a query or a fragment may hold the token
+            match = re.match(r"(https?://)(?:[^/@?#]*@)?([^/?#]+)(.*)", channel["url"], re.DOTALL)
             channel["url"] = (
-                match.group(1) + match.group(2) + ("/…" if match.group(3) and len(match.group(3)) > 1 else "")
+                match.group(1) + match.group(2) + ("/…" if match.group(3).strip("/") else "")
                 if match
                 else "(not an http address)"
             )
