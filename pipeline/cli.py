@@ -809,10 +809,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.limit < 1:
         _error("--limit must be 1 or more")
         return 2
-    if not db.resolve_db_path(args.db).exists():
-        _error(f"{db.resolve_db_path(args.db)}: no database yet; build one with `radar demo` or `radar ingest FILE`")
-        return 1
-    with _open(args, read_only=True) as con:
+    with _open(args, read_only=True, existing=True) as con:
         records = plain_records(recent_changes(con, args.limit))
     if args.json:
         print(json.dumps(records, default=_json_value, indent=2))
@@ -832,10 +829,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     if args.limit < 1:
         _error("--limit must be 1 or more")
         return 2
-    if not db.resolve_db_path(args.db).exists():
-        _error(f"{db.resolve_db_path(args.db)}: no database yet; build one with `radar demo` or `radar ingest FILE`")
-        return 1
-    with _open(args, read_only=True) as con:
+    with _open(args, read_only=True, existing=True) as con:
         log = alert_log(con, crisis_id=args.crisis, limit=args.limit)
     records = plain_records(log)
     if args.json:
