@@ -83,3 +83,69 @@ def test_unknown_layout_names_the_file_and_the_columns(write_csv):
     with pytest.raises(IngestError) as error:
         sniff(path)
     assert "weird.csv" in str(error.value) and "'alpha', 'beta'" in str(error.value)
+
+
+NBSP, EM = "\u00a0", "\u2003"
+
+
+@pytest.mark.parametrize(
+    "name, text, post_id, column, expected",
+    [
+        # a value strips as Python's str.strip() does: Unicode spaces too (a no-break space from a spreadsheet)
+        (
+            "mbs.csv",
+            "Post ID,Account ID,Account username,Account name,Description,Publish time,Permalink\n"
+            f"p1,,{NBSP},tom.w,hi,2026-11-10T09:00:00Z,https://www.instagram.com/p/1\n",
+            "p1",
+            "author_id",
+            "tom.w",
+        ),
+        (
+            "reddit.csv",
+            f"id,author,created_utc,body,link_id\nabc{EM},u1,1762800000,hello,t3_abc\n",
+            "abc",
+            "parent_id",
+            None,
+        ),
+        # a network written "Twitter/X" or "X (Twitter)" is Twitter
+        (
+            "bw.csv",
+            "Date,Title,Snippet,Full Text,Url,Page Type,Author\n"
+            "2026-11-10T09:00:00Z,,,hello,https://news.example.com/a,Twitter/X,jo\n",
+            None,
+            "platform",
+            "twitter",
+        ),
+        (
+            "bw2.csv",
+            "Date,Title,Snippet,Full Text,Url,Page Type,Author\n"
+            "2026-11-10T09:00:00Z,,,hello,https://www.facebook.com/a,X (Twitter),jo\n",
+            None,
+            "platform",
+            "twitter",
+        ),
+        # a URL is read as a browser reads it: a tab inside, or control characters before it, do not hide its host
+        (
+            "mbs_tab.csv",
+            "Post ID,Account ID,Account username,Account name,Description,Publish time,Permalink\n"
+            "p1,,,acme,hi,2026-11-10T09:00:00Z,https://insta\tgram.com/p/1\n",
+            "p1",
+            "platform",
+            "instagram",
+        ),
+    ],
+)
+def test_a_rule_reads_a_value_as_a_person_would(tmp_path, write_csv, name, text, post_id, column, expected):
+    from pipeline.core import db
+    from pipeline.ingest import ingest_file
+
+    path = write_csv(name, text)
+    for reader in ("duckdb", "python"):  # one rule, whichever reader read the file
+        con = db.connect(tmp_path / f"{reader}.duckdb")
+        try:
+            assert ingest_file(con, path, duckdb_reader=reader == "duckdb").read_by == reader
+            where, params = ("post_id = ?", [post_id]) if post_id else ("true", [])
+            rows = con.execute(f"SELECT {column} FROM stg_posts WHERE {where}", params).fetchall()
+        finally:
+            con.close()
+        assert rows == [(expected,)], (reader, rows)

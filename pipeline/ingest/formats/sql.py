@@ -11,6 +11,8 @@ from pipeline.ingest.formats.base import Values
 PLATFORM_NAMES = {
     "twitter": "twitter",
     "x": "twitter",
+    "x (twitter)": "twitter",
+    "twitter/x": "twitter",
     "x/twitter": "twitter",
     "tweet": "twitter",
     "facebook": "facebook",
@@ -44,7 +46,9 @@ PLATFORM_HOSTS = (
     ("pinterest.com", "pinterest"),
 )
 
-_WHITESPACE_SQL = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+# What Python's ``str.strip()`` removes: every character ``isspace()`` is true for, Unicode's too (a no-break
+# space pasted from a spreadsheet, an em space), so that a rule strips a value as a person would.
+_WHITESPACE_SQL = " || ".join(f"chr({code})" for code in range(0x3001) if chr(code).isspace())
 
 
 def value(v: Values, name: str) -> str:
@@ -53,7 +57,7 @@ def value(v: Values, name: str) -> str:
 
 
 def strip_sql(expression: str) -> str:
-    """Python's ``str.strip()`` (ASCII whitespace) in SQL; ``''`` for NULL."""
+    """Python's ``str.strip()`` in SQL (every Unicode whitespace character); ``''`` for NULL."""
     return f"trim(coalesce({expression}, ''), {_WHITESPACE_SQL})"
 
 
@@ -74,11 +78,11 @@ def lookup_sql(expression: str, table: Mapping[str, str]) -> str:
 
 
 def platform_from_url_sql(url: str) -> str:
-    """The platform of a post's URL by its host (``https://mobile.x.com/...`` is twitter), else NULL. Like
-    Python's ``urlparse``, a URL without ``//`` has no host."""
-    host = (
-        f"lower(split_part(regexp_extract({strip_sql(url)}, '^(?:[A-Za-z][A-Za-z0-9+.\\-]*:)?//([^/?#]*)', 1), ':', 1))"
-    )
+    """The platform of a post's URL by its host (``https://mobile.x.com/...`` is twitter), else NULL. As
+    Python's ``urlparse`` reads a URL: tabs and line breaks anywhere are dropped, and control characters and
+    spaces before it; a URL without ``//`` has no host."""
+    cleaned = rf"regexp_replace(regexp_replace({strip_sql(url)}, '[\t\r\n]', '', 'g'), '^[\x00-\x20]+', '')"
+    host = f"lower(split_part(regexp_extract({cleaned}, '^(?:[A-Za-z][A-Za-z0-9+.\\-]*:)?//([^/?#]*)', 1), ':', 1))"
     return (
         "CASE "
         + " ".join(
