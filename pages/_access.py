@@ -20,6 +20,7 @@ may not edit, whatever the page shows.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def setup() -> Setup:
     if not loaded:
         unreadable = [path for path in _secrets_files() if path.exists()]
         if unreadable:
-            _log.error("Reputation Radar: %s cannot be read; nobody is let in until it is fixed", unreadable[0])
+            _log_once(f"Reputation Radar: {unreadable[0]} cannot be read; nobody is let in until it is fixed")
             return Setup(
                 "closed",
                 "The dashboard's secrets file cannot be read (a syntax error, or its "
@@ -91,6 +92,12 @@ def setup() -> Setup:
     )
 
 
+@functools.cache
+def _log_once(message: str) -> None:
+    """Log a set-up problem once per process, not on every page run."""
+    _log.error(message)
+
+
 def _section(name: str) -> Any:
     try:
         return st.secrets.get(name)
@@ -116,7 +123,7 @@ def visitor() -> Visitor:
     try:
         rules = AccessRules.from_mapping(_section("access"))
     except AccessError as exc:
-        _log.error("Reputation Radar: the [access] section cannot be read: %s", exc)
+        _log_once(f"Reputation Radar: the [access] section cannot be read: {exc}")
         return Visitor(None, person_name(claims), True)
     return Visitor(role_of(rules, claims), person_name(claims), True)
 
