@@ -8,15 +8,14 @@ import json
 
 import duckdb
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pipeline import cli
 from pipeline.core import db
 from pipeline.core.access import AccessError, AccessRules, acting_as, command_line_actor, person_name, role_of
 from tests.conftest import ROOT
+from tests.test_app import APP, clear_caches, open_page  # noqa: F401 -- clear_caches is an autouse fixture
 
-APP = str(ROOT / "app.py")
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "a-test-secret-of-32-bytes-or-more",
@@ -71,31 +70,10 @@ def test_an_empty_access_list_lets_nobody_in():
     assert rules.is_empty and role_of(rules, {"email": "ana@lumo.example"}) is None
 
 
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-
-
 def signed_in(monkeypatch, database, user: dict, page: str | None = None, *, access=ACCESS, **params) -> AppTest:
-    monkeypatch.setenv("RADAR_DB", str(database))
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.secrets["auth"] = AUTH
-    if access is not None:
-        app.secrets["access"] = access
-    app.user = user
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    if page:
-        app.switch_page(page)
-        for key, value in params.items():
-            app.query_params[key] = value
-        app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    """``open_page`` with sign-in configured (and ``access`` as the access list, unless None) and ``user``."""
+    secrets = {"auth": AUTH, **({"access": access} if access is not None else {})}
+    return open_page(monkeypatch, database, page, secrets=secrets, user=user, **params)
 
 
 def submit_labels(app: AppTest) -> list[str]:
@@ -197,7 +175,7 @@ def test_an_editor_is_offered_every_change(monkeypatch, demo_db):
 def test_a_viewers_write_is_refused_even_when_a_page_asks_for_it(monkeypatch, demo_copy):
     """The last line: ``pages._common.write`` itself refuses anyone who may not edit."""
 
-    def script():
+    def script():  # AppTest runs the function's body alone: it imports what it uses
         import streamlit as st
 
         from pages._common import write

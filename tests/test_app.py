@@ -35,10 +35,17 @@ def clear_caches():
     st.cache_resource.clear()
 
 
-def open_page(monkeypatch, database, page: str | None = None, **params) -> AppTest:
-    """Run the app on ``database``, on ``page``, with ``params`` in the URL."""
+def open_page(
+    monkeypatch, database, page: str | None = None, *, secrets: dict | None = None, user: dict | None = None, **params
+) -> AppTest:
+    """Run the app on ``database``, on ``page``, with ``params`` in the URL (and ``secrets`` and a signed-in
+    ``user`` where given)."""
     monkeypatch.setenv("RADAR_DB", str(database))
     app = AppTest.from_file(APP, default_timeout=60)
+    for name, section in (secrets or {}).items():
+        app.secrets[name] = section
+    if user is not None:
+        app.user = user
     for key, value in params.items():
         app.query_params[key] = value
     app.run()

@@ -151,8 +151,9 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> str:
     return f"imp-{number:06d}"
 
 
-def _long_field(longest: int) -> str:
-    return f"a field of {longest:,} characters (the limit is {MAX_FIELD_CHARS:,})"
+# The problems a row can have, one wording whichever reader found them (the long field's length goes into
+# ``{:,}``: ``str.format`` in Python, ``format`` in DuckDB).
+_LONG_FIELD = "a field of {:,} characters (the limit is " + f"{MAX_FIELD_CHARS:,})"
 
 
 _NUL_BYTE = "a NUL byte in the row (binary data, not text)"
@@ -225,7 +226,13 @@ def _read_csv_python(
             if not (len(fields) < width or any(value.strip() for value in fields[width:])):
                 add(line_number, padded, None, raw, None)  # empty fields after the last column: not ragged
             elif len(raw) > MAX_FIELD_CHARS and max(map(len, fields)) > MAX_FIELD_CHARS:
-                add(line_number, None, _long_field(max(map(len, fields))), raw[:RAW_KEEP_CHARS] + " [... cut]", None)
+                add(
+                    line_number,
+                    None,
+                    _LONG_FIELD.format(max(map(len, fields))),
+                    raw[:RAW_KEEP_CHARS] + " [... cut]",
+                    None,
+                )
             elif "\x00" in raw:
                 add(line_number, None, _NUL_BYTE, raw.replace("\x00", "\\0"), None)
             else:
@@ -356,7 +363,7 @@ def derive_rows(con: duckdb.DuckDBPyConnection, dialect: Dialect, *, python_read
         SELECT {"2 * seq + 1" if fmt.carries else "seq"} AS seq, line_number, {select(values, "usable")},
             CASE WHEN {read_problem} IS NOT NULL THEN {read_problem}
                  WHEN longest_ > {MAX_FIELD_CHARS}
-                     THEN 'a field of ' || format('{{:,}}', longest_) || ' characters (the limit is {MAX_FIELD_CHARS:,})'
+                     THEN format({sql_string(_LONG_FIELD)}, longest_)
                  WHEN has_nul_ THEN {sql_string(_NUL_BYTE)} ELSE {read_ragged} END AS problem,
             CASE WHEN {read_problem} IS NOT NULL THEN {read_raw}
                  WHEN longest_ > {MAX_FIELD_CHARS} THEN left(raw_, {RAW_KEEP_CHARS}) || ' [... cut]'
