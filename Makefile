@@ -9,7 +9,7 @@ ADDRESS ?= 127.0.0.1
 PORT    ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format demo install install-test chromium pdf-printer clean
+.PHONY: run test lint format messages demo install install-test chromium pdf-printer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,17 @@ lint: $(VENV)/.installed-test
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Texts to translate: extract every marked message into the template, then merge it into each language's
+# catalogue (new messages arrive untranslated; tests/test_i18n.py fails until a translator fills them in).
+LOCALE_DIR := pipeline/locale
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k Nn_:1,2 --no-wrap --sort-by-file --add-location file \
+		--ignore-dirs ".* _* .venv tests bench data" --project "Reputation Radar" -o $(LOCALE_DIR)/messages.pot .
+	$(BIN)/pybabel -q update --no-wrap --ignore-obsolete --ignore-pot-creation-date --init-missing \
+		-i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l es
+	$(BIN)/pybabel -q update --no-wrap --ignore-obsolete --ignore-pot-creation-date --init-missing \
+		-i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l pl
 
 test: $(VENV)/.installed-test chromium lint
 	$(BIN)/python -m pytest

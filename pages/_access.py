@@ -30,6 +30,7 @@ from typing import Any
 import streamlit as st
 
 from pipeline.core.access import AccessError, AccessRules, command_line_actor, person_name, role_of
+from pipeline.core.i18n import _
 from pipeline.read.export import markdown_literal
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
@@ -65,9 +66,11 @@ def setup() -> Setup:
             _log_once(f"Reputation Radar: {unreadable[0]} cannot be read; nobody is let in until it is fixed")
             return Setup(
                 "closed",
-                "The dashboard's secrets file cannot be read (a syntax error, or its "
-                "permissions), so sign-in cannot be checked and nobody is let in. Whoever runs the "
-                "dashboard finds the error in its log.",
+                _(
+                    "The dashboard's secrets file cannot be read (a syntax error, or its "
+                    "permissions), so sign-in cannot be checked and nobody is let in. Whoever runs the "
+                    "dashboard finds the error in its log."
+                ),
             )
     auth = _section("auth") if loaded else None
     if auth:
@@ -75,20 +78,24 @@ def setup() -> Setup:
     if loaded and _section("access") is not None:
         return Setup(
             "closed",
-            "The dashboard's secrets file lists who has access ([access]) but configures no "
-            "sign-in ([auth]), so nobody is let in. See docs/access.md.",
+            _(
+                "The dashboard's secrets file lists who has access ([access]) but configures no "
+                "sign-in ([auth]), so nobody is let in. See docs/access.md."
+            ),
         )
     address = st.get_option("server.address")
     if address in LOOPBACK:
         return Setup("open")
     if os.environ.get(OPEN_VARIABLE) == "1":
         return Setup("open", shared=True)
-    where = f"on {address}" if address else "on every network interface"
+    where = _("on {address}").format(address=address) if address else _("on every network interface")
     return Setup(
         "closed",
-        f"This dashboard listens beyond this machine ({where}) and no sign-in is configured, "
-        "so it shows nothing. Configure sign-in (docs/access.md), serve it on 127.0.0.1 only (make run "
-        f"does), or set {OPEN_VARIABLE}=1 to open it to everyone who can reach it.",
+        _(
+            "This dashboard listens beyond this machine ({where}) and no sign-in is configured, "
+            "so it shows nothing. Configure sign-in (docs/access.md), serve it on 127.0.0.1 only (make run "
+            "does), or set {variable}=1 to open it to everyone who can reach it."
+        ).format(where=where, variable=OPEN_VARIABLE),
     )
 
 
@@ -116,7 +123,9 @@ def visitor() -> Visitor:
     """Who is looking, and what they may do."""
     mode = setup().mode
     if mode == "open":
-        return Visitor("editor", command_line_actor("dashboard without sign-in"), False)
+        return Visitor(
+            "editor", command_line_actor("dashboard without sign-in"), False
+        )  # i18n: not text (the audit log's name for it)
     if mode == "closed" or not st.user.is_logged_in:
         return Visitor(None, "", mode == "sign-in")
     claims = st.user.to_dict()
@@ -134,7 +143,7 @@ def can_edit() -> bool:
 
 def viewer_note(what: str) -> None:
     """Say, where a form would be, that it is for editors."""
-    st.caption(f":material/visibility: {what} is for editors; you are signed in as a viewer.")
+    st.caption(":material/visibility: " + _("{what} is for editors; you are signed in as a viewer.").format(what=what))
 
 
 def may_enter() -> bool:
@@ -143,31 +152,34 @@ def may_enter() -> bool:
     if current.mode == "open":
         if current.shared:
             st.sidebar.warning(
-                f"No sign-in is configured and {OPEN_VARIABLE}=1 opens this dashboard to everyone who can reach "
-                "it: they can read and change the data. See docs/access.md.",
+                _(
+                    "No sign-in is configured and {variable}=1 opens this dashboard to everyone who can reach "
+                    "it: they can read and change the data. See docs/access.md."
+                ).format(variable=OPEN_VARIABLE),
                 icon=":material/lock_open:",
             )
         return True
     who = visitor()
     if who.role is None:
         return False
-    st.sidebar.caption(f":material/account_circle: {markdown_literal(who.name)} · {who.role}")
-    if st.sidebar.button("Sign out", key="access.sign_out", icon=":material/logout:"):
+    role = _("editor") if who.role == "editor" else _("viewer")
+    st.sidebar.caption(f":material/account_circle: {markdown_literal(who.name)} · {role}")
+    if st.sidebar.button(_("Sign out"), key="access.sign_out", icon=":material/logout:"):
         st.logout()
     return True
 
 
 def sign_in_page() -> None:
     """The only page someone who may not see the dashboard is given: the sign-in, or why they are refused."""
-    st.title("Reputation Radar")
+    st.title("Reputation Radar")  # i18n: not text (the product's name)
     current = setup()
     if current.mode == "closed":
         st.error(markdown_literal(current.problem), icon=":material/lock:")
         return
     if not st.user.is_logged_in:
-        st.write("Sign in to see how people talk about your brands, how fast you answer them, and the crises.")
+        st.write(_("Sign in to see how people talk about your brands, how fast you answer them, and the crises."))
         for provider in _providers(_section("auth")):
-            label = "Sign in" if provider is None else f"Sign in with {provider}"
+            label = _("Sign in") if provider is None else _("Sign in with {provider}").format(provider=provider)
             if st.button(label, key=f"access.sign_in.{provider or 'default'}", icon=":material/login:", type="primary"):
                 st.login(provider) if provider else st.login()
         return
@@ -176,15 +188,20 @@ def sign_in_page() -> None:
     try:
         rules = AccessRules.from_mapping(section)
         reason = (
-            "This dashboard has no access list yet ([access] in its secrets file), so nobody is let in."
+            _("This dashboard has no access list yet ([access] in its secrets file), so nobody is let in.")
             if rules.is_empty
-            else "This account has no access to this dashboard. Ask whoever runs it to add your address to "
-            "[access] viewers or editors in .streamlit/secrets.toml."
+            else _(
+                "This account has no access to this dashboard. Ask whoever runs it to add your address to "
+                "[access] viewers or editors in .streamlit/secrets.toml."
+            )
         )
     except AccessError:  # the details go to the log, not to whoever signed in
-        reason = (
+        reason = _(
             "The dashboard's access list cannot be read, so nobody is let in; whoever runs it finds why in its log."
         )
-    st.error(f"Signed in as {markdown_literal(who.name)}. {markdown_literal(reason)}", icon=":material/block:")
-    if st.button("Sign out", key="access.sign_out_refused", icon=":material/logout:"):
+    st.error(
+        _("Signed in as {name}.").format(name=markdown_literal(who.name)) + " " + markdown_literal(reason),
+        icon=":material/block:",
+    )
+    if st.button(_("Sign out"), key="access.sign_out_refused", icon=":material/logout:"):
         st.logout()

@@ -16,11 +16,26 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from pages._access import can_edit, viewer_note, visitor
 from pipeline.analytics import update_analytics
 from pipeline.core import db
 from pipeline.core.access import acting_as
+from pipeline.core.i18n import (
+    LOCALES,
+    N_,
+    _,
+    current_locale,
+    fmt_date,
+    fmt_int,
+    fmt_when,
+    normalize_locale,
+    sentiment_label_name,
+    set_locale,
+    set_locale_source,
+    table_datetime_format,
+)
 from pipeline.core.settings import Settings, load_settings
 from pipeline.core.store import Store
 from pipeline.core.text import minutes_text  # noqa: F401 -- pages format durations as the reports do
@@ -37,7 +52,7 @@ from pipeline.read.queries import (
     week_text,
 )
 
-EMPTY_HELP = (
+EMPTY_HELP = N_(
     "No posts yet. Load your exports on the **Data** page (or with `radar ingest FILE...`), or build the demo "
     "database with `radar demo` (`make run` does), then reload this page."
 )
@@ -69,7 +84,7 @@ def database_problem() -> str | None:
             return None
     except db.DatabaseError as exc:
         if exc.locked:
-            return (
+            return _(
                 "Another process is writing the database (most likely `radar ingest`). The pages show the "
                 "data again as soon as it has finished: reload in a moment."
             )
@@ -87,7 +102,7 @@ def run_query(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     with _store().reading() as cursor:
         version = db.cache_key(cursor)
     return _cached(
-        f"{fn.__module__}.{fn.__qualname__}",
+        f"{fn.__module__}.{fn.__qualname__}/{current_locale()}",  # texts it returns are in the page's language
         version,
         str(db.resolve_db_path()),
         args,
@@ -102,8 +117,10 @@ def write(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     URL led to the call."""
     who = visitor()
     if who.role != "editor":
-        whose = "you are signed in as a viewer" if who.role == "viewer" else "you have no access to this dashboard"
-        st.error(f"Not changed: changes are for editors, and {whose}.", icon=":material/block:")
+        whose = (
+            _("you are signed in as a viewer") if who.role == "viewer" else _("you have no access to this dashboard")
+        )
+        st.error(_("Not changed: changes are for editors, and {whose}.").format(whose=whose), icon=":material/block:")
         st.stop()
     with acting_as(who.name), _store().writing() as con:
         return fn(con, *args, **kwargs)
@@ -128,15 +145,68 @@ def _post_count(con) -> int:
 
 
 def show_empty_state() -> None:
-    st.info(EMPTY_HELP, icon=":material/inbox:")
+    st.info(_(EMPTY_HELP), icon=":material/inbox:")
 
 
 def require_posts() -> None:
     """Stop the page with the empty state (what to do next) when there is nothing to show."""
     if not has_posts():
         show_empty_state()
-        st.page_link(PAGES["data"], label="Open the Data page to load exports", icon=":material/upload:")
+        st.page_link(PAGES["data"], label=_("Open the Data page to load exports"), icon=":material/upload:")
         st.stop()
+
+
+def _session_locale() -> str | None:
+    """The reader's language for a run that did not choose one (Streamlit may run a page without app.py)."""
+    try:
+        if get_script_run_ctx() is None:
+            return None
+        state = st.session_state
+        chosen = normalize_locale(state.get("ui.locale"))  # the selector's newest value, while it is there
+        if chosen is not None and chosen != state.get("shared.locale"):
+            state["shared.locale"] = chosen
+        return chosen or state.get("shared.locale")
+    except Exception:  # noqa: BLE001 -- outside a session there is none
+        return None
+
+
+set_locale_source(_session_locale)
+
+
+def choose_locale() -> str:
+    """The language of this page run, set for everything it shows: the sidebar's choice in this session, else
+    a shared link's ``?locale=``, else the browser's language, else the database's default (the settings).
+    Returns its code; ``locale_picker`` shows the choice."""
+    state = st.session_state
+    url = normalize_locale(st.query_params.get("locale"))
+    if url and url != state.get("ui.locale.url"):  # a link chose it: it wins over this session's choice
+        state["ui.locale"] = url
+    # the widget's own key is dropped by Streamlit on a run that does not draw it: the choice is kept beside it
+    chosen = normalize_locale(state.get("ui.locale")) or normalize_locale(state.get("shared.locale"))
+    if chosen is None:
+        chosen = normalize_locale(st.context.locale) or _database_locale()
+    state["ui.locale"] = state["shared.locale"] = chosen
+    set_locale(chosen)
+    return chosen
+
+
+def _database_locale() -> str:
+    try:
+        return settings().locale if db.resolve_db_path().exists() and not database_problem() else "en"
+    except (db.DatabaseError, OSError):
+        return "en"
+
+
+def locale_picker() -> None:
+    """The language selector in the sidebar, kept in the URL (``?locale=es``) like the filters."""
+    st.sidebar.selectbox(
+        _("Language"),
+        list(LOCALES),
+        format_func=LOCALES.get,
+        key="ui.locale",
+        help=_("The language of the dashboard; reports choose theirs on the Reports page."),
+    )
+    st.query_params["locale"] = st.session_state["ui.locale.url"] = current_locale()
 
 
 def _date_param(value: str | None, first: date, last: date, default: date) -> date:
@@ -159,7 +229,7 @@ def sidebar_filters(*, dates: bool = True) -> PostFilter:
     options: FilterOptions = run_query(filter_options)
     kept = st.session_state.get("shared.filters", {})
     params = st.query_params
-    st.sidebar.header("Filters")
+    st.sidebar.header(_("Filters"))
     first, last = options.first_date, options.last_date
     start, end = first, last
     if dates:
@@ -169,36 +239,38 @@ def sidebar_filters(*, dates: bool = True) -> PostFilter:
             _date_param(params.get("to") or kept.get("to"), first, last, default_end),
         )
         chosen = st.sidebar.date_input(
-            "Dates (UTC)",
+            _("Dates (UTC)"),
             value=shared,
             min_value=first,
             max_value=last,
             key="filters.dates",
             format="YYYY-MM-DD",
-            help=f"The data runs from {first:%d %b %Y} to {last:%d %b %Y}; the pages open on its newest 13 weeks.",
+            help=_("The data runs from {first} to {last}; the pages open on its newest 13 weeks.").format(
+                first=fmt_date(first), last=fmt_date(last)
+            ),
         )
         start, end = chosen if isinstance(chosen, tuple) and len(chosen) == 2 else (first, last)
     brands = st.sidebar.multiselect(
-        "Brand accounts",
+        _("Brand accounts"),
         options.brands,
         default=_shared("brand", options.brands),
         key="filters.brands",
-        placeholder="All brands",
+        placeholder=_("All brands"),
     )
     platforms = st.sidebar.multiselect(
-        "Platforms",
+        _("Platforms"),
         options.platforms,
         default=_shared("platform", options.platforms),
         key="filters.platforms",
-        placeholder="All platforms",
+        placeholder=_("All platforms"),
     )
     languages = st.sidebar.multiselect(
-        "Languages",
+        _("Languages"),
         options.languages,
         default=_shared("lang", options.languages),
         key="filters.languages",
-        placeholder="All languages",
-        help="Detected language of each post (ISO 639-1); 'und' = undetermined",
+        placeholder=_("All languages"),
+        help=_("Detected language of each post (ISO 639-1); 'und' = undetermined"),
     )
     values = {"brand": brands, "platform": platforms, "lang": languages}
     if dates:
@@ -231,7 +303,8 @@ def week_picker(label: str, *, key: str, until: date | None = None) -> tuple[dat
         labels,
         key=key,
         format_func=lambda w: (
-            week_text(weeks[labels.index(w)]) + (" (partial: data so far)" if weeks[labels.index(w)] > complete else "")
+            week_text(weeks[labels.index(w)])
+            + (_(" (partial: data so far)") if weeks[labels.index(w)] > complete else "")
         ),
     )
     st.query_params["week"] = chosen
@@ -263,22 +336,27 @@ def open_crisis(crisis_id: str) -> None:
     st.switch_page(PAGES["crises"], query_params={**filter_params(), "crisis": crisis_id})
 
 
-def download_csv(frame: pd.DataFrame, name: str, *, key: str, label: str = "Download CSV") -> None:
+def download_csv(frame: pd.DataFrame, name: str, *, key: str, label: str | None = None) -> None:
     """A CSV download of a table; cells that a spreadsheet would run as a formula are neutralised."""
     st.download_button(
-        label, data=safe_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=key, icon=":material/download:"
+        label or _("Download CSV"),
+        data=safe_csv(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
     )
 
 
-def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str, empty: str = "No posts.") -> None:
+def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str, empty: str | None = None) -> None:
     """A list of posts (at most the ones given, of ``total``) with their labels and where each comes from, a CSV
     download named ``name``; choosing a post opens its thread."""
     from pipeline.read.selection import row_from_table
 
     if posts.empty:
-        st.info(empty)
+        st.info(empty or _("No posts."))
         return
-    cap_note(len(posts), total, "posts")
+    cap_note(len(posts), total, _("posts"))
     shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
     picked = st.dataframe(
         shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]],
@@ -288,16 +366,18 @@ def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str, empty: st
         selection_mode="single-row",
         key=key,
         column_config={
-            "created_at": st.column_config.DatetimeColumn("Posted (UTC)", format="D MMM YYYY, HH:mm"),
-            "platform": "Platform",
-            "author_id": "Author",
-            "brand": "Brand",
-            "lang": "Language",
-            "label": st.column_config.TextColumn("Label (source)", width="medium"),
-            "text": st.column_config.TextColumn("Text", width="large"),
+            "created_at": st.column_config.DatetimeColumn(
+                _("Posted (UTC)"), format=table_datetime_format(weekday=False)
+            ),
+            "platform": _("Platform"),
+            "author_id": _("Author"),
+            "brand": _("Brand"),
+            "lang": _("Language"),
+            "label": st.column_config.TextColumn(_("Label (source)"), width="medium"),
+            "text": st.column_config.TextColumn(_("Text"), width="large"),
         },
     )
-    st.caption("Choose a post to open its whole thread.")
+    st.caption(_("Choose a post to open its whole thread."))
     download_csv(posts, name, key=f"{key}.download")
     row = row_from_table(picked, posts)
     if row:
@@ -306,14 +386,18 @@ def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str, empty: st
 
 def cap_note(shown: int, total: int, what: str) -> None:
     if total > shown:
-        st.caption(f"Showing the first {shown:,} of {total:,} {what}; narrow the filters or search to see others.")
+        st.caption(
+            _("Showing the first {shown} of {total} {what}; narrow the filters or search to see others.").format(
+                shown=fmt_int(shown), total=fmt_int(total), what=what
+            )
+        )
 
 
 SOURCE_NAMES = {
-    "export": "export's label",
-    "radar": "Radar",
-    "adapter": "learned from your labels",
-    "correction": "corrected",
+    "export": N_("export's label"),
+    "radar": "Radar",  # i18n: not text (the product's name)
+    "adapter": N_("learned from your labels"),
+    "correction": N_("corrected"),
 }
 
 
@@ -321,13 +405,14 @@ def label_text(label, source, radar_label=None, export_label=None) -> str:
     """``"negative (export's label; Radar: neutral)"``: a post's label, where it comes from, and the other
     source's label where the two differ."""
     if label is None or label != label:
-        return "not scored"
-    text = f"{label} ({SOURCE_NAMES.get(source, source or 'Radar')}"
+        return sentiment_label_name(None)
+    where = _(SOURCE_NAMES[source]) if source in SOURCE_NAMES else (source or "Radar")  # i18n: not text
+    text = f"{sentiment_label_name(label)} ({where}"
     mine = source in ("radar", "adapter")
     other = export_label if mine else radar_label
-    other_name = "export" if mine else "Radar"
+    other_name = _("export") if mine else "Radar"  # i18n: not text (the product's name)
     if other is not None and other == other and other != label:
-        text += f"; {other_name}: {other}"
+        text += f"; {other_name}: {sentiment_label_name(other)}"
     return text + ")"
 
 
@@ -356,30 +441,33 @@ def correction_form(posts: pd.DataFrame, *, key: str) -> None:
     author_id, text and the label columns), or to undo a correction; the analytics follow at once. Used by
     every post list and the thread view."""
     if not can_edit():
-        viewer_note("Correcting a label")
+        viewer_note(_("Correcting a label"))
         return
     st.caption(
-        "A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
-        "`radar label POST_ID clear`."
+        _(
+            "A correction wins everywhere at once (charts, crises, reports) and can be undone here or with "
+            "`radar label POST_ID clear`."
+        )
     )
     rows = {f"{row.platform}:{row.post_id}": row for row in posts.itertuples(index=False)}
+    unknown = _("unknown")
     described = {
-        choice: f"{row.created_at:%d %b %Y %H:%M} · {row.author_id or 'unknown'} · "
+        choice: f"{fmt_when(row.created_at, year=True)} · {row.author_id or unknown} · "
         f"{label_text(row.sentiment_label, row.sentiment_source, row.radar_label, row.export_label)} · "
         f"{(row.text or '')[:60]}"
         for choice, row in rows.items()
     }
     with st.form(f"{key}.correct"):
-        choice = st.selectbox("Post", list(rows), format_func=described.get, key=f"{key}.correct_post")
+        choice = st.selectbox(_("Post"), list(rows), format_func=described.get, key=f"{key}.correct_post")
         label = st.radio(
-            "Label",
+            _("Label"),
             ["negative", "neutral", "positive", "clear"],
             horizontal=True,
             key=f"{key}.correct_label",
-            format_func=lambda v: "undo the correction" if v == "clear" else v,
+            format_func=lambda v: _("undo the correction") if v == "clear" else sentiment_label_name(v),
         )
-        note = st.text_input("Why (optional)", key=f"{key}.correct_note")
-        if st.form_submit_button("Save", icon=":material/save:") and choice in rows:
+        note = st.text_input(_("Why (optional)"), key=f"{key}.correct_note")
+        if st.form_submit_button(_("Save"), icon=":material/save:") and choice in rows:
             row = rows[choice]
 
             def _correct(con):
@@ -396,9 +484,11 @@ def correction_form(posts: pd.DataFrame, *, key: str) -> None:
     if done:
         post = markdown_literal(done[0])
         st.success(
-            f"Correction removed from post {post}."
+            _("Correction removed from post {post}.").format(post=post)
             if done[1] == "clear"
-            else f"Post {post} is now labelled {done[1]} (corrected).",
+            else _("Post {post} is now labelled {label} (corrected).").format(
+                post=post, label=sentiment_label_name(done[1])
+            ),
             icon=":material/check_circle:",
         )
 
@@ -423,16 +513,16 @@ def alert_table_of(shown: pd.DataFrame, *, key: str) -> None:
         key=key,
         column_config={
             "at": st.column_config.DatetimeColumn(
-                "When (UTC)",
-                format="ddd D MMM YYYY, HH:mm",
-                help="When it was raised; in a replay of old exports, the data time it was judged at",
+                _("When (UTC)"),
+                format=table_datetime_format(),
+                help=_("When it was raised; in a replay of old exports, the data time it was judged at"),
             ),
-            "subject": st.column_config.TextColumn("Alert", width="large"),
-            "state": st.column_config.TextColumn("State", width="medium"),
-            "roles": "For",
-            "channels": "Channels",
-            "acknowledged_by": "Crisis acknowledged by",
-            "sent_at": st.column_config.DatetimeColumn("Sent (UTC)", format="D MMM, HH:mm"),
+            "subject": st.column_config.TextColumn(_("Alert"), width="large"),
+            "state": st.column_config.TextColumn(_("State"), width="medium"),
+            "roles": _("For"),
+            "channels": _("Channels"),
+            "acknowledged_by": _("Crisis acknowledged by"),
+            "sent_at": st.column_config.DatetimeColumn(_("Sent (UTC)"), format=table_datetime_format(weekday=False)),
         },
     )
     download_csv(shown, "alerts", key=f"{key}.download")

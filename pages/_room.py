@@ -9,6 +9,9 @@ import streamlit as st
 from pages._access import Visitor, viewer_note, visitor
 from pages._common import alert_table_of, flash, run_query, show_flash, write
 from pipeline.core import db
+from pipeline.core.i18n import _, fmt_day, fmt_int, fmt_time, fmt_when
+from pipeline.core.text import minutes_text
+from pipeline.metrics.playbook import move_name
 from pipeline.monitor.alerts import ack_crisis, alerts_in_words, log_decision
 from pipeline.read.export import markdown_literal
 from pipeline.read.room import response_room
@@ -17,13 +20,51 @@ from pipeline.read.room import response_room
 def _name_field(person: Visitor, key: str) -> str:
     """Who the crisis log records: the signed-in person (not editable), else a name typed in."""
     if person.signed_in:
-        st.caption(f"Recorded as {markdown_literal(person.name)}")
+        st.caption(_("Recorded as {name}").format(name=markdown_literal(person.name)))
         return person.name
-    return st.text_input("Your name", key=key)
+    return st.text_input(_("Your name"), key=key)
 
 
 def _capital(words: str) -> str:
     return words[:1].upper() + words[1:]
+
+
+def _at(value) -> str:
+    """``Mon 9 Nov, 14:05``: a moment of the clock (its day without the year, and its time)."""
+    return f"{fmt_day(value, year=False)}, {fmt_time(value)}"
+
+
+def _alerted_text(room) -> str:
+    """When Radar would have alerted, and the brand's first response against it, as one sentence."""
+    when, gap = fmt_when(room.would_have_alerted_at), room.first_response_gap()
+    if gap is None:
+        return _(
+            ":material/radar: **Radar would have alerted** at {when} UTC, judging the posts hour by hour as they "
+            "came. (Exports that arrive every few hours are judged when they arrive.)"
+        ).format(when=when)
+    if gap > 0:
+        return _(
+            ":material/radar: **Radar would have alerted** at {when} UTC, judging the posts hour by hour as they "
+            "came; the brand's first response came {gap} later. (Exports that arrive every few hours are judged "
+            "when they arrive.)"
+        ).format(when=when, gap=minutes_text(abs(gap)))
+    return _(
+        ":material/radar: **Radar would have alerted** at {when} UTC, judging the posts hour by hour as they "
+        "came; the brand's first response came {gap} earlier. (Exports that arrive every few hours are judged "
+        "when they arrive.)"
+    ).format(when=when, gap=minutes_text(abs(gap)))
+
+
+def _move_text(name: str, at, expected: bool, unknown: bool) -> str:
+    """``**Apologise** — first Mon 9 Nov 14:05 UTC``: a move against the plan."""
+    name = _capital(name)
+    if at is not None and expected:
+        return _("**{move}** — first {when} UTC").format(move=name, when=fmt_when(at))
+    if at is not None:
+        return _("**{move}** — first {when} UTC (not expected at this severity)").format(move=name, when=fmt_when(at))
+    if unknown:
+        return _("**{move}** — cannot be judged").format(move=name)
+    return _("**{move}** — not seen yet").format(move=name)
 
 
 def response_room_section(crisis: dict) -> None:
@@ -34,17 +75,19 @@ def response_room_section(crisis: dict) -> None:
     if room is None:
         return
     live = crisis.get("back_to_baseline_at") is None
-    st.subheader("Response room" if live else "Plan against reality")
+    st.subheader(_("Response room") if live else _("Plan against reality"))
     st.caption(
-        f"Targets of the escalation plan for severity {crisis['severity']} (edited on the Data page), judged "
-        f"with the data up to {room.as_of:%a %d %b %Y, %H:%M} UTC. A statement is a brand post during the "
-        "crisis that explains and keeps people informed; the first one is the holding statement."
+        _(
+            "Targets of the escalation plan for severity {level} (edited on the Data page), judged with the data "
+            "up to {when} UTC. A statement is a brand post during the crisis that explains and keeps people "
+            "informed; the first one is the holding statement."
+        ).format(level=crisis["severity"], when=f"{fmt_day(room.as_of)}, {fmt_time(room.as_of)}")
     )
     show_flash()
     icons = {
         "met": ":green[:material/check_circle:]",
         "missed": ":red[:material/cancel:]",
-        "due soon": ":orange[:material/schedule:]",
+        "due soon": ":orange[:material/schedule:]",  # i18n: not text (a target's state code)
         "pending": ":gray[:material/hourglass_empty:]",
         "unknown": ":gray[:material/help:]",
     }
@@ -55,67 +98,55 @@ def response_room_section(crisis: dict) -> None:
                 f"{icons[target.state]} **{_capital(target.words)}** — {markdown_literal(target.text(room.as_of))}"
             )
         if room.would_have_alerted_at is not None:
-            st.markdown(
-                f":material/radar: **Radar would have alerted** at "
-                f"{room.would_have_alerted_at:%a %d %b %H:%M} UTC, judging the posts hour by hour as they "
-                f"came{room.first_response_after_alert()}. (Exports that arrive every few hours are judged "
-                "when they arrive.)"
-            )
-        for _move, words, at, expected in room.moves:
+            st.markdown(_alerted_text(room))
+        unknown = crisis.get("replies_in_data") is False
+        for move, _words, at, expected in room.moves:
             if not expected and at is None:
                 continue
-            state = (
-                f"first {at:%a %d %b %H:%M} UTC"
-                if at is not None
-                else "cannot be judged"
-                if crisis.get("replies_in_data") is False
-                else "not seen yet"
-            )
-            st.markdown(
-                f"{icons['met'] if at is not None else icons['missed'] if expected else icons['pending']} "
-                f"**{_capital(words)}** — {state}" + ("" if expected else " (not expected at this severity)")
-            )
+            icon = icons["met"] if at is not None else icons["missed"] if expected else icons["pending"]
+            st.markdown(f"{icon} {_move_text(move_name(move), at, expected, unknown)}")
     with right:
-        st.markdown("**Clock**")
-        st.markdown("\n".join(f"- **{when:%a %d %b, %H:%M}** {markdown_literal(what)}" for when, what in room.clock))
+        st.markdown(_("**Clock**"))
+        st.markdown("\n".join(f"- **{_at(when)}** {markdown_literal(what)}" for when, what in room.clock))
         if room.level["checklist"]:
-            st.markdown("**The plan's checklist**")
+            st.markdown(_("**The plan's checklist**"))
             st.markdown("\n".join(f"- {markdown_literal(item)}" for item in room.level["checklist"]))
     ack = room.acknowledged
     person = visitor()
     ack_col, log_col = st.columns(2)
     if ack:
         ack_col.markdown(
-            f":green[:material/how_to_reg:] **Acknowledged** by {markdown_literal(ack[0])}, {ack[1]:%a %d %b %H:%M} UTC"
+            ":green[:material/how_to_reg:] "
+            + _("**Acknowledged** by {name}, {when} UTC").format(name=markdown_literal(ack[0]), when=fmt_when(ack[1]))
         )
     elif person.role != "editor":
-        ack_col.markdown("**Not acknowledged yet.**")
+        ack_col.markdown(_("**Not acknowledged yet.**"))
         with ack_col:
-            viewer_note("Acknowledging a crisis")
+            viewer_note(_("Acknowledging a crisis"))
     else:
         with ack_col.form(f"room.ack.{crisis['crisis_id']}", clear_on_submit=True):
-            st.markdown("**Not acknowledged yet.** Say who is on it:")
+            st.markdown(_("**Not acknowledged yet.** Say who is on it:"))
             who = _name_field(person, f"room.ack_name.{crisis['crisis_id']}")
-            if st.form_submit_button("Acknowledge", icon=":material/how_to_reg:"):
+            if st.form_submit_button(_("Acknowledge"), icon=":material/how_to_reg:"):
                 try:
                     write(ack_crisis, crisis["crisis_id"], who)
-                    flash(f"Acknowledged by {markdown_literal(who.strip())}.")
+                    flash(_("Acknowledged by {name}.").format(name=markdown_literal(who.strip())))
                     st.rerun()
                 except (ValueError, db.DatabaseError) as exc:
                     st.error(markdown_literal(str(exc)))
     if person.role != "editor":
-        log_col.markdown("**Decision log**: what the committee decided")
+        log_col.markdown(_("**Decision log**: what the committee decided"))
         with log_col:
-            viewer_note("Adding to the decision log")
+            viewer_note(_("Adding to the decision log"))
     else:
         with log_col.form(f"room.decision.{crisis['crisis_id']}", clear_on_submit=True):
-            st.markdown("**Decision log**: what the committee decided")
+            st.markdown(_("**Decision log**: what the committee decided"))
             who = _name_field(person, f"room.decision_name.{crisis['crisis_id']}")
-            entry = st.text_area("Decision", key=f"room.decision_text.{crisis['crisis_id']}", height=80)
-            if st.form_submit_button("Add to the log", icon=":material/edit_note:"):
+            entry = st.text_area(_("Decision"), key=f"room.decision_text.{crisis['crisis_id']}", height=80)
+            if st.form_submit_button(_("Add to the log"), icon=":material/edit_note:"):
                 try:
                     write(log_decision, crisis["crisis_id"], who, entry)
-                    flash("Decision added to the log.")
+                    flash(_("Decision added to the log."))
                     st.rerun()
                 except (ValueError, db.DatabaseError) as exc:
                     st.error(markdown_literal(str(exc)))
@@ -123,12 +154,12 @@ def response_room_section(crisis: dict) -> None:
     if not decisions.empty:
         st.markdown(
             "\n".join(
-                f"- **{row.logged_at:%a %d %b, %H:%M}** {markdown_literal(row.by_name)}: {markdown_literal(row.entry)}"
+                f"- **{_at(row.logged_at)}** {markdown_literal(row.by_name)}: {markdown_literal(row.entry)}"
                 for row in decisions.itertuples()
             )
         )
-    with st.expander(f"Alerts for this crisis ({len(room.alerts)})"):
+    with st.expander(_("Alerts for this crisis ({count})").format(count=fmt_int(len(room.alerts)))):
         if room.alerts.empty:
-            st.caption("No alert recorded: the crisis was found before Radar watched, or in old data.")
+            st.caption(_("No alert recorded: the crisis was found before Radar watched, or in old data."))
         else:
             alert_table_of(alerts_in_words(room.alerts), key=f"room.alerts.{crisis['crisis_id']}")

@@ -9,17 +9,38 @@ import streamlit as st
 from pages._access import can_edit, viewer_note
 from pages._common import run_query, write
 from pipeline.core import db
-from pipeline.metrics.themes import ThemeError, load_themes, reset_themes, save_themes
+from pipeline.core.i18n import N_, _, fmt_day, fmt_int, fmt_time, ngettext
+from pipeline.metrics.themes import ThemeError, load_themes, reset_themes, save_themes, theme_name
 from pipeline.read.export import markdown_literal
-from pipeline.read.queries import last_change
 
 COLUMNS = {
-    "name": "Theme",
-    "any": "Any of these words",
-    "phrases": "Or any of these phrases",
-    "all": "Or all words of a group (groups separated by ;)",
-    "exclude": "Never with these words or phrases",
+    "name": N_("Theme"),
+    "any": N_("Any of these words"),
+    "phrases": N_("Or any of these phrases"),
+    "all": N_("Or all words of a group (groups separated by ;)"),
+    "exclude": N_("Never with these words or phrases"),
 }
+
+
+def _latest_change(con, *actions: str) -> tuple | None:
+    """When and by whom the newest change of these actions was made (``audit_log``), or None."""
+    return db.first_row(
+        con,
+        f"""SELECT changed_at, changed_by FROM audit_log WHERE action IN ({", ".join("?" * len(actions))})
+            ORDER BY changed_at DESC, rowid DESC LIMIT 1""",
+        list(actions),
+    )
+
+
+def last_change_note(*actions: str) -> None:
+    """A caption saying who made the newest change of these actions, and when (nothing when none is recorded)."""
+    row = run_query(_latest_change, *actions)
+    if row:
+        st.caption(
+            _("Last changed {day}, {time} UTC by {who}.").format(
+                day=fmt_day(row[0]), time=fmt_time(row[0]), who=markdown_literal(str(row[1]))
+            )
+        )
 
 
 def _as_rows(themes: list[dict]) -> pd.DataFrame:
@@ -61,24 +82,30 @@ def themes_from_rows(rows: pd.DataFrame) -> list[dict]:
 
 
 def theme_editor() -> None:
-    st.subheader("Themes")
+    st.subheader(_("Themes"))
     st.caption(
-        "Themes tag what customers write about; a post can have several. Words match whole, in any case "
-        "and with or without accents; `word*` also matches longer words that start with it (refund* "
-        "matches refunds, refunded; dostaw* matches dostawa, dostawy). A phrase matches its words in order. "
-        "Put English, Spanish and Polish words side by side. Saving tags every customer post again."
+        _(
+            "Themes tag what customers write about; a post can have several. Words match whole, in any case "
+            "and with or without accents; `word*` also matches longer words that start with it (refund* "
+            "matches refunds, refunded; dostaw* matches dostawa, dostawy). A phrase matches its words in order. "
+            "Put English, Spanish and Polish words side by side. Saving tags every customer post again."
+        )
     )
     try:
         themes = run_query(load_themes)
     except ThemeError as exc:
-        st.error(f"The stored themes are not valid ({markdown_literal(str(exc))}); reset them to the shipped set.")
+        st.error(
+            _("The stored themes are not valid ({problem}); reset them to the shipped set.").format(
+                problem=markdown_literal(str(exc))
+            )
+        )
         themes = []
-    who = run_query(last_change, "themes saved", "themes reset")
-    if who:
-        st.caption(f"Last {markdown_literal(who)}.")
+    last_change_note("themes saved", "themes reset")  # i18n: not text (audit actions)
     if not can_edit():
-        st.dataframe(_as_rows(themes), hide_index=True, width="stretch", column_config=dict(COLUMNS))
-        viewer_note("Changing the themes")
+        shown = _as_rows(themes)
+        shown["name"] = [theme_name(name) for name in shown["name"]]
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={c: _(t) for c, t in COLUMNS.items()})
+        viewer_note(_("Changing the themes"))
         return
     edited = st.data_editor(
         _as_rows(themes),
@@ -87,30 +114,36 @@ def theme_editor() -> None:
         width="stretch",
         key="data.themes",
         column_config={
-            column: st.column_config.TextColumn(title, width="large" if column != "name" else "medium")
+            column: st.column_config.TextColumn(_(title), width="large" if column != "name" else "medium")
             for column, title in COLUMNS.items()
         },
     )
     save, reset = st.columns(2)
-    if save.button("Save themes", icon=":material/save:", key="data.themes.save"):
+    if save.button(_("Save themes"), icon=":material/save:", key="data.themes.save"):
         try:
             count = len(write(lambda con: _in_transaction(con, lambda: save_themes(con, themes_from_rows(edited)))))
-            st.success(f"{count} themes saved; every customer post tagged again.")
+            st.success(
+                ngettext(
+                    "{n} theme saved; every customer post tagged again.",
+                    "{n} themes saved; every customer post tagged again.",
+                    count,
+                ).format(n=fmt_int(count))
+            )
         except ThemeError as exc:
-            st.error(f"Themes not saved: {markdown_literal(str(exc))}")
+            st.error(_("Themes not saved: {problem}").format(problem=markdown_literal(str(exc))))
         except db.DatabaseError as exc:
             st.error(markdown_literal(str(exc)))
-    if reset.button("Put back the shipped themes", icon=":material/restart_alt:", key="data.themes.reset"):
+    if reset.button(_("Put back the shipped themes"), icon=":material/restart_alt:", key="data.themes.reset"):
         try:
             write(lambda con: _in_transaction(con, lambda: reset_themes(con)))
             st.session_state.pop("data.themes", None)
-            st.success("The shipped customer-care themes are back.")
+            st.success(_("The shipped customer-care themes are back."))
         except db.DatabaseError as exc:
             st.error(markdown_literal(str(exc)))
 
 
 def _in_transaction(con, change):
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION")  # i18n: not text
     try:
         result = change()
         con.execute("COMMIT")

@@ -15,13 +15,15 @@ from pages._common import (
     sidebar_filters,
 )
 from pages._room import response_room_section
+from pipeline.core.i18n import _, fmt_day, fmt_int, fmt_time, ngettext, table_datetime_format
+from pipeline.metrics.crises import severity_name, severity_reasons_in_words, thread_reasons_in_words
 from pipeline.read.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
 from pipeline.read.export import markdown_literal
 from pipeline.read.queries import crisis_detail, crisis_list, crisis_moves, crisis_phases, crisis_series, crisis_threads
 from pipeline.read.reports import crisis_rows_in_words, playbook_checklist, retrospective_facts
 from pipeline.read.selection import crisis_from_chart, row_from_table
 
-st.title("Crises")
+st.title(_("Crises"))
 require_posts()
 filters = sidebar_filters()
 
@@ -29,8 +31,10 @@ crises = run_query(crisis_list, filters)
 wanted = shared_crisis()
 if crises.empty and not wanted:
     st.success(
-        "No crisis detected for these filters. The detector compares every hour of negative posts with the "
-        "same hour in past weeks; make it more or less sensitive on the Data page, or widen the dates.",
+        _(
+            "No crisis detected for these filters. The detector compares every hour of negative posts with the "
+            "same hour in past weeks; make it more or less sensitive on the Data page, or widen the dates."
+        ),
         icon=":material/check_circle:",
     )
     st.stop()
@@ -44,7 +48,7 @@ if not crises.empty:
         selection_mode="points",
     )
     picked = st.dataframe(
-        crisis_rows_in_words(crises)[
+        crisis_rows_in_words(crises).assign(severity_name=[severity_name(level) for level in crises["severity"]])[
             [
                 "crisis_id",
                 "brand",
@@ -64,56 +68,67 @@ if not crises.empty:
         selection_mode="single-row",
         key="crises.table",
         column_config={
-            "crisis_id": "Crisis",
-            "brand": "Brand",
-            "severity": "Severity",
-            "severity_name": "Level",
-            "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="ddd D MMM YYYY, HH:mm"),
-            "back_to_baseline_at": "Back to baseline (UTC)",
-            "posts": "Posts",
-            "negative_posts": "Negative",
-            "minutes_to_first_response": "First reply after",
-            "share_answered": "Complaints answered",
+            "crisis_id": _("Crisis"),
+            "brand": _("Brand"),
+            "severity": _("Severity"),
+            "severity_name": _("Level"),
+            "started_at": st.column_config.DatetimeColumn(_("Started (UTC)"), format=table_datetime_format()),
+            "back_to_baseline_at": _("Back to baseline (UTC)"),
+            "posts": _("Posts"),
+            "negative_posts": _("Negative"),
+            "minutes_to_first_response": _("First reply after"),
+            "share_answered": _("Complaints answered"),
         },
     )
-    st.caption("Most severe first, then newest.")
+    st.caption(_("Most severe first, then newest."))
     download_csv(crises, "crises", key="crises.download")
     chosen = crisis_from_chart(timeline) or (row_from_table(picked, crises) or {}).get("crisis_id")
     if chosen:
         wanted = chosen
 
 if not wanted:
-    st.info("Choose a crisis on the timeline or in the table for its retrospective.", icon=":material/touch_app:")
+    st.info(_("Choose a crisis on the timeline or in the table for its retrospective."), icon=":material/touch_app:")
     st.stop()
 
 crisis = run_query(crisis_detail, wanted)
 if crisis is None:
     st.warning(
-        f"There is no crisis «{markdown_literal(wanted)}» (any more): analytics may have been recomputed with other settings. "
-        "Choose one above."
+        _(
+            "There is no crisis «{crisis}» (any more): analytics may have been recomputed with other settings. "
+            "Choose one above."
+        ).format(crisis=markdown_literal(wanted))
     )
     st.stop()
 remember_crisis(wanted)
 
 color = SEVERITY_COLORS.get(int(crisis["severity"]), "#d1495b")
-st.header(f"{markdown_literal(crisis['brand'])} · {crisis['started_at']:%a %d %b %Y, %H:%M} UTC")
+started = crisis["started_at"]
+st.header(f"{markdown_literal(crisis['brand'])} · {fmt_day(started)}, {fmt_time(started)} UTC")
 st.badge(
-    f"Severity {crisis['severity']}: {crisis['severity_name']}",
+    _("Severity {level}: {name}").format(level=crisis["severity"], name=severity_name(crisis["severity"])),
     color="red" if crisis["severity"] >= 3 else "orange",
     icon=":material/warning:",
 )
 if crisis.get("back_to_baseline_at") is None:
     end = crisis.get("data_end_at")
     st.warning(
-        "Open: negative posts were still above the usual level when the data ends"
-        + (f" ({end:%a %d %b %Y, %H:%M} UTC)" if end is not None else "")
-        + ". Its end and recovery are unknown; the chart stops where the data stops.",
+        _(
+            "Open: negative posts were still above the usual level when the data ends ({day}, {time} UTC). Its "
+            "end and recovery are unknown; the chart stops where the data stops."
+        ).format(day=fmt_day(end), time=fmt_time(end))
+        if end is not None
+        else _(
+            "Open: negative posts were still above the usual level when the data ends. Its end and recovery are "
+            "unknown; the chart stops where the data stops."
+        ),
         icon=":material/campaign:",
     )
 if crisis.get("replies_in_data") is False:
     st.info(
-        f"The data holds no replies from {markdown_literal(crisis['brand'])}: whether and how fast complaints were answered cannot "
-        "be measured, and severity scores nothing for it.",
+        _(
+            "The data holds no replies from {brand}: whether and how fast complaints were answered cannot be "
+            "measured, and severity scores nothing for it."
+        ).format(brand=markdown_literal(crisis["brand"])),
         icon=":material/visibility_off:",
     )
 
@@ -127,38 +142,48 @@ response_room_section(crisis)
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Retrospective")
+    st.subheader(_("Retrospective"))
     for question, answer in retrospective_facts(crisis):
         st.markdown(f"**{question}:** {markdown_literal(answer)}")
-    st.subheader("Why this severity")
-    st.markdown("\n".join(f"- {markdown_literal(reason)}" for reason in crisis["severity_reasons"]))
+    st.subheader(_("Why this severity"))
+    st.markdown("\n".join(f"- {markdown_literal(reason)}" for reason in severity_reasons_in_words(crisis)))
 with right:
-    st.subheader("How the brand responded")
-    st.caption("Moves count in brand posts that answer a post of this crisis or are public statements during it.")
+    st.subheader(_("How the brand responded"))
+    st.caption(_("Moves count in brand posts that answer a post of this crisis or are public statements during it."))
     for name, when, replies, text in playbook_checklist(moves):
         if when:
             st.markdown(
-                f":green[:material/check_circle:] **{name}** — first {when}, in {replies:,} "
-                f"post{'s' if replies != 1 else ''}"
+                ":green[:material/check_circle:] "
+                + ngettext(
+                    "**{move}** — first {when}, in {n} post", "**{move}** — first {when}, in {n} posts", replies
+                ).format(move=name, when=when, n=fmt_int(replies))
             )
             if text:
                 st.text(f"“{text[:280]}”")  # st.text: a post is never rendered as Markdown
         elif crisis.get("replies_in_data") is False:
             st.markdown(
-                f":gray[:material/help:] **{name}** — cannot be judged: the data holds no replies from "
-                f"{markdown_literal(crisis['brand'])}"
+                ":gray[:material/help:] "
+                + _("**{move}** — cannot be judged: the data holds no replies from {brand}").format(
+                    move=name, brand=markdown_literal(crisis["brand"])
+                )
             )
         else:
-            st.markdown(f":red[:material/cancel:] **{name}** — not seen")
-    st.subheader("Top terms")
-    st.markdown(markdown_literal(", ".join(crisis["top_terms"])) or "No term stood out against the week before.")
+            st.markdown(":red[:material/cancel:] " + _("**{move}** — not seen").format(move=name))
+    st.subheader(_("Top terms"))
+    st.markdown(markdown_literal(", ".join(crisis["top_terms"])) or _("No term stood out against the week before."))
 
-st.subheader("Top threads")
+st.subheader(_("Top threads"))
 threads = run_query(crisis_threads, wanted)
 if threads.empty:
-    st.info("No threads recorded for this crisis.")
+    st.info(_("No threads recorded for this crisis."))
 else:
-    shown = threads.assign(text=threads["text"].str.slice(0, 280), label=label_texts(threads))
+    # why each thread is evidence, from its stored messages (the English sentence of an older version else)
+    stored = dict(zip(crisis.get("top_threads") or [], crisis.get("top_thread_reason_messages") or [], strict=False))
+    shown = threads.assign(
+        text=threads["text"].str.slice(0, 280),
+        label=label_texts(threads),
+        why=[thread_reasons_in_words(stored.get(t), why) for t, why in zip(threads["thread_id"], threads["why"])],
+    )
     picked_thread = st.dataframe(
         shown[["why", "platform", "started_at", "post_count", "author_id", "label", "text"]],
         hide_index=True,
@@ -167,21 +192,28 @@ else:
         selection_mode="single-row",
         key="crises.threads",
         column_config={
-            "why": "Why it is evidence",
-            "platform": "Platform",
-            "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM YYYY, HH:mm"),
-            "post_count": "Posts",
-            "author_id": "Opened by",
-            "label": "Label (source)",
-            "text": st.column_config.TextColumn("Opening post", width="large"),
+            "why": _("Why it is evidence"),
+            "platform": _("Platform"),
+            "started_at": st.column_config.DatetimeColumn(_("Started (UTC)"), format=table_datetime_format()),
+            "post_count": _("Posts"),
+            "author_id": _("Opened by"),
+            "label": _("Label (source)"),
+            "text": st.column_config.TextColumn(_("Opening post"), width="large"),
         },
     )
     download_csv(threads, f"crisis_threads_{wanted.replace(':', '_')}", key="crises.download_threads")
     st.caption(
-        "Choose a thread to read the whole conversation. The Reports page downloads this retrospective as HTML or PDF."
+        _(
+            "Choose a thread to read the whole conversation. The Reports page downloads this retrospective as "
+            "HTML or PDF."
+        )
     )
     row = row_from_table(picked_thread, threads)
     if row:
         open_thread(row["platform"], row["thread_id"])
 if crisis.get("replies_in_data") is not False and crisis.get("minutes_to_first_response") is not None:
-    st.caption(f"First brand reply {minutes_text(crisis.get('minutes_to_first_response'))} after the start.")
+    st.caption(
+        _("First brand reply {duration} after the start.").format(
+            duration=minutes_text(crisis.get("minutes_to_first_response"))
+        )
+    )

@@ -12,11 +12,10 @@ import streamlit as st
 from pages._access import can_edit, viewer_note
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pages._plan_editor import alert_table, plan_editor
-from pages._theme_editor import theme_editor
+from pages._theme_editor import last_change_note, theme_editor
 from pipeline.analytics import update_analytics
 from pipeline.core import db
 from pipeline.core.brands import (
-    ROLE_NAMES,
     BrandError,
     add_brand,
     merge_brands,
@@ -25,6 +24,16 @@ from pipeline.core.brands import (
     set_role,
     suggest_brands,
     suggest_merges,
+)
+from pipeline.core.i18n import (
+    LOCALES,
+    N_,
+    _,
+    fmt_int,
+    fmt_pct,
+    ngettext,
+    table_datetime_format,
+    weekday_names,
 )
 from pipeline.core.settings import SENSITIVITY, WEEKDAYS, save_settings
 from pipeline.enrich import set_export_labels
@@ -43,40 +52,41 @@ from pipeline.read.export import markdown_literal
 from pipeline.read.queries import (
     brand_accounts,
     label_sources,
-    last_change,
     latest_imports,
     quarantined_rows,
     recent_changes,
     saved_formats,
 )
 
-st.title("Data")
+st.title(_("Data"))
 problem = database_problem()
 if problem:
     st.error(markdown_literal(problem), icon=":material/lock:")
     st.stop()
 
-st.subheader("Load exports")
+st.subheader(_("Load exports"))
 st.caption(
-    "CSV exports from the supported tools (the formats are listed in docs/formats.md). Each file lands whole or not at "
-    "all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; larger "
-    "files load faster with `radar ingest FILE`."
+    _(
+        "CSV exports from the supported tools (the formats are listed in docs/formats.md). Each file lands whole or "
+        "not at all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; larger "
+        "files load faster with `radar ingest FILE`."
+    )
 )
 editor = can_edit()
 if editor:
     with st.form("data.upload", clear_on_submit=True):
         files = st.file_uploader(
-            "Export files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="data.files"
+            _("Export files"), type=["csv", "tsv", "txt"], accept_multiple_files=True, key="data.files"
         )
         zone = st.selectbox(
-            "Time zone of timestamps written without an offset",
+            _("Time zone of timestamps written without an offset"),
             ["UTC", *sorted(available_timezones() - {"UTC"})],
             key="data.tz",
         )
-        load = st.form_submit_button("Load", icon=":material/upload:", type="primary")
+        load = st.form_submit_button(_("Load"), icon=":material/upload:", type="primary")
 else:
     files, zone, load = [], "UTC", False
-    viewer_note("Loading exports")
+    viewer_note(_("Loading exports"))
 
 
 def _ingest(con, paths, zone, on_progress, mapping=None, format_name=None):
@@ -88,7 +98,7 @@ def _ingest(con, paths, zone, on_progress, mapping=None, format_name=None):
     return results, analytics
 
 
-_NOT_IN_FILE = "(not in this file)"
+_NOT_IN_FILE = N_("(not in this file)")  # the option's value; shown translated
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -113,45 +123,60 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
     guess = guess_mapping(header)
     options = [_NOT_IN_FILE, *header]
     with st.form(f"data.map.{index}"):
-        st.markdown(f"**Map the columns of {markdown_literal(name)}**")
+        st.markdown(_("**Map the columns of {name}**").format(name=markdown_literal(name)))
         st.caption(
-            "Pick the column that holds each kind of value; the time and the text are required. The mapping "
-            "is saved under the name below, and the next export with the same columns loads without asking."
+            _(
+                "Pick the column that holds each kind of value; the time and the text are required. The mapping "
+                "is saved under the name below, and the next export with the same columns loads without asking."
+            )
         )
         if guess_file.rows:
             preview = pd.DataFrame(
                 [row[: len(header)] + [""] * (len(header) - len(row)) for row in guess_file.rows],
                 columns=pd.Index(_unique(header)),
             )
-            st.caption(f"The first {len(preview)} rows, as read:")
+            st.caption(
+                ngettext("The first {n} row, as read:", "The first {n} rows, as read:", len(preview)).format(
+                    n=fmt_int(len(preview))
+                )
+            )
             st.dataframe(preview, hide_index=True, width="stretch")
         chosen = {}
         grid = st.columns(3)
         for position, (column, meaning) in enumerate(MAPPABLE_COLUMNS.items()):
             default = options.index(guess[column]) if column in guess else 0
-            label = f"{column} (required)" if column in ("created_at", "text") else column
+            label = _("{column} (required)").format(column=column) if column in ("created_at", "text") else column
             chosen[column] = grid[position % 3].selectbox(
-                label, options, index=default, help=meaning, key=f"data.map.{index}.{column}"
+                label,
+                options,
+                index=default,
+                help=meaning,
+                key=f"data.map.{index}.{column}",
+                format_func=lambda option: _(option) if option == _NOT_IN_FILE else option,
             )
         default_name = re.sub(r"[^A-Za-z0-9_\-]+", "_", f"custom_{Path(name).stem}")[:60]
         format_name = st.text_input(
-            "Save as format (letters, digits, - and _)", value=default_name, key=f"data.map.{index}.name"
+            _("Save as format (letters, digits, - and _)"), value=default_name, key=f"data.map.{index}.name"
         )
-        if not st.form_submit_button("Save the mapping and load", icon=":material/table_convert:", type="primary"):
+        if not st.form_submit_button(_("Save the mapping and load"), icon=":material/table_convert:", type="primary"):
             return
     mapping = {column: head for column, head in chosen.items() if head != _NOT_IN_FILE}
     missing = [column for column in ("created_at", "text") if column not in mapping]
     if missing:
-        st.error(
-            f"Pick the column that holds {' and '.join(missing)}: those two are required.", icon=":material/error:"
-        )
+        if len(missing) == 2:
+            message = _("Pick the column that holds {first} and {second}: those two are required.").format(
+                first=missing[0], second=missing[1]
+            )
+        else:
+            message = _("Pick the column that holds {column}: those two are required.").format(column=missing[0])
+        st.error(message, icon=":material/error:")
         return
     problem = check_format_name(format_name.strip())
     if problem:
         st.error(markdown_literal(problem), icon=":material/error:")
         return
     try:
-        with st.spinner("Loading and updating the analytics…"):
+        with st.spinner(_("Loading and updating the analytics…")):
             results, analytics = write(_ingest, [path], zone, None, mapping, format_name.strip())
     except db.DatabaseError as exc:
         st.error(markdown_literal(str(exc)), icon=":material/lock:")
@@ -171,21 +196,26 @@ if load and files:
             paths.append(save_upload(upload.getvalue(), upload.name, uploads))
         except IngestError as exc:
             st.error(markdown_literal(str(exc)), icon=":material/error:")
-    bar = st.progress(0.0, text="Starting…")
+    bar = st.progress(0.0, text=_("Starting…"))
 
     def on_progress(name: str, done: int, total: int) -> None:
         index = next((i for i, p in enumerate(paths) if str(p) == name), 0)
         share = (index + (done / total if total else 1.0)) / max(len(paths), 1)
-        bar.progress(min(share, 1.0), text=f"Reading {name.rsplit('/', 1)[-1]}: {done / total if total else 1:.0%}")
+        bar.progress(
+            min(share, 1.0),
+            text=_("Reading {name}: {share}").format(
+                name=name.rsplit("/", 1)[-1], share=fmt_pct(done / total if total else 1)
+            ),
+        )
 
     if paths:
         try:
-            with st.spinner("Loading and updating the analytics…"):
+            with st.spinner(_("Loading and updating the analytics…")):
                 results, analytics = write(_ingest, paths, zone, on_progress)
         except db.DatabaseError as exc:
             st.error(markdown_literal(str(exc)), icon=":material/lock:")
             st.stop()
-        bar.progress(1.0, text="Done")
+        bar.progress(1.0, text=_("Done"))
         st.session_state["data.last_results"] = results
         st.session_state["data.last_zone"] = zone  # the form clears its widgets; a mapping reuses the zone
         if analytics:
@@ -195,28 +225,49 @@ for index, result in enumerate(st.session_state.get("data.last_results", [])):
     name = result.path.rsplit("/", 1)[-1]
     if result.unknown_layout:
         st.warning(
-            f"{markdown_literal(name)}: no supported format recognises its columns, so nothing from it was "
-            "stored yet. Map them once below; the mapping is saved, and the next export with the same "
-            "columns loads without asking.",
+            _(
+                "{name}: no supported format recognises its columns, so nothing from it was "
+                "stored yet. Map them once below; the mapping is saved, and the next export with the same "
+                "columns loads without asking."
+            ).format(name=markdown_literal(name)),
             icon=":material/table_convert:",
         )
         _mapping_form(index, result.path, st.session_state.get("data.last_zone", "UTC"))
         continue
     if result.error:
         st.error(
-            f"{markdown_literal(result.error.rstrip('.'))}. Nothing from this file was stored.", icon=":material/error:"
+            _("{problem}. Nothing from this file was stored.").format(
+                problem=markdown_literal(result.error.rstrip("."))
+            ),
+            icon=":material/error:",
         )
         continue
     report = result.report
-    summary = (
-        f"{name}: {report.rows_loaded:,} post{'s' if report.rows_loaded != 1 else ''} loaded, "
-        f"{report.rows_duplicate:,} already stored, {report.rows_quarantined:,} quarantined"
-    )
+    counts = {
+        "name": name,
+        "loaded": fmt_int(report.rows_loaded),
+        "duplicate": fmt_int(report.rows_duplicate),
+        "quarantined": fmt_int(report.rows_quarantined),
+    }
     if report.rows_quarantined:
-        st.warning(summary + " (see why below)", icon=":material/warning:")
+        st.warning(
+            ngettext(
+                "{name}: {loaded} post loaded, {duplicate} already stored, {quarantined} quarantined (see why below)",
+                "{name}: {loaded} posts loaded, {duplicate} already stored, {quarantined} quarantined (see why below)",
+                report.rows_loaded,
+            ).format(**counts),
+            icon=":material/warning:",
+        )
     else:
-        st.success(summary, icon=":material/check_circle:")
-    with st.expander(f"Import report for {name}", expanded=bool(report.rows_quarantined)):
+        st.success(
+            ngettext(
+                "{name}: {loaded} post loaded, {duplicate} already stored, {quarantined} quarantined",
+                "{name}: {loaded} posts loaded, {duplicate} already stored, {quarantined} quarantined",
+                report.rows_loaded,
+            ).format(**counts),
+            icon=":material/check_circle:",
+        )
+    with st.expander(_("Import report for {name}").format(name=name), expanded=bool(report.rows_quarantined)):
         st.code("\n".join(report.lines()), language=None)
         if report.rows_quarantined:
             rows = run_query(quarantined_rows, report.import_id, limit=200)
@@ -224,51 +275,72 @@ for index, result in enumerate(st.session_state.get("data.last_results", [])):
                 rows,
                 hide_index=True,
                 width="stretch",
-                column_config={"line_number": "Line", "reason": "Why it was set aside", "raw": "Row as read"},
+                column_config={
+                    "line_number": _("Line"),
+                    "reason": _("Why it was set aside"),
+                    "raw": _("Row as read"),
+                },
             )
             download_csv(rows, f"quarantine_{report.import_id}", key=f"data.quarantine.{report.import_id}")
 for line in st.session_state.get("data.analytics", []):
     st.caption(line)
 
 if not db.resolve_db_path().exists():
-    st.info("No database yet: load an export above, or build the demo with `radar demo`.", icon=":material/inbox:")
+    st.info(_("No database yet: load an export above, or build the demo with `radar demo`."), icon=":material/inbox:")
     st.stop()
 
-st.subheader("Brands")
+st.subheader(_("Brands"))
 st.caption(
-    "A brand is an account the data shows acting as a brand (its replies), a brand an export names, or one "
-    "you add. Each brand has one name and any number of handles (its accounts: their posts are the brand's "
-    "replies) and names (words people write: matched whole, any case and accents). A customer post belongs "
-    "to the brand it @mentions, else the brand in its thread, else the one its export names, else the one "
-    "it names. Every change here recomputes attribution, response times and crises. A brand's role (ours "
-    "or a competitor) decides how it is compared (Share of voice, the weekly report) and alerted."
+    _(
+        "A brand is an account the data shows acting as a brand (its replies), a brand an export names, or one "
+        "you add. Each brand has one name and any number of handles (its accounts: their posts are the brand's "
+        "replies) and names (words people write: matched whole, any case and accents). A customer post belongs "
+        "to the brand it @mentions, else the brand in its thread, else the one its export names, else the one "
+        "it names. Every change here recomputes attribution, response times and crises. A brand's role (ours "
+        "or a competitor) decides how it is compared (Share of voice, the weekly report) and alerted."
+    )
 )
+# a brand's role in the table's cells, and as a choice in the forms below
+ROLE_WORDS = {"ours": N_("ours"), "competitor": N_("a competitor"), None: N_("not said")}
+ROLE_CHOICES = {"ours": N_("Ours"), "competitor": N_("A competitor"), None: N_("Not said")}
 brands = run_query(brand_accounts)
 st.dataframe(
-    brands.assign(role=brands["role"].map(lambda r: ROLE_NAMES.get(r, "not said"))),
+    brands.assign(role=brands["role"].map(lambda r: _(ROLE_WORDS.get(r, ROLE_WORDS[None])))),
     hide_index=True,
     width="stretch",
     column_config={
-        "brand": "Brand",
-        "role": "Role",
-        "handles": st.column_config.ListColumn("Handles"),
-        "names": st.column_config.ListColumn("Names"),
-        "source": "Added by",
-        "added_at": st.column_config.DatetimeColumn("Added (UTC)", format="D MMM YYYY, HH:mm"),
-        "posts": "Posts",
+        "brand": _("Brand"),
+        "role": _("Role"),
+        "handles": st.column_config.ListColumn(_("Handles")),
+        "names": st.column_config.ListColumn(_("Names")),
+        "source": _("Added by"),
+        "added_at": st.column_config.DatetimeColumn(_("Added (UTC)"), format=table_datetime_format(weekday=False)),
+        "posts": _("Posts"),
     },
 )
+
+
+def _account(handle: str, posts: int) -> str:
+    """``@handle (12 posts)``: an often mentioned account."""
+    return ngettext("@{handle} ({n} post)", "@{handle} ({n} posts)", posts).format(handle=handle, n=fmt_int(posts))
+
+
 suggested = run_query(suggest_brands)
 if suggested:
     st.caption(
-        "Often mentioned, not a brand yet: "
-        + ", ".join(f"@{markdown_literal(handle)} ({posts:,} posts)" for handle, posts in suggested)
-        + ". Add one in the Suggested tab below."
+        _("Often mentioned, not a brand yet: {accounts}. Add one in the Suggested tab below.").format(
+            accounts=", ".join(_account(markdown_literal(handle), posts) for handle, posts in suggested)
+        )
     )
 for named, other, posts in run_query(suggest_merges):
     st.caption(
-        f"Perhaps one brand: {posts:,} posts the export says are about {markdown_literal(named)} @mention "
-        f"{markdown_literal(other)}. Merge them below if they are."
+        ngettext(
+            "Perhaps one brand: {n} post the export says is about {named} @mentions {other}. "
+            "Merge them below if they are.",
+            "Perhaps one brand: {n} posts the export says are about {named} @mention {other}. "
+            "Merge them below if they are.",
+            posts,
+        ).format(n=fmt_int(posts), named=markdown_literal(named), other=markdown_literal(other))
     )
 
 
@@ -285,119 +357,155 @@ def _change_brands(change):
     try:
         st.success(write(_run))
     except (BrandError, ValueError) as exc:
-        st.error(f"Not changed: {markdown_literal(str(exc))}")
+        st.error(_("Not changed: {problem}").format(problem=markdown_literal(str(exc))))
     except db.DatabaseError as exc:
         st.error(markdown_literal(str(exc)))
 
 
+def _role_choice(role: str | None) -> str:
+    return _(ROLE_CHOICES[role])
+
+
 names = list(brands["brand"])
-ROLE_CHOICES = {"ours": "Ours", "competitor": "A competitor", None: "Not said"}
 if not editor:
-    viewer_note("Changing brands")
+    viewer_note(_("Changing brands"))
 else:
     suggest_tab, role_tab, add_tab, merge_tab, rename_tab, remove_tab = st.tabs(
-        [f"Suggested ({len(suggested)})", "Role", "Add", "Merge", "Rename", "Remove"]
+        [
+            _("Suggested ({n})").format(n=fmt_int(len(suggested))),
+            _("Role"),
+            _("Add"),
+            _("Merge"),
+            _("Rename"),
+            _("Remove"),
+        ]
     )
     with suggest_tab:
         if not suggested:
             st.caption(
-                "No account is mentioned often enough to suggest (at least 5 customer posts and 1 % of them), "
-                "or every such account is a brand already."
+                _(
+                    "No account is mentioned often enough to suggest (at least 5 customer posts and 1 % of them), "
+                    "or every such account is a brand already."
+                )
             )
         else:
             with st.form("data.brands.suggested"):
                 handle = st.selectbox(
-                    "Often mentioned account",
-                    [h for h, _ in suggested],
+                    _("Often mentioned account"),
+                    [h for h, _posts in suggested],
                     key="data.suggested_handle",
-                    format_func=lambda h: f"@{h} ({dict(suggested)[h]:,} posts)",
+                    format_func=lambda h: _account(h, dict(suggested)[h]),
                 )
                 role = st.radio(
-                    "It is",
+                    _("It is"),
                     ["competitor", "ours", None],
-                    format_func=ROLE_CHOICES.get,
+                    format_func=_role_choice,
                     horizontal=True,
                     key="data.suggested_role",
                 )
-                if st.form_submit_button("Add as a brand", icon=":material/add:"):
-                    _change_brands(
-                        lambda con: add_brand(con, "@" + handle, source="suggested, added on the Data page", role=role)
-                    )
+                if st.form_submit_button(_("Add as a brand"), icon=":material/add:"):
+                    source = "suggested, added on the Data page"  # i18n: not text (stored as the brand's source)
+                    _change_brands(lambda con: add_brand(con, "@" + handle, source=source, role=role))
     with role_tab, st.form("data.brands.role"):
-        which = st.selectbox("Brand", names, key="data.role_brand")
+        which = st.selectbox(_("Brand"), names, key="data.role_brand")
         role = st.radio(
-            "Role", ["ours", "competitor", None], format_func=ROLE_CHOICES.get, horizontal=True, key="data.role_value"
+            _("Role"), ["ours", "competitor", None], format_func=_role_choice, horizontal=True, key="data.role_value"
         )
-        if st.form_submit_button("Set the role", icon=":material/badge:"):
+        if st.form_submit_button(_("Set the role"), icon=":material/badge:"):
             try:  # a role changes no attribution: nothing is rebuilt
                 st.success(write(lambda con: set_role(con, which, role).message))
             except (BrandError, db.DatabaseError) as exc:
-                st.error(f"Not changed: {markdown_literal(str(exc))}")
+                st.error(_("Not changed: {problem}").format(problem=markdown_literal(str(exc))))
     with add_tab, st.form("data.brands.add", clear_on_submit=True):
         name = st.text_input(
-            "Brand name (a new one, or an existing one to give more handles or names)",
+            _("Brand name (a new one, or an existing one to give more handles or names)"),
             key="data.brand_name",
-            placeholder="e.g. JetBlue",
+            placeholder=_("e.g. JetBlue"),
         )
         handles = st.text_input(
-            "Handles (comma-separated, with or without @)",
+            _("Handles (comma-separated, with or without @)"),
             key="data.brand_handles",
-            placeholder="e.g. @JetBlue, @JetBlueCares",
+            placeholder=_("e.g. @JetBlue, @JetBlueCares"),
         )
-        words = st.text_input("Other names people write (comma-separated)", key="data.brand_words")
+        words = st.text_input(_("Other names people write (comma-separated)"), key="data.brand_words")
         new_role = st.radio(
-            "It is", [None, "ours", "competitor"], format_func=ROLE_CHOICES.get, horizontal=True, key="data.brand_role"
+            _("It is"), [None, "ours", "competitor"], format_func=_role_choice, horizontal=True, key="data.brand_role"
         )
-        if st.form_submit_button("Add", icon=":material/add:"):
+        if st.form_submit_button(_("Add"), icon=":material/add:"):
             _change_brands(
                 lambda con: add_brand(
                     con,
                     name,
                     handles=handles.split(","),
                     names=words.split(","),
-                    source="added on the Data page",
+                    source="added on the Data page",  # i18n: not text (stored as the brand's source)
                     role=new_role,
                 )
             )
     with merge_tab, st.form("data.brands.merge"):
-        into = st.selectbox("Keep", names, key="data.brand_into")
+        into = st.selectbox(_("Keep"), names, key="data.brand_into")
         others = st.multiselect(
-            "Fold into it (their handles and names move, their posts follow)", names, key="data.brand_others"
+            _("Fold into it (their handles and names move, their posts follow)"), names, key="data.brand_others"
         )
-        if st.form_submit_button("Merge", icon=":material/merge:"):
+        if st.form_submit_button(_("Merge"), icon=":material/merge:"):
             _change_brands(lambda con: merge_brands(con, into, others))
     with rename_tab, st.form("data.brands.rename"):
-        old = st.selectbox("Brand", names, key="data.brand_old")
-        new = st.text_input("New name", key="data.brand_new")
-        if st.form_submit_button("Rename", icon=":material/edit:"):
+        old = st.selectbox(_("Brand"), names, key="data.brand_old")
+        new = st.text_input(_("New name"), key="data.brand_new")
+        if st.form_submit_button(_("Rename"), icon=":material/edit:"):
             _change_brands(lambda con: rename_brand(con, old, new))
     with remove_tab, st.form("data.brands.remove"):
-        doomed_brand = st.selectbox("Brand", names, key="data.brand_remove")
-        st.caption("Its accounts' posts count as customers' again (until an export marks them as the brand's again).")
-        if st.form_submit_button("Remove", icon=":material/delete:"):
+        doomed_brand = st.selectbox(_("Brand"), names, key="data.brand_remove")
+        st.caption(
+            _("Its accounts' posts count as customers' again (until an export marks them as the brand's again).")
+        )
+        if st.form_submit_button(_("Remove"), icon=":material/delete:"):
             _change_brands(lambda con: remove_brand(con, doomed_brand))
 
 theme_editor()
 
-st.subheader("Business hours, SLA and crisis sensitivity")
+
+def _day_name(day: str) -> str:
+    """``mon`` -> Mon (lun, pon.): a business day, abbreviated in the current language."""
+    return weekday_names("abbreviated")[WEEKDAYS.index(day)]
+
+
+SENSITIVITY_NAMES = {"low": N_("low"), "normal": N_("normal"), "high": N_("high")}
+
+
+def _sensitivity_name(level: str) -> str:
+    return _(SENSITIVITY_NAMES[level]) if level in SENSITIVITY_NAMES else level
+
+
+st.subheader(_("Business hours, SLA and crisis sensitivity"))
 current = settings()
-settings_change = run_query(last_change, "settings")
-if settings_change:
-    st.caption(f"Last {markdown_literal(settings_change)}.")
+last_change_note("settings")
 if not editor:
     st.caption(
-        f"Business hours {current.business_start}-{current.business_end} "
-        f"({', '.join(day.capitalize() for day in current.business_days)}, {current.business_time_zone}); "
-        f"SLA {current.sla_minutes} business minutes to the first reply; crisis sensitivity "
-        f"{current.sensitivity}; {len(current.holidays)} holidays."
+        _(
+            "Business hours {start}-{end} ({days}, {zone}); SLA {sla} to the first reply; crisis sensitivity "
+            "{sensitivity}; {holidays}."
+        ).format(
+            start=current.business_start,
+            end=current.business_end,
+            days=", ".join(_day_name(day) for day in current.business_days),
+            zone=current.business_time_zone,
+            sla=ngettext("{n} business minute", "{n} business minutes", current.sla_minutes).format(
+                n=fmt_int(current.sla_minutes)
+            ),
+            sensitivity=_sensitivity_name(current.sensitivity),
+            holidays=ngettext("{n} holiday", "{n} holidays", len(current.holidays)).format(
+                n=fmt_int(len(current.holidays))
+            ),
+        )
     )
-    viewer_note("Changing these")
+    viewer_note(_("Changing these"))
 else:
     with st.form("data.settings"):
         zones = sorted(available_timezones())
         left, right = st.columns(2)
         zone_name = left.selectbox(
-            "Business time zone",
+            _("Business time zone"),
             zones,
             index=zones.index(current.business_time_zone)
             if current.business_time_zone in zones
@@ -405,31 +513,44 @@ else:
             key="data.business_tz",
         )
         days = right.multiselect(
-            "Business days",
+            _("Business days"),
             list(WEEKDAYS),
             default=list(current.business_days),
-            format_func=str.capitalize,
+            format_func=_day_name,
             key="data.days",
         )
-        start = left.time_input("Opens", time.fromisoformat(current.business_start), step=900, key="data.start")
+        start = left.time_input(_("Opens"), time.fromisoformat(current.business_start), step=900, key="data.start")
         end = right.time_input(
-            "Closes", time.fromisoformat(min(current.business_end, "23:59")), step=900, key="data.end"
+            _("Closes"), time.fromisoformat(min(current.business_end, "23:59")), step=900, key="data.end"
         )
         holidays = left.text_area(
-            "Holidays (one date per line, YYYY-MM-DD)", "\n".join(current.holidays), key="data.holidays"
+            _("Holidays (one date per line, YYYY-MM-DD)"), "\n".join(current.holidays), key="data.holidays"
+        )
+        locales = list(LOCALES)
+        locale = left.selectbox(
+            _("Default language"),
+            locales,
+            index=locales.index(current.locale) if current.locale in locales else 0,
+            format_func=LOCALES.get,
+            key="data.locale",
+            help=_(
+                "The language for people whose browser language is not one Radar speaks, and for reports and "
+                "alerts that do not choose one."
+            ),
         )
         sla = right.number_input(
-            "SLA target (business minutes to the first reply)", 1, 43200, int(current.sla_minutes), key="data.sla"
+            _("SLA target (business minutes to the first reply)"), 1, 43200, int(current.sla_minutes), key="data.sla"
         )
         sensitivity = right.radio(
-            "Crisis detector sensitivity",
+            _("Crisis detector sensitivity"),
             list(SENSITIVITY),
             horizontal=True,
             index=list(SENSITIVITY).index(current.sensitivity),
+            format_func=_sensitivity_name,
             key="data.sensitivity",
-            help="low: only large, lasting surges · normal · high: also smaller surges",
+            help=_("low: only large, lasting surges · normal · high: also smaller surges"),
         )
-        if st.form_submit_button("Save and recompute", icon=":material/save:"):
+        if st.form_submit_button(_("Save and recompute"), icon=":material/save:"):
             try:
                 chosen = current.updated(
                     business_time_zone=zone_name,
@@ -439,107 +560,117 @@ else:
                     holidays=tuple(sorted({h.strip() for h in holidays.splitlines() if h.strip()})),
                     sla_minutes=int(sla),
                     sensitivity=sensitivity,
+                    locale=locale,
                 )
             except ValueError as exc:
-                st.error(f"Not saved: {markdown_literal(str(exc))}")
+                st.error(_("Not saved: {problem}").format(problem=markdown_literal(str(exc))))
             else:
                 try:
                     lines = write(lambda con: (save_settings(con, chosen), update_analytics(con, chosen))[1].lines())
-                    st.success("Saved. " + " ".join(lines))
+                    st.success(_("Saved. {details}").format(details=" ".join(lines)))
                 except db.DatabaseError as exc:
                     st.error(markdown_literal(str(exc)))
 
-st.subheader("Escalation plan")
+st.subheader(_("Escalation plan"))
 plan_editor()
 
-st.subheader("Alert log")
+st.subheader(_("Alert log"))
 alert_table()
 
-st.subheader("Latest imports")
+st.subheader(_("Latest imports"))
 imports = run_query(latest_imports, 20)
 st.dataframe(
     imports.assign(notes=imports["notes"].fillna("")),
     hide_index=True,
     width="stretch",
     column_config={
-        "import_id": "Import",
-        "imported_at": st.column_config.DatetimeColumn("Imported (UTC)", format="D MMM YYYY, HH:mm"),
-        "file_name": "File",
-        "format": "Format",
-        "rows_read": "Rows read",
-        "rows_loaded": "Loaded",
-        "rows_duplicate": "Already stored",
-        "rows_quarantined": "Set aside",
-        "notes": "Notes",
-        "imported_by": "Loaded by",
+        "import_id": _("Import"),
+        "imported_at": st.column_config.DatetimeColumn(
+            _("Imported (UTC)"), format=table_datetime_format(weekday=False)
+        ),
+        "file_name": _("File"),
+        "format": _("Format"),
+        "rows_read": _("Rows read"),
+        "rows_loaded": _("Loaded"),
+        "rows_duplicate": _("Already stored"),
+        "rows_quarantined": _("Set aside"),
+        "notes": _("Notes"),
+        "imported_by": _("Loaded by"),
     },
 )
 download_csv(imports, "imports", key="data.download_imports")
 
-st.subheader("Who changed what")
+st.subheader(_("Who changed what"))
 changes = run_query(recent_changes, 200)
 if changes.empty:
     st.caption(
-        "No change recorded yet. Imports, label corrections, brands, themes, settings, the plan and crisis "
-        "acknowledgements are recorded here with who made them."
+        _(
+            "No change recorded yet. Imports, label corrections, brands, themes, settings, the plan and crisis "
+            "acknowledgements are recorded here with who made them."
+        )
     )
 else:
     st.caption(
-        "The newest 200 changes (`radar audit` lists more). Without sign-in, a change is recorded as the "
-        "computer's user; with sign-in, as the person signed in."
+        _(
+            "The newest 200 changes (`radar audit` lists more). Without sign-in, a change is recorded as the "
+            "computer's user; with sign-in, as the person signed in."
+        )
     )
     st.dataframe(
         changes,
         hide_index=True,
         width="stretch",
         column_config={
-            "changed_at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm"),
-            "changed_by": "Who",
-            "action": "What",
-            "detail": st.column_config.TextColumn("Detail", width="large"),
+            "changed_at": st.column_config.DatetimeColumn(_("When (UTC)"), format=table_datetime_format(weekday=False)),
+            "changed_by": _("Who"),
+            "action": _("What"),
+            "detail": st.column_config.TextColumn(_("Detail"), width="large"),
         },
     )
     download_csv(changes, "changes", key="data.download_changes")
 
+LABEL_CHOICES = {"export": N_("The export's own"), "radar": N_("Radar's score")}
 labelled = run_query(label_sources)
 labelled = labelled[labelled["labelled_posts"] > 0]
 if not labelled.empty:
-    st.subheader("Sentiment labels in the exports")
+    st.subheader(_("Sentiment labels in the exports"))
     st.caption(
-        "These imports carry their own sentiment labels (a listening tool's or people's). By default they "
-        "are used; choose Radar's score instead where you trust it more. People's corrections win either way."
+        _(
+            "These imports carry their own sentiment labels (a listening tool's or people's). By default they "
+            "are used; choose Radar's score instead where you trust it more. People's corrections win either way."
+        )
     )
     st.dataframe(
         labelled,
         hide_index=True,
         width="stretch",
         column_config={
-            "import_id": "Import",
-            "file_name": "File",
-            "format": "Format",
-            "use_export_labels": st.column_config.CheckboxColumn("Export's labels used"),
-            "labelled_posts": "Posts with a label",
+            "import_id": _("Import"),
+            "file_name": _("File"),
+            "format": _("Format"),
+            "use_export_labels": st.column_config.CheckboxColumn(_("Export's labels used")),
+            "labelled_posts": _("Posts with a label"),
         },
     )
     if not editor:
-        viewer_note("Choosing which labels are used")
+        viewer_note(_("Choosing which labels are used"))
     else:
         with st.form("data.labels"):
             chosen_import = st.selectbox(
-                "Import",
+                _("Import"),
                 list(labelled["import_id"]),
                 key="data.labels_import",
                 format_func=lambda i: f"{i} · {labelled.set_index('import_id').loc[i, 'file_name']}",
             )
             use = st.radio(
-                "Labels shown",
+                _("Labels shown"),
                 ["export", "radar"],
                 horizontal=True,
                 key="data.labels_use",
-                format_func={"export": "The export's own", "radar": "Radar's score"}.get,
+                format_func=lambda use: _(LABEL_CHOICES[use]),
             )
-            every = st.checkbox("For every import of this format", key="data.labels_format")
-            if st.form_submit_button("Save and recompute", icon=":material/save:"):
+            every = st.checkbox(_("For every import of this format"), key="data.labels_format")
+            if st.form_submit_button(_("Save and recompute"), icon=":material/save:"):
                 fmt = labelled.set_index("import_id").loc[chosen_import, "format"]
                 try:
                     changed = write(
@@ -553,35 +684,41 @@ if not labelled.empty:
                             update_analytics(con),
                         )[0]
                     )
-                    st.success(f"{changed:,} import(s) changed." if changed else "Nothing to change.")
+                    st.success(
+                        ngettext("{n} import changed.", "{n} imports changed.", changed).format(n=fmt_int(changed))
+                        if changed
+                        else _("Nothing to change.")
+                    )
                 except (db.DatabaseError, ValueError) as exc:
                     st.error(markdown_literal(str(exc)))
 
-st.subheader("Saved column mappings")
+st.subheader(_("Saved column mappings"))
 formats = run_query(saved_formats)
 if formats.empty:
     st.caption(
-        "None yet. When an upload's columns match no supported format, you map them once and the mapping is "
-        "saved here (also `radar ingest FILE --map COLUMN=HEADER ...`)."
+        _(
+            "None yet. When an upload's columns match no supported format, you map them once and the mapping is "
+            "saved here (also `radar ingest FILE --map COLUMN=HEADER ...`)."
+        )
     )
 else:
     st.dataframe(
         formats,
         hide_index=True,
         width="stretch",
-        column_config={"name": "Format", "mapping": "Column = header", "created_at": "Saved (UTC)"},
+        column_config={"name": _("Format"), "mapping": _("Column = header"), "created_at": _("Saved (UTC)")},
     )
     if not editor:
-        viewer_note("Forgetting a mapping")
+        viewer_note(_("Forgetting a mapping"))
     else:
         with st.form("data.forget_format"):
             doomed = st.selectbox(
-                "Forget a mapping (posts already loaded stay)", list(formats["name"]), key="data.forget_name"
+                _("Forget a mapping (posts already loaded stay)"), list(formats["name"]), key="data.forget_name"
             )
-            if st.form_submit_button("Forget", icon=":material/delete:"):
+            if st.form_submit_button(_("Forget"), icon=":material/delete:"):
                 try:
                     write(forget_custom_format, doomed)
-                    st.success(f"Forgot {markdown_literal(doomed)}.")
+                    st.success(_("Forgot {name}.").format(name=markdown_literal(doomed)))
                     st.rerun()
                 except db.DatabaseError as exc:
                     st.error(markdown_literal(str(exc)))

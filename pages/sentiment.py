@@ -15,7 +15,8 @@ from pages._common import (
     run_query,
     sidebar_filters,
 )
-from pipeline.read.charts import LABEL_NAMES, build_net_sentiment_figure, build_sentiment_volume_figure
+from pipeline.core.i18n import N_, _, fmt_day, sentiment_label_name
+from pipeline.read.charts import build_net_sentiment_figure, build_sentiment_volume_figure
 from pipeline.read.export import markdown_literal
 from pipeline.read.queries import (
     LABELS,
@@ -30,13 +31,35 @@ from pipeline.read.queries import (
 from pipeline.read.selection import bucket_from_chart
 
 BREAKDOWN_NAMES = {
-    "none": "Nothing (all together)",
-    "platform": "Platform",
-    "lang": "Language",
-    "brand": "Brand account",
+    "none": N_("Nothing (all together)"),
+    "platform": N_("Platform"),
+    "lang": N_("Language"),
+    "brand": N_("Brand account"),
+}
+GRAIN_NAMES = {"day": N_("Day"), "week": N_("Week")}
+# the totals' expander, one whole title per breakdown
+TOTALS_TITLES = {
+    "none": N_("Totals by nothing (all together)"),
+    "platform": N_("Totals by platform"),
+    "lang": N_("Totals by language"),
+    "brand": N_("Totals by brand account"),
+}
+# a chosen group as the drill-down's title names it
+GROUP_NAMES = {
+    "none": N_("nothing (all together) {group}"),
+    "platform": N_("platform {group}"),
+    "lang": N_("language {group}"),
+    "brand": N_("brand account {group}"),
 }
 
-st.title("Sentiment")
+
+def label_title(label: str) -> str:
+    """A sentiment label as a title names it ("Negative", "Not scored")."""
+    name = sentiment_label_name(None if label == "unscored" else label)
+    return name[:1].upper() + name[1:]
+
+
+st.title(_("Sentiment"))
 require_posts()
 filters = sidebar_filters()
 
@@ -44,18 +67,18 @@ left, right = st.columns(2)
 params = st.query_params
 grain = (
     left.segmented_control(
-        "Per",
+        _("Per"),
         ["day", "week"],
         key="sentiment.grain",
-        format_func=str.capitalize,
+        format_func=lambda value: _(GRAIN_NAMES[value]),
         default=params.get("grain") if params.get("grain") in ("day", "week") else "day",
     )
     or "day"
 )
 by = right.selectbox(
-    "Break down by",
+    _("Break down by"),
     list(BREAKDOWN_NAMES),
-    format_func=BREAKDOWN_NAMES.get,
+    format_func=lambda value: _(BREAKDOWN_NAMES[value]),
     key="sentiment.by",
     index=list(BREAKDOWN_NAMES).index(params.get("by")) if params.get("by") in BREAKDOWN_NAMES else 0,
 )
@@ -64,7 +87,7 @@ st.query_params["grain"], st.query_params["by"] = grain, by
 trend = run_query(sentiment_trend, filters, grain=grain, by=by)
 if trend.empty or not trend["posts"].any():
     st.warning(
-        "No customer posts match these filters: widen the dates or clear the brand, platform and language filters."
+        _("No customer posts match these filters: widen the dates or clear the brand, platform and language filters.")
     )
     st.stop()
 
@@ -84,8 +107,10 @@ net_event = st.plotly_chart(
     selection_mode="points",
 )
 st.caption(
-    "Choose a bar or a point to list the posts behind it. Brand replies are left out; posts in languages "
-    "without a sentiment model are 'not scored'."
+    _(
+        "Choose a bar or a point to list the posts behind it. Brand replies are left out; posts in languages "
+        "without a sentiment model are 'not scored'."
+    )
 )
 
 summary = net.groupby("group", as_index=False)[["scored", "negative", "neutral", "positive"]].sum()
@@ -94,30 +119,32 @@ summary["net_sentiment"] = (
     100 * (summary["positive"] - summary["negative"]) / summary["scored"].where(summary["scored"] > 0)
 ).round() + 0.0
 summary["negative_share"] = summary["negative"] / summary["scored"].where(summary["scored"] > 0)
-with st.expander(f"Totals by {BREAKDOWN_NAMES[by].lower()}", expanded=by != "none"):
+with st.expander(_(TOTALS_TITLES[by]), expanded=by != "none"):
     st.dataframe(
         as_percent(summary, "negative_share"),
         hide_index=True,
         width="stretch",
         column_config={
-            "group": BREAKDOWN_NAMES[by],
-            "scored": "Scored customer posts",
-            "negative": "Negative",
-            "neutral": "Neutral",
-            "positive": "Positive",
-            "net_sentiment": st.column_config.NumberColumn("Net sentiment", format="%+.0f"),
-            "negative_share": percent_column("Negative share"),
+            "group": _(BREAKDOWN_NAMES[by]),
+            "scored": _("Scored customer posts"),
+            "negative": label_title("negative"),
+            "neutral": label_title("neutral"),
+            "positive": label_title("positive"),
+            "net_sentiment": st.column_config.NumberColumn(_("Net sentiment"), format="%+.0f"),
+            "negative_share": percent_column(_("Negative share")),
         },
     )
     download_csv(summary, f"sentiment_by_{by}", key="sentiment.download_summary")
 
 agreement = run_query(vendor_agreement, filters)
 if not agreement.empty:
-    with st.expander("Labels: the export's own and Radar's", expanded=False):
+    with st.expander(_("Labels: the export's own and Radar's"), expanded=False):
         st.caption(
-            "Where an export carries its own sentiment labels (a listening tool's, or people's), they are "
-            "the ones shown and counted, unless the Data page says to prefer Radar's score for that import. "
-            "A correction made by a person wins over both."
+            _(
+                "Where an export carries its own sentiment labels (a listening tool's, or people's), they are "
+                "the ones shown and counted, unless the Data page says to prefer Radar's score for that import. "
+                "A correction made by a person wins over both."
+            )
         )
         st.dataframe(
             as_percent(agreement, "agreement").assign(
@@ -127,20 +154,22 @@ if not agreement.empty:
             hide_index=True,
             width="stretch",
             column_config={
-                "source_format": "Export format",
-                "posts_with_vendor_label": "Customer posts with a label",
-                "agreement": percent_column("Radar agrees"),
-                "export_labels_shown": st.column_config.CheckboxColumn("Export's labels shown"),
-                "net_by_export": st.column_config.NumberColumn("Net sentiment (export)", format="%+.0f"),
-                "net_by_radar": st.column_config.NumberColumn("Net sentiment (Radar)", format="%+.0f"),
+                "source_format": _("Export format"),
+                "posts_with_vendor_label": _("Customer posts with a label"),
+                "agreement": percent_column(_("Radar agrees")),
+                "export_labels_shown": st.column_config.CheckboxColumn(_("Export's labels shown")),
+                "net_by_export": st.column_config.NumberColumn(_("Net sentiment (export)"), format="%+.0f"),
+                "net_by_radar": st.column_config.NumberColumn(_("Net sentiment (Radar)"), format="%+.0f"),
             },
         )
 
-with st.expander("How posts are scored", expanded=False):
+with st.expander(_("How posts are scored"), expanded=False):
     st.caption(
-        "A post's label is, first that applies: a person's correction, the export's own label, the adapter "
-        "learned from this database's labels (for posts without a label of their own, in a language where it "
-        "agrees with held-out labels better than the base score), Radar's base score."
+        _(
+            "A post's label is, first that applies: a person's correction, the export's own label, the adapter "
+            "learned from this database's labels (for posts without a label of their own, in a language where it "
+            "agrees with held-out labels better than the base score), Radar's base score."
+        )
     )
     for line in run_query(scoring_lines):
         st.markdown(f"- {markdown_literal(line)}")
@@ -148,7 +177,7 @@ with st.expander("How posts are scored", expanded=False):
         run_query(label_source_counts),
         hide_index=True,
         width="stretch",
-        column_config={"source": "Label from", "posts": "Customer posts"},
+        column_config={"source": _("Label from"), "posts": _("Customer posts")},
     )
 
 # The chosen bucket: from a chart selection, else from the URL (so that a drill-down can be shared).
@@ -161,10 +190,12 @@ if bucket is None and params.get("day"):
         )
     except ValueError:
         st.warning(
-            f"The link's day «{markdown_literal(params['day'])}» is not a date (YYYY-MM-DD); choose a bar instead."
+            _("The link's day «{day}» is not a date (YYYY-MM-DD); choose a bar instead.").format(
+                day=markdown_literal(params["day"])
+            )
         )
 if bucket is None:
-    st.info("Choose a bar or a point above to see its posts.", icon=":material/touch_app:")
+    st.info(_("Choose a bar or a point above to see its posts."), icon=":material/touch_app:")
     st.stop()
 
 st.query_params["day"] = bucket.start.isoformat()
@@ -174,17 +205,17 @@ what = " · ".join(
     filter(
         None,
         [
-            f"{'week of ' if grain == 'week' else ''}{bucket.start:%a %d %b %Y}",
-            LABEL_NAMES.get(bucket.label, "") if bucket.label else "all labels",
-            f"{BREAKDOWN_NAMES[bucket.by].lower()} {bucket.group}" if bucket.group else "",
+            _("week of {day}").format(day=fmt_day(bucket.start)) if grain == "week" else fmt_day(bucket.start),
+            label_title(bucket.label) if bucket.label else _("all labels"),
+            _(GROUP_NAMES[bucket.by]).format(group=bucket.group) if bucket.group else "",
         ],
     )
 )
 posts, total = run_query(bucket_posts, bucket, filters, limit=200)
-st.subheader(f"Posts: {markdown_literal(what)}")
+st.subheader(_("Posts: {what}").format(what=markdown_literal(what)))
 if posts.empty:
-    st.info("No customer posts in this bucket.")
+    st.info(_("No customer posts in this bucket."))
     st.stop()
 post_list(posts, total, key="sentiment.posts", name=f"posts_{bucket.start.isoformat()}")
-with st.expander("Correct a label in this list"):
+with st.expander(_("Correct a label in this list")):
     correction_form(posts, key="sentiment")

@@ -8,36 +8,43 @@ import streamlit as st
 
 from pages._common import as_percent, download_csv, percent_column, post_list, require_posts, run_query, sidebar_filters
 from pipeline.core.brands import brand_roles
+from pipeline.core.i18n import N_, _, fmt_day
 from pipeline.read.charts import build_net_sentiment_figure, build_share_of_voice_figure
 from pipeline.read.compare import share_of_voice, tracked_brands
 from pipeline.read.export import markdown_literal
 from pipeline.read.queries import Bucket, bucket_posts
 from pipeline.read.selection import bucket_from_chart
 
-st.title("Share of voice")
+GRAIN_NAMES = {"day": N_("Day"), "week": N_("Week")}
+
+st.title(_("Share of voice"))
 require_posts()
 filters = sidebar_filters()
 brands = run_query(tracked_brands, filters)
 if not brands:
     st.warning(
-        "No brand to compare: add brands on the **Data** page (or `radar brands add NAME --role "
-        "competitor`), or clear the brand filter."
+        _(
+            "No brand to compare: add brands on the **Data** page (or `radar brands add NAME --role "
+            "competitor`), or clear the brand filter."
+        )
     )
     st.stop()
 if not any(run_query(brand_roles).values()):
     st.info(
-        "No brand is marked as ours or as a competitor yet, so every brand is compared. Mark them on the "
-        "**Data** page (Brands) or with `radar brands role BRAND ours|competitor`.",
+        _(
+            "No brand is marked as ours or as a competitor yet, so every brand is compared. Mark them on the "
+            "**Data** page (Brands) or with `radar brands role BRAND ours|competitor`."
+        ),
         icon=":material/info:",
     )
 
 params = st.query_params
 grain = (
     st.segmented_control(
-        "Per",
+        _("Per"),
         ["day", "week"],
         key="voice.grain",
-        format_func=str.capitalize,
+        format_func=lambda value: _(GRAIN_NAMES[value]),
         default=params.get("grain") if params.get("grain") in ("day", "week") else "week",
     )
     or "week"
@@ -45,7 +52,7 @@ grain = (
 st.query_params["grain"] = grain
 share = run_query(share_of_voice, filters, grain=grain)
 if share.empty or not share["posts"].any():
-    st.warning("No customer posts about the tracked brands match these filters: widen the dates or the filters.")
+    st.warning(_("No customer posts about the tracked brands match these filters: widen the dates or the filters."))
     st.stop()
 
 voice_event = st.plotly_chart(
@@ -64,24 +71,28 @@ net_event = st.plotly_chart(
     selection_mode="points",
 )
 st.caption(
-    "Share of voice: a brand's customer posts (posts about it, not its own) out of all tracked brands' "
-    "customer posts in the same period. Choose a bar or a point to list its posts."
+    _(
+        "Share of voice: a brand's customer posts (posts about it, not its own) out of all tracked brands' "
+        "customer posts in the same period. Choose a bar or a point to list its posts."
+    )
 )
 
 last = share["bucket"].max()
 latest = share[share["bucket"] == last]
 st.subheader(
-    f"{'Week of ' if grain == 'week' else ''}{pd.Timestamp(last):%a %d %b %Y} against the "
-    f"{'week' if grain == 'week' else 'day'} before"
+    (_("Week of {day} against the week before") if grain == "week" else _("{day} against the day before")).format(
+        day=fmt_day(pd.Timestamp(last))
+    )
 )
 filters_end = filters.end_date
 if grain == "week" and filters_end is not None and (filters_end - pd.Timestamp(last).date()).days < 6:
     st.caption(
-        f"This week is partial: the chosen dates end {filters_end:%a %d %b}. Shares compare like with "
-        "like; counts do not."
+        _("This week is partial: the chosen dates end {day}. Shares compare like with like; counts do not.").format(
+            day=fmt_day(filters_end, year=False)
+        )
     )
 table = latest[["brand", "role", "posts", "share", "share_change", "net_sentiment", "net_change"]].copy()
-table["role"] = table["role"].map({"ours": "ours", "competitor": "competitor"}).fillna("not said")
+table["role"] = table["role"].map({"ours": _("ours"), "competitor": _("competitor")}).fillna(_("not said"))
 table["share_change"] = (table["share_change"] * 100).round(1) + 0.0
 table["net_sentiment"] = table["net_sentiment"].round() + 0.0
 table["net_change"] = table["net_change"].round() + 0.0
@@ -90,16 +101,16 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        "brand": "Brand",
-        "role": "Role",
-        "posts": st.column_config.NumberColumn("Customer posts", format="%d"),
-        "share": percent_column("Share of voice"),
-        "share_change": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
-        "net_sentiment": st.column_config.NumberColumn("Net sentiment", format="%+.0f"),
-        "net_change": st.column_config.NumberColumn("Net change", format="%+.0f"),
+        "brand": _("Brand"),
+        "role": _("Role"),
+        "posts": st.column_config.NumberColumn(_("Customer posts"), format="%d"),
+        "share": percent_column(_("Share of voice")),
+        "share_change": st.column_config.NumberColumn(_("Change (points)"), format="%+.1f"),
+        "net_sentiment": st.column_config.NumberColumn(_("Net sentiment"), format="%+.0f"),
+        "net_change": st.column_config.NumberColumn(_("Net change"), format="%+.0f"),
     },
 )
-st.caption("A change is blank where the period before had no posts about the brand: it cannot be known.")
+st.caption(_("A change is blank where the period before had no posts about the brand: it cannot be known."))
 download_csv(share, f"share_of_voice_{grain}", key="voice.download")
 
 bucket = bucket_from_chart(voice_event, grain=grain, by="brand") or bucket_from_chart(
@@ -110,20 +121,24 @@ if bucket is None and params.get("day") and params.get("group"):
         bucket = Bucket(date.fromisoformat(params["day"]), grain, None, "brand", params["group"])
     except ValueError:
         st.warning(
-            f"The link's day «{markdown_literal(params['day'])}» is not a date (YYYY-MM-DD); choose a bar instead."
+            _("The link's day «{day}» is not a date (YYYY-MM-DD); choose a bar instead.").format(
+                day=markdown_literal(params["day"])
+            )
         )
 if bucket is None or bucket.group is None:
-    st.info("Choose a bar or a point above to see its posts.", icon=":material/touch_app:")
+    st.info(_("Choose a bar or a point above to see its posts."), icon=":material/touch_app:")
     st.stop()
 st.query_params["day"], st.query_params["group"] = bucket.start.isoformat(), bucket.group
 posts, total = run_query(bucket_posts, bucket, filters, limit=200)
 st.subheader(
-    f"Posts about {markdown_literal(bucket.group)}: {'week of ' if grain == 'week' else ''}{bucket.start:%a %d %b %Y}"
+    (_("Posts about {brand}: week of {day}") if grain == "week" else _("Posts about {brand}: {day}")).format(
+        brand=markdown_literal(bucket.group), day=fmt_day(bucket.start)
+    )
 )
 post_list(
     posts,
     total,
     key="voice.posts",
     name=f"posts_{bucket.group}_{bucket.start.isoformat()}",
-    empty="No customer posts about this brand in this period.",
+    empty=_("No customer posts about this brand in this period."),
 )

@@ -51,8 +51,13 @@ class AnalyticsReport:
         ]
 
 
+def _settings_key(con: duckdb.DuckDBPyConnection) -> str:
+    """The settings the analytics read (the default language is not one: changing it recomputes nothing)."""
+    return load_settings(con).analytics_key()
+
+
 def analytics_are_current(con: duckdb.DuckDBPyConnection) -> bool:
-    return db.get_meta(con, "analytics_version") == f"{db.data_version(con)}/{db.get_meta(con, 'settings')}"
+    return db.get_meta(con, "analytics_version") == f"{db.data_version(con)}/{_settings_key(con)}"
 
 
 def _changed_since(con: duckdb.DuckDBPyConnection, settings_key: str | None) -> int | None:
@@ -111,7 +116,7 @@ def update_analytics(
         started = time.perf_counter()
         build_posts(con)
         seconds["threads"] = time.perf_counter() - started
-    settings_key = db.get_meta(con, "settings")
+    settings_key = _settings_key(con)
     con.execute("BEGIN TRANSACTION")
     try:
         # facts built before their texts were scored, or before a new scorer or adapter scored them again

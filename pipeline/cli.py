@@ -3,6 +3,9 @@
 Exit status: 0 when everything asked for was done, 1 when a file or the database could not be used
 (one line on stderr says which and why), 2 for a usage error, 3 when ``radar crises --fail-on N`` finds a
 crisis of severity N or more (so a scheduled import can raise an alert).
+
+The command speaks the language of the environment (``$RADAR_LOCALE``, else the gettext convention:
+``LC_ALL``, ``LC_MESSAGES``, ``LANG``); a report is written in ``--locale``, else the database's default.
 """
 
 from __future__ import annotations
@@ -12,14 +15,29 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import babel.numbers
 import duckdb
 
 from pipeline.analytics import analytics_are_current, update_analytics
 from pipeline.core import db
 from pipeline.core.access import command_line_actor
+from pipeline.core.i18n import (
+    DEFAULT_LOCALE,
+    LOCALES,
+    N_,
+    _,
+    current_locale,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    ngettext,
+    normalize_locale,
+    sentiment_label_name,
+    use_locale,
+)
 from pipeline.core.settings import SENSITIVITY, WEEKDAYS, load_settings, save_settings
 from pipeline.core.text import plain_records
 from pipeline.ingest import (
@@ -57,8 +75,12 @@ class _Progress:
             return
         self.last[name] = step
         elapsed = time.monotonic() - self.started[name]
-        line = (
-            f"  reading {Path(name).name}: {percent:3d}% ({done / 1e6:,.0f} of {total / 1e6:,.0f} MB, {elapsed:.0f} s)"
+        line = "  " + _("reading {file}: {percent}% ({done} of {total} MB, {elapsed} s)").format(
+            file=Path(name).name,
+            percent=f"{percent:3d}",
+            done=fmt_num(done / 1e6, 0),
+            total=fmt_num(total / 1e6, 0),
+            elapsed=fmt_num(elapsed, 0),
         )
         if self.live:
             self.stream.write("\r" + line + ("\n" if percent >= 100 else ""))
@@ -67,8 +89,28 @@ class _Progress:
         self.stream.flush()
 
 
+def _fmt_short(value: float) -> str:
+    """A number with as many decimals as it has (up to 3), in the locale: 60, 0.5, 1.25 (``{:g}``)."""
+    return babel.numbers.format_decimal(value, format="#,##0.###", locale=current_locale())
+
+
 def _error(message: str) -> None:
-    print(f"radar: error: {message}", file=sys.stderr)
+    print(_("radar: error: {message}").format(message=message), file=sys.stderr)
+
+
+# where the command's language comes from: Radar's own variable, then gettext's (the first one set decides)
+LOCALE_VARIABLES = ("RADAR_LOCALE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def environment_locale(environ: Mapping[str, str] | None = None) -> str:
+    """The language of the command's own messages: the first of ``$RADAR_LOCALE``, ``$LC_ALL``,
+    ``$LC_MESSAGES``, ``$LANG`` that is set ("es_ES.UTF-8" -> "es"); English where it names a language
+    Radar does not speak ("C", "POSIX", "fr_FR")."""
+    variables: Mapping[str, str] = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        if variables.get(name):
+            return normalize_locale(variables[name]) or DEFAULT_LOCALE
+    return DEFAULT_LOCALE
 
 
 DEFAULT_WAIT_SECONDS = 120
@@ -80,7 +122,9 @@ def _open(args: argparse.Namespace, *, read_only: bool = False, existing: bool =
     command that changes what is stored never creates a database (a mistyped --db is an error)."""
     if existing and not db.resolve_db_path(args.db).exists():
         raise db.DatabaseError(
-            f"{db.resolve_db_path(args.db)}: no database yet; build one with `radar demo` or `radar ingest FILE`"
+            _("{path}: no database yet; build one with `radar demo` or `radar ingest FILE`").format(
+                path=db.resolve_db_path(args.db)
+            )
         )
     wait = getattr(args, "wait", None)
     if wait is None:
@@ -88,8 +132,10 @@ def _open(args: argparse.Namespace, *, read_only: bool = False, existing: bool =
 
     def waiting() -> None:
         print(
-            f"radar: the database is in use by another process; waiting up to {wait:.0f} s for it "
-            "(the dashboard lets go between page views)",
+            _(
+                "radar: the database is in use by another process; waiting up to {seconds} s for it "
+                "(the dashboard lets go between page views)"
+            ).format(seconds=fmt_num(wait, 0)),
             file=sys.stderr,
             flush=True,
         )
@@ -104,13 +150,15 @@ def _parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
         column, sep, header = pair.partition("=")
         column, header = column.strip(), header.strip()
         if not sep or not column or not header:
-            raise ValueError(f"--map {pair!r}: write COLUMN=HEADER, e.g. --map text=Message")
+            raise ValueError(_("--map {pair}: write COLUMN=HEADER, e.g. --map text=Message").format(pair=repr(pair)))
         if column not in MAPPABLE_COLUMNS:
             raise ValueError(
-                f"--map {pair!r}: {column!r} is not a posts column; use one of {', '.join(MAPPABLE_COLUMNS)}"
+                _("--map {pair}: {column} is not a posts column; use one of {columns}").format(
+                    pair=repr(pair), column=repr(column), columns=", ".join(MAPPABLE_COLUMNS)
+                )
             )
         if column in mapping:
-            raise ValueError(f"--map names {column!r} twice")
+            raise ValueError(_("--map names {column} twice").format(column=repr(column)))
         mapping[column] = header
     return mapping
 
@@ -123,10 +171,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         _error(str(exc))
         return 2
     if args.save_as and not mapping:
-        _error("--save-as names the custom format a --map makes; give the --map options too")
+        _error(_("--save-as names the custom format a --map makes; give the --map options too"))
         return 2
     if mapping and args.format:
-        _error("use either --format or --map, not both")
+        _error(_("use either --format or --map, not both"))
         return 2
     files, refused = [], 0
     for name in args.files:  # before the database is opened: a FIFO would block the import holding its lock
@@ -134,7 +182,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             check_regular_file(name)
             files.append(name)
         except IngestError as exc:
-            _error(f"{exc} (nothing from this file was stored)")
+            _error(_("{error} (nothing from this file was stored)").format(error=exc))
             refused += 1
     if not files and not args.brand:
         return 1
@@ -158,24 +206,34 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print("\n".join(result.report.lines()))
         else:
             failed += 1
-            _error(f"{result.error} (nothing from this file was stored)")
+            _error(_("{error} (nothing from this file was stored)").format(error=result.error))
     reports = [result.report for result in results if result.report]
     if reports:
         rows = sum(report.rows_read for report in reports)
         print(
-            f"import: {rows:,} rows in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s; read by "
-            f"{', '.join(sorted({report.read_by for report in reports}))})"
+            ngettext(
+                "import: {n} row in {seconds} s ({rate} rows/s; read by {readers})",
+                "import: {n} rows in {seconds} s ({rate} rows/s; read by {readers})",
+                rows,
+            ).format(
+                n=fmt_int(rows),
+                seconds=fmt_num(seconds, 1),
+                rate=fmt_num(rows / max(seconds, 1e-9), 0),
+                readers=", ".join(sorted({report.read_by for report in reports})),
+            )
         )
     since = None
     if reports or args.brand:
         try:
             analytics = update_analytics(con)
         except (duckdb.Error, OSError) as exc:
-            stored = ", ".join(f"{report.file_name} ({report.import_id})" for report in reports) or "the brands"
+            stored = ", ".join(f"{report.file_name} ({report.import_id})" for report in reports) or _("the brands")
             _error(
-                f"stored: {stored}; but the analytics could not be brought up to date "
-                f"({str(exc).splitlines()[0]}); the dashboard shows the earlier figures until you fix the "
-                "cause (free disk space, say) and run `radar recompute`"
+                _(
+                    "stored: {stored}; but the analytics could not be brought up to date "
+                    "({error}); the dashboard shows the earlier figures until you fix the "
+                    "cause (free disk space, say) and run `radar recompute`"
+                ).format(stored=stored, error=str(exc).splitlines()[0])
             )
             con.close()
             return 1
@@ -183,10 +241,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         since = analytics.changed_since
     failures = db.check_quality(con, since=since)
     for failure in failures:
-        _error(f"data-quality check failed: {failure}")
+        _error(_("data-quality check failed: {failure}").format(failure=failure))
     con.close()
     if len(args.files) > 1:
-        print(f"{len(results) - failed} of {len(args.files)} files imported")
+        print(
+            ngettext("{done} of {n} file imported", "{done} of {n} files imported", len(args.files)).format(
+                done=fmt_int(len(results) - failed), n=fmt_int(len(args.files))
+            )
+        )
     return 1 if failed or refused or failures else 0
 
 
@@ -198,11 +260,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.write_exports:
         for path in write_demo_exports(DEMO_DIR):
-            print(f"wrote {path.relative_to(db.PROJECT_ROOT)}")
+            print(_("wrote {path}").format(path=path.relative_to(db.PROJECT_ROOT)))
     path = db.resolve_db_path(args.db)
     if path.exists():
         if not args.replace:
-            _error(f"{path} already exists; add --replace to rebuild it from the demo exports")
+            _error(_("{path} already exists; add --replace to rebuild it from the demo exports").format(path=path))
             return 1
         path.unlink()
         Path(f"{path}.wal").unlink(missing_ok=True)
@@ -222,20 +284,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
             files = [f for f in written if _has_rows(f)]
             for result in ingest_files(con, files, brands=DEMO_BRANDS, build_facts=False):
                 if result.error or result.report is None:
-                    _error(result.error or f"{result.path}: not loaded")
+                    _error(result.error or _("{path}: not loaded").format(path=result.path))
                     return 1
                 loaded[result.report.format] = loaded.get(result.report.format, 0) + result.report.rows_loaded
             for brand in DEMO_BRANDS:
                 set_role(con, brand, "ours")
             update_analytics(con, replay=True)
     for fmt, rows in loaded.items():
-        print(f"{fmt}: {rows:,} posts")
+        print(ngettext("{format}: {n} post", "{format}: {n} posts", rows).format(format=fmt, n=fmt_int(rows)))
     write_demo_log(con)
     alerts = db.scalar(con, "SELECT count(*) FROM alerts")
     posts = db.scalar(con, "SELECT count(*) FROM posts")
     print(
-        f"demo database ready: {path} ({posts:,} posts, {len(demo_slices())} scheduled exports replayed, "
-        f"{alerts:,} alerts recorded)"
+        _("demo database ready: {path} ({posts}, {exports}, {alerts})").format(
+            path=path,
+            posts=ngettext("{n} post", "{n} posts", posts).format(n=fmt_int(posts)),
+            exports=ngettext(
+                "{n} scheduled export replayed", "{n} scheduled exports replayed", len(demo_slices())
+            ).format(n=fmt_int(len(demo_slices()))),
+            alerts=ngettext("{n} alert recorded", "{n} alerts recorded", alerts).format(n=fmt_int(alerts)),
+        )
     )
     con.close()
     return 0
@@ -243,7 +311,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _has_rows(path: Path) -> bool:
     with path.open(encoding="utf-8") as handle:
-        return sum(1 for _ in zip(range(2), handle)) > 1
+        return sum(1 for _line in zip(range(2), handle)) > 1
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -251,24 +319,24 @@ def cmd_formats(args: argparse.Namespace) -> int:
     if args.forget:
         with _open(args) as con:
             if not forget_custom_format(con, args.forget):
-                _error(f"no custom format {args.forget!r}; `radar formats` lists them")
+                _error(_("no custom format {name}; `radar formats` lists them").format(name=repr(args.forget)))
                 return 1
-        print(f"forgot the custom format {args.forget!r}")
+        print(_("forgot the custom format {name}").format(name=repr(args.forget)))
         return 0
     if not args.markdown and db.resolve_db_path(args.db).exists():
         with _open(args, read_only=True) as con:
             saved = custom_formats(con)
     rows = describe_formats(saved)
     if args.markdown:
-        print("| format | what | identified by |")
+        print("| format | what | identified by |")  # i18n: not text (the table of docs/formats.md, in English)
         print("|---|---|---|")
         for row in rows:
             print(f"| `{row.name}` | {row.description} | {row.identified_by} |")
         return 0
     for row in rows:
-        print(f"{row.name}\n  {row.description}\n  identified by: {row.identified_by}")
+        print(f"{row.name}\n  {row.description}\n  " + _("identified by: {columns}").format(columns=row.identified_by))
         if args.verbose:
-            print(f"  columns: {row.columns}")
+            print("  " + _("columns: {mapping}").format(mapping=row.columns))
     return 0
 
 
@@ -279,13 +347,21 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
     try:
         counts = export_parquet(con, args.folder)
     except (OSError, duckdb.Error) as exc:  # a folder we may not create, a disk that is full
-        _error(f"{args.folder}: cannot write there: {getattr(exc, 'strerror', None) or exc}")
+        _error(
+            _("{folder}: cannot write there: {error}").format(
+                folder=args.folder, error=getattr(exc, "strerror", None) or exc
+            )
+        )
         return 1
     finally:
         con.close()
     for table, rows in counts.items():
-        print(f"{table:<14} {rows:>12,} rows")
-    print(f"written to {args.folder} (Parquet, partitioned by month where the table has a time; see manifest.json)")
+        print(f"{table:<14} " + ngettext("{n} row", "{n} rows", rows).format(n=f"{fmt_int(rows):>12}"))
+    print(
+        _("written to {folder} (Parquet, partitioned by month where the table has a time; see manifest.json)").format(
+            folder=args.folder
+        )
+    )
     return 0
 
 
@@ -301,18 +377,32 @@ def cmd_status(args: argparse.Namespace) -> int:
                (SELECT min(created_at) FROM posts), (SELECT max(created_at) FROM posts)""",
     )
     posts, threads, brand_posts, brands, quarantined, imports, first, last = counts
-    print(f"database   {path}")
-    print(f"posts      {posts:,} in {threads:,} threads ({brand_posts:,} by brand accounts)")
+    print(_status_row(_("database"), str(path)))
+    print(
+        _status_row(
+            _("posts"),
+            _("{posts} in {threads} ({brand_posts} by brand accounts)").format(
+                posts=fmt_int(posts),
+                threads=ngettext("{n} thread", "{n} threads", threads).format(n=fmt_int(threads)),
+                brand_posts=fmt_int(brand_posts),
+            ),
+        )
+    )
     if first:
-        print(f"period     {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC")
-    print(f"brands     {brands:,} accounts")
-    print(f"quarantine {quarantined:,} rows")
+        print(
+            _status_row(
+                _("period"),
+                _("{first} to {last} UTC").format(first=f"{first:%Y-%m-%d %H:%M}", last=f"{last:%Y-%m-%d %H:%M}"),
+            )
+        )
+    print(_status_row(_("brands"), ngettext("{n} account", "{n} accounts", brands).format(n=fmt_int(brands))))
+    print(_status_row(_("quarantine"), ngettext("{n} row", "{n} rows", quarantined).format(n=fmt_int(quarantined))))
     for platform, count in con.execute("SELECT platform, count(*) FROM posts GROUP BY 1 ORDER BY 2 DESC, 1").fetchall():
-        print(f"  {platform:<12} {count:,} posts")
+        print(f"  {platform:<12} " + ngettext("{n} post", "{n} posts", count).format(n=fmt_int(count)))
     if not facts_are_current(con) or not analytics_are_current(con):
-        print("note: the analytics are older than the data or the settings; run `radar recompute`")
+        print(_("note: the analytics are older than the data or the settings; run `radar recompute`"))
     _print_sentiment_sources(con)
-    print(f"imports    {imports:,} (latest first)")
+    print(_status_row(_("imports"), _("{n} (latest first)").format(n=fmt_int(imports))))
     latest = con.execute(
         """
         SELECT import_id, imported_at, file_name, format, rows_read, rows_loaded, rows_duplicate, rows_quarantined
@@ -321,17 +411,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     ).fetchall()
     for import_id, at, name, fmt, read, loaded, dup, quar in latest:
         print(
-            f"  {import_id}  {at:%Y-%m-%d %H:%M}  {name}  [{fmt}]  read {read:,}, loaded {loaded:,}, "
-            f"duplicate {dup:,}, quarantined {quar:,}"
+            f"  {import_id}  {at:%Y-%m-%d %H:%M}  {name}  [{fmt}]  "
+            + _("read {read}, loaded {loaded}, duplicate {duplicate}, quarantined {quarantined}").format(
+                read=fmt_int(read), loaded=fmt_int(loaded), duplicate=fmt_int(dup), quarantined=fmt_int(quar)
+            )
         )
     con.close()
     return 0
 
 
+def _status_row(label: str, value: str, width: int = 10) -> str:
+    """A line of ``radar status`` or ``radar settings``: its label (translated) in a column, then the value."""
+    return f"{label:<{width}} {value}"
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     con = _open(args)
     count = build_posts(con, whole=True)
-    print(f"rebuilt the facts: {count:,} posts")
+    print(ngettext("rebuilt the facts: {n} post", "rebuilt the facts: {n} posts", count).format(n=fmt_int(count)))
     con.close()
     return 0
 
@@ -345,37 +442,61 @@ def cmd_recompute(args: argparse.Namespace) -> int:
 
 
 def _crisis_lines(crisis: dict, phases: list[dict], moves: list[dict]) -> list[str]:
+    from pipeline.metrics.crises import severity_name, severity_reasons_in_words
+    from pipeline.metrics.detector import phase_name
+    from pipeline.metrics.playbook import move_name
+
+    def at(value) -> str:
+        return f"{value:%Y-%m-%d %H:%M}"
+
     first = crisis["minutes_to_first_response"]
     answered = crisis["share_answered"]
-    lines = [
-        f"{crisis['crisis_id']}  severity {crisis['severity']} ({crisis['severity_name']})  {crisis['brand']}",
-        f"  {crisis['started_at']:%Y-%m-%d %H:%M} to "
-        + (
-            f"{crisis['ended_at']:%Y-%m-%d %H:%M} UTC"
-            if crisis["ended_at"]
-            else "an unknown end (still hot when the data ends)"
-        )
-        + f", peak {crisis['peak_at']:%Y-%m-%d %H:%M} (z {crisis['peak_z']:.1f}); "
-        + (
-            f"back to baseline {crisis['back_to_baseline_at']:%Y-%m-%d %H:%M}"
-            if crisis["back_to_baseline_at"]
-            else f"open: not back to baseline when the data ends ({crisis['data_end_at']:%Y-%m-%d %H:%M})"
-            if crisis.get("data_end_at")
-            else "open: not back to baseline when the data ends"
+    if crisis["ended_at"]:
+        period = _("{start} to {end} UTC").format(start=at(crisis["started_at"]), end=at(crisis["ended_at"]))
+    else:
+        period = _("{start} to an unknown end (still hot when the data ends)").format(start=at(crisis["started_at"]))
+    if crisis["back_to_baseline_at"]:
+        baseline = _("back to baseline {at}").format(at=at(crisis["back_to_baseline_at"]))
+    elif crisis.get("data_end_at"):
+        baseline = _("open: not back to baseline when the data ends ({at})").format(at=at(crisis["data_end_at"]))
+    else:
+        baseline = _("open: not back to baseline when the data ends")
+    if crisis.get("replies_in_data") is False:
+        response = _("replies not in the data: responses cannot be measured")
+    elif first is not None:
+        response = _("first brand response after {hours} h").format(hours=fmt_num(first / 60, 1))
+    else:
+        response = _("no brand response")
+    if answered is not None:
+        response = ngettext(
+            "{response}, {share} of {n} complaint answered",
+            "{response}, {share} of {n} complaints answered",
+            crisis["complaints"],
+        ).format(response=response, share=fmt_pct(answered, 0), n=fmt_int(crisis["complaints"]))
+    volume = _("{posts}, {negative}, {authors}").format(
+        posts=ngettext("{n} post", "{n} posts", crisis["posts"]).format(n=fmt_int(crisis["posts"])),
+        negative=ngettext("{n} negative", "{n} negative", crisis["negative_posts"]).format(
+            n=fmt_int(crisis["negative_posts"])
         ),
-        f"  {crisis['posts']:,} posts, {crisis['negative_posts']:,} negative, {crisis['authors']:,} authors; "
-        + (
-            "replies not in the data: responses cannot be measured"
-            if crisis.get("replies_in_data") is False
-            else f"first brand response after {first / 60:.1f} h"
-            if first is not None
-            else "no brand response"
-        )
-        + (f", {100 * answered:.0f}% of {crisis['complaints']:,} complaints answered" if answered is not None else ""),
-        "  why: " + "; ".join(crisis["severity_reasons"]),
-        "  phases: " + ", ".join(f"{p['phase']} {p['started_at']:%m-%d %H:%M}" for p in phases),
-        "  playbook: " + (", ".join(f"{m['move']} {m['first_at']:%m-%d %H:%M}" for m in moves) or "no moves"),
-        "  top terms: " + ", ".join(crisis["top_terms"]),
+        authors=ngettext("{n} author", "{n} authors", crisis["authors"]).format(n=fmt_int(crisis["authors"])),
+    )
+    played = ", ".join(f"{move_name(m['move'])} {m['first_at']:%m-%d %H:%M}" for m in moves)
+    lines = [
+        f"{crisis['crisis_id']}  "
+        + _("severity {level} ({name})").format(level=crisis["severity"], name=severity_name(crisis["severity"]))
+        + f"  {crisis['brand']}",
+        "  "
+        + _("{period}, peak {peak} (z {z}); {baseline}").format(
+            period=period, peak=at(crisis["peak_at"]), z=fmt_num(crisis["peak_z"], 1), baseline=baseline
+        ),
+        "  " + _("{volume}; {response}").format(volume=volume, response=response),
+        "  " + _("why: {reasons}").format(reasons="; ".join(severity_reasons_in_words(crisis))),
+        "  "
+        + _("phases: {phases}").format(
+            phases=", ".join(f"{phase_name(p['phase'])} {p['started_at']:%m-%d %H:%M}" for p in phases)
+        ),
+        "  " + _("playbook: {moves}").format(moves=played or _("no moves")),
+        "  " + _("top terms: {terms}").format(terms=", ".join(crisis["top_terms"])),
     ]
     return lines
 
@@ -383,7 +504,7 @@ def _crisis_lines(crisis: dict, phases: list[dict], moves: list[dict]) -> list[s
 def cmd_crises(args: argparse.Namespace) -> int:
     con = _open(args, read_only=True)
     if not analytics_are_current(con):
-        _error("the analytics are older than the data or the settings; run `radar recompute` first")
+        _error(_("the analytics are older than the data or the settings; run `radar recompute` first"))
         return 1
     where, params = "TRUE", []
     if args.brand:
@@ -407,14 +528,19 @@ def cmd_crises(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{**c, "phases": p, "moves": m} for c, p, m in records], default=_json_value, indent=2))
     elif not records:
-        print("no crises detected")
+        print(_("no crises detected"))
     else:
         for crisis, crisis_phases, crisis_moves in records:
             print("\n".join(_crisis_lines(crisis, crisis_phases, crisis_moves)))
     if args.fail_on is not None:
-        worst = max((c["severity"] for c, _, _ in records), default=0)
+        worst = max((record[0]["severity"] for record in records), default=0)
         if worst >= args.fail_on:
-            print(f"radar: alert: a crisis of severity {worst} (>= {args.fail_on})", file=sys.stderr)
+            print(
+                _("radar: alert: a crisis of severity {worst} (>= {fail_on})").format(
+                    worst=worst, fail_on=args.fail_on
+                ),
+                file=sys.stderr,
+            )
             return 3
     return 0
 
@@ -434,7 +560,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     if args.tz:
         changes["business_time_zone"] = args.tz
     if args.hours:
-        start, _, end = args.hours.partition("-")
+        start, _dash, end = args.hours.partition("-")
         changes["business_start"], changes["business_end"] = start.strip(), end.strip()
     if args.days:
         changes["business_days"] = tuple(day.strip().lower()[:3] for day in args.days.split(",") if day.strip())
@@ -444,6 +570,8 @@ def cmd_settings(args: argparse.Namespace) -> int:
         changes["sla_minutes"] = args.sla
     if args.sensitivity:
         changes["sensitivity"] = args.sensitivity
+    if args.locale:
+        changes["locale"] = args.locale
     if changes:
         try:
             settings = settings.updated(**changes)
@@ -453,17 +581,40 @@ def cmd_settings(args: argparse.Namespace) -> int:
         save_settings(con, settings)
         print("\n".join(update_analytics(con, settings).lines()))
     print(
-        f"business hours  {', '.join(settings.business_days)} {settings.business_start}-{settings.business_end} "
-        f"({settings.business_time_zone})"
+        _status_row(
+            _("business hours"),
+            f"{', '.join(settings.business_days)} {settings.business_start}-{settings.business_end} "
+            f"({settings.business_time_zone})",
+            15,
+        )
     )
-    print(f"holidays        {', '.join(settings.holidays) or 'none'}")
-    print(f"SLA             {settings.sla_minutes} minutes")
+    print(_status_row(_("holidays"), ", ".join(settings.holidays) or _("none"), 15))
+    print(
+        _status_row(
+            _("SLA"),
+            ngettext("{n} minute", "{n} minutes", settings.sla_minutes).format(n=fmt_int(settings.sla_minutes)),
+            15,
+        )
+    )
     detector = settings.detector
     print(
-        f"sensitivity     {settings.sensitivity}: z >= {detector.z}, negative share +{detector.share_points:.2f}, "
-        f">= {detector.min_negative} negative posts in 3 h, >= {detector.min_hours} hot hours, "
-        f"resolved after {detector.resolve_hours} h within baseline"
+        _status_row(
+            _("sensitivity"),
+            _(
+                "{preset}: z >= {z}, negative share +{points}, >= {negative} negative posts in 3 h, "
+                ">= {hours} hot hours, resolved after {resolve} h within baseline"
+            ).format(
+                preset=settings.sensitivity,
+                z=fmt_num(detector.z, 1),
+                points=fmt_num(detector.share_points, 2),
+                negative=fmt_int(detector.min_negative),
+                hours=fmt_int(detector.min_hours),
+                resolve=fmt_int(detector.resolve_hours),
+            ),
+            15,
+        )
     )
+    print(_status_row(_("language"), f"{settings.locale} ({LOCALES.get(settings.locale, settings.locale)})", 15))
     con.close()
     return 0
 
@@ -472,7 +623,7 @@ def _print_sentiment_sources(con) -> None:
     from pipeline.read.queries import scoring_lines
 
     lines = scoring_lines(con)
-    print(f"sentiment  {lines[0]}")
+    print(_status_row(_("sentiment"), lines[0]))
     for line in lines[1:]:
         print(f"  {line}")
 
@@ -495,7 +646,7 @@ def cmd_label(args: argparse.Namespace) -> int:
     con = _open(args)
     platform = args.platform or db.scalar(con, "SELECT min(platform) FROM stg_posts WHERE post_id = ?", [args.post_id])
     if platform is None:
-        _error(f"no post {args.post_id!r} in {db.resolve_db_path(args.db)}")
+        _error(_("no post {post} in {path}").format(post=repr(args.post_id), path=db.resolve_db_path(args.db)))
         return 1
     label = None if args.label == "clear" else args.label
     try:
@@ -503,7 +654,10 @@ def cmd_label(args: argparse.Namespace) -> int:
     except ValueError as exc:
         _error(str(exc))
         return 1
-    print(f"{platform}:{args.post_id} " + (f"labelled {label}" if label else "correction removed"))
+    print(
+        f"{platform}:{args.post_id} "
+        + (_("labelled {label}").format(label=sentiment_label_name(label)) if label else _("correction removed"))
+    )
     print("\n".join(update_analytics(con).lines()))
     con.close()
     return 0
@@ -525,7 +679,7 @@ def cmd_brands(args: argparse.Namespace) -> int:
 
     if args.action == "list":
         if args.names or args.handle or args.alias or args.role:
-            _error("`radar brands` (list) takes no names; to add one: `radar brands add NAME`")
+            _error(_("`radar brands` (list) takes no names; to add one: `radar brands add NAME`"))
             return 1
         con = _open(args, read_only=True)
         brands = brand_accounts(con)
@@ -533,42 +687,79 @@ def cmd_brands(args: argparse.Namespace) -> int:
         merges = suggest_merges(con)
         con.close()
         if brands.empty:
-            print("no brands yet: an export that holds a brand's replies adds it, or `radar brands add NAME`")
+            print(_("no brands yet: an export that holds a brand's replies adds it, or `radar brands add NAME`"))
         for row in brands.itertuples(index=False):
             aliases = ", ".join([*(f"@{h}" for h in row.handles), *(f'"{n}"' for n in row.names)])
-            role = f"{ROLE_NAMES[row.role]}, " if isinstance(row.role, str) else ""
-            print(f"{row.brand}  {row.posts:,} posts  ({role}{aliases or 'no aliases'}; {row.source})")
+            role = f"{_(ROLE_NAMES[row.role])}, " if isinstance(row.role, str) else ""
+            print(
+                f"{row.brand}  "
+                + ngettext("{n} post", "{n} posts", row.posts).format(n=fmt_int(row.posts))
+                + "  ("
+                + role
+                + (aliases or _("no aliases"))
+                + f"; {row.source})"
+            )
         if not brands.empty and not brands["role"].notna().any():
             print(
-                "no brand is marked as ours yet: `radar brands role BRAND ours` (and `... competitor` for the "
-                "others) makes the weekly report compare them"
+                _(
+                    "no brand is marked as ours yet: `radar brands role BRAND ours` (and `... competitor` for the "
+                    "others) makes the weekly report compare them"
+                )
             )
         if suggested:
             print(
-                "often mentioned, not a brand yet: "
-                + ", ".join(f"@{handle} ({posts:,} posts)" for handle, posts in suggested)
+                _("often mentioned, not a brand yet: {handles}").format(
+                    handles=", ".join(
+                        f"@{handle} (" + ngettext("{n} post", "{n} posts", posts).format(n=fmt_int(posts)) + ")"
+                        for handle, posts in suggested
+                    )
+                )
             )
         for named, other, posts in merges:
             print(
-                f"perhaps one brand: {posts:,} posts the export says are about {named!r} @mention {other!r} "
-                f"(`radar brands merge {other!r} {named!r}`)"
+                ngettext(
+                    "perhaps one brand: {n} post the export says is about {named} @mentions {other} ({command})",
+                    "perhaps one brand: {n} posts the export says are about {named} @mention {other} ({command})",
+                    posts,
+                ).format(
+                    n=fmt_int(posts),
+                    named=repr(named),
+                    other=repr(other),
+                    command=f"`radar brands merge {other!r} {named!r}`",
+                )
             )
         return 0
     names = args.names
     if args.action != "add" and (args.handle or args.alias or args.role):
-        _error(f"--handle, --alias and --role go with `radar brands add`, not with {args.action}")
+        _error(
+            _("--handle, --alias and --role go with `radar brands add`, not with {action}").format(action=args.action)
+        )
         return 1
     needed = {"add": 1, "merge": 2, "rename": 2, "remove": 1, "role": 2}[args.action]
     if len(names) < needed or (args.action in ("rename", "remove", "role") and len(names) != needed):
-        _error(
-            f"`radar brands {args.action}` needs {'exactly ' if args.action in ('rename', 'remove', 'role') else ''}"
-            f"{needed} name{'s' if needed > 1 else ''} (see `radar brands --help`)"
-            + (": `radar brands role BRAND ours|competitor|unset`" if args.action == "role" else "")
-        )
+        command = f"`radar brands {args.action}`"
+        if args.action == "role":
+            message = _(
+                "{command} needs exactly {n} names (see `radar brands --help`): "
+                "`radar brands role BRAND ours|competitor|unset`"
+            ).format(command=command, n=needed)
+        elif args.action in ("rename", "remove"):
+            message = ngettext(
+                "{command} needs exactly {n} name (see `radar brands --help`)",
+                "{command} needs exactly {n} names (see `radar brands --help`)",
+                needed,
+            ).format(command=command, n=needed)
+        else:
+            message = ngettext(
+                "{command} needs {n} name (see `radar brands --help`)",
+                "{command} needs {n} names (see `radar brands --help`)",
+                needed,
+            ).format(command=command, n=needed)
+        _error(message)
         return 1
     con = _open(args, existing=True)
     try:
-        con.execute("BEGIN TRANSACTION")
+        con.execute("BEGIN TRANSACTION")  # i18n: not text
         if args.action == "add":
             change = add_brand(con, " ".join(names), handles=args.handle, names=args.alias, role=args.role)
         elif args.action == "role":
@@ -608,14 +799,18 @@ def cmd_labels(args: argparse.Namespace) -> int:
         if args.format is not None:
             sources = sources[sources["format"] == args.format]
         if sources.empty:
-            print("no imports" + (" match" if args.import_id or args.format else " yet"))
+            print(_("no imports match") if args.import_id or args.format else _("no imports yet"))
         for row in sources.itertuples(index=False):
-            used = "the export's labels" if row.use_export_labels else "Radar's score"
+            used = _("the export's labels") if row.use_export_labels else _("Radar's score")
             if not row.labelled_posts:
-                used = "Radar's score (the export has no labels)"
+                used = _("Radar's score (the export has no labels)")
             print(
-                f"{row.import_id}  {row.file_name}  ({row.format}): {row.labelled_posts:,} posts with the "
-                f"export's own label; shown: {used}"
+                f"{row.import_id}  {row.file_name}  ({row.format}): "
+                + ngettext(
+                    "{n} post with the export's own label; shown: {used}",
+                    "{n} posts with the export's own label; shown: {used}",
+                    row.labelled_posts,
+                ).format(n=fmt_int(row.labelled_posts), used=used)
             )
         return 0
     con = _open(args, existing=True)
@@ -624,8 +819,17 @@ def cmd_labels(args: argparse.Namespace) -> int:
     except ValueError as exc:
         _error(str(exc))
         return 1
-    shown = "the export's labels" if args.prefer == "export" else "Radar's score"
-    print(f"{changed:,} import(s) changed; they show {shown}")
+    if args.prefer == "export":
+        message = ngettext(
+            "{n} import changed; it shows the export's labels",
+            "{n} imports changed; they show the export's labels",
+            changed,
+        )
+    else:
+        message = ngettext(
+            "{n} import changed; it shows Radar's score", "{n} imports changed; they show Radar's score", changed
+        )
+    print(message.format(n=fmt_int(changed)))
     if changed:
         print("\n".join(update_analytics(con).lines()))
     con.close()
@@ -655,20 +859,26 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(masked(plan) if not args.unmasked else plan, indent=2, sort_keys=True))
         else:
-            print(f"escalation plan ({f'changed {changed}' if changed else 'the default'})")
+            print(
+                _("escalation plan (changed {at})").format(at=changed)
+                if changed
+                else _("escalation plan (the default)")
+            )
             print("\n".join(describe(plan)))
         return 0
     con = _open(args, existing=True)
     try:
         if args.action == "reset":
             if args.changes:
-                _error("reset takes no PATH=VALUE; it puts back the default plan")
+                _error(_("reset takes no PATH=VALUE; it puts back the default plan"))
                 return 2
             reset_plan(con)
-            print("the escalation plan is the default again")
+            print(_("the escalation plan is the default again"))
             return 0
         if not args.changes:
-            _error("set needs a plan file (FILE.json) or PATH=VALUE changes, e.g. levels.3.first_response_minutes=20")
+            _error(
+                _("set needs a plan file (FILE.json) or PATH=VALUE changes, e.g. levels.3.first_response_minutes=20")
+            )
             return 2
         plan = load_plan(con)
         for change in args.changes:
@@ -677,34 +887,48 @@ def cmd_plan(args: argparse.Namespace) -> int:
                     plan = json.loads(Path(change).read_text(encoding="utf-8"))
                     if not isinstance(plan, dict) or not {"levels", "roles", "channels"} <= set(plan):
                         _error(
-                            f"{change}: a plan file holds a whole plan, with levels, roles and channels (as "
-                            "`radar plan show --json --unmasked` prints it); change parts with PATH=VALUE"
+                            _(
+                                "{file}: a plan file holds a whole plan, with levels, roles and channels (as "
+                                "`radar plan show --json --unmasked` prints it); change parts with PATH=VALUE"
+                            ).format(file=change)
                         )
                         return 2
                 except OSError as exc:
-                    _error(f"{change}: cannot be read: {exc.strerror or exc}")
+                    _error(_("{file}: cannot be read: {error}").format(file=change, error=exc.strerror or exc))
                     return 1
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    _error(f"{change}: not a JSON plan ({exc})")
+                    _error(_("{file}: not a JSON plan ({error})").format(file=change, error=exc))
                     return 1
             else:
                 plan = set_path(plan, change)
         save_plan(con, plan)
     except PlanError as exc:
-        _error(f"plan not changed: {exc}")
+        _error(_("plan not changed: {error}").format(error=exc))
         return 2
     finally:
         con.close()
-    print("escalation plan saved")
+    print(_("escalation plan saved"))
     return 0
 
 
 def cmd_themes(args: argparse.Namespace) -> int:
-    from pipeline.metrics.themes import ThemeError, default_themes, load_themes, parse_themes, reset_themes, save_themes
+    from pipeline.metrics.themes import (
+        ThemeError,
+        default_themes,
+        load_themes,
+        parse_themes,
+        reset_themes,
+        save_themes,
+        theme_name,
+    )
 
     if args.action in ("list", "show"):
         if args.file:
-            _error(f"`radar themes {args.action}` takes no file; `radar themes set FILE.json` loads one")
+            _error(
+                _("{command} takes no file; `radar themes set FILE.json` loads one").format(
+                    command=f"`radar themes {args.action}`"
+                )
+            )
             return 2
         exists = db.resolve_db_path(args.db).exists()
         con = _open(args, read_only=True) if exists else None
@@ -715,7 +939,11 @@ def cmd_themes(args: argparse.Namespace) -> int:
             )
             customer = db.scalar(con, "SELECT count(*) FROM fct_posts WHERE NOT is_brand") if con else 0
         except ThemeError as exc:
-            _error(f"the stored themes are not valid: {exc}; `radar themes reset` puts back the default")
+            _error(
+                _("the stored themes are not valid: {error}; `radar themes reset` puts back the default").format(
+                    error=exc
+                )
+            )
             return 1
         finally:
             if con:
@@ -726,45 +954,57 @@ def cmd_themes(args: argparse.Namespace) -> int:
         for theme in themes:
             words = len(theme["any"]) + len(theme["phrases"]) + sum(map(len, theme["all"]))
             tagged = counts.get(theme["name"], 0)
-            share = f" ({tagged / customer:.0%} of customer posts)" if customer else ""
-            print(
-                f"{theme['name']}: {tagged:,} posts{share}; {words} keywords"
-                + (
-                    f", {len(theme['exclude'])} exclusion{'s' if len(theme['exclude']) != 1 else ''}"
-                    if theme["exclude"]
-                    else ""
-                )
-            )
+            posts = ngettext("{n} post", "{n} posts", tagged).format(n=fmt_int(tagged))
+            if customer:
+                posts = _("{posts} ({share} of customer posts)").format(posts=posts, share=fmt_pct(tagged / customer))
+            keywords = ngettext("{n} keyword", "{n} keywords", words).format(n=fmt_int(words))
+            if theme["exclude"]:
+                keywords = ngettext(
+                    "{keywords}, {n} exclusion", "{keywords}, {n} exclusions", len(theme["exclude"])
+                ).format(keywords=keywords, n=fmt_int(len(theme["exclude"])))
+            print(f"{theme_name(theme['name'])}: {posts}; {keywords}")
         print(
-            "`radar themes show > themes.json` writes them as JSON to edit; `radar themes set themes.json` "
-            "loads them back"
+            _(
+                "`radar themes show > themes.json` writes them as JSON to edit; `radar themes set themes.json` "
+                "loads them back"
+            )
         )
         return 0
     con = _open(args, existing=True)
     try:
-        con.execute("BEGIN TRANSACTION")
+        con.execute("BEGIN TRANSACTION")  # i18n: not text
         if args.action == "reset":
             themes = reset_themes(con)
         else:
             if not args.file:
-                _error("`radar themes set` needs a JSON file (as `radar themes show` prints it)")
+                _error(_("`radar themes set` needs a JSON file (as `radar themes show` prints it)"))
                 db.rollback(con)
                 return 2
             try:
                 text = Path(args.file).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                _error(f"{args.file}: cannot be read: {getattr(exc, 'strerror', None) or exc}")
+                _error(
+                    _("{file}: cannot be read: {error}").format(
+                        file=args.file, error=getattr(exc, "strerror", None) or exc
+                    )
+                )
                 db.rollback(con)
                 return 1
             themes = save_themes(con, parse_themes(text, args.file))
         con.execute("COMMIT")
     except ThemeError as exc:
         db.rollback(con)
-        _error(f"themes not changed: {exc}")
+        _error(_("themes not changed: {error}").format(error=exc))
         return 2
     finally:
         con.close()
-    print(f"{len(themes)} themes saved; every customer post tagged again")
+    print(
+        ngettext(
+            "{n} theme saved; every customer post tagged again",
+            "{n} themes saved; every customer post tagged again",
+            len(themes),
+        ).format(n=fmt_int(len(themes)))
+    )
     return 0
 
 
@@ -776,16 +1016,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
         or not 0 <= args.settle <= 3600
         or (args.wait is not None and not 0 <= args.wait <= 86400)
     ):
-        _error("--interval must be 0 < SECONDS <= 86400, --settle 0 to 3600 and --wait 0 to 86400")
+        _error(_("--interval must be 0 < SECONDS <= 86400, --settle 0 to 3600 and --wait 0 to 86400"))
         return 2
     if not Path(args.folder).is_dir():
         _error(
-            f"{args.folder}: "
-            + (
-                "not a folder: watch the folder the exports land in"
-                if Path(args.folder).exists()
-                else "no such folder to watch"
-            )
+            _("{folder}: not a folder: watch the folder the exports land in").format(folder=args.folder)
+            if Path(args.folder).exists()
+            else _("{folder}: no such folder to watch").format(folder=args.folder)
         )
         return 1
     wait = args.wait if args.wait is not None else float(os.environ.get("RADAR_WAIT", DEFAULT_WAIT_SECONDS))
@@ -799,7 +1036,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
         log=lambda line: print(line, flush=True),
     )
     if not args.once:
-        print(f"radar watch: watching {args.folder} every {args.interval:g} s (Ctrl-C stops)", flush=True)
+        print(
+            _("radar watch: watching {folder} every {seconds} s (Ctrl-C stops)").format(
+                folder=args.folder, seconds=_fmt_short(args.interval)
+            ),
+            flush=True,
+        )
     return watcher.run(once=args.once)
 
 
@@ -807,14 +1049,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from pipeline.read.queries import recent_changes
 
     if args.limit < 1:
-        _error("--limit must be 1 or more")
+        _error(_("--limit must be 1 or more"))
         return 2
     with _open(args, read_only=True, existing=True) as con:
         records = plain_records(recent_changes(con, args.limit))
     if args.json:
         print(json.dumps(records, default=_json_value, indent=2))
     elif not records:
-        print("no changes recorded yet")
+        print(_("no changes recorded yet"))
     for change in [] if args.json else records:
         print(
             f"{change['changed_at']:%Y-%m-%d %H:%M} UTC  {change['changed_by']}  {change['action']}"
@@ -827,7 +1069,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from pipeline.monitor.alerts import STATE_WORDS, alert_log
 
     if args.limit < 1:
-        _error("--limit must be 1 or more")
+        _error(_("--limit must be 1 or more"))
         return 2
     with _open(args, read_only=True, existing=True) as con:
         log = alert_log(con, crisis_id=args.crisis, limit=args.limit)
@@ -836,27 +1078,33 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         print(json.dumps(records, default=_json_value, indent=2))
         return 0
     if not records:
-        print("no alerts yet")
+        print(_("no alerts yet"))
         return 0
     for alert in records:
-        sent = f", sent {alert['sent_at']:%Y-%m-%d %H:%M}" if alert["sent_at"] else ""
-        ack = (
-            f", acknowledged by {alert['acknowledged_by']} {alert['acknowledged_at']:%Y-%m-%d %H:%M}"
-            if alert["acknowledged_at"]
-            else ""
-        )
         replayed = abs((alert["raised_at"] - alert["as_of"]).total_seconds()) > 3600
         print(
             f"{alert['raised_at']:%Y-%m-%d %H:%M}  {alert['subject']}"
-            + (f"  (judged on the data up to {alert['as_of']:%Y-%m-%d %H:%M})" if replayed else "")
+            + (
+                "  " + _("(judged on the data up to {at})").format(at=f"{alert['as_of']:%Y-%m-%d %H:%M}")
+                if replayed
+                else ""
+            )
         )
-        print(f"    {STATE_WORDS.get(alert['state'], alert['state'])}")
-        print(
-            f"    to {alert['roles'] or 'nobody'}"
-            + (f" via {alert['channels']}" if alert["channels"] else "")
-            + sent
-            + ack
+        state = alert["state"]
+        print(f"    {_(STATE_WORDS[state]) if state in STATE_WORDS else state}")
+        roles = alert["roles"] or _("nobody")
+        told = (
+            _("to {roles} via {channels}").format(roles=roles, channels=alert["channels"])
+            if alert["channels"]
+            else _("to {roles}").format(roles=roles)
         )
+        if alert["sent_at"]:
+            told = _("{told}, sent {at}").format(told=told, at=f"{alert['sent_at']:%Y-%m-%d %H:%M}")
+        if alert["acknowledged_at"]:
+            told = _("{told}, acknowledged by {by} {at}").format(
+                told=told, by=alert["acknowledged_by"], at=f"{alert['acknowledged_at']:%Y-%m-%d %H:%M}"
+            )
+        print(f"    {told}")
     return 0
 
 
@@ -864,42 +1112,50 @@ def cmd_alert_test(args: argparse.Namespace) -> int:
     from pipeline.monitor.notify import DeliveryError, send_test
     from pipeline.monitor.plan import default_plan, load_plan
 
+    default_locale = None  # the channel's language, else its role's, else the database's default
     if db.resolve_db_path(args.db).exists():
         with _open(args, read_only=True) as con:
-            plan = load_plan(con)
+            plan, default_locale = load_plan(con), load_settings(con).locale
     else:
         plan = default_plan()
     try:
-        send_test(plan, args.channel)
+        send_test(plan, args.channel, default_locale=default_locale)
     except DeliveryError as exc:
-        _error(f"{args.channel}: the test message was not delivered: {exc}")
+        _error(_("{channel}: the test message was not delivered: {error}").format(channel=args.channel, error=exc))
         return 1
-    print(f"test message delivered to {args.channel}")
+    print(_("test message delivered to {channel}").format(channel=args.channel))
     return 0
+
+
+# the kinds of entry in a crisis log (codes stored in crisis_log.kind), in words
+LOG_KINDS = {"acknowledged": N_("acknowledged"), "decision": N_("decision")}
 
 
 def cmd_crisis_log(args: argparse.Namespace) -> int:
     from pipeline.monitor.alerts import ack_crisis, crisis_log, log_decision
 
     if args.note is not None and not args.ack:
-        _error("--note goes with --ack")
+        _error(_("--note goes with --ack"))
         return 2
     if args.decision is not None and not args.decision.strip():
-        _error("--decision: write the decision")
+        _error(_("--decision: write the decision"))
         return 2
     con = _open(args, existing=True)
     try:
         if not db.scalar(con, "SELECT count(*) FROM fct_crises WHERE crisis_id = ?", [args.crisis_id]):
-            raise ValueError(f"there is no crisis {args.crisis_id!r}; `radar crises` lists them")
+            raise ValueError(
+                _("there is no crisis {crisis}; `radar crises` lists them").format(crisis=repr(args.crisis_id))
+            )
         if args.ack:
             by = args.by if args.by is not None else command_line_actor()
             ack_crisis(con, args.crisis_id, by, args.note)
-            print(f"{args.crisis_id}: acknowledged by {' '.join(by.split())}")
+            print(_("{crisis}: acknowledged by {by}").format(crisis=args.crisis_id, by=" ".join(by.split())))
         if args.decision is not None:
             log_decision(con, args.crisis_id, args.by if args.by is not None else command_line_actor(), args.decision)
-            print(f"{args.crisis_id}: decision logged")
+            print(_("{crisis}: decision logged").format(crisis=args.crisis_id))
         for at, kind, by, entry in crisis_log(con, args.crisis_id).itertuples(index=False):
-            print(f"{at:%Y-%m-%d %H:%M} UTC  {kind:<12}  {by}" + (f": {entry}" if entry else ""))
+            kind_words = _(LOG_KINDS[kind]) if kind in LOG_KINDS else kind
+            print(f"{at:%Y-%m-%d %H:%M} UTC  {kind_words:<12}  {by}" + (f": {entry}" if entry else ""))
     except ValueError as exc:
         _error(str(exc))
         return 1
@@ -915,7 +1171,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     sending = getattr(args, "send", False)
     if not args.out and not sending:
-        _error("say where to write the report with --out FILE.html or FILE.pdf (or send it with --send)")
+        _error(_("say where to write the report with --out FILE.html or FILE.pdf (or send it with --send)"))
         return 2
     try:
         if args.out:
@@ -926,27 +1182,40 @@ def cmd_report(args: argparse.Namespace) -> int:
     con = _open(args, read_only=True)
     plan = None
     try:
+        # the report speaks --locale, else the database's default language; this command's own lines do not
+        locale = args.locale or load_settings(con).locale
         if args.kind == "weekly":
             from pipeline.monitor.plan import load_plan
             from pipeline.read.queries import parse_iso_week, report_week
 
             week = parse_iso_week(args.week) if args.week else report_week(con)
             if week is None:
-                _error(f"{db.resolve_db_path(args.db)} holds no posts; load exports with `radar ingest` first")
+                _error(
+                    _("{path} holds no posts; load exports with `radar ingest` first").format(
+                        path=db.resolve_db_path(args.db)
+                    )
+                )
                 return 1
             filters = PostFilter(
                 brands=tuple(find_brand(con, b) or b for b in args.brand),
                 platforms=tuple(args.platform),
                 languages=tuple(args.lang),
             )
-            report = weekly_report(con, week, filters)
+            with use_locale(locale):
+                report = weekly_report(con, week, filters)
             if sending:
                 plan = load_plan(con)
         else:
-            report = crisis_report(con, args.crisis_id)
+            with use_locale(locale):
+                report = crisis_report(con, args.crisis_id)
         if args.out:
-            path = write_report(report, args.out)
-            print(f"{report.title}: wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
+            with use_locale(locale):
+                path = write_report(report, args.out)
+            print(
+                _("{title}: wrote {path} ({size} KB)").format(
+                    title=report.title, path=path, size=fmt_num(path.stat().st_size / 1024, 0)
+                )
+            )
     except (ReportError, ValueError) as exc:
         _error(str(exc))
         return 1
@@ -954,130 +1223,152 @@ def cmd_report(args: argparse.Namespace) -> int:
         con.close()
     if not sending or plan is None:
         return 0
-    return _send_weekly(report, plan)
+    return _send_weekly(report, plan, locale)
 
 
-def _send_weekly(report, plan: dict) -> int:
+def _send_weekly(report, plan: dict, locale: str) -> int:
+    """Send the weekly report to the plan's report_roles, in ``locale`` (the report's language); what is printed
+    about it is in the command's language."""
     from pipeline.monitor.notify import send_report
     from pipeline.monitor.plan import channels_of
     from pipeline.read.reports import ReportError, render
 
     if not channels_of(plan, plan["report_roles"]):
         _error(
-            "not sent: the plan's report_roles (" + (", ".join(plan["report_roles"]) or "none") + ") have no "
-            "channel; give one with `radar plan set 'roles.community manager=CHANNEL'` (see docs/monitoring.md)"
+            _(
+                "not sent: the plan's report_roles ({roles}) have no channel; give one with "
+                "`radar plan set 'roles.community manager=CHANNEL'` (see docs/monitoring.md)"
+            ).format(roles=", ".join(plan["report_roles"]) or _("none"))
         )
         return 1
     try:
-        attachment, filename = render(report, "pdf"), "weekly-report.pdf"
+        with use_locale(locale):
+            attachment, filename = render(report, "pdf"), "weekly-report.pdf"
     except ReportError as exc:
-        print(f"no PDF ({exc}); the report is attached as HTML instead")
-        attachment, filename = render(report, "html"), "weekly-report.html"
-    results = send_report(
-        plan,
-        subject=f"[Radar] {report.title}",
-        summary=list(report.summary),
-        attachment=attachment,
-        filename=filename,
-        link=plan["dashboard_url"].rstrip("/") + "/overview",
-    )
+        print(_("no PDF ({error}); the report is attached as HTML instead").format(error=exc))
+        with use_locale(locale):
+            attachment, filename = render(report, "html"), "weekly-report.html"
+    with use_locale(locale):
+        results = send_report(
+            plan,
+            subject=f"[Radar] {report.title}",  # i18n: not text (the product's tag, then the report's title)
+            summary=list(report.summary),
+            attachment=attachment,
+            filename=filename,
+            link=plan["dashboard_url"].rstrip("/") + "/overview",
+        )
     for channel, error in results:
-        print(f"{channel}: {'sent' if error is None else 'NOT sent: ' + error}")
-    return 0 if all(error is None for _, error in results) else 1
+        if error is None:
+            print(_("{channel}: sent").format(channel=channel))
+        else:
+            print(_("{channel}: NOT sent: {error}").format(channel=channel, error=error))
+    return 0 if all(error is None for _channel, error in results) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="radar", description="Reputation Radar: load social media exports into one DuckDB database."
+        prog="radar", description=_("Reputation Radar: load social media exports into one DuckDB database.")
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db_help = "database file (default: $RADAR_DB, else data/radar.duckdb)"
+    db_help = _("database file (default: $RADAR_DB, else data/radar.duckdb)")
 
     p = sub.add_parser(
         "ingest",
-        help="load export files and print an import report per file",
-        description="Load CSV exports. Each file lands whole or not at all; a file that "
-        "fails does not stop the others.",
+        help=_("load export files and print an import report per file"),
+        description=_(
+            "Load CSV exports. Each file lands whole or not at all; a file that fails does not stop the others."
+        ),
     )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--db", help=db_help)
     p.add_argument(
         "--format",
         metavar="NAME",
-        help=f"force a format instead of detecting it: {', '.join(sorted(FORMATS_BY_NAME))}, or a saved custom format",
+        help=_("force a format instead of detecting it: {formats}, or a saved custom format").format(
+            formats=", ".join(sorted(FORMATS_BY_NAME))
+        ),
     )
     p.add_argument(
         "--map",
         action="append",
         default=[],
         metavar="COLUMN=HEADER",
-        help="read a layout no format knows: which header holds each posts column (repeatable; "
-        "created_at and text are required), e.g. --map created_at=Date --map text=Message. "
-        "Saved as a custom format that recognises the same headers next time",
+        help=_(
+            "read a layout no format knows: which header holds each posts column (repeatable; "
+            "created_at and text are required), e.g. --map created_at=Date --map text=Message. "
+            "Saved as a custom format that recognises the same headers next time"
+        ),
     )
     p.add_argument(
-        "--save-as", metavar="NAME", help="name of the custom format --map saves (default: custom_<file name>)"
+        "--save-as", metavar="NAME", help=_("name of the custom format --map saves (default: custom_<file name>)")
     )
     p.add_argument(
         "--wait",
         type=float,
         metavar="SECONDS",
-        help="how long to wait while another process holds the database (default: $RADAR_WAIT, "
-        f"else {DEFAULT_WAIT_SECONDS})",
+        help=_(
+            "how long to wait while another process holds the database (default: $RADAR_WAIT, else {seconds})"
+        ).format(seconds=DEFAULT_WAIT_SECONDS),
     )
     p.add_argument(
         "--brand",
         action="append",
         default=[],
         metavar="HANDLE",
-        help="a brand account handle (repeatable); stored and reused by later imports",
+        help=_("a brand account handle (repeatable); stored and reused by later imports"),
     )
     p.add_argument(
         "--tz",
         default=os.environ.get("RADAR_TZ", "UTC"),
         metavar="ZONE",
-        help="time zone of timestamps written without an offset (default: $RADAR_TZ, else UTC)",
+        help=_("time zone of timestamps written without an offset (default: $RADAR_TZ, else UTC)"),
     )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(
         "demo",
-        help="build the demo database from data/demo/",
-        description="Build the demo database from the exports in data/demo/ through the "
-        "same ingest path as `radar ingest`.",
+        help=_("build the demo database from data/demo/"),
+        description=_(
+            "Build the demo database from the exports in data/demo/ through the same ingest path as `radar ingest`."
+        ),
     )
     p.add_argument("--db", help=db_help)
-    p.add_argument("--replace", action="store_true", help="delete and rebuild the database if it exists")
+    p.add_argument("--replace", action="store_true", help=_("delete and rebuild the database if it exists"))
     p.add_argument(
-        "--write-exports", action="store_true", help="first regenerate the demo exports with the seeded generator"
+        "--write-exports", action="store_true", help=_("first regenerate the demo exports with the seeded generator")
     )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser(
         "formats",
-        help="list the supported export formats",
-        description="List the export layouts and the columns that identify each.",
+        help=_("list the supported export formats"),
+        description=_("List the export layouts and the columns that identify each."),
     )
-    p.add_argument("--verbose", "-v", action="store_true", help="also show each column mapping")
-    p.add_argument("--markdown", action="store_true", help="print the table of docs/formats.md (built-in formats)")
-    p.add_argument("--db", help=db_help + "; its saved custom formats are listed first")
-    p.add_argument("--forget", metavar="NAME", help="delete a saved custom format")
+    p.add_argument("--verbose", "-v", action="store_true", help=_("also show each column mapping"))
+    p.add_argument("--markdown", action="store_true", help=_("print the table of docs/formats.md (built-in formats)"))
+    p.add_argument(
+        "--db",
+        help=_("database file (default: $RADAR_DB, else data/radar.duckdb); its saved custom formats are listed first"),
+    )
+    p.add_argument("--forget", metavar="NAME", help=_("delete a saved custom format"))
     p.set_defaults(func=cmd_formats)
 
     p = sub.add_parser(
         "status",
-        help="row counts and the latest imports",
-        description="Show row counts, brands, quarantine and the latest imports.",
+        help=_("row counts and the latest imports"),
+        description=_("Show row counts, brands, quarantine and the latest imports."),
     )
     p.add_argument("--db", help=db_help)
-    p.add_argument("--limit", type=int, default=10, help="how many imports to list (default 10)")
+    p.add_argument("--limit", type=int, default=10, help=_("how many imports to list (default 10)"))
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser(
         "export-parquet",
-        help="write the public tables as Parquet, partitioned by month",
-        description="Write posts, responses, threads, crises (partitioned by month) and the small "
-        "tables as Parquet under FOLDER, for DuckDB, Spark, Polars, pandas or Trino.",
+        help=_("write the public tables as Parquet, partitioned by month"),
+        description=_(
+            "Write posts, responses, threads, crises (partitioned by month) and the small "
+            "tables as Parquet under FOLDER, for DuckDB, Spark, Polars, pandas or Trino."
+        ),
     )
     p.add_argument("folder", metavar="FOLDER")
     p.add_argument("--db", help=db_help)
@@ -1085,108 +1376,126 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "rebuild",
-        help="rebuild threads and brands from the staged posts",
-        description="Rebuild fct_posts (threads, brand accounts) from the staged posts.",
+        help=_("rebuild threads and brands from the staged posts"),
+        description=_("Rebuild fct_posts (threads, brand accounts) from the staged posts."),
     )
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser(
         "recompute",
-        help="rebuild threads, sentiment and every analytics table",
-        description="Rebuild the facts and all analytics (responses, hourly series, crises, "
-        "playbook) with the current settings. Cached sentiment scores are reused "
-        "unless --rescore is given.",
+        help=_("rebuild threads, sentiment and every analytics table"),
+        description=_(
+            "Rebuild the facts and all analytics (responses, hourly series, crises, "
+            "playbook) with the current settings. Cached sentiment scores are reused "
+            "unless --rescore is given."
+        ),
     )
     p.add_argument("--db", help=db_help)
-    p.add_argument("--rescore", action="store_true", help="throw away cached sentiment scores and score again")
+    p.add_argument("--rescore", action="store_true", help=_("throw away cached sentiment scores and score again"))
     p.set_defaults(func=cmd_recompute)
 
     p = sub.add_parser(
         "crises",
-        help="list detected crises with severity, phases and first response",
-        description="List the detected crises: severity and why, phases, first brand response, "
-        "playbook moves and top terms.",
+        help=_("list detected crises with severity, phases and first response"),
+        description=_(
+            "List the detected crises: severity and why, phases, first brand response, playbook moves and top terms."
+        ),
     )
     p.add_argument("--db", help=db_help)
-    p.add_argument("--brand", metavar="BRAND", help="only this brand (its name or any of its handles)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--brand", metavar="BRAND", help=_("only this brand (its name or any of its handles)"))
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of text"))
     p.add_argument(
         "--fail-on",
         type=int,
         choices=[1, 2, 3, 4],
         metavar="SEVERITY",
-        help="exit with status 3 when a crisis of at least this severity (1-4) is present",
+        help=_("exit with status 3 when a crisis of at least this severity (1-4) is present"),
     )
     p.set_defaults(func=cmd_crises)
 
     p = sub.add_parser(
         "settings",
-        help="show or change business hours, SLA and detector sensitivity",
-        description="Show the analytics settings; with options, change them and recompute.",
+        help=_("show or change business hours, SLA and detector sensitivity"),
+        description=_("Show the analytics settings; with options, change them and recompute."),
     )
     p.add_argument("--db", help=db_help)
-    p.add_argument("--tz", metavar="ZONE", help="time zone of the business hours, e.g. Europe/Madrid")
-    p.add_argument("--hours", metavar="HH:MM-HH:MM", help="business hours, e.g. 09:00-17:00")
-    p.add_argument("--days", metavar="DAYS", help=f"business days, comma-separated ({','.join(WEEKDAYS)})")
+    p.add_argument("--tz", metavar="ZONE", help=_("time zone of the business hours, e.g. Europe/Madrid"))
+    p.add_argument("--hours", metavar="HH:MM-HH:MM", help=_("business hours, e.g. 09:00-17:00"))
     p.add_argument(
-        "--holiday", action="append", metavar="DATE", help="a holiday (YYYY-MM-DD, repeatable; replaces the list)"
+        "--days", metavar="DAYS", help=_("business days, comma-separated ({days})").format(days=",".join(WEEKDAYS))
     )
-    p.add_argument("--sla", type=int, metavar="MINUTES", help="response-time target in minutes")
-    p.add_argument("--sensitivity", choices=list(SENSITIVITY), help="crisis detector preset")
+    p.add_argument(
+        "--holiday", action="append", metavar="DATE", help=_("a holiday (YYYY-MM-DD, repeatable; replaces the list)")
+    )
+    p.add_argument("--sla", type=int, metavar="MINUTES", help=_("response-time target in minutes"))
+    p.add_argument(
+        "--locale",
+        choices=list(LOCALES),
+        help=_("the database's language: of reports and alerts that name none, and the dashboard's default"),
+    )
+    p.add_argument("--sensitivity", choices=list(SENSITIVITY), help=_("crisis detector preset"))
     p.set_defaults(func=cmd_settings)
 
     p = sub.add_parser(
         "label",
-        help="correct the sentiment label of a post",
-        description="Set a post's sentiment label by hand; the correction wins in every metric "
-        "and survives re-imports. LABEL 'clear' removes it.",
+        help=_("correct the sentiment label of a post"),
+        description=_(
+            "Set a post's sentiment label by hand; the correction wins in every metric "
+            "and survives re-imports. LABEL 'clear' removes it."
+        ),
     )
     p.add_argument("post_id", metavar="POST_ID")
     p.add_argument("label", choices=["negative", "neutral", "positive", "clear"], metavar="LABEL")
-    p.add_argument("--platform", help="the post's platform when the id is not unique")
-    p.add_argument("--note", help="why (kept with the correction)")
+    p.add_argument("--platform", help=_("the post's platform when the id is not unique"))
+    p.add_argument("--note", help=_("why (kept with the correction)"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_label)
 
     p = sub.add_parser(
         "brands",
-        help="list, add, merge, rename or remove brands",
-        description="Brands are the accounts the data shows acting as a brand, the brands an export "
-        "names, and the ones added here; each has one name, handles (its accounts) and "
-        "names people write. Changes recompute attribution and analytics. Examples: "
-        "`radar brands add JetBlue --handle @JetBlue`, `radar brands merge American "
-        'americanair`, `radar brands rename usairways "US Airways"`, '
-        "`radar brands role lumohelp ours`, `radar brands add Kelvo --role competitor`.",
+        help=_("list, add, merge, rename or remove brands"),
+        description=_(
+            "Brands are the accounts the data shows acting as a brand, the brands an export "
+            "names, and the ones added here; each has one name, handles (its accounts) and "
+            "names people write. Changes recompute attribution and analytics. Examples: "
+            "`radar brands add JetBlue --handle @JetBlue`, `radar brands merge American "
+            'americanair`, `radar brands rename usairways "US Airways"`, '
+            "`radar brands role lumohelp ours`, `radar brands add Kelvo --role competitor`."
+        ),
     )
     p.add_argument(
         "action",
         nargs="?",
         default="list",
         choices=["list", "add", "merge", "rename", "remove", "role"],
-        help="list (default); add NAME; merge KEEP OTHER...; rename BRAND NEW_NAME; remove BRAND; "
-        "role BRAND ours|competitor|unset",
+        help=_(
+            "list (default); add NAME; merge KEEP OTHER...; rename BRAND NEW_NAME; remove BRAND; "
+            "role BRAND ours|competitor|unset"
+        ),
     )
-    p.add_argument("names", nargs="*", metavar="NAME", help="brand names, or any of their handles")
-    p.add_argument("--handle", action="append", default=[], help="with add: an account of the brand (repeatable)")
+    p.add_argument("names", nargs="*", metavar="NAME", help=_("brand names, or any of their handles"))
+    p.add_argument("--handle", action="append", default=[], help=_("with add: an account of the brand (repeatable)"))
     p.add_argument(
         "--alias",
         action="append",
         default=[],
-        help="with add: another name people write for the brand, matched as a whole word (repeatable)",
+        help=_("with add: another name people write for the brand, matched as a whole word (repeatable)"),
     )
-    p.add_argument("--role", help="with add: ours or competitor")
+    p.add_argument("--role", help=_("with add: ours or competitor"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_brands)
 
     p = sub.add_parser(
         "sentiment",
-        help="how posts are scored: the English model, the rules, the adapters",
-        description="Show how posts without a label of their own are scored: the shipped English "
-        "model, the Spanish and Polish rules, and each language's adapter learned from "
-        "this database's labels (export labels and corrections) with its cross-validated "
-        "agreement. `retrain` trains every adapter again now (it is otherwise retrained "
-        "when the labels changed by 5 %, at least 50 posts).",
+        help=_("how posts are scored: the English model, the rules, the adapters"),
+        description=_(
+            "Show how posts without a label of their own are scored: the shipped English "
+            "model, the Spanish and Polish rules, and each language's adapter learned from "
+            "this database's labels (export labels and corrections) with its cross-validated "
+            "agreement. `retrain` trains every adapter again now (it is otherwise retrained "
+            "when the labels changed by 5 %, at least 50 posts)."
+        ),
     )
     p.add_argument("action", nargs="?", choices=["show", "retrain"], default="show")
     p.add_argument("--db", help=db_help)
@@ -1194,103 +1503,117 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "labels",
-        help="show or choose whose sentiment labels an import shows",
-        description="Imports that carry their own sentiment labels show them by default; "
-        "--prefer radar shows Radar's score instead (for one import or every import "
-        "of a format). People's corrections (`radar label`) win either way.",
+        help=_("show or choose whose sentiment labels an import shows"),
+        description=_(
+            "Imports that carry their own sentiment labels show them by default; "
+            "--prefer radar shows Radar's score instead (for one import or every import "
+            "of a format). People's corrections (`radar label`) win either way."
+        ),
     )
-    p.add_argument("--prefer", choices=["export", "radar"], help="whose labels to show")
-    p.add_argument("--import", dest="import_id", metavar="IMPORT_ID", help="one import, e.g. imp-000001")
-    p.add_argument("--format", metavar="FORMAT", help="every import of this format, e.g. airline_sentiment")
+    p.add_argument("--prefer", choices=["export", "radar"], help=_("whose labels to show"))
+    p.add_argument("--import", dest="import_id", metavar="IMPORT_ID", help=_("one import, e.g. imp-000001"))
+    p.add_argument("--format", metavar="FORMAT", help=_("every import of this format, e.g. airline_sentiment"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_labels)
 
     p = sub.add_parser(
         "plan",
-        help="show, set or reset the escalation plan (who is told, targets, moves)",
-        description="The escalation plan: for each severity 1-4, the roles told and their channels, "
-        "the response targets and the expected moves (see docs). `radar plan set` takes "
-        "a whole plan as FILE.json or PATH=VALUE changes, e.g. "
-        "levels.3.first_response_minutes=20, 'roles.care lead=ops-slack', "
-        '\'channels.ops-slack={"type": "slack", "url": "https://hooks.slack.com/..."}\', '
-        "smtp.host=mail.example.com.",
+        help=_("show, set or reset the escalation plan (who is told, targets, moves)"),
+        description=_(
+            "The escalation plan: for each severity 1-4, the roles told and their channels, "
+            "the response targets and the expected moves (see docs). `radar plan set` takes "
+            "a whole plan as FILE.json or PATH=VALUE changes, e.g. "
+            "levels.3.first_response_minutes=20, 'roles.care lead=ops-slack', "
+            '\'channels.ops-slack={"type": "slack", "url": "https://hooks.slack.com/..."}\', '
+            "smtp.host=mail.example.com."
+        ),
     )
     p.add_argument("action", nargs="?", default="show", choices=["show", "set", "reset"])
-    p.add_argument("changes", nargs="*", metavar="CHANGE", help="with set: FILE.json or PATH=VALUE (repeatable)")
-    p.add_argument("--json", action="store_true", help="with show: the plan as JSON (webhook addresses shortened)")
-    p.add_argument("--unmasked", action="store_true", help="with show --json: webhook addresses in full")
+    p.add_argument("changes", nargs="*", metavar="CHANGE", help=_("with set: FILE.json or PATH=VALUE (repeatable)"))
+    p.add_argument("--json", action="store_true", help=_("with show: the plan as JSON (webhook addresses shortened)"))
+    p.add_argument("--unmasked", action="store_true", help=_("with show --json: webhook addresses in full"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser(
         "themes",
-        help="list, show, set or reset the themes that tag what customers write about",
-        description="Themes are named keyword rules (any word, all words of a group, a phrase, an "
-        "exclusion) in English, Spanish and Polish; a post can have several. `radar themes "
-        "show > themes.json` prints them as JSON, `radar themes set themes.json` loads an "
-        "edited set (checked whole; every post is tagged again), `reset` puts back the "
-        "shipped customer-care set.",
+        help=_("list, show, set or reset the themes that tag what customers write about"),
+        description=_(
+            "Themes are named keyword rules (any word, all words of a group, a phrase, an "
+            "exclusion) in English, Spanish and Polish; a post can have several. `radar themes "
+            "show > themes.json` prints them as JSON, `radar themes set themes.json` loads an "
+            "edited set (checked whole; every post is tagged again), `reset` puts back the "
+            "shipped customer-care set."
+        ),
     )
     p.add_argument("action", nargs="?", default="list", choices=["list", "show", "set", "reset"])
-    p.add_argument("file", nargs="?", metavar="FILE.json", help="with set: the theme set")
+    p.add_argument("file", nargs="?", metavar="FILE.json", help=_("with set: the theme set"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_themes)
 
     p = sub.add_parser(
         "watch",
-        help="import new exports from a folder as they land, raise and send alerts",
-        description="Import every new export that appears in FOLDER (files still being written and "
-        "temporary names are left for later; the same content is never imported twice), "
-        "bring the analytics up to date, evaluate the alert rules and deliver alerts. "
-        "Runs until SIGINT/SIGTERM; --once does one pass (for cron or a systemd timer).",
+        help=_("import new exports from a folder as they land, raise and send alerts"),
+        description=_(
+            "Import every new export that appears in FOLDER (files still being written and "
+            "temporary names are left for later; the same content is never imported twice), "
+            "bring the analytics up to date, evaluate the alert rules and deliver alerts. "
+            "Runs until SIGINT/SIGTERM; --once does one pass (for cron or a systemd timer)."
+        ),
     )
     p.add_argument("folder", metavar="FOLDER")
-    p.add_argument("--interval", type=float, default=60, metavar="SECONDS", help="seconds between passes (60)")
-    p.add_argument("--once", action="store_true", help="one pass, then exit (1 if a file failed)")
+    p.add_argument("--interval", type=float, default=60, metavar="SECONDS", help=_("seconds between passes (60)"))
+    p.add_argument("--once", action="store_true", help=_("one pass, then exit (1 if a file failed)"))
     p.add_argument(
         "--settle",
         type=float,
         default=2.0,
         metavar="SECONDS",
-        help="a file must be unchanged this long before it is read (2)",
+        help=_("a file must be unchanged this long before it is read (2)"),
     )
     p.add_argument(
         "--replay",
         action="store_true",
-        help="judge alerts as if the newest post in the data were now (replaying old exports)",
+        help=_("judge alerts as if the newest post in the data were now (replaying old exports)"),
     )
-    p.add_argument("--wait", type=float, metavar="SECONDS", help="how long to wait for the database each pass")
+    p.add_argument("--wait", type=float, metavar="SECONDS", help=_("how long to wait for the database each pass"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser(
         "alerts",
-        help="list alerts with their state (pending, sent, retrying, acknowledged)",
-        description="Every alert the rules raised, newest first: its state, who it was for, the "
-        "channels and the acknowledgement. Recorded even when no channel is set up yet.",
+        help=_("list alerts with their state (pending, sent, retrying, acknowledged)"),
+        description=_(
+            "Every alert the rules raised, newest first: its state, who it was for, the "
+            "channels and the acknowledgement. Recorded even when no channel is set up yet."
+        ),
     )
-    p.add_argument("--json", action="store_true", help="as JSON, with each alert's text and numbers")
-    p.add_argument("--crisis", metavar="CRISIS_ID", help="only the alerts of this crisis")
-    p.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    p.add_argument("--json", action="store_true", help=_("as JSON, with each alert's text and numbers"))
+    p.add_argument("--crisis", metavar="CRISIS_ID", help=_("only the alerts of this crisis"))
+    p.add_argument("--limit", type=int, default=100, help=_("at most this many (100)"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser(
         "audit",
-        help="who changed what: imports, labels, brands, themes, settings, plan, acks",
-        description="The changes people made, newest first, each with who made it: the signed-in "
-        "person on the dashboard, or this computer's user on the command line.",
+        help=_("who changed what: imports, labels, brands, themes, settings, plan, acks"),
+        description=_(
+            "The changes people made, newest first, each with who made it: the signed-in "
+            "person on the dashboard, or this computer's user on the command line."
+        ),
     )
-    p.add_argument("--limit", type=int, default=50, help="at most this many (50)")
-    p.add_argument("--json", action="store_true", help="as JSON")
+    p.add_argument("--limit", type=int, default=50, help=_("at most this many (50)"))
+    p.add_argument("--json", action="store_true", help=_("as JSON"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
         "alert-test",
-        help="send a test message over one channel of the plan",
-        description="Send a test message over CHANNEL (a channel of `radar plan show`); exit 1 "
-        "with the reason when it is not delivered.",
+        help=_("send a test message over one channel of the plan"),
+        description=_(
+            "Send a test message over CHANNEL (a channel of `radar plan show`); exit 1 "
+            "with the reason when it is not delivered."
+        ),
     )
     p.add_argument("channel", metavar="CHANNEL")
     p.add_argument("--db", help=db_help)
@@ -1298,71 +1621,94 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "crisis-log",
-        help="acknowledge a crisis or log a decision; show its log",
-        description="The crisis log: who acknowledged the crisis and when, and the decisions taken "
-        "(what the committee decided), in order.",
+        help=_("acknowledge a crisis or log a decision; show its log"),
+        description=_(
+            "The crisis log: who acknowledged the crisis and when, and the decisions taken "
+            "(what the committee decided), in order."
+        ),
     )
     p.add_argument("crisis_id", metavar="CRISIS_ID")
-    p.add_argument("--by", metavar="NAME", help="who, with --ack and --decision (default: this computer's user)")
-    p.add_argument("--ack", action="store_true", help="acknowledge the crisis")
-    p.add_argument("--note", help="with --ack: a note")
-    p.add_argument("--decision", metavar="TEXT", help="log a decision")
+    p.add_argument("--by", metavar="NAME", help=_("who, with --ack and --decision (default: this computer's user)"))
+    p.add_argument("--ack", action="store_true", help=_("acknowledge the crisis"))
+    p.add_argument("--note", help=_("with --ack: a note"))
+    p.add_argument("--decision", metavar="TEXT", help=_("log a decision"))
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_crisis_log)
 
     p = sub.add_parser(
         "report",
-        help="write the weekly report or a crisis retrospective (HTML or PDF)",
-        description="Write a report as one self-contained HTML file or as PDF; the format follows "
-        "the --out file's extension (.html or .pdf). PDF needs Chromium "
-        "(`make run` installs it; or set RADAR_CHROMIUM).",
+        help=_("write the weekly report or a crisis retrospective (HTML or PDF)"),
+        description=_(
+            "Write a report as one self-contained HTML file or as PDF; the format follows "
+            "the --out file's extension (.html or .pdf). PDF needs Chromium "
+            "(`make run` installs it; or set RADAR_CHROMIUM)."
+        ),
     )
     kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
     weekly = kinds.add_parser(
         "weekly",
-        help="the weekly report: KPIs vs the week before, sentiment, responses, crises, unanswered posts",
-        description="The weekly report for one ISO week (default: the newest complete week).",
+        help=_("the weekly report: KPIs vs the week before, sentiment, responses, crises, unanswered posts"),
+        description=_("The weekly report for one ISO week (default: the newest complete week)."),
     )
     weekly.add_argument(
-        "--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W46 (default: the newest complete week)"
+        "--week",
+        metavar="YYYY-Www",  # i18n: not text
+        help=_("ISO week, e.g. 2026-W46 (default: the newest complete week)"),
     )
     weekly.add_argument(
         "--brand",
         action="append",
         default=[],
         metavar="BRAND",
-        help="only this brand (its name or a handle; repeatable)",
+        help=_("only this brand (its name or a handle; repeatable)"),
     )
-    weekly.add_argument("--platform", action="append", default=[], help="only this platform (repeatable)")
-    weekly.add_argument("--lang", action="append", default=[], help="only this language code (repeatable)")
+    weekly.add_argument("--platform", action="append", default=[], help=_("only this platform (repeatable)"))
+    weekly.add_argument("--lang", action="append", default=[], help=_("only this language code (repeatable)"))
     crisis = kinds.add_parser(
         "crisis",
-        help="the post-crisis retrospective of one crisis",
-        description="The retrospective of one crisis: timeline with phases, first response, "
-        "playbook moves, severity reasons, top terms and threads.",
+        help=_("the post-crisis retrospective of one crisis"),
+        description=_(
+            "The retrospective of one crisis: timeline with phases, first response, "
+            "playbook moves, severity reasons, top terms and threads."
+        ),
     )
-    crisis.add_argument("crisis_id", metavar="CRISIS_ID", help="as listed by `radar crises`")
+    crisis.add_argument("crisis_id", metavar="CRISIS_ID", help=_("as listed by `radar crises`"))
     weekly.add_argument(
         "--send",
         action="store_true",
-        help="also send it to the plan's report_roles: e-mail gets the PDF and a short HTML summary, "
-        "Slack, Teams and webhooks the summary in words (--out is then optional)",
+        help=_(
+            "also send it to the plan's report_roles: e-mail gets the PDF and a short HTML summary, "
+            "Slack, Teams and webhooks the summary in words (--out is then optional)"
+        ),
     )
-    weekly.add_argument("--out", metavar="FILE", help="where to write: FILE.html or FILE.pdf")
-    crisis.add_argument("--out", required=True, metavar="FILE", help="where to write: FILE.html or FILE.pdf")
+    weekly.add_argument("--out", metavar="FILE", help=_("where to write: FILE.html or FILE.pdf"))
+    crisis.add_argument("--out", required=True, metavar="FILE", help=_("where to write: FILE.html or FILE.pdf"))
     for kind in (weekly, crisis):
+        kind.add_argument(
+            "--locale",
+            choices=list(LOCALES),
+            help=_(
+                "the language of the report: {choices} (default: the database's language, `radar settings "
+                "--locale`; --lang filters the posts instead)"
+            ).format(choices=", ".join(f"{code} ({name})" for code, name in LOCALES.items())),
+        )
         kind.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_report)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with use_locale(environment_locale()):  # before the parser is built: its help is in this language too
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and getattr(args, "func", None) is cmd_plan and not any(word.startswith("-") for word in extra):
         args.changes += extra  # `radar plan set --db X CHANGE...`: argparse stops at the option
     elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        parser.error(_("unrecognized arguments: {arguments}").format(arguments=" ".join(extra)))
     try:
         return args.func(args)
     except db.DatabaseError as exc:
@@ -1372,12 +1718,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")
         return 0
     except KeyboardInterrupt:
-        _error("interrupted; the file being imported was not stored")
+        _error(_("interrupted; the file being imported was not stored"))
         return 130
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if os.environ.get("RADAR_DEBUG"):
             raise
-        _error(f"unexpected {type(exc).__name__}: {exc} (set RADAR_DEBUG=1 to see where)")
+        _error(
+            _("unexpected {kind}: {error} (set RADAR_DEBUG=1 to see where)").format(kind=type(exc).__name__, error=exc)
+        )
         return 1
 
 

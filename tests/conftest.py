@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # AppTest sets no server address, which Streamlit reads as every interface: without sign-in the dashboard would
 # show nothing (pages/_access.setup). The tests of that refusal take this away; the served tests use 127.0.0.1.
 os.environ.setdefault("RADAR_OPEN_DASHBOARD", "1")
+# The tests read English unless one asks for another language (a machine whose LANG is Polish changes nothing).
+os.environ["RADAR_LOCALE"] = "en"
 SHARED = ROOT.parent / "shared" / "data" / "real"
 DEMO_DIR = ROOT / "data" / "demo"
 

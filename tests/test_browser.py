@@ -152,6 +152,30 @@ def test_every_page_opens_without_an_exception(server, page, path, heading):
     page.screenshot(path=str(ARTIFACTS / f"{heading.lower().replace(' ', '_')}.png"), full_page=True)
 
 
+@pytest.mark.parametrize(
+    "code, path, title, browser_language",
+    [("es", "crises", "Crises", None), ("pl", "responses", "Response times", "pl-PL")],
+)
+def test_a_page_in_spanish_and_one_in_polish(server, browser, code, path, title, browser_language):
+    """Spanish chosen by a shared link's ?locale=es; Polish by the browser's language alone."""
+    from pipeline.core.i18n import _, use_locale
+
+    with use_locale(code):
+        heading, overview, picker = _(title), _("Overview"), _("Language")
+    assert heading != title
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=browser_language or "en-US")
+    try:
+        tab.goto(f"{server}/{path}" + ("" if browser_language else f"?locale={code}"))
+        _settle(tab, heading)
+        nav = tab.locator('[data-testid="stSidebarNav"]')
+        assert nav.get_by_text(overview, exact=True).count() == 1
+        assert tab.get_by_text(picker, exact=True).count() >= 1
+        assert tab.locator('[data-testid="stException"]').count() == 0
+        tab.screenshot(path=str(ARTIFACTS / f"{path}_{code}.png"), full_page=True)
+    finally:
+        tab.close()
+
+
 def test_overview_draws_its_charts(server, page):
     page.goto(server)
     _settle(page, "Overview")

@@ -1,6 +1,7 @@
 """The radar command: status and formats work. That every subcommand has --help and is documented, and
 that the formats table in the docs is the registry's, is checked with the docs (tests/test_docs.py)."""
 
+import os
 import subprocess
 import sys
 
@@ -75,3 +76,77 @@ def test_settings_recompute_and_label_change_the_analytics(demo_copy, capsys):
     assert db.scalar(con, "SELECT sentiment_label FROM posts WHERE post_id = ?", [post_id]) == "positive"
     con.close()
     assert main(["label", "no-such-post", "positive", "--db", str(demo_copy)]) == 1
+
+
+def test_report_locale_writes_the_report_in_that_language(demo_db, tmp_path):
+    import re
+
+    out = tmp_path / "week.html"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "report",
+            "weekly",
+            "--locale",
+            "es",
+            "--db",
+            str(demo_db),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "RADAR_LOCALE": "en"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="es"' in html
+    # the week's dates in Spanish (Babel's month abbreviations, lower case), whatever the catalogue holds
+    assert re.search(r"\d{1,2} (ene|feb|mar|abr|may|jun|jul|ago|sept?|oct|nov|dic) \d{4}", html)
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "report",
+            "weekly",
+            "--locale",
+            "fr",
+            "--db",
+            str(demo_db),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert refused.returncode == 2 and "'fr'" in refused.stderr and "'es'" in refused.stderr
+
+
+def test_the_command_speaks_the_language_of_the_environment(demo_db, capsys, monkeypatch):
+    from pipeline.cli import environment_locale
+    from pipeline.core.i18n import current_locale
+
+    assert environment_locale({"RADAR_LOCALE": "pl", "LANG": "es_ES.UTF-8"}) == "pl"
+    assert environment_locale({"LC_ALL": "", "LC_MESSAGES": "es_ES.UTF-8", "LANG": "pl_PL.UTF-8"}) == "es"
+    assert environment_locale({"LANG": "pl_PL.UTF-8"}) == "pl"
+    assert environment_locale({"LC_ALL": "C", "LANG": "es_ES.UTF-8"}) == "en"
+    assert environment_locale({"LANG": "fr_FR.UTF-8"}) == "en"
+    assert environment_locale({}) == "en"
+    monkeypatch.setenv("RADAR_LOCALE", "es_ES.UTF-8")
+    assert main(["status", "--db", str(demo_db)]) == 0
+    spanish = capsys.readouterr().out
+    monkeypatch.setenv("RADAR_LOCALE", "en")
+    assert main(["status", "--db", str(demo_db)]) == 0
+    english = capsys.readouterr().out
+    con = db.connect(demo_db, read_only=True)
+    posts = int(db.scalar(con, "SELECT count(*) FROM posts"))
+    con.close()
+    assert posts >= 1000 and f"{posts:,}".replace(",", ".") in spanish and f"{posts:,}" in english
+    assert current_locale() == "en"  # main() leaves the locale as it found it

@@ -11,7 +11,7 @@ from pipeline.analytics import update_analytics
 from pipeline.core import db
 from pipeline.core.settings import SENSITIVITY
 from pipeline.demo import CAMPAIGN_START, CRISIS_ONSET
-from pipeline.metrics.crises import severity_points
+from pipeline.metrics.crises import english, severity_points
 from pipeline.metrics.detector import PHASES, detect_crises
 from pipeline.metrics.playbook import classify_moves
 from pipeline.read.queries import crisis_detail, crisis_moves, crisis_phases, crisis_series, crisis_threads
@@ -124,7 +124,8 @@ def test_an_open_crisis_scores_its_duration_as_a_lower_bound_and_no_reply_points
         unanswered_share=None,
         first_response_minutes=None,
     )
-    severity, reasons = severity_points(**facts, still_hot=True, replies_in_data="United")
+    severity, messages = severity_points(**facts, still_hot=True, replies_in_data="United")
+    reasons = english(messages)
     assert severity == 2  # 1 (excess) + 2 (share) + 1 (duration); nothing for replies that are not in the data
     assert "lasted at least 20 hours (still above baseline when the data ends) (+1)" in reasons
     assert reasons[-1] == (
@@ -193,7 +194,8 @@ def test_sensitivity_presets_are_ordered():
     ],
 )
 def test_severity_follows_the_published_points(facts, severity):
-    grade, reasons = severity_points(**facts)
+    grade, messages = severity_points(**facts)
+    reasons = english(messages)
     assert grade == severity
     assert len(reasons) == 7 and all(reason.endswith(")") for reason in reasons)
 

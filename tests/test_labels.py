@@ -84,7 +84,7 @@ def test_the_labels_command(tmp_path, write_csv, capsys):
     assert main(["labels", "--db", database]) == 0
     assert "3 posts with the export's own label; shown: the export's labels" in capsys.readouterr().out
     assert main(["labels", "--prefer", "radar", "--format", "generic", "--db", database]) == 0
-    assert "1 import(s) changed; they show Radar's score" in capsys.readouterr().out
+    assert "1 import changed; it shows Radar's score" in capsys.readouterr().out
     assert main(["labels", "--prefer", "radar", "--db", database]) == 1
     assert "name one import" in capsys.readouterr().err
 

@@ -663,3 +663,137 @@ def test_a_competitors_crisis_is_news_for_the_monitoring_roles_not_a_task(tmp_pa
     assert subject.startswith("[Radar] Competitor crisis:") and "no action is expected" in body
     assert "The plan for severity" not in body
     con.close()
+
+
+# -- the language of alerts (issue 20) --
+
+
+def test_plan_names_the_language_of_a_channel_or_a_role():
+    from pipeline.monitor.plan import delivery_locale, describe
+
+    plan = set_path(default_plan(), 'channels.ops={"type": "slack", "url": "https://hooks.example/a", "locale": "es"}')
+    plan = set_path(set_path(plan, "roles.care lead=ops"), "role_locales.crisis committee=pl")
+    assert plan["channels"]["ops"]["locale"] == "es" and plan["role_locales"] == {"crisis committee": "pl"}
+    assert delivery_locale(plan, "ops", "care lead", "en") == "es"  # the channel's language first
+    plan = set_path(plan, "roles.crisis committee=ops")
+    plan = set_path(plan, "channels.ops.locale=null")
+    assert "locale" not in plan["channels"]["ops"]
+    assert delivery_locale(plan, "ops", "crisis committee", "en") == "pl"  # then the role's
+    assert delivery_locale(plan, "ops", "care lead", "es") == "es"  # then the database's
+    assert delivery_locale(plan, "ops", "care lead") == "en"  # else English
+    assert any("Polski" in line for line in describe(plan))
+    with pytest.raises(PlanError, match=r"channels\.ops\.locale: \"fr\" .*en, es, pl"):
+        set_path(plan, "channels.ops.locale=fr")
+    with pytest.raises(PlanError, match=r"role_locales\.care lead: \"de\" .*en, es, pl"):
+        set_path(plan, "role_locales.care lead=de")
+    with pytest.raises(PlanError, match="role_locales: there is no role 'ceo'"):
+        set_path(plan, "role_locales.ceo=es")
+    # a role taken out takes its language with it
+    bare = set_path(
+        set_path(set_path(plan, "levels.3.roles=care lead"), "levels.4.roles=care lead"), "roles.crisis committee=null"
+    )
+    assert "crisis committee" not in bare["role_locales"]
+
+
+def test_each_delivery_is_written_in_its_channels_or_roles_language(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from pipeline.core.i18n import use_locale
+    from pipeline.core.settings import save_settings
+    from pipeline.monitor.alerts import alert_text, alerts_in_words
+    from pipeline.monitor.notify import due_messages, record_results, send_all
+
+    receiver, smtp = WebhookReceiver(), SmtpServer(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(smtp.cert))
+    monkeypatch.setenv("RADAR_TEST_SMTP_PASSWORD", SMTP_PASSWORD)
+    with receiver, smtp:
+        plan = plan_for(receiver, smtp)  # hook: community manager; slack: crisis committee; mail: care lead
+        plan["channels"]["hook"]["locale"] = "es"  # a channel in Spanish
+        plan["channels"]["mail"]["locale"] = "pl"  # a channel in Polish
+        plan["channels"]["english"] = {"type": "webhook", "url": receiver.url("/english"), "locale": "en"}
+        plan["channels"]["plain"] = {"type": "webhook", "url": receiver.url("/plain")}  # the database's language
+        plan["roles"]["community manager"] = ["hook", "english", "plain"]
+        plan["role_locales"] = {"crisis committee": "pl"}  # a role in Polish: its Slack channel names none
+        plan = validate(plan)
+        con = db.connect(tmp_path / "radar.duckdb")
+        save_plan(con, plan)
+        save_settings(con, replace(load_settings(con), locale="es"))  # the database's default: Spanish
+        as_of = datetime(2026, 11, 14, 12, tzinfo=UTC)
+        facts = {
+            "waiting": 1234,
+            "oldest_at": as_of - timedelta(hours=5, minutes=30),
+            "oldest_post_id": "1",
+            "most_exposed_post_id": "2",
+            "exposure": 56789,
+            "oldest_text": "where is my order?",
+            "most_exposed_text": "still nothing from @acme",
+            "recent_hours": 72,
+        }
+        stored = json.loads(json.dumps(facts, default=str))
+        with use_locale("es"):  # the alert log keeps the database's language
+            subject, body = alert_text("waiting", "acme", None, stored, as_of)
+        assert "1.234" in subject and "56.789" in body
+        alert = Alert(
+            key="waiting:acme:1",
+            rule="waiting",
+            subject=subject,
+            body=body,
+            roles=["community manager", "care lead", "crisis committee"],
+            as_of=as_of,
+            brand="acme",
+            facts=facts,
+        )
+        assert record_alert(con, alert, plan) == "queued"
+        counts = record_results(con, send_all(plan, due_messages(con, plan=plan)), plan=plan)
+        assert counts == {"sent": 5, "failed": 0}, alert_log(con)[["alert_key", "channels"]].to_dict("records")
+        (spanish,) = receiver.bodies("/hook")
+        assert spanish["locale"] == "es" and "1.234" in spanish["subject"] and "56.789" in spanish["text"]
+        assert "sáb 14 nov 2026, 06:30 UTC" in spanish["text"] and "5,5 h" in spanish["text"]
+        assert spanish["key"] == "waiting:acme:1" and set(spanish["facts"]) >= {"waiting", "oldest_at"}
+        (default,) = receiver.bodies("/plain")
+        assert default["locale"] == "es" and default["subject"] == spanish["subject"]
+        (english,) = receiver.bodies("/english")
+        assert english["locale"] == "en" and english["subject"] == "[Radar] 1,234 posts waiting past the SLA for acme"
+        assert "Sat 14 Nov 2026, 06:30 UTC" in english["text"] and "56,789" in english["text"]
+        (slack,) = receiver.bodies("/slack")  # the role's language: Polish
+        assert "1\xa0234" in slack["text"] and "56\xa0789" in slack["text"] and "sob., 14 lis 2026" in slack["text"]
+        (mail,) = smtp.messages  # the channel's language: Polish, its number's no-break space kept in the subject
+        assert mail["To"] == "care-lead@example.com" and "1\xa0234" in str(mail["Subject"])
+        assert "56\xa0789" in mail.get_content() and "5,5 h" in mail.get_content()
+        # the dashboard's log: stored in the database's language, shown in the reader's
+        log = alert_log(con, facts=True)
+        assert log.iloc[0]["subject"] == spanish["subject"]
+        with use_locale("pl"):
+            shown = alerts_in_words(log)
+        assert "1\xa0234" in shown.iloc[0]["subject"] and "facts" not in shown.columns
+        con.close()
+
+
+def test_alerts_are_written_in_each_language_from_the_watchers_data(tmp_path):
+    from dataclasses import replace
+
+    from pipeline.core.i18n import use_locale
+    from pipeline.core.settings import save_settings
+    from pipeline.monitor.alerts import alert_text
+
+    path = _replay_db(tmp_path, 8)
+    con = db.connect(path)
+    save_settings(con, replace(load_settings(con), locale="pl"))
+    con.execute("DELETE FROM alert_deliveries")
+    con.execute("DELETE FROM alerts")
+    raise_alerts(con, replay=True)  # stored in the database's language: Polish
+    rows = con.execute("SELECT rule, brand, severity, facts, as_of, subject, body FROM alerts").fetchall()
+    assert {"crisis", "target_missed"} <= {row[0] for row in rows}
+    for rule, brand, severity, facts, as_of, subject, body in rows:
+        with use_locale("pl"):
+            assert alert_text(rule, brand, severity, json.loads(facts), as_of) == (subject, body), rule
+        for code in ("en", "es"):
+            with use_locale(code):
+                text = alert_text(rule, brand, severity, json.loads(facts), as_of)
+            assert text is not None and text[0].startswith("[Radar] "), (code, rule)
+        if rule == "crisis":
+            assert " lis 2026" in body  # Polish month names in the stored log
+            with use_locale("en"):
+                english = alert_text(rule, brand, severity, json.loads(facts), as_of)[1]
+            assert "Why this severity" in english and " Nov 2026, " in english
+    con.close()

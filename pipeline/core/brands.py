@@ -35,6 +35,7 @@ import duckdb
 
 from pipeline.core import db
 from pipeline.core.access import record_change
+from pipeline.core.i18n import N_
 
 key_sql = db.alias_key_sql
 
@@ -193,7 +194,7 @@ def add_brand(
 
 
 ROLES = ("ours", "competitor")
-ROLE_NAMES = {"ours": "ours", "competitor": "a competitor", None: "not said"}
+ROLE_NAMES = {"ours": N_("ours"), "competitor": N_("a competitor"), None: N_("not said")}  # _() where shown
 
 
 def _checked_role(role: str | None) -> str | None:

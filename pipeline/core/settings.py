@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pipeline.core.i18n import LOCALES
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -43,6 +45,8 @@ class Settings:
     holidays: tuple[str, ...] = ()  # ISO dates, in the business time zone
     sla_minutes: int = 60
     sensitivity: str = "normal"
+    # the language of people whose browser asks for none Radar speaks, and of reports and alerts that choose none
+    locale: str = "en"
 
     @property
     def detector(self) -> Detector:
@@ -78,10 +82,16 @@ class Settings:
             raise ValueError("sla_minutes: must be between 1 and 43200")
         if self.sensitivity not in SENSITIVITY:
             raise ValueError(f"sensitivity: {self.sensitivity!r} is not one of {', '.join(SENSITIVITY)}")
+        if self.locale not in LOCALES:
+            raise ValueError(f"locale: {self.locale!r} is not one of {', '.join(LOCALES)}")
         return self
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+    def analytics_key(self) -> str:
+        """The settings the analytics depend on, as text (all but the default language)."""
+        return json.dumps({k: v for k, v in asdict(self).items() if k != "locale"}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | None) -> Settings:

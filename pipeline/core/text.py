@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.core.i18n import _, fmt_num
+
 
 def plain_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as plain dicts: lists for list columns, None for missing values (NaN, NaT, NA)."""
@@ -31,12 +33,12 @@ def is_missing(value) -> bool:
 
 
 def minutes_text(minutes) -> str:
-    """``95`` -> ``"1 h 35 min"``, as on the pages and in the reports and alerts."""
+    """``95`` -> ``"1 h 35 min"``, as on the pages and in the reports and alerts (in the current language)."""
     if is_missing(minutes):
         return "–"
     minutes = float(minutes)
     if minutes < 60:
-        return f"{minutes:.0f} min"
+        return _("{minutes} min").format(minutes=fmt_num(minutes, 0))
     if minutes < 48 * 60:
-        return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
-    return f"{minutes / 1440:.1f} days"
+        return _("{hours} h {minutes} min").format(hours=int(minutes // 60), minutes=f"{int(minutes % 60):02d}")
+    return _("{days} days").format(days=fmt_num(minutes / 1440, 1))

@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.core import db
+from pipeline.core.i18n import _, fmt_int, fmt_pct, ngettext
 from pipeline.core.parallel import pipelined
 from pipeline.enrich.lang import SCORED_LANGUAGES
 from pipeline.enrich.model import CLASSES, N_FEATURES, LinearModel, featurize, labels_and_scores
@@ -77,18 +78,33 @@ class AdapterState:
         """One line for the Sentiment page and ``radar status``."""
         if self.adapter_f1 is None:
             return f"{self.language}: {self.reason}"
-        learned = f"learned from {self.learned_count:,} labelled {self.language} posts" + (
-            f" ({self.correction_count:,} of them corrections)" if self.correction_count else ""
+        learned = (
+            ngettext(
+                "learned from {count} labelled {language} post ({corrections} of them corrections)",
+                "learned from {count} labelled {language} posts ({corrections} of them corrections)",
+                self.learned_count,
+            )
+            if self.correction_count
+            else ngettext(
+                "learned from {count} labelled {language} post",
+                "learned from {count} labelled {language} posts",
+                self.learned_count,
+            )
+        ).format(count=fmt_int(self.learned_count), language=self.language, corrections=fmt_int(self.correction_count))
+        figures = _("agrees with held-out labels {adapter} macro-F1; the base score {base}").format(
+            adapter=fmt_pct(self.adapter_f1), base=fmt_pct(self.base_f1)
         )
-        figures = f"agrees with held-out labels {self.adapter_f1:.0%} macro-F1; the base score {self.base_f1:.0%}"
         verdict = (
-            "used for the posts without a label of their own"
+            _("used for the posts without a label of their own")
             if self.is_used
-            else "not used: it does not beat the base score"
+            else _("not used: it does not beat the base score")
         )
         caution = (
-            "; agreement this close usually means the labels were made from the words by rules (a vendor's "
-            "keyword rules, templates), not by people"
+            "; "
+            + _(
+                "agreement this close usually means the labels were made from the words by rules (a vendor's "
+                "keyword rules, templates), not by people"
+            )
             if self.adapter_f1 >= 0.98
             else ""
         )

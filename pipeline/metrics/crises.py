@@ -52,13 +52,14 @@ import duckdb
 import pandas as pd
 
 from pipeline.core import db
+from pipeline.core.i18n import N_, Message, Nn_, _, render_stored, use_locale
 from pipeline.core.settings import Settings
 from pipeline.metrics.detector import CrisisWindow, detect_crises
 from pipeline.metrics.hourly import ALL_BRANDS
 from pipeline.metrics.playbook import MOVES
 
-SEVERITY_NAMES = {1: "isolated complaints", 2: "issue", 3: "crisis", 4: "severe crisis"}
-STOP_WORDS = frozenset(
+SEVERITY_NAMES = {1: N_("isolated complaints"), 2: N_("issue"), 3: N_("crisis"), 4: N_("severe crisis")}
+STOP_WORDS = frozenset(  # i18n: not text (words to leave out of top terms)
     """
 the and for you your are was were has have had but not with this that what when where who why how can
 could would will just all any our out get got from they them their there then than too very been being
@@ -85,8 +86,9 @@ def severity_points(
     still_hot: bool = False,
     replies_in_data: str | None = None,
     reach_known: bool = True,
-) -> tuple[int, list[str]]:
-    """Severity (1-4) and one sentence per scoring reason, by the table in the module docstring.
+) -> tuple[int, list[Message]]:
+    """Severity (1-4) and one message per scoring reason, by the table in the module docstring (a
+    ``Message`` reads in any language: ``.render()`` in the current one).
 
     ``still_hot``: the crisis was still above baseline when the data ended (its duration is a lower bound).
     ``replies_in_data``: the brand's name when none of the crisis's complaints can be judged (its exports hold
@@ -94,48 +96,131 @@ def severity_points(
     """
     points, reasons = 0, []
 
-    def add(p: int, sentence: str) -> None:
+    def add(p: int, message: Message) -> None:
         nonlocal points
         points += p
-        reasons.append(f"{sentence} (+{p})")
+        reasons.append(Message(message.text, message.plural, count=message.count, args=message.args,
+                               suffix=f" (+{p})"))  # fmt: skip
 
     excess = round(excess_negative)
     tiers = [(500, 3), (100, 2), (25, 1)]
-    add(next((p for limit, p in tiers if excess >= limit), 0), f"{excess:,} negative posts above the usual level")
-    share = 100 * share_negative
-    add(2 if share >= 75 else 1 if share >= 50 else 0, f"{share:.0f}% of scored posts were negative")
+    add(
+        next((p for limit, p in tiers if excess >= limit), 0),
+        Message(
+            *Nn_("{count} negative post above the usual level", "{count} negative posts above the usual level"),
+            count="count",
+            args=(("count", "int", excess),),
+        ),  # fmt: skip
+    )
+    add(
+        2 if share_negative >= 0.75 else 1 if share_negative >= 0.5 else 0,
+        Message(N_("{share} of scored posts were negative"), args=(("share", "pct0", share_negative),)),
+    )
     if reach is None:
-        reasons.append("reach and engagement not in the export (+0)")
+        reasons.append(Message(N_("reach and engagement not in the export"), suffix=" (+0)"))
     else:
         add(
             2 if reach >= 1_000_000 else 1 if reach >= 100_000 else 0,
-            f"complaints reached {reach:,.0f} people"
+            Message(N_("complaints reached {reach} people"), args=(("reach", "int", reach),))
             if reach_known
-            else f"complaints drew {reach:,.0f} likes and shares (reach not in the export)",
+            else Message(
+                N_("complaints drew {count} likes and shares (reach not in the export)"),
+                args=(("count", "int", reach),),
+            ),  # fmt: skip
         )
-    add(1 if platforms >= 2 else 0, f"complaints on {platforms} platform{'s' if platforms != 1 else ''}")
+    add(
+        1 if platforms >= 2 else 0,
+        Message(
+            *Nn_("complaints on {count} platform", "complaints on {count} platforms"),
+            count="count",
+            args=(("count", "int", platforms),),
+        ),  # fmt: skip
+    )
     add(
         2 if duration_hours >= 48 else 1 if duration_hours >= 12 else 0,
-        f"lasted at least {duration_hours:.0f} hours (still above baseline when the data ends)"
+        Message(
+            *Nn_(
+                "lasted at least {count} hour (still above baseline when the data ends)",
+                "lasted at least {count} hours (still above baseline when the data ends)",
+            ),
+            count="count",
+            args=(("count", "int", round(duration_hours)),),
+        )
         if still_hot
-        else f"lasted {duration_hours:.0f} hours",
+        else Message(
+            *Nn_("lasted {count} hour", "lasted {count} hours"),
+            count="count",
+            args=(("count", "int", round(duration_hours)),),
+        ),  # fmt: skip
     )
     if replies_in_data is not None:
         reasons.append(
-            f"the data holds no replies from {replies_in_data}: whether complaints were answered "
-            "cannot be measured (+0)"
+            Message(
+                N_("the data holds no replies from {brand}: whether complaints were answered cannot be measured"),
+                args=(("brand", "text", replies_in_data),),
+                suffix=" (+0)",
+            )
         )
         severity = 1 if points <= 2 else 2 if points <= 4 else 3 if points <= 7 else 4
         return severity, reasons
     if unanswered_share is not None:
-        add(1 if unanswered_share >= 0.5 else 0, f"{100 * unanswered_share:.0f}% of complaints left unanswered")
+        add(
+            1 if unanswered_share >= 0.5 else 0,
+            Message(N_("{share} of complaints left unanswered"), args=(("share", "pct0", unanswered_share),)),
+        )
     if first_response_minutes is None:
-        add(1, "no brand response during the crisis")
+        add(1, Message(N_("no brand response during the crisis")))
     else:
         hours = first_response_minutes / 60
-        add(1 if hours > 4 else 0, f"first brand response after {hours:.1f} hours")
+        add(
+            1 if hours > 4 else 0,
+            Message(N_("first brand response after {hours} hours"), args=(("hours", "num1", hours),)),
+        )
     severity = 1 if points <= 2 else 2 if points <= 4 else 3 if points <= 7 else 4
     return severity, reasons
+
+
+def english(messages: list[Message]) -> list[str]:
+    """The messages as English sentences (the ``severity_reasons`` column, read by exports and scripts)."""
+    with use_locale("en"):
+        return [message.render() for message in messages]
+
+
+def severity_name(level: int | str | None) -> str:
+    """A severity level's name in the current language ("issue", "crisis"...)."""
+    try:
+        return _(SEVERITY_NAMES[int(level)])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return "—" if level is None else str(level)
+
+
+def severity_reasons_in_words(crisis) -> list[str]:
+    """Why a crisis has its severity, one sentence per reason, in the current language (a crisis computed by
+    a version that stored English sentences only: those sentences)."""
+    stored = _value(crisis, "severity_reason_messages")
+    if stored is not None and len(stored):
+        return [render_stored(message) for message in stored]
+    return list(_value(crisis, "severity_reasons") or [])
+
+
+def thread_reasons_in_words(stored: str | None, fallback: str | None = None) -> str:
+    """Why a thread is among a crisis's top threads ("3 complaints · reach 12,000"), in the current language,
+    from its stored messages (``top_thread_reason_messages``); ``fallback``: the English sentence stored by an
+    older version."""
+    if stored:
+        try:
+            return " · ".join(render_stored(part) for part in json.loads(stored))
+        except (ValueError, TypeError):
+            pass
+    return fallback or ""
+
+
+def _value(row, name: str):
+    try:
+        value = row[name]
+    except (KeyError, IndexError):
+        return None
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 _MIN_BASELINE_POSTS = 50
@@ -189,7 +274,7 @@ def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tuple[str, str]]:
+def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tuple[str, list[Message]]]:
     """(thread_id, why) of the threads that best show what the crisis was about: threads with complaints
     first, then by exposure (reach, else likes + shares, where known), replies in the window and how many of
     the crisis's top terms their customer posts use. See the module docstring."""
@@ -227,14 +312,27 @@ def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tu
     ).fetchall()
     out = []
     for thread_id, complaints, exposure, has_reach, replies, term_hits, used in rows:
-        why = [f"{complaints:,} complaint{'s' if complaints != 1 else ''}" if complaints else "no complaint"]
+        why = [
+            Message(
+                *Nn_("{count} complaint", "{count} complaints"), count="count", args=(("count", "int", complaints),)
+            )
+            if complaints
+            else Message(N_("no complaint"))
+        ]
         if exposure:
-            why.append(f"reach {exposure:,.0f}" if has_reach else f"{exposure:,.0f} likes + shares")
+            why.append(
+                Message(N_("reach {count}"), args=(("count", "int", exposure),))
+                if has_reach
+                else Message(N_("{count} likes + shares"), args=(("count", "int", exposure),))
+            )
         if replies:
-            why.append(f"{replies:,} repl{'ies' if replies != 1 else 'y'}")
+            why.append(
+                Message(*Nn_("{count} reply", "{count} replies"), count="count", args=(("count", "int", replies),))
+            )
         if term_hits:
-            why.append("uses " + ", ".join(f"'{term}'" for term in used[:3]))
-        out.append((thread_id, " · ".join(why)))
+            quoted = ", ".join(f"'{term}'" for term in used[:3])
+            why.append(Message(N_("uses {terms}"), args=(("terms", "text", quoted),)))
+        out.append((thread_id, why))
     return out
 
 
@@ -350,7 +448,8 @@ def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list
         "back_to_baseline_at": window.back_at.to_pydatetime() if window.back_at is not None else None,
         "severity": severity,
         "severity_name": SEVERITY_NAMES[severity],
-        "severity_reasons": reasons,
+        "severity_reasons": english(reasons),
+        "severity_reason_messages": [reason.to_json() for reason in reasons],
         "peak_z": window.peak_z,
         "posts": posts,
         "negative_posts": negative,
@@ -363,12 +462,13 @@ def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list
         "complaints_answered": answered,
         "share_answered": round(answered / complaints, 4) if complaints else None,
         "top_terms": terms,
-        "top_threads": [thread for thread, _ in top],
+        "top_threads": [thread for thread, _why in top],
         "moves_used": [move for move in MOVES if move in {m[0] for m in moves}],
         "data_end_at": data_end,
         "is_open": window.back_at is None,
         "replies_in_data": replies_in_data,
-        "top_thread_reasons": [why for _, why in top],
+        "top_thread_reasons": [" · ".join(english(why)) for _thread, why in top],
+        "top_thread_reason_messages": [json.dumps([part.to_json() for part in why]) for _thread, why in top],
     }
     phases = [(crisis_id, name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases]
     move_rows = [
@@ -448,7 +548,9 @@ def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings, *, change
         con.execute(f"DELETE FROM {table} WHERE NOT list_contains(?::VARCHAR[], crisis_id)", [kept])
     if rows:
         frame = pd.DataFrame(rows)
-        for column in ("severity_reasons", "top_terms", "top_threads", "moves_used", "top_thread_reasons"):
+        lists = ("severity_reasons", "top_terms", "top_threads", "moves_used", "top_thread_reasons",
+                 "severity_reason_messages", "top_thread_reason_messages")  # fmt: skip
+        for column in lists:
             frame[column] = frame[column].map(json.dumps)
         con.register("tmp_crises", frame)
         con.execute("""
@@ -456,7 +558,9 @@ def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings, *, change
             SELECT * REPLACE (severity_reasons::JSON::VARCHAR[] AS severity_reasons,
                               top_terms::JSON::VARCHAR[] AS top_terms, top_threads::JSON::VARCHAR[] AS top_threads,
                               moves_used::JSON::VARCHAR[] AS moves_used,
-                              top_thread_reasons::JSON::VARCHAR[] AS top_thread_reasons)
+                              top_thread_reasons::JSON::VARCHAR[] AS top_thread_reasons,
+                              severity_reason_messages::JSON::VARCHAR[] AS severity_reason_messages,
+                              top_thread_reason_messages::JSON::VARCHAR[] AS top_thread_reason_messages)
             FROM tmp_crises""")
         con.unregister("tmp_crises")
     if phases:

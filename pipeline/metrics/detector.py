@@ -45,9 +45,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipeline.core.i18n import N_, _
 from pipeline.core.settings import Detector
 
 PHASES = ("baseline", "onset", "escalation", "peak", "decline", "unresolved", "resolved", "aftermath")
+# each phase in words, translated where shown (``phase_name``); the stored phase is the code above
+_PHASE_NAMES = {
+    "baseline": N_("baseline"),
+    "onset": N_("onset"),
+    "escalation": N_("escalation"),
+    "peak": N_("peak"),
+    "decline": N_("decline"),
+    "unresolved": N_("unresolved"),
+    "resolved": N_("resolved"),
+    "aftermath": N_("aftermath"),
+}
+
+
+def phase_name(phase: str) -> str:
+    """A phase's name in the current language (an unknown code as it is)."""
+    return _(_PHASE_NAMES[phase]) if phase in _PHASE_NAMES else phase
 
 
 @dataclass(frozen=True)

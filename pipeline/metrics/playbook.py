@@ -26,8 +26,24 @@ import duckdb
 import pandas as pd
 
 from pipeline.core import db
+from pipeline.core.i18n import N_, _
 from pipeline.core.parallel import pipelined
 from pipeline.metrics.responses import CHANGED_FACTS
+
+# the five moves in words (English; ``move_name`` gives them in the current language)
+MOVE_NAMES = {
+    "apologise": N_("apologise"),
+    "explain": N_("explain and keep informed"),
+    "admit_error": N_("admit the error"),
+    "change": N_("say what will change"),
+    "make_amends": N_("make amends"),
+}
+
+
+def move_name(move: str) -> str:
+    """A playbook move in words, in the current language (an unknown code as it is)."""
+    return _(MOVE_NAMES[move]) if move in MOVE_NAMES else move
+
 
 MOVES: dict[str, dict[str, str]] = {
     "apologise": {

@@ -32,6 +32,7 @@ import duckdb
 
 from pipeline.core import db
 from pipeline.core.access import record_change
+from pipeline.core.i18n import N_, _
 
 _WORD = r"#?[\w'’-]+\*?"  # a keyword: letters, digits, apostrophes, hyphens; '*' at the end: any ending
 _WORD_RE = re.compile(_WORD)
@@ -41,7 +42,7 @@ RULE_KEYS = ("any", "phrases", "all", "exclude")
 
 DEFAULT_THEMES: list[dict[str, Any]] = [
     {
-        "name": "Delivery",
+        "name": N_("Delivery"),
         "any": [
             "delivery",
             "deliveries",
@@ -85,7 +86,7 @@ DEFAULT_THEMES: list[dict[str, Any]] = [
         "exclude": [],
     },
     {
-        "name": "Refunds and billing",
+        "name": N_("Refunds and billing"),
         "any": [
             "refund*",
             "reimburs*",
@@ -126,7 +127,7 @@ DEFAULT_THEMES: list[dict[str, Any]] = [
         "exclude": [],
     },
     {
-        "name": "Product defects",
+        "name": N_("Product defects"),
         "any": [
             "broken",
             "broke",
@@ -171,7 +172,7 @@ DEFAULT_THEMES: list[dict[str, Any]] = [
         "exclude": ["break even", "lunch break", "coffee break"],
     },
     {
-        "name": "Waiting and customer service",
+        "name": N_("Waiting and customer service"),
         "any": [
             "waiting",
             "waited",
@@ -218,7 +219,7 @@ DEFAULT_THEMES: list[dict[str, Any]] = [
         "exclude": [],
     },
     {
-        "name": "Prices",
+        "name": N_("Prices"),
         "any": [
             "price*",
             "pricing",
@@ -262,7 +263,7 @@ DEFAULT_THEMES: list[dict[str, Any]] = [
         "exclude": ["price match"],
     },
     {
-        "name": "Website and app",
+        "name": N_("Website and app"),
         "any": [
             "website",
             "site",
@@ -301,7 +302,7 @@ DEFAULT_THEMES: list[dict[str, Any]] = [
         "exclude": [],
     },
     {
-        "name": "Staff",
+        "name": N_("Staff"),
         "any": [
             "staff",
             "employee*",
@@ -343,6 +344,15 @@ DEFAULT_THEMES: list[dict[str, Any]] = [
 ]
 
 
+DEFAULT_THEME_NAMES = frozenset(theme["name"] for theme in DEFAULT_THEMES)
+
+
+def theme_name(name: str) -> str:
+    """A theme's name as shown: the shipped themes in the current language, a theme someone named as they
+    named it (a renamed or added theme is theirs, never translated)."""
+    return _(name) if name in DEFAULT_THEME_NAMES else name
+
+
 class ThemeError(ValueError):
     """The theme set is not valid; the message names the theme and the part that is wrong."""
 
@@ -353,19 +363,27 @@ def default_themes() -> list[dict[str, Any]]:
 
 def _keyword(value: Any, where: str, *, phrase: bool) -> str:
     if not isinstance(value, str):
-        raise ThemeError(f"{where}: {value!r} is not text")
+        raise ThemeError(_("{where}: {value} is not text").format(where=where, value=repr(value)))
     words = value.split()
     if not words:
-        raise ThemeError(f"{where}: an empty keyword")
+        raise ThemeError(_("{where}: an empty keyword").format(where=where))
     if not phrase and len(words) > 1:
-        raise ThemeError(f"{where}: {value!r} is several words; put it in 'phrases'")
+        raise ThemeError(
+            _("{where}: {value} is several words; put it in 'phrases'").format(where=where, value=repr(value))
+        )
     for word in words:
         if not _WORD_RE.fullmatch(word) or word.strip("*#'’-") == "":
             raise ThemeError(
-                f"{where}: {word!r} is not a word (letters, digits, ' and -, an optional # in front and * at the end)"
+                _(
+                    "{where}: {word} is not a word (letters, digits, ' and -, an optional # in front and * at the end)"
+                ).format(where=where, word=repr(word))
             )
         if word.endswith("*") and len(word.strip("#*")) < 3:
-            raise ThemeError(f"{where}: {word!r} is too short to match every word it starts (3 letters at least)")
+            raise ThemeError(
+                _("{where}: {word} is too short to match every word it starts (3 letters at least)").format(
+                    where=where, word=repr(word)
+                )
+            )
     return " ".join(words)
 
 
@@ -373,7 +391,12 @@ def _word_list(value: Any, where: str, *, phrase: bool) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ThemeError(f"{where}: a list of {'phrases' if phrase else 'words'} is needed, not {value!r}")
+        message = (
+            _("{where}: a list of phrases is needed, not {value}")
+            if phrase
+            else _("{where}: a list of words is needed, not {value}")
+        )
+        raise ThemeError(message.format(where=where, value=repr(value)))
     return [_keyword(item, f"{where}[{index}]", phrase=phrase) for index, item in enumerate(value)]
 
 
@@ -381,29 +404,41 @@ def validate(themes: Any) -> list[dict[str, Any]]:
     """The theme set in its stored form, or ThemeError naming what is wrong (unknown keys, a theme without a
     rule, duplicate names, a keyword that is not a word)."""
     if not isinstance(themes, list):
-        raise ThemeError("the themes are a list of {name, any, phrases, all, exclude} objects")
+        raise ThemeError(_("the themes are a list of {{name, any, phrases, all, exclude}} objects").format())
     if len(themes) > MAX_THEMES:
-        raise ThemeError(f"{len(themes)} themes; at most {MAX_THEMES}")
+        raise ThemeError(_("{count} themes; at most {most}").format(count=len(themes), most=MAX_THEMES))
     seen, out = set(), []
     for index, theme in enumerate(themes):
-        where = f"theme {index + 1}"
+        where = _("theme {number}").format(number=index + 1)
         if not isinstance(theme, dict):
-            raise ThemeError(f"{where}: not an object with a name and rules")
+            raise ThemeError(_("{where}: not an object with a name and rules").format(where=where))
         unknown = set(theme) - {"name", *RULE_KEYS}
         if unknown:
-            raise ThemeError(f"{where}: unknown part {sorted(unknown)[0]!r} (a theme has name, {', '.join(RULE_KEYS)})")
+            raise ThemeError(
+                _("{where}: unknown part {part} (a theme has name, {parts})").format(
+                    where=where, part=repr(sorted(unknown)[0]), parts=", ".join(RULE_KEYS)
+                )
+            )
         name = " ".join(str(theme.get("name") or "").split())
         if not name or re.search(r"[\x00-\x1f\x7f]", str(theme.get("name"))):
-            raise ThemeError(f"{where}: needs a name (printable text)")
+            raise ThemeError(_("{where}: needs a name (printable text)").format(where=where))
         if len(name) > MAX_NAME_CHARS:
-            raise ThemeError(f"{where}: the name is {len(name)} characters; at most {MAX_NAME_CHARS}")
+            raise ThemeError(
+                _("{where}: the name is {count} characters; at most {most}").format(
+                    where=where, count=len(name), most=MAX_NAME_CHARS
+                )
+            )
         if name.casefold() in seen:
-            raise ThemeError(f"{where}: there is another theme named {name!r}")
+            raise ThemeError(_("{where}: there is another theme named {name}").format(where=where, name=repr(name)))
         seen.add(name.casefold())
-        where = f"theme {name!r}"
+        where = _("theme {name}").format(name=repr(name))
         groups = theme.get("all") or []
         if not isinstance(groups, list) or any(not isinstance(group, list) for group in groups):
-            raise ThemeError(f'{where}: \'all\' is a list of word groups, e.g. [["cancel*", "subscription"]]')
+            raise ThemeError(
+                _("{where}: 'all' is a list of word groups, e.g. {example}").format(
+                    where=where, example='[["cancel*", "subscription"]]'
+                )
+            )
         clean = {
             "name": name,
             "any": _word_list(theme.get("any"), f"{where}.any", phrase=False),
@@ -413,9 +448,9 @@ def validate(themes: Any) -> list[dict[str, Any]]:
         }
         clean["all"] = [group for group in clean["all"] if group]
         if not (clean["any"] or clean["phrases"] or clean["all"]):
-            raise ThemeError(f"{where}: has no word, phrase or word group to match")
+            raise ThemeError(_("{where}: has no word, phrase or word group to match").format(where=where))
         if sum(len(clean[k]) for k in ("any", "phrases", "exclude")) + sum(map(len, clean["all"])) > MAX_KEYWORDS:
-            raise ThemeError(f"{where}: more than {MAX_KEYWORDS} keywords")
+            raise ThemeError(_("{where}: more than {most} keywords").format(where=where, most=MAX_KEYWORDS))
         out.append(clean)
     return out
 
@@ -435,24 +470,29 @@ def save_themes(con: duckdb.DuckDBPyConnection, themes: Any) -> list[dict[str, A
     """Validate and store a theme set, then tag every customer post again (one transaction is the caller's)."""
     themes = validate(themes)
     db.set_meta(con, "themes", json.dumps(themes, ensure_ascii=False))
-    record_change(con, "themes saved", ", ".join(theme["name"] for theme in themes))
+    names = ", ".join(theme["name"] for theme in themes)
+    record_change(con, "themes saved", names)  # i18n: not text (the audit log's action)
     tag_themes(con)
     return themes
 
 
 def reset_themes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     con.execute("DELETE FROM radar_meta WHERE key = 'themes'")
-    record_change(con, "themes reset", "the shipped themes are back")
+    record_change(con, "themes reset", "the shipped themes are back")  # i18n: not text (the audit log)
     tag_themes(con)
     return default_themes()
 
 
-def parse_themes(text: str, source: str = "the themes") -> list[dict[str, Any]]:
+def parse_themes(text: str, source: str | None = None) -> list[dict[str, Any]]:
     """A theme set from JSON text; ThemeError naming ``source`` and the line when it is not valid JSON."""
     try:
         return validate(json.loads(text))
     except json.JSONDecodeError as exc:
-        raise ThemeError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise ThemeError(
+            _("{source}: not valid JSON (line {line}, column {column}: {problem})").format(
+                source=source or _("the themes"), line=exc.lineno, column=exc.colno, problem=exc.msg
+            )
+        ) from None
 
 
 # --- matching -------------------------------------------------------------------------------------------
@@ -514,7 +554,9 @@ def tag_themes(con: duckdb.DuckDBPyConnection, *, changed_only: bool = False) ->
     when the theme set is the one the tags were made with. Returns the number of tags written."""
     themes = load_themes(con)
     whole = not changed_only or db.get_meta(con, "themes_tagged_with") != themes_key(themes)
-    scope = "fct_posts f" if whole else "fct_posts f SEMI JOIN tmp_changed_posts c USING (platform, post_id)"
+    scope = (
+        "fct_posts f" if whole else "fct_posts f SEMI JOIN tmp_changed_posts c USING (platform, post_id)"
+    )  # i18n: not text
     if whole:
         con.execute("DELETE FROM fct_post_themes")
     else:

@@ -28,6 +28,11 @@ a waiting queue: Radar does not judge a competitor's replies for the team.
 **Fatigue.** Below severity 3, an alert of a rule and brand raised within ``cooldown_minutes`` of another is
 recorded as ``held``; severity 1 waits for the daily digest; severity 3-4 are never held back.
 
+**Languages.** An alert's ``subject`` and ``body`` are stored in the database's language (``Settings.locale``),
+for the alert log; its ``facts`` hold what they were written from, so that each delivery is written again in
+its channel's or role's language (``alert_text``, ``pipeline.monitor.plan.delivery_locale``) and the pages
+show the log in the reader's (``alerts_in_words``).
+
 Statuses: ``queued`` (deliveries in ``alert_deliveries``, see ``pipeline.monitor.notify``), ``no channel`` (the
 plan's roles have no channel yet: recorded so a new user sees what would have gone out), ``held``,
 ``history``.
@@ -47,32 +52,47 @@ import duckdb
 
 from pipeline.core import db
 from pipeline.core.access import record_change
+from pipeline.core.i18n import N_, _, fmt_day, fmt_int, fmt_num, fmt_time, ngettext, use_locale
 from pipeline.core.settings import Settings, load_settings
-from pipeline.core.text import minutes_text, plain_records
-from pipeline.monitor.plan import MOVE_WORDS, channels_of, load_plan
+from pipeline.core.text import is_missing, minutes_text, plain_records
+from pipeline.metrics.crises import severity_name, severity_reasons_in_words
+from pipeline.metrics.playbook import move_name
+from pipeline.monitor.plan import channels_of, checklist_item, load_plan
 
+# the rules and the states of an alert in words (English: ``rule_name`` and ``state_name`` translate them)
 RULE_WORDS = {
-    "crisis": "new crisis",
-    "severity_rise": "severity rose",
-    "target_due": "target about to be missed",
-    "target_missed": "target missed",
-    "waiting": "posts waiting past the SLA",
-    "competitor_crisis": "a competitor's crisis",
-    "blind_spot": "monitoring blind spot",
-    "import_failed": "import failed",
-    "test": "test message",
+    "crisis": N_("new crisis"),
+    "severity_rise": N_("severity rose"),
+    "target_due": N_("target about to be missed"),
+    "target_missed": N_("target missed"),
+    "waiting": N_("posts waiting past the SLA"),
+    "competitor_crisis": N_("a competitor's crisis"),
+    "blind_spot": N_("monitoring blind spot"),
+    "import_failed": N_("import failed"),
+    "test": N_("test message"),
 }
 STATE_WORDS = {
-    "queued": "queued",
-    "pending": "pending: not delivered yet",
-    "sent": "sent",
-    "retrying": "retrying: a channel did not accept it yet",
-    "held": "held: cool-down after a similar alert",
-    "no channel": "recorded: the plan gives its roles no channel yet",
-    "history": "history: found in old data, not sent",
-    "dropped": "dropped: its channels were removed from the plan before it went out",
+    "queued": N_("queued"),
+    "pending": N_("pending: not delivered yet"),
+    "sent": N_("sent"),
+    "retrying": N_("retrying: a channel did not accept it yet"),
+    "held": N_("held: cool-down after a similar alert"),
+    "no channel": N_("recorded: the plan gives its roles no channel yet"),  # i18n: not text -- the key: a status
+    "history": N_("history: found in old data, not sent"),
+    "dropped": N_("dropped: its channels were removed from the plan before it went out"),
 }
 _RECENT_WAITING_HOURS = 72  # posts older than this in the waiting digest are the backlog, not news
+SUBJECT_TAG = "[Radar] "  # i18n: not text -- the tag every alert's subject starts with, in every language
+
+
+def rule_name(rule: str) -> str:
+    """An alert rule in words, in the current language."""
+    return _(RULE_WORDS[rule]) if rule in RULE_WORDS else rule
+
+
+def state_name(state: str) -> str:
+    """An alert's state in words, in the current language."""
+    return _(STATE_WORDS[state]) if state in STATE_WORDS else state
 
 
 def utc_now() -> datetime:
@@ -137,7 +157,7 @@ def record_alert(con: duckdb.DuckDBPyConnection, alert: Alert, plan: dict) -> st
     ):
         status = "held"  # the same kind of news for the same brand (and target) a moment ago
     else:
-        status = "queued" if channels else "no channel"
+        status = "queued" if channels else "no channel"  # i18n: not text -- a status
     con.execute(
         "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -185,8 +205,257 @@ def next_digest(plan: dict, after: datetime, settings: Settings | None = None) -
     return at.astimezone(UTC)
 
 
-def _when(value: datetime | None) -> str:
-    return f"{value:%a %d %b %Y, %H:%M} UTC" if value is not None else "unknown"
+def _required_moment(value) -> datetime:
+    """A moment an alert always has (its due time, when it was judged)."""
+    moment = _moment(value)
+    if moment is None:
+        raise ValueError(f"an alert's moment is missing: {value!r}")  # i18n: not text (a programming error)
+    return moment
+
+
+def _moment(value) -> datetime | None:
+    """A moment of an alert (as computed, or read back from its stored facts: ISO text)."""
+    if value is None or is_missing(value):
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _when(value) -> str:
+    """ "Sat 14 Nov 2026, 14:00 UTC" in the current language."""
+    value = _moment(value)
+    if value is None:
+        return _("unknown")
+    return f"{fmt_day(value)}, {fmt_time(value)} UTC"
+
+
+def _capital(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _crisis_text(rule: str, brand: str | None, severity: int, facts: dict) -> tuple[str, str]:
+    previous = facts["previous_severity"]
+    competitor = rule == "competitor_crisis"
+    name = severity_name(severity)
+    values = {"brand": brand, "severity": severity, "previous": previous, "name": name}
+    if previous is None:
+        headline = _("severity {severity} ({name}) for {brand}").format(**values)
+    else:
+        headline = _("{brand}'s crisis rose from severity {previous} to {severity} ({name})").format(**values)
+    when = {"started": _when(facts["started_at"]), "peak": _when(facts["peak_at"])}
+    back = _moment(facts["back_to_baseline_at"])
+    if previous is None and back is None:
+        opening = _(
+            "severity {severity} ({name}) for {brand}: started {started}, peak {peak}, still above the usual "
+            "level at the end of the data."
+        )
+    elif previous is None:
+        opening = _(
+            "severity {severity} ({name}) for {brand}: started {started}, peak {peak}, back to baseline {back}."
+        )
+    elif back is None:
+        opening = _(
+            "{brand}'s crisis rose from severity {previous} to {severity} ({name}): started {started}, peak {peak}, "
+            "still above the usual level at the end of the data."
+        )
+    else:
+        opening = _(
+            "{brand}'s crisis rose from severity {previous} to {severity} ({name}): started {started}, peak {peak}, "
+            "back to baseline {back}."
+        )
+    counts = ngettext(
+        "{negative} negative of {posts} customer posts from {authors} authors on {platforms} platform.",
+        "{negative} negative of {posts} customer posts from {authors} authors on {platforms} platforms.",
+        int(facts["platforms"]),
+    ).format(
+        negative=fmt_int(facts["negative_posts"]),
+        posts=fmt_int(facts["posts"]),
+        authors=fmt_int(facts["authors"]),
+        platforms=fmt_int(facts["platforms"]),
+    )
+    reasons = severity_reasons_in_words(
+        {"severity_reason_messages": facts["reason_messages"], "severity_reasons": facts["reasons"]}
+    )
+    terms = facts["top_terms"]
+    examples = facts["examples"]
+    lines = [
+        _capital(opening.format(**values, **when, back=_when(back))),
+        counts,
+        _("Why this severity: {reasons}.").format(reasons="; ".join(reasons)),
+        _("Top terms: {terms}.").format(terms=", ".join(terms)) if terms else _("Top terms: none stood out."),
+        *([_("Example posts:"), *(f"  {example}" for example in examples)] if examples else []),
+    ]
+    if competitor:
+        lines.append(
+            _("A competitor's crisis: no action is expected of the team; watch whether it reaches our brands.")
+        )
+    else:
+        lines += [
+            _("The plan for severity {severity}: {checklist}.").format(
+                severity=severity, checklist="; ".join(checklist_item(item) for item in facts["checklist"])
+            ),
+            _("Expected moves: {moves}.").format(moves=", ".join(move_name(move) for move in facts["moves"])),
+        ]
+    if competitor:
+        subject = _("Competitor crisis: {headline}") if previous is None else _("Competitor severity up: {headline}")
+    else:
+        subject = _("Crisis: {headline}") if previous is None else _("Severity up: {headline}")
+    return SUBJECT_TAG + subject.format(headline=headline), "\n".join(lines)
+
+
+def _target_text(brand: str | None, severity: int, facts: dict, as_of) -> tuple[str, str]:
+    from pipeline.monitor.targets import Target
+
+    why = facts["why"]
+    target = Target(
+        facts["kind"],
+        int(facts["number"]),
+        _required_moment(facts["due_at"]),
+        _moment(facts["done_at"]),
+        facts["state"],
+        why=tuple(why) if isinstance(why, list) else why,
+    )
+    as_of = _moment(as_of)
+    missed = facts["state"] == "missed"
+    values = {
+        "brand": brand,
+        "severity": severity,
+        "started": _when(facts["crisis_started_at"]),
+        "target": target.words,
+        "due": _when(target.due_at),
+        "how": target.text(as_of),
+    }
+    if missed:
+        body = _("{brand}'s crisis (severity {severity}, started {started}): the {target} was due {due}; {how}.")
+        subject = _("Missed: {target} for {brand}'s crisis")
+    else:
+        body = _("{brand}'s crisis (severity {severity}, started {started}): the {target} is due {due}; {how}.")
+        subject = _("Due soon: {target} for {brand}'s crisis")
+    body = body.format(**values)
+    if not missed:
+        left = minutes_text((target.due_at - as_of).total_seconds() / 60)
+        body += " " + _("{duration} left by the data so far.").format(duration=left)
+    return SUBJECT_TAG + subject.format(**values), body
+
+
+def _waiting_text(brand: str | None, facts: dict, as_of) -> tuple[str, str]:
+    count = int(facts["waiting"])
+    waited = (_required_moment(as_of) - _required_moment(facts["oldest_at"])).total_seconds() / 3600
+    lines = [
+        ngettext(
+            "{count} customer post of {brand} from the last {hours} h is waiting past the SLA with no reply.",
+            "{count} customer posts of {brand} from the last {hours} h are waiting past the SLA with no reply.",
+            count,
+        ).format(count=fmt_int(count), brand=brand, hours=fmt_int(facts["recent_hours"])),
+        _("Oldest: {when} ({hours} h ago by the data): {text}").format(
+            when=_when(facts["oldest_at"]), hours=fmt_num(waited, 1), text=facts["oldest_text"]
+        ),
+    ]
+    exposure = facts["exposure"]
+    if exposure is not None and exposure >= 0:
+        lines.append(
+            _("Most exposed (reach or likes + shares {exposure}): {text}").format(
+                exposure=fmt_int(exposure), text=facts["most_exposed_text"]
+            )
+        )
+    subject = ngettext(
+        "{count} post waiting past the SLA for {brand}", "{count} posts waiting past the SLA for {brand}", count
+    ).format(count=fmt_int(count), brand=brand)
+    return SUBJECT_TAG + subject, "\n".join(lines)
+
+
+def _blind_spot_text(facts: dict) -> tuple[str, str]:
+    hours = float(facts["hours"])
+    shown = fmt_num(hours, 0)
+    whole = int(round(hours))
+    limit = (
+        fmt_num(facts["limit_hours"], 0)
+        if float(facts["limit_hours"]).is_integer()
+        else fmt_num(facts["limit_hours"], 1)
+    )
+    if "from" in facts:  # a hole between exports
+        subject = ngettext(
+            "The exports hold no posts for {hours} hour", "The exports hold no posts for {hours} hours", whole
+        ).format(hours=shown)
+        body = ngettext(
+            "No post from {start} to {end} ({hours} hour, more than the {limit} the plan allows); {file} starts "
+            "after the hole. Either nothing was said or nothing was exported: anything that happened then was "
+            "not watched.",
+            "No post from {start} to {end} ({hours} hours, more than the {limit} the plan allows); {file} starts "
+            "after the hole. Either nothing was said or nothing was exported: anything that happened then was "
+            "not watched.",
+            whole,
+        ).format(start=_when(facts["from"]), end=_when(facts["to"]), hours=shown, limit=limit, file=facts["file"])
+        return SUBJECT_TAG + subject, body
+    subject = ngettext("No new export for {hours} hour", "No new export for {hours} hours", whole).format(hours=shown)
+    values = {"file": facts["file"], "when": _when(facts["imported_at"]), "hours": shown, "limit": limit}
+    if facts["crisis_open"]:
+        body = ngettext(
+            "The last export ({file}) was imported {when}, {hours} hour ago: longer than the {limit} hours the "
+            "plan allows while a crisis is open. Check the scheduled exports and the watched folder.",
+            "The last export ({file}) was imported {when}, {hours} hours ago: longer than the {limit} hours the "
+            "plan allows while a crisis is open. Check the scheduled exports and the watched folder.",
+            whole,
+        )
+    else:
+        body = ngettext(
+            "The last export ({file}) was imported {when}, {hours} hour ago: longer than the {limit} hours the "
+            "plan allows. Check the scheduled exports and the watched folder.",
+            "The last export ({file}) was imported {when}, {hours} hours ago: longer than the {limit} hours the "
+            "plan allows. Check the scheduled exports and the watched folder.",
+            whole,
+        )
+    return SUBJECT_TAG + subject, body.format(**values)
+
+
+def _import_failed_text(facts: dict) -> tuple[str, str]:
+    return (
+        SUBJECT_TAG + _("Import failed: {path}").format(path=facts["path"]),
+        facts["error"]
+        + "\n"
+        + _(
+            "Nothing from this file was stored; the watcher goes on with the other files and will not try this "
+            "one again until its content changes."
+        ),
+    )
+
+
+def alert_text(rule: str, brand: str | None, severity, facts: dict | None, as_of) -> tuple[str, str] | None:
+    """An alert's subject and body in the current language, written from its stored facts; None when the facts
+    cannot tell (an alert stored by an older version, or a rule without words of its own): its stored words
+    are shown then."""
+    if not facts:
+        return None
+    try:
+        if rule in ("crisis", "severity_rise", "competitor_crisis"):
+            return _crisis_text(rule, brand, int(severity), facts)
+        if rule in ("target_due", "target_missed"):
+            return _target_text(brand, int(severity), facts, as_of)
+        if rule == "waiting":
+            return _waiting_text(brand, facts, as_of)
+        if rule == "blind_spot":
+            return _blind_spot_text(facts)
+        if rule == "import_failed":
+            return _import_failed_text(facts)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return None
+    return None
+
+
+def _stored(facts: dict) -> dict:
+    """The facts as they read back from the database (JSON: moments as ISO text)."""
+    return json.loads(json.dumps(facts, default=str))
+
+
+def _written(rule: str, brand: str | None, severity, facts: dict, as_of) -> tuple[str, str]:
+    """The subject and body an alert is stored with: written from its facts as each delivery will be."""
+    text = alert_text(rule, brand, severity, _stored(facts), as_of)
+    if text is None:  # a fact missing: a bug, not a reason to lose the alert
+        raise ValueError(f"alert {rule}: its facts do not make a message")  # i18n: not text -- an internal error
+    return text
 
 
 def _examples(con, crisis: dict, limit: int = 3) -> list[str]:
@@ -230,50 +499,27 @@ def _crisis_alert(
     level = plan["levels"][str(severity)]
     rule = "competitor_crisis" if competitor else "crisis" if previous is None else "severity_rise"
     brand = crisis["brand"]
-    headline = (
-        f"severity {severity} ({crisis['severity_name']}) for {brand}"
-        if previous is None
-        else f"{brand}'s crisis rose from severity {previous} to {severity} ({crisis['severity_name']})"
-    )
-    state = (
-        "still above the usual level at the end of the data"
-        if crisis.get("back_to_baseline_at") is None
-        else f"back to baseline {_when(crisis['back_to_baseline_at'])}"
-    )
     examples = _examples(con, crisis)
     facts = {
         "severity": severity,
         "started_at": crisis["started_at"],
         "peak_at": crisis["peak_at"],
+        "back_to_baseline_at": crisis.get("back_to_baseline_at"),
         "posts": int(crisis["posts"]),
         "negative_posts": int(crisis["negative_posts"]),
         "authors": int(crisis["authors"]),
         "platforms": int(crisis["platforms"]),
         "reasons": list(crisis["severity_reasons"]),
+        # the reasons as messages, to be written in each reader's language (``severity_reasons_in_words``)
+        "reason_messages": list(crisis.get("severity_reason_messages") or []),
         "top_terms": list(crisis["top_terms"]),
         "examples": examples,
         "previous_severity": previous,
+        # the plan for the level when the alert was raised (a competitor's crisis has none for the team)
+        "checklist": [] if competitor else list(level["checklist"]),
+        "moves": [] if competitor else list(level["moves"]),
     }
-    body = "\n".join(
-        [
-            f"{headline[0].upper() + headline[1:]}: started {_when(crisis['started_at'])}, "
-            f"peak {_when(crisis['peak_at'])}, {state}.",
-            f"{crisis['negative_posts']:,} negative of {crisis['posts']:,} customer posts from {crisis['authors']:,} "
-            f"authors on {crisis['platforms']:,} platform{'s' if crisis['platforms'] != 1 else ''}.",
-            "Why this severity: " + "; ".join(crisis["severity_reasons"]) + ".",
-            "Top terms: " + (", ".join(crisis["top_terms"]) or "none stood out") + ".",
-            *(["Example posts:", *(f"  {example}" for example in examples)] if examples else []),
-            *(
-                ["A competitor's crisis: no action is expected of the team; watch whether it reaches our brands."]
-                if competitor
-                else [
-                    f"The plan for severity {severity}: " + "; ".join(level["checklist"]) + ".",
-                    "Expected moves: " + ", ".join(MOVE_WORDS[m] for m in level["moves"]) + ".",
-                ]
-            ),
-        ]
-    )
-    kind = "Crisis" if previous is None else "Severity up"
+    subject, body = _written(rule, brand, severity, facts, as_of)
     return Alert(
         key=f"{rule if live else 'history'}:{crisis['crisis_id']}:{severity}",
         rule=rule,
@@ -285,7 +531,7 @@ def _crisis_alert(
         roles=list(plan["monitoring_roles"] if competitor else level["roles"]),
         facts=facts,
         body=body,
-        subject=f"[Radar] {'Competitor ' + kind.lower() if competitor else kind}: {headline}",
+        subject=subject,
         link=link(plan, "crises", crisis=crisis["crisis_id"]),
         digest=level["digest"] and live and not competitor,
     )
@@ -309,7 +555,7 @@ def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert
                 crisis["crisis_id"],
                 "target_missed" if target.state == "missed" else "target_due",
                 severity,
-                target.words,
+                target.label,
             ],
         ):
             continue  # raised already for this crisis (under an id its start had before)
@@ -317,22 +563,20 @@ def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert
         if missed and target.done_at is not None and target.done_at < as_of - timedelta(hours=plan["live_hours"]):
             continue  # a target missed long ago, and met since: history, not news
         rule = "target_missed" if missed else "target_due"
-        text = target.text(as_of)
         facts = {
-            "target": target.words,
+            "target": target.label,  # in English: the key that finds this alert again
             "due_at": target.due_at,
             "done_at": target.done_at,
             "state": target.state,
             "late_minutes": target.late_minutes,
+            "kind": target.kind,
+            "number": target.number,
+            "why": list(target.why) if isinstance(target.why, tuple) else target.why,
+            "crisis_started_at": crisis["started_at"],
         }
         if missed and target.done_at is None:
             facts["late_minutes"] = round((as_of - target.due_at).total_seconds() / 60, 1)
-        body = (
-            f"{crisis['brand']}'s crisis (severity {severity}, started {_when(crisis['started_at'])}): the "
-            f"{target.words} {'was' if missed else 'is'} due {_when(target.due_at)}; {text}."
-        )
-        if not missed:
-            body += f" {minutes_text((target.due_at - as_of).total_seconds() / 60)} left by the data so far."
+        subject, body = _written(rule, crisis["brand"], severity, facts, as_of)
         out.append(
             Alert(
                 key=f"{rule}:{crisis['crisis_id']}:{target.key}:{severity}",
@@ -343,7 +587,7 @@ def _target_alerts(con, crisis: dict, plan: dict, as_of: datetime) -> list[Alert
                 as_of=as_of,
                 roles=roles + [r for r in above if missed and r not in roles],
                 facts=facts,
-                subject=f"[Radar] {'Missed' if missed else 'Due soon'}: {target.words} for {crisis['brand']}'s crisis",
+                subject=subject,
                 body=body,
                 link=link(plan, "crises", crisis=crisis["crisis_id"]),
                 digest=plan["levels"][str(severity)]["digest"],
@@ -373,16 +617,17 @@ def _waiting_alerts(con, plan: dict, as_of: datetime, brand_ends: dict) -> list[
     for brand, count, oldest_at, oldest_id, oldest_text, exposed_id, exposed_text, exposure, _thread, _platform in rows:
         if brand_ends.get(brand) is None or brand_ends[brand] < as_of - timedelta(hours=plan["live_hours"]):
             continue
-        waited = (as_of - oldest_at).total_seconds() / 3600
-        lines = [
-            f"{count:,} customer post{'s' if count != 1 else ''} of {brand} from the last "
-            f"{_RECENT_WAITING_HOURS} h {'are' if count != 1 else 'is'} waiting past the SLA with no reply.",
-            f"Oldest: {_when(oldest_at)} ({waited:.1f} h ago by the data): {' '.join(str(oldest_text).split())[:200]}",
-        ]
-        if exposure is not None and exposure >= 0:
-            lines.append(
-                f"Most exposed (reach or likes + shares {exposure:,.0f}): {' '.join(str(exposed_text).split())[:200]}"
-            )
+        facts = {
+            "waiting": count,
+            "oldest_at": oldest_at,
+            "oldest_post_id": oldest_id,
+            "most_exposed_post_id": exposed_id,
+            "exposure": exposure,
+            "oldest_text": " ".join(str(oldest_text).split())[:200],
+            "most_exposed_text": " ".join(str(exposed_text).split())[:200],
+            "recent_hours": _RECENT_WAITING_HOURS,
+        }
+        subject, body = _written("waiting", brand, None, facts, as_of)
         out.append(
             Alert(
                 key=f"waiting:{brand}:{block}",
@@ -390,15 +635,9 @@ def _waiting_alerts(con, plan: dict, as_of: datetime, brand_ends: dict) -> list[
                 brand=brand,
                 as_of=as_of,
                 roles=list(plan["levels"]["1"]["roles"]),
-                body="\n".join(lines),
-                subject=f"[Radar] {count:,} posts waiting past the SLA for {brand}",
-                facts={
-                    "waiting": count,
-                    "oldest_at": oldest_at,
-                    "oldest_post_id": oldest_id,
-                    "most_exposed_post_id": exposed_id,
-                    "exposure": exposure,
-                },
+                body=body,
+                subject=subject,
+                facts=facts,
                 link=link(plan, "responses", brand=brand),
             )
         )
@@ -415,18 +654,24 @@ def _blind_spot_alerts(con, plan: dict, now: datetime, *, replay: bool, crisis_o
         )
         if last is not None and now - last[1] > timedelta(hours=hours):
             silent = (now - last[1]).total_seconds() / 3600
+            facts = {
+                "last_import": last[0],
+                "hours": round(silent, 1),
+                "limit_hours": hours,
+                "file": last[2],
+                "imported_at": last[1],
+                "crisis_open": crisis_open,
+            }
+            subject, body = _written("blind_spot", None, None, facts, now)
             out.append(
                 Alert(
                     key=f"blind_spot:{last[0]}:{hours:g}",
                     rule="blind_spot",
                     as_of=now,
                     roles=roles,
-                    subject=f"[Radar] No new export for {silent:.0f} hours",
-                    body=f"The last export ({last[2]}) was imported {_when(last[1])}, {silent:.0f} hours "
-                    f"ago: longer than the {hours:g} hours the plan allows"
-                    + (" while a crisis is open" if crisis_open else "")
-                    + ". Check the scheduled exports and the watched folder.",
-                    facts={"last_import": last[0], "hours": round(silent, 1), "limit_hours": hours},
+                    subject=subject,
+                    body=body,
+                    facts=facts,
                     link=link(plan, "data"),
                 )
             )
@@ -445,17 +690,17 @@ def _blind_spot_alerts(con, plan: dict, now: datetime, *, replay: bool, crisis_o
         if before is None or first - before <= timedelta(hours=hours):
             continue
         gap = (first - before).total_seconds() / 3600
+        facts = {"from": before, "to": first, "hours": round(gap, 1), "limit_hours": hours, "file": name}
+        subject, body = _written("blind_spot", None, None, facts, now)
         out.append(
             Alert(
                 key=f"blind_spot:hole:{before.isoformat()}",
                 rule="blind_spot",
                 as_of=now,
                 roles=roles,
-                subject=f"[Radar] The exports hold no posts for {gap:.0f} hours",
-                body=f"No post from {_when(before)} to {_when(first)} ({gap:.0f} hours, more than the "
-                f"{hours:g} the plan allows); {name} starts after the hole. Either nothing was said or "
-                "nothing was exported: anything that happened then was not watched.",
-                facts={"from": before, "to": first, "hours": round(gap, 1), "limit_hours": hours},
+                subject=subject,
+                body=body,
+                facts=facts,
                 link=link(plan, "data"),
             )
         )
@@ -471,9 +716,15 @@ def raise_alerts(
     settings: Settings | None = None,
 ) -> list[str]:
     """Evaluate every rule on the data as it stands and record what is new; return the new alerts' keys.
-    ``now``: the wall clock by default; with ``replay``, the newest post in the data."""
+    ``now``: the wall clock by default; with ``replay``, the newest post in the data. The alerts are written
+    in the database's language (``Settings.locale``); each delivery is written again in its own."""
     plan = plan or load_plan(con)
     settings = settings or load_settings(con)
+    with use_locale(settings.locale):
+        return _raise_alerts(con, now, replay=replay, plan=plan)
+
+
+def _raise_alerts(con: duckdb.DuckDBPyConnection, now: datetime | None, *, replay: bool, plan: dict) -> list[str]:
     data_end = data_clock(con)
     if data_end is None:
         return []
@@ -527,7 +778,7 @@ def _carry_over(con: duckdb.DuckDBPyConnection) -> None:
         SELECT DISTINCT crisis_id FROM (SELECT crisis_id FROM alerts UNION ALL SELECT crisis_id FROM crisis_log)
         WHERE crisis_id IS NOT NULL AND crisis_id NOT IN (SELECT crisis_id FROM fct_crises)""").fetchall()
     for (old,) in gone:
-        brand, _, hour = old.rpartition(":")
+        brand, _colon, hour = old.rpartition(":")
         try:
             started = datetime.strptime(hour, "%Y%m%dT%H").replace(tzinfo=UTC)
         except ValueError:
@@ -549,17 +800,20 @@ def import_failed_alert(
     con: duckdb.DuckDBPyConnection, path: str, sha256: str, error: str, plan: dict | None = None
 ) -> str | None:
     plan = plan or load_plan(con)
+    facts = {"path": path, "error": error}
+    now = utc_now()
+    with use_locale(load_settings(con).locale):
+        subject, body = _written("import_failed", None, None, facts, now)
     return record_alert(
         con,
         Alert(
             key=f"import_failed:{sha256}",
             rule="import_failed",
-            as_of=utc_now(),
+            as_of=now,
             roles=list(plan["monitoring_roles"]),
-            subject=f"[Radar] Import failed: {path}",
-            body=f"{error}\nNothing from this file was stored; the watcher goes on with the other files and will not "
-            "try this one again until its content changes.",
-            facts={"path": path, "error": error},
+            subject=subject,
+            body=body,
+            facts=facts,
             link=link(plan, "data"),
         ),
         plan,
@@ -577,20 +831,24 @@ def log_decision(
     con: duckdb.DuckDBPyConnection, crisis_id: str, by: str, entry: str, *, at: datetime | None = None
 ) -> None:
     if not entry or not entry.strip():
-        raise ValueError("write the decision")
+        raise ValueError(_("write the decision"))
     _log(con, crisis_id, "decision", by, entry.strip(), at)
 
 
 def _log(con, crisis_id: str, kind: str, by: str, entry: str | None, at: datetime | None = None) -> None:
     by = " ".join((by or "").split())
     if not by:
-        raise ValueError("give your name: the crisis log says who did what")
+        raise ValueError(_("give your name: the crisis log says who did what"))
     if any(unicodedata.category(c) == "Cc" for c in by + (entry or "").replace("\n", "").replace("\t", "")):
-        raise ValueError("a name or entry may not hold control characters")
+        raise ValueError(_("a name or entry may not hold control characters"))
     if len(by) > 100 or (entry and len(entry) > 4000):
-        raise ValueError("a name is at most 100 characters and an entry at most 4,000")
+        raise ValueError(
+            _("a name is at most {name} characters and an entry at most {entry}").format(
+                name=fmt_int(100), entry=fmt_int(4000)
+            )
+        )
     if not db.scalar(con, "SELECT count(*) FROM fct_crises WHERE crisis_id = ?", [crisis_id]):
-        raise ValueError(f"there is no crisis {crisis_id!r}; `radar crises` lists them")
+        raise ValueError(_("there is no crisis {crisis}; `radar crises` lists them").format(crisis=repr(crisis_id)))
     con.execute("INSERT INTO crisis_log VALUES (?, ?, ?, ?, ?)", [crisis_id, at or utc_now(), kind, by, entry])
     record_change(con, f"crisis {kind}", f"{crisis_id}: by {by}" + (f": {entry[:200]}" if entry else ""))
     db.bump_monitoring_version(con)
@@ -605,8 +863,10 @@ ALERT_STATE_SQL = """
          ELSE 'sent' END"""
 
 
-def alert_log(con: duckdb.DuckDBPyConnection, *, crisis_id: str | None = None, limit: int = 500):
-    """Alerts, newest first, with their state, where they went and whether the crisis was acknowledged."""
+def alert_log(con: duckdb.DuckDBPyConnection, *, crisis_id: str | None = None, limit: int = 500, facts: bool = False):
+    """Alerts, newest first, with their state, where they went and whether the crisis was acknowledged.
+    ``facts``: with the facts each was written from (``alerts_in_words`` then writes them in the reader's
+    language)."""
     return con.execute(
         f"""
         WITH d AS (
@@ -623,6 +883,7 @@ def alert_log(con: duckdb.DuckDBPyConnection, *, crisis_id: str | None = None, l
                {ALERT_STATE_SQL} AS state,
                d.sent_at, array_to_string(a.roles, ', ') AS roles, d.channels,
                k.at AS acknowledged_at, k.by_name AS acknowledged_by, a.as_of, a.replayed, a.body, a.link, a.alert_key
+               {", a.facts" if facts else ""}
         FROM alerts a LEFT JOIN d USING (alert_key) LEFT JOIN acks k ON k.crisis_id = a.crisis_id
         WHERE ? IS NULL OR a.crisis_id = ?
         ORDER BY a.raised_at DESC, a.alert_key LIMIT ?""",
@@ -632,13 +893,24 @@ def alert_log(con: duckdb.DuckDBPyConnection, *, crisis_id: str | None = None, l
 
 def alerts_in_words(alerts):
     """The alert log as the pages show it: ``at`` is when it was raised, or in a replay the data time it was
-    judged at; ``state`` in words."""
+    judged at; ``state`` in words. With the alerts' facts (``alert_log(..., facts=True)``), subject and body are
+    written in the current language (else as stored, in the database's)."""
     shown = alerts.copy()
     shown["at"] = shown["as_of"].where(shown["replayed"].fillna(False).astype(bool), shown["raised_at"])
     shown["state"] = [
-        STATE_WORDS.get(state, state) + (" (replay)" if replayed else "")
+        _("{state} (replay)").format(state=state_name(state)) if replayed else state_name(state)
         for state, replayed in zip(shown["state"], shown["replayed"].fillna(False))
     ]
+    if "facts" in shown.columns and len(shown):
+        texts = [
+            alert_text(row["rule"], row["brand"], row["severity"], json.loads(row["facts"]), row["as_of"])
+            if isinstance(row["facts"], str)
+            else None
+            for row in shown.to_dict("records")
+        ]
+        shown["subject"] = [text[0] if text else subject for text, subject in zip(texts, shown["subject"])]
+        shown["body"] = [text[1] if text else body for text, body in zip(texts, shown["body"])]
+        shown = shown.drop(columns=["facts"])
     return shown
 
 

@@ -32,18 +32,29 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from pipeline.core import db
+from pipeline.core.i18n import N_, _, fmt_int, fmt_num, fmt_when, ngettext
 from pipeline.core.settings import Settings
 from pipeline.core.text import minutes_text
 from pipeline.metrics.crises import STATEMENTS_IN_CONTEXT
 from pipeline.metrics.detector import detect_crises
 
 TARGET_WORDS = {
-    "first_response": "first brand response",
-    "holding": "holding statement",
-    "update": "update",
-    "updates": "updates",
+    "first_response": N_("first brand response"),
+    "holding": N_("holding statement"),
+    "update": N_("update"),
+    "updates": N_("updates"),
 }
 MAX_UPDATES = 48
+
+
+def _at(value: datetime | None) -> str:
+    """A moment of a target, "Sat 14 Nov 16:00 UTC" (in the current language)."""
+    return f"{fmt_when(value)} UTC"
+
+
+def _moment(value) -> datetime:
+    """A moment kept in an alert's facts (JSON: text) as a datetime again."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -54,15 +65,28 @@ class Target:
     done_at: datetime | None
     state: str  # met | missed | due soon | pending | unknown
     post: tuple[str, str] | None = None  # (platform, post_id) of the post that met it
-    why: str | None = None  # for unknown: why it cannot be judged
+    # why it cannot be judged (unknown), why it was missed, or how the updates went: a code and its values
+    # (``why_text`` puts them in words in the current language), kept as they are in an alert's facts
+    why: tuple | None = None
 
     @property
     def key(self) -> str:
         return f"update{self.due_at:%Y%m%dT%H%M}" if self.kind == "update" else self.kind
 
     @property
+    def label(self) -> str:
+        """The target in English, as alerts store it (``facts.target``: a key that finds an alert raised already,
+        whatever language it was written in)."""
+        if self.kind == "update":
+            return f"update due {self.due_at:%a %d %b %H:%M} UTC"  # i18n: not text -- a stored key
+        return TARGET_WORDS[self.kind]
+
+    @property
     def words(self) -> str:
-        return f"update due {self.due_at:%a %d %b %H:%M} UTC" if self.kind == "update" else TARGET_WORDS[self.kind]
+        """The target in words, in the current language."""
+        if self.kind == "update":
+            return _("update due {when}").format(when=_at(self.due_at))
+        return _(TARGET_WORDS[self.kind])
 
     @property
     def late_minutes(self) -> float | None:
@@ -71,32 +95,72 @@ class Target:
             return None
         return (self.done_at - self.due_at).total_seconds() / 60
 
+    def why_text(self) -> str:
+        if not self.why:
+            return ""
+        if isinstance(self.why, str):
+            return self.why
+        code, *values = self.why
+        if code == "no_replies":
+            return _("the data holds no replies from {brand}").format(brand=values[0])
+        if code == "no_statement_until_recovery":
+            return _("no statement after {at} until the crisis was back within baseline ({end})").format(
+                at=_at(_moment(values[0])), end=_at(_moment(values[1]))
+            )
+        if code == "no_statement_by_data_end":
+            return _("no statement after {at} by the end of the data ({end})").format(
+                at=_at(_moment(values[0])), end=_at(_moment(values[1]))
+            )
+        if code == "statements":
+            count, longest, every = values
+            return ngettext(
+                "{count} statement, at most {gap} apart (the plan: every {hours} h)",
+                "{count} statements, at most {gap} apart (the plan: every {hours} h)",
+                int(count),
+            ).format(count=fmt_int(count), gap=minutes_text(longest), hours=fmt_hours(every))
+        return str(code)
+
     def text(self, as_of: datetime | None = None) -> str:
-        due = f"due {self.due_at:%a %d %b %H:%M} UTC"
+        """How the target went, in words in the current language."""
+        due = _at(self.due_at)
         if self.state == "unknown":
-            return f"cannot be judged: {self.why}"
+            return _("cannot be judged: {why}").format(why=self.why_text())
         if self.kind == "updates":
-            return f"met: {self.why}"
+            return _("met: {why}").format(why=self.why_text())
         late = self.late_minutes
         if late is not None:
             return (
-                f"met, {minutes_text(abs(late))} before the target ({self.done_at:%a %d %b %H:%M} UTC)"
+                _("met, {duration} before the target ({done})").format(
+                    duration=minutes_text(abs(late)), done=_at(self.done_at)
+                )
                 if late <= 0
-                else f"missed by {minutes_text(abs(late))} (done {self.done_at:%a %d %b %H:%M} UTC, {due})"
+                else _("missed by {duration} (done {done}, due {due})").format(
+                    duration=minutes_text(abs(late)), done=_at(self.done_at), due=due
+                )
             )
         if self.state == "missed" and self.why:
-            return f"missed: {self.why}"
+            return _("missed: {why}").format(why=self.why_text())
         if self.state == "missed":
             return (
-                f"missed: not done by the end of the data, {minutes_text((as_of - self.due_at).total_seconds() / 60)}"
-                f" after the target ({due})"
+                _("missed: not done by the end of the data, {duration} after the target (due {due})").format(
+                    duration=minutes_text((as_of - self.due_at).total_seconds() / 60), due=due
+                )
                 if as_of
-                else f"missed ({due})"
+                else _("missed (due {due})").format(due=due)
             )
         if self.state == "due soon":
             left = (self.due_at - as_of).total_seconds() / 60 if as_of else None
-            return f"due soon: {minutes_text(left)} left ({due})" if left is not None else f"due soon ({due})"
-        return f"not due yet ({due})"
+            return (
+                _("due soon: {duration} left (due {due})").format(duration=minutes_text(left), due=due)
+                if left is not None
+                else _("due soon (due {due})").format(due=due)
+            )
+        return _("not due yet (due {due})").format(due=due)
+
+
+def fmt_hours(value: float) -> str:
+    """A plan's cadence in hours as the plan writes it (``4``, ``0.5``), with the locale's decimal mark."""
+    return fmt_num(value, 0) if float(value).is_integer() else fmt_num(value, 2).rstrip("0")
 
 
 def _state(due: datetime, done: datetime | None, as_of: datetime, warn: timedelta) -> str:
@@ -104,7 +168,7 @@ def _state(due: datetime, done: datetime | None, as_of: datetime, warn: timedelt
         return "met" if done <= due else "missed"
     if as_of >= due:
         return "missed"
-    return "due soon" if as_of >= due - warn else "pending"
+    return "due soon" if as_of >= due - warn else "pending"  # i18n: not text -- state codes
 
 
 def crisis_horizon(con, crisis: dict) -> datetime | None:
@@ -137,9 +201,7 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
     due = started + timedelta(minutes=level["first_response_minutes"])
     warn = timedelta(minutes=warn_share * level["first_response_minutes"])
     if crisis.get("replies_in_data") is False:
-        targets.append(
-            Target("first_response", 1, due, None, "unknown", why=f"the data holds no replies from {crisis['brand']}")
-        )
+        targets.append(Target("first_response", 1, due, None, "unknown", why=("no_replies", crisis["brand"])))
     else:
         done = crisis.get("first_brand_response_at")
         done = done if done is not None and not pd.isna(done) else None
@@ -167,7 +229,7 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
     end = min(back, as_of) if back is not None and not pd.isna(back) else as_of
     times = [s for s in said if s[0] <= end]
     number, longest = 0, timedelta(0)
-    for (at, _, _), after in zip(times, times[1:] + [None]):
+    for (at, _platform, _post), after in zip(times, times[1:] + [None]):
         gap_end = after[0] if after is not None else end
         longest = max(longest, gap_end - at)
         if after is not None and after[0] - at <= every:
@@ -191,10 +253,7 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
                 post=(after[1], after[2]) if after is not None else None,
                 why=None
                 if after is not None
-                else f"no statement after {at:%a %d %b %H:%M} UTC until the crisis was back within "
-                f"baseline ({end:%a %d %b %H:%M} UTC)"
-                if recovered
-                else f"no statement after {at:%a %d %b %H:%M} UTC by the end of the data ({end:%a %d %b %H:%M} UTC)",
+                else ("no_statement_until_recovery" if recovered else "no_statement_by_data_end", at, end),
             )
         )
         if number >= MAX_UPDATES:
@@ -207,8 +266,7 @@ def crisis_targets(con, crisis: dict, plan: dict, as_of: datetime) -> list[Targe
                 first[0],
                 times[-1][0],
                 "met",
-                why=f"{len(times):,} statements, at most {minutes_text(longest.total_seconds() / 60)} "
-                f"apart (the plan: every {level['update_hours']:g} h)",
+                why=("statements", len(times), longest.total_seconds() / 60, level["update_hours"]),
             )
         )
     return targets

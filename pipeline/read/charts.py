@@ -11,7 +11,22 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from pipeline.metrics.crises import SEVERITY_NAMES
+from pipeline.core.i18n import (
+    N_,
+    _,
+    current_locale,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_when,
+    ngettext,
+    number_separators,
+    weekday_names,
+)
+from pipeline.metrics.crises import severity_name
+from pipeline.metrics.detector import phase_name
+from pipeline.metrics.playbook import move_name
+from pipeline.metrics.themes import theme_name
 
 COLORS = {
     "negative": "#d1495b",
@@ -30,7 +45,35 @@ def _safe(value) -> str:
     return html.escape(str(value), quote=False).replace("%", "&#37;")
 
 
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+# Dates on a time axis outside English: numbers in the locale's order, never English month or day names
+# (Plotly names months in English only). English keeps Plotly's own formats.
+_TICK_FORMATS = {
+    "es": (("%H:%M<br>%d/%m", "%d/%m/%Y", "%m/%Y", "%Y"), "%d/%m/%Y", "%d/%m/%Y %H:%M"),  # i18n: not text
+    "pl": (("%H:%M<br>%d.%m", "%d.%m.%Y", "%m.%Y", "%Y"), "%d.%m.%Y", "%d.%m.%Y %H:%M"),  # i18n: not text
+}
+
+
+def _date_axis(fig: go.Figure, dates: str) -> None:
+    """Number the dates of the x axis in the locale's order; ``dates``: ``"day"`` (hover says the day) or
+    ``"hour"`` (hover says the day and the time)."""
+    formats = _TICK_FORMATS.get(current_locale())
+    if formats is None:
+        return
+    (hours, days, months, years), day_hover, hour_hover = formats
+    fig.update_xaxes(
+        tickformatstops=[
+            dict(dtickrange=[None, 86_400_000], value=hours),
+            dict(dtickrange=[86_400_000, "M1"], value=days),
+            dict(dtickrange=["M1", "M12"], value=months),
+            dict(dtickrange=["M12", None], value=years),
+        ],
+        hoverformat=day_hover if dates == "day" else hour_hover,
+    )
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, *, dates: str | None = None) -> go.Figure:
+    """The finish every chart gets: titles, the locale's number separators (and date order, for a time axis:
+    ``dates`` is ``"day"`` or ``"hour"``), and a note on an empty chart."""
     fig.update_layout(
         title=title,
         xaxis_title=x_title,
@@ -39,10 +82,13 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure
         margin=dict(l=10, r=10, t=60, b=10),
         hovermode="x unified",
         template="plotly_white",
+        separators=number_separators(),
     )
+    if dates:
+        _date_axis(fig, dates)
     if not any(_has_points(trace) for trace in fig.data):  # an empty chart says so, instead of bare axes
         fig.add_annotation(
-            text="No data for these filters",
+            text=_("No data for these filters"),
             x=0.5,
             y=0.5,
             xref="paper",
@@ -61,14 +107,37 @@ def _has_points(trace) -> bool:
     return False
 
 
+def _share(value, decimals: int = 0) -> str:
+    """A share (0..1) as a percentage in the locale; an em dash where it is unknown."""
+    return fmt_pct(float(value), decimals) if pd.notna(value) else "—"
+
+
+def _count(value) -> int:
+    return int(round(float(value))) if pd.notna(value) else 0
+
+
+NO_BRAND = "(no brand)"  # i18n: not text (the brand column's value for posts without a brand, see queries)
+ALL_POSTS = "all posts"  # i18n: not text (the group of a chart with no breakdown, see queries.BREAKDOWNS)
+
+
+def _group_text(group) -> str:
+    """A breakdown group (a brand, a platform, a language code) as chart text: the groups Radar itself names
+    in the reader's language, the others as they are (escaped)."""
+    if group == NO_BRAND:
+        return _("(no brand)")
+    if group == ALL_POSTS:
+        return _("all posts")
+    return _safe(group)
+
+
 def build_volume_figure(per_day: pd.DataFrame) -> go.Figure:
     """Stacked daily bars of customer and brand posts, from ``queries.posts_per_day``."""
     fig = go.Figure()
-    for side, label in (("customer", "Customer posts"), ("brand", "Brand posts")):
+    for side, label in (("customer", _("Customer posts")), ("brand", _("Brand posts"))):
         part = per_day[per_day["side"] == side]
         fig.add_bar(x=part["day"], y=part["posts"], name=label, marker_color=COLORS[side])
     fig.update_layout(barmode="stack")
-    return _layout(fig, "Posts per day", "Day (UTC)", "Posts per day")
+    return _layout(fig, _("Posts per day"), _("Day (UTC)"), _("Posts per day"), dates="day")
 
 
 def build_platform_figure(by_platform: pd.DataFrame) -> go.Figure:
@@ -76,7 +145,7 @@ def build_platform_figure(by_platform: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for index, (platform, part) in enumerate(by_platform.groupby("platform", sort=False)):
         fig.add_bar(
-            y=part["brand"].map(_safe),
+            y=part["brand"].map(_group_text),
             x=part["posts"],
             name=_safe(platform),
             orientation="h",
@@ -90,7 +159,9 @@ def build_platform_figure(by_platform: pd.DataFrame) -> go.Figure:
         height=140 + 36 * max(rows, 1),
         bargap=0.35,
     )
-    return _layout(fig, "Posts by brand account and platform (dates filtered in UTC)", "Posts", "Brand account")
+    return _layout(
+        fig, _("Posts by brand account and platform (dates filtered in UTC)"), _("Posts"), _("Brand account")
+    )
 
 
 SEVERITY_COLORS = {1: "#f2c14e", 2: "#f08a24", 3: "#d1495b", 4: "#7b1e3a"}
@@ -103,20 +174,38 @@ PHASE_COLORS = {
     "resolved": "rgba(46,158,107,0.12)",
     "aftermath": "rgba(154,165,177,0.08)",
 }
-LABEL_NAMES = {"negative": "Negative", "neutral": "Neutral", "positive": "Positive", "unscored": "Not scored"}
+# each sentiment label as a legend names it, translated where shown (``_(LABEL_NAMES[label])``)
+LABEL_NAMES = {
+    "negative": N_("Negative"),
+    "neutral": N_("Neutral"),
+    "positive": N_("Positive"),
+    "unscored": N_("Not scored"),
+}
 COLORS["unscored"] = "#d9dde3"
 COLORS["volume"] = "#b8c0cc"  # all posts, whatever their sentiment
-WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _label_posts(label: str, posts) -> str:
+    """The hover text of a bar of one sentiment label: how many posts."""
+    n = _count(posts)
+    if label == "negative":
+        return ngettext("{n} negative post", "{n} negative posts", n).format(n=fmt_int(n))
+    if label == "neutral":
+        return ngettext("{n} neutral post", "{n} neutral posts", n).format(n=fmt_int(n))
+    if label == "positive":
+        return ngettext("{n} positive post", "{n} positive posts", n).format(n=fmt_int(n))
+    return ngettext("{n} not scored post", "{n} not scored posts", n).format(n=fmt_int(n))
 
 
 def _grain_title(grain: str) -> str:
-    return "Day (UTC)" if grain == "day" else "Week starting Monday (UTC)"
+    return _("Day (UTC)") if grain == "day" else _("Week starting Monday (UTC)")
 
 
 def build_sentiment_volume_figure(trend: pd.DataFrame, grain: str = "day") -> go.Figure:
     """Stacked bars of customer posts per bucket and sentiment label, from ``queries.sentiment_trend``.
 
-    Each bar carries ``customdata = [label]`` so that a selection names its bucket (``selection.py``).
+    Each bar carries ``customdata = [label]`` so that a selection names its bucket (``selection.py``); the
+    legend and the hover text name the label in the reader's language.
     """
     totals = trend.groupby(["bucket", "label"], as_index=False)["posts"].sum()
     fig = go.Figure()
@@ -127,14 +216,26 @@ def build_sentiment_volume_figure(trend: pd.DataFrame, grain: str = "day") -> go
         fig.add_bar(
             x=part["bucket"],
             y=part["posts"],
-            name=LABEL_NAMES[label],
+            name=_(LABEL_NAMES[label]),
             marker_color=COLORS[label],
             customdata=[[label]] * len(part),
-            hovertemplate="%{y:,} " + LABEL_NAMES[label].lower() + " posts<extra></extra>",
+            hovertext=[_label_posts(label, posts) for posts in part["posts"]],
+            hovertemplate="%{hovertext}<extra></extra>",
         )
     fig.update_layout(barmode="stack", clickmode="event+select")
-    per = "day" if grain == "day" else "week"
-    return _layout(fig, f"Customer posts by sentiment per {per}", _grain_title(grain), f"Customer posts per {per}")
+    if grain == "day":
+        title, y_title = _("Customer posts by sentiment per day"), _("Customer posts per day")
+    else:
+        title, y_title = _("Customer posts by sentiment per week"), _("Customer posts per week")
+    return _layout(fig, title, _grain_title(grain), y_title, dates="day")
+
+
+_NET_TITLES = {
+    "none": N_("Net sentiment (positive minus negative, % of scored customer posts)"),
+    "platform": N_("Net sentiment by platform (positive minus negative, % of scored customer posts)"),
+    "lang": N_("Net sentiment by language (positive minus negative, % of scored customer posts)"),
+    "brand": N_("Net sentiment by brand (positive minus negative, % of scored customer posts)"),
+}
 
 
 def build_net_sentiment_figure(net: pd.DataFrame, grain: str = "day", by: str = "none") -> go.Figure:
@@ -147,44 +248,62 @@ def build_net_sentiment_figure(net: pd.DataFrame, grain: str = "day", by: str = 
     for index, group in enumerate(groups):
         part = net[net["group"] == group]
         color = COLORS["brand"] if len(groups) == 1 else PLATFORM_COLORS[index % len(PLATFORM_COLORS)]
+        name = _group_text(group)
         fig.add_scatter(
             x=part["bucket"],
             y=part["net_sentiment"],
-            name=_safe(group),
+            name=name,
             mode="lines+markers",
             line=dict(color=color, width=2),
             marker=dict(size=5),
             customdata=[[group]] * len(part),
             connectgaps=False,
-            hovertemplate="%{y:.0f} net (" + _safe(group) + ")<extra></extra>",
+            hovertext=[
+                _("{net} net ({group})").format(net=fmt_num(value, 0), group=name) if pd.notna(value) else ""
+                for value in part["net_sentiment"]
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
         )
     fig.add_hline(y=0, line=dict(color=COLORS["neutral"], width=1, dash="dot"))
     fig.update_yaxes(range=[-100, 100])
     fig.update_layout(clickmode="event+select", showlegend=len(groups) > 1)
-    title = "Net sentiment" + ("" if by == "none" else f" by {dict(lang='language').get(by, by)}")
-    return _layout(
-        fig,
-        title + " (positive minus negative, % of scored customer posts)",
-        _grain_title(grain),
-        "Net sentiment (points, -100 to +100)",
-    )
+    if by in _NET_TITLES:
+        title = _(_NET_TITLES[by])
+    else:
+        title = _("Net sentiment by {breakdown} (positive minus negative, % of scored customer posts)").format(
+            breakdown=by
+        )
+    return _layout(fig, title, _grain_title(grain), _("Net sentiment (points, -100 to +100)"), dates="day")
+
+
+NO_REPLY_YET = "no reply yet"  # i18n: not text (the last bin of queries.response_distribution, a code)
 
 
 def build_response_distribution_figure(distribution: pd.DataFrame) -> go.Figure:
-    """Bars of customer posts by time to first response, from ``queries.response_distribution``."""
-    colors = [COLORS["negative"] if name == "no reply yet" else COLORS["brand"] for name in distribution["bin"]]
+    """Bars of customer posts by time to first response, from ``queries.response_distribution`` (whose bins
+    are English names, shown in the reader's language)."""
+    colors = [COLORS["negative"] if name == NO_REPLY_YET else COLORS["brand"] for name in distribution["bin"]]
     fig = go.Figure(
         go.Bar(
-            x=distribution["bin"],
+            x=[_(str(name)) for name in distribution["bin"]],
             y=distribution["posts"],
             marker_color=colors,
             customdata=distribution[["share"]],
-            hovertemplate="%{y:,} posts (%{customdata[0]:.0%})<extra></extra>",
+            hovertext=[
+                ngettext("{n} post ({share})", "{n} posts ({share})", _count(posts)).format(
+                    n=fmt_int(_count(posts)), share=_share(share)
+                )
+                for posts, share in zip(distribution["posts"], distribution["share"])
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
         )
     )
     fig.update_layout(showlegend=False)
     return _layout(
-        fig, "Time to first brand response (calendar time)", "Time to first response", "Customer posts needing a reply"
+        fig,
+        _("Time to first brand response (calendar time)"),
+        _("Time to first response"),
+        _("Customer posts needing a reply"),
     )
 
 
@@ -194,14 +313,14 @@ def build_response_weekly_figure(weekly: pd.DataFrame, sla_minutes: int | None =
     fig.add_scatter(
         x=weekly["week"],
         y=weekly["median_minutes"],
-        name="Median",
+        name=_("Median"),
         mode="lines+markers",
         line=dict(color=COLORS["brand"], width=2),
     )
     fig.add_scatter(
         x=weekly["week"],
         y=weekly["p90_minutes"],
-        name="90th percentile",
+        name=_("90th percentile"),
         mode="lines+markers",
         line=dict(color=COLORS["brand"], width=1, dash="dash"),
     )
@@ -209,11 +328,15 @@ def build_response_weekly_figure(weekly: pd.DataFrame, sla_minutes: int | None =
         fig.add_hline(
             y=sla_minutes,
             line=dict(color=COLORS["negative"], width=1, dash="dot"),
-            annotation_text=f"SLA {sla_minutes} min (business time)",
-            annotation_position="top left",
+            annotation_text=_("SLA {minutes} min (business time)").format(minutes=fmt_int(sla_minutes)),
+            annotation_position="top left",  # i18n: not text
         )
     return _layout(
-        fig, "Minutes to first response per week (calendar minutes)", _grain_title("week"), "Minutes to first response"
+        fig,
+        _("Minutes to first response per week (calendar minutes)"),
+        _grain_title("week"),
+        _("Minutes to first response"),
+        dates="day",
     )
 
 
@@ -223,21 +346,41 @@ def build_sla_figure(weekly: pd.DataFrame) -> go.Figure:
     fig.add_bar(
         x=weekly["week"],
         y=weekly["within_sla_share"] * 100,
-        name="Within SLA",
+        name=_("Within SLA"),
         marker_color=COLORS["positive"],
-        hovertemplate="%{y:.0f}% within SLA<extra></extra>",
+        hovertext=[_("{share} within SLA").format(share=_share(share)) for share in weekly["within_sla_share"]],
+        hovertemplate="%{hovertext}<extra></extra>",
     )
     fig.add_scatter(
         x=weekly["week"],
         y=weekly["response_rate"] * 100,
-        name="Response rate",
+        name=_("Response rate"),
         mode="lines+markers",
         line=dict(color=COLORS["brand"], width=2),
-        hovertemplate="%{y:.0f}% answered<extra></extra>",
+        hovertext=[_("{share} answered").format(share=_share(rate)) for rate in weekly["response_rate"]],
+        hovertemplate="%{hovertext}<extra></extra>",
     )
     fig.update_yaxes(range=[0, 105])
     return _layout(
-        fig, "Within the SLA (business minutes) and response rate per week", _grain_title("week"), "% of customer posts"
+        fig,
+        _("Within the SLA (business minutes) and response rate per week"),
+        _grain_title("week"),
+        _("% of customer posts"),
+        dates="day",
+    )
+
+
+def _heatmap_title(value: str, time_zone: str) -> str:
+    if value == "median_minutes":
+        return _("Median minutes to first response<br><sup>by weekday and hour posted, {time_zone}</sup>").format(
+            time_zone=time_zone
+        )
+    if value == "awaiting":
+        return _("Customer posts awaiting a reply<br><sup>by weekday and hour posted, {time_zone}</sup>").format(
+            time_zone=time_zone
+        )
+    return _("Customer posts never answered<br><sup>by weekday and hour posted, {time_zone}</sup>").format(
+        time_zone=time_zone
     )
 
 
@@ -249,21 +392,30 @@ def build_response_heatmap_figure(heatmap: pd.DataFrame, time_zone: str, value: 
     for row in heatmap.itertuples(index=False):
         grid.loc[int(row.weekday), int(row.hour)] = getattr(row, value)
         counts.loc[int(row.weekday), int(row.hour)] = row.awaiting
-    names = {
-        "median_minutes": "Median minutes to first response",
-        "awaiting": "Customer posts awaiting a reply",
-        "unanswered": "Customer posts never answered",
-    }
-    scale = "Reds" if value != "awaiting" else "Blues"
+    days = weekday_names("abbreviated")
+    hours = [f"{h:02d}:00" for h in range(24)]
+    hover = [
+        [
+            ngettext(
+                "{weekday} {hour}: {value} (from {n} post)", "{weekday} {hour}: {value} (from {n} posts)", int(n)
+            ).format(weekday=days[d], hour=hours[h], value=fmt_num(z, 0), n=fmt_int(int(n)))
+            if pd.notna(z)
+            else ""
+            for h, (z, n) in enumerate(zip(grid.values[d], counts.values[d]))
+        ]
+        for d in range(7)
+    ]
+    scale = "Reds" if value != "awaiting" else "Blues"  # i18n: not text
     fig = go.Figure(
         go.Heatmap(
             z=grid.values,
-            x=[f"{h:02d}:00" for h in range(24)],
-            y=WEEKDAY_NAMES,
+            x=hours,
+            y=days,
             colorscale=scale,
             customdata=counts.values,
-            colorbar=dict(title=dict(text="minutes" if value == "median_minutes" else "posts")),
-            hovertemplate="%{y} %{x}: %{z:,.0f} (from %{customdata:,} posts)<extra></extra>",
+            colorbar=dict(title=dict(text=_("minutes") if value == "median_minutes" else _("posts"))),
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
             hoverongaps=False,
         )
     )
@@ -272,15 +424,15 @@ def build_response_heatmap_figure(heatmap: pd.DataFrame, time_zone: str, value: 
     # the subtitle on its own line, so that a half-width chart does not cut the time zone off
     return _layout(
         fig,
-        f"{names[value]}<br><sup>by weekday and hour posted, {time_zone}</sup>",
-        f"Hour posted ({time_zone})",
-        "Weekday",
+        _heatmap_title(value, time_zone),
+        _("Hour posted ({time_zone})").format(time_zone=time_zone),
+        _("Weekday"),
     )
 
 
 def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
     """One bar per crisis from its start to when it was back within baseline (or its end while open), one row
-    per brand, coloured by severity; bars carry ``customdata = [crisis_id]``."""
+    per brand, coloured by severity; bars carry ``customdata = [crisis_id, its text]``."""
     fig = go.Figure()
     for severity in sorted(crises["severity"].unique()) if not crises.empty else []:
         part = crises[crises["severity"] == severity]
@@ -291,10 +443,14 @@ def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
             x=duration_ms,
             base=part["started_at"],
             orientation="h",
-            name=f"{severity} · {SEVERITY_NAMES.get(int(severity), '')}",
+            name=f"{int(severity)} · {severity_name(int(severity))}",
             marker_color=SEVERITY_COLORS.get(int(severity), COLORS["negative"]),
             customdata=[[crisis_id, _safe(crisis_id)] for crisis_id in part["crisis_id"]],
-            hovertemplate="%{customdata[1]}<br>from %{base|%a %d %b %H:%M} UTC<extra></extra>",
+            hovertext=[
+                _("{crisis}<br>from {when} UTC").format(crisis=_safe(crisis_id), when=fmt_when(started))
+                for crisis_id, started in zip(part["crisis_id"], part["started_at"])
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
         )
     fig.update_xaxes(type="date")
     fig.update_layout(
@@ -303,8 +459,10 @@ def build_crisis_timeline_figure(crises: pd.DataFrame) -> go.Figure:
         clickmode="event+select",
         height=160 + 40 * max(crises["brand"].nunique() if not crises.empty else 1, 1),
     )
-    fig.update_layout(legend_title_text="Severity", showlegend=True)
-    return _layout(fig, "Crises over time, coloured by severity (UTC)", "Time (UTC)", "Brand account")
+    fig.update_layout(legend_title_text=_("Severity"), showlegend=True)
+    return _layout(
+        fig, _("Crises over time, coloured by severity (UTC)"), _("Time (UTC)"), _("Brand account"), dates="hour"
+    )
 
 
 def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.DataFrame, crisis: dict) -> go.Figure:
@@ -318,11 +476,11 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
             posts=series["posts"].where(~series["is_gap"].astype(bool)),
             negative_posts=series["negative_posts"].where(~series["is_gap"].astype(bool)),
         )
-    fig.add_bar(x=series["hour_at"], y=series["posts"], name="Posts per hour", marker_color=COLORS["volume"])
+    fig.add_bar(x=series["hour_at"], y=series["posts"], name=_("Posts per hour"), marker_color=COLORS["volume"])
     fig.add_scatter(
         x=series["hour_at"],
         y=series["negative_posts"],
-        name="Negative posts per hour",
+        name=_("Negative posts per hour"),
         mode="lines",
         line=dict(color=COLORS["negative"], width=2),
         connectgaps=False,
@@ -340,7 +498,7 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
             x=phase.started_at,
             y=1.0 if index % 2 == 0 else 0.95,
             yref="paper",
-            text=phase.phase,
+            text=_safe(phase_name(phase.phase)),
             showarrow=False,
             xanchor="left",
             yanchor="bottom",
@@ -348,11 +506,11 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
         )
     markers = []
     if crisis.get("back_to_baseline_at") is None and crisis.get("data_end_at") is not None:
-        markers.append((crisis["data_end_at"], "data ends: still open", COLORS["negative"], "dash"))
+        markers.append((crisis["data_end_at"], _("data ends: still open"), COLORS["negative"], "dash"))
     if crisis.get("first_brand_response_at") is not None:
-        markers.append((crisis["first_brand_response_at"], "first brand reply", COLORS["brand"], "solid"))
+        markers.append((crisis["first_brand_response_at"], _("first brand reply"), COLORS["brand"], "solid"))
     for move in moves.itertuples(index=False):
-        markers.append((move.first_at, move.move.replace("_", " "), COLORS["positive"], "dot"))
+        markers.append((move.first_at, _safe(move_name(move.move).replace("_", " ")), COLORS["positive"], "dot"))
     top = float(series["posts"].max()) if not series.empty else 1.0
     for index, (when, name, color, dash) in enumerate(markers):
         fig.add_shape(type="line", x0=when, x1=when, y0=0, y1=1, yref="paper", line=dict(color=color, dash=dash))
@@ -367,9 +525,12 @@ def build_crisis_figure(series: pd.DataFrame, phases: pd.DataFrame, moves: pd.Da
         )
     return _layout(
         fig,
-        f"Crisis {_safe(crisis['crisis_id'])}: posts and negative posts per hour, phases shaded (UTC)",
-        "Hour (UTC)",
-        "Posts per hour",
+        _("Crisis {crisis}: posts and negative posts per hour, phases shaded (UTC)").format(
+            crisis=_safe(crisis["crisis_id"])
+        ),
+        _("Hour (UTC)"),
+        _("Posts per hour"),
+        dates="hour",
     )
 
 
@@ -382,20 +543,24 @@ def build_kpi_trend_figure(net: pd.DataFrame) -> go.Figure:
     fig.add_bar(
         x=daily["bucket"],
         y=daily["negative_share"],
-        name="Negative share (%)",
+        name=_("Negative share (%)"),
         marker_color=COLORS["negative"],
         opacity=0.55,
     )
     fig.add_scatter(
         x=daily["bucket"],
         y=daily["net"],
-        name="Net sentiment (points)",
+        name=_("Net sentiment (points)"),
         mode="lines",
         line=dict(color=COLORS["brand"], width=2),
     )
     fig.add_hline(y=0, line=dict(color=COLORS["neutral"], width=1, dash="dot"))
     return _layout(
-        fig, "Sentiment trend of customer posts per day (UTC)", "Day (UTC)", "% negative / net sentiment points"
+        fig,
+        _("Sentiment trend of customer posts per day (UTC)"),
+        _("Day (UTC)"),
+        _("% negative / net sentiment points"),
+        dates="day",
     )
 
 
@@ -412,44 +577,63 @@ def build_share_of_voice_figure(share: pd.DataFrame, grain: str = "week") -> go.
     for brand in brands:
         part = share[share["brand"] == brand]
         role = part["role"].iloc[0] if len(part) and isinstance(part["role"].iloc[0], str) else None
-        name = f"{_safe(brand)} ({'ours' if role == 'ours' else 'competitor'})" if role else _safe(brand)
+        if not role:
+            name = _safe(brand)
+        elif role == "ours":
+            name = _("{brand} (ours)").format(brand=_safe(brand))
+        else:
+            name = _("{brand} (competitor)").format(brand=_safe(brand))
         fig.add_bar(
             x=part["bucket"],
             y=part["share"] * 100,
             name=name,
             marker_color=colors[brand],
             customdata=[[brand, posts] for posts in part["posts"]],
-            hovertemplate="%{y:.0f}% (%{customdata[1]:,} posts) " + _safe(brand) + "<extra></extra>",
+            hovertext=[
+                ngettext("{share} ({n} post) {brand}", "{share} ({n} posts) {brand}", _count(posts)).format(
+                    share=_share(value), n=fmt_int(_count(posts)), brand=_safe(brand)
+                )
+                for value, posts in zip(part["share"], part["posts"])
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
         )
     fig.update_layout(barmode="stack", clickmode="event+select")
     fig.update_yaxes(range=[0, 100])
-    per = "day" if grain == "day" else "week"
-    return _layout(
-        fig,
-        f"Share of voice per {per} (customer posts about each tracked brand)",
-        _grain_title(grain),
-        "Share of the tracked brands' customer posts (%)",
-    )
+    if grain == "day":
+        title = _("Share of voice per day (customer posts about each tracked brand)")
+    else:
+        title = _("Share of voice per week (customer posts about each tracked brand)")
+    return _layout(fig, title, _grain_title(grain), _("Share of the tracked brands' customer posts (%)"), dates="day")
 
 
 def build_theme_figure(trend: pd.DataFrame, grain: str = "week") -> go.Figure:
     """Customer posts per theme and bucket as lines, from ``compare.theme_trend``; points carry
-    ``customdata = [theme]``."""
+    ``customdata = [theme]`` (the theme's stored name; legend and hover show it in the reader's language)."""
     fig = go.Figure()
     themes = list(dict.fromkeys(trend.sort_values("posts", ascending=False)["theme"])) if len(trend) else []
     colors = _brand_colors(themes)
     for theme in themes:
         part = trend[trend["theme"] == theme]
+        shown = _safe(theme_name(theme))
         fig.add_scatter(
             x=part["bucket"],
             y=part["posts"],
-            name=_safe(theme),
+            name=shown,
             mode="lines+markers",
             line=dict(color=colors[theme], width=2),
             marker=dict(size=6),
             customdata=[[theme, share] for share in part["negative_share"]],
-            hovertemplate="%{y:,} posts, %{customdata[1]:.0%} negative (" + _safe(theme) + ")<extra></extra>",
+            hovertext=[
+                ngettext(
+                    "{n} post, {share} negative ({theme})", "{n} posts, {share} negative ({theme})", _count(posts)
+                ).format(n=fmt_int(_count(posts)), share=_share(value), theme=shown)
+                for posts, value in zip(part["posts"], part["negative_share"])
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
         )
     fig.update_layout(clickmode="event+select")
-    per = "day" if grain == "day" else "week"
-    return _layout(fig, f"Customer posts per theme and {per}", _grain_title(grain), f"Customer posts per {per}")
+    if grain == "day":
+        title, y_title = _("Customer posts per theme and day"), _("Customer posts per day")
+    else:
+        title, y_title = _("Customer posts per theme and week"), _("Customer posts per week")
+    return _layout(fig, title, _grain_title(grain), y_title, dates="day")

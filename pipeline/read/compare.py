@@ -25,14 +25,19 @@ import duckdb
 import pandas as pd
 
 from pipeline.core import db
+from pipeline.core.i18n import N_
 from pipeline.read.queries import POST_COLUMNS, PostFilter, net_sentiment, sentiment_trend
+
+# the theme column's value for customer posts no theme tags: a value the pages compare with, in English,
+# translated where it is shown (``_(NO_THEME)``)
+NO_THEME = N_("(no theme)")
 
 
 def tracked_brands(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> tuple[str, ...]:
     """The brands compared (see the module docstring), ours first, then by name."""
     rows = con.execute("SELECT brand, role FROM brands ORDER BY role = 'ours' DESC, role IS NULL, brand").fetchall()
     with_role = [brand for brand, role in rows if role]
-    brands = with_role or [brand for brand, _ in rows]
+    brands = with_role or [brand for brand, _role in rows]
     return tuple(b for b in brands if not filters.brands or b in filters.brands)
 
 
@@ -157,7 +162,7 @@ def theme_trend(
 ) -> pd.DataFrame:
     """Per bucket and theme: posts, scored, negative, negative_share (NaN where none was scored)."""
     if grain not in ("day", "week"):
-        raise ValueError("grain must be 'day' or 'week'")
+        raise ValueError("grain must be 'day' or 'week'")  # i18n: not text (a programming error)
     themed, params = _themed(filters)
     return con.execute(
         f"""
@@ -191,7 +196,7 @@ def theme_totals(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilte
         aliased_params,
     )
     frame = pd.concat(
-        [frame, pd.DataFrame([{"theme": "(no theme)", "posts": untagged, "negative_share": None}])], ignore_index=True
+        [frame, pd.DataFrame([{"theme": NO_THEME, "posts": untagged, "negative_share": None}])], ignore_index=True
     )
     frame["share"] = frame["posts"] / customer_posts if customer_posts else float("nan")
     return frame
@@ -213,7 +218,7 @@ def theme_posts(
         clauses.append("p.sentiment_label = ?")
         params.append(label)
     where = " AND ".join(clauses)
-    source = "fct_post_themes t JOIN posts p ON p.platform = t.platform AND p.post_id = t.post_id"
+    source = "fct_post_themes t JOIN posts p ON p.platform = t.platform AND p.post_id = t.post_id"  # i18n: not text
     total = db.scalar(con, f"SELECT count(*) FROM {source} WHERE {where}", params)
     columns = ", ".join(f"p.{c.strip()}" for c in POST_COLUMNS.split(","))
     frame = con.execute(
@@ -254,15 +259,15 @@ def top_posts(con: duckdb.DuckDBPyConnection, filters: PostFilter, *, limit: int
         params,
     )
     if has and has[0]:
-        basis, order = "engagement", "engagement DESC, reach DESC NULLS LAST"
+        basis, order = "engagement", "engagement DESC, reach DESC NULLS LAST"  # i18n: not text (SQL)
     elif has and has[1]:
-        basis, order = "reach", "reach DESC"
+        basis, order = "reach", "reach DESC"  # i18n: not text (SQL)
     else:
-        basis, order = "thread size", "thread_posts DESC"
+        basis, order = "thread size", "thread_posts DESC"  # i18n: not text (a code value and SQL)
     counted = {
-        "engagement": "likes IS NOT NULL OR shares IS NOT NULL",
-        "reach": "reach IS NOT NULL",
-        "thread size": "post_id = thread_id",
+        "engagement": "likes IS NOT NULL OR shares IS NOT NULL",  # i18n: not text (SQL)
+        "reach": "reach IS NOT NULL",  # i18n: not text (SQL)
+        "thread size": "post_id = thread_id",  # i18n: not text (SQL)
     }[basis]  # a thread is shown by its opening post
     frame = con.execute(
         f"""

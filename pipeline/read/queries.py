@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.core import db
+from pipeline.core.i18n import N_, _, fmt_date, fmt_int, fmt_when, ngettext
 from pipeline.core.text import plain_records
 
 
@@ -55,7 +56,7 @@ class PostFilter:
             (f"{prefix}lang", self.languages),
         ):
             if values:
-                clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                clauses.append(f"{column} IN ({', '.join('?' for _value in values)})")
                 params.extend(values)
         return " AND ".join(clauses), params
 
@@ -104,7 +105,7 @@ def _posts_for(filters: PostFilter) -> str:
 def _posts_at(rows: str) -> str:
     """The posts view for the few fact rows whose row ids the query ``rows`` yields (a page). Joining the view
     on (platform, post_id) instead reads every post's text: 0.8 s on 10M posts for a page of 200."""
-    return f"({db.POSTS_SELECT} WHERE f.rowid IN ({rows}))"
+    return f"({db.POSTS_SELECT} WHERE f.rowid IN ({rows}))"  # i18n: not text
 
 
 def _opening_posts(threads: str) -> str:
@@ -194,15 +195,17 @@ def latest_imports(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFr
 
 
 def last_change(con: duckdb.DuckDBPyConnection, *actions: str) -> str | None:
-    """``"changed Tue 24 Nov 2026, 10:05 UTC by ana@lumo.example"`` for the newest change of these actions, or
-    None when none is recorded."""
+    """``"changed Tue 24 Nov 2026 10:05 UTC by ana@lumo.example"`` for the newest change of these actions (in
+    the current language), or None when none is recorded."""
     row = db.first_row(
         con,
         f"""SELECT changed_at, changed_by FROM audit_log WHERE action IN ({", ".join("?" * len(actions))})
                                ORDER BY changed_at DESC, rowid DESC LIMIT 1""",
         list(actions),
     )
-    return f"changed {row[0]:%a %d %b %Y, %H:%M} UTC by {row[1]}" if row else None
+    if not row:
+        return None
+    return _("changed {when} UTC by {who}").format(when=fmt_when(row[0], year=True), who=row[1])
 
 
 def recent_changes(con: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
@@ -235,7 +238,7 @@ def response_kpis(
     """
     condition, params = filters.where()
     week = "date_trunc('week', created_at)::DATE" if period == "week" else "NULL::DATE"
-    brand = "coalesce(brand, '(no brand)')" if by_brand else "'all brands'"
+    brand = "coalesce(brand, '(no brand)')" if by_brand else "'all brands'"  # i18n: not text (SQL)
     return con.execute(
         f"""
         SELECT {brand} AS brand, {week} AS week, count(*) AS awaiting,
@@ -283,19 +286,34 @@ def unmeasured_brands_text(coverage: pd.DataFrame) -> str | None:
     partly = coverage[coverage["replies_in_data"].astype(bool) & (coverage["not_judged"] > 0)]
     out = []
     if missing:
-        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
-        its = "its" if len(missing) == 1 else "their"
+        shown = ", ".join(missing[:8])
+        if len(missing) > 8:
+            more = len(missing) - 8
+            shown = ngettext("{names} and {n} more", "{names} and {n} more", more).format(names=shown, n=fmt_int(more))
         out.append(
-            f"The data holds no replies from {shown}: {its} response times cannot be measured, and {its} "
-            "posts are left out of these figures (load an export that includes the brand's replies, such "
-            "as a customer-care inbox)."
+            ngettext(
+                "The data holds no replies from {brands}: its response times cannot be measured, and its posts "
+                "are left out of these figures (load an export that includes the brand's replies, such as a "
+                "customer-care inbox).",
+                "The data holds no replies from {brands}: their response times cannot be measured, and their "
+                "posts are left out of these figures (load an export that includes the brand's replies, such as "
+                "a customer-care inbox).",
+                len(missing),
+            ).format(brands=shown)
         )
     if not partly.empty:
         posts = int(partly["not_judged"].sum())
-        names = ", ".join(partly["brand"].head(5)) + (" and others" if len(partly) > 5 else "")
+        names = ", ".join(partly["brand"].head(5))
+        if len(partly) > 5:
+            names = _("{names} and others").format(names=names)
         out.append(
-            f"{posts:,} posts to {names} come from exports without the brand's replies (mentions only) "
-            "and are left out too."
+            ngettext(
+                "{n} post to {brands} comes from exports without the brand's replies (mentions only) and is "
+                "left out too.",
+                "{n} posts to {brands} come from exports without the brand's replies (mentions only) and are "
+                "left out too.",
+                posts,
+            ).format(n=fmt_int(posts), brands=names)
         )
     return " ".join(out) or None
 
@@ -346,26 +364,29 @@ def vendor_agreement(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostF
 def parse_iso_week(text: str) -> date:
     """``"2026-W46"`` -> the Monday of that ISO week (``date(2026, 11, 9)``); ValueError saying why otherwise."""
     try:
-        year, _, week = text.strip().upper().partition("-W")
+        year, _sep, week = text.strip().upper().partition("-W")
         return date.fromisocalendar(int(year), int(week), 1)
     except ValueError:
-        raise ValueError(f"{text!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W46") from None
+        raise ValueError(
+            _("{text} is not an ISO week; write it as YYYY-Www, e.g. 2026-W46").format(text=repr(text))
+        ) from None
 
 
 def iso_week_label(monday: date) -> str:
-    year, week, _ = monday.isocalendar()
+    year, week, _weekday = monday.isocalendar()
     return f"{year}-W{week:02d}"
 
 
 def week_text(monday: date) -> str:
-    """``"2015-W08 · 16–22 Feb 2015"``: an ISO week with its dates, as people read weeks."""
+    """``"2015-W08 · 16–22 Feb 2015"``: an ISO week with its dates, as people read weeks (months in the
+    current language: "16–22 feb 2015", "16–22 lut 2015")."""
     sunday = monday + timedelta(days=6)
     if monday.month == sunday.month:
-        days = f"{monday.day}–{sunday.day} {sunday:%b %Y}"
+        days = f"{monday.day}–{fmt_date(sunday, 'd MMM y')}"
     elif monday.year == sunday.year:
-        days = f"{monday.day} {monday:%b} – {sunday.day} {sunday:%b %Y}"
+        days = f"{fmt_date(monday, 'd MMM')} – {fmt_date(sunday, 'd MMM y')}"
     else:
-        days = f"{monday.day} {monday:%b %Y} – {sunday.day} {sunday:%b %Y}"
+        days = f"{fmt_date(monday, 'd MMM y')} – {fmt_date(sunday, 'd MMM y')}"
     return f"{iso_week_label(monday)} · {days}"
 
 
@@ -482,18 +503,29 @@ def weekly_kpis(con: duckdb.DuckDBPyConnection, week_start: date, filters: PostF
         ],
     ):
         previous = (None,) * len(previous)
-    spec = [
-        ("posts", "Posts", "posts", True),
-        ("negative_share", "Negative share", "share", False),
-        ("net_sentiment", "Net sentiment", "points", True),
-        ("median_response_minutes", "Median first reply", "minutes", False),
-        ("response_rate", "Response rate", "share", True),
-        ("open_crises", "Open crises", "crises", False),
-    ]
     return [
-        Kpi(key, label, _number(current[i]), _number(previous[i]), unit, better)
-        for i, (key, label, unit, better) in enumerate(spec)
+        Kpi(key, _(KPI_LABELS[key]), _number(current[i]), _number(previous[i]), unit, better)
+        for i, (key, unit, better) in enumerate(_KPI_SPEC)
     ]
+
+
+# each weekly KPI's name, translated where the KPI is built (``weekly_kpis``: its ``label``)
+KPI_LABELS = {
+    "posts": N_("Posts"),
+    "negative_share": N_("Negative share"),
+    "net_sentiment": N_("Net sentiment"),
+    "median_response_minutes": N_("Median first reply"),
+    "response_rate": N_("Response rate"),
+    "open_crises": N_("Open crises"),
+}
+_KPI_SPEC = [
+    ("posts", "posts", True),
+    ("negative_share", "share", False),
+    ("net_sentiment", "points", True),
+    ("median_response_minutes", "minutes", False),
+    ("response_rate", "share", True),
+    ("open_crises", "crises", False),
+]
 
 
 def _number(value) -> float | None:
@@ -504,10 +536,10 @@ def _number(value) -> float | None:
 
 GRAINS = {"day": "day", "week": "week"}
 BREAKDOWNS = {
-    "none": "'all posts'",
+    "none": "'all posts'",  # i18n: not text (SQL: the group's value; charts name it)
     "platform": "platform",
     "lang": "coalesce(lang, 'und')",
-    "brand": "coalesce(brand, '(no brand)')",
+    "brand": "coalesce(brand, '(no brand)')",  # i18n: not text (SQL)
 }
 LABELS = ("negative", "neutral", "positive", "unscored")
 
@@ -521,7 +553,8 @@ def sentiment_trend(
     with 0 so that a gap reads as a gap, not as a line drawn across it.
     """
     if grain not in GRAINS or by not in BREAKDOWNS:
-        raise ValueError(f"grain must be one of {sorted(GRAINS)} and by one of {sorted(BREAKDOWNS)}")
+        wrong = f"grain must be one of {sorted(GRAINS)} and by one of {sorted(BREAKDOWNS)}"  # i18n: not text
+        raise ValueError(wrong)  # a programming error, not a person's
     condition, params = filters.where()
     step = "INTERVAL 1 DAY" if grain == "day" else "INTERVAL 7 DAY"
     # counted by UTC day number first (integer arithmetic), then by bucket: truncating every timestamp to its
@@ -589,7 +622,7 @@ def bucket_posts(
 ) -> tuple[pd.DataFrame, int]:
     """The customer posts behind one chart bucket (newest first, at most ``limit``) and how many there are."""
     condition, params = replace(filters, start_date=None, end_date=None).where()
-    clauses = [condition, "NOT is_brand", "created_at >= ?", "created_at < ?"]
+    clauses = [condition, "NOT is_brand", "created_at >= ?", "created_at < ?"]  # i18n: not text (SQL)
     params = [
         *params,
         pd.Timestamp(bucket.start, tz="UTC").to_pydatetime(),
@@ -602,7 +635,7 @@ def bucket_posts(
         clauses.append("created_at < ?")
         params.append(pd.Timestamp(filters.end_date + timedelta(days=1), tz="UTC").to_pydatetime())
     if bucket.label == "unscored":
-        clauses.append("sentiment_label IS NULL")
+        clauses.append("sentiment_label IS NULL")  # i18n: not text (SQL)
     elif bucket.label:
         clauses.append("sentiment_label = ?")
         params.append(bucket.label)
@@ -619,28 +652,32 @@ def bucket_posts(
 
 # --- response times ---------------------------------------------------------------------------------------
 
+# the bins' names are English messages, kept as they are in the data (``response_distribution``'s ``bin``)
+# and translated where shown (``charts.build_response_distribution_figure``)
 RESPONSE_BINS = [
-    (0, 15, "< 15 min"),
-    (15, 30, "15-30 min"),
-    (30, 60, "30-60 min"),
-    (60, 120, "1-2 h"),
-    (120, 240, "2-4 h"),
-    (240, 480, "4-8 h"),
-    (480, 1440, "8-24 h"),
-    (1440, 4320, "1-3 days"),
-    (4320, None, "> 3 days"),
+    (0, 15, N_("< 15 min")),
+    (15, 30, N_("15-30 min")),
+    (30, 60, N_("30-60 min")),
+    (60, 120, N_("1-2 h")),
+    (120, 240, N_("2-4 h")),
+    (240, 480, N_("4-8 h")),
+    (480, 1440, N_("8-24 h")),
+    (1440, 4320, N_("1-3 days")),
+    (4320, None, N_("> 3 days")),
 ]
+NO_REPLY_YET = N_("no reply yet")
 
 
 def response_distribution(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter()) -> pd.DataFrame:
     """Customer posts awaiting a reply by time to first response (calendar minutes), plus the unanswered.
 
-    Columns: bin (in order), posts, share. Every bin appears, with 0 where empty.
+    Columns: bin (in order; its English name, ``RESPONSE_BINS`` then ``NO_REPLY_YET``), posts, share. Every
+    bin appears, with 0 where empty.
     """
     condition, params = filters.where()
     cases = " ".join(
-        f"WHEN response_minutes < {hi} THEN {i}" if hi is not None else f"ELSE {i}"
-        for i, (_, hi, _) in enumerate(RESPONSE_BINS)
+        f"WHEN response_minutes < {hi} THEN {i}" if hi is not None else f"ELSE {i}"  # i18n: not text (SQL)
+        for i, (_low, hi, _name) in enumerate(RESPONSE_BINS)
     )
     counts = dict(
         con.execute(
@@ -650,7 +687,7 @@ def response_distribution(con: duckdb.DuckDBPyConnection, filters: PostFilter = 
             params,
         ).fetchall()
     )
-    names = [name for _, _, name in RESPONSE_BINS] + ["no reply yet"]
+    names = [name for _low, _high, name in RESPONSE_BINS] + [NO_REPLY_YET]
     posts = [int(counts.get(i, 0)) for i in range(len(names))]
     total = sum(posts)
     return pd.DataFrame({"bin": names, "posts": posts, "share": [p / total if total else 0.0 for p in posts]})
@@ -666,9 +703,10 @@ def unanswered_queue(
     in the store, so that an old export does not read as years of waiting.
     """
     if order not in ("oldest", "exposed"):
-        raise ValueError("order must be 'oldest' or 'exposed'")
+        raise ValueError("order must be 'oldest' or 'exposed'")  # i18n: not text (a programming error)
     condition, params = filters.where("r")
-    sort = "created_at, exposure DESC NULLS LAST" if order == "oldest" else "exposure DESC NULLS LAST, created_at"
+    oldest, exposed = "created_at, exposure DESC NULLS LAST", "exposure DESC NULLS LAST, created_at"  # i18n: not text
+    sort = oldest if order == "oldest" else exposed
     waiting = f"FROM {_responses_for(filters)} r WHERE NOT r.answered AND {condition}"
     total = db.scalar(con, f"SELECT count(*) {waiting}", params)
     # Pick the page of posts from the facts (the same created_at lets the date filter skip the rest of them),
@@ -707,7 +745,7 @@ def _crisis_where(filters: PostFilter) -> tuple[str, list]:
         clauses.append("started_at < ?")
         params.append(pd.Timestamp(filters.end_date + timedelta(days=1), tz="UTC").to_pydatetime())
     if filters.brands:
-        clauses.append(f"brand IN ({', '.join('?' for _ in filters.brands)})")
+        clauses.append(f"brand IN ({', '.join('?' for _brand in filters.brands)})")  # i18n: not text
         params.extend(filters.brands)
     return " AND ".join(clauses), params
 
@@ -810,7 +848,7 @@ def search_threads(
     clauses = [condition]
     if search.strip():
         clauses.append(
-            "(p.text ILIKE ? ESCAPE '\\' OR p.author_id ILIKE ? ESCAPE '\\' OR p.post_id = ? OR p.thread_id = ?)"
+            "(p.text ILIKE ? ESCAPE '\\' OR p.author_id ILIKE ? ESCAPE '\\' OR p.post_id = ? OR p.thread_id = ?)"  # i18n: not text
         )
         pattern = _like(search.strip())
         params = [*params, pattern, pattern, search.strip(), search.strip()]
@@ -914,12 +952,13 @@ def label_sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         GROUP BY ALL ORDER BY i.import_id""").df()
 
 
+# where a post's label comes from, in words (translated where shown: ``label_source_counts``)
 SOURCE_NAMES = {
-    "correction": "Corrected by a person",
-    "export": "The export's own label",
-    "adapter": "Learned from this database's labels (adapter)",
-    "radar": "Radar's base score (the English model, or the rules)",
-    None: "Not scored (a language without a model)",
+    "correction": N_("Corrected by a person"),
+    "export": N_("The export's own label"),
+    "adapter": N_("Learned from this database's labels (adapter)"),
+    "radar": N_("Radar's base score (the English model, or the rules)"),
+    None: N_("Not scored (a language without a model)"),
 }
 
 
@@ -929,15 +968,11 @@ def scoring_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     from pipeline.enrich.sentiment import method_for
 
     english = method_for("en")
-    lines = [
-        "English: "
-        + (
-            f"the shipped model ({english}) over the rule features"
-            if english != "vader+care"
-            else "the rules (the model file is missing)"
-        )
-        + "; Spanish, Polish: the rules."
-    ]
+    if english != "vader+care":
+        first = _("English: the shipped model ({model}) over the rule features; Spanish, Polish: the rules.")
+    else:
+        first = _("English: the rules (the model file is missing); Spanish, Polish: the rules.")
+    lines = [first.format(model=english)]
     stale = db.scalar(
         con,
         """SELECT count(*) FROM enr_posts WHERE lang = 'en' AND sentiment_method <> ?
@@ -946,10 +981,15 @@ def scoring_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     )
     if stale:
         lines.append(
-            f"{stale:,} English posts were scored by another version of the scorer: the next import or "
-            "`radar recompute` scores them again."
+            ngettext(
+                "{n} English post was scored by another version of the scorer: the next import or "
+                "`radar recompute` scores it again.",
+                "{n} English posts were scored by another version of the scorer: the next import or "
+                "`radar recompute` scores them again.",
+                int(stale),
+            ).format(n=fmt_int(stale))
         )
-    return lines + [f"Adapter, {state.sentence()}" for state in adapter_states(con)]
+    return lines + [_("Adapter, {sentence}").format(sentence=state.sentence()) for state in adapter_states(con)]
 
 
 def label_source_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -957,6 +997,7 @@ def label_source_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     frame = con.execute("""SELECT sentiment_source, count(*) AS posts FROM posts WHERE NOT is_brand
                            GROUP BY 1 ORDER BY 2 DESC""").df()
     frame["source"] = [
-        SOURCE_NAMES.get(None if pd.isna(value) else value, value) for value in frame["sentiment_source"]
+        _(SOURCE_NAMES[key]) if (key := None if pd.isna(value) else value) in SOURCE_NAMES else value
+        for value in frame["sentiment_source"]
     ]
     return frame[["source", "posts"]]

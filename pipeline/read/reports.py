@@ -23,21 +23,41 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from pipeline.core.settings import load_settings
+from pipeline.core.i18n import (
+    N_,
+    _,
+    current_locale,
+    fmt_date,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    fmt_when,
+    ngettext,
+    weekday_names,
+)
+from pipeline.core.settings import WEEKDAYS, load_settings
 from pipeline.core.text import is_missing, minutes_text
+from pipeline.metrics.crises import severity_name, severity_reasons_in_words, thread_reasons_in_words
+from pipeline.metrics.detector import phase_name
+from pipeline.metrics.playbook import MOVE_NAMES, move_name
+from pipeline.metrics.themes import theme_name
 from pipeline.read import charts, compare, queries
 from pipeline.read.queries import PostFilter
 from pipeline.read.summary import topics_filter, weekly_summary
 from pipeline.read.topics import emerging_topics
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-MOVE_NAMES = {
-    "apologise": "Apologise",
-    "explain": "Explain and keep people informed",
-    "admit_error": "Admit the error",
-    "change": "Say what will change",
-    "make_amends": "Make amends",
+# what the top posts of a week were chosen by (``compare.top_posts``), as a heading
+TOP_POSTS_BY = {
+    "engagement": N_("Top posts of the week (by engagement)"),
+    "reach": N_("Top posts of the week (by reach)"),
+    "thread size": N_("Top posts of the week (by thread size)"),  # i18n: not text (the key: a code value)
 }
+ROLE_NAMES = {"ours": N_("ours"), "competitor": N_("competitor")}
+LOG_KINDS = {"acknowledged": N_("acknowledged"), "decision": N_("decision")}
+# a day written out in full ("Monday 09 November"), with and without its year, in each language's word order
+_LONG_DAY = {"en": "EEEE dd MMMM", "es": "EEEE d 'de' MMMM", "pl": "EEEE, d MMMM"}  # i18n: not text
+_LONG_DAY_YEAR = {"en": "EEEE dd MMMM y", "es": "EEEE d 'de' MMMM 'de' y", "pl": "EEEE, d MMMM y"}  # i18n: not text
 
 
 class ReportError(Exception):
@@ -60,21 +80,35 @@ def _esc(value) -> str:
     return html.escape(str(value))
 
 
+def _h2(text: str) -> str:
+    return f"<h2>{_esc(text)}</h2>"
+
+
+def _p(text: str) -> str:
+    return f"<p>{_esc(text)}</p>"
+
+
 def _figure(fig: go.Figure, height: int = 380) -> str:
     fig = go.Figure(fig)
     fig.update_layout(width=1000, height=height, hovermode=False)
     return (
         '<div class="chart">'
         + pio.to_html(
-            fig, full_html=False, include_plotlyjs=False, config={"staticPlot": True, "displayModeBar": False}
+            fig,
+            full_html=False,
+            include_plotlyjs=False,
+            config={"staticPlot": True, "displayModeBar": False},  # i18n: not text
         )
         + "</div>"
     )
 
 
-def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None, empty: str = "None.") -> str:
+def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = None, empty: str | None = None) -> str:
+    """An HTML table of ``columns`` (column -> header, already in the reader's language); ``empty``: what an
+    empty table says (default "None.")."""
     if frame.empty:
-        return f'<p class="empty">{_esc(empty)}</p>'
+        said = _("None.") if empty is None else empty
+        return f'<p class="empty">{_esc(said)}</p>'
     formats = formats or {}
     head = "".join(f"<th>{_esc(title)}</th>" for title in columns.values())
     rows = []
@@ -89,13 +123,30 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], formats: dict | None = 
 
 
 def _when(value) -> str:
-    return "–" if is_missing(value) else pd.Timestamp(value).tz_convert("UTC").strftime("%a %d %b %Y %H:%M UTC")
+    """A moment in UTC with its weekday and year, in the reader's language: "Sat 24 Oct 2026 14:00 UTC"."""
+    return "–" if is_missing(value) else fmt_when(pd.Timestamp(value).tz_convert("UTC"), year=True) + " UTC"
+
+
+def _pct(value) -> str:
+    return fmt_pct(value)
+
+
+def _count(value) -> str:
+    return fmt_int(value)
+
+
+def _long_day(day: date, *, year: bool = False) -> str:
+    """ "Monday 09 November" ("lunes 9 de noviembre", "poniedziałek, 9 listopada"), with the year if asked."""
+    patterns = _LONG_DAY_YEAR if year else _LONG_DAY
+    return fmt_date(day, patterns.get(current_locale(), patterns["en"]))
 
 
 def signed(value: float, decimals: int = 0) -> str:
-    """``-0.3`` -> ``"0"``, ``12.4`` -> ``"+12"``: a signed number that never reads "-0" or "+0"."""
+    """``-0.3`` -> ``"0"``, ``12.4`` -> ``"+12"``: a signed number that never reads "-0" or "+0" (the number in
+    the locale's format: ``-1,235``, ``-1235``, ``+0,1``)."""
     rounded = round(float(value), decimals) + 0.0  # -0.0 becomes 0.0
-    return f"{rounded:,.{decimals}f}" if rounded == 0 else f"{rounded:+,.{decimals}f}"
+    text = fmt_num(abs(rounded), decimals)
+    return text if rounded == 0 else ("+" if rounded > 0 else "-") + text
 
 
 def kpi_text(kpi: queries.Kpi, value: float | None) -> str:
@@ -103,30 +154,28 @@ def kpi_text(kpi: queries.Kpi, value: float | None) -> str:
     if value is None:
         return "–"
     if kpi.unit == "share":
-        return f"{value:.0%}"
+        return fmt_pct(value)
     if kpi.unit == "minutes":
         return minutes_text(value)
     if kpi.unit == "points":
         return signed(value)
-    return f"{value:,.0f}"
+    return fmt_int(value)
 
 
 def kpi_change_text(kpi: queries.Kpi) -> str:
     if kpi.change is None:
         return "–"
     if kpi.unit == "share":
-        return f"{signed(kpi.change * 100, 1)} pts"
+        return _("{change} pts").format(change=signed(kpi.change * 100, 1))
     if kpi.unit == "minutes":
         # an ASCII minus: Streamlit reads the sign of a metric's delta from its first character
         return ("+" if kpi.change >= 0 else "-") + minutes_text(abs(kpi.change))
     return signed(kpi.change)
 
 
-def _page(title: str, subtitle: str, body: str) -> str:
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>
-<style>
+def _style() -> str:
+    """The report's CSS."""
+    return f"""
  body {{ font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1f2933;
         max-width: 1040px; margin: 24px auto; padding: 0 16px; line-height: 1.45; }}
  h1 {{ margin-bottom: 0; }} .subtitle {{ color: #52606d; margin-top: 4px; }}
@@ -141,21 +190,31 @@ def _page(title: str, subtitle: str, body: str) -> str:
  .sev {{ display: inline-block; padding: 2px 8px; border-radius: 4px; color: white; }}
  footer {{ color: #7b8794; font-size: 12px; margin-top: 40px; }}
  @media print {{ body {{ margin: 0 auto; }} }}
-</style>
+"""  # i18n: not text (CSS)
+
+
+def _page(title: str, subtitle: str, body: str) -> str:
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    footer = _(
+        "Reputation Radar · generated {generated} · times in UTC unless a chart says otherwise · sentiment "
+        "labels are the export's own where it has them, else Radar's rules (see the metric definitions); "
+        "corrections made by people win."
+    ).format(generated=generated)
+    return f"""<!DOCTYPE html>
+<html lang="{current_locale()}"><head><meta charset="utf-8"><title>{_esc(title)}</title>
+<style>{_style()}</style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 </head><body>
 <h1>{_esc(title)}</h1><p class="subtitle">{_esc(subtitle)}</p>
 {body}
-<footer>Reputation Radar · generated {generated} · times in UTC unless a chart says otherwise ·
-sentiment labels are the export's own where it has them, else Radar's rules (see the metric
-definitions); corrections made by people win.</footer>
+<footer>{_esc(footer)}</footer>
 </body></html>"""
 
 
 def crisis_rows_in_words(crises: pd.DataFrame) -> pd.DataFrame:
     """Crisis rows (from ``queries.crisis_list``) as people read them, for the pages and the report alike: an
     open crisis says where its data ends, a brand whose replies are not in the data says so, and nothing reads
-    "None", "NaT" or "no reply" where the data is silent."""
+    "None", "NaT" or "no reply" where the data is silent. The severity's name is in the reader's language."""
     worded = [c for c in ("back_to_baseline_at", "minutes_to_first_response", "share_answered") if c in crises]
     shown = crises.astype({column: object for column in worded})  # the other columns keep their types
     for index, row in crises.iterrows():
@@ -164,38 +223,67 @@ def crisis_rows_in_words(crises: pd.DataFrame) -> pd.DataFrame:
         shown.at[index, "back_to_baseline_at"] = (
             _when(row["back_to_baseline_at"])
             if not is_missing(row["back_to_baseline_at"])
-            else f"open (data ends {_when(end)})"
+            else _("open (data ends {when})").format(when=_when(end))
             if not is_missing(end)
-            else "open"
+            else _("open")
         )
         shown.at[index, "minutes_to_first_response"] = (
-            "replies not in the data"
+            _("replies not in the data")
             if not measurable
             else minutes_text(row["minutes_to_first_response"])
             if not is_missing(row["minutes_to_first_response"])
-            else "no reply"
+            else _("no reply")
         )
         if "share_answered" in crises:
             shown.at[index, "share_answered"] = (
-                "–" if not measurable or is_missing(row["share_answered"]) else f"{row['share_answered']:.0%}"
+                "–" if not measurable or is_missing(row["share_answered"]) else fmt_pct(row["share_answered"])
             )
+        if "severity_name" in crises and "severity" in crises and not is_missing(row["severity"]):
+            shown.at[index, "severity_name"] = severity_name(row["severity"])
     return shown
 
 
 # --- the weekly report -------------------------------------------------------------------------------------
 
 
+def _scope(filters: PostFilter) -> str:
+    chosen = ", ".join(
+        filter(None, [", ".join(filters.brands), ", ".join(filters.platforms), ", ".join(filters.languages)])
+    )
+    return chosen or _("all brands, platforms and languages")
+
+
+def _business_hours(settings) -> str:
+    names = weekday_names("abbreviated")
+    days = ", ".join(names[WEEKDAYS.index(day)] if day in WEEKDAYS else day for day in settings.business_days)
+    return ngettext(
+        "SLA target: {n} business minute ({days} {start}–{end}, {zone}); median and p90 in calendar time.",
+        "SLA target: {n} business minutes ({days} {start}–{end}, {zone}); median and p90 in calendar time.",
+        int(settings.sla_minutes),
+    ).format(
+        n=fmt_int(settings.sla_minutes),
+        days=days,
+        start=settings.business_start,
+        end=settings.business_end,
+        zone=settings.business_time_zone,
+    )
+
+
 def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date, filters: PostFilter = PostFilter()) -> Report:
     """The weekly report for an ISO week (``"2026-W46"`` or its Monday): KPIs against the week before, the
-    sentiment trend, response times, crises active in the week and the oldest unanswered posts."""
+    sentiment trend, response times, crises active in the week and the oldest unanswered posts, in the
+    current locale (wrap the call in ``use_locale``)."""
     monday = queries.parse_iso_week(week) if isinstance(week, str) else week
+    sunday = monday + timedelta(days=6)
     label = queries.iso_week_label(monday)
-    period = PostFilter(monday, monday + timedelta(days=6), filters.brands, filters.platforms, filters.languages)
+    period = PostFilter(monday, sunday, filters.brands, filters.platforms, filters.languages)
     totals = queries.post_totals(con, period)
     if totals.posts == 0:
         raise ReportError(
-            f"no posts in {label} ({monday:%d %b %Y} to {monday + timedelta(days=6):%d %b %Y}) "
-            "for these filters; choose a week with data (`radar status` shows the date range)"
+            _(
+                "no posts in {week} ({start} to {end}) for these filters; choose a week with data "
+                "(`radar status` shows the date range)"
+            ).format(week=label, start=fmt_date(monday, pattern="dd MMM y"), end=fmt_date(sunday, pattern="dd MMM y"))
         )
     settings = load_settings(con)
     kpis = queries.weekly_kpis(con, monday, filters)
@@ -203,10 +291,12 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date, filters: Pos
     for kpi in kpis:
         change = kpi.change
         mood = "" if not change else ("good" if (change > 0) == kpi.higher_is_better else "bad")
+        versus = _("{change} vs previous week ({previous})").format(
+            change=kpi_change_text(kpi), previous=kpi_text(kpi, kpi.previous)
+        )
         cards.append(
             f'<div class="kpi"><div>{_esc(kpi.label)}</div><div class="value">{_esc(kpi_text(kpi, kpi.value))}'
-            f'</div><div class="{mood}">{_esc(kpi_change_text(kpi))} vs previous week '
-            f"({_esc(kpi_text(kpi, kpi.previous))})</div></div>"
+            f'</div><div class="{mood}">{_esc(versus)}</div></div>'
         )
     trend = queries.sentiment_trend(con, period, grain="day")
     by_platform = queries.net_sentiment(queries.sentiment_trend(con, period, grain="week", by="platform"))
@@ -219,9 +309,10 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date, filters: Pos
     topics = emerging_topics(con, monday, topics_filter(con, filters))
     summary = weekly_summary(con, monday, filters, topics=topics)
     voice = compare.voice_in_period(con, monday, 7, filters)
+    voice = voice.assign(role=[_(ROLE_NAMES[r]) if r in ROLE_NAMES else r for r in voice["role"]])
     share = compare.share_of_voice(
         con,
-        replace(filters, start_date=monday - timedelta(weeks=12), end_date=monday + timedelta(days=6)),
+        replace(filters, start_date=monday - timedelta(weeks=12), end_date=sunday),
         grain="week",
     )
     themes_now = compare.theme_totals(con, period)
@@ -234,162 +325,180 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date, filters: Pos
     themes = themes_now.merge(
         themes_before[["theme", "posts"]].rename(columns={"posts": "posts_before"}), on="theme", how="left"
     )
+    themes["theme"] = [_(compare.NO_THEME) if t == compare.NO_THEME else theme_name(t) for t in themes["theme"]]
     top, top_basis = compare.top_posts(con, period, limit=10)
-    scope = (
-        ", ".join(filter(None, [", ".join(filters.brands), ", ".join(filters.platforms), ", ".join(filters.languages)]))
-        or "all brands, platforms and languages"
+    oldest = (
+        _("Oldest unanswered customer posts ({n} in all this week)").format(n=fmt_int(waiting))
+        if not by_brand.empty
+        else _("Oldest unanswered customer posts")
     )
     body = [
-        "<h2>Summary</h2>",
-        "".join(f"<p>{_esc(sentence)}</p>" for sentence in summary),
-        "<h2>This week at a glance</h2>",
+        _h2(_("Summary")),
+        "".join(_p(sentence) for sentence in summary),
+        _h2(_("This week at a glance")),
         f'<div class="kpis">{"".join(cards)}</div>',
-        "<h2>Sentiment</h2>",
+        _h2(_("Sentiment")),
         _figure(charts.build_sentiment_volume_figure(trend, "day")),
         _table(
             by_platform,
             {
-                "group": "Platform",
-                "scored": "Scored customer posts",
-                "negative": "Negative",
-                "positive": "Positive",
-                "net_sentiment": "Net sentiment",
+                "group": _("Platform"),
+                "scored": _("Scored customer posts"),
+                "negative": _("Negative"),
+                "positive": _("Positive"),
+                "net_sentiment": _("Net sentiment"),
             },
-            {"net_sentiment": signed},
+            {"net_sentiment": signed, "scored": _count, "negative": _count, "positive": _count},
         ),
-        "<h2>Response times</h2>",
-        f"<p>SLA target: {settings.sla_minutes} business minutes ({_esc(', '.join(settings.business_days))} "
-        f"{_esc(settings.business_start)}–{_esc(settings.business_end)}, {_esc(settings.business_time_zone)}); "
-        "median and p90 in calendar time.</p>",
+        _h2(_("Response times")),
+        _p(_business_hours(settings)),
         f'<p class="empty">{_esc(unmeasured)}</p>' if unmeasured else "",
         _table(
             by_brand,
             {
-                "brand": "Brand",
-                "awaiting": "Posts needing a reply",
-                "answered": "Answered",
-                "response_rate": "Response rate",
-                "median_minutes": "Median first response (calendar)",
-                "p90_minutes": "p90 (calendar)",
-                "within_sla_share": "Within SLA (business minutes)",
+                "brand": _("Brand"),
+                "awaiting": _("Posts needing a reply"),
+                "answered": _("Answered"),
+                "response_rate": _("Response rate"),
+                "median_minutes": _("Median first response (calendar)"),
+                "p90_minutes": _("p90 (calendar)"),
+                "within_sla_share": _("Within SLA (business minutes)"),
             },
             {
-                "response_rate": lambda v: f"{v:.0%}",
-                "within_sla_share": lambda v: f"{v:.0%}",
+                "awaiting": _count,
+                "answered": _count,
+                "response_rate": _pct,
+                "within_sla_share": _pct,
                 "median_minutes": minutes_text,
                 "p90_minutes": minutes_text,
             },
-            empty="No response figures: no post of this week can be judged.",
+            empty=_("No response figures: no post of this week can be judged."),
         ),
         _figure(charts.build_response_distribution_figure(distribution), 340),
         _figure(charts.build_response_heatmap_figure(heatmap, settings.business_time_zone), 360),
-        "<h2>Crises active this week</h2>",
+        _h2(_("Crises active this week")),
         _table(
             crisis_rows_in_words(crises),
             {
-                "crisis_id": "Crisis",
-                "brand": "Brand",
-                "severity_name": "Severity",
-                "started_at": "Started",
-                "back_to_baseline_at": "Back to baseline",
-                "minutes_to_first_response": "First response after",
-                "share_answered": "Complaints answered",
+                "crisis_id": _("Crisis"),
+                "brand": _("Brand"),
+                "severity_name": _("Severity"),
+                "started_at": _("Started"),
+                "back_to_baseline_at": _("Back to baseline"),
+                "minutes_to_first_response": _("First response after"),
+                "share_answered": _("Complaints answered"),
             },
             {"started_at": _when},
         ),
-        "<h2>Share of voice</h2>",
+        _h2(_("Share of voice")),
         _figure(charts.build_share_of_voice_figure(share, "week"), 340) if not share.empty else "",
         _table(
             voice,
             {
-                "brand": "Brand",
-                "role": "Role",
-                "posts": "Customer posts",
-                "share": "Share of voice",
-                "share_before": "The week before",
-                "net_sentiment": "Net sentiment",
-                "net_before": "Net the week before",
+                "brand": _("Brand"),
+                "role": _("Role"),
+                "posts": _("Customer posts"),
+                "share": _("Share of voice"),
+                "share_before": _("The week before"),
+                "net_sentiment": _("Net sentiment"),
+                "net_before": _("Net the week before"),
             },
             {
-                "share": lambda v: f"{v:.0%}",
-                "share_before": lambda v: f"{v:.0%}",
+                "posts": _count,
+                "share": _pct,
+                "share_before": _pct,
                 "net_sentiment": signed,
                 "net_before": signed,
             },
-            empty="No brand to compare.",
+            empty=_("No brand to compare."),
         ),
-        "<h2>Themes</h2>",
+        _h2(_("Themes")),
         _table(
             themes,
             {
-                "theme": "Theme",
-                "posts": "Customer posts",
-                "posts_before": "The week before",
-                "share": "Of all customer posts",
-                "negative_share": "Negative",
+                "theme": _("Theme"),
+                "posts": _("Customer posts"),
+                "posts_before": _("The week before"),
+                "share": _("Of all customer posts"),
+                "negative_share": _("Negative"),
             },
-            {
-                "share": lambda v: f"{v:.0%}",
-                "negative_share": lambda v: f"{v:.0%}",
-                "posts_before": lambda v: f"{v:,.0f}",
-            },
+            {"posts": _count, "share": _pct, "negative_share": _pct, "posts_before": _count},
         ),
-        "<h2>Emerging topics</h2>",
-        "<p>Words and phrases used in more posts than in the weeks before (log-odds ratio with an informative "
-        "prior; see the documentation).</p>",
+        _h2(_("Emerging topics")),
+        _p(
+            _(
+                "Words and phrases used in more posts than in the weeks before (log-odds ratio with an "
+                "informative prior; see the documentation)."
+            )
+        ),
         _table(
             topics,
             {
-                "brand": "Brand",
-                "term": "Word or phrase",
-                "posts": "Posts this week",
-                "before_per_week": "Per week before",
+                "brand": _("Brand"),
+                "term": _("Word or phrase"),
+                "posts": _("Posts this week"),
+                "before_per_week": _("Per week before"),
             },
-            {"before_per_week": lambda v: f"{v:.1f}"},
-            empty="Nothing rose clearly.",
+            {"posts": _count, "before_per_week": lambda v: fmt_num(v, 1)},
+            empty=_("Nothing rose clearly."),
         ),
-        f"<h2>Top posts of the week (by {_esc(top_basis)})</h2>",
+        _h2(_(TOP_POSTS_BY[top_basis]) if top_basis in TOP_POSTS_BY else _("Top posts of the week")),
         _table(
             top,
             {
-                "created_at": "Posted",
-                "brand": "Brand",
-                "platform": "Platform",
-                "author_id": "Author",
-                "engagement": "Likes + shares",
-                "reach": "Reach",
-                "thread_posts": "Posts in thread",
-                "text": "Text",
+                "created_at": _("Posted"),
+                "brand": _("Brand"),
+                "platform": _("Platform"),
+                "author_id": _("Author"),
+                "engagement": _("Likes + shares"),
+                "reach": _("Reach"),
+                "thread_posts": _("Posts in thread"),
+                "text": _("Text"),
             },
-            {"created_at": _when, "engagement": lambda v: f"{v:,.0f}", "reach": lambda v: f"{v:,.0f}"},
+            {"created_at": _when, "engagement": _count, "reach": _count, "thread_posts": _count},
         ),
-        "<h2>Oldest unanswered customer posts"
-        + (f" ({waiting:,} in all this week)</h2>" if not by_brand.empty else "</h2>"),
+        _h2(oldest),
         _table(
             queue,
             {
-                "created_at": "Posted",
-                "brand": "Brand",
-                "platform": "Platform",
-                "author_id": "Author",
-                "exposure": "Reach + engagement",
-                "text": "Text",
+                "created_at": _("Posted"),
+                "brand": _("Brand"),
+                "platform": _("Platform"),
+                "author_id": _("Author"),
+                "exposure": _("Reach + engagement"),
+                "text": _("Text"),
             },
-            {"created_at": _when},
-            empty="None."
+            {"created_at": _when, "exposure": _count},
+            empty=_("None.")
             if not by_brand.empty
-            else "Cannot be known: no post of this week can be judged, the data holds no brand replies for them.",
+            else _("Cannot be known: no post of this week can be judged, the data holds no brand replies for them."),
         ),
     ]
-    title = f"Weekly reputation report {queries.week_text(monday)}"
-    subtitle = (
-        f"{monday:%A %d %B} to {monday + timedelta(days=6):%A %d %B %Y} (UTC) · {scope} · "
-        f"{totals.posts:,} posts, {totals.customer_posts:,} from customers"
-    )
+    title = _("Weekly reputation report {week}").format(week=queries.week_text(monday))
+    posts = ngettext(
+        "{n} post, {customers} from customers", "{n} posts, {customers} from customers", totals.posts
+    ).format(n=fmt_int(totals.posts), customers=fmt_int(totals.customer_posts))
+    days = _("{start} to {end} (UTC)").format(start=_long_day(monday), end=_long_day(sunday, year=True))
+    subtitle = " · ".join([days, _scope(filters), posts])
     return Report(title, _page(title, subtitle, "\n".join(body)), tuple(summary))
 
 
 # --- the post-crisis retrospective -------------------------------------------------------------------------
+
+
+def _size(crisis: dict) -> str:
+    posts, negative, authors, platforms = (
+        int(crisis["posts"]),
+        int(crisis["negative_posts"]),
+        int(crisis["authors"]),
+        int(crisis["platforms"]),
+    )
+    return _("{posts}, {negative}, {authors} {platforms}").format(
+        posts=ngettext("{n} post", "{n} posts", posts).format(n=fmt_int(posts)),
+        negative=ngettext("{n} negative", "{n} negative", negative).format(n=fmt_int(negative)),
+        authors=ngettext("from {n} author", "from {n} authors", authors).format(n=fmt_int(authors)),
+        platforms=ngettext("on {n} platform", "on {n} platforms", platforms).format(n=fmt_int(platforms)),
+    )
 
 
 def retrospective_facts(crisis: dict) -> list[tuple[str, str]]:
@@ -399,123 +508,169 @@ def retrospective_facts(crisis: dict) -> list[tuple[str, str]]:
     started, back = crisis["started_at"], crisis.get("back_to_baseline_at")
     data_end = crisis.get("data_end_at")
     if back is not None:
-        recovered = f"{_when(back)} ({minutes_text((back - started).total_seconds() / 60)} after the start)"
-    else:
-        recovered = "unknown: still above the usual level when the data ends" + (
-            f" ({_when(data_end)})" if data_end is not None else ""
+        recovered = _("{when} ({duration} after the start)").format(
+            when=_when(back), duration=minutes_text((back - started).total_seconds() / 60)
         )
+    elif data_end is not None:
+        recovered = _("unknown: still above the usual level when the data ends ({when})").format(when=_when(data_end))
+    else:
+        recovered = _("unknown: still above the usual level when the data ends")
     answered = crisis.get("share_answered")
     measurable = crisis.get("replies_in_data") is not False
-    no_replies = f"cannot be measured: the data holds no replies from {crisis['brand']}"
+    no_replies = _("cannot be measured: the data holds no replies from {brand}").format(brand=crisis["brand"])
     if not measurable:
         first_reply = complaints = no_replies
     else:
         first_reply = (
-            "none during the crisis"
+            _("none during the crisis")
             if crisis.get("first_brand_response_at") is None
-            else f"{_when(crisis['first_brand_response_at'])}, "
-            f"{minutes_text(crisis['minutes_to_first_response'])} after the start"
+            else _("{when}, {duration} after the start").format(
+                when=_when(crisis["first_brand_response_at"]),
+                duration=minutes_text(crisis["minutes_to_first_response"]),
+            )
         )
         complaints = (
             "–"
             if answered is None
-            else f"{crisis['complaints_answered']:,} of {crisis['complaints']:,} ({answered:.0%})"
+            else _("{answered} of {complaints} ({share})").format(
+                answered=fmt_int(crisis["complaints_answered"]),
+                complaints=fmt_int(crisis["complaints"]),
+                share=fmt_pct(answered),
+            )
         )
     ended = crisis.get("ended_at")
     return [
-        ("Detected (first hot hour)", _when(started)),
+        (_("Detected (first hot hour)"), _when(started)),
         (
-            "Peak",
-            f"{_when(crisis['peak_at'])} (z = {crisis['peak_z']:.1f})"
+            _("Peak"),
+            _("{when} (z = {z})").format(when=_when(crisis["peak_at"]), z=fmt_num(crisis["peak_z"], 1))
             if crisis.get("peak_z") is not None
             else _when(crisis["peak_at"]),
         ),
-        ("Last hot hour ended", _when(ended) if ended is not None else "unknown: still hot when the data ends"),
-        ("First brand reply to a complaint", first_reply),
-        ("Complaints answered", complaints),
-        ("Sentiment recovered (back within baseline)", recovered),
         (
-            "Size",
-            f"{crisis['posts']:,} posts, {crisis['negative_posts']:,} negative, from {crisis['authors']:,} "
-            f"authors on {crisis['platforms']} platform{'s' if crisis['platforms'] != 1 else ''}",
+            _("Last hot hour ended"),
+            _when(ended) if ended is not None else _("unknown: still hot when the data ends"),
         ),
+        (_("First brand reply to a complaint"), first_reply),
+        (_("Complaints answered"), complaints),
+        (_("Sentiment recovered (back within baseline)"), recovered),
+        (_("Size"), _size(crisis)),
     ]
 
 
 def playbook_checklist(moves: pd.DataFrame) -> list[tuple[str, str | None, int, str | None]]:
     """(move name, first time used or None, brand posts that made it, the first such post's text) for each of
-    the five good-practice moves, in order."""
+    the five good-practice moves, in order; the names in the reader's language, starting with a capital."""
     used = {row.move: row for row in moves.itertuples(index=False)}
     return [
         (
-            name,
+            _capitalized(move_name(move)),
             _when(used[move].first_at) if move in used else None,
             int(used[move].replies) if move in used else 0,
             getattr(used[move], "first_text", None) if move in used else None,
         )
-        for move, name in MOVE_NAMES.items()
+        for move in MOVE_NAMES
     ]
 
 
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
-    """The post-crisis retrospective: what happened when, how the brand responded, what people said."""
+    """The post-crisis retrospective: what happened when, how the brand responded, what people said, in the
+    current locale (wrap the call in ``use_locale``)."""
     crisis = queries.crisis_detail(con, crisis_id)
     if crisis is None:
-        known = ", ".join(queries.crisis_list(con)["crisis_id"].head(5)) or "none detected"
-        raise ReportError(f"no crisis {crisis_id!r}; known crises: {known} (`radar crises` lists them)")
+        known = ", ".join(queries.crisis_list(con)["crisis_id"].head(5)) or _("none detected")
+        raise ReportError(
+            _("no crisis {crisis}; known crises: {known} (`radar crises` lists them)").format(
+                crisis=repr(crisis_id), known=known
+            )
+        )
     phases = queries.crisis_phases(con, crisis_id)
     moves = queries.crisis_moves(con, crisis_id)
     figure = charts.build_crisis_figure(queries.crisis_series(con, crisis_id), phases, moves, crisis)
     threads = queries.crisis_threads(con, crisis_id)
     color = charts.SEVERITY_COLORS.get(int(crisis["severity"]), "#d1495b")
     facts = "".join(f"<tr><th>{_esc(q)}</th><td>{_esc(a)}</td></tr>" for q, a in retrospective_facts(crisis))
-    reasons = "".join(f"<li>{_esc(reason)}</li>" for reason in crisis["severity_reasons"])
-    unseen = "cannot be judged: no replies in the data" if crisis.get("replies_in_data") is False else "not seen"
+    reasons = "".join(f"<li>{_esc(reason)}</li>" for reason in severity_reasons_in_words(crisis))
+    judged = crisis.get("replies_in_data") is not False
+    unseen = _("not seen") if judged else _("cannot be judged: no replies in the data")
     checklist = "".join(
-        f"<tr><td>{'✔' if when else '✘' if unseen == 'not seen' else '?'}</td><td>{_esc(name)}</td>"
+        f"<tr><td>{'✔' if when else '✘' if judged else '?'}</td><td>{_esc(name)}</td>"
         f"<td>{_esc(when or unseen)}</td>"
-        f"<td>{replies:,}</td><td>{_esc(text or '')}</td></tr>"
+        f"<td>{fmt_int(replies)}</td><td>{_esc(text or '')}</td></tr>"
         for name, when, replies, text in playbook_checklist(moves)
     )
+    phases_shown = phases.assign(phase=[phase_name(p) for p in phases["phase"]])
+    # why each thread is there, in the reader's language (from the messages stored with the crisis)
+    stored = dict(zip(crisis.get("top_threads") or [], crisis.get("top_thread_reason_messages") or [], strict=False))
+    threads = threads.assign(
+        why=[
+            thread_reasons_in_words(stored.get(thread_id), None if is_missing(why) else why)
+            for thread_id, why in zip(threads["thread_id"], threads["why"], strict=True)
+        ]
+    )
+    level = int(crisis["severity"])
+    headers = "".join(
+        f"<th>{_esc(title)}</th>" for title in ("", _("Move"), _("First seen"), _("Posts"), _("First post"))
+    )
     body = [
-        f'<p><span class="sev" style="background:{color}">Severity {crisis["severity"]}: '
-        f"{_esc(crisis['severity_name'])}</span></p>",
-        "<h2>Summary</h2>",
+        f'<p><span class="sev" style="background:{color}">'
+        + _esc(_("Severity {level}: {name}").format(level=level, name=severity_name(level)))
+        + "</span></p>",
+        _h2(_("Summary")),
         f"<table>{facts}</table>",
-        "<h2>Why this severity</h2>",
+        _h2(_("Why this severity")),
         f"<ul>{reasons}</ul>",
-        "<h2>Timeline</h2>",
+        _h2(_("Timeline")),
         _figure(figure, 440),
         _table(
-            phases, {"phase": "Phase", "started_at": "From", "ended_at": "To"}, {"started_at": _when, "ended_at": _when}
+            phases_shown,
+            {"phase": _("Phase"), "started_at": _("From"), "ended_at": _("To")},
+            {"started_at": _when, "ended_at": _when},
         ),
-        "<h2>How the brand responded</h2>",
-        "<p>Good practice in a crisis: apologise, explain (and keep people informed), admit the error, say what "
-        "will change, make amends. First time each appeared in a brand post that answers a complaint of the "
-        "crisis or is a public statement during it:</p>",
-        f"<table><thead><tr><th></th><th>Move</th><th>First seen</th><th>Posts</th><th>First post</th></tr></thead>"
-        f"<tbody>{checklist}</tbody></table>",
+        _h2(_("How the brand responded")),
+        _p(
+            _(
+                "Good practice in a crisis: apologise, explain (and keep people informed), admit the error, say "
+                "what will change, make amends. First time each appeared in a brand post that answers a "
+                "complaint of the crisis or is a public statement during it:"
+            )
+        ),
+        f"<table><thead><tr>{headers}</tr></thead><tbody>{checklist}</tbody></table>",
         *_plan_against_reality(con, crisis_id),
-        "<h2>What people said</h2>",
-        f"<p>Top terms (compared with the week before): {_esc(', '.join(crisis['top_terms']) or 'none')}</p>",
+        _h2(_("What people said")),
+        _p(
+            _("Top terms (compared with the week before): {terms}").format(
+                terms=", ".join(crisis["top_terms"]) or _("none")
+            )
+        ),
         _table(
             threads,
             {
-                "platform": "Platform",
-                "thread_id": "Thread",
-                "why": "Why it is here",
-                "post_count": "Posts",
-                "author_id": "Opened by",
-                "text": "Opening post",
+                "platform": _("Platform"),
+                "thread_id": _("Thread"),
+                "why": _("Why it is here"),
+                "post_count": _("Posts"),
+                "author_id": _("Opened by"),
+                "text": _("Opening post"),
             },
+            {"post_count": _count},
         ),
     ]
-    title = f"Crisis retrospective: {crisis['brand']}, {pd.Timestamp(crisis['started_at']):%d %b %Y}"
-    subtitle = f"{crisis_id} · {_when(crisis['started_at'])} to " + (
-        _when(crisis["ended_at"])
-        if crisis.get("ended_at") is not None
-        else "an unknown end (still hot when the data ends)"
+    title = _("Crisis retrospective: {brand}, {day}").format(
+        brand=crisis["brand"], day=fmt_date(pd.Timestamp(crisis["started_at"]), pattern="dd MMM y")
     )
+    if crisis.get("ended_at") is not None:
+        subtitle = _("{crisis} · {start} to {end}").format(
+            crisis=crisis_id, start=_when(crisis["started_at"]), end=_when(crisis["ended_at"])
+        )
+    else:
+        subtitle = _("{crisis} · {start} to an unknown end (still hot when the data ends)").format(
+            crisis=crisis_id, start=_when(crisis["started_at"])
+        )
     return Report(title, _page(title, subtitle, "\n".join(body)))
 
 
@@ -528,17 +683,21 @@ def _plan_against_reality(con: duckdb.DuckDBPyConnection, crisis_id: str) -> lis
         return []
     rows = "".join(f"<tr><th>{_esc(what)}</th><td>{_esc(how)}</td></tr>" for what, how in plan_against_reality(room))
     parts = [
-        "<h2>Plan against reality</h2>",
-        f"<p>The escalation plan's targets for severity {int(room.crisis['severity'])}, judged with the data up "
-        f"to {_when(room.as_of)}.</p>",
+        _h2(_("Plan against reality")),
+        _p(
+            _("The escalation plan's targets for severity {level}, judged with the data up to {when}.").format(
+                level=int(room.crisis["severity"]), when=_when(room.as_of)
+            )
+        ),
         f"<table>{rows}</table>",
     ]
     if room.log is not None and not room.log.empty:
+        log = room.log.assign(kind=[_(LOG_KINDS[k]) if k in LOG_KINDS else k for k in room.log["kind"]])
         parts += [
-            "<h3>Decision log</h3>",
+            "<h3>" + _esc(_("Decision log")) + "</h3>",
             _table(
-                room.log,
-                {"logged_at": "When", "kind": "What", "by_name": "Who", "entry": "Entry"},
+                log,
+                {"logged_at": _("When"), "kind": _("What"), "by_name": _("Who"), "entry": _("Entry")},
                 {"logged_at": _when},
             ),
         ]
@@ -565,9 +724,11 @@ def html_to_pdf(document: str, *, timeout: float = 180) -> bytes:
     chromium = find_chromium()
     if chromium is None:
         raise ReportError(
-            "PDF needs Chromium, which is not installed: `make run` installs Debian's chromium "
-            "package, or set RADAR_CHROMIUM to a Chrome/Chromium binary; the HTML report works "
-            "without it"
+            _(
+                "PDF needs Chromium, which is not installed: `make run` installs Debian's chromium "
+                "package, or set RADAR_CHROMIUM to a Chrome/Chromium binary; the HTML report works "
+                "without it"
+            )
         )
     with tempfile.TemporaryDirectory(prefix="radar-report-") as work:
         source, target = Path(work) / "report.html", Path(work) / "report.pdf"
@@ -591,10 +752,16 @@ def html_to_pdf(document: str, *, timeout: float = 180) -> bytes:
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ReportError(f"Chromium ({chromium}) could not print the PDF: {exc}") from None
+            raise ReportError(
+                _("Chromium ({chromium}) could not print the PDF: {error}").format(chromium=chromium, error=exc)
+            ) from None
         if not target.exists() or target.stat().st_size == 0:
-            detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise ReportError(f"Chromium ({chromium}) did not print the PDF (exit {done.returncode}: {detail[0]})")
+            detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [_("no output")]
+            raise ReportError(
+                _("Chromium ({chromium}) did not print the PDF (exit {code}: {detail})").format(
+                    chromium=chromium, code=done.returncode, detail=detail[0]
+                )
+            )
         return target.read_bytes()
 
 
@@ -604,14 +771,16 @@ def render(report: Report, fmt: str) -> bytes:
         return report.html.encode("utf-8")
     if fmt == "pdf":
         return html_to_pdf(report.html)
-    raise ReportError(f"unknown report format {fmt!r}; use .html or .pdf")
+    raise ReportError(_("unknown report format {format}; use .html or .pdf").format(format=repr(fmt)))
 
 
 def report_format(path: str | Path) -> str:
     """``"week.pdf"`` -> ``"pdf"``: the format a file name asks for; ReportError for any other extension."""
     fmt = {".html": "html", ".htm": "html", ".pdf": "pdf"}.get(Path(path).suffix.lower())
     if fmt is None:
-        raise ReportError(f"{Path(path).name}: the file name must end in .html or .pdf (the format follows it)")
+        raise ReportError(
+            _("{file}: the file name must end in .html or .pdf (the format follows it)").format(file=Path(path).name)
+        )
     return fmt
 
 

@@ -1,7 +1,11 @@
 """The response room: one crisis's clock against the escalation plan, for the Crises page (while it is open)
 and the retrospective (after): started, detected, alerted (to whom, over which channel), acknowledged, the
 first response, the holding statement and updates against their targets, the five moves, and the decision
-log, in time order; and when Radar would have alerted, had it been watching."""
+log, in time order; and when Radar would have alerted, had it been watching.
+
+The room keeps what happened, not sentences: its words (the clock, the plan against reality) are written when
+they are read, in the reader's language (a page run, a report), so a room cached by the dashboard reads in
+whichever language the next person chose."""
 
 from __future__ import annotations
 
@@ -12,12 +16,34 @@ import duckdb
 import pandas as pd
 
 from pipeline.core import db
+from pipeline.core.i18n import N_, _, fmt_when
 from pipeline.core.settings import load_settings
 from pipeline.core.text import minutes_text
+from pipeline.metrics.playbook import move_name
 from pipeline.monitor.alerts import STATE_WORDS, alert_log, crisis_log, utc_now
 from pipeline.monitor.plan import MOVE_WORDS, load_plan
 from pipeline.monitor.targets import Target, crisis_targets, would_have_alerted_at
 from pipeline.read.queries import crisis_detail
+
+# an alert's state in one word or two (the alert log's codes; ``STATE_WORDS`` says more)
+_STATE_NAMES = {
+    "queued": N_("queued"),
+    "pending": N_("pending"),
+    "sent": N_("sent"),
+    "retrying": N_("retrying"),
+    "held": N_("held"),
+    "no channel": N_("no channel"),  # i18n: not text (the key: a state code)
+    "history": N_("history"),
+    "dropped": N_("dropped"),
+}
+
+
+def _state_name(state: str) -> str:
+    return _(_STATE_NAMES[state]) if state in _STATE_NAMES else str(state)
+
+
+def _state_words(state: str) -> str:
+    return _(STATE_WORDS[state]) if state in STATE_WORDS else str(state)
 
 
 @dataclass
@@ -26,19 +52,25 @@ class Room:
     as_of: datetime  # the targets are judged with the data up to here
     level: dict  # the plan's level for the crisis's severity
     targets: list[Target]
-    moves: list[tuple[str, str, datetime | None, bool]]  # (move, words, first made at, expected by the plan)
-    clock: list[tuple[datetime, str]] = field(default_factory=list)  # (when, what) in time order
+    moves: list[tuple[str, str, datetime | None, bool]]  # (move, English name, first made at, expected by the plan)
+    # what happened, in time order: (when, kind, details); ``clock`` puts it in words
+    events: list[tuple[pd.Timestamp, str, dict]] = field(default_factory=list)
     alerts: pd.DataFrame | None = None
     log: pd.DataFrame | None = None
     would_have_alerted_at: datetime | None = None
 
-    def first_response_after_alert(self) -> str:
-        """ "; the brand's first response came 12 h 37 min later" (or earlier), or "" when either is unknown."""
+    @property
+    def clock(self) -> list[tuple[pd.Timestamp, str]]:
+        """(when, what) in time order, in the current language."""
+        return [(when, _event_text(kind, details, self.as_of)) for when, kind, details in self.events]
+
+    def first_response_gap(self) -> float | None:
+        """Minutes from when Radar would have alerted to the brand's first response (negative: the brand was
+        earlier), or None when either is unknown."""
         first = self.crisis.get("first_brand_response_at")
         if self.would_have_alerted_at is None or first is None:
-            return ""
-        gap = (pd.Timestamp(first) - pd.Timestamp(self.would_have_alerted_at)).total_seconds() / 60
-        return f"; the brand's first response came {minutes_text(abs(gap))} {'later' if gap > 0 else 'earlier'}"
+            return None
+        return (pd.Timestamp(first) - pd.Timestamp(self.would_have_alerted_at)).total_seconds() / 60
 
     @property
     def acknowledged(self) -> tuple[str, datetime] | None:
@@ -48,6 +80,43 @@ class Room:
         return (acks.iloc[0]["by_name"], acks.iloc[0]["logged_at"]) if not acks.empty else None
 
 
+def _event_text(kind: str, details: dict, as_of: datetime) -> str:
+    """One line of the clock in the current language."""
+    if kind == "started":
+        return _("started (the first hour above the usual level)")
+    if kind == "history":
+        return _("found in old data when it was loaded: {subject} (not sent)").format(subject=details["subject"])
+    if kind == "replayed":
+        return _("detected by Radar in a replay of the exports (on the data up to then): {subject} ({state})").format(
+            subject=details["subject"], state=_state_words(details["state"])
+        )
+    if kind == "detected":
+        return _("detected by Radar: {subject} ({state})").format(
+            subject=details["subject"], state=_state_words(details["state"])
+        )
+    if kind == "delivered":
+        return _("alert delivered to {roles} ({channels})").format(roles=details["roles"], channels=details["channels"])
+    if kind in ("acknowledged", "decision"):
+        name, text = details["by_name"], details.get("text")
+        if kind == "acknowledged":
+            return (
+                _("acknowledged by {name}: {entry}").format(name=name, entry=text)
+                if text
+                else _("acknowledged by {name}").format(name=name)
+            )
+        return (
+            _("decision by {name}: {entry}").format(name=name, entry=text)
+            if text
+            else _("decision by {name}").format(name=name)
+        )
+    if kind == "target":
+        target: Target = details["target"]
+        return _("{target}: {how}").format(target=target.words, how=target.text(as_of))
+    if kind == "back":
+        return _("back within baseline")
+    return kind
+
+
 def _first_alert(alerts: pd.DataFrame) -> pd.Series:
     """The crisis alert that came first (a target alert raised in the same pass comes after it)."""
     order = alerts.assign(_later=~alerts["rule"].isin(["crisis", "severity_rise"]))
@@ -55,7 +124,7 @@ def _first_alert(alerts: pd.DataFrame) -> pd.Series:
 
 
 def _when(value) -> str:
-    return f"{value:%a %d %b %H:%M} UTC"
+    return f"{fmt_when(value)} UTC"
 
 
 def response_room(con: duckdb.DuckDBPyConnection, crisis_id: str, now: datetime | None = None) -> Room | None:
@@ -83,83 +152,94 @@ def response_room(con: duckdb.DuckDBPyConnection, crisis_id: str, now: datetime 
         log=log,
         would_have_alerted_at=would_have_alerted_at(con, crisis, load_settings(con)),
     )
-    clock = [(crisis["started_at"], "started (the first hour above the usual level)")]
+    events: list[tuple[object, str, dict]] = [(crisis["started_at"], "started", {})]
     if not alerts.empty:
         first = _first_alert(alerts)
+        details = {"subject": first["subject"], "state": first["state"]}
         if first["state"] == "history":
-            clock.append((first["raised_at"], f"found in old data when it was loaded: {first['subject']} (not sent)"))
+            events.append((first["raised_at"], "history", details))
         elif first["replayed"]:
-            clock.append(
-                (
-                    first["as_of"],
-                    f"detected by Radar in a replay of the exports (on the data up to then): "
-                    f"{first['subject']} ({STATE_WORDS.get(first['state'], first['state'])})",
-                )
-            )
+            events.append((first["as_of"], "replayed", details))
         else:
-            clock.append(
-                (
-                    first["raised_at"],
-                    f"detected by Radar: {first['subject']} ({STATE_WORDS.get(first['state'], first['state'])})",
-                )
-            )
+            events.append((first["raised_at"], "detected", details))
         sent = alerts.dropna(subset=["sent_at"]).sort_values("sent_at")
         if not sent.empty:
-            clock.append(
-                (sent.iloc[0]["sent_at"], f"alert delivered to {sent.iloc[0]['roles']} ({sent.iloc[0]['channels']})")
+            events.append(
+                (
+                    sent.iloc[0]["sent_at"],
+                    "delivered",
+                    {"roles": sent.iloc[0]["roles"], "channels": sent.iloc[0]["channels"]},
+                )
             )
-    for _, entry in log.iterrows():
-        what = "acknowledged" if entry["kind"] == "acknowledged" else "decision"
+    for _index, entry in log.iterrows():
+        kind = "acknowledged" if entry["kind"] == "acknowledged" else "decision"
         text = entry["entry"] if isinstance(entry["entry"], str) else None
-        clock.append((entry["logged_at"], f"{what} by {entry['by_name']}" + (f": {text}" if text else "")))
+        events.append((entry["logged_at"], kind, {"by_name": entry["by_name"], "text": text}))
     for target in targets:
         if target.done_at is not None:
-            clock.append((target.done_at, f"{target.words}: {target.text(as_of)}"))
+            events.append((target.done_at, "target", {"target": target}))
     if crisis.get("back_to_baseline_at") is not None:
-        clock.append((crisis["back_to_baseline_at"], "back within baseline"))
-    room.clock = sorted(((pd.Timestamp(when), what) for when, what in clock), key=lambda item: item[0])
+        events.append((crisis["back_to_baseline_at"], "back", {}))
+    room.events = sorted(
+        ((pd.Timestamp(when), kind, details) for when, kind, details in events), key=lambda item: item[0]
+    )
     return room
 
 
-def plan_against_reality(room: Room) -> list[tuple[str, str]]:
-    """(what, how it went) rows for the retrospective."""
-    rows = [(f"Target: {t.words}", t.text(room.as_of)) for t in room.targets]
+def _would_have_alerted(room: Room) -> str:
     alerted = room.would_have_alerted_at
-    if alerted is not None:
-        rows.append(
-            (
-                "When Radar would have alerted",
-                f"{_when(alerted)}, on the posts available then{room.first_response_after_alert()}",
-            )
+    if alerted is None:
+        return _("the detector does not flag it hour by hour within 4 days of its start")
+    gap = room.first_response_gap()
+    if gap is None:
+        return _("{when}, on the posts available then").format(when=_when(alerted))
+    if gap > 0:
+        return _("{when}, on the posts available then; the brand's first response came {gap} later").format(
+            when=_when(alerted), gap=minutes_text(abs(gap))
         )
-    else:
-        rows.append(
-            ("When Radar would have alerted", "the detector does not flag it hour by hour within 4 days of its start")
-        )
+    return _("{when}, on the posts available then; the brand's first response came {gap} earlier").format(
+        when=_when(alerted), gap=minutes_text(abs(gap))
+    )
+
+
+def plan_against_reality(room: Room) -> list[tuple[str, str]]:
+    """(what, how it went) rows for the retrospective, in the current language."""
+    rows = [(_("Target: {target}").format(target=t.words), t.text(room.as_of)) for t in room.targets]
+    rows.append((_("When Radar would have alerted"), _would_have_alerted(room)))
     if room.alerts is not None and not room.alerts.empty:
         first_alert = _first_alert(room.alerts)
         at = first_alert["as_of"] if first_alert["replayed"] else first_alert["raised_at"]
+        values = {"when": _when(at), "subject": first_alert["subject"], "state": _state_name(first_alert["state"])}
         rows.append(
             (
-                "First alert",
-                f"{_when(at)}: {first_alert['subject']} ({first_alert['state']}"
-                + ("; in a replay of the exports" if first_alert["replayed"] else "")
-                + ")",
+                _("First alert"),
+                _("{when}: {subject} ({state}; in a replay of the exports)").format(**values)
+                if first_alert["replayed"]
+                else _("{when}: {subject} ({state})").format(**values),
             )
         )
     else:
-        rows.append(("First alert", "none recorded in this database"))
+        rows.append((_("First alert"), _("none recorded in this database")))
     ack = room.acknowledged
-    rows.append(("Acknowledged", f"by {ack[0]}, {_when(ack[1])}" if ack else "not acknowledged"))
+    rows.append(
+        (
+            _("Acknowledged"),
+            _("by {name}, {when}").format(name=ack[0], when=_when(ack[1])) if ack else _("not acknowledged"),
+        )
+    )
     unknown = room.crisis.get("replies_in_data") is False
-    for _move, words, at, expected in room.moves:
-        if expected or at is not None:
+    for move, _words, at, expected in room.moves:
+        if not expected and at is None:
+            continue
+        if at is not None:
             seen = (
-                f"first {_when(at)}"
-                if at is not None
-                else f"cannot be judged: the data holds no replies from {room.crisis['brand']}"
-                if unknown
-                else "not seen"
+                _("first {when}").format(when=_when(at))
+                if expected
+                else _("first {when} (not expected at this severity)").format(when=_when(at))
             )
-            rows.append((f"Move: {words}", seen + ("" if expected else " (not expected at this severity)")))
+        elif unknown:
+            seen = _("cannot be judged: the data holds no replies from {brand}").format(brand=room.crisis["brand"])
+        else:
+            seen = _("not seen")
+        rows.append((_("Move: {move}").format(move=move_name(move)), seen))
     return rows

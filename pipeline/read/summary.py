@@ -16,7 +16,10 @@ import duckdb
 import pandas as pd
 
 from pipeline.core import db
+from pipeline.core.i18n import _, fmt_day, fmt_int, fmt_num, fmt_pct, fmt_when, ngettext
 from pipeline.core.text import is_missing, minutes_text
+from pipeline.metrics.crises import severity_name
+from pipeline.metrics.themes import theme_name
 from pipeline.read.compare import brand_counts, tracked_brands
 from pipeline.read.queries import PostFilter, _responses_for, crisis_list
 from pipeline.read.topics import WEEKS_BEFORE, emerging_topics
@@ -29,27 +32,39 @@ def _net(frame: pd.DataFrame) -> float | None:
     return None if not scored else 100.0 * (frame["positive"].sum() - frame["negative"].sum()) / scored
 
 
-def _signed(value: float, unit: str = "") -> str:
-    """``-0.4`` -> ``"0"``, ``12.6`` -> ``"+13"``; ``unit=" point"`` adds the unit, plural where it is."""
+def _signed(value: float) -> str:
+    """``-0.4`` -> ``"0"``, ``12.6`` -> ``"+13"``, ``-1234`` -> ``"-1,234"`` (the number in the locale)."""
     rounded = round(value) + 0
-    plural = "s" if unit.endswith("point") and abs(rounded) != 1 else ""
-    return (f"{rounded:+d}" if rounded else "0") + unit + plural
+    return ("+" if rounded > 0 else "-" if rounded < 0 else "") + fmt_int(abs(rounded))
 
 
-def _posts_change(now: int, before: int | None) -> str:
+def _points(value: float) -> int:
+    """How many whole points a change is (what picks the plural of "point")."""
+    return abs(round(value))
+
+
+def _with_change(volume: str, now: int, before: int | None) -> str:
+    """The volume clause with its change against the week before."""
     if before is None:
-        return "(the week before is not in the data)"
+        return _("{volume} (the week before is not in the data)").format(volume=volume)
     if before == 0:
-        return "none the week before"
+        return _("{volume}, none the week before").format(volume=volume)
     change = round(100.0 * (now - before) / before)
     if change == 0:
-        return f"as many as the week before ({before:,})"
-    return f"{abs(change)} % {'more' if change > 0 else 'fewer'} than the week before ({before:,})"
+        return _("{volume}, as many as the week before ({before})").format(volume=volume, before=fmt_int(before))
+    message = (
+        _("{volume}, {change} % more than the week before ({before})")
+        if change > 0
+        else _("{volume}, {change} % fewer than the week before ({before})")
+    )
+    return message.format(volume=volume, change=fmt_int(abs(change)), before=fmt_int(before))
 
 
 def _names(brands) -> str:
     brands = list(brands)
-    return brands[0] if len(brands) == 1 else ", ".join(brands[:-1]) + " and " + brands[-1]
+    if len(brands) == 1:
+        return brands[0]
+    return _("{names} and {last}").format(names=", ".join(brands[:-1]), last=brands[-1])
 
 
 def _week_in_data(con, monday: date) -> bool:
@@ -93,21 +108,17 @@ def weekly_summary(
     data_start, data_end = db.one_row(con, "SELECT min(created_at), max(created_at) FROM fct_posts")
     if data_end is not None and pd.Timestamp(data_end).date() < monday + timedelta(days=6):
         sentences.append(
-            f"The data ends {pd.Timestamp(data_end):%a %d %b %H:%M} UTC: this week is partial, and "
-            "its counts are compared with a whole week."
+            _("The data ends {when} UTC: this week is partial, and its counts are compared with a whole week.").format(
+                when=fmt_when(pd.Timestamp(data_end))
+            )
         )
     elif data_start is not None and pd.Timestamp(data_start).date() > monday:
-        sentences.append(f"The data starts {pd.Timestamp(data_start):%a %d %b %H:%M} UTC: this week is partial.")
+        sentences.append(
+            _("The data starts {when} UTC: this week is partial.").format(when=fmt_when(pd.Timestamp(data_start)))
+        )
 
     # 1. volume and sentiment of our brands (or of every brand)
     subject = tracked if not ours else ours
-    who = (
-        f"Our brand{'s' if len(ours) > 1 else ''} ({_names(ours)})"
-        if ours
-        else "The tracked brands"
-        if tracked
-        else "All brands"
-    )
     # every figure below comes from the tracked brands' counts of the two weeks, read once
     now_all, prev_all = brand_counts(con, tracked, week), brand_counts(con, tracked, before)
     if subject:
@@ -115,23 +126,41 @@ def weekly_summary(
         posts_now = int(now_counts["posts"].sum())
         posts_before = int(prev_counts["posts"].sum()) if has_before else None
         net_now, net_before = _net(now_counts), _net(prev_counts) if has_before else None
-        change = _posts_change(posts_now, posts_before)
-        text = f"{who} had {posts_now:,} customer posts{' ' if change.startswith('(') else ', '}{change}"
+        posts = ngettext("{n} customer post", "{n} customer posts", posts_now).format(n=fmt_int(posts_now))
+        if ours:
+            volume = ngettext("Our brand ({names}) had {posts}", "Our brands ({names}) had {posts}", len(ours))
+        elif tracked:
+            volume = _("The tracked brands had {posts}")
+        else:
+            volume = _("All brands had {posts}")
+        volume = _with_change(volume.format(names=_names(ours) if ours else "", posts=posts), posts_now, posts_before)
         if net_now is None:
-            text += "; none could be scored for sentiment."
+            text = _("{volume}; none could be scored for sentiment.").format(volume=volume)
         elif net_before is None:
-            text += f"; net sentiment {_signed(net_now)}."
+            text = _("{volume}; net sentiment {net}.").format(volume=volume, net=_signed(net_now))
         elif round(net_now) == round(net_before):
-            text += f"; net sentiment {_signed(net_now)}, as the week before."
+            text = _("{volume}; net sentiment {net}, as the week before.").format(volume=volume, net=_signed(net_now))
         else:
             moved = round(net_now) - round(net_before)
-            text += (
-                f"; net sentiment {_signed(net_now)}, {'up' if moved > 0 else 'down'} "
-                f"{abs(moved)} point{'s' if abs(moved) != 1 else ''} from {_signed(net_before)}."
+            message = (
+                ngettext(
+                    "{volume}; net sentiment {net}, up {n} point from {before}.",
+                    "{volume}; net sentiment {net}, up {n} points from {before}.",
+                    abs(moved),
+                )
+                if moved > 0
+                else ngettext(
+                    "{volume}; net sentiment {net}, down {n} point from {before}.",
+                    "{volume}; net sentiment {net}, down {n} points from {before}.",
+                    abs(moved),
+                )
+            )
+            text = message.format(
+                volume=volume, net=_signed(net_now), n=fmt_int(abs(moved)), before=_signed(net_before)
             )
         sentences.append(text)
     else:
-        sentences.append("No brand is known yet: add brands on the Data page to compare them.")
+        sentences.append(_("No brand is known yet: add brands on the Data page to compare them."))
 
     # 2. what moved most, and where
     if tracked and has_before:
@@ -147,16 +176,34 @@ def weekly_summary(
             ):
                 moves.append((net_a - net_b, brand, net_a, int(a["posts"].sum())))
         if moves:
-            shift, brand, net_moved, posts = max(moves, key=lambda m: (abs(m[0]), m[1]))
+            shift, brand, net_moved, moved_posts = max(moves, key=lambda m: (abs(m[0]), m[1]))
             if round(shift):
-                text = (
-                    f"The biggest move: {brand}'s net sentiment {'rose' if shift > 0 else 'fell'} "
-                    f"{_signed(abs(shift), ' point').lstrip('+')}, to {_signed(net_moved)} ({posts:,} posts)"
+                points = _points(shift)
+                message = (
+                    ngettext(
+                        "The biggest move: {brand}'s net sentiment rose {n} point, to {net} ({posts})",
+                        "The biggest move: {brand}'s net sentiment rose {n} points, to {net} ({posts})",
+                        points,
+                    )
+                    if shift > 0
+                    else ngettext(
+                        "The biggest move: {brand}'s net sentiment fell {n} point, to {net} ({posts})",
+                        "The biggest move: {brand}'s net sentiment fell {n} points, to {net} ({posts})",
+                        points,
+                    )
+                )
+                text = message.format(
+                    brand=brand,
+                    n=fmt_int(points),
+                    net=_signed(net_moved),
+                    posts=ngettext("{n} post", "{n} posts", moved_posts).format(n=fmt_int(moved_posts)),
                 )
                 where = _where_negative(con, brand, week)
-                sentences.append(text + (f"; {where}." if where and shift < 0 else "."))
+                sentences.append(
+                    _("{move}; {where}.").format(move=text, where=where) if where and shift < 0 else text + "."
+                )
             else:
-                sentences.append("Net sentiment held steady for every tracked brand with enough scored posts.")
+                sentences.append(_("Net sentiment held steady for every tracked brand with enough scored posts."))
 
     # 3. against competitors
     if ours and competitors:
@@ -170,48 +217,70 @@ def weekly_summary(
                 return 100.0 * frame[frame["brand"].isin(brands)]["posts"].sum() / whole if whole else None
 
             parts = []
-            for label, brands in [("ours", ours), *((c, (c,)) for c in competitors)]:
+            for label, brands in [(_("ours"), ours), *((c, (c,)) for c in competitors)]:
                 now_share = share(both, brands, total)
                 prev_share = share(prev_both, brands, prev_total) if prev_both is not None else None
-                parts.append(
-                    f"{label} {now_share:.0f} %"
-                    + (f" ({_signed(now_share - prev_share, ' point')})" if prev_share is not None else "")
-                )
+                if prev_share is None:
+                    parts.append(_("{brand} {share} %").format(brand=label, share=fmt_num(now_share, 0)))
+                else:
+                    change = now_share - prev_share
+                    parts.append(
+                        ngettext(
+                            "{brand} {share} % ({change} point)", "{brand} {share} % ({change} points)", _points(change)
+                        ).format(brand=label, share=fmt_num(now_share, 0), change=_signed(change))
+                    )
             ours_net = _net(both[both["brand"].isin(ours)])
             rival_net = _net(both[both["brand"].isin(competitors)])
-            text = "Share of voice: " + ", ".join(parts) + "."
+            text = _("Share of voice: {shares}.").format(shares=", ".join(parts))
             if ours_net is not None and rival_net is not None:
-                text += (
-                    f" Net sentiment {_signed(ours_net)} for ours against {_signed(rival_net)} for the "
-                    f"competitor{'s' if len(competitors) > 1 else ''}."
-                )
+                text += " " + ngettext(
+                    "Net sentiment {ours} for ours against {rivals} for the competitor.",
+                    "Net sentiment {ours} for ours against {rivals} for the competitors.",
+                    len(competitors),
+                ).format(ours=_signed(ours_net), rivals=_signed(rival_net))
             sentences.append(text)
     elif tracked and not ours:
         sentences.append(
-            "No brand is marked as ours, so nothing is compared with competitors (mark them on the "
-            "Data page or with `radar brands role BRAND ours|competitor`)."
+            _(
+                "No brand is marked as ours, so nothing is compared with competitors (mark them on the "
+                "Data page or with `radar brands role BRAND ours|competitor`)."
+            )
         )
 
     # 4. crises and their state
     crises = crisis_list(con, replace(week, brands=tracked or filters.brands))
     if crises.empty:
-        sentences.append("No crisis was active this week.")
+        sentences.append(_("No crisis was active this week."))
     else:
         described = []
         for row in crises.head(3).itertuples(index=False):
-            state = (
-                f"back to baseline {pd.Timestamp(row.back_to_baseline_at):%a %d %b}"
-                if not is_missing(row.back_to_baseline_at)
-                else "still open when the data ends"
+            values = {
+                "brand": row.brand,
+                "level": int(row.severity),
+                "name": severity_name(int(row.severity)),
+                "started": fmt_when(pd.Timestamp(row.started_at)),
+            }
+            if not is_missing(row.back_to_baseline_at):
+                described.append(
+                    _("{brand}, severity {level} ({name}), started {started}, back to baseline {back}").format(
+                        back=fmt_day(pd.Timestamp(row.back_to_baseline_at), year=False), **values
+                    )
+                )
+            else:
+                described.append(
+                    _("{brand}, severity {level} ({name}), started {started}, still open when the data ends").format(
+                        **values
+                    )
+                )
+        count = len(crises)
+        message = (
+            ngettext(
+                "{n} crisis active: {crises} and {more} more.", "{n} crises active: {crises} and {more} more.", count
             )
-            described.append(
-                f"{row.brand}, severity {row.severity} ({row.severity_name}), started "
-                f"{pd.Timestamp(row.started_at):%a %d %b %H:%M}, {state}"
-            )
-        more = f" and {len(crises) - 3} more" if len(crises) > 3 else ""
-        sentences.append(
-            f"{len(crises)} {'crises' if len(crises) > 1 else 'crisis'} active: " + "; ".join(described) + more + "."
+            if count > 3
+            else ngettext("{n} crisis active: {crises}.", "{n} crises active: {crises}.", count)
         )
+        sentences.append(message.format(n=fmt_int(count), crises="; ".join(described), more=fmt_int(count - 3)))
 
     # 5. the response-time trend
     sentences.append(
@@ -227,17 +296,24 @@ def weekly_summary(
     if topics is None:
         topics = emerging_topics(con, monday, topics_filter(con, filters))
     if topics.empty:
-        sentences.append(f"No word or phrase rose clearly against the {WEEKS_BEFORE} weeks before.")
+        sentences.append(
+            ngettext(
+                "No word or phrase rose clearly against the {n} week before.",
+                "No word or phrase rose clearly against the {n} weeks before.",
+                WEEKS_BEFORE,
+            ).format(n=fmt_int(WEEKS_BEFORE))
+        )
     else:
         top = topics.sort_values(["z", "term"], ascending=[False, True]).head(3)
-        sentences.append(
-            "Rising this week: "
-            + "; ".join(
-                f"“{row.term}” for {row.brand} ({row.posts:,} posts, {row.before_per_week:.1f} a week before)"
-                for row in top.itertuples(index=False)
-            )
-            + "."
-        )
+        rising = [
+            ngettext(
+                "“{term}” for {brand} ({n} post, {before} a week before)",
+                "“{term}” for {brand} ({n} posts, {before} a week before)",
+                int(row.posts),
+            ).format(term=row.term, brand=row.brand, n=fmt_int(row.posts), before=fmt_num(row.before_per_week, 1))
+            for row in top.itertuples(index=False)
+        ]
+        sentences.append(_("Rising this week: {topics}.").format(topics="; ".join(rising)))
     return sentences
 
 
@@ -266,12 +342,24 @@ def _where_negative(con, brand: str, week: PostFilter) -> str | None:
         GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""",
         params,
     )
-    parts = []
+    share = fmt_num(100.0 * platform[1] / negative, 0) if platform else None
+    if theme and platform:
+        return ngettext(
+            "{n} of its {total} negative posts was about {theme}, {share} % of them on {platform}",
+            "{n} of its {total} negative posts were about {theme}, {share} % of them on {platform}",
+            int(theme[1]),
+        ).format(
+            n=fmt_int(theme[1]), total=fmt_int(negative), theme=theme_name(theme[0]), share=share, platform=platform[0]
+        )
     if theme:
-        parts.append(f"{theme[1]:,} of its {negative:,} negative posts were about {theme[0]}")
+        return ngettext(
+            "{n} of its {total} negative posts was about {theme}",
+            "{n} of its {total} negative posts were about {theme}",
+            int(theme[1]),
+        ).format(n=fmt_int(theme[1]), total=fmt_int(negative), theme=theme_name(theme[0]))
     if platform:
-        parts.append(f"{100.0 * platform[1] / negative:.0f} % of them on {platform[0]}")
-    return ", ".join(parts) or None
+        return _("{share} % of them on {platform}").format(share=share, platform=platform[0])
+    return None
 
 
 def _response_sentence(con, week: PostFilter, before: PostFilter, has_before: bool) -> str:
@@ -290,18 +378,31 @@ def _response_sentence(con, week: PostFilter, before: PostFilter, has_before: bo
         )
     (judged, median, sla), (judged_before, median_before, sla_before) = figures
     if not judged:
-        return (
+        return _(
             "Response times cannot be known this week: the data holds no brand replies for these posts "
             "(a mentions-only export, or a competitor's)."
         )
     if median is None:
-        return f"None of the {judged:,} customer posts awaiting a reply this week was answered in the data."
-    text = f"Median first response {minutes_text(median)}"
+        return ngettext(
+            "None of the {n} customer post awaiting a reply this week was answered in the data.",
+            "None of the {n} customer posts awaiting a reply this week was answered in the data.",
+            judged,
+        ).format(n=fmt_int(judged))
+    values = {"median": minutes_text(median)}
     if has_before and judged_before and median_before is not None:
-        trend = "faster than" if median < median_before else "slower than" if median > median_before else "as"
-        text += f", {trend} the week before ({minutes_text(median_before)})"
-    if sla is not None:
-        text += f"; {sla:.0%} within the SLA" + (
-            f" (the week before {sla_before:.0%})" if has_before and sla_before is not None else ""
+        values["before"] = minutes_text(median_before)
+        if median < median_before:
+            text = _("Median first response {median}, faster than the week before ({before})").format(**values)
+        elif median > median_before:
+            text = _("Median first response {median}, slower than the week before ({before})").format(**values)
+        else:
+            text = _("Median first response {median}, as the week before ({before})").format(**values)
+    else:
+        text = _("Median first response {median}").format(**values)
+    if sla is None:
+        return text + "."
+    if has_before and sla_before is not None:
+        return _("{median}; {sla} within the SLA (the week before {before}).").format(
+            median=text, sla=fmt_pct(sla), before=fmt_pct(sla_before)
         )
-    return text + "."
+    return _("{median}; {sla} within the SLA.").format(median=text, sla=fmt_pct(sla))

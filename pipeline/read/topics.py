@@ -56,7 +56,7 @@ EXTRA_STOP = frozenset(
 i me my we us is am be do does did so if or as at by on in of to up an a it no yes ok hi hey
 el la lo le se de en y o a un es al mi tu su te me ya si
 i w z na do że o a od po za ze co mi to mój moja
-""".split()
+""".split()  # i18n: not text (stop words)
 )
 STOP = STOP_WORDS | EXTRA_STOP
 
