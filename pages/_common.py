@@ -25,11 +25,13 @@ from pipeline.core.access import acting_as
 from pipeline.core.i18n import (
     LOCALES,
     N_,
+    Nn_,
     _,
     current_locale,
     fmt_date,
     fmt_int,
     fmt_when,
+    ngettext,
     normalize_locale,
     sentiment_label_name,
     set_locale,
@@ -356,7 +358,7 @@ def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str, empty: st
     if posts.empty:
         st.info(empty or _("No posts."))
         return
-    cap_note(len(posts), total, _("posts"))
+    cap_note(len(posts), total, "posts")
     shown = posts.assign(text=posts["text"].str.slice(0, 280), label=label_texts(posts))
     picked = st.dataframe(
         shown[["created_at", "platform", "author_id", "brand", "lang", "label", "text"]],
@@ -384,13 +386,31 @@ def post_list(posts: pd.DataFrame, total: int, *, key: str, name: str, empty: st
         open_thread(row["platform"], row["thread_id"])
 
 
+# What a capped list holds: one whole sentence each (a noun put into a sentence takes another case in Polish).
+CAP_NOTES = {
+    "posts": Nn_(
+        "Showing the first {shown} of {total} post; narrow the filters or search to see others.",
+        "Showing the first {shown} of {total} posts; narrow the filters or search to see others.",
+    ),
+    "unanswered posts": Nn_(  # i18n: not text (the key)
+        "Showing the first {shown} of {total} unanswered post; narrow the filters to see others.",
+        "Showing the first {shown} of {total} unanswered posts; narrow the filters to see others.",
+    ),
+    "threads": Nn_(
+        "Showing the first {shown} of {total} thread; narrow the filters or search to see others.",
+        "Showing the first {shown} of {total} threads; narrow the filters or search to see others.",
+    ),
+    "messages": Nn_(
+        "Showing the first {shown} of {total} message of this thread.",
+        "Showing the first {shown} of {total} messages of this thread.",
+    ),
+}
+
+
 def cap_note(shown: int, total: int, what: str) -> None:
+    """Say that a list shows only its first ``shown`` of ``total`` (``what``: a key of ``CAP_NOTES``)."""
     if total > shown:
-        st.caption(
-            _("Showing the first {shown} of {total} {what}; narrow the filters or search to see others.").format(
-                shown=fmt_int(shown), total=fmt_int(total), what=what
-            )
-        )
+        st.caption(ngettext(*CAP_NOTES[what], total).format(shown=fmt_int(shown), total=fmt_int(total)))
 
 
 SOURCE_NAMES = {

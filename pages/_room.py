@@ -13,6 +13,7 @@ from pipeline.core.i18n import _, fmt_day, fmt_int, fmt_time, fmt_when
 from pipeline.core.text import minutes_text
 from pipeline.metrics.playbook import move_name
 from pipeline.monitor.alerts import ack_crisis, alerts_in_words, log_decision
+from pipeline.monitor.plan import checklist_item
 from pipeline.read.export import markdown_literal
 from pipeline.read.room import response_room
 
@@ -110,7 +111,7 @@ def response_room_section(crisis: dict) -> None:
         st.markdown("\n".join(f"- **{_at(when)}** {markdown_literal(what)}" for when, what in room.clock))
         if room.level["checklist"]:
             st.markdown(_("**The plan's checklist**"))
-            st.markdown("\n".join(f"- {markdown_literal(item)}" for item in room.level["checklist"]))
+            st.markdown("\n".join(f"- {markdown_literal(checklist_item(item))}" for item in room.level["checklist"]))
     ack = room.acknowledged
     person = visitor()
     ack_col, log_col = st.columns(2)

@@ -166,7 +166,7 @@ queue, waiting = run_query(unanswered_queue, filters, order=order, limit=100)
 if queue.empty:
     st.success(_("Every customer post in these filters has a brand reply."), icon=":material/check_circle:")
     st.stop()
-cap_note(len(queue), waiting, _("unanswered posts"))
+cap_note(len(queue), waiting, "unanswered posts")  # i18n: not text (a key of CAP_NOTES)
 picked = st.dataframe(
     queue.assign(label=label_texts(queue))[
         ["created_at", "waiting_hours", "brand", "platform", "author_id", "exposure", "label", "text"]

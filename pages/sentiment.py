@@ -16,7 +16,7 @@ from pages._common import (
     sidebar_filters,
 )
 from pipeline.core.i18n import N_, _, fmt_day, sentiment_label_name
-from pipeline.read.charts import build_net_sentiment_figure, build_sentiment_volume_figure
+from pipeline.read.charts import build_net_sentiment_figure, build_sentiment_volume_figure, group_name
 from pipeline.read.export import markdown_literal
 from pipeline.read.queries import (
     LABELS,
@@ -121,7 +121,7 @@ summary["net_sentiment"] = (
 summary["negative_share"] = summary["negative"] / summary["scored"].where(summary["scored"] > 0)
 with st.expander(_(TOTALS_TITLES[by]), expanded=by != "none"):
     st.dataframe(
-        as_percent(summary, "negative_share"),
+        as_percent(summary.assign(group=summary["group"].map(group_name)), "negative_share"),
         hide_index=True,
         width="stretch",
         column_config={

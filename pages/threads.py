@@ -60,7 +60,7 @@ if threads.empty:
         icon=":material/search_off:",
     )
 else:
-    cap_note(len(threads), total, _("threads"))
+    cap_note(len(threads), total, "threads")
     shown = threads.assign(
         opening_text=threads["opening_text"].str.slice(0, 200),
         answered=threads["answered"].map({True: _("yes"), False: _("no")}).fillna(_("unknown")),
@@ -159,7 +159,7 @@ if unjudged:
             "be known from the data."
         )
     )
-cap_note(len(messages), count, _("messages"))
+cap_note(len(messages), count, "messages")
 
 for message in messages.itertuples(index=False):
     is_brand = message.side == "brand"

@@ -1066,13 +1066,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from pipeline.monitor.alerts import STATE_WORDS, alert_log
+    from pipeline.monitor.alerts import STATE_WORDS, alert_log, alerts_in_language
 
     if args.limit < 1:
         _error(_("--limit must be 1 or more"))
         return 2
     with _open(args, read_only=True, existing=True) as con:
-        log = alert_log(con, crisis_id=args.crisis, limit=args.limit)
+        log = alerts_in_language(alert_log(con, crisis_id=args.crisis, limit=args.limit, facts=True))
     records = plain_records(log)
     if args.json:
         print(json.dumps(records, default=_json_value, indent=2))

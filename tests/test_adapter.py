@@ -15,6 +15,7 @@ from conftest import ingest_one
 from pipeline.analytics import update_analytics
 from pipeline.cli import main
 from pipeline.core import db
+from pipeline.core.i18n import render_stored
 from pipeline.enrich import adapter, set_sentiment_override
 from pipeline.enrich.adapter import adapter_states
 from pipeline.enrich.sentiment import score_texts
@@ -130,7 +131,7 @@ def test_too_few_labels_or_a_missing_class_trains_nothing(con, write_csv):
     update_analytics(con)
     (state,) = adapter_states(con)
     assert not state.is_used and state.adapter_f1 is None and state.label_count == 420
-    assert state.reason == "too few neutral labels (5 of each class at least)"
+    assert render_stored(state.reason) == "too few neutral labels (5 of each class at least)"
     labels_version = db.get_meta(con, "labels_version")
     ingest_one(con, write_csv("more.csv", _csv(_rows(3, start=500, labels=["negative"] * 3))))
     assert update_analytics(con).incremental  # no adapter in use: nothing to recompute beyond the new posts

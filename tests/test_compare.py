@@ -95,7 +95,7 @@ def test_summary_sentences_match_hand_computed_figures(two_weeks):
         for s in sentences
     )
     assert (
-        "Share of voice: ours 75 % (+25 points), Kelvo 25 % (-25 points). Net sentiment +40 for ours against "
+        "Share of voice: our brands 75% (+25 points), Kelvo 25% (-25 points). Net sentiment +40 for ours against "
         "-60 for the competitor." in sentences
     )
     assert "No crisis was active this week." in sentences

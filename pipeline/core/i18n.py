@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+import babel
 import babel.dates
 import babel.numbers
 from babel import Locale
@@ -122,6 +123,18 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:
 
 def locale_name(code: str) -> str:
     return LOCALES.get(code, code)
+
+
+def language_name(code: str) -> str:
+    """A language's name in the current language (``"es"`` -> "Spanish", "español", "hiszpański"); the code
+    itself where CLDR has no name for it."""
+    try:
+        language = Locale.parse(code)
+    except (ValueError, TypeError, babel.UnknownLocaleError):
+        return code
+    if language.language != code:  # "und" (undetermined) parses as a guess: keep what it is
+        return code
+    return language.get_display_name(_code()) or code
 
 
 # -- numbers ----------------------------------------------------------------------------------------------
@@ -257,6 +270,7 @@ _KINDS = {
     "num1": lambda v: fmt_num(v, 1),
     "pct0": lambda v: fmt_pct(v, 0),
     "text": lambda v: str(v),
+    "labels": lambda v: ", ".join(sentiment_label_name(label) for label in v),  # sentiment labels, by their code
 }
 
 

@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.core import db
-from pipeline.core.i18n import _, fmt_int, fmt_pct, ngettext
+from pipeline.core.i18n import N_, Message, Nn_, _, fmt_int, fmt_pct, language_name, ngettext, render_stored
 from pipeline.core.parallel import pipelined
 from pipeline.enrich.lang import SCORED_LANGUAGES
 from pipeline.enrich.model import CLASSES, N_FEATURES, LinearModel, featurize, labels_and_scores
@@ -45,7 +45,6 @@ RETRAIN_SHARE, RETRAIN_MIN = 0.05, 50
 MAX_LABELS = 20_000
 ALPHA = 1e-3  # L2 regularisation
 _BATCH = 200_000
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "pl": "Polish"}
 
 # A post's own label where it has one: a correction, else its export's label where the import uses them.
 _OWN_LABEL = f"""coalesce(o.sentiment_label,
@@ -72,12 +71,12 @@ class AdapterState:
 
     @property
     def language(self) -> str:
-        return LANGUAGE_NAMES.get(self.lang, self.lang)
+        return language_name(self.lang)
 
     def sentence(self) -> str:
         """One line for the Sentiment page and ``radar status``."""
         if self.adapter_f1 is None:
-            return f"{self.language}: {self.reason}"
+            return f"{self.language}: {render_stored(self.reason)}"
         learned = (
             ngettext(
                 "learned from {count} labelled {language} post ({corrections} of them corrections)",
@@ -281,11 +280,21 @@ def retrain_language(con: duckdb.DuckDBPyConnection, lang: str, held: int | None
     counts = np.bincount(y, minlength=3) if len(y) else np.zeros(3, dtype=int)
     if len(posts) < MIN_LABELS or counts.min() < FOLDS:
         missing = [CLASSES[i] for i in range(3) if counts[i] < FOLDS]
-        reason = (
-            f"{len(posts):,} labelled posts; an adapter needs {MIN_LABELS:,}"
+        reason = (  # stored as a message: read in the reader's language
+            Message(
+                *Nn_(
+                    "{count} labelled post; an adapter needs {needed}",
+                    "{count} labelled posts; an adapter needs {needed}",
+                ),
+                count="count",
+                args=(("count", "int", len(posts)), ("needed", "int", MIN_LABELS)),
+            )
             if len(posts) < MIN_LABELS
-            else f"too few {' and '.join(missing)} labels ({FOLDS} of each class at least)"
-        )
+            else Message(
+                N_("too few {classes} labels ({folds} of each class at least)"),
+                args=(("classes", "labels", missing), ("folds", "int", FOLDS)),
+            )
+        ).to_json()
         state = AdapterState(lang, held, len(posts), corrections, None, None, False, reason, version)
         _save(con, lang, state, None)
         return state
@@ -296,7 +305,7 @@ def retrain_language(con: duckdb.DuckDBPyConnection, lang: str, held: int | None
     base_f1 = macro_f1(y, base)
     used = adapter_f1 > base_f1
     model = train(rows, y, weights, f"adapter-{lang}-{version}") if used else None
-    reason = "" if used else "does not beat the base score in cross-validation"
+    reason = "" if used else Message(N_("does not beat the base score in cross-validation")).to_json()
     state = AdapterState(
         lang, held, len(posts), corrections, round(adapter_f1, 4), round(base_f1, 4), used, reason, version
     )

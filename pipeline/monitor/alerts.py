@@ -901,7 +901,16 @@ def alerts_in_words(alerts):
         _("{state} (replay)").format(state=state_name(state)) if replayed else state_name(state)
         for state, replayed in zip(shown["state"], shown["replayed"].fillna(False))
     ]
-    if "facts" in shown.columns and len(shown):
+    return alerts_in_language(shown)
+
+
+def alerts_in_language(alerts):
+    """The log's subjects and bodies written in the current language from the facts each alert was written from
+    (``alert_log(..., facts=True)``); as stored, in the database's language, where there are none."""
+    if "facts" not in alerts.columns:
+        return alerts
+    shown = alerts.copy()
+    if len(shown):
         texts = [
             alert_text(row["rule"], row["brand"], row["severity"], json.loads(row["facts"]), row["as_of"])
             if isinstance(row["facts"], str)
@@ -910,8 +919,7 @@ def alerts_in_words(alerts):
         ]
         shown["subject"] = [text[0] if text else subject for text, subject in zip(texts, shown["subject"])]
         shown["body"] = [text[1] if text else body for text, body in zip(texts, shown["body"])]
-        shown = shown.drop(columns=["facts"])
-    return shown
+    return shown.drop(columns=["facts"])
 
 
 def monitoring_status(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> dict:

@@ -508,7 +508,8 @@ def masked(plan: dict[str, Any]) -> dict[str, Any]:
 def checklist_item(item: str) -> str:
     """An action of a level's checklist as shown: the default plan's in the current language, one a person wrote
     as they wrote it."""
-    return _(item) if item else item
+    shipped = {action for level in DEFAULT_PLAN["levels"].values() for action in level["checklist"]}
+    return _(item) if item in shipped else item
 
 
 def describe(plan: dict[str, Any]) -> list[str]:

@@ -62,7 +62,8 @@ def _date_axis(fig: go.Figure, dates: str) -> None:
     (hours, days, months, years), day_hover, hour_hover = formats
     fig.update_xaxes(
         tickformatstops=[
-            dict(dtickrange=[None, 86_400_000], value=hours),
+            # ranges include their ends and the first match wins: a tick a day apart is a day, not an hour
+            dict(dtickrange=[None, 86_399_999], value=hours),
             dict(dtickrange=[86_400_000, "M1"], value=days),
             dict(dtickrange=["M1", "M12"], value=months),
             dict(dtickrange=["M12", None], value=years),
@@ -120,14 +121,19 @@ NO_BRAND = "(no brand)"  # i18n: not text (the brand column's value for posts wi
 ALL_POSTS = "all posts"  # i18n: not text (the group of a chart with no breakdown, see queries.BREAKDOWNS)
 
 
-def _group_text(group) -> str:
-    """A breakdown group (a brand, a platform, a language code) as chart text: the groups Radar itself names
-    in the reader's language, the others as they are (escaped)."""
+def group_name(group) -> str:
+    """A breakdown group (a brand, a platform, a language code) as shown: the groups Radar itself names in the
+    reader's language, the others as they are."""
     if group == NO_BRAND:
         return _("(no brand)")
     if group == ALL_POSTS:
         return _("all posts")
-    return _safe(group)
+    return group
+
+
+def _group_text(group) -> str:
+    """``group_name`` as chart text (escaped)."""
+    return _safe(group_name(group))
 
 
 def build_volume_figure(per_day: pd.DataFrame) -> go.Figure:

@@ -20,7 +20,7 @@ from pipeline.core.i18n import N_, _, fmt_when
 from pipeline.core.settings import load_settings
 from pipeline.core.text import minutes_text
 from pipeline.metrics.playbook import move_name
-from pipeline.monitor.alerts import STATE_WORDS, alert_log, crisis_log, utc_now
+from pipeline.monitor.alerts import STATE_WORDS, alert_log, alerts_in_language, crisis_log, utc_now
 from pipeline.monitor.plan import MOVE_WORDS, load_plan
 from pipeline.monitor.targets import Target, crisis_targets, would_have_alerted_at
 from pipeline.read.queries import crisis_detail
@@ -140,7 +140,7 @@ def response_room(con: duckdb.DuckDBPyConnection, crisis_id: str, now: datetime 
     targets = crisis_targets(con, crisis, plan, as_of)
     made = dict(con.execute("SELECT move, first_at FROM crisis_moves WHERE crisis_id = ?", [crisis_id]).fetchall())
     moves = [(move, words, made.get(move), move in level["moves"]) for move, words in MOVE_WORDS.items()]
-    alerts = alert_log(con, crisis_id=crisis_id)
+    alerts = alerts_in_language(alert_log(con, crisis_id=crisis_id, facts=True))
     log = crisis_log(con, crisis_id)
     room = Room(
         crisis,

@@ -217,17 +217,18 @@ def weekly_summary(
                 return 100.0 * frame[frame["brand"].isin(brands)]["posts"].sum() / whole if whole else None
 
             parts = []
-            for label, brands in [(_("ours"), ours), *((c, (c,)) for c in competitors)]:
+            for label, brands in [(_("our brands"), ours), *((c, (c,)) for c in competitors)]:
                 now_share = share(both, brands, total)
                 prev_share = share(prev_both, brands, prev_total) if prev_both is not None else None
+                shown = fmt_pct(now_share / 100, 0)
                 if prev_share is None:
-                    parts.append(_("{brand} {share} %").format(brand=label, share=fmt_num(now_share, 0)))
+                    parts.append(_("{brand} {share}").format(brand=label, share=shown))
                 else:
                     change = now_share - prev_share
                     parts.append(
                         ngettext(
-                            "{brand} {share} % ({change} point)", "{brand} {share} % ({change} points)", _points(change)
-                        ).format(brand=label, share=fmt_num(now_share, 0), change=_signed(change))
+                            "{brand} {share} ({change} point)", "{brand} {share} ({change} points)", _points(change)
+                        ).format(brand=label, share=shown, change=_signed(change))
                     )
             ours_net = _net(both[both["brand"].isin(ours)])
             rival_net = _net(both[both["brand"].isin(competitors)])
