@@ -202,7 +202,7 @@ def _database_locale() -> str:
 def locale_picker() -> None:
     """The language selector in the sidebar, kept in the URL (``?locale=es``) like the filters."""
     st.sidebar.selectbox(
-        _("Language"),
+        _("Dashboard language"),  # not "Language": the filters below have the posts' languages
         list(LOCALES),
         format_func=LOCALES.get,
         key="ui.locale",

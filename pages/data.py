@@ -15,6 +15,7 @@ from pages._plan_editor import alert_table, plan_editor
 from pages._theme_editor import last_change_note, theme_editor
 from pipeline.analytics import update_analytics
 from pipeline.core import db
+from pipeline.core.access import action_name
 from pipeline.core.brands import (
     BrandError,
     add_brand,
@@ -150,7 +151,7 @@ def _mapping_form(index: int, path: str, zone: str) -> None:
                 label,
                 options,
                 index=default,
-                help=meaning,
+                help=_(meaning),
                 key=f"data.map.{index}.{column}",
                 format_func=lambda option: _(option) if option == _NOT_IN_FILE else option,
             )
@@ -617,7 +618,7 @@ else:
         )
     )
     st.dataframe(
-        changes,
+        changes.assign(action=changes["action"].map(action_name)),
         hide_index=True,
         width="stretch",
         column_config={

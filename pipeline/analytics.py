@@ -20,6 +20,7 @@ import duckdb
 
 from pipeline import normalize
 from pipeline.core import db
+from pipeline.core.i18n import N_, _, fmt_int, fmt_num, ngettext
 from pipeline.core.settings import Settings, load_settings
 from pipeline.enrich import score_sentiment
 from pipeline.enrich.adapter import adapt_sentiment
@@ -43,12 +44,43 @@ class AnalyticsReport:
     alerts: int = 0  # new alerts the rules raised
 
     def lines(self) -> list[str]:
-        timing = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.seconds.items())
-        how = "updated for the new posts" if self.incremental else "recomputed"
-        return [
-            f"analytics ({how}): {self.texts_scored:,} texts scored, {self.customer_posts_awaiting:,} "
-            f"customer posts awaiting a reply, {self.crises:,} crises, {self.alerts:,} new alerts ({timing})"
-        ]
+        """The report as a person reads it, in the current language."""
+        timing = ", ".join(
+            _("{stage} {seconds} s").format(
+                stage=_(STAGE_NAMES[stage]) if stage in STAGE_NAMES else stage, seconds=fmt_num(seconds, 1)
+            )
+            for stage, seconds in self.seconds.items()
+        )
+        counts = {
+            "texts": ngettext("{n} text scored", "{n} texts scored", self.texts_scored).format(
+                n=fmt_int(self.texts_scored)
+            ),
+            "awaiting": ngettext(
+                "{n} customer post awaiting a reply",
+                "{n} customer posts awaiting a reply",
+                self.customer_posts_awaiting,
+            ).format(n=fmt_int(self.customer_posts_awaiting)),
+            "crises": ngettext("{n} crisis", "{n} crises", self.crises).format(n=fmt_int(self.crises)),
+            "alerts": ngettext("{n} new alert", "{n} new alerts", self.alerts).format(n=fmt_int(self.alerts)),
+        }
+        if self.incremental:
+            line = _("analytics (updated for the new posts): {texts}, {awaiting}, {crises}, {alerts} ({timing})")
+        else:
+            line = _("analytics (recomputed): {texts}, {awaiting}, {crises}, {alerts} ({timing})")
+        return [line.format(**counts, timing=timing)]
+
+
+# The stages ``update_analytics`` times, as the report names them.
+STAGE_NAMES = {
+    "sentiment": N_("sentiment"),
+    "threads": N_("threads"),
+    "responses": N_("responses"),
+    "hourly": N_("hourly"),
+    "playbook": N_("playbook"),
+    "crises": N_("crises"),
+    "themes": N_("themes"),
+    "alerts": N_("alerts"),
+}
 
 
 def _settings_key(con: duckdb.DuckDBPyConnection) -> str:
@@ -102,7 +134,7 @@ def update_analytics(
     results: dict[str, Any] = {}
     # Sentiment first (it reads the staged posts), so that the facts built next carry it.
     started = time.perf_counter()
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION")  # i18n: not text (SQL)
     try:
         results["sentiment"] = score_sentiment(con, rescore=rescore)
         if adapt_sentiment(con):  # the facts built before carry scores the adapters changed
@@ -117,7 +149,7 @@ def update_analytics(
         build_posts(con)
         seconds["threads"] = time.perf_counter() - started
     settings_key = _settings_key(con)
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION")  # i18n: not text (SQL)
     try:
         # facts built before their texts were scored, or before a new scorer or adapter scored them again
         db.copy_sentiment_to_facts(con, every_row=rescore or db.get_meta(con, "facts_sentiment_stale") == "1")

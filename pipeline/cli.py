@@ -23,7 +23,7 @@ import duckdb
 
 from pipeline.analytics import analytics_are_current, update_analytics
 from pipeline.core import db
-from pipeline.core.access import command_line_actor
+from pipeline.core.access import action_name, command_line_actor
 from pipeline.core.i18n import (
     DEFAULT_LOCALE,
     LOCALES,
@@ -334,7 +334,8 @@ def cmd_formats(args: argparse.Namespace) -> int:
             print(f"| `{row.name}` | {row.description} | {row.identified_by} |")
         return 0
     for row in rows:
-        print(f"{row.name}\n  {row.description}\n  " + _("identified by: {columns}").format(columns=row.identified_by))
+        description = _(row.description)  # a shipped format's description is marked where it is defined
+        print(f"{row.name}\n  {description}\n  " + _("identified by: {columns}").format(columns=row.identified_by))
         if args.verbose:
             print("  " + _("columns: {mapping}").format(mapping=row.columns))
     return 0
@@ -1059,7 +1060,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(_("no changes recorded yet"))
     for change in [] if args.json else records:
         print(
-            f"{change['changed_at']:%Y-%m-%d %H:%M} UTC  {change['changed_by']}  {change['action']}"
+            f"{change['changed_at']:%Y-%m-%d %H:%M} UTC  {change['changed_by']}  {action_name(change['action'])}"
             + (f": {change['detail']}" if change["detail"] else "")
         )
     return 0

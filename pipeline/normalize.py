@@ -230,7 +230,7 @@ def build_posts(con: duckdb.DuckDBPyConnection, *, whole: bool = False) -> int:
     they and the stored threads they join are threaded again; otherwise (or with ``whole``) every post is.
     Rows written in this build carry its number in ``facts_build``, so the analytics know what changed.
     """
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION")  # i18n: not text (SQL)
     try:
         build = int(db.get_meta(con, "facts_build") or 0) + 1
         brands_key = current_brands_key(con)

@@ -44,7 +44,7 @@ BAD_FILES = {
     ),
     "all_in_the_future": (
         b"id,date,user,message\n1,2999-01-01T00:00:00Z,ana,hi\n",
-        "none of its 1 rows can be used (line 2: timestamp out of range",
+        "its 1 row cannot be used (line 2: timestamp out of range",
     ),
     "spreadsheet_ids": (
         b"id,date,user,message\n5.70306E+17,2026-11-10T10:00:00Z,ana,hi\n",

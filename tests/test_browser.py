@@ -161,7 +161,7 @@ def test_a_page_in_spanish_and_one_in_polish(server, browser, code, path, title,
     from pipeline.core.i18n import _, use_locale
 
     with use_locale(code):
-        heading, overview, picker = _(title), _("Overview"), _("Language")
+        heading, overview, picker = _(title), _("Overview"), _("Dashboard language")
     assert heading != title
     tab = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=browser_language or "en-US")
     try:

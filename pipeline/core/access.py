@@ -30,6 +30,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.core.i18n import N_, _
+
 ROLES = ("viewer", "editor")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^@[^@\s]+\.[^@\s]+$")
@@ -154,6 +156,31 @@ def acting_as(actor: str) -> Iterator[None]:
         yield
     finally:
         _ACTOR.reset(token)
+
+
+# What ``audit_log.action`` records, in words (the stored action stays English: scripts read it).
+ACTION_NAMES = {
+    "import": N_("import"),
+    "brands": N_("brands"),
+    "settings": N_("settings"),
+    "themes saved": N_("themes saved"),
+    "themes reset": N_("themes reset"),
+    "escalation plan saved": N_("escalation plan saved"),
+    "escalation plan reset": N_("escalation plan reset"),
+    "custom format saved": N_("custom format saved"),
+    "custom format forgotten": N_("custom format forgotten"),
+    "label corrected": N_("label corrected"),
+    "label correction removed": N_("label correction removed"),
+    "export labels used": N_("export labels used"),
+    "export labels replaced by Radar's score": N_("export labels replaced by Radar's score"),
+    "crisis acknowledged": N_("crisis acknowledged"),
+    "crisis decision": N_("crisis decision"),
+}
+
+
+def action_name(action: str) -> str:
+    """A recorded action in the current language (one this version does not know, as stored)."""
+    return _(ACTION_NAMES[action]) if action in ACTION_NAMES else action
 
 
 def record_change(con, action: str, detail: str) -> None:

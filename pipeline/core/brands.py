@@ -35,7 +35,7 @@ import duckdb
 
 from pipeline.core import db
 from pipeline.core.access import record_change
-from pipeline.core.i18n import N_
+from pipeline.core.i18n import N_, Nn_, _, fmt_int, ngettext
 
 key_sql = db.alias_key_sql
 
@@ -55,14 +55,21 @@ class BrandError(ValueError):
 
 @dataclass(frozen=True)
 class BrandChange:
-    """What a brand change did, in words for the CLI and the Data page."""
+    """What a brand change did, in words for the CLI and the Data page (``message``, in the current language;
+    ``logged``: the same in English, as the audit log keeps it)."""
 
     message: str
     changed: bool = True
+    logged: str | None = None
+
+
+def _change(message: str, *, changed: bool = True, **values: str) -> BrandChange:
+    """A change in words: ``message`` (an English message marked with ``N_``) filled with ``values``."""
+    return BrandChange(_(message).format(**values), changed, message.format(**values))
 
 
 def _recorded(con, change: BrandChange) -> BrandChange:
-    record_change(con, "brands", change.message)
+    record_change(con, "brands", change.logged or change.message)
     return change
 
 
@@ -87,16 +94,48 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+# Why a text cannot be a brand's name or handle, one whole message for each thing it was given as (``what``).
+_HOLDS_CONTROL = {
+    "value": N_("a brand {text} holds control characters"),
+    "brand_name": N_("the brand name {text} holds control characters"),
+    "handle": N_("the handle {text} holds control characters"),
+    "name": N_("the name {text} holds control characters"),
+    "new_name": N_("the new name {text} holds control characters"),
+}
+_TOO_LONG = {
+    "value": Nn_("a brand is {n} character long; at most {most}", "a brand is {n} characters long; at most {most}"),
+    "brand_name": Nn_(
+        "the brand name is {n} character long; at most {most}", "the brand name is {n} characters long; at most {most}"
+    ),
+    "handle": Nn_(
+        "the handle is {n} character long; at most {most}", "the handle is {n} characters long; at most {most}"
+    ),
+    "name": Nn_("the name is {n} character long; at most {most}", "the name is {n} characters long; at most {most}"),
+    "new_name": Nn_(
+        "the new name is {n} character long; at most {most}", "the new name is {n} characters long; at most {most}"
+    ),
+}
+_NO_LETTER = {
+    "value": N_("a brand {text} needs at least one letter or digit"),
+    "brand_name": N_("the brand name {text} needs at least one letter or digit"),
+    "handle": N_("the handle {text} needs at least one letter or digit"),
+    "name": N_("the name {text} needs at least one letter or digit"),
+    "new_name": N_("the new name {text} needs at least one letter or digit"),
+}
+
+
 def _checked(con, text: str, what: str) -> tuple[str, str]:
-    """(the cleaned text, its key), or BrandError saying why it cannot be a brand's name or handle."""
+    """(the cleaned text, its key), or BrandError saying why it cannot be a brand's name or handle; ``what``
+    says what the text was given as: ``value`` (a value an export gives), ``brand_name``, ``handle``, ``name``,
+    ``new_name``."""
     if _CONTROL.search(text or ""):
-        raise BrandError(f"{what} {text[:40]!r} holds control characters")
+        raise BrandError(_(_HOLDS_CONTROL[what]).format(text=repr(text[:40])))
     cleaned = _clean(text)
     if len(cleaned) > MAX_NAME_CHARS:
-        raise BrandError(f"{what} is {len(cleaned):,} characters long; at most {MAX_NAME_CHARS}")
+        raise BrandError(ngettext(*_TOO_LONG[what], len(cleaned)).format(n=fmt_int(len(cleaned)), most=MAX_NAME_CHARS))
     key = alias_key(con, cleaned)
     if not key:
-        raise BrandError(f"{what} {cleaned!r} needs at least one letter or digit")
+        raise BrandError(_(_NO_LETTER[what]).format(text=repr(cleaned)))
     return cleaned, key
 
 
@@ -106,11 +145,11 @@ def register(con: duckdb.DuckDBPyConnection, values: Iterable[str], *, kind: str
     account the data shows acting as a brand) or ``name`` (a brand an export names). Values that cannot be
     a name (no letter or digit, control characters, over ``MAX_NAME_CHARS``) are passed over."""
     if kind not in ("handle", "name"):
-        raise BrandError(f"unknown alias kind {kind!r}")
+        raise BrandError(f"unknown alias kind {kind!r}")  # i18n: not text (a programming error)
     added, changed = [], False
     for value in values:
         try:
-            text, key = _checked(con, value, "a brand")
+            text, key = _checked(con, value, "value")
         except BrandError:
             continue
         brand = _brand_of_key(con, key)
@@ -139,8 +178,10 @@ def _require(con, brand: str) -> str:
     found = find_brand(con, brand)
     if found is None:
         raise BrandError(
-            f"no brand {brand!r}; `radar brands` lists them (to make it a handle of a brand: "
-            f"`radar brands add BRAND --handle {brand}`)"
+            _(
+                "no brand {brand}; `radar brands` lists them (to make it a handle of a brand: "
+                "`radar brands add BRAND --handle {handle}`)"
+            ).format(brand=repr(brand), handle=brand)
         )
     return found
 
@@ -151,25 +192,27 @@ def add_brand(
     *,
     handles: Iterable[str] = (),
     names: Iterable[str] = (),
-    source: str = "added by a person",
+    source: str = "added by a person",  # i18n: not text (brands.source, data)
     role: str | None = None,
 ) -> BrandChange:
     """Add a brand (or aliases to an existing one): ``name`` is how it is shown (``@name`` also makes it a
     handle); ``handles`` are its accounts (their posts are the brand's); ``names`` are words people write for
     it (matched whole). An @mention of any of them is attributed to the brand. ``role``: see ``set_role``."""
     role = _checked_role(role) if role is not None else None
-    name, key = _checked(con, name, "the brand name")
+    name, key = _checked(con, name, "brand_name")
     is_handle = name.startswith("@") and bool(_HANDLE_SHAPE.fullmatch(name))
     name = name.lstrip("@") if is_handle else name
-    handle_keys = [_checked(con, h, "the handle") for h in handles if h and h.strip()]
-    name_keys = [_checked(con, n, "the name") for n in names if n and n.strip()]
+    handle_keys = [_checked(con, h, "handle") for h in handles if h and h.strip()]
+    name_keys = [_checked(con, n, "name") for n in names if n and n.strip()]
     existing = db.scalar(con, "SELECT brand FROM brands WHERE brand = ?", [name])
     for alias, alias_key_ in [(name, key), *handle_keys, *name_keys]:
         owner = _brand_of_key(con, alias_key_)
         if owner is not None and owner != (existing or name):
             raise BrandError(
-                f"{alias!r} already stands for the brand {owner!r} (`radar brands` lists its handles "
-                f"and names; `radar brands add {owner!r} --alias ...` gives it more)"
+                _(
+                    "{alias} already stands for the brand {owner} (`radar brands` lists its handles "
+                    "and names; `radar brands add {owner} --alias ...` gives it more)"
+                ).format(alias=repr(alias), owner=repr(owner))
             )
     role_changed = False
     if existing is None:
@@ -187,14 +230,27 @@ def add_brand(
         new_aliases += _insert_alias(con, alias_key_, "name", alias, name)
     if existing is not None and not new_aliases:
         if role_changed:
-            return _recorded(con, BrandChange(f"{name} is now {ROLE_NAMES[role]}", changed=False))
-        return BrandChange(f"{name}: nothing new", changed=False)
+            return _recorded(con, _change(NOW_ROLE[role], changed=False, brand=name))
+        return _change(N_("{brand}: nothing new"), changed=False, brand=name)
     db.bump_data_version(con)
-    return _recorded(con, BrandChange(f"{'added' if existing is None else 'updated'} brand {name!r}"))
+    if existing is None:
+        return _recorded(con, _change(N_("added brand {brand}"), brand=repr(name)))
+    return _recorded(con, _change(N_("updated brand {brand}"), brand=repr(name)))
 
 
 ROLES = ("ours", "competitor")
 ROLE_NAMES = {"ours": N_("ours"), "competitor": N_("a competitor"), None: N_("not said")}  # _() where shown
+# A change of role in words, whole sentences per role (``{brand}`` is the brand's name).
+NOW_ROLE: dict[str | None, str] = {
+    "ours": N_("{brand} is now ours"),
+    "competitor": N_("{brand} is now a competitor"),
+    None: N_("{brand}: role forgotten"),
+}
+ROLE_ALREADY = {
+    "ours": N_("{brand} is ours already"),
+    "competitor": N_("{brand} is a competitor already"),
+    None: N_("{brand} is not said already"),
+}
 
 
 def _checked_role(role: str | None) -> str | None:
@@ -202,7 +258,7 @@ def _checked_role(role: str | None) -> str | None:
     if text in ("", "none", "unset", "not said"):
         return None
     if text not in ROLES:
-        raise BrandError(f"a brand's role is 'ours' or 'competitor' (or 'unset'), not {role!r}")
+        raise BrandError(_("a brand's role is 'ours' or 'competitor' (or 'unset'), not {role}").format(role=repr(role)))
     return text
 
 
@@ -217,10 +273,12 @@ def set_role(con: duckdb.DuckDBPyConnection, brand: str, role: str | None) -> Br
     role = _checked_role(role)
     brand = _require(con, brand)
     if db.scalar(con, "SELECT role FROM brands WHERE brand = ?", [brand]) == role:
-        return BrandChange(f"{brand} is {ROLE_NAMES[role]} already", changed=False)
+        return _change(ROLE_ALREADY[role], changed=False, brand=brand)
     con.execute("UPDATE brands SET role = ? WHERE brand = ?", [role, brand])
     _bump_roles(con)
-    return _recorded(con, BrandChange(f"{brand} is now {ROLE_NAMES[role]}" if role else f"{brand}: role forgotten"))
+    if role:
+        return _recorded(con, _change(NOW_ROLE[role], brand=brand))
+    return _recorded(con, _change(N_("{brand}: role forgotten"), brand=brand))
 
 
 def brand_roles(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
@@ -230,19 +288,23 @@ def brand_roles(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
 
 def rename_brand(con: duckdb.DuckDBPyConnection, brand: str, new_name: str) -> BrandChange:
     brand = _require(con, brand)
-    new_name, key = _checked(con, new_name, "the new name")
+    new_name, key = _checked(con, new_name, "new_name")
     if new_name == brand:
-        return BrandChange(f"{brand}: nothing to rename", changed=False)
+        return _change(N_("{brand}: nothing to rename"), changed=False, brand=brand)
     if db.first_row(con, "SELECT 1 FROM brands WHERE brand = ?", [new_name]):
-        raise BrandError(f"there is a brand {new_name!r} already; merge the two instead")
+        raise BrandError(_("there is a brand {brand} already; merge the two instead").format(brand=repr(new_name)))
     owner = _brand_of_key(con, key)
     if owner is not None and owner != brand:
-        raise BrandError(f"{new_name!r} already stands for the brand {owner!r}; merge the two instead")
+        raise BrandError(
+            _("{name} already stands for the brand {owner}; merge the two instead").format(
+                name=repr(new_name), owner=repr(owner)
+            )
+        )
     con.execute("UPDATE brands SET brand = ? WHERE brand = ?", [new_name, brand])
     con.execute("UPDATE brand_aliases SET brand = ? WHERE brand = ?", [new_name, brand])
     _insert_alias(con, key, "name", new_name, new_name)
     db.bump_data_version(con)
-    return _recorded(con, BrandChange(f"renamed {brand!r} to {new_name!r}"))
+    return _recorded(con, _change(N_("renamed {brand} to {new_name}"), brand=repr(brand), new_name=repr(new_name)))
 
 
 def merge_brands(con: duckdb.DuckDBPyConnection, into: str, others: Iterable[str]) -> BrandChange:
@@ -257,9 +319,10 @@ def merge_brands(con: duckdb.DuckDBPyConnection, into: str, others: Iterable[str
         con.execute("DELETE FROM brands WHERE brand = ?", [other])
         merged.append(other)
     if not merged:
-        return BrandChange(f"{into}: nothing to merge", changed=False)
+        return _change(N_("{brand}: nothing to merge"), changed=False, brand=into)
     db.bump_data_version(con)
-    return _recorded(con, BrandChange(f"merged {', '.join(repr(m) for m in merged)} into {into!r}"))
+    merged_names = ", ".join(repr(m) for m in merged)
+    return _recorded(con, _change(N_("merged {brands} into {brand}"), brands=merged_names, brand=repr(into)))
 
 
 def remove_brand(con: duckdb.DuckDBPyConnection, brand: str) -> BrandChange:
@@ -270,7 +333,7 @@ def remove_brand(con: duckdb.DuckDBPyConnection, brand: str) -> BrandChange:
     con.execute("DELETE FROM brand_aliases WHERE brand = ?", [brand])
     con.execute("DELETE FROM brands WHERE brand = ?", [brand])
     db.bump_data_version(con)
-    return _recorded(con, BrandChange(f"removed brand {brand!r}"))
+    return _recorded(con, _change(N_("removed brand {brand}"), brand=repr(brand)))
 
 
 def brands_key(con: duckdb.DuckDBPyConnection) -> str:

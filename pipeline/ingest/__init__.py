@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.core.i18n import _, fmt_int
 from pipeline.ingest.formats import (
     CANONICAL_COLUMNS,
     FORMATS,
@@ -71,8 +72,9 @@ def save_upload(data: bytes, name: str, folder: str | Path) -> Path:
     if len(data) > MAX_UPLOAD_BYTES:
         raise IngestError(
             name,
-            f"{len(data) / 1e6:,.0f} MB is over the {MAX_UPLOAD_BYTES // 2**20} MB upload "
-            "limit; load it with `radar ingest FILE` instead",
+            _("{size} MB is over the {limit} MB upload limit; load it with `radar ingest FILE` instead").format(
+                size=fmt_int(len(data) / 1e6), limit=MAX_UPLOAD_BYTES // 2**20
+            ),
         )
     safe = _short_name(re.sub(r"[^\w.\- ]+", "_", Path(name.replace("\\", "/")).name).strip(" .") or "upload.csv")
     target = Path(folder) / hashlib.sha256(data).hexdigest() / safe
@@ -82,7 +84,10 @@ def save_upload(data: bytes, name: str, folder: str | Path) -> Path:
             target.write_bytes(data)
     except OSError as exc:
         raise IngestError(
-            safe, f"could not be saved for loading ({exc.strerror or type(exc).__name__}); nothing was stored"
+            safe,
+            _("could not be saved for loading ({problem}); nothing was stored").format(
+                problem=exc.strerror or type(exc).__name__
+            ),
         ) from None
     return target
 
@@ -154,9 +159,11 @@ def ingest_files(
         except IngestError as exc:
             results.append(FileResult(name, error=str(exc), unknown_layout=exc.kind == UNKNOWN_LAYOUT))
         except OSError as exc:
-            results.append(FileResult(name, error=f"{Path(name).name}: cannot be read: {exc.strerror or exc}"))
+            problem = _("{file}: cannot be read: {problem}").format(file=Path(name).name, problem=exc.strerror or exc)
+            results.append(FileResult(name, error=problem))
         except duckdb.Error as exc:
-            results.append(FileResult(name, error=f"{Path(name).name}: could not be stored: {exc}"))
+            problem = _("{file}: could not be stored: {problem}").format(file=Path(name).name, problem=exc)
+            results.append(FileResult(name, error=problem))
     if build_facts and (any(result.report for result in results) or brands):
         build_posts(con)
     return results

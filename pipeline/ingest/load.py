@@ -41,6 +41,7 @@ import pyarrow as pa
 from pipeline.core import brands as brand_registry
 from pipeline.core import db
 from pipeline.core.access import current_actor, record_change
+from pipeline.core.i18n import _, fmt_int, ngettext
 from pipeline.ingest.formats import (
     CANONICAL_COLUMNS,
     Format,
@@ -57,6 +58,8 @@ from pipeline.ingest.reader import (
     IngestError,
     ProgressCallback,
     SetAside,
+    delimited_name,
+    encoding_name,
     read_header,
     read_records,
     sniff,
@@ -93,42 +96,65 @@ class ImportReport:
     read_by: str = "python"  # "duckdb" when DuckDB parsed the file itself, else Python's csv row by row
 
     def lines(self) -> list[str]:
-        """The report as a person reads it."""
+        """The report as a person reads it, in the current language (the notes and the quarantine reasons are
+        stored in English, and shown as stored)."""
         if self.naive_timestamp_count:
-            zone = f"{self.time_zone} (for {self.naive_timestamp_count:,} timestamp{'s' if self.naive_timestamp_count != 1 else ''} without an offset)"
+            zone = ngettext(
+                "{zone} (for {n} timestamp without an offset)",
+                "{zone} (for {n} timestamps without an offset)",
+                self.naive_timestamp_count,
+            ).format(zone=self.time_zone, n=fmt_int(self.naive_timestamp_count))
         else:
-            zone = "not needed (every timestamp carries its offset)"
-        out = [
-            f"{self.file_name}: imported as {self.import_id}",
-            f"  format        {self.format}",
-            f"  encoding      {self.encoding}, {self.delimiter}-delimited, header on line {self.header_line}",
-            f"  time zone     {zone}",
-            f"  rows read     {self.rows_read:,}"
-            + (
-                f"  (posts in {self.file_rows:,} file rows: comment rows also carry their post)"
-                if self.file_rows is not None and self.file_rows != self.rows_read
-                else ""
-            ),
-            f"    loaded      {self.rows_loaded:,}",
-            f"    duplicate   {self.rows_duplicate:,}  (already stored, or repeated in the file)",
-            f"    quarantined {self.rows_quarantined:,}",
+            zone = _("not needed (every timestamp carries its offset)")
+        rows_read = fmt_int(self.rows_read)
+        if self.file_rows is not None and self.file_rows != self.rows_read:
+            rows_read = ngettext(
+                "{count}  (posts in {n} file row: comment rows also carry their post)",
+                "{count}  (posts in {n} file rows: comment rows also carry their post)",
+                self.file_rows,
+            ).format(count=rows_read, n=fmt_int(self.file_rows))
+        encoding = _("{encoding}, {delimited}, header on line {line}").format(
+            encoding=encoding_name(self.encoding), delimited=delimited_name(self.delimiter), line=self.header_line
+        )
+        duplicate = _("{count}  (already stored, or repeated in the file)").format(count=fmt_int(self.rows_duplicate))
+        table = [  # (indent, label, value): the values line up after the longest label
+            (2, _("format"), self.format),
+            (2, _("encoding"), encoding),
+            (2, _("time zone"), zone),
+            (2, _("rows read"), rows_read),
+            (4, _("loaded"), fmt_int(self.rows_loaded)),
+            (4, _("duplicate"), duplicate),
+            (4, _("quarantined"), fmt_int(self.rows_quarantined)),
         ]
+        width = max(indent + len(label) for indent, label, value in table) + 1
+        out = [_("{file}: imported as {import_id}").format(file=self.file_name, import_id=self.import_id)]
+        out += [(" " * indent + label).ljust(width) + value for indent, label, value in table]
         for reason, count, first_line in self.quarantine_reasons:
-            out.append(f"      {count:,} x {reason} (first on line {first_line:,})")
-        if self.rows_quarantined:
             out.append(
-                f"      see them: SELECT line_number, reason, raw FROM quarantine WHERE import_id = '{self.import_id}'"
+                "      "
+                + _("{count} x {reason} (first on line {line})").format(
+                    count=fmt_int(count), reason=reason, line=fmt_int(first_line)
+                )
             )
+        if self.rows_quarantined:
+            query = f"SELECT line_number, reason, raw FROM quarantine WHERE import_id = '{self.import_id}'"
+            out.append("      " + _("see them: {query}").format(query=query))
         if self.brands_added:
-            out.append(f"  brands added: {', '.join(self.brands_added)}")
+            out.append("  " + _("brands added: {brands}").format(brands=", ".join(self.brands_added)))
         if self.brands_suggested:
-            mentioned = ", ".join(f"@{handle} ({posts:,} posts)" for handle, posts in self.brands_suggested)
+            mentioned = ", ".join(
+                ngettext("@{handle} ({n} post)", "@{handle} ({n} posts)", posts).format(handle=handle, n=fmt_int(posts))
+                for handle, posts in self.brands_suggested
+            )
             out.append(
-                f"  often mentioned, not a brand yet: {mentioned}; make one a brand "
-                f"with `radar brands add NAME --handle HANDLE` (an existing NAME gains the handle)"
+                "  "
+                + _(
+                    "often mentioned, not a brand yet: {mentioned}; make one a brand "
+                    "with `radar brands add NAME --handle HANDLE` (an existing NAME gains the handle)"
+                ).format(mentioned=mentioned)
             )
         for note in self.notes:
-            out.append(f"  note: {note}")
+            out.append("  " + _("note: {note}").format(note=note))
         return out
 
 
@@ -136,7 +162,9 @@ def check_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as UTC or Europe/Madrid") from None
+        raise ValueError(
+            _("unknown time zone {name}; use an IANA name such as UTC or Europe/Madrid").format(name=repr(name))
+        ) from None
     return name
 
 
@@ -152,11 +180,11 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> str:
 
 
 # The problems a row can have, one wording whichever reader found them (the long field's length goes into
-# ``{:,}``: ``str.format`` in Python, ``format`` in DuckDB).
-_LONG_FIELD = "a field of {:,} characters (the limit is " + f"{MAX_FIELD_CHARS:,})"
+# ``{:,}``: ``str.format`` in Python, ``format`` in DuckDB). Quarantine reasons: stored in English (data).
+_LONG_FIELD = "a field of {:,} characters (the limit is " + f"{MAX_FIELD_CHARS:,})"  # i18n: not text (stored)
 
 
-_NUL_BYTE = "a NUL byte in the row (binary data, not text)"
+_NUL_BYTE = "a NUL byte in the row (binary data, not text)"  # i18n: not text (a quarantine reason, stored)
 
 
 def _read_csv_python(
@@ -236,7 +264,8 @@ def _read_csv_python(
             elif "\x00" in raw:
                 add(line_number, None, _NUL_BYTE, raw.replace("\x00", "\\0"), None)
             else:
-                add(line_number, padded, None, raw, f"ragged row: {len(fields)} fields where the header has {width}")
+                ragged = f"ragged row: {len(fields)} fields where the header has {width}"  # i18n: not text (stored)
+                add(line_number, padded, None, raw, ragged)
         if len(line_numbers) >= CHUNK_ROWS:
             flush()
     flush()
@@ -340,7 +369,7 @@ def derive_rows(con: duckdb.DuckDBPyConnection, dialect: Dialect, *, python_read
             values[name] = f"coalesce(c{indexes[0]}, '')"
         else:  # the first non-empty candidate
             cases = " ".join(f"WHEN {strip_sql(f'c{i}')} <> '' THEN c{i}" for i in indexes)
-            values[name] = f"CASE {cases} ELSE '' END"
+            values[name] = f"CASE {cases} ELSE '' END"  # i18n: not text (SQL)
     if fmt.derive is not None:
         values.update(fmt.derive(values))
     read_problem, read_raw, read_ragged = (
@@ -355,7 +384,7 @@ def derive_rows(con: duckdb.DuckDBPyConnection, dialect: Dialect, *, python_read
         return ", ".join(
             f"CASE WHEN {guard} THEN {canonical[name]} END AS {name}"
             if name in canonical
-            else f"NULL::VARCHAR AS {name}"
+            else f"NULL::VARCHAR AS {name}"  # i18n: not text (SQL)
             for name in CANONICAL_COLUMNS
         )
 
@@ -539,21 +568,34 @@ def _slash_date_order(con: duckdb.DuckDBPyConnection, dialect: Dialect) -> tuple
     )
     if sample is None:
         return dialect.delimiter == ";", None
+    # the notes below are stored in imports.notes: data, in English
     if day and not month:
-        return True, f"dates read day first (DD/MM/YYYY): {day:,} of them can only be read that way"
+        return (
+            True,
+            f"dates read day first (DD/MM/YYYY): {day:,} of them can only be read that way",
+        )  # i18n: not text (a stored note)
     if month and not day:
-        return False, f"dates read month first (MM/DD/YYYY): {month:,} of them can only be read that way"
+        return (
+            False,
+            f"dates read month first (MM/DD/YYYY): {month:,} of them can only be read that way",
+        )  # i18n: not text (a stored note)
     if day and month:
         day_first = day > month
-        return day_first, (
-            f"dates disagree: {day:,} can only be day first and {month:,} only month first; "
-            f"read {'day' if day_first else 'month'} first, the others are quarantined"
+        return (
+            day_first,
+            (
+                f"dates disagree: {day:,} can only be day first and {month:,} only month first; "  # i18n: not text (a stored note)
+                f"read {'day' if day_first else 'month'} first, the others are quarantined"
+            ),
         )
     if dialect.delimiter == ";":
-        return True, f"dates such as {sample} read day first (DD/MM/YYYY), as semicolon spreadsheets write them"
+        return (
+            True,
+            f"dates such as {sample} read day first (DD/MM/YYYY), as semicolon spreadsheets write them",
+        )  # i18n: not text (a stored note)
     return (
         False,
-        f"dates such as {sample} read month first (MM/DD/YYYY), the US convention; nothing in the file says otherwise",
+        f"dates such as {sample} read month first (MM/DD/YYYY), the US convention; nothing in the file says otherwise",  # i18n: not text (a stored note)
     )
 
 
@@ -607,6 +649,7 @@ def save_custom_format(con: duckdb.DuckDBPyConnection, name: str, mapping: dict[
     con.execute(
         "INSERT INTO custom_formats VALUES (?, ?, ?, now())", [name, json.dumps(mapping), json.dumps(list(header))]
     )
+    # i18n: not text (the audit log, data)
     record_change(con, "custom format saved", f"{name}: " + ", ".join(f"{k} = {v}" for k, v in mapping.items()))
     _bump_formats_version(con)
     return custom_format(name, mapping, header)
@@ -617,7 +660,7 @@ def forget_custom_format(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     if not db.first_row(con, "SELECT 1 FROM custom_formats WHERE name = ?", [name]):
         return False
     con.execute("DELETE FROM custom_formats WHERE name = ?", [name])
-    record_change(con, "custom format forgotten", name)
+    record_change(con, "custom format forgotten", name)  # i18n: not text (the audit log, data)
     _bump_formats_version(con)
     return True
 
@@ -651,14 +694,18 @@ def _dialect(
 
 
 def _notes(dialect: Dialect, date_note: str | None) -> list[str]:
+    """The import's notes: stored in ``imports.notes`` (data, in English) and shown as stored."""
     notes = []
     if dialect.encoding_label.startswith("mixed"):
+        # i18n: not text (a stored note)
         notes.append("the file mixes encodings: lines that are not UTF-8 were read as cp1252 (Windows Latin)")
     if dialect.header_rows > 1:
+        # i18n: not text (a stored note)
         notes.append(f"the {dialect.header_rows - 1} row(s) under the header (column descriptions) were skipped")
     for name in dialect.format.repeated_headers(dialect.header):
-        notes.append(f"the header has {name!r} more than once; the first of them is used")
+        notes.append(f"the header has {name!r} more than once; the first of them is used")  # i18n: not text (stored)
     if dialect.delimiter == ";":
+        # i18n: not text (a stored note)
         notes.append("numbers read with a decimal comma (1.234,5), as semicolon spreadsheets write them")
     if date_note:
         notes.append(date_note)
@@ -693,10 +740,10 @@ def ingest_file(
     if progress is not None:
         progress(0, path.stat().st_size)
     read_by_duckdb = duckdb_reader and _read_csv_fast(con, path, dialect)
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION")  # i18n: not text (SQL)
     try:
         import_id = _next_import_id(con)
-        cli_brands = add_brands(con, brands, "given on import")
+        cli_brands = add_brands(con, brands, "given on import")  # i18n: not text (brands.source, data)
         if new_format is not None:
             save_custom_format(con, new_format.name, dict(mapping or {}), list(dialect.header))
         if read_by_duckdb:
@@ -717,9 +764,11 @@ def ingest_file(
         if mangled:
             raise IngestError(
                 path,
-                f"ids in scientific notation such as {mangled[0]!r}: a spreadsheet has "
-                "rounded them and the real ids are lost; export the file again from the "
-                "source tool and do not save it from a spreadsheet",
+                _(
+                    "ids in scientific notation such as {id}: a spreadsheet has "
+                    "rounded them and the real ids are lost; export the file again from the "
+                    "source tool and do not save it from a spreadsheet"
+                ).format(id=repr(mangled[0])),
             )
         day_first, date_note = _slash_date_order(con, dialect)
         _stage(con, import_id, dialect, time_zone, now, day_first)
@@ -734,10 +783,17 @@ def ingest_file(
         )
         rows_read, loaded, duplicate, quarantined, naive, file_rows = counts
         if rows_read == 0:
-            raise IngestError(path, "the file has a header but no data rows")
+            raise IngestError(path, _("the file has a header but no data rows"))
         if loaded == 0 and duplicate == 0:
             first = db.one_row(con, "SELECT reason, line_number FROM tmp_staged ORDER BY line_number LIMIT 1")
-            raise IngestError(path, f"none of its {rows_read:,} rows can be used (line {first[1]:,}: {first[0]})")
+            raise IngestError(  # the reason is a quarantine reason, in English as stored
+                path,
+                ngettext(
+                    "its {n} row cannot be used (line {line}: {reason})",
+                    "none of its {n} rows can be used (line {line}: {reason})",
+                    rows_read,
+                ).format(n=fmt_int(rows_read), line=fmt_int(first[1]), reason=first[0]),
+            )
         reasons = con.execute("""
             SELECT split_part(reason, ':', 1) AS kind, count(*), min(line_number) FROM tmp_staged
             WHERE reason IS NOT NULL GROUP BY kind ORDER BY count(*) DESC, kind""").fetchall()
@@ -747,7 +803,8 @@ def ingest_file(
             WHERE import_id = ? AND is_brand_exported AND author_id IS NOT NULL ORDER BY 1""",
             [import_id],
         ).fetchall()
-        export_brands = add_brands(con, [row[0] for row in exported], f"acts as a brand in {path.name}")
+        source = f"acts as a brand in {path.name}"  # i18n: not text (brands.source, data)
+        export_brands = add_brands(con, [row[0] for row in exported], source)
         named = con.execute(
             """
             SELECT trim(brand_exported), count(*) FROM stg_posts
@@ -757,17 +814,20 @@ def ingest_file(
         ).fetchall()
         # a brand column names a handful of tracked brands; thousands of values are something else
         export_brands += brand_registry.register(
-            con, sorted(row[0] for row in named[:MAX_NAMED_BRANDS]), kind="name", source=f"named by {path.name}"
+            con,
+            sorted(row[0] for row in named[:MAX_NAMED_BRANDS]),
+            kind="name",
+            source=f"named by {path.name}",  # i18n: not text (brands.source, data)
         )
         suggested = brand_registry.suggest_brands(con, import_id)
         notes = _notes(dialect, date_note)
         if len(named) > MAX_NAMED_BRANDS:
-            notes.append(
+            notes.append(  # i18n: not text (a stored note)
                 f"the brand column names {len(named):,} different brands: the {MAX_NAMED_BRANDS} most "
                 "frequent became brands; add others with `radar brands add NAME`"
             )
         if new_format is not None:
-            notes.append(
+            notes.append(  # i18n: not text (a stored note)
                 f"saved as the custom format {new_format.name!r}: files with these headers are recognised from now on"
             )
         con.execute(
@@ -797,6 +857,7 @@ def ingest_file(
         record_change(
             con,
             "import",
+            # i18n: not text (the audit log, data)
             f"{import_id}: {path.name}, {loaded:,} posts loaded, {duplicate:,} already "
             f"stored, {quarantined:,} set aside",
         )

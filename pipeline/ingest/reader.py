@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.core.i18n import N_, _, fmt_int, ngettext
 from pipeline.ingest.formats import FORMATS_BY_NAME, Format, detect_format
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -97,18 +98,41 @@ class Dialect:
 
     @property
     def encoding_label(self) -> str:
-        return {
-            "utf-8-sig": "UTF-8 with BOM",
-            "utf-8": "UTF-8",
-            "utf-16": "UTF-16 with BOM",
-            "cp1252": "cp1252 (Windows Latin)",
-            "latin-1": "Latin-1",
-            MIXED: "mixed: UTF-8, with some lines in cp1252",
-        }.get(self.encoding, self.encoding)
+        """The encoding in English words, as ``imports.encoding`` stores it (``encoding_name`` shows it)."""
+        return ENCODING_LABELS.get(self.encoding, self.encoding)
 
     @property
     def delimiter_label(self) -> str:
+        """``comma``, ``semicolon``, ``tab`` or ``pipe``, as ``imports.delimiter`` stores it."""
         return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[self.delimiter]
+
+
+# The encodings in English, as stored in ``imports.encoding``; ``encoding_name`` shows one in the reader's language.
+ENCODING_LABELS = {
+    "utf-8-sig": N_("UTF-8 with BOM"),
+    "utf-8": "UTF-8",
+    "utf-16": N_("UTF-16 with BOM"),
+    "cp1252": N_("cp1252 (Windows Latin)"),
+    "latin-1": "Latin-1",  # i18n: not text (a name)
+    MIXED: N_("mixed: UTF-8, with some lines in cp1252"),
+}
+# How the delimiter reads in the import report (``imports.delimiter`` stores the word before it).
+DELIMITED = {
+    "comma": N_("comma-delimited"),
+    "semicolon": N_("semicolon-delimited"),
+    "tab": N_("tab-delimited"),
+    "pipe": N_("pipe-delimited"),
+}
+
+
+def encoding_name(label: str) -> str:
+    """A stored encoding label (``Dialect.encoding_label``) in the current language."""
+    return _(label) if label in ENCODING_LABELS.values() else label
+
+
+def delimited_name(label: str) -> str:
+    """A stored delimiter label (``comma``) as the report says it: "comma-delimited", in the current language."""
+    return _(DELIMITED[label]) if label in DELIMITED else label
 
 
 def check_regular_file(path: str | Path) -> None:
@@ -118,15 +142,15 @@ def check_regular_file(path: str | Path) -> None:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise IngestError(path, "no such file") from None
+        raise IngestError(path, _("no such file")) from None
     except OSError as exc:
-        raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None
+        raise IngestError(path, _("cannot be read: {reason}").format(reason=exc.strerror or exc)) from None
     if stat.S_ISDIR(mode):
-        raise IngestError(path, "a folder, not a file")
+        raise IngestError(path, _("a folder, not a file"))
     if stat.S_ISFIFO(mode):
-        raise IngestError(path, "a named pipe (FIFO), not a regular file; save the export as a file first")
+        raise IngestError(path, _("a named pipe (FIFO), not a regular file; save the export as a file first"))
     if not stat.S_ISREG(mode):
-        raise IngestError(path, "not a regular file (a device or a socket); save the export as a file first")
+        raise IngestError(path, _("not a regular file (a device or a socket); save the export as a file first"))
 
 
 def header_width(path: Path, dialect: Dialect, *, limit: int = MAX_COLUMNS) -> int:
@@ -134,7 +158,7 @@ def header_width(path: Path, dialect: Dialect, *, limit: int = MAX_COLUMNS) -> i
     thousands of columns is megabytes long); counting stops at ``limit`` + 1."""
     raw, text = _open_text(path, dialect)
     with raw, text:
-        for _ in range(dialect.header_line - 1):
+        for _line in range(dialect.header_line - 1):
             while True:  # skip a line without holding it
                 piece = text.readline(1 << 16)
                 if not piece or piece.endswith(("\n", "\r")):
@@ -158,26 +182,28 @@ def header_width(path: Path, dialect: Dialect, *, limit: int = MAX_COLUMNS) -> i
 
 def _check_not_binary(path: Path, head: bytes) -> None:
     if not head.strip():
-        raise IngestError(path, "the file is empty")
+        raise IngestError(path, _("the file is empty"))
     if head.startswith(b"PK\x03\x04"):
         raise IngestError(
             path,
-            "this is a ZIP archive (an .xlsx workbook is one), not a CSV export; "
-            "save it as CSV from the spreadsheet or unzip it first",
+            _(
+                "this is a ZIP archive (an .xlsx workbook is one), not a CSV export; "
+                "save it as CSV from the spreadsheet or unzip it first"
+            ),
         )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise IngestError(path, "this is an old Excel (.xls) workbook, not a CSV export; save it as CSV")
+        raise IngestError(path, _("this is an old Excel (.xls) workbook, not a CSV export; save it as CSV"))
     if head.startswith(b"%PDF"):
-        raise IngestError(path, "this is a PDF document, not a CSV export")
+        raise IngestError(path, _("this is a PDF document, not a CSV export"))
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
     if b"\x00" in head[:8192]:
         raise IngestError(
-            path, "the file holds NUL bytes: it is binary (or UTF-16 without a byte-order mark), not a CSV export"
+            path, _("the file holds NUL bytes: it is binary (or UTF-16 without a byte-order mark), not a CSV export")
         )
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
     if stripped[:1] in (b"{", b"["):
-        raise IngestError(path, "this looks like JSON, not a CSV export")
+        raise IngestError(path, _("this looks like JSON, not a CSV export"))
 
 
 def scan_file(path: Path, head: bytes) -> tuple[str, str]:
@@ -258,7 +284,8 @@ class SetAside(list):
         self.reason = reason
 
 
-RUNAWAY_QUOTE = (
+# The reasons a record is set aside: quarantine reasons, stored in ``quarantine.reason`` in English (data).
+RUNAWAY_QUOTE = (  # i18n: not text (a quarantine reason, stored)
     f"runaway quote: a quote opened in this row runs on over more than {MAX_RECORD_LINES:,} lines or "
     f"{MAX_FIELD_CHARS:,} characters, longer than any post; the lines after it were read as rows"
 )
@@ -268,7 +295,7 @@ class _RunawayRecord(Exception):
     """The record being read runs past MAX_RECORD_LINES or MAX_FIELD_CHARS."""
 
 
-STRAY_QUOTE = (
+STRAY_QUOTE = (  # i18n: not text (a quarantine reason, stored)
     "stray quote: a quote opened in this row is not closed before the next row, which is a row of its "
     "own; the rows after it were read on their own"
 )
@@ -347,6 +374,7 @@ def _records_until_runaway(source: _Lines, delimiter: str, width: int | None) ->
                 line_number,
                 SetAside(
                     "",
+                    # i18n: not text (a quarantine reason, stored)
                     f"a line of {length:,} characters, longer than any export row ({MAX_LINE_CHARS:,}); skipped unread",
                 ),
             )
@@ -390,9 +418,14 @@ def _open_sample(path: str | Path, *, whole_file: bool = True) -> tuple[Path, st
     else:
         sample = head.decode(encoding, errors="ignore")
     if not sample.strip():
-        raise IngestError(path, "the file is empty")
+        raise IngestError(path, _("the file is empty"))
     if len(head) == SNIFF_BYTES and "\n" not in sample and "\r" not in sample:
-        raise IngestError(path, f"the first line is over {SNIFF_BYTES // 2**20} MB long: not a CSV export's header")
+        raise IngestError(
+            path,
+            _("the first line is over {megabytes} MB long: not a CSV export's header").format(
+                megabytes=fmt_int(SNIFF_BYTES // 2**20)
+            ),
+        )
     return path, encoding, sha256, sample, _line_ending(sample)
 
 
@@ -422,7 +455,9 @@ def sniff(path: str | Path, forced_format: str | Format | None = None, custom: S
     elif forced_format:
         by_name = {**FORMATS_BY_NAME, **{fmt.name: fmt for fmt in custom}}
         if forced_format not in by_name:
-            raise IngestError(path, f"unknown format {forced_format!r}; `radar formats` lists them")
+            raise IngestError(
+                path, _("unknown format {name}; `radar formats` lists them").format(name=repr(forced_format))
+            )
         forced = by_name[forced_format]
 
     best: tuple[int, int, Dialect] | None = None
@@ -447,16 +482,23 @@ def sniff(path: str | Path, forced_format: str | Format | None = None, custom: S
                 best = (*rank, candidate)
             break
     if best is None:
-        shown = ", ".join(repr(name) for name in widest[:12]) or "(none)"
+        shown = ", ".join(repr(name) for name in widest[:12]) or _("(none)")
         if forced is not None:
             needed = ", ".join(f"{col} ({' | '.join(forced.columns[col])})" for col in forced.required)
-            raise IngestError(path, f"format {forced.name!r} needs the columns {needed}; the header has {shown}")
+            raise IngestError(
+                path,
+                _("format {name} needs the columns {columns}; the header has {header}").format(
+                    name=repr(forced.name), columns=needed, header=shown
+                ),
+            )
         raise IngestError(
             path,
-            f"no known export layout in the header (columns: {shown}); "
-            "`radar formats` lists the layouts; map the columns by hand with "
-            "`radar ingest FILE --map text=HEADER --map created_at=HEADER ...` or on the "
-            "dashboard's Data page",
+            _(
+                "no known export layout in the header (columns: {header}); "
+                "`radar formats` lists the layouts; map the columns by hand with "
+                "`radar ingest FILE --map text=HEADER --map created_at=HEADER ...` or on the "
+                "dashboard's Data page"
+            ).format(header=shown),
             kind=UNKNOWN_LAYOUT,
         )
     dialect = best[2]
@@ -465,7 +507,11 @@ def sniff(path: str | Path, forced_format: str | Format | None = None, custom: S
         if width > MAX_COLUMNS:
             raise IngestError(
                 path,
-                f"the header has {width:,} columns; no export has more than {MAX_COLUMNS:,} (is this a CSV export?)",
+                ngettext(
+                    "the header has {n} column; no export has more than {most} (is this a CSV export?)",
+                    "the header has {n} columns; no export has more than {most} (is this a CSV export?)",
+                    width,
+                ).format(n=fmt_int(width), most=fmt_int(MAX_COLUMNS)),
             )
     return dialect
 
@@ -483,10 +529,10 @@ def read_header(path: str | Path, preview: int = 5) -> HeaderGuess:
     """The header of a file no format recognises, for mapping its columns by hand: the delimiter that splits
     the opening records into the most equal columns, the first record of that width, and up to ``preview``
     records after it."""
-    path, _, _, sample, line_ending = _open_sample(path, whole_file=False)
+    path, _encoding, _sha256, sample, line_ending = _open_sample(path, whole_file=False)
     best: tuple[int, int, HeaderGuess] | None = None
     for delimiter in DELIMITERS:
-        records = [fields for _, fields in _sample_records(sample, line_ending, delimiter)]
+        records = [fields for _line, fields in _sample_records(sample, line_ending, delimiter)]
         widths = [len(fields) for fields in records]
         if not widths:
             continue
@@ -499,7 +545,9 @@ def read_header(path: str | Path, preview: int = 5) -> HeaderGuess:
             header = [name.replace("\ufeff", "").strip() for name in records[at]]
             best = (*rank, HeaderGuess(delimiter, header, records[at + 1 : at + 1 + preview]))
     if best is None:
-        raise IngestError(path, "no columns found: the opening lines do not split on a comma, semicolon, tab or pipe")
+        raise IngestError(
+            path, _("no columns found: the opening lines do not split on a comma, semicolon, tab or pipe")
+        )
     return best[2]
 
 
@@ -529,8 +577,13 @@ def read_records(
                     progress(raw.tell(), total)
                 yield line_number, fields
         except UnicodeDecodeError as exc:
-            raise IngestError(path, f"the text is not valid {dialect.encoding_label} at byte {exc.start}") from None
+            raise IngestError(
+                path,
+                _("the text is not valid {encoding} at byte {offset}").format(
+                    encoding=encoding_name(dialect.encoding_label), offset=exc.start
+                ),
+            ) from None
         except csv.Error as exc:
-            raise IngestError(path, f"the CSV cannot be parsed: {exc}") from None
+            raise IngestError(path, _("the CSV cannot be parsed: {error}").format(error=exc)) from None
     if progress is not None:
         progress(total, total)

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.core.i18n import N_, _
 from pipeline.ingest.formats import generic, hootsuite, listening, meta, reddit, twitter, youtube
 from pipeline.ingest.formats.base import CANONICAL_COLUMNS, MAP_TARGET, MAPPABLE_COLUMNS, Format, normalize_header
 from pipeline.ingest.formats.generic import GENERIC_ALIASES, platform_if_given
@@ -31,8 +32,8 @@ __all__ = [
     "FORMATS_BY_NAME",
     "GENERIC_ALIASES",
     "MAPPABLE_COLUMNS",
-    "Format",
-    "FormatRow",
+    "Format",  # i18n: not text (a name)
+    "FormatRow",  # i18n: not text (a name)
     "check_format_name",
     "check_mapping",
     "custom_format",
@@ -73,13 +74,15 @@ def custom_format(name: str, mapping: Mapping[str, str], header: Sequence[str]) 
     required = tuple(c for c in ("post_id", "created_at", "text") if c in columns)
     return Format(
         name=name,
-        description=f"custom format mapped by hand: {', '.join(f'{c}={h}' for c, h in mapping.items())}",
+        description=_("custom format mapped by hand: {mapping}").format(
+            mapping=", ".join(f"{c}={h}" for c, h in mapping.items())
+        ),
         identify=tuple(normalize_header(head) for head in mapping.values()),
         columns=columns,
         required=required,
         derive=platform_if_given if "platform" in columns else None,
         headers=tuple(header),
-        notes="saved from a column mapping; recognised again by the same headers",
+        notes="saved from a column mapping; recognised again by the same headers",  # i18n: not text (docs only)
     )
 
 
@@ -103,10 +106,10 @@ _FORMAT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,59}")
 def check_format_name(name: str) -> str | None:
     """Why ``name`` cannot name a custom format, or None."""
     if not _FORMAT_NAME.fullmatch(name) or name in FORMATS_BY_NAME:
-        return (
-            f"{name!r} cannot name a custom format: use letters, digits, - and _ (up to 60), and not the "
+        return _(
+            "{name} cannot name a custom format: use letters, digits, - and _ (up to 60), and not the "
             "name of a built-in format"
-        )
+        ).format(name=repr(name))
     return None
 
 
@@ -114,15 +117,21 @@ def check_mapping(mapping: Mapping[str, str], header: Sequence[str]) -> str | No
     """Why ``mapping`` cannot be used on ``header``, or None."""
     unknown = [column for column in mapping if column not in MAPPABLE_COLUMNS]
     if unknown:
-        return f"unknown column {unknown[0]!r} in the mapping; the columns are: {', '.join(MAPPABLE_COLUMNS)}"
+        return _("unknown column {column} in the mapping; the columns are: {columns}").format(
+            column=repr(unknown[0]), columns=", ".join(MAPPABLE_COLUMNS)
+        )
     missing = [column for column in ("created_at", "text") if column not in mapping]
+    if len(missing) == 2:
+        return _("the mapping must name the {first} and the {second} column").format(
+            first=missing[0], second=missing[1]
+        )
     if missing:
-        return f"the mapping must name the {' and the '.join(missing)} column"
+        return _("the mapping must name the {column} column").format(column=missing[0])
     names = {normalize_header(name) for name in header}
     absent = [head for head in mapping.values() if normalize_header(head) not in names]
     if absent:
         shown = ", ".join(repr(name) for name in header[:20])
-        return f"the header has no column {absent[0]!r} (it has {shown})"
+        return _("the header has no column {column} (it has {header})").format(column=repr(absent[0]), header=shown)
     return None
 
 
@@ -140,7 +149,7 @@ def describe_formats(extra: Sequence[Format] = ()) -> list[FormatRow]:
     rows = []
     for fmt in (*extra, *FORMATS):
         if fmt.generic:
-            identified = "a text and a timestamp column under any alias below (tried last)"
+            identified = N_("a text and a timestamp column under any alias below (tried last)")  # _() where shown
         else:
             identified = ", ".join(entry.replace("|", " or ") for entry in fmt.identify)
         mapping = "; ".join(f"{col} <- {' | '.join(heads)}" for col, heads in fmt.columns.items())

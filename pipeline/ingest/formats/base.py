@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from pipeline.core.i18n import N_
+
 CANONICAL_COLUMNS = (
     "post_id",
     "created_at",
@@ -29,23 +31,24 @@ CANONICAL_COLUMNS = (
     "thread_key",
 )
 
-# What ``--map COLUMN=HEADER`` accepts: the public ``posts`` columns an export can fill.
+# What ``--map COLUMN=HEADER`` accepts: the public ``posts`` columns an export can fill, each with what it holds
+# (marked with N_: ``_(meaning)`` where shown).
 MAPPABLE_COLUMNS: dict[str, str] = {
-    "post_id": "the post's id (else one is derived from author, time and text)",
-    "created_at": "when it was posted (required)",
-    "author_id": "who posted it: handle or name",
-    "text": "the words of the post (required)",
-    "parent_id": "the id of the post it replies to",
-    "thread_id": "a conversation id shared by every message of a thread",
+    "post_id": N_("the post's id (else one is derived from author, time and text)"),
+    "created_at": N_("when it was posted (required)"),
+    "author_id": N_("who posted it: handle or name"),
+    "text": N_("the words of the post (required)"),
+    "parent_id": N_("the id of the post it replies to"),
+    "thread_id": N_("a conversation id shared by every message of a thread"),
     "platform": "twitter, facebook, instagram, ...",
-    "is_brand": "true for the brand's own posts",
-    "brand": "the brand the post is addressed to",
-    "vendor_sentiment": "positive / neutral / negative as the tool exported it",
-    "likes": "likes or reactions",
-    "shares": "shares, retweets or reposts",
-    "reach": "reach, impressions or followers",
-    "url": "link to the post",
-    "lang": "language code",
+    "is_brand": N_("true for the brand's own posts"),
+    "brand": N_("the brand the post is addressed to"),
+    "vendor_sentiment": N_("positive / neutral / negative as the tool exported it"),
+    "likes": N_("likes or reactions"),
+    "shares": N_("shares, retweets or reposts"),
+    "reach": N_("reach, impressions or followers"),
+    "url": N_("link to the post"),
+    "lang": N_("language code"),
 }
 # ``thread_id`` in the public schema is the root post; an export gives a conversation id, stored as thread_key.
 MAP_TARGET = {"thread_id": "thread_key"}

@@ -3,6 +3,7 @@ rule of formats people map by hand."""
 
 from __future__ import annotations
 
+from pipeline.core.i18n import N_
 from pipeline.ingest.formats.base import Format, Values
 from pipeline.ingest.formats.sql import date_and_time_sql, platform_sql, strip_sql, value
 
@@ -150,9 +151,11 @@ def platform_if_given(v: Values) -> dict[str, str]:
 FORMATS = (
     Format(
         name="generic",
-        description="Generic post table: id, timestamp, author, text, optional parent id, platform, likes, "
-        "shares, reach (common aliases accepted, also in Spanish, German, French, Italian and Polish); also "
-        "European spreadsheet CSV (semicolons, decimal comma, day-first dates, cp1252)",
+        description=N_(
+            "Generic post table: id, timestamp, author, text, optional parent id, platform, likes, "
+            "shares, reach (common aliases accepted, also in Spanish, German, French, Italian and Polish); also "
+            "European spreadsheet CSV (semicolons, decimal comma, day-first dates, cp1252)"
+        ),
         identify=(),
         columns=GENERIC_ALIASES,
         extras={"time": ("time", "hour", "uhrzeit", "hora", "heure", "godzina", "ora")},

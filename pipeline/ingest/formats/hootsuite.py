@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.core.i18n import N_
 from pipeline.ingest.formats.base import Format, Values
 from pipeline.ingest.formats.listening import mention_tool
 from pipeline.ingest.formats.sql import lookup_sql, strip_sql, value
@@ -39,7 +40,7 @@ def _hootsuite(v: Values) -> dict[str, str]:
 FORMATS = (
     Format(
         name="hootsuite_inbox",
-        description="Hootsuite Inbox message export (one row per message; Conversation ID is the thread)",
+        description=N_("Hootsuite Inbox message export (one row per message; Conversation ID is the thread)"),
         identify=(
             "conversation id",
             "message id|id",

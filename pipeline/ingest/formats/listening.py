@@ -3,6 +3,7 @@ often a separate time, a network or source, and the brand profile a message belo
 
 from __future__ import annotations
 
+from pipeline.core.i18n import N_
 from pipeline.ingest.formats.base import Format, Values
 from pipeline.ingest.formats.sql import (
     PLATFORM_NAMES,
@@ -36,7 +37,7 @@ def mention_tool(v: Values) -> dict[str, str]:
 FORMATS = (
     Format(
         name="brandwatch",
-        description="Brandwatch Consumer Research mention export (report rows above the header are skipped)",
+        description=N_("Brandwatch Consumer Research mention export (report rows above the header are skipped)"),
         identify=("date", "title", "snippet", "full text", "url", "page type"),
         columns={
             "post_id": ("resource id", "mention id", "guid", "url"),
@@ -60,7 +61,7 @@ FORMATS = (
     ),
     Format(
         name="meltwater",
-        description="Meltwater mention export (UTF-16 with BOM, tab-delimited, a title row above the header)",
+        description=N_("Meltwater mention export (UTF-16 with BOM, tab-delimited, a title row above the header)"),
         identify=("date", "source name", "hit sentence|opening text"),
         columns={
             "post_id": ("document id", "url"),
@@ -82,7 +83,7 @@ FORMATS = (
     ),
     Format(
         name="sprout_social",
-        description="Sprout Social message or listening export (network, profile, message)",
+        description=N_("Sprout Social message or listening export (network, profile, message)"),
         identify=("network", "profile|profile name", "message|text|content"),
         columns={
             "post_id": ("message id", "guid", "post id", "id", "permalink", "link"),
@@ -104,7 +105,7 @@ FORMATS = (
     ),
     Format(
         name="brand24",
-        description="Brand24 mentions export (source, author, content, sentiment, influence score)",
+        description=N_("Brand24 mentions export (source, author, content, sentiment, influence score)"),
         identify=("date", "source|domain", "author", "content|contents|mention", "influence score|influencer score"),
         columns={
             "post_id": ("id", "mention id", "url"),

@@ -3,6 +3,7 @@ Facebook pages and Instagram accounts)."""
 
 from __future__ import annotations
 
+from pipeline.core.i18n import N_
 from pipeline.ingest.formats.base import Carried, Format, Values
 from pipeline.ingest.formats.sql import PLATFORM_NAMES, lookup_sql, platform_from_url_sql, strip_sql, value
 
@@ -78,7 +79,7 @@ _COMMENT_POST = {
 FORMATS = (
     Format(
         name="facebook_insights",
-        description="Facebook Insights post-level export (a second header row of descriptions, repeated columns)",
+        description=N_("Facebook Insights post-level export (a second header row of descriptions, repeated columns)"),
         identify=("post id", "permalink", "post message", "posted"),
         columns={
             "post_id": ("post id",),
@@ -103,7 +104,7 @@ FORMATS = (
     ),
     Format(
         name="meta_business_suite",
-        description="Meta Business Suite post export, Facebook or Instagram (Publish time MM/DD/YYYY HH:MM)",
+        description=N_("Meta Business Suite post export, Facebook or Instagram (Publish time MM/DD/YYYY HH:MM)"),
         identify=("post id", "publish time", "permalink", "description|title"),
         columns={
             "post_id": ("post id",),
@@ -123,7 +124,7 @@ FORMATS = (
     ),
     Format(
         name="meta_comments",
-        description="Facebook or Instagram comment export: post columns plus comment columns, one comment per row",
+        description=N_("Facebook or Instagram comment export: post columns plus comment columns, one comment per row"),
         identify=("comment id", "post id|media id"),
         columns={
             "post_id": ("comment id",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.core.i18n import N_
 from pipeline.ingest.formats.base import Format, Values
 from pipeline.ingest.formats.sql import strip_sql, value
 
@@ -30,7 +31,7 @@ def _reddit(v: Values) -> dict[str, str]:
 FORMATS = (
     Format(
         name="reddit_pushshift",
-        description="Reddit comments or submissions as Pushshift-style CSV (created_utc, link_id, parent_id)",
+        description=N_("Reddit comments or submissions as Pushshift-style CSV (created_utc, link_id, parent_id)"),
         identify=("id", "author", "created utc", "body|selftext|title"),
         columns={
             "post_id": ("id", "name"),

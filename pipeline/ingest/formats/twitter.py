@@ -3,6 +3,7 @@ export, twarc-csv from the API)."""
 
 from __future__ import annotations
 
+from pipeline.core.i18n import N_
 from pipeline.ingest.formats.base import Format, Values
 from pipeline.ingest.formats.sql import strip_sql, value
 
@@ -44,7 +45,7 @@ def _twarc(v: Values) -> dict[str, str]:
 FORMATS = (
     Format(
         name="twcs",
-        description='Kaggle "Customer Support on Twitter" (twcs.csv), with or without a leading index column',
+        description=N_('Kaggle "Customer Support on Twitter" (twcs.csv), with or without a leading index column'),
         identify=("tweet id", "author id", "inbound", "created at", "text", "in response to tweet id"),
         columns={
             "post_id": ("tweet id",),
@@ -61,7 +62,7 @@ FORMATS = (
     ),
     Format(
         name="airline_sentiment",
-        description='Kaggle "Twitter US Airline Sentiment" (Tweets.csv), human sentiment labels kept',
+        description=N_('Kaggle "Twitter US Airline Sentiment" (Tweets.csv), human sentiment labels kept'),
         identify=("tweet id", "text", "tweet created", "airline sentiment"),
         columns={
             "post_id": ("tweet id",),
@@ -79,7 +80,7 @@ FORMATS = (
     ),
     Format(
         name="twitter_analytics",
-        description="Twitter/X Analytics tweet_activity_metrics export (2015 favorites and 2017 likes layouts)",
+        description=N_("Twitter/X Analytics tweet_activity_metrics export (2015 favorites and 2017 likes layouts)"),
         identify=("tweet id", "tweet permalink", "tweet text", "time", "impressions", "engagements"),
         columns={
             "post_id": ("tweet id",),
@@ -97,7 +98,7 @@ FORMATS = (
     ),
     Format(
         name="twarc",
-        description="twarc-csv (Twitter API v2 tweets flattened by `twarc2 csv`)",
+        description=N_("twarc-csv (Twitter API v2 tweets flattened by `twarc2 csv`)"),
         identify=("id", "conversation id", "author id", "created at", "text"),
         columns={
             "post_id": ("id",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.core.i18n import N_
 from pipeline.ingest.formats.base import Format, Values
 from pipeline.ingest.formats.sql import strip_sql, value
 
@@ -34,7 +35,7 @@ def _youtube(v: Values) -> dict[str, str]:
 FORMATS = (
     Format(
         name="youtube_takeout",
-        description="YouTube comments.csv from Google Takeout (comment text wrapped in JSON)",
+        description=N_("YouTube comments.csv from Google Takeout (comment text wrapped in JSON)"),
         identify=("comment id", "channel id", "video id", "comment text"),
         columns={
             "post_id": ("comment id",),
