@@ -567,8 +567,15 @@ else:
                 st.error(_("Not saved: {problem}").format(problem=markdown_literal(str(exc))))
             else:
                 try:
-                    lines = write(lambda con: (save_settings(con, chosen), update_analytics(con, chosen))[1].lines())
-                    st.success(_("Saved. {details}").format(details=" ".join(lines)))
+
+                    def _save(con):
+                        save_settings(con, chosen)
+                        if chosen.analytics_key() == current.analytics_key():  # only the language: no figure changes
+                            return []
+                        return update_analytics(con, chosen).lines()
+
+                    lines = write(_save)
+                    st.success(_("Saved. {details}").format(details=" ".join(lines)).strip())
                 except db.DatabaseError as exc:
                     st.error(markdown_literal(str(exc)))
 

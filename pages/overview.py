@@ -130,7 +130,7 @@ st.caption(
     _(
         "The week picker governs these KPIs and the summary only. The trend, crises and volume below follow the "
         "sidebar's dates ({start} – {end})."
-    ).format(start=fmt_date(filters.start_date, pattern="dd MMM y"), end=fmt_date(filters.end_date, pattern="dd MMM y"))
+    ).format(start=fmt_date(filters.start_date, pattern="d MMM y"), end=fmt_date(filters.end_date, pattern="d MMM y"))
 )
 
 totals = run_query(post_totals, filters)

@@ -34,6 +34,7 @@ def _offer(kind: str, build, name: str, language: str, *args) -> None:
     takes Chromium a few seconds."""
     if language != DEFAULT_LOCALE:  # week-2026-W46_es.pdf: a translated copy says which it is
         name = f"{name}_{language}"
+    made_for = (name, repr(args))  # what a PDF made here was made from (the week or crisis and the filters)
     try:
         report = run_query(build, language, *args)
     except ReportError as exc:
@@ -53,11 +54,11 @@ def _offer(kind: str, build, name: str, language: str, *args) -> None:
         with st.spinner(_("Printing the PDF with Chromium…")):
             try:
                 with use_locale(language):
-                    st.session_state[f"reports.{kind}.pdf"] = (name, render(report, "pdf"))
+                    st.session_state[f"reports.{kind}.pdf"] = (made_for, render(report, "pdf"))
             except ReportError as exc:
                 st.error(str(exc))
     ready = st.session_state.get(f"reports.{kind}.pdf")
-    if ready and ready[0] == name:
+    if ready and ready[0] == made_for:  # a PDF made for other filters, week or language is not offered
         right.download_button(
             _("Download PDF"),
             data=ready[1],

@@ -37,6 +37,7 @@ from pipeline.core.i18n import (
     normalize_locale,
     sentiment_label_name,
     use_locale,
+    weekday_names,
 )
 from pipeline.core.settings import SENSITIVITY, WEEKDAYS, load_settings, save_settings
 from pipeline.core.text import plain_records
@@ -554,6 +555,14 @@ def _json_value(value):
     return str(value)
 
 
+SENSITIVITY_NAMES = {"low": N_("low"), "normal": N_("normal"), "high": N_("high")}
+
+
+def _weekday_short(day: str) -> str:
+    """``"mon"`` -> "Mon", "lun", "pon." (a business day in the current language)."""
+    return weekday_names("abbreviated")[WEEKDAYS.index(day)] if day in WEEKDAYS else day
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     con = _open(args)
     settings = load_settings(con)
@@ -580,11 +589,13 @@ def cmd_settings(args: argparse.Namespace) -> int:
             _error(str(exc))
             return 2
         save_settings(con, settings)
-        print("\n".join(update_analytics(con, settings).lines()))
+        if set(changes) - {"locale"}:  # the default language changes no figure
+            print("\n".join(update_analytics(con, settings).lines()))
     print(
         _status_row(
             _("business hours"),
-            f"{', '.join(settings.business_days)} {settings.business_start}-{settings.business_end} "
+            f"{', '.join(_weekday_short(day) for day in settings.business_days)} "
+            f"{settings.business_start}-{settings.business_end} "
             f"({settings.business_time_zone})",
             15,
         )
@@ -605,7 +616,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 "{preset}: z >= {z}, negative share +{points}, >= {negative} negative posts in 3 h, "
                 ">= {hours} hot hours, resolved after {resolve} h within baseline"
             ).format(
-                preset=settings.sensitivity,
+                preset=_(SENSITIVITY_NAMES[settings.sensitivity]),
                 z=fmt_num(detector.z, 1),
                 points=fmt_num(detector.share_points, 2),
                 negative=fmt_int(detector.min_negative),
@@ -1182,11 +1193,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     con = _open(args, read_only=True)
     plan = None
+    reports: dict = {}  # the weekly report in each language its channels are told in (--send)
     try:
         # the report speaks --locale, else the database's default language; this command's own lines do not
         locale = args.locale or load_settings(con).locale
         if args.kind == "weekly":
-            from pipeline.monitor.plan import load_plan
+            from pipeline.monitor.plan import channels_of, load_plan
             from pipeline.read.queries import parse_iso_week, report_week
 
             week = parse_iso_week(args.week) if args.week else report_week(con)
@@ -1206,6 +1218,14 @@ def cmd_report(args: argparse.Namespace) -> int:
                 report = weekly_report(con, week, filters)
             if sending:
                 plan = load_plan(con)
+                # each channel is told in its language (the plan's), unless --locale names one for all
+                for language in {
+                    _report_language(plan, channel, args.locale, locale)
+                    for _r, channel in channels_of(plan, plan["report_roles"])
+                }:
+                    if language not in reports:
+                        with use_locale(language):
+                            reports[language] = weekly_report(con, week, filters)
         else:
             with use_locale(locale):
                 report = crisis_report(con, args.crisis_id)
@@ -1224,12 +1244,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         con.close()
     if not sending or plan is None:
         return 0
-    return _send_weekly(report, plan, locale)
+    return _send_weekly(reports or {locale: report}, plan, args.locale, locale)
 
 
-def _send_weekly(report, plan: dict, locale: str) -> int:
-    """Send the weekly report to the plan's report_roles, in ``locale`` (the report's language); what is printed
-    about it is in the command's language."""
+def _report_language(plan: dict, channel: str, chosen: str | None, default: str) -> str:
+    """The language a channel is sent the weekly report in: ``--locale`` where given, else the plan's for the
+    channel (its own, else its role's), else the database's."""
+    from pipeline.monitor.plan import delivery_locale
+
+    return chosen or delivery_locale(plan, channel, default=default)
+
+
+def _send_weekly(reports: dict, plan: dict, chosen: str | None, default: str) -> int:
+    """Send the weekly report to the plan's report_roles, each channel in its language (``reports``: the report
+    in each); what is printed about it is in the command's language."""
     from pipeline.monitor.notify import send_report
     from pipeline.monitor.plan import channels_of
     from pipeline.read.reports import ReportError, render
@@ -1242,22 +1270,32 @@ def _send_weekly(report, plan: dict, locale: str) -> int:
             ).format(roles=", ".join(plan["report_roles"]) or _("none"))
         )
         return 1
-    try:
-        with use_locale(locale):
-            attachment, filename = render(report, "pdf"), "weekly-report.pdf"
-    except ReportError as exc:
-        print(_("no PDF ({error}); the report is attached as HTML instead").format(error=exc))
-        with use_locale(locale):
-            attachment, filename = render(report, "html"), "weekly-report.html"
-    with use_locale(locale):
-        results = send_report(
-            plan,
-            subject=f"[Radar] {report.title}",  # i18n: not text (the product's tag, then the report's title)
-            summary=list(report.summary),
-            attachment=attachment,
-            filename=filename,
-            link=plan["dashboard_url"].rstrip("/") + "/overview",
-        )
+    results = []
+    for language, report in reports.items():
+        told = {
+            channel
+            for _role, channel in channels_of(plan, plan["report_roles"])
+            if _report_language(plan, channel, chosen, default) == language
+        }
+        if not told:
+            continue
+        try:
+            with use_locale(language):
+                attachment, filename = render(report, "pdf"), "weekly-report.pdf"
+        except ReportError as exc:
+            print(_("no PDF ({error}); the report is attached as HTML instead").format(error=exc))
+            with use_locale(language):
+                attachment, filename = render(report, "html"), "weekly-report.html"
+        with use_locale(language):
+            results += send_report(
+                plan,
+                subject=f"[Radar] {report.title}",  # i18n: not text (the product's tag, then the report's title)
+                summary=list(report.summary),
+                attachment=attachment,
+                filename=filename,
+                link=plan["dashboard_url"].rstrip("/") + "/overview",
+                channels=told,
+            )
     for channel, error in results:
         if error is None:
             print(_("{channel}: sent").format(channel=channel))

@@ -362,7 +362,7 @@ def test_weekly_report_is_sent_to_the_report_roles(tmp_path, write_csv):
         plan = default_plan()
         plan["channels"] = {
             "mail": {"type": "email", "to": ["cm@example.com"]},
-            "hook": {"type": "webhook", "url": receiver.url("/report")},
+            "hook": {"type": "webhook", "url": receiver.url("/report"), "locale": "pl"},  # told in Polish
         }
         plan["roles"]["community manager"] = ["mail"]
         plan["roles"]["care lead"] = ["hook"]
@@ -389,6 +389,6 @@ def test_weekly_report_is_sent_to_the_report_roles(tmp_path, write_csv):
         assert attachment is not None
         (request,) = receiver.received
         body = request["body"]
-        assert body["kind"] == "weekly_report" and any(
-            "Share of voice" in s or "Our brand" in s for s in body["summary"]
-        )
+        assert body["kind"] == "weekly_report" and body["locale"] == "pl"  # the channel's language, not English
+        assert any("Lumo" in s for s in body["summary"]) and not any("Our brand" in s for s in body["summary"])
+        assert "Weekly reputation report" not in body["subject"]

@@ -271,6 +271,7 @@ _KINDS = {
     "pct0": lambda v: fmt_pct(v, 0),
     "text": lambda v: str(v),
     "labels": lambda v: ", ".join(sentiment_label_name(label) for label in v),  # sentiment labels, by their code
+    "date": lambda v: fmt_date(date.fromisoformat(v) if isinstance(v, str) else v),
 }
 
 
@@ -304,6 +305,9 @@ class Message:
         object.__setattr__(self, "args", tuple(tuple(arg) for arg in args))
         object.__setattr__(self, "suffix", suffix)
 
+    def __str__(self) -> str:
+        return self.render()
+
     def render(self) -> str:
         values = {name: _KINDS.get(kind, str)(value) for name, kind, value in self.args}
         if self.plural is not None and self.count is not None:
@@ -334,10 +338,12 @@ class Message:
 def render_stored(stored: str) -> str:
     """A stored message (``Message.to_json``) in the current language; a plain stored sentence (written by a
     version before messages were stored) as it is."""
+    if not isinstance(stored, str):
+        return "" if stored is None else str(stored)
     if stored.startswith("{"):
         try:
             return Message.from_json(stored).render()
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):  # not a message after all: as it is
             return stored
     return stored
 

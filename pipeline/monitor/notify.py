@@ -423,18 +423,28 @@ def send_test(plan: dict, channel_name: str, *, default_locale: str | None = Non
 
 
 def send_report(
-    plan: dict, *, subject: str, summary: list[str], link: str | None, attachment: bytes | None, filename: str
+    plan: dict,
+    *,
+    subject: str,
+    summary: list[str],
+    link: str | None,
+    attachment: bytes | None,
+    filename: str,
+    channels: set[str] | None = None,
 ) -> list[tuple[str, str | None]]:
     """Send a report to the plan's ``report_roles``: e-mail channels get a short HTML summary (and plain text)
     with the report attached; Slack, Teams and webhooks get the summary in words. Returns (channel, error or
     None) per channel; a channel that fails does not stop the others. The words around the summary are in the
-    current language: the report's (``radar report ... --locale``)."""
+    current language: the report's. ``channels``: only these of the roles' channels (those told in this
+    report's language)."""
     from html import escape
 
     text = "\n".join(f"- {sentence}" for sentence in summary)
     code = current_locale()
     results: list[tuple[str, str | None]] = []
     for _role, channel_name in channels_of(plan, plan["report_roles"]):
+        if channels is not None and channel_name not in channels:
+            continue
         channel = plan["channels"][channel_name]
         try:
             if channel["type"] == "email":

@@ -382,10 +382,14 @@ def save_plan(con, plan: dict[str, Any]) -> dict[str, Any]:
     from pipeline.core.db import bump_monitoring_version, set_meta
 
     plan = validate(plan)
+    with use_locale("en"):  # the audit log is kept in English, as every other entry in it
+        before, after = describe(load_plan(con)), describe(plan)
+    # what changed, line by line (the whole plan would not fit the log's 2,000 characters)
+    changed = [f"- {line.strip()}" for line in before if line not in after]
+    changed += [f"+ {line.strip()}" for line in after if line not in before]
+    detail = "; ".join(changed)[:2000] or "no change"  # i18n: not text (the audit log, in English)
     set_meta(con, "plan", json.dumps(plan))  # roles and channels keep the order people gave them
     set_meta(con, "plan_changed_at", datetime.now(UTC).isoformat(timespec="seconds"))
-    with use_locale("en"):  # the audit log is kept in English, as every other entry in it
-        detail = "; ".join(describe(plan))[:2000]
     record_change(con, "escalation plan saved", detail)  # i18n: not text -- an action code
     bump_monitoring_version(con)
     return plan

@@ -25,6 +25,7 @@ from plotly.offline import get_plotlyjs
 
 from pipeline.core.i18n import (
     N_,
+    Message,
     _,
     current_locale,
     fmt_date,
@@ -61,7 +62,15 @@ _LONG_DAY_YEAR = {"en": "EEEE dd MMMM y", "es": "EEEE d 'de' MMMM 'de' y", "pl":
 
 
 class ReportError(Exception):
-    """A report cannot be made (unknown week or crisis, unknown file type, no PDF printer); says why."""
+    """A report cannot be made (unknown week or crisis, unknown file type, no PDF printer); says why, in the
+    language of whoever reads the error (``str(error)``), not the report's: the reason is kept as a ``Message``."""
+
+    def __init__(self, reason: Message) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason.render()
 
 
 @dataclass(frozen=True)
@@ -280,10 +289,17 @@ def weekly_report(con: duckdb.DuckDBPyConnection, week: str | date, filters: Pos
     totals = queries.post_totals(con, period)
     if totals.posts == 0:
         raise ReportError(
-            _(
-                "no posts in {week} ({start} to {end}) for these filters; choose a week with data "
-                "(`radar status` shows the date range)"
-            ).format(week=label, start=fmt_date(monday, pattern="dd MMM y"), end=fmt_date(sunday, pattern="dd MMM y"))
+            Message(
+                N_(
+                    "no posts in {week} ({start} to {end}) for these filters; choose a week with data "
+                    "(`radar status` shows the date range)"
+                ),
+                args=(
+                    ("week", "text", label),
+                    ("start", "date", monday.isoformat()),
+                    ("end", "date", sunday.isoformat()),
+                ),
+            )
         )
     settings = load_settings(con)
     kpis = queries.weekly_kpis(con, monday, filters)
@@ -582,11 +598,14 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
     current locale (wrap the call in ``use_locale``)."""
     crisis = queries.crisis_detail(con, crisis_id)
     if crisis is None:
-        known = ", ".join(queries.crisis_list(con)["crisis_id"].head(5)) or _("none detected")
+        known = ", ".join(queries.crisis_list(con)["crisis_id"].head(5))
         raise ReportError(
-            _("no crisis {crisis}; known crises: {known} (`radar crises` lists them)").format(
-                crisis=repr(crisis_id), known=known
+            Message(
+                N_("no crisis {crisis}; known crises: {known} (`radar crises` lists them)"),
+                args=(("crisis", "text", repr(crisis_id)), ("known", "text", known)),
             )
+            if known
+            else Message(N_("no crisis {crisis}; none detected yet"), args=(("crisis", "text", repr(crisis_id)),))
         )
     phases = queries.crisis_phases(con, crisis_id)
     moves = queries.crisis_moves(con, crisis_id)
@@ -661,7 +680,7 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
         ),
     ]
     title = _("Crisis retrospective: {brand}, {day}").format(
-        brand=crisis["brand"], day=fmt_date(pd.Timestamp(crisis["started_at"]), pattern="dd MMM y")
+        brand=crisis["brand"], day=fmt_date(pd.Timestamp(crisis["started_at"]), pattern="d MMM y")
     )
     if crisis.get("ended_at") is not None:
         subtitle = _("{crisis} · {start} to {end}").format(
@@ -724,10 +743,12 @@ def html_to_pdf(document: str, *, timeout: float = 180) -> bytes:
     chromium = find_chromium()
     if chromium is None:
         raise ReportError(
-            _(
-                "PDF needs Chromium, which is not installed: `make run` installs Debian's chromium "
-                "package, or set RADAR_CHROMIUM to a Chrome/Chromium binary; the HTML report works "
-                "without it"
+            Message(
+                N_(
+                    "PDF needs Chromium, which is not installed: `make run` installs Debian's chromium "
+                    "package, or set RADAR_CHROMIUM to a Chrome/Chromium binary; the HTML report works "
+                    "without it"
+                )
             )
         )
     with tempfile.TemporaryDirectory(prefix="radar-report-") as work:
@@ -753,13 +774,26 @@ def html_to_pdf(document: str, *, timeout: float = 180) -> bytes:
             done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ReportError(
-                _("Chromium ({chromium}) could not print the PDF: {error}").format(chromium=chromium, error=exc)
+                Message(
+                    N_("Chromium ({chromium}) could not print the PDF: {error}"),
+                    args=(("chromium", "text", chromium), ("error", "text", str(exc))),
+                )
             ) from None
         if not target.exists() or target.stat().st_size == 0:
-            detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [_("no output")]
+            detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
             raise ReportError(
-                _("Chromium ({chromium}) did not print the PDF (exit {code}: {detail})").format(
-                    chromium=chromium, code=done.returncode, detail=detail[0]
+                Message(
+                    N_("Chromium ({chromium}) did not print the PDF (exit {code}: {detail})"),
+                    args=(
+                        ("chromium", "text", chromium),
+                        ("code", "text", done.returncode),
+                        ("detail", "text", detail[0]),
+                    ),
+                )
+                if detail
+                else Message(
+                    N_("Chromium ({chromium}) did not print the PDF (exit {code}, no output)"),
+                    args=(("chromium", "text", chromium), ("code", "text", done.returncode)),
                 )
             )
         return target.read_bytes()
@@ -771,7 +805,9 @@ def render(report: Report, fmt: str) -> bytes:
         return report.html.encode("utf-8")
     if fmt == "pdf":
         return html_to_pdf(report.html)
-    raise ReportError(_("unknown report format {format}; use .html or .pdf").format(format=repr(fmt)))
+    raise ReportError(
+        Message(N_("unknown report format {format}; use .html or .pdf"), args=(("format", "text", repr(fmt)),))
+    )
 
 
 def report_format(path: str | Path) -> str:
@@ -779,7 +815,10 @@ def report_format(path: str | Path) -> str:
     fmt = {".html": "html", ".htm": "html", ".pdf": "pdf"}.get(Path(path).suffix.lower())
     if fmt is None:
         raise ReportError(
-            _("{file}: the file name must end in .html or .pdf (the format follows it)").format(file=Path(path).name)
+            Message(
+                N_("{file}: the file name must end in .html or .pdf (the format follows it)"),
+                args=(("file", "text", Path(path).name),),
+            )
         )
     return fmt
 
