@@ -1736,7 +1736,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# argparse's own words (Python 3.11's; a message another Python words differently stays English). argparse looks
+# its texts up through the module's `_` at the moment it writes them: pointed at Radar's catalogues, its usage
+# line, headings and errors speak the command's language.
+ARGPARSE_TEXTS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("the following arguments are required: %s"),
+    N_("expected one argument"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argparse._ = _  # type: ignore[attr-defined]  # see ARGPARSE_TEXTS
     with use_locale(environment_locale()):  # before the parser is built: its help is in this language too
         return _main(argv)
 

@@ -248,3 +248,22 @@ def test_the_language_follows_the_settings_then_the_sidebar(monkeypatch, demo_co
         assert [t.value for t in app.title] == [_("Overview")] and not app.exception
         app.switch_page("pages/crises.py").run()  # the choice holds on the next page
         assert [t.value for t in app.title] == [_("Crises")] and not app.exception
+
+
+def test_argparse_speaks_the_commands_language(monkeypatch, capsys):
+    """argparse's own words (usage, headings, errors) come from Radar's catalogues too."""
+    from pipeline.cli import main
+
+    monkeypatch.setenv("RADAR_LOCALE", "pl")
+    with pytest.raises(SystemExit) as stopped:
+        main(["report", "weekly", "--locale", "fr"])
+    error = capsys.readouterr().err
+    assert stopped.value.code == 2 and "błąd" in error and "nieprawidłowy wybór: 'fr'" in error
+    monkeypatch.setenv("RADAR_LOCALE", "es")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert capsys.readouterr().out.startswith("uso: radar")
+    monkeypatch.setenv("RADAR_LOCALE", "en")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert capsys.readouterr().out.startswith("usage: radar")
