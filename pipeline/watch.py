@@ -39,6 +39,7 @@ import duckdb
 
 from pipeline.analytics import analytics_are_current, update_analytics
 from pipeline.core import db
+from pipeline.core.i18n import _, fmt_int, fmt_num, ngettext
 from pipeline.ingest import IngestError, ingest_file
 from pipeline.monitor.alerts import data_clock, import_failed_alert, raise_alerts, utc_now
 from pipeline.monitor.notify import due_messages, record_results, send_all
@@ -95,7 +96,7 @@ class Watcher:
 
     def stop(self, *_args) -> None:
         if not self.stopping.is_set():
-            self.log("radar watch: stopping after the current file")
+            self.log(_("radar watch: stopping after the current file"))
         self.stopping.set()
 
     def candidates(self) -> list[tuple[Path, os.stat_result]]:
@@ -121,7 +122,7 @@ class Watcher:
     def run_pass(self) -> PassReport:
         report = PassReport()
         if not self.folder.is_dir():
-            raise db.DatabaseError(f"{self.folder}: no such folder to watch")
+            raise db.DatabaseError(_("{folder}: no such folder to watch").format(folder=self.folder))
         files = self.candidates()
         con = db.connect(self.db_path, wait=self.wait)
         try:
@@ -167,7 +168,11 @@ class Watcher:
                 sha = _sha256(path)
                 after = path.stat()
             except OSError as exc:
-                self.log(f"{self._name(path)}: cannot be read now ({exc.strerror or exc}); trying again next pass")
+                self.log(
+                    _("{file}: cannot be read now ({problem}); trying again next pass").format(
+                        file=self._name(path), problem=exc.strerror or exc
+                    )
+                )
                 continue
             if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
                 report.unstable.append(str(path))
@@ -177,10 +182,15 @@ class Watcher:
             if seen is not None or stored is not None:
                 # the same bytes again (another name, or touched): never imported or reported twice
                 seen_state = seen[0] if seen is not None else None
-                state = "already stored" if stored is not None else f"same as a file that {seen_state}"
+                # i18n: not text (the file's state, stored)
+                state = (
+                    "already stored" if stored is not None else f"same as a file that {seen_state}"
+                )  # i18n: not text
                 if stored is None and seen_state == "failed":
                     self.log(
-                        f"{self._name(path)}: the same content as a file that could not be read before; not tried again"
+                        _("{file}: the same content as a file that could not be read before; not tried again").format(
+                            file=self._name(path)
+                        )
                     )
                 con.execute(
                     """INSERT INTO watch_files VALUES (?, ?, ?, ?, ?, ?, NULL, ?) ON CONFLICT (path, sha256)
@@ -189,21 +199,29 @@ class Watcher:
                 )
                 report.skipped.append(str(path))
                 continue
-            self.log(f"{self._name(path)}: importing ({stat.st_size / 1e6:,.1f} MB)")
+            self.log(
+                _("{file}: importing ({size} MB)").format(file=self._name(path), size=fmt_num(stat.st_size / 1e6, 1))
+            )
             try:
                 result = ingest_file(con, path)
             except IngestError as exc:
                 self._failed(con, path, stat, sha, str(exc), plan, report)
                 continue
             except OSError as exc:
-                self._failed(con, path, stat, sha, f"{path.name}: cannot be read: {exc.strerror or exc}", plan, report)
+                problem = _("{file}: cannot be read: {problem}").format(file=path.name, problem=exc.strerror or exc)
+                self._failed(con, path, stat, sha, problem, plan, report)
                 continue
             except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
                 # the disk or the memory, not the file: tried again next pass
-                self.log(f"{self._name(path)}: could not be stored now ({exc}); trying again next pass")
+                self.log(
+                    _("{file}: could not be stored now ({problem}); trying again next pass").format(
+                        file=self._name(path), problem=exc
+                    )
+                )
                 continue
             except duckdb.Error as exc:
-                self._failed(con, path, stat, sha, f"{path.name}: could not be stored: {exc}", plan, report)
+                problem = _("{file}: could not be stored: {problem}").format(file=path.name, problem=exc)
+                self._failed(con, path, stat, sha, problem, plan, report)
                 continue
             con.execute(
                 "INSERT INTO watch_files VALUES (?, ?, ?, ?, 'imported', ?, NULL, ?) ON CONFLICT DO NOTHING",
@@ -211,8 +229,17 @@ class Watcher:
             )
             report.imported.append(str(path))
             self.log(
-                f"{self._name(path)}: {result.rows_loaded:,} posts loaded, {result.rows_duplicate:,} already stored, "
-                f"{result.rows_quarantined:,} quarantined ({result.format})"
+                ngettext(
+                    "{file}: {loaded} post loaded, {duplicate} already stored, {quarantined} quarantined ({format})",
+                    "{file}: {loaded} posts loaded, {duplicate} already stored, {quarantined} quarantined ({format})",
+                    result.rows_loaded,
+                ).format(
+                    file=self._name(path),
+                    loaded=fmt_int(result.rows_loaded),
+                    duplicate=fmt_int(result.rows_duplicate),
+                    quarantined=fmt_int(result.rows_quarantined),
+                    format=result.format,
+                )
             )
 
     def _name(self, path: Path) -> str:
@@ -236,7 +263,11 @@ class Watcher:
             db.rollback(con)
             raise
         report.failed.append(str(path))
-        self.log(f"radar watch: {error} (nothing from this file was stored; it is not retried until it changes)")
+        self.log(
+            _("radar watch: {error} (nothing from this file was stored; it is not retried until it changes)").format(
+                error=error
+            )
+        )
 
     def run(self, *, once: bool = False) -> int:
         """Pass after pass until stopped (or one pass with ``once``); return the exit status."""
@@ -253,14 +284,25 @@ class Watcher:
                     failures += len(report.failed)
                     if report.imported or report.failed or report.alerts or report.sent:
                         self.log(
-                            f"radar watch: pass done: {len(report.imported)} imported, {len(report.failed)} "
-                            f"failed, {len(report.skipped)} already stored, {report.alerts} new alerts, "
-                            f"{report.sent} delivered"
+                            _(
+                                "radar watch: pass done: {imported} imported, {failed} failed, {skipped} already "
+                                "stored, {alerts} new alerts, {sent} delivered"
+                            ).format(
+                                imported=len(report.imported),
+                                failed=len(report.failed),
+                                skipped=len(report.skipped),
+                                alerts=report.alerts,
+                                sent=report.sent,
+                            )
                         )
                 except db.DatabaseError as exc:
                     if once or not exc.locked:
                         raise
-                    self.log(f"radar watch: {exc}; trying again in {self.interval:g} s")
+                    self.log(
+                        _("radar watch: {problem}; trying again in {seconds} s").format(
+                            problem=exc, seconds=f"{self.interval:g}"
+                        )
+                    )
                 if once or self.stopping.wait(self.interval):
                     break
         finally:

@@ -43,6 +43,7 @@ USER_FACING = [
     "pipeline/monitor/plan.py",
     "pipeline/monitor/targets.py",
     "pipeline/ingest/__init__.py",
+    "pipeline/watch.py",
     "pipeline/ingest/reader.py",
     "pipeline/ingest/load.py",
     "pipeline/ingest/formats/__init__.py",
@@ -112,7 +113,7 @@ NOT_TEXT = {
 }
 LOGGING = {"log", "logger", "logging", "_log", "LOG", "_log_once", "warnings"}  # the log of whoever runs it
 SQL = re.compile(
-    r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|FROM|WHERE|ORDER BY|GROUP BY)\b|\bFROM\s+\w"
+    r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|FROM|WHERE|ORDER BY|GROUP BY|BEGIN|COMMIT)\b|\bFROM\s+\w"
     r"|\$\w+|\b(AND|OR|NOT|IS NULL|INTERVAL|CASE WHEN|COALESCE)\b"
 )
 REGEX = re.compile(r"\\[bBwWdDsS]|\(\?[:=!<]|\([^()]*\|[^()]*\)|\)\?|\w\|\w")
