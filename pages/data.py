@@ -34,9 +34,8 @@ from pipeline.core.i18n import (
     fmt_pct,
     ngettext,
     table_datetime_format,
-    weekday_names,
 )
-from pipeline.core.settings import SENSITIVITY, WEEKDAYS, save_settings
+from pipeline.core.settings import SENSITIVITY, WEEKDAYS, business_day_name, save_settings, sensitivity_name
 from pipeline.enrich import set_export_labels
 from pipeline.ingest import (
     MAPPABLE_COLUMNS,
@@ -466,18 +465,6 @@ else:
 theme_editor()
 
 
-def _day_name(day: str) -> str:
-    """``mon`` -> Mon (lun, pon.): a business day, abbreviated in the current language."""
-    return weekday_names("abbreviated")[WEEKDAYS.index(day)]
-
-
-SENSITIVITY_NAMES = {"low": N_("low"), "normal": N_("normal"), "high": N_("high")}
-
-
-def _sensitivity_name(level: str) -> str:
-    return _(SENSITIVITY_NAMES[level]) if level in SENSITIVITY_NAMES else level
-
-
 st.subheader(_("Business hours, SLA and crisis sensitivity"))
 current = settings()
 last_change_note("settings")
@@ -489,12 +476,12 @@ if not editor:
         ).format(
             start=current.business_start,
             end=current.business_end,
-            days=", ".join(_day_name(day) for day in current.business_days),
+            days=", ".join(business_day_name(day) for day in current.business_days),
             zone=current.business_time_zone,
             sla=ngettext("{n} business minute", "{n} business minutes", current.sla_minutes).format(
                 n=fmt_int(current.sla_minutes)
             ),
-            sensitivity=_sensitivity_name(current.sensitivity),
+            sensitivity=sensitivity_name(current.sensitivity),
             holidays=ngettext("{n} holiday", "{n} holidays", len(current.holidays)).format(
                 n=fmt_int(len(current.holidays))
             ),
@@ -517,7 +504,7 @@ else:
             _("Business days"),
             list(WEEKDAYS),
             default=list(current.business_days),
-            format_func=_day_name,
+            format_func=business_day_name,
             key="data.days",
         )
         start = left.time_input(_("Opens"), time.fromisoformat(current.business_start), step=900, key="data.start")
@@ -547,7 +534,7 @@ else:
             list(SENSITIVITY),
             horizontal=True,
             index=list(SENSITIVITY).index(current.sensitivity),
-            format_func=_sensitivity_name,
+            format_func=sensitivity_name,
             key="data.sensitivity",
             help=_("low: only large, lasting surges · normal · high: also smaller surges"),
         )

@@ -16,8 +16,8 @@ from pages._common import (
     settings,
     sidebar_filters,
 )
-from pipeline.core.i18n import N_, _, fmt_int, fmt_pct, ngettext, table_datetime_format, weekday_names
-from pipeline.core.settings import WEEKDAYS
+from pipeline.core.i18n import N_, _, fmt_int, fmt_pct, ngettext, table_datetime_format
+from pipeline.core.settings import business_day_name
 from pipeline.read.charts import (
     build_response_distribution_figure,
     build_response_heatmap_figure,
@@ -41,8 +41,7 @@ ORDERS = {"oldest": N_("Oldest first"), "exposed": N_("Most exposed first (reach
 
 def business_days_text(days) -> str:
     """``mon, tue, wed``: the business days in the current language (short weekday names)."""
-    names = weekday_names("abbreviated")
-    return ", ".join(names[WEEKDAYS.index(day)].lower() if day in WEEKDAYS else day for day in days)
+    return ", ".join(business_day_name(day).lower() for day in days)
 
 
 st.title(_("Response times"))

@@ -37,9 +37,15 @@ from pipeline.core.i18n import (
     normalize_locale,
     sentiment_label_name,
     use_locale,
-    weekday_names,
 )
-from pipeline.core.settings import SENSITIVITY, WEEKDAYS, load_settings, save_settings
+from pipeline.core.settings import (
+    SENSITIVITY,
+    WEEKDAYS,
+    business_day_name,
+    load_settings,
+    save_settings,
+    sensitivity_name,
+)
 from pipeline.core.text import plain_records
 from pipeline.ingest import (
     FORMATS_BY_NAME,
@@ -555,14 +561,6 @@ def _json_value(value):
     return str(value)
 
 
-SENSITIVITY_NAMES = {"low": N_("low"), "normal": N_("normal"), "high": N_("high")}
-
-
-def _weekday_short(day: str) -> str:
-    """``"mon"`` -> "Mon", "lun", "pon." (a business day in the current language)."""
-    return weekday_names("abbreviated")[WEEKDAYS.index(day)] if day in WEEKDAYS else day
-
-
 def cmd_settings(args: argparse.Namespace) -> int:
     con = _open(args)
     settings = load_settings(con)
@@ -594,7 +592,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     print(
         _status_row(
             _("business hours"),
-            f"{', '.join(_weekday_short(day) for day in settings.business_days)} "
+            f"{', '.join(business_day_name(day) for day in settings.business_days)} "
             f"{settings.business_start}-{settings.business_end} "
             f"({settings.business_time_zone})",
             15,
@@ -616,7 +614,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 "{preset}: z >= {z}, negative share +{points}, >= {negative} negative posts in 3 h, "
                 ">= {hours} hot hours, resolved after {resolve} h within baseline"
             ).format(
-                preset=_(SENSITIVITY_NAMES[settings.sensitivity]),
+                preset=sensitivity_name(settings.sensitivity),
                 z=fmt_num(detector.z, 1),
                 points=fmt_num(detector.share_points, 2),
                 negative=fmt_int(detector.min_negative),

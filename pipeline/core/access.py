@@ -30,7 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.core.i18n import N_, _
+from pipeline.core.i18n import N_, name_in
 
 ROLES = ("viewer", "editor")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -180,7 +180,7 @@ ACTION_NAMES = {
 
 def action_name(action: str) -> str:
     """A recorded action in the current language (one this version does not know, as stored)."""
-    return _(ACTION_NAMES[action]) if action in ACTION_NAMES else action
+    return name_in(ACTION_NAMES, action)
 
 
 def record_change(con, action: str, detail: str) -> None:

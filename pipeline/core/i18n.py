@@ -121,6 +121,12 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:
     return singular, plural
 
 
+def name_in(names: dict, code) -> str:
+    """A code in words (``names``: code -> English name marked with ``N_``) in the current language; a code
+    the table does not know, as it is."""
+    return _(names[code]) if code in names else str(code)
+
+
 def locale_name(code: str) -> str:
     return LOCALES.get(code, code)
 
@@ -353,4 +359,4 @@ def sentiment_label_name(label: str | None) -> str:
     names = {"negative": N_("negative"), "neutral": N_("neutral"), "positive": N_("positive")}
     if label is None or label != label:
         return _("not scored")
-    return _(names[label]) if label in names else str(label)
+    return name_in(names, label)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.core.i18n import LOCALES
+from pipeline.core.i18n import LOCALES, N_, name_in, weekday_names
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -34,6 +34,18 @@ SENSITIVITY: dict[str, Detector] = {
     "normal": Detector(z=4.0, share_points=0.03, min_negative=6, min_hours=3, merge_gap_hours=3, resolve_hours=12),
     "high": Detector(z=3.5, share_points=0.0, min_negative=6, min_hours=3, merge_gap_hours=3, resolve_hours=12),
 }
+
+SENSITIVITY_NAMES = {"low": N_("low"), "normal": N_("normal"), "high": N_("high")}
+
+
+def business_day_name(day: str) -> str:
+    """``"mon"`` -> "Mon", "lun", "pon.": a business day, abbreviated in the current language."""
+    return weekday_names("abbreviated")[WEEKDAYS.index(day)] if day in WEEKDAYS else day
+
+
+def sensitivity_name(level: str) -> str:
+    """A sensitivity preset in the current language."""
+    return name_in(SENSITIVITY_NAMES, level)
 
 
 @dataclass(frozen=True)

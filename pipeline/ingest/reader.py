@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.i18n import N_, _, fmt_int, ngettext
+from pipeline.core.i18n import N_, _, fmt_int, name_in, ngettext
 from pipeline.ingest.formats import FORMATS_BY_NAME, Format, detect_format
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -132,7 +132,7 @@ def encoding_name(label: str) -> str:
 
 def delimited_name(label: str) -> str:
     """A stored delimiter label (``comma``) as the report says it: "comma-delimited", in the current language."""
-    return _(DELIMITED[label]) if label in DELIMITED else label
+    return name_in(DELIMITED, label)
 
 
 def check_regular_file(path: str | Path) -> None:

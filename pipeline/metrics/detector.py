@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipeline.core.i18n import N_, _
+from pipeline.core.i18n import N_, name_in
 from pipeline.core.settings import Detector
 
 PHASES = ("baseline", "onset", "escalation", "peak", "decline", "unresolved", "resolved", "aftermath")
@@ -64,7 +64,7 @@ _PHASE_NAMES = {
 
 def phase_name(phase: str) -> str:
     """A phase's name in the current language (an unknown code as it is)."""
-    return _(_PHASE_NAMES[phase]) if phase in _PHASE_NAMES else phase
+    return name_in(_PHASE_NAMES, phase)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.core import db
-from pipeline.core.i18n import N_, _
+from pipeline.core.i18n import N_, name_in
 from pipeline.core.parallel import pipelined
 from pipeline.metrics.responses import CHANGED_FACTS
 
@@ -42,7 +42,7 @@ MOVE_NAMES = {
 
 def move_name(move: str) -> str:
     """A playbook move in words, in the current language (an unknown code as it is)."""
-    return _(MOVE_NAMES[move]) if move in MOVE_NAMES else move
+    return name_in(MOVE_NAMES, move)
 
 
 MOVES: dict[str, dict[str, str]] = {

@@ -52,7 +52,7 @@ import duckdb
 
 from pipeline.core import db
 from pipeline.core.access import record_change
-from pipeline.core.i18n import N_, _, fmt_day, fmt_int, fmt_num, fmt_time, ngettext, use_locale
+from pipeline.core.i18n import N_, _, fmt_day, fmt_int, fmt_num, fmt_time, name_in, ngettext, use_locale
 from pipeline.core.settings import Settings, load_settings
 from pipeline.core.text import is_missing, minutes_text, plain_records
 from pipeline.metrics.crises import severity_name, severity_reasons_in_words
@@ -87,12 +87,12 @@ SUBJECT_TAG = "[Radar] "  # i18n: not text -- the tag every alert's subject star
 
 def rule_name(rule: str) -> str:
     """An alert rule in words, in the current language."""
-    return _(RULE_WORDS[rule]) if rule in RULE_WORDS else rule
+    return name_in(RULE_WORDS, rule)
 
 
 def state_name(state: str) -> str:
     """An alert's state in words, in the current language."""
-    return _(STATE_WORDS[state]) if state in STATE_WORDS else state
+    return name_in(STATE_WORDS, state)
 
 
 def utc_now() -> datetime:

@@ -34,9 +34,8 @@ from pipeline.core.i18n import (
     fmt_pct,
     fmt_when,
     ngettext,
-    weekday_names,
 )
-from pipeline.core.settings import WEEKDAYS, load_settings
+from pipeline.core.settings import business_day_name, load_settings
 from pipeline.core.text import is_missing, minutes_text
 from pipeline.metrics.crises import severity_name, severity_reasons_in_words, thread_reasons_in_words
 from pipeline.metrics.detector import phase_name
@@ -263,8 +262,7 @@ def _scope(filters: PostFilter) -> str:
 
 
 def _business_hours(settings) -> str:
-    names = weekday_names("abbreviated")
-    days = ", ".join(names[WEEKDAYS.index(day)] if day in WEEKDAYS else day for day in settings.business_days)
+    days = ", ".join(business_day_name(day) for day in settings.business_days)
     return ngettext(
         "SLA target: {n} business minute ({days} {start}–{end}, {zone}); median and p90 in calendar time.",
         "SLA target: {n} business minutes ({days} {start}–{end}, {zone}); median and p90 in calendar time.",

@@ -16,11 +16,11 @@ import duckdb
 import pandas as pd
 
 from pipeline.core import db
-from pipeline.core.i18n import N_, _, fmt_when
+from pipeline.core.i18n import N_, _, fmt_when, name_in
 from pipeline.core.settings import load_settings
 from pipeline.core.text import minutes_text
 from pipeline.metrics.playbook import move_name
-from pipeline.monitor.alerts import STATE_WORDS, alert_log, alerts_in_language, crisis_log, utc_now
+from pipeline.monitor.alerts import alert_log, alerts_in_language, crisis_log, state_name, utc_now
 from pipeline.monitor.plan import MOVE_WORDS, load_plan
 from pipeline.monitor.targets import Target, crisis_targets, would_have_alerted_at
 from pipeline.read.queries import crisis_detail
@@ -39,11 +39,7 @@ _STATE_NAMES = {
 
 
 def _state_name(state: str) -> str:
-    return _(_STATE_NAMES[state]) if state in _STATE_NAMES else str(state)
-
-
-def _state_words(state: str) -> str:
-    return _(STATE_WORDS[state]) if state in STATE_WORDS else str(state)
+    return name_in(_STATE_NAMES, state)
 
 
 @dataclass
@@ -88,11 +84,11 @@ def _event_text(kind: str, details: dict, as_of: datetime) -> str:
         return _("found in old data when it was loaded: {subject} (not sent)").format(subject=details["subject"])
     if kind == "replayed":
         return _("detected by Radar in a replay of the exports (on the data up to then): {subject} ({state})").format(
-            subject=details["subject"], state=_state_words(details["state"])
+            subject=details["subject"], state=state_name(details["state"])
         )
     if kind == "detected":
         return _("detected by Radar: {subject} ({state})").format(
-            subject=details["subject"], state=_state_words(details["state"])
+            subject=details["subject"], state=state_name(details["state"])
         )
     if kind == "delivered":
         return _("alert delivered to {roles} ({channels})").format(roles=details["roles"], channels=details["channels"])
