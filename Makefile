@@ -9,7 +9,7 @@ ADDRESS ?= 127.0.0.1
 PORT    ?= 8501
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format messages demo install install-test chromium pdf-printer clean
+.PHONY: run test lint format messages demo install install-test chromium java pdf-printer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,spark]"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -42,6 +42,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing Debian's chromium for the browser test"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+# The Spark tests (and `radar spark build`) run Spark in local mode on Debian's Java 17.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing Debian's Java 17 for the Spark tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 
 # PDF reports are printed by Chromium too; without it the dashboard runs and says why a PDF cannot be made.
 pdf-printer:
@@ -72,7 +78,7 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel -q update --no-wrap --ignore-obsolete --ignore-pot-creation-date --init-missing \
 		-i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l pl
 
-test: $(VENV)/.installed-test chromium lint
+test: $(VENV)/.installed-test chromium java lint
 	$(BIN)/python -m pytest
 
 clean:

@@ -81,3 +81,17 @@ def demo_copy(demo_db, tmp_path) -> Path:
     target = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local SparkSession for the whole test session (2 cores, UTC, ANSI; pipeline/spark/session.py)."""
+    pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install -e .[spark])")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime: Spark needs Java 17 or later (make test installs Debian's openjdk-17)")
+    from pipeline.spark.session import spark_session
+
+    session = spark_session(cores=2, app_name="radar-tests")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
