@@ -21,6 +21,7 @@ STAGES = [
     ("monitor", ["pipeline.monitor"]),
     ("analytics", ["pipeline.analytics"]),
     ("read", ["pipeline.read"]),
+    ("spark", ["pipeline.spark"]),  # the same stages on Spark: reuses every stage's own code
     ("entry points", ["pipeline.cli", "pipeline.demo", "pipeline.watch", "pipeline.__main__", "pipeline"]),
 ]
 # The few imports that reach forward, each inside a function, each with its reason.
