@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -41,6 +42,7 @@ from pipeline.core.i18n import (
 from pipeline.core.settings import (
     SENSITIVITY,
     WEEKDAYS,
+    Settings,
     business_day_name,
     load_settings,
     save_settings,
@@ -370,6 +372,61 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
             folder=args.folder
         )
     )
+    return 0
+
+
+def cmd_spark_build(args: argparse.Namespace) -> int:
+    """``radar spark build``: the whole pipeline on Spark, from folders of exports to a Parquet lake."""
+    folders = [Path(folder) for folder in args.folders]
+    for folder in folders:
+        if not folder.is_dir():
+            _error(
+                _("{folder}: not a folder: name the folders the exports are in").format(folder=folder)
+                if folder.exists()
+                else _("{folder}: no such folder").format(folder=folder)
+            )
+            return 2
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        _error(_("`radar spark` needs the spark extra: pip install -e '.[spark]' (and Java 17 or later)"))
+        return 2
+    if not (args.master or shutil.which("java") or os.environ.get("JAVA_HOME")):
+        _error(_("Spark needs Java 17 or later: install it (Debian: apt-get install openjdk-17-jre-headless)"))
+        return 2
+    settings = Settings()
+    if args.settings_from:
+        if not Path(args.settings_from).exists():
+            _error(_("{path}: no such database to take the settings from").format(path=args.settings_from))
+            return 2
+        con = db.connect(args.settings_from, read_only=True)
+        try:
+            settings = load_settings(con)
+        finally:
+            con.close()
+    from pipeline.spark.build import LakeError, build_lake
+    from pipeline.spark.session import spark_session
+
+    if args.cores is not None and not 1 <= args.cores <= 1024:
+        _error(_("--cores must be between 1 and 1024"))
+        return 2
+    from pyspark.sql import SparkSession
+
+    ours = SparkSession.getActiveSession() is None  # a session this process already runs is not ours to stop
+    spark = spark_session(args.master, cores=args.cores)
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        report = build_lake(
+            spark, args.lake, folders, settings, on_stage=lambda stage: print(_("spark: {stage}").format(stage=stage))
+        )
+    except LakeError as exc:
+        _error(str(exc))
+        return 1
+    finally:
+        if ours:
+            spark.stop()
+    for line in report.lines():
+        print(line)
     return 0
 
 
@@ -1410,6 +1467,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="FOLDER")
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_export_parquet)
+
+    p = sub.add_parser(
+        "spark",
+        help=_("run the pipeline on Apache Spark and write a Parquet lake (the spark extra)"),
+        description=_("The same pipeline on Apache Spark, for more data than one machine holds: see docs/spark.md."),
+    )
+    spark_commands = p.add_subparsers(dest="spark_command", required=True, metavar="COMMAND")
+    build = spark_commands.add_parser(
+        "build",
+        help=_("build a Parquet lake from folders of exports, every table recomputed"),
+        description=_(
+            "Read every export in the FOLDERs (sorted by name, folder by folder), run the whole pipeline "
+            "on Spark and write the tables of `radar export-parquet` to LAKE, atomically: the previous lake "
+            "stays whole until the new one is complete. Serve it with RADAR_LAKE=LAKE make run."
+        ),
+    )
+    build.add_argument("folders", nargs="+", metavar="EXPORT_FOLDER")
+    build.add_argument(
+        "--lake", required=True, metavar="DIR_OR_URI", help=_("the lake: a folder or a URI Spark can write")
+    )
+    build.add_argument("--master", metavar="URL", help=_("the Spark master (default: local, every core)"))
+    build.add_argument("--cores", type=int, metavar="N", help=_("with a local master: use N cores"))
+    build.add_argument(
+        "--settings-from",
+        metavar="DB",
+        help=_("take the analytics settings (business hours, SLA, sensitivity) from this Radar database"),
+    )
+    build.set_defaults(func=cmd_spark_build)
 
     p = sub.add_parser(
         "rebuild",

@@ -1,0 +1,144 @@
+"""`radar spark build` end to end: the lake Spark writes holds the rows `radar export-parquet` writes from a
+database the DuckDB path built from the same exports (as multisets, table by table), it is written
+atomically, and bad input gets a clear message. The stages have their own equality tests
+(tests/test_spark_*.py); this is the whole job through the real command."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.cli import main
+from pipeline.read.export_parquet import TABLES
+from tests.conftest import DEMO_DIR, ROOT, shared_file
+
+pytestmark = pytest.mark.spark
+
+# clock times and who ran it: the only columns that may differ between two builds of the same exports
+CLOCK_COLUMNS = {"imports": ["imported_at", "imported_by"], "brands": ["added_at"]}
+
+
+def _read(lake: Path, table: str) -> str:
+    return f"read_parquet('{lake / table}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
+
+
+def lake_differences(spark_lake: Path, duck_lake: Path) -> dict[str, str]:
+    """Per table, what one lake has that the other has not (rows as multisets, every column but the clock's)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    found = {}
+    for table in TABLES:
+        manifests = [
+            json.loads((lake / "manifest.json").read_text())["tables"][table]["rows"]
+            for lake in (spark_lake, duck_lake)
+        ]
+        if manifests == [0, 0]:
+            continue
+        assert all(manifests), f"{table}: {manifests[0]} rows from Spark, {manifests[1]} from DuckDB"
+        exclude = CLOCK_COLUMNS.get(table)
+        columns = f"* EXCLUDE ({', '.join(exclude)})" if exclude else "*"
+        spark_rows, duck_rows = (f"SELECT {columns} FROM {_read(lake, table)}" for lake in (spark_lake, duck_lake))
+        only_spark = con.execute(f"{spark_rows} EXCEPT ALL {duck_rows}").fetchall()
+        only_duck = con.execute(f"{duck_rows} EXCEPT ALL {spark_rows}").fetchall()
+        if only_spark or only_duck:
+            found[table] = (
+                f"only Spark: {only_spark[:3]} ({len(only_spark)}); only DuckDB: {only_duck[:3]} ({len(only_duck)})"
+            )
+    return found
+
+
+def duckdb_lake(files: list[Path], tmp_path: Path) -> Path:
+    """The reference: the files imported in this order by `radar import`, then `radar export-parquet`."""
+    database, lake = tmp_path / "reference.duckdb", tmp_path / "duck_lake"
+    assert main(["import", *map(str, files), "--db", str(database)]) in (0, 1)  # 1: a file was refused, as in Spark
+    assert main(["export-parquet", str(lake), "--db", str(database)]) == 0
+    return lake
+
+
+def spark_lake(folders: list[Path], tmp_path: Path, name: str = "spark_lake") -> Path:
+    lake = tmp_path / name
+    assert main(["spark", "build", *map(str, folders), "--lake", str(lake), "--cores", "2"]) == 0
+    return lake
+
+
+def test_the_demo_exports_make_the_same_lake_on_both_engines(spark, tmp_path, capsys):
+    lake = spark_lake([DEMO_DIR], tmp_path)
+    out = capsys.readouterr().out
+    assert "posts" in out and "written to" in out
+    reference = duckdb_lake(sorted(DEMO_DIR.glob("*.csv")), tmp_path)
+    assert lake_differences(lake, reference) == {}
+    manifest = json.loads((lake / "manifest.json").read_text())
+    assert manifest["built_by"] == "spark" and manifest["tables"]["posts"]["rows"] > 1000
+    assert sorted(path.name for path in lake.iterdir()) == sorted([*TABLES, "manifest.json"])
+    assert not list(lake.rglob("_SUCCESS")) and not list(lake.rglob("*.crc"))
+    assert (lake / "posts").is_dir() and any(path.name.startswith("month=") for path in (lake / "posts").iterdir())
+
+
+def test_every_sample_layout_makes_the_same_lake(spark, tmp_path):
+    samples = ROOT / "tests" / "samples"
+    lake = spark_lake([samples], tmp_path)
+    assert lake_differences(lake, duckdb_lake(sorted(samples.glob("*.csv")), tmp_path)) == {}
+
+
+def test_real_exports_make_the_same_lake(spark, tmp_path):
+    """Real exports in one build: customer care with replies (TWCS), labelled airline mentions (a slice: the
+    adapter learns from their labels), and the two real platform exports."""
+    folder = tmp_path / "real"
+    folder.mkdir()
+    shutil.copy(shared_file("twcs_sample/twcs_head.csv"), folder)
+    for name in ("tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",):
+        shutil.copy(shared_file(f"platform_exports/{name}"), folder)
+    with shared_file("airline_sentiment/Tweets.csv").open(encoding="utf-8", newline="") as source:
+        rows = list(itertools.islice(csv.reader(source), 3001))
+    with (folder / "airline_tweets.csv").open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    lake = spark_lake([folder], tmp_path)
+    assert lake_differences(lake, duckdb_lake(sorted(folder.iterdir()), tmp_path)) == {}
+
+
+@pytest.mark.parametrize("stop_at", ["wrote posts", "complete", "moved away posts", "moved in posts"])
+def test_a_build_stopped_anywhere_leaves_a_whole_lake(spark, tmp_path, monkeypatch, stop_at):
+    """The first lake holds the demo; a second build of the samples is stopped at a point of the write. Before
+    the swap the demo lake is whole; from the swap on, the next build finishes it (here: a third build)."""
+    from pipeline.spark import build
+
+    lake = spark_lake([DEMO_DIR], tmp_path, "lake")
+    before = json.loads((lake / "manifest.json").read_text())["tables"]
+
+    def stop(step):
+        if step == stop_at:
+            raise KeyboardInterrupt(step)
+
+    monkeypatch.setattr(build, "reached", stop)
+    with pytest.raises(KeyboardInterrupt):
+        build.build_lake(spark, str(lake), [ROOT / "tests" / "samples"])
+    monkeypatch.setattr(build, "reached", lambda step: None)
+    if stop_at in ("wrote posts", "complete"):
+        assert json.loads((lake / "manifest.json").read_text())["tables"] == before
+        con = duckdb.connect()
+        assert con.execute(f"SELECT count(*) FROM {_read(lake, 'posts')}").fetchone()[0] == before["posts"]["rows"]
+    build.build_lake(spark, str(lake), [DEMO_DIR])  # the next build recovers, then writes the demo again
+    assert json.loads((lake / "manifest.json").read_text())["tables"] == before
+    assert not (lake / ".next").exists() and not (lake / ".previous").exists()
+
+
+def test_bad_input_gets_a_clear_message(spark, tmp_path, capsys):
+    assert main(["spark", "build", str(tmp_path / "nowhere"), "--lake", str(tmp_path / "lake")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    assert main(["spark", "build", str(a_file), "--lake", str(tmp_path / "lake")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(DEMO_DIR / sorted(p.name for p in DEMO_DIR.glob("*.csv"))[0], exports)
+    assert main(["spark", "build", str(exports), "--lake", str(a_file)]) == 1
+    err = capsys.readouterr().err
+    assert "a file is in the way" in err and "Traceback" not in err
+    assert a_file.read_text() == "x"
