@@ -9,8 +9,9 @@
   data is broken at its earliest post (then lowest post id), which becomes the root.
 - ``brand``: the canonical brand a post belongs to: the author's brand for a brand post; for a customer
   post the brand of the first @mention that is a brand alias, else the brand that posted first in its
-  thread, else the brand the export names, else the first brand name in its text as a whole word (case-
-  and accent-insensitive), else the one brand that replies in its export (an inbox export of one account).
+  thread (of brand posts at one instant, the smallest post id), else the brand the export names, else the
+  first brand name in its text as a whole word (case- and accent-insensitive), else the one brand that
+  replies in its export (an inbox export of one account).
   A post attributed to no brand has none (NULL): never a personal account.
 - ``text``: as exported, with the common HTML entities decoded (``&amp;`` -> ``&``).
 
@@ -148,7 +149,7 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
         WITH handle_keys AS (SELECT coalesce(list(DISTINCT key), []) AS keys FROM brand_aliases
                              WHERE kind = 'handle' AND key <> ''),
         alias_keys AS (SELECT coalesce(list(DISTINCT key), []) AS keys FROM brand_aliases WHERE key <> ''),
-        by_key AS (SELECT DISTINCT ON (key) key, brand FROM brand_aliases ORDER BY key, kind = 'handle' DESC),
+        by_key AS (SELECT DISTINCT ON (key) key, brand FROM brand_aliases ORDER BY key, kind = 'handle' DESC, brand),
         by_name AS (SELECT DISTINCT ON (word) {brands_word("alias")} AS word, brand FROM brand_aliases
                     WHERE kind = 'name' ORDER BY word, brand),
         threaded AS (
@@ -178,7 +179,7 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
             LEFT JOIN by_name named ON named.word = t.named_word
         ),
         thread_brand AS (
-            SELECT platform, thread_id, arg_min(author_brand, created_at) AS brand
+            SELECT platform, thread_id, arg_min(author_brand, (created_at, post_id)) AS brand
             FROM attributed WHERE is_brand_ GROUP BY ALL
         ),
         import_brand AS (  -- an export in which exactly one brand replies is that brand's inbox

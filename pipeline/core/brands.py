@@ -74,7 +74,9 @@ def _recorded(con, change: BrandChange) -> BrandChange:
 
 
 def _brand_of_key(con, key: str) -> str | None:
-    return db.scalar(con, "SELECT brand FROM brand_aliases WHERE key = ? ORDER BY kind = 'handle' DESC LIMIT 1", [key])
+    return db.scalar(
+        con, "SELECT brand FROM brand_aliases WHERE key = ? ORDER BY kind = 'handle' DESC, brand LIMIT 1", [key]
+    )
 
 
 MAX_NAME_CHARS = 100  # a brand's name or alias; longer text is not a name (and would slow every match)

@@ -41,7 +41,8 @@ one of the crisis's customer posts, from its start until it is back within basel
 the first reply to it, by the export's reply links; a post addressed to someone without a link is not known
 to answer the crisis) or is a public statement of the brand (starts a thread,
 addressed to nobody), from the start until the end of the aftermath (or of the data, while open). A joke
-to someone who did not complain is not a move. ``first_post_id`` is the post that made the move first.
+to someone who did not complain is not a move. ``first_post_id`` is the post that made the move first (the
+smallest (created_at, post_id), then platform).
 """
 
 from __future__ import annotations
@@ -363,7 +364,8 @@ _IN_CONTEXT = """
 _MOVES_IN_CONTEXT = (
     _IN_CONTEXT
     + """
-    SELECT move, min(created_at), count(DISTINCT post_id), arg_min(post_id, created_at), arg_min(platform, created_at)
+    SELECT move, min(created_at), count(DISTINCT post_id), arg_min(post_id, (created_at, post_id, platform)),
+           arg_min(platform, (created_at, post_id, platform))
     FROM in_context GROUP BY move"""
 )
 # The brand's statements during a crisis: its posts in context that explain and keep people informed (the
@@ -371,7 +373,8 @@ _MOVES_IN_CONTEXT = (
 STATEMENTS_IN_CONTEXT = (
     _IN_CONTEXT
     + """
-    SELECT DISTINCT created_at, platform, post_id FROM in_context WHERE move = 'explain' ORDER BY created_at"""
+    SELECT DISTINCT created_at, platform, post_id FROM in_context WHERE move = 'explain'
+    ORDER BY created_at, post_id, platform"""
 )
 
 

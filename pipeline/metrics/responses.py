@@ -4,7 +4,8 @@ Definitions (docs/metrics.md repeats them word for word):
 
 - A **customer post awaiting a reply** is a non-brand post that starts a thread (it is its thread's root)
   or answers a brand post (its parent is a brand post).
-- Its **first response** is the earliest brand post in the same thread created after it.
+- Its **first response** is the earliest brand post in the same thread created after it (of brand posts
+  at the same instant, the smallest post id: every tie in the pipeline goes by (created_at, post_id)).
 - ``response_minutes`` = (first_reply_at - created_at) in calendar minutes.
 - ``business_response_minutes`` counts only the minutes inside business hours between the two: business
   days (default Mon-Fri) from ``business_start`` to ``business_end`` (default 09:00-17:00) in the
@@ -24,8 +25,9 @@ Definitions (docs/metrics.md repeats them word for word):
   export, linked to nothing, are not replies. Posts that cannot be judged are left out of every response
   figure and of crisis severity, and the pages say why.
 - Threads: ``first_response_minutes`` is the response time of the thread's first customer post awaiting
-  a reply; ``answered`` is whether any brand post follows a customer post (NULL, unknown, when the thread
-  has no brand post and none of its posts can be judged).
+  a reply (then smallest post id); ``last_customer_sentiment`` is the sentiment of its last scored customer
+  post (the largest (created_at, post_id)); ``answered`` is whether any brand post follows a customer post
+  (NULL, unknown, when the thread has no brand post and none of its posts can be judged).
 
 Writes ``fct_reply_coverage`` (always whole: it is small) and ``fct_responses`` and ``fct_threads`` (public
 views ``responses`` and ``threads``): whole, or after an import that only added posts, for the threads the
@@ -150,7 +152,9 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
         CREATE OR REPLACE TEMP TABLE tmp_replied AS
         SELECT a.*, b.post_id AS first_reply_id, b.created_at AS first_reply_at
         FROM tmp_awaiting a
-        ASOF LEFT JOIN (SELECT platform, thread_id, post_id, created_at FROM {scope} WHERE is_brand) b
+        ASOF LEFT JOIN (  -- one brand post per instant (the smallest id), so that a tie has one first reply
+            SELECT platform, thread_id, created_at, min(post_id) AS post_id FROM {scope} WHERE is_brand GROUP BY ALL
+        ) b
             ON b.platform = a.platform AND b.thread_id = a.thread_id AND b.created_at > a.created_at""")
     # judged: a brand, and the brand's replies in the post's export, a reply to it, or the brand in its thread
     con.execute(f"""
@@ -207,14 +211,15 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
             SELECT p.platform, p.thread_id, min(p.created_at) AS started_at, max(p.created_at) AS last_post_at,
                    count(*) AS post_count, count(*) FILTER (WHERE NOT p.is_brand) AS customer_posts,
                    count(*) FILTER (WHERE p.is_brand) AS brand_posts,
-                   arg_max(p.sentiment, p.created_at) FILTER (WHERE NOT p.is_brand) AS last_customer_sentiment,
+                   arg_max(p.sentiment, (p.created_at, p.post_id)) FILTER (WHERE NOT p.is_brand)
+                       AS last_customer_sentiment,
                    min(p.created_at) FILTER (WHERE NOT p.is_brand) AS first_customer_at,
                    max(p.created_at) FILTER (WHERE p.is_brand) AS last_brand_at
             FROM {posts_scope} p
             GROUP BY ALL
         ),
         first_wait AS (
-            SELECT platform, thread_id, arg_min(response_minutes, created_at) AS first_response_minutes,
+            SELECT platform, thread_id, arg_min(response_minutes, (created_at, post_id)) AS first_response_minutes,
                    count(*) AS judged_posts
             FROM {
         "(SELECT * FROM fct_responses SEMI JOIN tmp_changed_threads USING (platform, thread_id))"

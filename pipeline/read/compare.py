@@ -221,8 +221,10 @@ def theme_posts(
     source = "fct_post_themes t JOIN posts p ON p.platform = t.platform AND p.post_id = t.post_id"  # i18n: not text
     total = db.scalar(con, f"SELECT count(*) FROM {source} WHERE {where}", params)
     columns = ", ".join(f"p.{c.strip()}" for c in POST_COLUMNS.split(","))
+    newest = "p.created_at DESC, p.post_id DESC, p.platform DESC"  # i18n: not text (SQL: posts of one instant by id)
     frame = con.execute(
-        f"SELECT {columns} FROM {source} WHERE {where} ORDER BY p.created_at DESC LIMIT ?", [*params, limit]
+        f"SELECT {columns} FROM {source} WHERE {where} ORDER BY {newest} LIMIT ?",
+        [*params, limit],
     ).df()
     return frame, int(total)
 
@@ -280,7 +282,7 @@ def top_posts(con: duckdb.DuckDBPyConnection, filters: PostFilter, *, limit: int
                s.thread_posts, p.text
         FROM (SELECT * FROM in_period WHERE {counted}) p
         JOIN sizes s USING (platform, thread_id)
-        ORDER BY {order}, p.created_at LIMIT ?""",
+        ORDER BY {order}, p.created_at, p.post_id, p.platform LIMIT ?""",
         [*params, limit],
     ).df()
     return frame, basis

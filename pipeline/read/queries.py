@@ -644,8 +644,10 @@ def bucket_posts(
         params.append(bucket.group)
     where = " AND ".join(clauses)
     total = db.scalar(con, f"SELECT count(*) FROM posts WHERE {where}", params)
+    newest = "created_at DESC, post_id DESC, platform DESC"  # i18n: not text (SQL: posts of one instant by id)
     frame = con.execute(
-        f"SELECT {POST_COLUMNS} FROM posts WHERE {where} ORDER BY created_at DESC LIMIT ?", [*params, limit]
+        f"SELECT {POST_COLUMNS} FROM posts WHERE {where} ORDER BY {newest} LIMIT ?",
+        [*params, limit],
     ).df()
     return frame, int(total)
 
@@ -706,7 +708,8 @@ def unanswered_queue(
         raise ValueError("order must be 'oldest' or 'exposed'")  # i18n: not text (a programming error)
     condition, params = filters.where("r")
     oldest, exposed = "created_at, exposure DESC NULLS LAST", "exposure DESC NULLS LAST, created_at"  # i18n: not text
-    sort = oldest if order == "oldest" else exposed
+    # then the post id: posts of one instant and exposure come in one order
+    sort = f"{oldest if order == 'oldest' else exposed}, post_id, platform"  # i18n: not text
     waiting = f"FROM {_responses_for(filters)} r WHERE NOT r.answered AND {condition}"
     total = db.scalar(con, f"SELECT count(*) {waiting}", params)
     # Pick the page of posts from the facts (the same created_at lets the date filter skip the rest of them),
@@ -801,7 +804,7 @@ def crisis_moves(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame
         """SELECT m.move, m.first_at, m.replies, m.first_post_id, m.first_platform, f.text AS first_text
                           FROM crisis_moves m
                           LEFT JOIN fct_posts f ON f.platform = m.first_platform AND f.post_id = m.first_post_id
-                          WHERE m.crisis_id = ? ORDER BY m.first_at""",
+                          WHERE m.crisis_id = ? ORDER BY m.first_at, m.move""",
         [crisis_id],
     ).df()
 
@@ -863,12 +866,12 @@ def search_threads(
             SEMI JOIN (SELECT platform, thread_id FROM {_posts_for(filters)} p WHERE {" AND ".join(clauses)}) m
                  ON m.platform = t.platform AND m.thread_id = t.thread_id
             {having}),
-        page AS (SELECT * FROM matching ORDER BY last_post_at DESC, thread_id LIMIT ?)
+        page AS (SELECT * FROM matching ORDER BY last_post_at DESC, thread_id, platform LIMIT ?)
         SELECT t.last_post_at, t.platform, t.thread_id, t.brand, r.author_id, t.post_count, t.customer_posts,
                t.brand_posts, t.first_response_minutes, t.answered, r.sentiment_label AS root_sentiment_label,
                r.text AS opening_text, (SELECT count(*) FROM matching) AS matching_threads
         FROM page t JOIN {_opening_posts("page")} r ON r.platform = t.platform AND r.post_id = t.root_post_id
-        ORDER BY t.last_post_at DESC, t.thread_id""",
+        ORDER BY t.last_post_at DESC, t.thread_id, t.platform""",
         [*params, limit],
     ).df()
     total = int(result["matching_threads"].iloc[0]) if len(result) else 0

@@ -166,7 +166,7 @@ def _texts(
     """(platform, post_id, text, week) of a brand's customer posts in [start, end), and the sampling factor."""
     condition, params = replace(filters, start_date=start, end_date=end - timedelta(days=1), brands=(brand,)).where()
     total = con.execute(f"SELECT count(*) FROM posts WHERE NOT is_brand AND {condition}", params).fetchall()[0][0]
-    order = "ORDER BY hash(platform || ':' || post_id)" if total > SAMPLE_POSTS else ""
+    order = "ORDER BY hash(platform || ':' || post_id), platform, post_id" if total > SAMPLE_POSTS else ""
     rows = con.execute(
         f"SELECT platform, post_id, text, date_trunc('week', created_at)::DATE "
         f"FROM posts WHERE NOT is_brand AND {condition} {order} "
