@@ -5,7 +5,7 @@
 Writes ``--files`` TWCS-layout exports of ``--rows`` posts in all (the scale benchmark's generator, with
 threads and a crisis), then:
 
-- DuckDB: ``radar import`` of the files into a new database, then ``radar export-parquet`` (wall time of each);
+- DuckDB: ``radar ingest`` of the files into a new database, then ``radar export-parquet`` (wall time of each);
 - Spark: ``radar spark build`` through ``build_lake`` on ``local[1]`` and on ``local[2]``: wall time, the time of
   each stage and its posts per second, and the speed-up from one core to two.
 
@@ -57,7 +57,7 @@ def duckdb_path(exports: Path, work: Path) -> dict[str, float]:
     database = work / "bench.duckdb"
     files = sorted(str(path) for path in exports.glob("*.csv"))
     return {
-        "import (stage, score, facts, analytics)": run([radar, "import", *files, "--db", str(database)]),
+        "import (stage, score, facts, analytics)": run([radar, "ingest", *files, "--db", str(database)]),
         "export-parquet": run([radar, "export-parquet", str(work / "duck_lake"), "--db", str(database)]),
     }
 

@@ -54,9 +54,9 @@ def lake_differences(spark_lake: Path, duck_lake: Path) -> dict[str, str]:
 
 
 def duckdb_lake(files: list[Path], tmp_path: Path) -> Path:
-    """The reference: the files imported in this order by `radar import`, then `radar export-parquet`."""
+    """The reference: the files imported in this order by `radar ingest`, then `radar export-parquet`."""
     database, lake = tmp_path / "reference.duckdb", tmp_path / "duck_lake"
-    assert main(["import", *map(str, files), "--db", str(database)]) in (0, 1)  # 1: a file was refused, as in Spark
+    assert main(["ingest", *map(str, files), "--db", str(database)]) in (0, 1)  # 1: a file was refused, as in Spark
     assert main(["export-parquet", str(lake), "--db", str(database)]) == 0
     return lake
 
