@@ -481,7 +481,9 @@ _ADDED_COLUMNS = [
 _DROPPED_TABLES = ["DROP TABLE IF EXISTS raw_posts"]
 
 
-UTC_DAY = "(epoch_ms(created_at) // 86400000)::INTEGER"  # days since 1970-01-01 in UTC: cheap to group by
+# days since 1970-01-01 in UTC: cheap to group by (microseconds: epoch_ms rounds, which moved the last half
+# millisecond of a day onto the next day)
+UTC_DAY = "(epoch_us(created_at) // 86400000000)::INTEGER"
 
 
 def alias_key_sql(expr: str) -> str:

@@ -256,7 +256,7 @@ def build_lake(
     responses, threads, coverage = timed(
         "responses", lambda: spark_responses.compute_responses(spark, facts, posts, settings)
     )
-    hourly = timed("hourly", lambda: spark_metrics.compute_hourly(spark, facts, posts, staged.imports))
+    hourly = timed("hourly", lambda: spark_metrics.compute_hourly(spark, facts, posts))
     moves = timed("playbook", lambda: spark_metrics.compute_reply_moves(spark, facts))
     themes = timed("themes", lambda: spark_metrics.tag_themes(spark, facts))
     tables = {
