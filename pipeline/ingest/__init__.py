@@ -133,10 +133,11 @@ def ingest_files(
     format_name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     build_facts: bool = True,
+    on_staged: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> list[FileResult]:
     """Ingest each file in its own transaction, then bring the facts up to date once (unless
     ``build_facts`` is False: ``update_analytics`` does it then). A ``mapping`` applies to every file (the
-    first saves it as a custom format; the rest are read by it)."""
+    first saves it as a custom format; the rest are read by it). ``on_staged``: see ``ingest_file``."""
     from pipeline.normalize import build_posts  # a later stage, used only to finish the job
 
     brands = list(brands)
@@ -154,6 +155,7 @@ def ingest_files(
                 mapping=mapping,
                 format_name=format_name,
                 progress=callback,
+                on_staged=on_staged,
             )
             results.append(FileResult(name, report=report))
         except IngestError as exc:

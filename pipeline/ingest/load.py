@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -723,6 +723,7 @@ def ingest_file(
     format_name: str | None = None,
     progress: ProgressCallback | None = None,
     duckdb_reader: bool = True,
+    on_staged: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> ImportReport:
     """Load one export into the store, all or nothing; raise ``IngestError`` when it cannot be read.
 
@@ -732,6 +733,10 @@ def ingest_file(
     ``mapping`` ({public column: header}) reads a layout no format knows and saves it as the custom format
     ``format_name`` (with the file, or not at all). Call ``pipeline.normalize.build_posts`` afterwards
     (``ingest_files`` does) to bring the facts up to date.
+
+    ``on_staged(con)`` is called inside the import's transaction once the file is staged and counted, while
+    the temporary table ``tmp_staged`` (every row read, with its ``reason``, ``is_duplicate`` and ``is_naive``)
+    still exists: the Spark stage keeps from it which posts had no UTC offset (``pipeline.spark.stage``).
     """
     path = Path(path)
     check_time_zone(time_zone)
@@ -861,6 +866,8 @@ def ingest_file(
             f"{import_id}: {path.name}, {loaded:,} posts loaded, {duplicate:,} already "
             f"stored, {quarantined:,} set aside",
         )
+        if on_staged is not None:
+            on_staged(con)
         con.execute("DROP TABLE tmp_staged")
         db.bump_data_version(con)
         con.execute("COMMIT")
