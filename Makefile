@@ -33,9 +33,10 @@ $(DB): | $(VENV)/.installed
 demo: $(VENV)/.installed
 	RADAR_DB=$(DB) $(BIN)/radar demo --replace
 
-run: $(VENV)/.installed pdf-printer $(DB)
-	@echo "Reputation Radar on http://$(ADDRESS):$(PORT)/ ($(if $(filter 127.0.0.1 localhost,$(ADDRESS)),this machine only: no sign-in needed,listening beyond this machine: configure sign-in, see docs/access.md))"
-	RADAR_DB=$(DB) $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+# RADAR_LAKE=DIR_OR_URI make run serves a Parquet lake instead, read-only (docs/lake.md); no demo database is built.
+run: $(VENV)/.installed pdf-printer $(if $(RADAR_LAKE),,$(DB))
+	@echo "Reputation Radar on http://$(ADDRESS):$(PORT)/ ($(if $(filter 127.0.0.1 localhost,$(ADDRESS)),this machine only: no sign-in needed,listening beyond this machine: configure sign-in, see docs/access.md))$(if $(RADAR_LAKE), serving the lake $(RADAR_LAKE) read-only)"
+	RADAR_DB=$(DB) RADAR_LAKE=$(RADAR_LAKE) $(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
 chromium:

@@ -15,7 +15,8 @@ How the dashboard is set up decides who may enter (``setup``):
 ``app.py`` asks ``may_enter`` before it builds the navigation: someone who may not enter gets a navigation
 holding only ``sign_in_page``, under every page's address, so no page (and no URL) is reached without it;
 ``can_edit`` decides which forms a page shows, and ``pages._common.write`` refuses any change from someone who
-may not edit, whatever the page shows.
+may not edit, whatever the page shows. A dashboard that serves a Parquet lake (``serving_lake``) is read-only
+for everyone: nobody may edit there, and the notes say why.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ import streamlit as st
 from pipeline.core.access import AccessError, AccessRules, command_line_actor, person_name, role_of
 from pipeline.core.i18n import _
 from pipeline.read.export import markdown_literal
+from pipeline.read.lake import lake_location
 
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 OPEN_VARIABLE = "RADAR_OPEN_DASHBOARD"
@@ -137,12 +140,24 @@ def visitor() -> Visitor:
     return Visitor(role_of(rules, claims), person_name(claims), True)
 
 
+def serving_lake() -> str | None:
+    """The Parquet lake this dashboard serves, read-only (``streamlit run app.py -- --lake DIR`` or
+    ``$RADAR_LAKE``), or None: it serves the database file."""
+    return lake_location(sys.argv[1:], os.environ)
+
+
 def can_edit() -> bool:
-    return visitor().role == "editor"
+    return visitor().role == "editor" and not serving_lake()
 
 
 def viewer_note(what: str) -> None:
-    """Say, where a form would be, that it is for editors."""
+    """Say, where a form would be, that it is for editors (or, on a lake, for nobody here)."""
+    if serving_lake():
+        st.caption(
+            ":material/visibility: "
+            + _("{what} is not offered here: this dashboard serves a lake, read-only.").format(what=what)
+        )
+        return
     st.caption(":material/visibility: " + _("{what} is for editors; you are signed in as a viewer.").format(what=what))
 
 

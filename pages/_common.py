@@ -4,7 +4,9 @@ CSV downloads and empty states.
 Pages ask ``pipeline`` for data through ``run_query``; none of them opens DuckDB itself. The process shares
 one ``pipeline.core.store.Store``: a read-only connection opened on demand and released when idle (so `radar
 ingest` can write between page views), and for the Data page's ``write`` a read-write connection through
-which other sessions keep reading while the upload loads.
+which other sessions keep reading while the upload loads. A dashboard that serves a Parquet lake
+(``serving_lake``) shares a ``pipeline.read.lake.LakeStore`` instead: the same queries on the lake's files,
+and no ``write``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from pages._access import can_edit, viewer_note, visitor
+from pages._access import can_edit, serving_lake, viewer_note, visitor
 from pipeline.analytics import update_analytics
 from pipeline.core import db
 from pipeline.core.access import acting_as
@@ -43,6 +45,7 @@ from pipeline.core.store import Store
 from pipeline.core.text import minutes_text  # noqa: F401 -- pages format durations as the reports do
 from pipeline.enrich import set_sentiment_override
 from pipeline.read.export import markdown_literal, safe_csv
+from pipeline.read.lake import LakeStore
 from pipeline.read.queries import (
     FilterOptions,
     PostFilter,
@@ -57,6 +60,14 @@ from pipeline.read.queries import (
 EMPTY_HELP = N_(
     "No posts yet. Load your exports on the **Data** page (or with `radar ingest FILE...`), or build the demo "
     "database with `radar demo` (`make run` does), then reload this page."
+)
+EMPTY_LAKE_HELP = N_(
+    "No posts in this lake. Build it again from exports that hold posts (`radar spark build`, or `radar "
+    "export-parquet` from a database), then reload this page."
+)
+LAKE_READ_ONLY = N_(
+    "Not changed: this dashboard serves a lake, read-only; imports and settings changes are made by rebuilding "
+    "the lake."
 )
 PAGES = {
     "overview": "pages/overview.py",
@@ -73,16 +84,28 @@ FILTER_PARAMS = ("from", "to", "brand", "platform", "lang")
 
 
 @st.cache_resource(show_spinner=False)
-def _store() -> Store:
-    return Store()
+def _store(lake: str | None) -> Store | LakeStore:
+    """The process's one access to the data: the database file's, or the lake's when the dashboard serves one."""
+    return LakeStore(lake) if lake else Store()
+
+
+def _source() -> str:
+    """What the pages read: the lake's location, or the database file's path."""
+    return serving_lake() or str(db.resolve_db_path())
+
+
+def _has_source() -> bool:
+    """A database file exists only once made (before that the pages say how); a lake is always tried, and one
+    that cannot be served is a problem to show (``database_problem``)."""
+    return bool(serving_lake()) or db.resolve_db_path().exists()
 
 
 def database_problem() -> str | None:
-    """Why the database cannot be read (missing, in use, not ours), or None when it can."""
-    if not db.resolve_db_path().exists():
+    """Why the database (or the lake) cannot be read (missing, in use, not ours), or None when it can."""
+    if not _has_source():
         return None
     try:
-        with _store().reading():
+        with _store(serving_lake()).reading():
             return None
     except db.DatabaseError as exc:
         if exc.locked:
@@ -95,18 +118,18 @@ def database_problem() -> str | None:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached(name: str, version: str, path: str, args: tuple, kwargs: tuple, _fn: Callable) -> Any:
-    with _store().reading() as cursor:
+    with _store(serving_lake()).reading() as cursor:
         return _fn(cursor, *args, **dict(kwargs))
 
 
 def run_query(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Call a ``pipeline.read.queries`` function on a cursor, cached until the data, analytics or labels change."""
-    with _store().reading() as cursor:
+    with _store(serving_lake()).reading() as cursor:
         version = db.cache_key(cursor)
     return _cached(
         f"{fn.__module__}.{fn.__qualname__}/{current_locale()}",  # texts it returns are in the page's language
         version,
-        str(db.resolve_db_path()),
+        _source(),
         args,
         tuple(sorted(kwargs.items())),
         fn,
@@ -116,7 +139,10 @@ def run_query(fn: Callable, *args: Any, **kwargs: Any) -> Any:
 def write(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Run ``fn(con, ...)`` on a writable connection, recorded as the signed-in person's change; raises
     ``db.DatabaseError`` when the file is in use. Someone who may not edit is stopped here, whatever page or
-    URL led to the call."""
+    URL led to the call; so is every change on a dashboard that serves a lake."""
+    if serving_lake():
+        st.error(_(LAKE_READ_ONLY), icon=":material/block:")
+        st.stop()
     who = visitor()
     if who.role != "editor":
         whose = (
@@ -124,7 +150,7 @@ def write(fn: Callable, *args: Any, **kwargs: Any) -> Any:
         )
         st.error(_("Not changed: changes are for editors, and {whose}.").format(whose=whose), icon=":material/block:")
         st.stop()
-    with acting_as(who.name), _store().writing() as con:
+    with acting_as(who.name), _store(None).writing() as con:
         return fn(con, *args, **kwargs)
 
 
@@ -133,7 +159,7 @@ def settings() -> Settings:
 
 
 def has_posts() -> bool:
-    if not db.resolve_db_path().exists():
+    if not _has_source():
         return False
     problem = database_problem()
     if problem:
@@ -147,14 +173,17 @@ def _post_count(con) -> int:
 
 
 def show_empty_state() -> None:
-    st.info(_(EMPTY_HELP), icon=":material/inbox:")
+    st.info(_(EMPTY_LAKE_HELP if serving_lake() else EMPTY_HELP), icon=":material/inbox:")
 
 
 def require_posts() -> None:
     """Stop the page with the empty state (what to do next) when there is nothing to show."""
     if not has_posts():
+        if serving_lake() and database_problem():
+            st.stop()  # the error says why the lake cannot be read; "no posts" would not be true
         show_empty_state()
-        st.page_link(PAGES["data"], label=_("Open the Data page to load exports"), icon=":material/upload:")
+        if not serving_lake():  # a lake is loaded by rebuilding it, not on the Data page
+            st.page_link(PAGES["data"], label=_("Open the Data page to load exports"), icon=":material/upload:")
         st.stop()
 
 
@@ -194,7 +223,7 @@ def choose_locale() -> str:
 
 def _database_locale() -> str:
     try:
-        return settings().locale if db.resolve_db_path().exists() and not database_problem() else "en"
+        return settings().locale if _has_source() and not database_problem() else "en"
     except (db.DatabaseError, OSError):
         return "en"
 

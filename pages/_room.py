@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._access import Visitor, viewer_note, visitor
+from pages._access import Visitor, can_edit, viewer_note, visitor
 from pages._common import alert_table_of, flash, run_query, show_flash, write
 from pipeline.core import db
 from pipeline.core.i18n import _, fmt_day, fmt_int, fmt_time, fmt_when
@@ -120,7 +120,7 @@ def response_room_section(crisis: dict) -> None:
             ":green[:material/how_to_reg:] "
             + _("**Acknowledged** by {name}, {when} UTC").format(name=markdown_literal(ack[0]), when=fmt_when(ack[1]))
         )
-    elif person.role != "editor":
+    elif not can_edit():
         ack_col.markdown(_("**Not acknowledged yet.**"))
         with ack_col:
             viewer_note(_("Acknowledging a crisis"))
@@ -135,7 +135,7 @@ def response_room_section(crisis: dict) -> None:
                     st.rerun()
                 except (ValueError, db.DatabaseError) as exc:
                     st.error(markdown_literal(str(exc)))
-    if person.role != "editor":
+    if not can_edit():
         log_col.markdown(_("**Decision log**: what the committee decided"))
         with log_col:
             viewer_note(_("Adding to the decision log"))

@@ -1,5 +1,7 @@
 """Data: load exports (with progress, then each file's import report and its quarantined rows), brand
-account handles, business hours and SLA, the crisis detector's sensitivity, the escalation plan and the alert log."""
+account handles, business hours and SLA, the crisis detector's sensitivity, the escalation plan and the alert log.
+On a dashboard that serves a lake: what the lake holds (brands, themes, settings, imports and their set-aside
+rows, label sources), read-only, and how it is changed (by rebuilding the lake)."""
 
 import re
 from datetime import time
@@ -9,7 +11,7 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from pages._access import can_edit, viewer_note
+from pages._access import can_edit, serving_lake, viewer_note
 from pages._common import database_problem, download_csv, run_query, settings, write
 from pages._plan_editor import alert_table, plan_editor
 from pages._theme_editor import last_change_note, theme_editor
@@ -64,29 +66,39 @@ if problem:
     st.error(markdown_literal(problem), icon=":material/lock:")
     st.stop()
 
-st.subheader(_("Load exports"))
-st.caption(
-    _(
-        "CSV exports from the supported tools (the formats are listed in docs/formats.md). Each file lands whole or "
-        "not at all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; larger "
-        "files load faster with `radar ingest FILE`."
+lake = serving_lake()
+editor = can_edit()  # never on a lake
+files, zone, load = [], "UTC", False
+if lake:
+    st.info(
+        _(
+            "This dashboard serves the lake {lake}, built by `radar spark build` (or `radar export-parquet`), "
+            "read-only. Imports and settings changes are made by rebuilding the lake."
+        ).format(lake=markdown_literal(lake)),
+        icon=":material/database:",
     )
-)
-editor = can_edit()
-if editor:
-    with st.form("data.upload", clear_on_submit=True):
-        files = st.file_uploader(
-            _("Export files"), type=["csv", "tsv", "txt"], accept_multiple_files=True, key="data.files"
-        )
-        zone = st.selectbox(
-            _("Time zone of timestamps written without an offset"),
-            ["UTC", *sorted(available_timezones() - {"UTC"})],
-            key="data.tz",
-        )
-        load = st.form_submit_button(_("Load"), icon=":material/upload:", type="primary")
 else:
-    files, zone, load = [], "UTC", False
-    viewer_note(_("Loading exports"))
+    st.subheader(_("Load exports"))
+    st.caption(
+        _(
+            "CSV exports from the supported tools (the formats are listed in docs/formats.md). Each file lands whole "
+            "or not at all; a file already loaded is recognised and nothing is stored twice. Up to 200 MB per file; "
+            "larger files load faster with `radar ingest FILE`."
+        )
+    )
+    if editor:
+        with st.form("data.upload", clear_on_submit=True):
+            files = st.file_uploader(
+                _("Export files"), type=["csv", "tsv", "txt"], accept_multiple_files=True, key="data.files"
+            )
+            zone = st.selectbox(
+                _("Time zone of timestamps written without an offset"),
+                ["UTC", *sorted(available_timezones() - {"UTC"})],
+                key="data.tz",
+            )
+            load = st.form_submit_button(_("Load"), icon=":material/upload:", type="primary")
+    else:
+        viewer_note(_("Loading exports"))
 
 
 def _ingest(con, paths, zone, on_progress, mapping=None, format_name=None):
@@ -285,7 +297,7 @@ for index, result in enumerate(st.session_state.get("data.last_results", [])):
 for line in st.session_state.get("data.analytics", []):
     st.caption(line)
 
-if not db.resolve_db_path().exists():
+if not lake and not db.resolve_db_path().exists():
     st.info(_("No database yet: load an export above, or build the demo with `radar demo`."), icon=":material/inbox:")
     st.stop()
 
@@ -325,14 +337,14 @@ def _account(handle: str, posts: int) -> str:
     return ngettext("@{handle} ({n} post)", "@{handle} ({n} posts)", posts).format(handle=handle, n=fmt_int(posts))
 
 
-suggested = run_query(suggest_brands)
+suggested = [] if lake else run_query(suggest_brands)  # suggestions lead to a change; a lake holds no staged rows
 if suggested:
     st.caption(
         _("Often mentioned, not a brand yet: {accounts}. Add one in the Suggested tab below.").format(
             accounts=", ".join(_account(markdown_literal(handle), posts) for handle, posts in suggested)
         )
     )
-for named, other, posts in run_query(suggest_merges):
+for named, other, posts in [] if lake else run_query(suggest_merges):
     st.caption(
         ngettext(
             "Perhaps one brand: {n} post the export says is about {named} @mentions {other}. "
@@ -569,8 +581,9 @@ else:
 st.subheader(_("Escalation plan"))
 plan_editor()
 
-st.subheader(_("Alert log"))
-alert_table()
+if not lake:  # alerts are raised on a database (imports, `radar watch`), not kept in a lake
+    st.subheader(_("Alert log"))
+    alert_table()
 
 st.subheader(_("Latest imports"))
 imports = run_query(latest_imports, 20)
@@ -594,35 +607,49 @@ st.dataframe(
     },
 )
 download_csv(imports, "imports", key="data.download_imports")
+if lake:  # each import's set-aside rows, as the import report shows them after an upload
+    for row in imports[imports["rows_quarantined"] > 0].itertuples():
+        with st.expander(_("Import report for {name}").format(name=markdown_literal(row.file_name))):
+            rows = run_query(quarantined_rows, row.import_id, limit=200)
+            st.dataframe(
+                rows,
+                hide_index=True,
+                width="stretch",
+                column_config={"line_number": _("Line"), "reason": _("Why it was set aside"), "raw": _("Row as read")},
+            )
+            download_csv(rows, f"quarantine_{row.import_id}", key=f"data.quarantine.{row.import_id}")
 
-st.subheader(_("Who changed what"))
-changes = run_query(recent_changes, 200)
-if changes.empty:
-    st.caption(
-        _(
-            "No change recorded yet. Imports, label corrections, brands, themes, settings, the plan and crisis "
-            "acknowledgements are recorded here with who made them."
+if not lake:  # the audit log stays with the database; a lake records no changes
+    st.subheader(_("Who changed what"))
+    changes = run_query(recent_changes, 200)
+    if changes.empty:
+        st.caption(
+            _(
+                "No change recorded yet. Imports, label corrections, brands, themes, settings, the plan and crisis "
+                "acknowledgements are recorded here with who made them."
+            )
         )
-    )
-else:
-    st.caption(
-        _(
-            "The newest 200 changes (`radar audit` lists more). Without sign-in, a change is recorded as the "
-            "computer's user; with sign-in, as the person signed in."
+    else:
+        st.caption(
+            _(
+                "The newest 200 changes (`radar audit` lists more). Without sign-in, a change is recorded as the "
+                "computer's user; with sign-in, as the person signed in."
+            )
         )
-    )
-    st.dataframe(
-        changes.assign(action=changes["action"].map(action_name)),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "changed_at": st.column_config.DatetimeColumn(_("When (UTC)"), format=table_datetime_format(weekday=False)),
-            "changed_by": _("Who"),
-            "action": _("What"),
-            "detail": st.column_config.TextColumn(_("Detail"), width="large"),
-        },
-    )
-    download_csv(changes, "changes", key="data.download_changes")
+        st.dataframe(
+            changes.assign(action=changes["action"].map(action_name)),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "changed_at": st.column_config.DatetimeColumn(
+                    _("When (UTC)"), format=table_datetime_format(weekday=False)
+                ),
+                "changed_by": _("Who"),
+                "action": _("What"),
+                "detail": st.column_config.TextColumn(_("Detail"), width="large"),
+            },
+        )
+        download_csv(changes, "changes", key="data.download_changes")
 
 LABEL_CHOICES = {"export": N_("The export's own"), "radar": N_("Radar's score")}
 labelled = run_query(label_sources)
@@ -687,33 +714,34 @@ if not labelled.empty:
                 except (db.DatabaseError, ValueError) as exc:
                     st.error(markdown_literal(str(exc)))
 
-st.subheader(_("Saved column mappings"))
-formats = run_query(saved_formats)
-if formats.empty:
-    st.caption(
-        _(
-            "None yet. When an upload's columns match no supported format, you map them once and the mapping is "
-            "saved here (also `radar ingest FILE --map COLUMN=HEADER ...`)."
-        )
-    )
-else:
-    st.dataframe(
-        formats,
-        hide_index=True,
-        width="stretch",
-        column_config={"name": _("Format"), "mapping": _("Column = header"), "created_at": _("Saved (UTC)")},
-    )
-    if not editor:
-        viewer_note(_("Forgetting a mapping"))
-    else:
-        with st.form("data.forget_format"):
-            doomed = st.selectbox(
-                _("Forget a mapping (posts already loaded stay)"), list(formats["name"]), key="data.forget_name"
+if not lake:  # mappings are saved on a database, for its uploads
+    st.subheader(_("Saved column mappings"))
+    formats = run_query(saved_formats)
+    if formats.empty:
+        st.caption(
+            _(
+                "None yet. When an upload's columns match no supported format, you map them once and the mapping is "
+                "saved here (also `radar ingest FILE --map COLUMN=HEADER ...`)."
             )
-            if st.form_submit_button(_("Forget"), icon=":material/delete:"):
-                try:
-                    write(forget_custom_format, doomed)
-                    st.success(_("Forgot {name}.").format(name=markdown_literal(doomed)))
-                    st.rerun()
-                except db.DatabaseError as exc:
-                    st.error(markdown_literal(str(exc)))
+        )
+    else:
+        st.dataframe(
+            formats,
+            hide_index=True,
+            width="stretch",
+            column_config={"name": _("Format"), "mapping": _("Column = header"), "created_at": _("Saved (UTC)")},
+        )
+        if not editor:
+            viewer_note(_("Forgetting a mapping"))
+        else:
+            with st.form("data.forget_format"):
+                doomed = st.selectbox(
+                    _("Forget a mapping (posts already loaded stay)"), list(formats["name"]), key="data.forget_name"
+                )
+                if st.form_submit_button(_("Forget"), icon=":material/delete:"):
+                    try:
+                        write(forget_custom_format, doomed)
+                        st.success(_("Forgot {name}.").format(name=markdown_literal(doomed)))
+                        st.rerun()
+                    except db.DatabaseError as exc:
+                        st.error(markdown_literal(str(exc)))

@@ -448,6 +448,35 @@ def test_html_in_a_brand_name_is_text_in_the_charts(demo_db, browser, tmp_path_f
         next(serving, None)
 
 
+def test_a_lake_is_served_read_only_by_streamlit_run_with_lake(demo_db, browser, tmp_path_factory):
+    """`streamlit run app.py -- --lake DIR` serves a lake from `radar export-parquet` (no database file at all):
+    the Overview draws its charts and its figures from the lake's files."""
+    folder = tmp_path_factory.mktemp("lake")
+    lake = folder / "lake"
+    export = [sys.executable, "-m", "pipeline", "export-parquet", str(lake), "--db", str(demo_db)]
+    assert subprocess.run(export, cwd=ROOT, capture_output=True).returncode == 0
+    posts = _count(
+        demo_db,
+        "SELECT count(*) FROM posts WHERE created_at >= '2026-11-09 00:00:00+00' AND created_at < '2026-11-16 00:00:00+00'",
+    )
+    serving = _serve(folder / "no-database.duckdb", "--", "--lake", str(lake))
+    url = next(serving)
+    tab = browser.new_page(viewport={"width": 1400, "height": 1400})
+    try:
+        tab.goto(f"{url}/?week=2026-W46")
+        _settle(tab, "Overview")
+        tab.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        assert tab.get_by_text("Sentiment trend of customer posts").count() >= 1
+        metric = tab.locator('[data-testid="stMetric"]').filter(has_text="Posts").first
+        assert f"{posts:,}" in metric.inner_text()
+        assert tab.locator('[data-testid="stException"]').count() == 0
+        tab.screenshot(path=str(ARTIFACTS / "overview_from_a_lake.png"), full_page=True)
+    finally:
+        tab.close()
+        next(serving, None)
+    assert not (folder / "no-database.duckdb").exists()
+
+
 SIGN_IN_USERS = {
     "ana": {"email": "ana@lumo.example", "email_verified": True},
     "vic": {"email": "vic@lumo.example", "email_verified": True},

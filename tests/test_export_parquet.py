@@ -58,24 +58,59 @@ def test_export_to_a_place_that_cannot_be_written_says_so(demo_db, tmp_path, cap
     assert "cannot write there" in err and "Traceback" not in err
 
 
+def test_every_lake_table_reads_back_as_its_table(demo_copy, tmp_path, write_csv):
+    """Each table of the lake holds its Radar table's rows, columns (in order) and types, partitioned by the
+    month of its time where it has one; the manifest carries the schema version and the settings."""
+    from pipeline.core import db
+    from pipeline.core.settings import Settings, load_settings
+    from pipeline.ingest import ingest_files
+    from pipeline.metrics.themes import default_themes, save_themes
+    from pipeline.read.export_parquet import SOURCES, TABLES
+
+    con = db.connect(demo_copy)  # with a quarantined row and a theme set of its own, so that both travel too
+    ingest_files(con, [write_csv("more.csv", "id,date,author,text\nz1,2026-11-20T10:00:00Z,zed,late\nz2,soon,x,y\n")])
+    save_themes(con, default_themes()[:3])
+    con.close()
+    out = tmp_path / "lake"
+    assert main(["export-parquet", str(out), "--db", str(demo_copy)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert list(manifest["tables"]) == list(TABLES) and sorted(p.name for p in out.iterdir()) == sorted(
+        ["manifest.json", *TABLES]
+    )
+    assert manifest["schema_version"] == db.SCHEMA_VERSION
+    with duckdb.connect(str(demo_copy), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        assert Settings.from_json(json.dumps(manifest["settings"])) == load_settings(con)
+        assert manifest["themes"] == json.loads(db.get_meta(con, "themes"))
+        for table, month_of in TABLES.items():
+            source = SOURCES.get(table, table)
+            rows = db.scalar(con, f"SELECT count(*) FROM {source}")
+            assert rows > 0 and manifest["tables"][table]["rows"] == rows, table
+            columns = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+            names = ", ".join(f'"{row[0]}"' for row in columns)
+            files = out / table / ("*/*.parquet" if month_of else "*.parquet")
+            read = f"(SELECT {names} FROM read_parquet('{files}', hive_partitioning = true))"
+            assert [row[:2] for row in con.execute(f"DESCRIBE {read}").fetchall()] == [row[:2] for row in columns]
+            for first, second in ((source, read), (read, source)):
+                assert not db.scalar(con, f"SELECT count(*) FROM (FROM {first} EXCEPT ALL FROM {second})"), table
+            if month_of:
+                months = con.execute(f"SELECT DISTINCT strftime({month_of}, '%Y-%m') FROM {source}").fetchall()
+                assert {p.name for p in (out / table).iterdir()} == {f"month={m}" for (m,) in months}
+                assert manifest["tables"][table]["partitioned_by"] == "month"
+                assert manifest["tables"][table]["month_of"] == month_of
+            else:
+                assert [p.name for p in (out / table).iterdir()] == ["data_0.parquet"]
+
+
 def _lake_rows(out) -> dict[str, int]:
     """Rows per table as read back from the Parquet files."""
+    from pipeline.read.export_parquet import TABLES
+
     with duckdb.connect() as other:
         return {
             table: other.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
-            for table in (
-                "posts",
-                "responses",
-                "threads",
-                "crises",
-                "crisis_phases",
-                "crisis_moves",
-                "brands",
-                "imports",
-            )
-            for path in [
-                out / table / ("*/*.parquet" if table in ("posts", "responses", "threads", "crises") else "*.parquet")
-            ]
+            for table, month_of in TABLES.items()
+            for path in [out / table / ("*/*.parquet" if month_of else "*.parquet")]
         }
 
 

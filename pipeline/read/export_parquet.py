@@ -1,12 +1,15 @@
-"""Export: the public tables as Parquet, partitioned by month, for other engines.
+"""Export: the public tables as Parquet, partitioned by month, for other engines: a lake.
 
 ``DIR/posts/month=2026-10/data_0.parquet`` and so on (Hive-style partitions on the month of the row's own
-time, UTC); small tables are one file each. A new export is written whole into ``DIR/.next`` (marked
+time, UTC); small tables are one file each. The table set (``TABLES``) is the public views and what the
+dashboard reads besides them to serve every page from the lake (``pipeline.read.lake``); ``radar spark build``
+writes the same tables with the same columns. A new export is written whole into ``DIR/.next`` (marked
 complete last); only then are the previous tables moved to ``DIR/.previous`` and the new ones moved in, one
 rename each. An export killed before it is complete leaves the previous one whole; one killed while
 swapping is finished by the next run (which also clears what a killed run left). Timestamps are UTC
 (Parquet ``TIMESTAMP`` adjusted to UTC), ids are strings. ``manifest.json`` lists the tables, their row
-counts and partition columns.
+counts and partition columns, the schema version, the analytics settings (``Settings`` as the JSON the
+database stores) and the theme set where the database has its own.
 """
 
 from __future__ import annotations
@@ -19,25 +22,35 @@ from pathlib import Path
 import duckdb
 
 from pipeline.core import db
+from pipeline.core.settings import load_settings
 
-# table -> the timestamp whose month partitions it (None: one file)
+# lake table -> the timestamp whose month partitions it (None: one file)
 TABLES = {
     "posts": "created_at",
     "responses": "created_at",
     "threads": "started_at",
+    "hourly": "hour_at",
     "crises": "started_at",
     "crisis_phases": None,
     "crisis_moves": None,
     "brands": None,
     "imports": None,
+    "quarantine": None,
+    # not public views, but read by the pages: the Topics page (themes), the crisis room's targets (the brand's
+    # statements are its replies classed as moves), the brands table on the Data page (handles and names)
+    "post_themes": "created_at",
+    "reply_moves": "created_at",
+    "brand_aliases": None,
 }
+# lake table -> the Radar table or view it holds, where the names differ
+SOURCES = {"hourly": "fct_hourly", "post_themes": "fct_post_themes", "reply_moves": "fct_reply_moves"}
 
 
 _PUBLISHED = (*TABLES, "manifest.json")
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict[str, int]:
-    """Write every public table under ``folder``; return the row count of each."""
+    """Write every lake table (``TABLES``) under ``folder``; return the row count of each."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     _recover(folder)
@@ -48,26 +61,32 @@ def export_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict[s
     for table, month_of in TABLES.items():
         target = staging / table
         target.mkdir()
-        counts[table] = db.scalar(con, f"SELECT count(*) FROM {table}")
+        source = SOURCES.get(table, table)
+        counts[table] = db.scalar(con, f"SELECT count(*) FROM {source}")
         if month_of is None:
             con.execute(
-                f"COPY (SELECT * FROM {table}) TO '{_sql_path(target / 'data_0.parquet')}' "
+                f"COPY (SELECT * FROM {source}) TO '{_sql_path(target / 'data_0.parquet')}' "
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
         elif counts[table]:
             con.execute(f"""
-                COPY (SELECT *, strftime({month_of}, '%Y-%m') AS month FROM {table} ORDER BY {month_of})
+                COPY (SELECT *, strftime({month_of}, '%Y-%m') AS month FROM {source} ORDER BY {month_of})
                 TO '{_sql_path(target)}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (month),
                                           OVERWRITE_OR_IGNORE)""")
         _reached(f"wrote {table}")
     manifest = {
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "built_by": "export-parquet",
         "schema_version": db.SCHEMA_VERSION,
+        "settings": json.loads(load_settings(con).to_json()),
         "tables": {
             table: {"rows": counts[table], "partitioned_by": "month" if month_of else None, "month_of": month_of}
             for table, month_of in TABLES.items()
         },
     }
+    themes = db.get_meta(con, "themes")
+    if themes is not None:  # the database's own theme set (without it, the shipped one tagged the posts)
+        manifest["themes"] = json.loads(themes)
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     (staging / "COMPLETE").touch()
     _reached("complete")
