@@ -102,14 +102,39 @@ def test_real_exports_make_the_same_lake(spark, tmp_path):
     assert lake_differences(lake, duckdb_lake(sorted(folder.iterdir()), tmp_path)) == {}
 
 
-@pytest.mark.parametrize("stop_at", ["wrote posts", "complete", "moved away posts", "moved in posts"])
-def test_a_build_stopped_anywhere_leaves_a_whole_lake(spark, tmp_path, monkeypatch, stop_at):
-    """The first lake holds the demo; a second build of the samples is stopped at a point of the write. Before
-    the swap the demo lake is whole; from the swap on, the next build finishes it (here: a third build)."""
+@pytest.fixture(scope="module")
+def two_builds(spark, tmp_path_factory):
+    """The tables of two small builds (one sample export each), computed once: lake A and lake B."""
+    from pipeline.core.settings import Settings
+    from pipeline.spark.build import compute_tables
+
+    built = []
+    for name in ("hootsuite_inbox.csv", "reddit_comments.csv"):
+        folder = tmp_path_factory.mktemp("exports")
+        shutil.copy(ROOT / "tests" / "samples" / name, folder)
+        built.append(compute_tables(spark, [folder], Settings())[0])
+    yield built
+    for frames in built:
+        for frame in frames.values():
+            frame.unpersist()
+
+
+def _lake_rows(lake: Path) -> dict[str, int]:
+    return {table: facts["rows"] for table, facts in json.loads((lake / "manifest.json").read_text())["tables"].items()}
+
+
+@pytest.mark.parametrize("stop_at", ["wrote posts", "complete", "moved in posts"])
+def test_a_build_stopped_anywhere_leaves_a_whole_lake(spark, tmp_path, monkeypatch, two_builds, stop_at):
+    """Lake A is in place; writing lake B is stopped at a point of the write. Before the swap, A is whole; from
+    the swap on, the next build (here: A again) finishes or undoes what was left, and ends whole."""
+    from pipeline.core.settings import Settings
     from pipeline.spark import build
 
-    lake = spark_lake([DEMO_DIR], tmp_path, "lake")
-    before = json.loads((lake / "manifest.json").read_text())["tables"]
+    a, b = two_builds
+    lake = tmp_path / "lake"
+    build.write_lake(build.open_lake(spark, str(lake)), a, Settings())
+    before = _lake_rows(lake)
+    assert before["posts"] == a["posts"].count() != b["posts"].count()
 
     def stop(step):
         if step == stop_at:
@@ -117,15 +142,22 @@ def test_a_build_stopped_anywhere_leaves_a_whole_lake(spark, tmp_path, monkeypat
 
     monkeypatch.setattr(build, "reached", stop)
     with pytest.raises(KeyboardInterrupt):
-        build.build_lake(spark, str(lake), [ROOT / "tests" / "samples"])
+        build.write_lake(build.open_lake(spark, str(lake)), b, Settings())
     monkeypatch.setattr(build, "reached", lambda step: None)
-    if stop_at in ("wrote posts", "complete"):
-        assert json.loads((lake / "manifest.json").read_text())["tables"] == before
+    if stop_at.startswith("wrote") or stop_at == "complete":  # not swapped yet: A is whole, as it was
+        assert _lake_rows(lake) == before
         con = duckdb.connect()
-        assert con.execute(f"SELECT count(*) FROM {_read(lake, 'posts')}").fetchone()[0] == before["posts"]["rows"]
-    build.build_lake(spark, str(lake), [DEMO_DIR])  # the next build recovers, then writes the demo again
-    assert json.loads((lake / "manifest.json").read_text())["tables"] == before
+        assert con.execute(f"SELECT count(*) FROM {_read(lake, 'posts')}").fetchone()[0] == before["posts"]
+    files = build.open_lake(spark, str(lake))  # what the next build does first
     assert not (lake / ".next").exists() and not (lake / ".previous").exists()
+    after = _lake_rows(lake)
+    assert after == (_lake_rows_of(b) if stop_at in ("complete", "moved away posts", "moved in posts") else before)
+    build.write_lake(files, a, Settings())
+    assert _lake_rows(lake) == before
+
+
+def _lake_rows_of(frames) -> dict[str, int]:
+    return {table: frames[table].count() for table in TABLES}
 
 
 def test_bad_input_gets_a_clear_message(spark, tmp_path, capsys):

@@ -24,16 +24,7 @@ from pathlib import Path
 from pipeline.core import db
 from pipeline.core.i18n import _, fmt_int, fmt_num, ngettext
 from pipeline.core.settings import Settings
-from pipeline.read.export_parquet import TABLES
-
-# lake table -> the Radar table or view whose rows and columns it holds (the name itself where not listed)
-SOURCES = {
-    "hourly": "fct_hourly",
-    "quarantine": "quarantine",
-    "post_themes": "fct_post_themes",
-    "reply_moves": "fct_reply_moves",
-    "reply_coverage": "fct_reply_coverage",
-}
+from pipeline.read.export_parquet import SOURCES, TABLES
 
 
 @dataclass
@@ -196,22 +187,9 @@ def _write_table(files: LakeFiles, name: str, frame, columns: list[str], month_o
     files.delete(f"{target}/_SUCCESS")
 
 
-def build_lake(
-    spark,
-    lake: str,
-    folders: list[Path],
-    settings: Settings | None = None,
-    *,
-    on_stage: Callable[[str], None] | None = None,
-) -> BuildReport:
-    """Build the lake at ``lake`` (a folder or a URI) from the exports in ``folders``; return what was written."""
-    from pipeline.spark import crises as spark_crises
-    from pipeline.spark import facts as spark_facts
-    from pipeline.spark import metrics as spark_metrics
-    from pipeline.spark import responses as spark_responses
-    from pipeline.spark import stage as spark_stage
-
-    settings = (settings or Settings()).validate()
+def open_lake(spark, lake: str) -> LakeFiles:
+    """The lake's files, after finishing or undoing what a stopped build left; raise ``LakeError`` when the lake
+    cannot be a folder there."""
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     spark.conf.set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
     uri = lake_uri(lake)
@@ -220,9 +198,22 @@ def build_lake(
         raise LakeError(_("{lake}: a file is in the way: the lake is a folder").format(lake=lake))
     files.mkdirs(uri)
     _recover(files)
+    return files
+
+
+def compute_tables(
+    spark, folders: list[Path], settings: Settings, *, on_stage: Callable[[str], None] | None = None
+) -> tuple[dict, BuildReport]:
+    """Run every stage on the exports in ``folders``; return the lake's tables (persisted DataFrames) and the
+    report so far (files, refused files, each stage's time and rows)."""
+    from pipeline.spark import crises as spark_crises
+    from pipeline.spark import facts as spark_facts
+    from pipeline.spark import metrics as spark_metrics
+    from pipeline.spark import responses as spark_responses
+    from pipeline.spark import stage as spark_stage
 
     paths = spark_stage.export_files(list(folders))
-    report = BuildReport(lake=lake, files=len(paths), refused=[])
+    report = BuildReport(lake="", files=len(paths), refused=[])
     seconds, stage_rows = report.seconds, report.stage_rows
 
     def timed(stage: str, make):
@@ -244,8 +235,6 @@ def build_lake(
     if on_stage:
         on_stage("stage")
     staged = spark_stage.stage_exports(spark, paths)
-    for frame in (staged.stg_posts, staged.imports, staged.quarantine, staged.brands, staged.brand_aliases):
-        frame.persist()
     stage_rows["stage"] = staged.stg_posts.count()
     seconds["stage"] = time.perf_counter() - started
     report.refused = list(staged.errors)
@@ -259,21 +248,10 @@ def build_lake(
     hourly = timed("hourly", lambda: spark_metrics.compute_hourly(spark, facts, posts))
     moves = timed("playbook", lambda: spark_metrics.compute_reply_moves(spark, facts))
     themes = timed("themes", lambda: spark_metrics.tag_themes(spark, facts))
-    tables = {
-        "posts": posts,
-        "fct_posts": facts,
-        "fct_responses": responses,
-        "fct_threads": threads,
-        "fct_reply_coverage": coverage,
-        "fct_hourly": hourly,
-        "fct_reply_moves": moves,
-        "fct_post_themes": themes,
-        "imports": staged.imports,
-        "brands": staged.brands,
-        "brand_aliases": staged.brand_aliases,
-    }
-    crises, phases, crisis_moves = timed("crises", lambda: spark_crises.compute_crises(spark, tables, settings))
-
+    inputs = {"posts": posts, "fct_posts": facts, "fct_responses": responses, "fct_hourly": hourly}
+    crises, phases, crisis_moves = timed(
+        "crises", lambda: spark_crises.compute_crises(spark, {**inputs, "fct_reply_moves": moves}, settings)
+    )
     frames = {
         "posts": posts,
         "responses": responses,
@@ -293,23 +271,50 @@ def build_lake(
     missing = [table for table in TABLES if table not in frames]
     if missing:  # the lake's table list grew without this build learning to write it
         raise LakeError(f"the Spark build does not produce {', '.join(missing)}")  # i18n: not text (a bug)
-    if on_stage:
-        on_stage("write")
-    started = time.perf_counter()
+    frames["_scored"], frames["_facts"], frames["_stg_posts"] = scored, facts, staged.stg_posts
+    return frames, report
+
+
+def write_lake(files: LakeFiles, frames: dict, settings: Settings) -> dict[str, int]:
+    """Write the tables into ``.next``, then the manifest and ``COMPLETE``, then swap them in; return the rows
+    of each table."""
+    rows = {}
     files.delete(files.path(".next"))
     files.mkdirs(files.path(".next"))
     columns = _public_columns()
     for table, month_of in TABLES.items():
         _write_table(files, table, frames[table], columns[table], month_of)
-        report.rows[table] = frames[table].count()
+        rows[table] = frames[table].count()
         reached(f"wrote {table}")
-    files.write_text(files.path(".next", "manifest.json"), _manifest(report.rows, settings) + "\n")
+    files.write_text(files.path(".next", "manifest.json"), _manifest(rows, settings) + "\n")
     files.write_text(files.path(".next", "COMPLETE"), "")
     reached("complete")
     _swap(files)
-    seconds["write"] = time.perf_counter() - started
-    for frame in [*frames.values(), facts, scored]:
-        frame.unpersist()
+    return rows
+
+
+def build_lake(
+    spark,
+    lake: str,
+    folders: list[Path],
+    settings: Settings | None = None,
+    *,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Build the lake at ``lake`` (a folder or a URI) from the exports in ``folders``; return what was written."""
+    settings = (settings or Settings()).validate()
+    files = open_lake(spark, lake)
+    frames, report = compute_tables(spark, folders, settings, on_stage=on_stage)
+    report.lake = lake
+    try:
+        if on_stage:
+            on_stage("write")
+        started = time.perf_counter()
+        report.rows = write_lake(files, frames, settings)
+        report.seconds["write"] = time.perf_counter() - started
+    finally:
+        for frame in frames.values():
+            frame.unpersist()
     return report
 
 
