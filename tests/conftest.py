@@ -95,3 +95,13 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_demo_lake(spark, tmp_path_factory) -> Path:
+    """A lake built once per session by `radar spark build` from the demo exports (data/demo)."""
+    from pipeline.cli import main
+
+    lake = tmp_path_factory.mktemp("spark-lake") / "lake"
+    assert main(["spark", "build", str(DEMO_DIR), "--lake", str(lake)]) == 0
+    return lake

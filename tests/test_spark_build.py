@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.read.export_parquet import TABLES
 from tests.conftest import DEMO_DIR, ROOT, shared_file
+from tests.test_app import CRISIS, PAGES, texts
+from tests.test_lake import open_lake_page
 
 pytestmark = pytest.mark.spark
 
@@ -67,17 +70,45 @@ def spark_lake(folders: list[Path], tmp_path: Path, name: str = "spark_lake") ->
     return lake
 
 
-def test_the_demo_exports_make_the_same_lake_on_both_engines(spark, tmp_path, capsys):
-    lake = spark_lake([DEMO_DIR], tmp_path)
-    out = capsys.readouterr().out
-    assert "posts" in out and "written to" in out
+def test_the_demo_exports_make_the_same_lake_on_both_engines(spark_demo_lake, tmp_path):
+    lake = spark_demo_lake
     reference = duckdb_lake(sorted(DEMO_DIR.glob("*.csv")), tmp_path)
     assert lake_differences(lake, reference) == {}
     manifest = json.loads((lake / "manifest.json").read_text())
     assert manifest["built_by"] == "spark" and manifest["tables"]["posts"]["rows"] > 1000
+    assert manifest["tables"]["crises"]["rows"] >= 1 and manifest["tables"]["responses"]["rows"] > 100
     assert sorted(path.name for path in lake.iterdir()) == sorted([*TABLES, "manifest.json"])
     assert not list(lake.rglob("_SUCCESS")) and not list(lake.rglob("*.crc"))
     assert (lake / "posts").is_dir() and any(path.name.startswith("month=") for path in (lake / "posts").iterdir())
+
+
+def test_the_command_says_what_it_wrote(spark, tmp_path, capsys):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(ROOT / "tests" / "samples" / "hootsuite_inbox.csv", exports)
+    (exports / "empty.csv").write_text("")
+    assert main(["spark", "build", str(exports), "--lake", str(tmp_path / "lake")]) == 0
+    out = capsys.readouterr().out
+    assert "2 export files read" in out and "empty.csv: not imported:" in out
+    assert re.search(r"posts +\d+ rows", out) and f"written to {tmp_path / 'lake'}" in out
+    assert "built with Spark (stage " in out
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_a_lake_spark_built(monkeypatch, tmp_path, spark_demo_lake, page):
+    app = open_lake_page(monkeypatch, tmp_path, spark_demo_lake, page)
+    assert app.title[0].value
+    assert not app.error, [e.value for e in app.error]
+    assert not app.exception
+    assert not (tmp_path / "no-database.duckdb").exists()
+
+
+def test_the_crisis_page_on_a_spark_lake_shows_the_demo_crisis(monkeypatch, tmp_path, spark_demo_lake):
+    app = open_lake_page(monkeypatch, tmp_path, spark_demo_lake, "pages/crises.py", crisis=CRISIS)
+    body = texts(app)
+    assert not app.exception and not app.error
+    assert "lumohelp · Sat 24 Oct 2026, 14:00 UTC" in body and "Detected (first hot hour)" in body
+    assert "Make amends" in body and len(app.get("plotly_chart")) == 2  # the timeline and the crisis curves
 
 
 def test_every_sample_layout_makes_the_same_lake(spark, tmp_path):
