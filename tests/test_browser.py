@@ -448,17 +448,19 @@ def test_html_in_a_brand_name_is_text_in_the_charts(demo_db, browser, tmp_path_f
         next(serving, None)
 
 
-def test_a_lake_is_served_read_only_by_streamlit_run_with_lake(demo_db, browser, tmp_path_factory):
-    """`streamlit run app.py -- --lake DIR` serves a lake from `radar export-parquet` (no database file at all):
-    the Overview draws its charts and its figures from the lake's files."""
+@pytest.mark.spark
+def test_a_lake_built_by_spark_is_served_by_streamlit_run_with_lake(spark_demo_lake, browser, tmp_path_factory):
+    """`streamlit run app.py -- --lake DIR` serves the lake `radar spark build` wrote from the demo exports (no
+    database file at all): the Overview draws its charts and its figures from the lake's files."""
     folder = tmp_path_factory.mktemp("lake")
-    lake = folder / "lake"
-    export = [sys.executable, "-m", "pipeline", "export-parquet", str(lake), "--db", str(demo_db)]
-    assert subprocess.run(export, cwd=ROOT, capture_output=True).returncode == 0
-    posts = _count(
-        demo_db,
-        "SELECT count(*) FROM posts WHERE created_at >= '2026-11-09 00:00:00+00' AND created_at < '2026-11-16 00:00:00+00'",
-    )
+    lake = spark_demo_lake
+    with duckdb.connect() as con:
+        posts = con.execute(
+            "SELECT count(*) FROM read_parquet(?, hive_partitioning = true) "
+            "WHERE created_at >= '2026-11-09 00:00:00+00' AND created_at < '2026-11-16 00:00:00+00'",
+            [f"{lake}/posts/**/*.parquet"],
+        ).fetchone()[0]
+    assert posts > 100
     serving = _serve(folder / "no-database.duckdb", "--", "--lake", str(lake))
     url = next(serving)
     tab = browser.new_page(viewport={"width": 1400, "height": 1400})
@@ -470,7 +472,7 @@ def test_a_lake_is_served_read_only_by_streamlit_run_with_lake(demo_db, browser,
         metric = tab.locator('[data-testid="stMetric"]').filter(has_text="Posts").first
         assert f"{posts:,}" in metric.inner_text()
         assert tab.locator('[data-testid="stException"]').count() == 0
-        tab.screenshot(path=str(ARTIFACTS / "overview_from_a_lake.png"), full_page=True)
+        tab.screenshot(path=str(ARTIFACTS / "overview_from_a_spark_lake.png"), full_page=True)
     finally:
         tab.close()
         next(serving, None)
