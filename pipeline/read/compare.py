@@ -26,7 +26,7 @@ import pandas as pd
 
 from pipeline.core import db
 from pipeline.core.i18n import N_
-from pipeline.read.queries import POST_COLUMNS, PostFilter, net_sentiment, sentiment_trend
+from pipeline.read.queries import POST_COLUMNS, PostFilter, net_sentiment, posts_for, sentiment_trend
 
 # the theme column's value for customer posts no theme tags: a value the pages compare with, in English,
 # translated where it is shown (``_(NO_THEME)``)
@@ -257,7 +257,7 @@ def top_posts(con: duckdb.DuckDBPyConnection, filters: PostFilter, *, limit: int
         con,
         f"""
         SELECT count(*) FILTER (likes IS NOT NULL OR shares IS NOT NULL), count(*) FILTER (reach IS NOT NULL)
-        FROM fct_posts WHERE {condition}""",
+        FROM {posts_for(filters)} WHERE {condition}""",
         params,
     )
     if has and has[0]:

@@ -93,7 +93,7 @@ class Totals:
     last_date: date | None = None
 
 
-def _posts_for(filters: PostFilter) -> str:
+def posts_for(filters: PostFilter) -> str:
     """The relation a filter's matching (or a count that reads no sentiment) needs: the facts, with the
     detected language in ``lang`` when the filter is by language. Going through the ``posts`` view would
     join the corrections first, for columns it does not use."""
@@ -131,7 +131,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> FilterOptions:
     languages = [
         row[0]
         for row in con.execute(f"""
-        SELECT lang FROM {_posts_for(PostFilter(languages=("any",)))} WHERE lang IS NOT NULL
+        SELECT lang FROM {posts_for(PostFilter(languages=("any",)))} WHERE lang IS NOT NULL
         GROUP BY 1 ORDER BY count(*) DESC, 1""").fetchall()
     ]
     first, last = con.execute("SELECT min(created_at)::DATE, max(created_at)::DATE FROM fct_posts").fetchall()[0]
@@ -145,7 +145,7 @@ def post_totals(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilter
         SELECT count(*), count(*) FILTER (NOT is_brand), count(*) FILTER (is_brand),
                count(DISTINCT thread_id), count(DISTINCT author_id) FILTER (NOT is_brand),
                min(created_at)::DATE, max(created_at)::DATE
-        FROM {_posts_for(filters)} WHERE {condition}""",
+        FROM {posts_for(filters)} WHERE {condition}""",
         params,
     ).fetchall()[0]
     return Totals(*row)
@@ -159,7 +159,7 @@ def posts_per_day(con: duckdb.DuckDBPyConnection, filters: PostFilter = PostFilt
         WITH counts AS (
             SELECT created_at::DATE AS day, CASE WHEN is_brand THEN 'brand' ELSE 'customer' END AS side,
                    count(*) AS posts
-            FROM {_posts_for(filters)} WHERE {condition} GROUP BY ALL
+            FROM {posts_for(filters)} WHERE {condition} GROUP BY ALL
         ), days AS (
             SELECT unnest(range(min(day), max(day) + INTERVAL 1 DAY, INTERVAL 1 DAY))::DATE AS day FROM counts
         )
@@ -178,7 +178,7 @@ def posts_by_platform_and_brand(con: duckdb.DuckDBPyConnection, filters: PostFil
         SELECT platform, coalesce(brand, '(no brand)') AS brand, count(*) AS posts,
                count(*) FILTER (NOT is_brand) AS customer_posts, count(*) FILTER (is_brand) AS brand_posts,
                count(DISTINCT thread_id) AS threads
-        FROM {_posts_for(filters)} WHERE {condition}
+        FROM {posts_for(filters)} WHERE {condition}
         GROUP BY ALL ORDER BY posts DESC, platform, brand""",
         params,
     ).df()
@@ -267,7 +267,7 @@ def response_coverage(con: duckdb.DuckDBPyConnection, filters: PostFilter = Post
         f"""
         SELECT f.brand, count(*) AS awaiting, count(r.post_id) AS judged, count(*) - count(r.post_id) AS not_judged,
                count(r.post_id) > 0 AS replies_in_data
-        FROM {_posts_for(filters)} f
+        FROM {posts_for(filters)} f
         LEFT JOIN fct_posts parent ON parent.platform = f.platform AND parent.post_id = f.parent_id
         LEFT JOIN fct_responses r ON r.platform = f.platform AND r.post_id = f.post_id
         WHERE NOT f.is_brand AND f.brand IS NOT NULL AND (f.post_id = f.thread_id OR coalesce(parent.is_brand, false))
@@ -863,7 +863,7 @@ def search_threads(
         f"""
         WITH matching AS (
             SELECT t.* FROM threads t
-            SEMI JOIN (SELECT platform, thread_id FROM {_posts_for(filters)} p WHERE {" AND ".join(clauses)}) m
+            SEMI JOIN (SELECT platform, thread_id FROM {posts_for(filters)} p WHERE {" AND ".join(clauses)}) m
                  ON m.platform = t.platform AND m.thread_id = t.thread_id
             {having}),
         page AS (SELECT * FROM matching ORDER BY last_post_at DESC, thread_id, platform LIMIT ?)

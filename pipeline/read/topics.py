@@ -39,7 +39,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.metrics.crises import STOP_WORDS
-from pipeline.read.queries import PostFilter
+from pipeline.read.queries import PostFilter, posts_for
 
 WEEKS_BEFORE = 8
 MIN_POSTS = 5
@@ -191,7 +191,7 @@ def emerging_topics(
     brands = [
         row[0]
         for row in con.execute(
-            f"SELECT brand FROM fct_posts WHERE NOT is_brand AND brand IS NOT NULL AND {condition} "
+            f"SELECT brand FROM {posts_for(filters)} WHERE NOT is_brand AND brand IS NOT NULL AND {condition} "
             "GROUP BY 1 ORDER BY count(*) DESC, 1",
             params,
         ).fetchall()
