@@ -3,8 +3,13 @@ dashboard query. No timing is asserted (machines here are shared and noisy); ben
 the figures."""
 
 import re
+import subprocess
+import sys
+
+import pytest
 
 from bench.scale_bench import generate, main
+from tests.conftest import ROOT
 
 STAGES = (
     "floor: bare DuckDB read_csv",
@@ -57,3 +62,33 @@ def test_alert_bench_measures_every_drop(capsys):
     assert alert_main(["--rows", "20000", "--drops", "2", "--posts", "500"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"\| 1 \| benchbrand0 \| \d+\.\d\d s \|", out) and "2 of 2 alerts arrived" in out
+
+
+@pytest.mark.spark
+def test_spark_bench_prints_both_engines_and_the_speed_up(tmp_path):
+    """A small run of bench/spark_bench.py in its own process (it starts and stops its own Spark sessions)."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "spark_bench.py"),
+            "--rows",
+            "3000",
+            "--files",
+            "2",
+            "--keep",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    assert "input: 3,000 posts in 2 exports" in out
+    assert re.search(r"import \(stage, score, facts, analytics\) +[\d.]+ s", out)
+    for cores in (1, 2):
+        section = out.split(f"Spark local[{cores}]")[1]
+        for stage in ("stage", "sentiment", "threads", "responses", "hourly", "crises", "write"):
+            assert re.search(rf"^  {stage} +[\d.]+ s", section, re.MULTILINE), (cores, stage)
+    assert re.search(r"speed-up from 1 to 2 local cores: [\d.]+x", out)
+    assert (tmp_path / "spark_lake_2" / "manifest.json").exists()
