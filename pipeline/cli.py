@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -375,6 +376,10 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
     return 0
 
 
+# the Spark masters `radar spark build --master` takes (Spark's own check fails with a Java stack trace)
+SPARK_MASTER = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?|local-cluster\[[\d, ]+\]|(spark|k8s|mesos)://\S+|yarn")
+
+
 def cmd_spark_build(args: argparse.Namespace) -> int:
     """``radar spark build``: the whole pipeline on Spark, from folders of exports to a Parquet lake."""
     folders = [Path(folder) for folder in args.folders]
@@ -386,6 +391,19 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
                 else _("{folder}: no such folder").format(folder=folder)
             )
             return 2
+    if "://" not in args.lake and any(Path(args.lake).resolve() == folder.resolve() for folder in folders):
+        _error(_("{lake}: the lake cannot be one of the export folders").format(lake=args.lake))
+        return 2
+    if args.master and not SPARK_MASTER.fullmatch(args.master):
+        _error(
+            _("--master {master}: not a Spark master (local[N], spark://HOST:PORT, yarn, k8s://...)").format(
+                master=args.master
+            )
+        )
+        return 2
+    if args.cores is not None and (args.master or not 1 <= args.cores <= 1024):
+        _error(_("--cores must be between 1 and 1024, and only without --master (a cluster has its own)"))
+        return 2
     try:
         import pyspark  # noqa: F401
     except ImportError:
@@ -394,27 +412,40 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
     if not (args.master or shutil.which("java") or os.environ.get("JAVA_HOME")):
         _error(_("Spark needs Java 17 or later: install it (Debian: apt-get install openjdk-17-jre-headless)"))
         return 2
+    from pipeline.spark.build import LakeError, build_lake
+    from pipeline.spark.session import spark_session
+    from pipeline.spark.stage import export_files
+
+    if not export_files(folders):
+        _error(
+            _("no export files in {folders}; the lake was not changed").format(
+                folders=", ".join(str(folder) for folder in folders)
+            )
+        )
+        return 2
     settings = Settings()
     if args.settings_from:
-        if not Path(args.settings_from).exists():
-            _error(_("{path}: no such database to take the settings from").format(path=args.settings_from))
+        if not Path(args.settings_from).is_file() or Path(args.settings_from).stat().st_size == 0:
+            _error(_("{path}: no Radar database there to take the settings from").format(path=args.settings_from))
             return 2
         con = db.connect(args.settings_from, read_only=True)
         try:
             settings = load_settings(con)
         finally:
             con.close()
-    from pipeline.spark.build import LakeError, build_lake
-    from pipeline.spark.session import spark_session
-
-    if args.cores is not None and not 1 <= args.cores <= 1024:
-        _error(_("--cores must be between 1 and 1024"))
-        return 2
     from pyspark.sql import SparkSession
 
     ours = SparkSession.getActiveSession() is None  # a session this process already runs is not ours to stop
-    spark = spark_session(args.master, cores=args.cores)
-    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        spark = spark_session(args.master, cores=args.cores)
+    except Exception as exc:  # a master that does not answer, a Java that does not start
+        _error(
+            _("cannot start Spark on {master}: {error}").format(master=args.master or "local", error=_first_line(exc))
+        )
+        return 1
+    stopped = _(
+        "{lake}: the build stopped ({error}); the previous lake is kept (a build stopped while swapping tables is finished by the next one)"
+    )
     try:
         report = build_lake(
             spark, args.lake, folders, settings, on_stage=lambda stage: print(_("spark: {stage}").format(stage=stage))
@@ -422,12 +453,26 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
     except LakeError as exc:
         _error(str(exc))
         return 1
+    except KeyboardInterrupt:
+        _error(stopped.format(lake=args.lake, error=_("interrupted")))
+        return 130
+    except Exception as exc:  # Spark's own errors carry a Java stack trace: its first line is the reason
+        if os.environ.get("RADAR_DEBUG"):
+            raise
+        _error(stopped.format(lake=args.lake, error=_first_line(exc)))
+        return 1
     finally:
         if ours:
             spark.stop()
     for line in report.lines():
         print(line)
-    return 0
+    return 1 if report.refused else 0
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's message without the Java stack trace Spark's errors carry."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0].strip()[:300]
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -87,9 +87,9 @@ def test_the_command_says_what_it_wrote(spark, tmp_path, capsys):
     exports.mkdir()
     shutil.copy(ROOT / "tests" / "samples" / "hootsuite_inbox.csv", exports)
     (exports / "empty.csv").write_text("")
-    assert main(["spark", "build", str(exports), "--lake", str(tmp_path / "lake")]) == 0
+    assert main(["spark", "build", str(exports), "--lake", str(tmp_path / "lake")]) == 1  # a file was refused
     out = capsys.readouterr().out
-    assert "2 export files read" in out and "empty.csv: not imported:" in out
+    assert "2 export files read" in out and "empty.csv: not imported:" in out and "1 of 2 files imported" in out
     assert re.search(r"posts +\d+ rows", out) and f"written to {tmp_path / 'lake'}" in out
     assert "built with Spark (stage " in out
 
@@ -192,16 +192,50 @@ def _lake_rows_of(frames) -> dict[str, int]:
 
 
 def test_bad_input_gets_a_clear_message(spark, tmp_path, capsys):
-    assert main(["spark", "build", str(tmp_path / "nowhere"), "--lake", str(tmp_path / "lake")]) == 2
-    assert "no such folder" in capsys.readouterr().err
+    def refused(argv: list[str], code: int, says: str) -> None:
+        assert main(["spark", "build", *argv]) == code
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err and "at org." not in err, err
+        assert len(err.strip().splitlines()) == 1, err
+
+    lake = str(tmp_path / "lake")
+    refused([str(tmp_path / "nowhere"), "--lake", lake], 2, "no such folder")
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
-    assert main(["spark", "build", str(a_file), "--lake", str(tmp_path / "lake")]) == 2
-    assert "not a folder" in capsys.readouterr().err
+    refused([str(a_file), "--lake", lake], 2, "not a folder")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused([str(empty), "--lake", lake], 2, "no export files in")
     exports = tmp_path / "exports"
     exports.mkdir()
-    shutil.copy(DEMO_DIR / sorted(p.name for p in DEMO_DIR.glob("*.csv"))[0], exports)
-    assert main(["spark", "build", str(exports), "--lake", str(a_file)]) == 1
-    err = capsys.readouterr().err
-    assert "a file is in the way" in err and "Traceback" not in err
+    shutil.copy(ROOT / "tests" / "samples" / "hootsuite_inbox.csv", exports)
+    refused([str(exports), "--lake", str(exports)], 2, "the lake cannot be one of the export folders")
+    refused([str(exports), "--lake", lake, "--master", "nonsense://x"], 2, "not a Spark master")
+    refused([str(exports), "--lake", lake, "--master", "local[2]", "--cores", "2"], 2, "only without --master")
+    refused([str(exports), "--lake", lake, "--cores", "0"], 2, "--cores must be between 1 and 1024")
+    refused([str(exports), "--lake", str(a_file)], 1, "a file is in the way")
+    refused([str(exports), "--lake", str(a_file / "lake")], 1, "cannot write there")
     assert a_file.read_text() == "x"
+
+
+def test_exports_that_cannot_be_imported_leave_the_lake_as_it_was(spark, tmp_path, capsys):
+    """A folder of files none of which can be imported replaces nothing; one refused file among good ones is
+    reported and the command exits 1, as `radar ingest` does, with the good files in the lake."""
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    shutil.copy(ROOT / "tests" / "samples" / "hootsuite_inbox.csv", good)
+    (bad / "empty.csv").write_text("")
+    (bad / "binary.csv").write_bytes(b"\x00\x01\x02" * 100)
+    lake = tmp_path / "lake"
+    assert main(["spark", "build", str(good), "--lake", str(lake)]) == 0
+    before = (lake / "manifest.json").read_text()
+    capsys.readouterr()
+    assert main(["spark", "build", str(bad), "--lake", str(lake)]) == 1
+    err = capsys.readouterr().err
+    assert "none of the 2 export files could be imported" in err and "the lake was not changed" in err
+    assert (lake / "manifest.json").read_text() == before
+    assert main(["spark", "build", str(good), str(bad), "--lake", str(lake)]) == 1
+    out = capsys.readouterr().out
+    assert "1 of 3 files imported" in out and "empty.csv: not imported:" in out
+    assert json.loads((lake / "manifest.json").read_text())["tables"]["imports"]["rows"] == 1

@@ -42,12 +42,14 @@ from typing import Any
 import duckdb
 
 from pipeline.core import db
+from pipeline.core.i18n import N_, _, fmt_int
 from pipeline.core.settings import Settings
 from pipeline.metrics.themes import validate as validate_themes
 from pipeline.read.export_parquet import SOURCES, TABLES
 
 REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")  # s3://bucket/lake and the like; anything else is a folder
-BUILD_HINT = "build it with `radar spark build --lake {lake} EXPORT_FOLDER...` or `radar export-parquet {lake}`"
+# what to do where there is no lake yet: marked here, translated where shown (``_(BUILD_HINT).format(lake=...)``)
+BUILD_HINT = N_("build it with `radar spark build --lake {lake} EXPORT_FOLDER...` or `radar export-parquet {lake}`")
 
 # Radar's score is the one shown where the label comes from Radar's base score or the adapter (or from nothing)
 _RADAR_SCORED = "sentiment_source IS NULL OR sentiment_source IN ('radar', 'adapter')"
@@ -67,7 +69,7 @@ _DERIVED: dict[str, tuple[str, dict[str, str]]] = {
     "enr_posts": ("fct_posts", {"lang": "detected_lang"}),
     # a correction wins in the posts view: the posts whose label is one are the corrections
     "sentiment_overrides": (
-        "posts WHERE sentiment_source = 'correction'",
+        "posts WHERE sentiment_source = 'correction'",  # i18n: not text (SQL)
         {"note": "NULL", "set_at": "NULL", "set_by": "NULL"},
     ),
     "fct_responses": (
@@ -119,60 +121,97 @@ def read_manifest(con: duckdb.DuckDBPyConnection, lake: str) -> dict[str, Any]:
         try:
             text = db.scalar(con, "SELECT content FROM read_text(?)", [f"{lake.rstrip('/')}/manifest.json"])
         except duckdb.Error as exc:
-            raise LakeError(f"{lake}: the lake's manifest.json cannot be read ({_first_line(exc)})") from None
+            raise LakeError(
+                _("{lake}: the lake's manifest.json cannot be read ({problem})").format(
+                    lake=lake, problem=_first_line(exc)
+                )
+            ) from None
     else:
         folder = Path(lake)
         if not folder.exists():
-            raise LakeError(f"{lake}: no lake there (no such folder); {BUILD_HINT.format(lake=lake)}")
-        if not folder.is_dir():
-            raise LakeError(f"{lake}: not a lake (a file, not a folder)")
-        if not (folder / "manifest.json").is_file():
-            why = (
-                "a build into it has not finished"
-                if (folder / ".next").exists()
-                else "not a lake, or its first build has not finished"
+            raise LakeError(
+                _("{lake}: no lake there (no such folder); {hint}").format(
+                    lake=lake, hint=_(BUILD_HINT).format(lake=lake)
+                )
             )
-            raise LakeError(f"{lake}: no manifest.json ({why}); {BUILD_HINT.format(lake=lake)}")
+        if not folder.is_dir():
+            raise LakeError(_("{lake}: not a lake (a file, not a folder)").format(lake=lake))
+        if not (folder / "manifest.json").is_file():
+            unfinished = (
+                _("{lake}: no manifest.json (a build into it has not finished); {hint}")
+                if (folder / ".next").exists()
+                else _("{lake}: no manifest.json (not a lake, or its first build has not finished); {hint}")
+            )
+            raise LakeError(unfinished.format(lake=lake, hint=_(BUILD_HINT).format(lake=lake)))
         try:
             text = (folder / "manifest.json").read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise LakeError(f"{lake}: the lake's manifest.json cannot be read ({exc})") from None
+            raise LakeError(
+                _("{lake}: the lake's manifest.json cannot be read ({problem})").format(lake=lake, problem=exc)
+            ) from None
     try:
         manifest = json.loads(text)
     except ValueError as exc:
-        raise LakeError(f"{lake}: the lake's manifest.json is not valid JSON ({exc}); rebuild the lake") from None
+        raise LakeError(
+            _("{lake}: the lake's manifest.json is not valid JSON ({problem}); rebuild the lake").format(
+                lake=lake, problem=exc
+            )
+        ) from None
     if not isinstance(manifest, dict):
-        raise LakeError(f"{lake}: the lake's manifest.json is not a manifest; rebuild the lake")
+        raise LakeError(_("{lake}: the lake's manifest.json is not a manifest; rebuild the lake").format(lake=lake))
     version = manifest.get("schema_version")
     if version != db.SCHEMA_VERSION:
-        held = "gives no schema version" if version is None else f"has schema version {version}"
-        raise LakeError(
-            f"{lake}: the lake {held}, and this program reads version {db.SCHEMA_VERSION}; rebuild the lake with "
-            "this version of Radar (`radar spark build` or `radar export-parquet`)"
+        mismatch = (
+            _(
+                "{lake}: the lake gives no schema version, and this program reads version {expected}; rebuild the "
+                "lake with this version of Radar (`radar spark build` or `radar export-parquet`)"
+            )
+            if version is None
+            else _(
+                "{lake}: the lake has schema version {version}, and this program reads version {expected}; rebuild "
+                "the lake with this version of Radar (`radar spark build` or `radar export-parquet`)"
+            )
         )
+        raise LakeError(mismatch.format(lake=lake, version=version, expected=db.SCHEMA_VERSION))
     tables = manifest.get("tables")
     tables = tables if isinstance(tables, dict) else {}
     missing = [table for table in TABLES if not isinstance(tables.get(table), dict)]
     if missing:
         raise LakeError(
-            f"{lake}: the lake has no table {', '.join(missing)} (its manifest does not list it); rebuild the lake "
-            "with this version of Radar"
+            _(
+                "{lake}: the lake has no table {tables} (its manifest does not list it); rebuild the lake with this "
+                "version of Radar"
+            ).format(lake=lake, tables=", ".join(missing))
         )
     for table in TABLES:
         rows = tables[table].get("rows")
         if not isinstance(rows, int) or rows < 0:
-            raise LakeError(f"{lake}: the manifest gives no row count for the table {table}; rebuild the lake")
+            raise LakeError(
+                _("{lake}: the manifest gives no row count for the table {table}; rebuild the lake").format(
+                    lake=lake, table=table
+                )
+            )
     if not isinstance(manifest.get("settings"), dict):
-        raise LakeError(f"{lake}: the lake's manifest holds no settings; rebuild the lake with this version of Radar")
+        raise LakeError(
+            _("{lake}: the lake's manifest holds no settings; rebuild the lake with this version of Radar").format(
+                lake=lake
+            )
+        )
     try:
         Settings.from_json(json.dumps(manifest["settings"])).validate()
     except (TypeError, ValueError) as exc:
-        raise LakeError(f"{lake}: the settings in the lake's manifest are not valid ({exc})") from None
+        raise LakeError(
+            _("{lake}: the settings in the lake's manifest are not valid ({problem})").format(lake=lake, problem=exc)
+        ) from None
     if manifest.get("themes") is not None:
         try:
             validate_themes(manifest["themes"])
         except ValueError as exc:
-            raise LakeError(f"{lake}: the theme set in the lake's manifest is not valid ({exc})") from None
+            raise LakeError(
+                _("{lake}: the theme set in the lake's manifest is not valid ({problem})").format(
+                    lake=lake, problem=exc
+                )
+            ) from None
     return manifest
 
 
@@ -181,7 +220,8 @@ def open_lake(lake: str) -> duckdb.DuckDBPyConnection:
     reads a database file (see the module's docstring). Raises ``LakeError`` when it cannot be served."""
     con = db.connect(":memory:")
     try:
-        con.execute("RESET memory_limit")  # a reader, as the dashboard's read-only connections: DuckDB's default
+        # a reader, as the dashboard's read-only connections: DuckDB's default
+        con.execute("RESET memory_limit")  # i18n: not text (SQL)
         if is_remote(lake):
             _load_remote_reader(con, lake)
         manifest = read_manifest(con, lake)
@@ -195,16 +235,18 @@ def open_lake(lake: str) -> duckdb.DuckDBPyConnection:
 def _load_remote_reader(con: duckdb.DuckDBPyConnection, lake: str) -> None:
     """Load DuckDB's httpfs extension (and aws where installed, for its credential chain); never install one."""
     try:
-        con.execute("LOAD httpfs")
+        con.execute("LOAD httpfs")  # i18n: not text (SQL)
     except duckdb.Error:
         raise LakeError(
-            f"{lake}: reading {lake.split('://', 1)[0]}:// needs DuckDB's httpfs extension, which is not installed "
-            "here, and the dashboard downloads nothing while it runs; install it once beforehand (in Python: "
-            "`import duckdb; duckdb.sql('INSTALL httpfs')`), configure the credentials as a DuckDB persistent "
-            "secret, then start the dashboard again"
+            _(
+                "{lake}: reading {scheme}:// needs DuckDB's httpfs extension, which is not installed here, and the "
+                "dashboard downloads nothing while it runs; install it once beforehand (in Python: "
+                "`import duckdb; duckdb.sql('INSTALL httpfs')`), configure the credentials as a DuckDB persistent "
+                "secret, then start the dashboard again"
+            ).format(lake=lake, scheme=lake.split("://", 1)[0])
         ) from None
     try:
-        con.execute("LOAD aws")
+        con.execute("LOAD aws")  # i18n: not text (SQL)
     except duckdb.Error:
         pass  # optional: secrets with the credential chain need it, secrets with keys do not
 
@@ -221,18 +263,27 @@ def _serve(con: duckdb.DuckDBPyConnection, lake: str, manifest: dict[str, Any]) 
     for table in TABLES:
         rows = manifest["tables"][table]["rows"]
         if rows == 0:  # no files to read (a partitioned table without rows has none): typed and empty
-            casts = ", ".join(f"CAST(NULL AS {kind}) AS {_quoted(name)}" for name, kind in lake_columns[table])
+            casts = ", ".join(
+                f"CAST(NULL AS {kind}) AS {_quoted(name)}"  # i18n: not text (SQL)
+                for name, kind in lake_columns[table]
+            )
             con.execute(f"CREATE VIEW {table} AS SELECT {casts} WHERE false")
             continue
         pattern = table_files(lake, table)
         try:
             files = db.scalar(con, "SELECT count(*) FROM glob(?)", [pattern])
         except duckdb.Error as exc:
-            raise LakeError(f"{lake}: the table {table} cannot be listed ({_first_line(exc)})") from None
+            raise LakeError(
+                _("{lake}: the table {table} cannot be listed ({problem})").format(
+                    lake=lake, table=table, problem=_first_line(exc)
+                )
+            ) from None
         if not files:
             raise LakeError(
-                f"{lake}: the table {table} has no Parquet files ({table}/ is missing or empty), though the "
-                f"manifest counts {rows:,} rows; rebuild the lake"
+                _(
+                    "{lake}: the table {table} has no Parquet files ({table}/ is missing or empty), though the "
+                    "manifest counts {rows} rows; rebuild the lake"
+                ).format(lake=lake, table=table, rows=fmt_int(rows))
             )
         casts = ", ".join(f"CAST(f.{_quoted(name)} AS {kind}) AS {_quoted(name)}" for name, kind in lake_columns[table])
         literal = pattern.replace("'", "''")  # a view takes no parameters
@@ -243,15 +294,17 @@ def _serve(con: duckdb.DuckDBPyConnection, lake: str, manifest: dict[str, Any]) 
             con.execute(f"SELECT * FROM {table} LIMIT 0").fetchall()
         except duckdb.Error as exc:
             raise LakeError(
-                f"{lake}: the table {table} cannot be read as Radar's ({_first_line(exc)}); rebuild the lake with "
-                "this version of Radar"
+                _(
+                    "{lake}: the table {table} cannot be read as Radar's ({problem}); rebuild the lake with this "
+                    "version of Radar"
+                ).format(lake=lake, table=table, problem=_first_line(exc))
             ) from None
     for table, (source, expressions) in _DERIVED.items():
         casts = ", ".join(
             f"CAST({expressions.get(name, _quoted(name))} AS {kind}) AS {_quoted(name)}"
             for name, kind in derived_columns[table]
         )
-        rowid = ", hash(platform, post_id) AS rowid" if table == "fct_posts" else ""
+        rowid = ", hash(platform, post_id) AS rowid" if table == "fct_posts" else ""  # i18n: not text (SQL)
         con.execute(f"CREATE VIEW {table} AS SELECT {casts}{rowid} FROM {source}")
     settings = Settings.from_json(json.dumps(manifest["settings"]))
     db.set_meta(con, "settings", settings.to_json())
@@ -264,7 +317,10 @@ def _serve(con: duckdb.DuckDBPyConnection, lake: str, manifest: dict[str, Any]) 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
     """(name, type) of each column of a relation in Radar's schema, in order."""
-    return [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    return [
+        (row[0], row[1])
+        for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()  # i18n: not text (SQL)
+    ]
 
 
 def _quoted(name: str) -> str:
@@ -319,8 +375,10 @@ class LakeStore:
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         raise LakeError(
-            f"{self.lake}: this dashboard serves a lake, read-only; imports and settings changes are made by "
-            "rebuilding the lake"
+            _(
+                "{lake}: this dashboard serves a lake, read-only; imports and settings changes are made by "
+                "rebuilding the lake"
+            ).format(lake=self.lake)
         )
         yield  # pragma: no cover -- a generator, for contextmanager
 

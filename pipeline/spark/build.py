@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from py4j.protocol import Py4JJavaError
+
 from pipeline.core import db
 from pipeline.core.i18n import _, fmt_int, fmt_num, ngettext
 from pipeline.core.settings import Settings
@@ -42,6 +44,13 @@ class BuildReport:
             ngettext("{n} export file read", "{n} export files read", self.files).format(n=fmt_int(self.files)),
         ]
         out += [_("{file}: not imported: {reason}").format(file=name, reason=reason) for name, reason in self.refused]
+        if self.refused:
+            imported = self.files - len(self.refused)
+            out.append(
+                ngettext("{done} of {n} file imported", "{done} of {n} files imported", self.files).format(
+                    done=fmt_int(imported), n=fmt_int(self.files)
+                )
+            )
         for table, rows in self.rows.items():
             out.append(f"{table:<15} " + ngettext("{n} row", "{n} rows", rows).format(n=f"{fmt_int(rows):>12}"))
         timing = ", ".join(
@@ -92,7 +101,8 @@ class LakeFiles:
         return bool(self._fs.exists(self._p(path)) and self._fs.getFileStatus(self._p(path)).isFile())
 
     def mkdirs(self, path: str) -> None:
-        self._fs.mkdirs(self._p(path))
+        if not self._fs.mkdirs(self._p(path)):
+            raise LakeError(_("{path}: cannot create this folder").format(path=path))
 
     def delete(self, path: str) -> None:
         self._fs.delete(self._p(path), True)
@@ -128,9 +138,9 @@ def _swap(files: LakeFiles) -> None:
         if files.exists(files.path(name)):
             files.delete(f"{previous}/{name}")
             files.rename(files.path(name), f"{previous}/{name}")
-            reached(f"moved away {name}")
+            reached(f"moved away {name}")  # i18n: not text (a step name)
         files.rename(f"{staging}/{name}", files.path(name))
-        reached(f"moved in {name}")
+        reached(f"moved in {name}")  # i18n: not text (a step name)
     files.delete(previous)
     files.delete(staging)
 
@@ -190,14 +200,20 @@ def _write_table(files: LakeFiles, name: str, frame, columns: list[str], month_o
 def open_lake(spark, lake: str) -> LakeFiles:
     """The lake's files, after finishing or undoing what a stopped build left; raise ``LakeError`` when the lake
     cannot be a folder there."""
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")  # i18n: not text (a config key)
     spark.conf.set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
     uri = lake_uri(lake)
-    files = LakeFiles(spark, uri)
-    if files.is_file(uri):
-        raise LakeError(_("{lake}: a file is in the way: the lake is a folder").format(lake=lake))
-    files.mkdirs(uri)
-    _recover(files)
+    try:
+        files = LakeFiles(spark, uri)
+        if files.is_file(uri):
+            raise LakeError(_("{lake}: a file is in the way: the lake is a folder").format(lake=lake))
+        files.mkdirs(uri)
+        _recover(files)
+        files.write_text(files.path(".write-check"), "")  # found now, not after every stage has run
+        files.delete(files.path(".write-check"))
+    except Py4JJavaError as exc:  # Hadoop's refusal (a parent that is a file, no permission, no such bucket)
+        reason = str(exc.java_exception).splitlines()[0]
+        raise LakeError(_("{lake}: cannot write there: {error}").format(lake=lake, error=reason)) from None
     return files
 
 
@@ -307,6 +323,18 @@ def build_lake(
     frames, report = compute_tables(spark, folders, settings, on_stage=on_stage)
     report.lake = lake
     try:
+        if not frames["imports"].count():  # nothing to write: the previous lake stays as it is
+            raise LakeError(
+                ngettext(
+                    "{lake}: the {n} export file could not be imported ({reasons}); the lake was not changed",
+                    "{lake}: none of the {n} export files could be imported ({reasons}); the lake was not changed",
+                    report.files,
+                ).format(
+                    lake=lake,
+                    n=fmt_int(report.files),
+                    reasons="; ".join(f"{name}: {reason}" for name, reason in report.refused),
+                )
+            )
         if on_stage:
             on_stage("write")
         started = time.perf_counter()

@@ -55,12 +55,12 @@ TABLES = ("stg_posts", "imports", "quarantine", "brands", "brand_aliases")
 
 # DuckDB type -> the name of the Spark type (pyspark.sql.types) of the staged tables' columns
 _SPARK_TYPES = {
-    "VARCHAR": "StringType",
-    "BIGINT": "LongType",
-    "INTEGER": "IntegerType",
-    "BOOLEAN": "BooleanType",
-    "DOUBLE": "DoubleType",
-    "TIMESTAMP WITH TIME ZONE": "TimestampType",
+    "VARCHAR": "StringType",  # i18n: not text (a Spark type)
+    "BIGINT": "LongType",  # i18n: not text (a Spark type)
+    "INTEGER": "IntegerType",  # i18n: not text (a Spark type)
+    "BOOLEAN": "BooleanType",  # i18n: not text (a Spark type)
+    "DOUBLE": "DoubleType",  # i18n: not text (a Spark type)
+    "TIMESTAMP WITH TIME ZONE": "TimestampType",  # i18n: not text (a DuckDB and a Spark type)
 }
 
 
@@ -157,8 +157,8 @@ def _stage_file(position: int, path: str, schema: pa.Schema, options: dict) -> I
         con = db.connect(":memory:")
         try:
             context = TaskContext.get()
-            con.execute(f"SET threads = {max(1, context.cpus() if context else 1)}")
-            con.execute("SET temp_directory = ?", [spill])
+            con.execute(f"SET threads = {max(1, context.cpus() if context else 1)}")  # i18n: not text (SQL)
+            con.execute("SET temp_directory = ?", [spill])  # i18n: not text (SQL)
 
             def keep_naive(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute("""CREATE TEMP TABLE stage_naive AS SELECT platform, post_id FROM tmp_staged
@@ -252,7 +252,8 @@ def stage_exports(spark, paths: Sequence[Path], *, time_zone: str = "UTC", brand
     errors = [(file["file_name"], _reason(file)) for _position, file in outcomes if "error" in file]
     landed = [(position, file) for position, file in outcomes if "error" not in file]
     import_ids = {position: f"imp-{number:06d}" for number, (position, _file) in enumerate(landed, 1)}
-    ids = F.broadcast(spark.createDataFrame(list(import_ids.items()), "position bigint, import_id string"))
+    ids_schema = "position bigint, import_id string"  # i18n: not text (a schema)
+    ids = F.broadcast(spark.createDataFrame(list(import_ids.items()), ids_schema))
     posts = _mark_duplicates(emitted)
     kept = posts.where("NOT is_duplicate")
     moved = {
@@ -273,7 +274,10 @@ def stage_exports(spark, paths: Sequence[Path], *, time_zone: str = "UTC", brand
             added = add_brands(registry, brands, "given on import")  # i18n: not text (brands.source, data)
             added += add_brands(registry, sorted(exported.get(position, [])), f"acts as a brand in {name}")
             added += brand_registry.register(
-                registry, sorted(named.get(position, [])), kind="name", source=f"named by {name}"
+                registry,
+                sorted(named.get(position, [])),
+                kind="name",
+                source=f"named by {name}",  # i18n: not text (brands.source, data)
             )
             duplicate, naive = moved.get(position, (0, 0))
             notes = list(file["report"]["notes"])
@@ -319,7 +323,8 @@ def _read_files(spark, paths: Sequence[Path], options: dict) -> DataFrame:
     files = sorted(enumerate(map(str, paths)), key=lambda item: -_size(item[1]))  # a long file starts first
     if not files:
         return spark.createDataFrame([], _task_schema())
-    listed = spark.createDataFrame(spark.sparkContext.parallelize(files, len(files)), "position bigint, path string")
+    schema = "position bigint, path string"  # i18n: not text (a schema)
+    listed = spark.createDataFrame(spark.sparkContext.parallelize(files, len(files)), schema)
     return listed.mapInArrow(_stage_files(options), _task_schema()).localCheckpoint(eager=True)
 
 
