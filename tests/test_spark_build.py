@@ -5,8 +5,6 @@ atomically, and bad input gets a clear message. The stages have their own equali
 
 from __future__ import annotations
 
-import csv
-import itertools
 import json
 import re
 import shutil
@@ -17,7 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.read.export_parquet import TABLES
-from tests.conftest import DEMO_DIR, ROOT, shared_file
+from tests.conftest import DEMO_DIR, ROOT
 from tests.test_app import CRISIS, PAGES, texts
 from tests.test_lake import open_lake_page
 
@@ -109,28 +107,6 @@ def test_the_crisis_page_on_a_spark_lake_shows_the_demo_crisis(monkeypatch, tmp_
     assert not app.exception and not app.error
     assert "lumohelp · Sat 24 Oct 2026, 14:00 UTC" in body and "Detected (first hot hour)" in body
     assert "Make amends" in body and len(app.get("plotly_chart")) == 2  # the timeline and the crisis curves
-
-
-def test_every_sample_layout_makes_the_same_lake(spark, tmp_path):
-    samples = ROOT / "tests" / "samples"
-    lake = spark_lake([samples], tmp_path)
-    assert lake_differences(lake, duckdb_lake(sorted(samples.glob("*.csv")), tmp_path)) == {}
-
-
-def test_real_exports_make_the_same_lake(spark, tmp_path):
-    """Real exports in one build: customer care with replies (TWCS), labelled airline mentions (a slice: the
-    adapter learns from their labels), and the two real platform exports."""
-    folder = tmp_path / "real"
-    folder.mkdir()
-    shutil.copy(shared_file("twcs_sample/twcs_head.csv"), folder)
-    for name in ("tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv",):
-        shutil.copy(shared_file(f"platform_exports/{name}"), folder)
-    with shared_file("airline_sentiment/Tweets.csv").open(encoding="utf-8", newline="") as source:
-        rows = list(itertools.islice(csv.reader(source), 3001))
-    with (folder / "airline_tweets.csv").open("w", encoding="utf-8", newline="") as out:
-        csv.writer(out).writerows(rows)
-    lake = spark_lake([folder], tmp_path)
-    assert lake_differences(lake, duckdb_lake(sorted(folder.iterdir()), tmp_path)) == {}
 
 
 @pytest.fixture(scope="module")
