@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,23 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _spark_memory_released():
+    """After each test module, release what its Spark stages persisted and checkpointed: the session is shared
+    by every Spark test, and what stays cached fills the driver's memory until a broadcast join fails."""
+    yield
+    if "pyspark" not in sys.modules:
+        return
+    from pyspark.sql import SparkSession
+
+    from pipeline.spark.session import release_rdds
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.catalog.clearCache()
+        release_rdds(session)
 
 
 @pytest.fixture(scope="session")

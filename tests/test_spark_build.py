@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.read.export_parquet import TABLES
+from pipeline.spark.session import persisted_rdds
 from tests.conftest import DEMO_DIR, ROOT
 from tests.test_app import CRISIS, PAGES, texts
 from tests.test_lake import open_lake_page
@@ -81,6 +82,7 @@ def test_the_demo_exports_make_the_same_lake_on_both_engines(spark_demo_lake, tm
 
 
 def test_the_command_says_what_it_wrote(spark, tmp_path, capsys):
+    kept = persisted_rdds(spark)
     exports = tmp_path / "exports"
     exports.mkdir()
     shutil.copy(ROOT / "tests" / "samples" / "hootsuite_inbox.csv", exports)
@@ -91,6 +93,8 @@ def test_the_command_says_what_it_wrote(spark, tmp_path, capsys):
     assert re.search(r"posts +\d+ rows", out) and f"written to {tmp_path / 'lake'}" in out
     assert "built with Spark (stage " in out
     assert json.loads((tmp_path / "lake" / "manifest.json").read_text())["tables"]["imports"]["rows"] == 1
+    # nothing the build persisted or checkpointed stays in the session's memory (a notebook runs build after build)
+    assert persisted_rdds(spark) == kept
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -208,7 +212,9 @@ def test_exports_that_cannot_be_imported_leave_the_lake_as_it_was(spark, tmp_pat
     assert main(["spark", "build", str(good), "--lake", str(lake)]) == 0
     before = (lake / "manifest.json").read_text()
     capsys.readouterr()
+    kept = persisted_rdds(spark)
     assert main(["spark", "build", str(bad), "--lake", str(lake)]) == 1
     err = capsys.readouterr().err
     assert "none of the 2 export files could be imported" in err and "the lake was not changed" in err
     assert (lake / "manifest.json").read_text() == before
+    assert persisted_rdds(spark) == kept  # a refused build releases what it persisted too

@@ -27,6 +27,7 @@ from pipeline.core import db
 from pipeline.core.i18n import _, fmt_int, fmt_num, ngettext
 from pipeline.core.settings import Settings
 from pipeline.read.export_parquet import SOURCES, TABLES
+from pipeline.spark.session import releasing
 
 
 @dataclass
@@ -320,29 +321,30 @@ def build_lake(
     """Build the lake at ``lake`` (a folder or a URI) from the exports in ``folders``; return what was written."""
     settings = (settings or Settings()).validate()
     files = open_lake(spark, lake)
-    frames, report = compute_tables(spark, folders, settings, on_stage=on_stage)
-    report.lake = lake
-    try:
-        if not frames["imports"].count():  # nothing to write: the previous lake stays as it is
-            raise LakeError(
-                ngettext(
-                    "{lake}: the {n} export file could not be imported ({reasons}); the lake was not changed",
-                    "{lake}: none of the {n} export files could be imported ({reasons}); the lake was not changed",
-                    report.files,
-                ).format(
-                    lake=lake,
-                    n=fmt_int(report.files),
-                    reasons="; ".join(f"{name}: {reason}" for name, reason in report.refused),
+    with releasing(spark):  # what the stages persisted and checkpointed, whatever happens
+        frames, report = compute_tables(spark, folders, settings, on_stage=on_stage)
+        report.lake = lake
+        try:
+            if not frames["imports"].count():  # nothing to write: the previous lake stays as it is
+                raise LakeError(
+                    ngettext(
+                        "{lake}: the {n} export file could not be imported ({reasons}); the lake was not changed",
+                        "{lake}: none of the {n} export files could be imported ({reasons}); the lake was not changed",
+                        report.files,
+                    ).format(
+                        lake=lake,
+                        n=fmt_int(report.files),
+                        reasons="; ".join(f"{name}: {reason}" for name, reason in report.refused),
+                    )
                 )
-            )
-        if on_stage:
-            on_stage("write")
-        started = time.perf_counter()
-        report.rows = write_lake(files, frames, settings)
-        report.seconds["write"] = time.perf_counter() - started
-    finally:
-        for frame in frames.values():
-            frame.unpersist()
+            if on_stage:
+                on_stage("write")
+            started = time.perf_counter()
+            report.rows = write_lake(files, frames, settings)
+            report.seconds["write"] = time.perf_counter() - started
+        finally:
+            for frame in frames.values():
+                frame.unpersist()
     return report
 
 

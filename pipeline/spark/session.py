@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _PANDAS_WARNING = "PySpark does not yet fully support pandas"
 
@@ -41,3 +43,33 @@ def spark_session(master: str | None = None, *, app_name: str = "reputation-rada
         .config("spark.driver.memory", os.environ.get("RADAR_SPARK_MEMORY", "4g"))
     )
     return builder.getOrCreate()
+
+
+def persisted_rdds(spark) -> set[int]:
+    """The ids of the RDDs ``spark`` keeps in memory or on disk now (cached DataFrames, local checkpoints)."""
+    return {int(rdd_id) for rdd_id in spark.sparkContext._jsc.getPersistentRDDs().keys()}
+
+
+def release_rdds(spark, keep: set[int] | frozenset[int] = frozenset()) -> int:
+    """Unpersist every RDD ``spark`` keeps except those in ``keep``; return how many were released.
+
+    Cached DataFrames that are no longer referenced and local checkpoints (each pass of the thread roots makes
+    one) stay in the executors' memory until the JVM's garbage collector happens to drop them; a session that
+    runs several builds, or a notebook that runs one among its own work, would fill the driver's memory with
+    them and then fail a broadcast join for want of memory."""
+    released = 0
+    for rdd_id, rdd in spark.sparkContext._jsc.getPersistentRDDs().items():
+        if int(rdd_id) not in keep:
+            rdd.unpersist(False)
+            released += 1
+    return released
+
+
+@contextmanager
+def releasing(spark) -> Iterator[None]:
+    """Release, at the end of the block, every RDD persisted inside it (and nothing persisted before)."""
+    before = persisted_rdds(spark)
+    try:
+        yield
+    finally:
+        release_rdds(spark, keep=before)
