@@ -6,6 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from pages._access import serving_lake
 from pages._common import as_percent, download_csv, percent_column, post_list, require_posts, run_query, sidebar_filters
 from pipeline.core.brands import brand_roles
 from pipeline.core.i18n import N_, _, fmt_day
@@ -27,6 +28,8 @@ if not brands:
             "No brand to compare: add brands on the **Data** page (or `radar brands add NAME --role "
             "competitor`), or clear the brand filter."
         )
+        if not serving_lake()
+        else _("No brand to compare in this lake: clear the brand filter, or rebuild the lake with brands.")
     )
     st.stop()
 if not any(run_query(brand_roles).values()):
@@ -34,6 +37,12 @@ if not any(run_query(brand_roles).values()):
         _(
             "No brand is marked as ours or as a competitor yet, so every brand is compared. Mark them on the "
             "**Data** page (Brands) or with `radar brands role BRAND ours|competitor`."
+        )
+        if not serving_lake()
+        else _(
+            "No brand is marked as ours or as a competitor in this lake, so every brand is compared. A lake has the "
+            "roles of the database it was exported from (`radar brands role BRAND ours|competitor` there, then "
+            "`radar export-parquet`); a lake built by `radar spark build` has none."
         ),
         icon=":material/info:",
     )

@@ -412,7 +412,7 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
     if not (args.master or shutil.which("java") or os.environ.get("JAVA_HOME")):
         _error(_("Spark needs Java 17 or later: install it (Debian: apt-get install openjdk-17-jre-headless)"))
         return 2
-    from pipeline.spark.build import LakeError, build_lake
+    from pipeline.spark.build import LakeError, build_lake, stage_label
     from pipeline.spark.session import spark_session
     from pipeline.spark.stage import export_files
 
@@ -448,7 +448,11 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
     )
     try:
         report = build_lake(
-            spark, args.lake, folders, settings, on_stage=lambda stage: print(_("spark: {stage}").format(stage=stage))
+            spark,
+            args.lake,
+            folders,
+            settings,
+            on_stage=lambda stage: print(_("spark: {stage}").format(stage=stage_label(stage))),
         )
     except LakeError as exc:
         _error(str(exc))

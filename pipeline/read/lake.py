@@ -232,6 +232,12 @@ def open_lake(lake: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def served_lake(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The lake ``con`` serves (``open_lake``), or None on a database file: where a text would tell a reader to
+    change something on the Data page or with the CLI, a lake is rebuilt instead."""
+    return db.get_meta(con, "served_lake")
+
+
 def _load_remote_reader(con: duckdb.DuckDBPyConnection, lake: str) -> None:
     """Load DuckDB's httpfs extension (and aws where installed, for its credential chain); never install one."""
     try:
@@ -308,6 +314,7 @@ def _serve(con: duckdb.DuckDBPyConnection, lake: str, manifest: dict[str, Any]) 
         con.execute(f"CREATE VIEW {table} AS SELECT {casts}{rowid} FROM {source}")
     settings = Settings.from_json(json.dumps(manifest["settings"]))
     db.set_meta(con, "settings", settings.to_json())
+    db.set_meta(con, "served_lake", lake)  # what a text that would send a reader to the Data page asks
     if manifest.get("themes") is not None:
         db.set_meta(con, "themes", json.dumps(manifest["themes"], ensure_ascii=False))
     # a number that changes with the manifest: the pages' caches are keyed on it

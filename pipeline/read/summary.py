@@ -21,6 +21,7 @@ from pipeline.core.text import is_missing, minutes_text
 from pipeline.metrics.crises import severity_name
 from pipeline.metrics.themes import theme_name
 from pipeline.read.compare import brand_counts, tracked_brands
+from pipeline.read.lake import served_lake
 from pipeline.read.queries import PostFilter, _responses_for, crisis_list
 from pipeline.read.topics import WEEKS_BEFORE, emerging_topics
 
@@ -245,6 +246,11 @@ def weekly_summary(
             _(
                 "No brand is marked as ours, so nothing is compared with competitors (mark them on the "
                 "Data page or with `radar brands role BRAND ours|competitor`)."
+            )
+            if served_lake(con) is None
+            else _(
+                "No brand is marked as ours in this lake, so nothing is compared with competitors (a lake has the "
+                "roles of the database it was exported from; a lake built by `radar spark build` has none)."
             )
         )
 

@@ -55,7 +55,7 @@ class BuildReport:
         for table, rows in self.rows.items():
             out.append(f"{table:<15} " + ngettext("{n} row", "{n} rows", rows).format(n=f"{fmt_int(rows):>12}"))
         timing = ", ".join(
-            _("{stage} {seconds} s").format(stage=stage, seconds=fmt_num(seconds, 1))
+            _("{stage} {seconds} s").format(stage=stage_label(stage), seconds=fmt_num(seconds, 1))
             for stage, seconds in self.seconds.items()
         )
         out.append(_("built with Spark ({timing})").format(timing=timing))
@@ -65,6 +65,24 @@ class BuildReport:
             )
         )
         return out
+
+
+def stage_label(stage: str) -> str:
+    """A stage of the build as a person reads it, in the current language (``BuildReport.seconds`` and the
+    benchmark keep the short keys)."""
+    labels = {
+        "stage": _("reading the exports"),
+        "sentiment": _("language and sentiment"),
+        "threads": _("threads and brands"),
+        "posts": _("posts"),
+        "responses": _("response times"),
+        "hourly": _("hourly series"),
+        "playbook": _("reply moves"),
+        "themes": _("themes"),
+        "crises": _("crises"),
+        "write": _("writing the lake"),
+    }
+    return labels.get(stage, stage)
 
 
 class LakeError(Exception):
@@ -254,7 +272,7 @@ def compute_tables(
     staged = spark_stage.stage_exports(spark, paths)
     stage_rows["stage"] = staged.stg_posts.count()
     seconds["stage"] = time.perf_counter() - started
-    report.refused = list(staged.errors)
+    report.refused = list(staged.refused)
 
     scored = timed("sentiment", lambda: spark_facts.score_posts(spark, staged.stg_posts, staged.imports))
     facts = timed("threads", lambda: spark_facts.build_facts(spark, staged.stg_posts, staged.brand_aliases, scored))

@@ -7,7 +7,9 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+_LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 _PANDAS_WARNING = "PySpark does not yet fully support pandas"
 
 
@@ -32,7 +34,9 @@ def spark_session(master: str | None = None, *, app_name: str = "reputation-rada
         .config("spark.sql.ansi.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.execution.pythonUDF.arrow.enabled", "true")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config(
+            "spark.driver.extraJavaOptions", f"-Duser.timezone=UTC -Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}"
+        )
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
         .config("spark.sql.shuffle.partitions", str(max(2, 2 * (cores or os.cpu_count() or 2))))
         .config("spark.ui.enabled", "false")

@@ -113,7 +113,8 @@ class Staged:
     """The staged tables as Spark DataFrames, and what happened to each file.
 
     ``errors``: (file name, reason) for each file that could not be imported, the reason in the words of
-    ``radar ingest``. ``reports``: the import report of each file that landed, in import order, with its counts
+    ``radar ingest``; ``refused``: the same with each file's path (two folders may hold files of one name).
+    ``reports``: the import report of each file that landed, in import order, with its counts
     after de-duplication across files and the brands it added (``brands_suggested`` is left empty).
     """
 
@@ -124,6 +125,7 @@ class Staged:
     brand_aliases: DataFrame
     errors: list[tuple[str, str]]
     reports: list[ImportReport]
+    refused: list[tuple[str, str]]
 
 
 # What each task emits, one schema for three kinds of rows (a Spark task has one output): ``post`` rows carry
@@ -250,6 +252,7 @@ def stage_exports(spark, paths: Sequence[Path], *, time_zone: str = "UTC", brand
         for position, text in emitted.where("kind = 'file'").select("position", "file_json").collect()
     )
     errors = [(file["file_name"], _reason(file)) for _position, file in outcomes if "error" in file]
+    refused = [(str(paths[position]), _reason(file)) for position, file in outcomes if "error" in file]
     landed = [(position, file) for position, file in outcomes if "error" not in file]
     import_ids = {position: f"imp-{number:06d}" for number, (position, _file) in enumerate(landed, 1)}
     ids_schema = "position bigint, import_id string"  # i18n: not text (a schema)
@@ -314,6 +317,7 @@ def stage_exports(spark, paths: Sequence[Path], *, time_zone: str = "UTC", brand
         brand_aliases=registered["brand_aliases"],
         errors=errors,
         reports=reports,
+        refused=refused,
     )
 
 
