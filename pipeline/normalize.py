@@ -37,7 +37,7 @@ def brands_word(expr: str) -> str:
     return f"lower(strip_accents({expr}))"
 
 
-def _name_pattern(con: duckdb.DuckDBPyConnection) -> str:
+def name_pattern(con: duckdb.DuckDBPyConnection) -> str:
     """One regular expression that finds the first brand name in a text as a whole word (longest names first,
     so that "virgin america" wins over "virgin"); empty when there are no names."""
     words = [
@@ -80,7 +80,7 @@ def decoded_text_sql(expr: str) -> str:
 _UNSETTLED = "SELECT a.n FROM tmp_anc a JOIN tmp_nodes r ON r.n = a.anc WHERE r.parent_n IS NOT NULL"
 
 
-def _settle_roots(con: duckdb.DuckDBPyConnection) -> int:
+def settle_roots(con: duckdb.DuckDBPyConnection) -> int:
     """Pointer-jump ``tmp_anc(n, anc)`` until every anc is a root; return how many nodes did not settle."""
     previous = None
     for _ in range(_MAX_PASSES):
@@ -94,7 +94,7 @@ def _settle_roots(con: duckdb.DuckDBPyConnection) -> int:
     return previous or 0
 
 
-def _break_cycles(con: duckdb.DuckDBPyConnection) -> None:
+def break_cycles(con: duckdb.DuckDBPyConnection) -> None:
     """Make the earliest post of each cycle a root. Only bad data has cycles, so a Python walk is fine."""
     parents = dict(con.execute("SELECT n, parent_n FROM tmp_nodes WHERE parent_n IS NOT NULL").fetchall())
     unsettled = [row[0] for row in con.execute(_UNSETTLED).fetchall()]
@@ -137,11 +137,11 @@ def _thread(con: duckdb.DuckDBPyConnection, source: str, build: int) -> None:
                CASE WHEN p.n <> c.n THEN p.n END AS parent_n
         FROM tmp_nodes c LEFT JOIN tmp_nodes p ON p.platform = c.platform AND p.post_id = c.parent_id""")
     con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
-    if _settle_roots(con):
-        _break_cycles(con)
+    if settle_roots(con):
+        break_cycles(con)
         con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
-        _settle_roots(con)
-    names = _name_pattern(con)
+        settle_roots(con)
+    names = name_pattern(con)
     key = db.alias_key_sql
     con.execute(
         f"""

@@ -146,12 +146,23 @@ def two_builds(spark, tmp_path_factory):
             frame.unpersist()
 
 
+@pytest.fixture(scope="module")
+def lake_a(spark, two_builds, tmp_path_factory) -> Path:
+    """Lake A written once; each test starts from a copy of it."""
+    from pipeline.core.settings import Settings
+    from pipeline.spark import build
+
+    lake = tmp_path_factory.mktemp("lake-a") / "lake"
+    build.write_lake(build.open_lake(spark, str(lake)), two_builds[0], Settings())
+    return lake
+
+
 def _lake_rows(lake: Path) -> dict[str, int]:
     return {table: facts["rows"] for table, facts in json.loads((lake / "manifest.json").read_text())["tables"].items()}
 
 
 @pytest.mark.parametrize("stop_at", ["wrote posts", "complete", "moved in posts"])
-def test_a_build_stopped_anywhere_leaves_a_whole_lake(spark, tmp_path, monkeypatch, two_builds, stop_at):
+def test_a_build_stopped_anywhere_leaves_a_whole_lake(spark, tmp_path, monkeypatch, two_builds, lake_a, stop_at):
     """Lake A is in place; writing lake B is stopped at a point of the write. Before the swap, A is whole; from
     the swap on, the next build (here: A again) finishes or undoes what was left, and ends whole."""
     from pipeline.core.settings import Settings
@@ -159,7 +170,7 @@ def test_a_build_stopped_anywhere_leaves_a_whole_lake(spark, tmp_path, monkeypat
 
     a, b = two_builds
     lake = tmp_path / "lake"
-    build.write_lake(build.open_lake(spark, str(lake)), a, Settings())
+    shutil.copytree(lake_a, lake)
     before = _lake_rows(lake)
     assert before["posts"] == a["posts"].count() != b["posts"].count()
 

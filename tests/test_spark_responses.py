@@ -30,7 +30,7 @@ from conftest import DEMO_DIR, ROOT, shared_file
 from pipeline.cli import main
 from pipeline.core import db
 from pipeline.core.settings import Settings, load_settings
-from pipeline.metrics.responses import _build_calendar, _business_clock
+from pipeline.metrics.responses import _business_clock, build_calendar
 from pipeline.spark.responses import (
     business_calendar,
     business_minutes,
@@ -530,7 +530,7 @@ CLOCK_SPANS = {
 @pytest.mark.parametrize("case", list(CLOCK_SETTINGS))
 def test_business_clock_is_duckdbs(case):
     """B(t), for random instants (to the microsecond) and the calendar's own openings and closings, equals
-    ``_business_clock`` after its ASOF join on the calendar ``_build_calendar`` builds; and the clock's columns
+    ``_business_clock`` after its ASOF join on the calendar ``build_calendar`` builds; and the clock's columns
     for pairs of them are the SQL's rounding and SLA rules applied to DuckDB's B."""
     settings = CLOCK_SETTINGS[case]
     first_at, last_at = (_at(text) for text in CLOCK_SPANS[case])
@@ -549,7 +549,7 @@ def test_business_clock_is_duckdbs(case):
     con = db.connect(":memory:")
     try:
         con.execute("INSERT INTO fct_posts (created_at) VALUES (?), (?)", [first_at, last_at])
-        _build_calendar(con, settings)
+        build_calendar(con, settings)
         at = pa.array(instants, pa.timestamp("us", "UTC"))
         con.register("t", pa.table({"n": np.arange(len(instants)), "at": at}))
         expected = con.execute(

@@ -117,20 +117,21 @@ def score_sentiment(con: duckdb.DuckDBPyConnection, *, rescore: bool = False) ->
     return todo
 
 
-# Letters of a text without links and handles: below _SHORT, a language guess is not trusted; a post of
-# _LONG_CHARS characters or more tells which language its export usually speaks.
-_LETTERS = "length(regexp_replace(regexp_replace(s.text, '(https?://\\S+|www\\.\\S+|[@#][\\p{L}\\p{N}_]+)', '', 'g'), '[^\\p{L}]', '', 'g'))"
-_SHORT, _LONG_CHARS, _USUAL_SHARE, _USUAL_MIN = 40, 80, 0.6, 20
+# Letters of a text without links and handles: below SHORT_LETTERS, a language guess is not trusted; a post of
+# LONG_CHARS characters or more tells which language its export usually speaks.
+LETTERS = "length(regexp_replace(regexp_replace(s.text, '(https?://\\S+|www\\.\\S+|[@#][\\p{L}\\p{N}_]+)', '', 'g'), '[^\\p{L}]', '', 'g'))"
+SHORT_LETTERS, LONG_CHARS, USUAL_SHARE, USUAL_MIN = 40, 80, 0.6, 20
+SHORT_CHARS = 200  # only a post shorter than this can hold fewer than SHORT_LETTERS letters
 
 
 def _short_posts_in_the_usual_language(con: duckdb.DuckDBPyConnection) -> int:
-    """Give short new posts (under ``_SHORT`` letters) the usual language of their export where their own guess
+    """Give short new posts (under ``SHORT_LETTERS`` letters) the usual language of their export where their own guess
     differs: "@JetBlue u cool" is English in an English export, not Polish. An export's usual language is the
     one at least 60 % of its posts of 80 characters or more are detected in, when it has at least 20 of them (a
     small export, a few hours of mentions, says too little); the export's own language column always wins.
     Returns how many posts were scored again."""
     # cheap bounds first: a post of 80+ characters speaks for its export's language; letters are counted only
-    # in posts short enough to hold fewer than _SHORT of them
+    # in posts short enough to hold fewer than SHORT_LETTERS of them
     rows = con.execute(f"""
         WITH new AS (
             SELECT u.import_id, u.platform, u.post_id, u.text, e.lang, length(u.text) AS chars
@@ -139,14 +140,14 @@ def _short_posts_in_the_usual_language(con: duckdb.DuckDBPyConnection) -> int:
         ),
         per_lang AS (
             SELECT import_id, lang, count(*) AS posts, sum(count(*)) OVER (PARTITION BY import_id) AS total
-            FROM new WHERE chars >= {_LONG_CHARS} GROUP BY import_id, lang
+            FROM new WHERE chars >= {LONG_CHARS} GROUP BY import_id, lang
         ),
-        usual AS (SELECT import_id, lang FROM per_lang WHERE posts >= {_USUAL_SHARE} * total AND total >= {_USUAL_MIN}),
+        usual AS (SELECT import_id, lang FROM per_lang WHERE posts >= {USUAL_SHARE} * total AND total >= {USUAL_MIN}),
         short AS (
             SELECT n.platform, n.post_id, n.text, u.lang AS usual, n.lang FROM new n JOIN usual u USING (import_id)
-            WHERE n.chars < 200 AND n.lang IS DISTINCT FROM u.lang
+            WHERE n.chars < {SHORT_CHARS} AND n.lang IS DISTINCT FROM u.lang
         )
-        SELECT platform, post_id, text, usual FROM short s WHERE {_LETTERS} < {_SHORT}""").fetchall()
+        SELECT platform, post_id, text, usual FROM short s WHERE {LETTERS} < {SHORT_LETTERS}""").fetchall()
     if not rows:
         return 0
     scored = enrich_rows([(text, lang) for _, _, text, lang in rows])

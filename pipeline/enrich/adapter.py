@@ -313,16 +313,16 @@ def retrain_language(con: duckdb.DuckDBPyConnection, lang: str, held: int | None
     return state
 
 
-_ACTIVE: dict[str, LinearModel] = {}  # the adapters being applied, inherited by forked workers
+ACTIVE: dict[str, LinearModel] = {}  # the adapters being applied, inherited by forked workers
 
 
-def _apply_chunk(rows: list[tuple[str, str, float | None, str | None]]) -> list[tuple[float, str]]:
+def apply_chunk(rows: list[tuple[str, str, float | None, str | None]]) -> list[tuple[float, str]]:
     by_lang: dict[str, list[int]] = {}
     for index, row in enumerate(rows):
         by_lang.setdefault(row[1], []).append(index)
     results: list[tuple[float, str] | None] = [None] * len(rows)
     for lang, indexes in by_lang.items():
-        model = _ACTIVE[lang]
+        model = ACTIVE[lang]
         chosen = [rows[i] for i in indexes]
         dense = np.array([_dense(*row) for row in chosen], dtype=float)
         labels, scores = labels_and_scores(model.probabilities([row[0] for row in chosen], dense))
@@ -343,10 +343,10 @@ def apply_adapters(con: duckdb.DuckDBPyConnection) -> int:
         DELETE FROM enr_adapted d WHERE EXISTS (
             SELECT 1 FROM {_LABELLED_SOURCES}
             WHERE s.platform = d.platform AND s.post_id = d.post_id AND {_OWN_LABEL} IS NOT NULL)""").fetchall()[0][0]
-    _ACTIVE.clear()
+    ACTIVE.clear()
     for lang, data in con.execute("SELECT lang, weights FROM enr_adapters WHERE is_used").fetchall():
-        _ACTIVE[lang] = LinearModel.from_bytes(data)
-    if not _ACTIVE:
+        ACTIVE[lang] = LinearModel.from_bytes(data)
+    if not ACTIVE:
         return int(changed)
     con.execute(
         f"""
@@ -354,9 +354,9 @@ def apply_adapters(con: duckdb.DuckDBPyConnection) -> int:
         SELECT row_number() OVER (ORDER BY s.platform, s.post_id) - 1 AS seq, s.platform, s.post_id, s.text, e.lang,
                e.sentiment, e.sentiment_label
         FROM {_LABELLED_SOURCES}
-        WHERE e.lang IN ({", ".join("?" * len(_ACTIVE))}) AND {_OWN_LABEL} IS NULL
+        WHERE e.lang IN ({", ".join("?" * len(ACTIVE))}) AND {_OWN_LABEL} IS NULL
           AND NOT EXISTS (SELECT 1 FROM enr_adapted d WHERE d.platform = s.platform AND d.post_id = s.post_id)""",
-        sorted(_ACTIVE),
+        sorted(ACTIVE),
     )
     todo = int(db.scalar(con, "SELECT count(*) FROM tmp_to_adapt"))
     # posts whose facts exist already change under them; a new import's posts are built with the scores
@@ -365,7 +365,7 @@ def apply_adapters(con: duckdb.DuckDBPyConnection) -> int:
         """SELECT count(*) FROM tmp_to_adapt t SEMI JOIN fct_posts f
                                  ON f.platform = t.platform AND f.post_id = t.post_id""",
     )
-    versions = {lang: model.version for lang, model in _ACTIVE.items()}
+    versions = {lang: model.version for lang, model in ACTIVE.items()}
 
     def fetch(start: int, end: int) -> list[tuple]:
         return con.execute(
@@ -390,7 +390,7 @@ def apply_adapters(con: duckdb.DuckDBPyConnection) -> int:
                         FROM tmp_adapted a JOIN tmp_to_adapt t USING (seq)""")
         con.unregister("tmp_adapted")
 
-    pipelined(_apply_chunk, todo, _BATCH, fetch, store)
+    pipelined(apply_chunk, todo, _BATCH, fetch, store)
     con.execute("DROP TABLE tmp_to_adapt")
     return int(changed)
 

@@ -44,7 +44,7 @@ from pipeline.core import db
 from pipeline.core.settings import Settings
 
 
-def _build_calendar(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def build_calendar(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     # TIME has no 24:00; the last microsecond of the day stands in for it.
     end = "23:59:59.999999" if settings.business_end == "24:00" else settings.business_end
     con.execute(
@@ -115,7 +115,7 @@ def compute_responses(con: duckdb.DuckDBPyConnection, settings: Settings, *, cha
     ``changed_only``: recompute only the threads of ``tmp_changed_posts`` (posts the facts build rewrote;
     a rewritten thread is rewritten whole), and mark open posts late now that the data reaches further.
     """
-    _build_calendar(con, settings)
+    build_calendar(con, settings)
     compute_reply_coverage(con)
     if changed_only:
         con.execute(

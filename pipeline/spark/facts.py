@@ -14,11 +14,11 @@ data set are written here by hand on DataFrames:
 - Adapters: the labelled posts an adapter learns from (at most ``MAX_LABELS`` per language, newest first) are
   few; they are collected to the driver into an in-memory Radar database, where ``adapt_sentiment`` trains
   from the same rows in the same order with the same seeds as the DuckDB path. The adapters it keeps are
-  broadcast and applied by ``adapter._apply_chunk``.
+  broadcast and applied by ``adapter.apply_chunk``.
 - Threads: the conversation's previous message is a window; the root search is pointer jumping, one join per
   pass (about log2 of the longest chain), each pass checkpointed (``localCheckpoint``) so that the plan does
   not grow. The nodes that do not settle lead into cycles (only bad data has them): they go to the driver,
-  where ``normalize._break_cycles`` makes the earliest post of each cycle a root and ``normalize._settle_roots``
+  where ``normalize.break_cycles`` makes the earliest post of each cycle a root and ``normalize.settle_roots``
   jumps again over these nodes alone (their chains stay among them), in DuckDB as the DuckDB path does.
 - Attribution and text: the row-local SQL of ``normalize._thread`` (alias keys, @mentions, brand names in the
   text, HTML entities) is run by DuckDB on each Arrow batch: the same regular expressions (RE2, not Java's),
@@ -42,13 +42,12 @@ from pyspark.sql import types as T
 from pipeline import normalize
 from pipeline.core import db
 from pipeline.core.brands import MENTION_PATTERN
-from pipeline.enrich import _LETTERS, _LONG_CHARS, _SHORT, _USUAL_MIN, _USUAL_SHARE
+from pipeline.enrich import LETTERS, LONG_CHARS, SHORT_CHARS, SHORT_LETTERS, USUAL_MIN, USUAL_SHARE
 from pipeline.enrich.adapter import MAX_LABELS
 from pipeline.enrich.lang import SCORED_LANGUAGES
 from pipeline.spark.stage import table_schema
 
 MAX_PASSES = normalize._MAX_PASSES
-_SHORT_CHARS = 200  # only posts shorter than this can hold fewer than _SHORT letters (the DuckDB path's bound)
 
 _SCORED_TEXT = T.StructType(
     [
@@ -134,7 +133,7 @@ def with_duckdb(
 def _score_texts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """mapInArrow: language and sentiment of each (text, exported language) by ``enrich_rows`` (the scorer
     ``score_sentiment`` runs), with the text's characters and letters the short-post rule reads (DuckDB's
-    ``length`` and ``_LETTERS``, the latter only below ``_SHORT_CHARS`` characters, as that rule computes it).
+    ``length`` and ``LETTERS``, the latter only below ``SHORT_CHARS`` characters, as that rule computes it).
     Arrow batches, not pandas: an unscored post's NULL sentiment stays NULL, not NaN."""
     from pipeline.enrich.sentiment import enrich_rows
 
@@ -148,7 +147,7 @@ def _score_texts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             results = enrich_rows(list(zip(texts, langs)))
             con.register("s", pa.table({"text": batch.column("text")}))
             counts = con.sql(
-                f"SELECT length(s.text) AS chars, CASE WHEN length(s.text) < {_SHORT_CHARS} THEN {_LETTERS} END AS "
+                f"SELECT length(s.text) AS chars, CASE WHEN length(s.text) < {SHORT_CHARS} THEN {LETTERS} END AS "
                 "letters FROM s"
             ).to_arrow_table()
             con.unregister("s")
@@ -192,7 +191,7 @@ def _rescore_texts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch
 
 def _adapt_texts(models: dict[str, bytes]) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """mapInArrow: each post's score by its language's adapter (``models``: ``LinearModel.to_bytes`` per
-    language), through ``adapter._apply_chunk``, the function ``apply_adapters`` runs."""
+    language), through ``adapter.apply_chunk``, the function ``apply_adapters`` runs."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pipeline.enrich import adapter
@@ -212,9 +211,9 @@ def _adapt_texts(models: dict[str, bytes]) -> Callable[[Iterator[pa.RecordBatch]
                     batch.column("sentiment_label").to_pylist(),
                 )
             )
-            adapter._ACTIVE.clear()  # _apply_chunk reads the adapters from here (apply_adapters fills it)
-            adapter._ACTIVE.update(active)
-            results = adapter._apply_chunk(rows)
+            adapter.ACTIVE.clear()  # apply_chunk reads the adapters from here (apply_adapters fills it)
+            adapter.ACTIVE.update(active)
+            results = adapter.apply_chunk(rows)
             yield pa.RecordBatch.from_arrays(
                 [
                     batch.column("platform"),
@@ -262,16 +261,16 @@ def _posts_to_score(stg_posts: DataFrame, imports: DataFrame) -> DataFrame:
 
 
 def _usual_languages(scored: DataFrame) -> list[tuple[str, str]]:
-    """(import_id, lang) of each export with a usual language: the one at least ``_USUAL_SHARE`` of its posts
-    of ``_LONG_CHARS`` characters or more (without an exported language) are detected in, when it has at
-    least ``_USUAL_MIN`` of them. A few rows, one per export at most."""
+    """(import_id, lang) of each export with a usual language: the one at least ``USUAL_SHARE`` of its posts
+    of ``LONG_CHARS`` characters or more (without an exported language) are detected in, when it has at
+    least ``USUAL_MIN`` of them. A few rows, one per export at most."""
     per_lang = (
-        scored.filter(F.col("exported_lang").isNull() & (F.col("chars") >= _LONG_CHARS))
+        scored.filter(F.col("exported_lang").isNull() & (F.col("chars") >= LONG_CHARS))
         .groupBy("import_id", "lang")
         .agg(F.count(F.lit(1)).alias("posts"))
         .withColumn("total", F.sum("posts").over(Window.partitionBy("import_id")))
     )
-    usual = per_lang.filter(F.expr(f"posts >= {_USUAL_SHARE} * total AND total >= {_USUAL_MIN}"))
+    usual = per_lang.filter(F.expr(f"posts >= {USUAL_SHARE} * total AND total >= {USUAL_MIN}"))
     return [(row["import_id"], row["lang"]) for row in usual.select("import_id", "lang").collect()]
 
 
@@ -288,8 +287,8 @@ def _base_scores(spark: SparkSession, posts: DataFrame) -> DataFrame:
     short = (
         scored.filter(F.col("exported_lang").isNull())
         .join(usual, "import_id")
-        .filter((F.col("chars") < _SHORT_CHARS) & ~F.col("lang").eqNullSafe(F.col("usual")))
-        .filter(F.col("letters") < _SHORT)
+        .filter((F.col("chars") < SHORT_CHARS) & ~F.col("lang").eqNullSafe(F.col("usual")))
+        .filter(F.col("letters") < SHORT_LETTERS)
         .select("platform", "post_id", "text_key", "usual", "text")
     )
     rescored = short.select("text_key", "usual", "text").distinct().mapInArrow(_rescore_texts, _RESCORED_TEXT)
@@ -408,7 +407,7 @@ def conversation_parents(stg_posts: DataFrame) -> DataFrame:
 
 
 def _settle_roots(nodes: DataFrame) -> tuple[DataFrame, int]:
-    """Pointer jumping over ``nodes`` (n, parent_n) as ``normalize._settle_roots`` does: (n, anc, settled) once
+    """Pointer jumping over ``nodes`` (n, parent_n) as ``normalize.settle_roots`` does: (n, anc, settled) once
     every anc is a root, or no pass settles more nodes (cycles), or after ``MAX_PASSES``; and how many nodes
     did not settle. ``settled`` says anc has no parent, so a pass is one join, and counting is a filter."""
     is_root = nodes.select(F.col("n").alias("anc"), F.col("parent_n").isNull().alias("settled"))
@@ -433,8 +432,8 @@ def _settle_roots(nodes: DataFrame) -> tuple[DataFrame, int]:
 
 def _cycle_roots(nodes: DataFrame, anc: DataFrame) -> list[tuple[int, int]]:
     """(n, anc) for each node that did not settle: they and all their ancestors lead into a cycle (only bad data
-    has cycles), so they are few, and all that ``normalize._break_cycles`` walks. On the driver, in DuckDB,
-    as the DuckDB path does: the earliest post of each cycle becomes a root, then ``normalize._settle_roots``
+    has cycles), so they are few, and all that ``normalize.break_cycles`` walks. On the driver, in DuckDB,
+    as the DuckDB path does: the earliest post of each cycle becomes a root, then ``normalize.settle_roots``
     jumps again over these nodes alone (their chains stay among them)."""
     stuck = (
         anc.filter(~F.col("settled"))
@@ -448,9 +447,9 @@ def _cycle_roots(nodes: DataFrame, anc: DataFrame) -> list[tuple[int, int]]:
         con.register("stuck", stuck)
         con.execute("CREATE TEMP TABLE tmp_nodes AS SELECT n, parent_n, created_at, post_id FROM stuck")
         con.execute("CREATE TEMP TABLE tmp_anc AS SELECT n, anc FROM stuck")
-        normalize._break_cycles(con)
+        normalize.break_cycles(con)
         con.execute("CREATE OR REPLACE TEMP TABLE tmp_anc AS SELECT n, coalesce(parent_n, n) AS anc FROM tmp_nodes")
-        normalize._settle_roots(con)
+        normalize.settle_roots(con)
         return [(int(n), int(root)) for n, root in con.execute("SELECT n, anc FROM tmp_anc ORDER BY n").fetchall()]
     finally:
         con.close()
@@ -497,7 +496,7 @@ def thread_roots(posts: DataFrame) -> DataFrame:
 def _brand_lookups(brand_aliases: DataFrame) -> dict[str, Any]:
     """What attribution looks posts up in, from ``brand_aliases`` (a few rows): the handle keys and all alias
     keys, the brand of each key (a handle's before a name's) and of each name as a word, and the regular
-    expression that finds the first brand name in a text (``normalize._name_pattern``)."""
+    expression that finds the first brand name in a text (``normalize.name_pattern``)."""
     con = duckdb.connect()
     try:
         con.register("brand_aliases", brand_aliases.select("key", "kind", "alias", "brand").toArrow())
@@ -515,7 +514,7 @@ def _brand_lookups(brand_aliases: DataFrame) -> dict[str, Any]:
             "handle_keys": sorted({row[0] for row in handles}),
             "by_key": by_key,
             "by_name": by_name,
-            "names": normalize._name_pattern(con),
+            "names": normalize.name_pattern(con),
         }
     finally:
         con.close()

@@ -25,26 +25,15 @@ import pandas as pd
 import pyarrow as pa
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 from pyspark.sql.window import Window
 
 from pipeline.metrics.hourly import ALL_BRANDS, NO_BRAND
 from pipeline.metrics.playbook import classify_moves
 from pipeline.metrics.themes import default_themes, normalized_sql, theme_condition_sql, validate
+from pipeline.spark.stage import table_schema
 
 HOUR_MICROS = 3_600_000_000
 DAY_MILLIS = 86_400_000
-
-POST_THEMES_SCHEMA = T.StructType(
-    [
-        T.StructField("platform", T.StringType(), False),
-        T.StructField("post_id", T.StringType(), False),
-        T.StructField("theme", T.StringType(), False),
-        T.StructField("created_at", T.TimestampType(), False),
-        T.StructField("brand", T.StringType(), True),
-    ]
-)
-
 
 # --- hourly series ----------------------------------------------------------------------------------------
 
@@ -226,15 +215,9 @@ def themes_sql(themes: list[dict[str, Any]], source: str = "batch") -> str:
 def _tag_batches(sql: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """mapInArrow: the themes of each batch of customer posts, by ``sql`` on an in-memory DuckDB (one thread:
     Spark runs a task per core already)."""
-    schema = pa.schema(
-        [
-            ("platform", pa.string()),
-            ("post_id", pa.string()),
-            ("theme", pa.string()),
-            ("created_at", pa.timestamp("us", tz="UTC")),
-            ("brand", pa.string()),
-        ]
-    )
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    schema = to_arrow_schema(table_schema("fct_post_themes"), timezone="UTC")
     with duckdb.connect(config={"threads": 1, "memory_limit": "256MB"}) as con:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET python_enable_replacements = false")
@@ -253,6 +236,6 @@ def tag_themes(spark: SparkSession, facts: DataFrame, themes: list[dict[str, Any
     """
     themes = default_themes() if themes is None else validate(themes)
     if not themes:
-        return spark.createDataFrame([], POST_THEMES_SCHEMA)
+        return spark.createDataFrame([], table_schema("fct_post_themes"))
     customer = facts.where(~F.col("is_brand")).select("platform", "post_id", "created_at", "brand", "text")
-    return customer.mapInArrow(partial(_tag_batches, themes_sql(themes)), POST_THEMES_SCHEMA)
+    return customer.mapInArrow(partial(_tag_batches, themes_sql(themes)), table_schema("fct_post_themes"))

@@ -11,7 +11,7 @@ Written for Spark by hand, step for step with the SQL:
   posts (newest first), so a brand post written at the same instant as a customer post is not "after" it; of
   brand posts tied at one instant the smallest ``post_id`` is first. The frame runs from the start of the
   partition to the row before (Spark grows it row by row), so a long thread costs its length, not its square.
-- **The business-minute clock**: the calendar is ``_build_calendar``'s own SQL (the same bounds, business days,
+- **The business-minute clock**: the calendar is ``build_calendar``'s own SQL (the same bounds, business days,
   holidays, and opening and closing times converted with DuckDB's ``timezone()``, whatever it does at a DST
   gap or overlap), run on an in-memory DuckDB on the driver: one row per business day, small. It travels to
   the workers inside the pandas UDF that evaluates ``B(t)`` (PySpark broadcasts a large UDF by itself), where
@@ -35,56 +35,12 @@ from pyspark.sql import types as T
 
 from pipeline.core import db
 from pipeline.core.settings import Settings
-from pipeline.metrics.responses import _build_calendar
+from pipeline.metrics.responses import build_calendar
+from pipeline.spark.stage import table_schema
 
 MICROS_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-REPLY_COVERAGE_SCHEMA = T.StructType(
-    [
-        T.StructField("import_id", T.StringType(), False),
-        T.StructField("platform", T.StringType(), False),
-        T.StructField("brand", T.StringType(), True),
-        T.StructField("first_at", T.TimestampType(), False),
-        T.StructField("last_at", T.TimestampType(), False),
-        T.StructField("customer_posts", T.LongType(), False),
-        T.StructField("brand_posts", T.LongType(), False),
-        T.StructField("brand_replies", T.LongType(), False),
-    ]
-)
-RESPONSES_SCHEMA = T.StructType(
-    [
-        T.StructField("platform", T.StringType(), False),
-        T.StructField("post_id", T.StringType(), False),
-        T.StructField("thread_id", T.StringType(), False),
-        T.StructField("brand", T.StringType(), True),
-        T.StructField("author_id", T.StringType(), True),
-        T.StructField("created_at", T.TimestampType(), False),
-        T.StructField("first_reply_id", T.StringType(), True),
-        T.StructField("first_reply_at", T.TimestampType(), True),
-        T.StructField("response_minutes", T.DoubleType(), True),
-        T.StructField("business_response_minutes", T.DoubleType(), True),
-        T.StructField("answered", T.BooleanType(), False),
-        T.StructField("within_sla", T.BooleanType(), True),
-    ]
-)
-THREADS_SCHEMA = T.StructType(
-    [
-        T.StructField("platform", T.StringType(), False),
-        T.StructField("thread_id", T.StringType(), False),
-        T.StructField("root_post_id", T.StringType(), False),
-        T.StructField("brand", T.StringType(), True),
-        T.StructField("started_at", T.TimestampType(), False),
-        T.StructField("last_post_at", T.TimestampType(), False),
-        T.StructField("post_count", T.LongType(), False),
-        T.StructField("customer_posts", T.LongType(), False),
-        T.StructField("brand_posts", T.LongType(), False),
-        T.StructField("first_response_minutes", T.DoubleType(), True),
-        T.StructField("answered", T.BooleanType(), True),
-        T.StructField("root_sentiment", T.DoubleType(), True),
-        T.StructField("last_customer_sentiment", T.DoubleType(), True),
-    ]
-)
 # what the clock adds to each judged post
 CLOCK_TYPE = T.StructType(
     [
@@ -116,7 +72,7 @@ class BusinessCalendar:
 
 def business_calendar(first_us: int | None, last_us: int | None, settings: Settings) -> BusinessCalendar:
     """The business-hours calendar for facts whose oldest and newest posts are at ``first_us`` and ``last_us``
-    (UTC microseconds; None when there are no facts), built by ``_build_calendar`` itself on an in-memory
+    (UTC microseconds; None when there are no facts), built by ``build_calendar`` itself on an in-memory
     database holding just those two instants: its bounds are the min and max of ``fct_posts.created_at``."""
     con = db.connect(":memory:")
     try:
@@ -125,7 +81,7 @@ def business_calendar(first_us: int | None, last_us: int | None, settings: Setti
                 "INSERT INTO fct_posts (created_at) VALUES (?), (?)",
                 [_EPOCH + timedelta(microseconds=first_us), _EPOCH + timedelta(microseconds=last_us)],
             )
-        _build_calendar(con, settings)
+        build_calendar(con, settings)
         days = con.execute(
             "SELECT epoch_us(open_at) AS open_us, epoch(close_at - open_at) / 60 AS open_minutes, minutes_before "
             "FROM tmp_business_days ORDER BY open_at"
@@ -234,7 +190,7 @@ def compute_reply_coverage(facts: DataFrame) -> DataFrame:
             F.count(F.when(F.col("is_brand") & F.col("parent_id").isNotNull(), 1)).alias("brand_replies"),
         )
     )
-    return _shaped(coverage, REPLY_COVERAGE_SCHEMA)
+    return _shaped(coverage, table_schema("fct_reply_coverage"))
 
 
 def _awaiting(facts: DataFrame) -> DataFrame:
@@ -352,7 +308,7 @@ def compute_threads(posts: DataFrame, responses: DataFrame) -> DataFrame:
             .alias("answered"),
         )
     )
-    return _shaped(threads, THREADS_SCHEMA)
+    return _shaped(threads, table_schema("fct_threads"))
 
 
 def compute_responses(
@@ -381,5 +337,5 @@ def compute_responses(
             F.col("answered"),
         ),
     )
-    responses = _shaped(clocked.select("*", "clock.*"), RESPONSES_SCHEMA)
+    responses = _shaped(clocked.select("*", "clock.*"), table_schema("fct_responses"))
     return responses, compute_threads(posts, responses), coverage
