@@ -352,11 +352,14 @@ def cmd_formats(args: argparse.Namespace) -> int:
 
 
 def cmd_export_parquet(args: argparse.Namespace) -> int:
-    from pipeline.read.export_parquet import export_parquet
+    from pipeline.read.export_parquet import LakeBusy, export_parquet
 
     con = _open(args, read_only=True)
     try:
         counts = export_parquet(con, args.folder)
+    except LakeBusy as exc:
+        _error(str(exc))
+        return 1
     except (OSError, duckdb.Error) as exc:  # a folder we may not create, a disk that is full
         _error(
             _("{folder}: cannot write there: {error}").format(
@@ -412,6 +415,7 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
     if not (args.master or shutil.which("java") or os.environ.get("JAVA_HOME")):
         _error(_("Spark needs Java 17 or later: install it (Debian: apt-get install openjdk-17-jre-headless)"))
         return 2
+    from pipeline.read.export_parquet import LakeBusy
     from pipeline.spark.build import LakeError, build_lake, stage_label
     from pipeline.spark.session import spark_session
     from pipeline.spark.stage import export_files
@@ -454,7 +458,7 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
             settings,
             on_stage=lambda stage: print(_("spark: {stage}").format(stage=stage_label(stage))),
         )
-    except LakeError as exc:
+    except (LakeError, LakeBusy) as exc:
         _error(str(exc))
         return 1
     except KeyboardInterrupt:

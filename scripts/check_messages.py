@@ -52,6 +52,7 @@ USER_FACING = [
     "pipeline/core/brands.py",
     "pipeline/normalize.py",
     "pipeline/read/lake.py",
+    "pipeline/read/export_parquet.py",
     "pipeline/spark/build.py",
     "pipeline/spark/stage.py",
 ]

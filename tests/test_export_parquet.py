@@ -75,7 +75,7 @@ def test_every_lake_table_reads_back_as_its_table(demo_copy, tmp_path, write_csv
     assert main(["export-parquet", str(out), "--db", str(demo_copy)]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert list(manifest["tables"]) == list(TABLES) and sorted(p.name for p in out.iterdir()) == sorted(
-        ["manifest.json", *TABLES]
+        ["manifest.json", ".lock", *TABLES]  # .lock: the writers' lock, empty (test_a_second_writer_is_refused)
     )
     assert manifest["schema_version"] == db.SCHEMA_VERSION
     with duckdb.connect(str(demo_copy), read_only=True) as con:
@@ -164,4 +164,25 @@ def test_an_export_stopped_anywhere_leaves_a_whole_export_or_is_finished_by_the_
     manifest = json.loads((out / "manifest.json").read_text())["tables"]
     assert manifest["posts"]["rows"] == before["posts"]["rows"] + 1 == counts["posts"]
     assert _lake_rows(out) == {table: manifest[table]["rows"] for table in manifest}
-    assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", *manifest])
+    assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", ".lock", *manifest])
+
+
+def test_a_second_writer_is_refused_and_the_lake_is_unchanged(demo_db, tmp_path, capsys):
+    """Two exports (or an export and a Spark build) on one lake would share its ``.next``: while one writes,
+    another is refused at once; once it has finished (or was killed: the lock goes with its process), the
+    next one writes."""
+    import fcntl
+
+    out = tmp_path / "lake"
+    assert main(["export-parquet", str(out), "--db", str(demo_db)]) == 0
+    before = {path.relative_to(out): path.stat().st_mtime_ns for path in out.rglob("*")}
+    capsys.readouterr()
+    with open(out / ".lock", "a") as other_writer:
+        fcntl.flock(other_writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["export-parquet", str(out), "--db", str(demo_db)]) == 1
+        err = capsys.readouterr().err
+        assert f"{out}: another export or Spark build is writing this lake now" in err
+        assert "Traceback" not in err
+        assert {path.relative_to(out): path.stat().st_mtime_ns for path in out.rglob("*")} == before
+    assert main(["export-parquet", str(out), "--db", str(demo_db)]) == 0  # the other writer has finished
+    assert json.loads((out / "manifest.json").read_text())["exported_at"]

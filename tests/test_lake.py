@@ -19,14 +19,7 @@ from pipeline.read.export_parquet import SOURCES, TABLES
 from pipeline.read.lake import LakeError, LakeStore, lake_location, open_lake
 from tests.conftest import ROOT
 from tests.test_app import CRISIS, PAGES, open_page
-
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
+from tests.test_app import clear_caches as clear_caches  # autouse here too: each page opens on cold caches
 
 
 @pytest.fixture(scope="module")

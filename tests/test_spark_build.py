@@ -76,7 +76,7 @@ def test_the_demo_exports_make_the_same_lake_on_both_engines(spark_demo_lake, tm
     manifest = json.loads((lake / "manifest.json").read_text())
     assert manifest["built_by"] == "spark" and manifest["tables"]["posts"]["rows"] > 1000
     assert manifest["tables"]["crises"]["rows"] >= 1 and manifest["tables"]["responses"]["rows"] > 100
-    assert sorted(path.name for path in lake.iterdir()) == sorted([*TABLES, "manifest.json"])
+    assert sorted(path.name for path in lake.iterdir()) == sorted([*TABLES, "manifest.json", ".lock"])
     assert not list(lake.rglob("_SUCCESS")) and not list(lake.rglob("*.crc"))
     assert (lake / "posts").is_dir() and any(path.name.startswith("month=") for path in (lake / "posts").iterdir())
 
@@ -223,6 +223,26 @@ def test_bad_input_gets_a_clear_message(spark, tmp_path, capsys):
     refused([str(exports), "--lake", str(a_file)], 1, "a file is in the way")
     refused([str(exports), "--lake", str(a_file / "lake")], 1, "cannot write there")
     assert a_file.read_text() == "x"
+
+
+def test_a_build_is_refused_while_another_writer_holds_the_lake(spark, tmp_path, capsys):
+    """A Spark build and an export (or two builds) on one local lake: the second is refused before anything is
+    computed, and the lake is left as it was."""
+    import fcntl
+
+    lake = duckdb_lake([ROOT / "tests" / "samples" / "hootsuite_inbox.csv"], tmp_path)
+    before = {path.relative_to(lake): path.stat().st_mtime_ns for path in lake.rglob("*")}
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(ROOT / "tests" / "samples" / "reddit_comments.csv", exports)
+    capsys.readouterr()
+    with open(lake / ".lock", "a") as other_writer:
+        fcntl.flock(other_writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert main(["spark", "build", str(exports), "--lake", str(lake)]) == 1
+    printed = capsys.readouterr()
+    assert f"{lake}: another export or Spark build is writing this lake now" in printed.err
+    assert "spark: " not in printed.out  # refused before the first stage
+    assert {path.relative_to(lake): path.stat().st_mtime_ns for path in lake.rglob("*")} == before
 
 
 def test_exports_that_cannot_be_imported_leave_the_lake_as_it_was(spark, tmp_path, capsys):

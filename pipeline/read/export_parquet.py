@@ -14,14 +14,18 @@ database stores) and the theme set where the database has its own.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from pipeline.core import db
+from pipeline.core.i18n import _
 from pipeline.core.settings import load_settings
 
 # lake table -> the timestamp whose month partitions it (None: one file)
@@ -47,12 +51,51 @@ SOURCES = {"hourly": "fct_hourly", "post_themes": "fct_post_themes", "reply_move
 
 
 _PUBLISHED = (*TABLES, "manifest.json")
+LOCK = ".lock"  # held by the one export or build writing a local lake (``writing``)
+
+
+class LakeBusy(Exception):
+    """Another export or build is writing the lake now; the message names the lake."""
+
+
+@contextmanager
+def writing(folder: Path) -> Iterator[None]:
+    """Hold ``folder/.lock`` (an exclusive ``flock``) while one export or Spark build writes the lake in
+    ``folder`` (created if missing). A second writer is refused at once with ``LakeBusy``: two would share one
+    ``.next``, and one could swap in the other's half-written tables. The lock goes with the process that holds
+    it, so a killed export leaves nothing to clear. A folder that cannot be written is not locked: the writer
+    finds that out itself and says so in its own words."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK, "a", encoding="utf-8")  # noqa: SIM115 -- closed below, after the yield
+    except OSError:
+        handle = None
+    if handle is None:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LakeBusy(
+                _(
+                    "{lake}: another export or Spark build is writing this lake now; run this one when it has "
+                    "finished (the lake was not changed)"
+                ).format(lake=folder)
+            ) from None
+        yield
+    finally:
+        handle.close()
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict[str, int]:
     """Write every lake table (``TABLES``) under ``folder``; return the row count of each."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    with writing(folder):
+        return _export(con, folder)
+
+
+def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     _recover(folder)
     staging = folder / ".next"
     shutil.rmtree(staging, ignore_errors=True)
@@ -65,7 +108,7 @@ def export_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict[s
         counts[table] = db.scalar(con, f"SELECT count(*) FROM {source}")
         if month_of is None:
             con.execute(
-                f"COPY (SELECT * FROM {source}) TO '{_sql_path(target / 'data_0.parquet')}' "
+                f"COPY (SELECT * FROM {source}) TO '{_sql_path(target / 'data_0.parquet')}' "  # i18n: not text (SQL)
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
         elif counts[table]:
@@ -105,9 +148,9 @@ def _swap(folder: Path) -> None:
         if (folder / name).exists():
             shutil.rmtree(previous / name, ignore_errors=True)
             (folder / name).rename(previous / name)
-            _reached(f"moved away {name}")
+            _reached(f"moved away {name}")  # i18n: not text (a step's name, for tests)
         (staging / name).rename(folder / name)
-        _reached(f"moved in {name}")
+        _reached(f"moved in {name}")  # i18n: not text (a step's name, for tests)
     shutil.rmtree(previous)
     shutil.rmtree(staging)
 

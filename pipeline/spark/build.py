@@ -17,16 +17,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from py4j.protocol import Py4JJavaError
 
 from pipeline.core import db
 from pipeline.core.i18n import _, fmt_int, fmt_num, ngettext
 from pipeline.core.settings import Settings
-from pipeline.read.export_parquet import SOURCES, TABLES
+from pipeline.read.export_parquet import SOURCES, TABLES, writing
 from pipeline.spark.session import releasing
 
 
@@ -338,6 +340,14 @@ def build_lake(
 ) -> BuildReport:
     """Build the lake at ``lake`` (a folder or a URI) from the exports in ``folders``; return what was written."""
     settings = (settings or Settings()).validate()
+    uri = lake_uri(lake)
+    # one writer at a time on a local lake (``export_parquet.writing``); on other file systems, the operator's care
+    folder = Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else None
+    with writing(folder) if folder is not None else nullcontext():
+        return _build(spark, lake, folders, settings, on_stage)
+
+
+def _build(spark, lake: str, folders: list[Path], settings: Settings, on_stage) -> BuildReport:
     files = open_lake(spark, lake)
     with releasing(spark):  # what the stages persisted and checkpointed, whatever happens
         frames, report = compute_tables(spark, folders, settings, on_stage=on_stage)

@@ -27,6 +27,9 @@ def spark_session(master: str | None = None, *, app_name: str = "reputation-rada
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no warning that the host name is a loopback address
     from pyspark.sql import SparkSession
 
+    java_options = "-Duser.timezone=UTC"
+    if not os.environ.get("SPARK_CONF_DIR"):  # a cluster's own logging configuration wins over Radar's quiet one
+        java_options += f" -Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}"
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master or f"local[{cores or '*'}]")
@@ -34,9 +37,7 @@ def spark_session(master: str | None = None, *, app_name: str = "reputation-rada
         .config("spark.sql.ansi.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.execution.pythonUDF.arrow.enabled", "true")
-        .config(
-            "spark.driver.extraJavaOptions", f"-Duser.timezone=UTC -Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}"
-        )
+        .config("spark.driver.extraJavaOptions", java_options)
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
         .config("spark.sql.shuffle.partitions", str(max(2, 2 * (cores or os.cpu_count() or 2))))
         .config("spark.ui.enabled", "false")
