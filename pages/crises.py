@@ -16,6 +16,7 @@ from pages._common import (
 )
 from pages._room import response_room_section
 from pipeline.core.i18n import _, fmt_day, fmt_int, fmt_time, ngettext, table_datetime_format
+from pipeline.core.text import is_missing
 from pipeline.metrics.crises import severity_name, severity_reasons_in_words, thread_reasons_in_words
 from pipeline.read.charts import SEVERITY_COLORS, build_crisis_figure, build_crisis_timeline_figure
 from pipeline.read.export import markdown_literal
@@ -178,12 +179,13 @@ if threads.empty:
     st.info(_("No threads recorded for this crisis."))
 else:
     # why each thread is evidence, from its stored messages (the English sentence of an older version else)
-    stored = dict(zip(crisis.get("top_threads") or [], crisis.get("top_thread_reason_messages") or [], strict=False))
-    shown = threads.assign(
-        text=threads["text"].str.slice(0, 280),
-        label=label_texts(threads),
-        why=[thread_reasons_in_words(stored.get(t), why) for t, why in zip(threads["thread_id"], threads["why"])],
-    )
+    threads = threads.assign(
+        why=[
+            thread_reasons_in_words(None if is_missing(message) else message, None if is_missing(why) else why)
+            for message, why in zip(threads["why_message"], threads["why"], strict=True)
+        ]
+    ).drop(columns="why_message")
+    shown = threads.assign(text=threads["text"].str.slice(0, 280), label=label_texts(threads))
     picked_thread = st.dataframe(
         shown[["why", "platform", "started_at", "post_count", "author_id", "label", "text"]],
         hide_index=True,

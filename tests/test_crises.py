@@ -322,3 +322,68 @@ def test_airline_crises_score_nothing_for_replies_that_are_not_in_the_data(airli
     for reasons, _ in rows:
         assert not any("unanswered" in r or "no brand response" in r for r in reasons)
         assert any("the data holds no replies from" in r for r in reasons)
+
+
+def test_top_threads_of_two_platforms_with_one_id_stay_apart(tmp_path):
+    """A thread is its platform and its id: two platforms may number their posts alike (a listening tool's
+    export of Twitter and Facebook with the tool's own row ids). Each stays a thread of its own among the top
+    threads, with its own complaint, and the crisis page finds each on its platform."""
+    import csv
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.cli import main
+
+    start = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday; five quiet days, then the burst
+    rows = []
+    for hour in range(6 * 24):
+        for k in range(3):
+            negative = (hour + k) % 4 == 0
+            rows.append(("twitter", f"q{hour}-{k}", start + timedelta(hours=hour, minutes=11 * k), f"fan{k}",
+                         "@acme the kettle broke" if negative else "@acme lovely kettle",
+                         "negative" if negative else "positive", 0))  # fmt: skip
+    burst = start + timedelta(days=5, hours=10)
+    for h in range(5):
+        for k in range(12):
+            for platform, likes in (("twitter", k), ("facebook", 50 + k)):  # the same ids on both platforms
+                rows.append((platform, f"b{h}-{k}", burst + timedelta(hours=h, minutes=4 * k), f"angry{k}",
+                             "@acme #kettlefail the lid melted, refund now", "negative", likes))  # fmt: skip
+    export = tmp_path / "two_platforms.csv"
+    with export.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["platform", "id", "date", "author", "text", "sentiment", "likes"])
+        writer.writerows((p, i, d.isoformat(), a, t, s, n) for p, i, d, a, t, s, n in rows)
+    database = tmp_path / "radar.duckdb"
+    assert main(["ingest", str(export), "--brand", "acme", "--db", str(database)]) == 0
+    con = db.connect(database, read_only=True)
+    try:
+        crisis_id = db.scalar(con, "SELECT crisis_id FROM crises WHERE brand = 'acme' ORDER BY started_at LIMIT 1")
+        assert crisis_id is not None
+        crisis = crisis_detail(con, crisis_id)
+        pairs = list(zip(crisis["top_thread_platforms"], crisis["top_threads"], strict=True))
+        assert len(pairs) == 5 and len(set(pairs)) == 5
+        assert {platform for platform, _thread in pairs} == {"facebook"}  # the most liked: Facebook's
+        threads = crisis_threads(con, crisis_id)
+        assert list(zip(threads["platform"], threads["thread_id"])) == pairs  # each on its own platform, in order
+        assert all(why.startswith("1 complaint ·") for why in threads["why"]), list(threads["why"])
+    finally:
+        con.close()
+
+
+def test_a_crisis_stored_without_platforms_is_found_by_id_then_completed_by_the_next_import(demo_copy, write_csv):
+    """Schema 11 stored top threads as ids alone. Such a crisis still shows its threads (matched by id), and
+    the next import's analytics compute it again, platforms and all, though nothing about it changed."""
+    con = db.connect(demo_copy)
+    try:
+        crisis_id = "lumohelp:20261024T14"
+        full = crisis_threads(con, crisis_id)
+        con.execute("UPDATE fct_crises SET top_thread_platforms = NULL")
+        older = crisis_threads(con, crisis_id)
+        assert len(older) == len(full) == 5
+        assert list(older["thread_id"]) == list(full["thread_id"])
+        ingest_one(con, write_csv("later.csv", "id,date,author,text\nl1,2026-11-30T10:00:00Z,zed,@lumohelp thanks\n"))
+        update_analytics(con)  # what `radar ingest` runs after the import: only what the new post changed
+        crisis = crisis_detail(con, crisis_id)
+        assert list(crisis["top_thread_platforms"]) == list(full["platform"])
+        assert db.scalar(con, "SELECT count(*) FROM fct_crises WHERE top_thread_platforms IS NULL") == 0
+    finally:
+        con.close()

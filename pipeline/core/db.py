@@ -31,7 +31,7 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "radar.duckdb"
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 WRITER_MEMORY_LIMIT = "1GB"  # DuckDB's own memory in a writing process ($RADAR_MEMORY_LIMIT overrides)
 
 
@@ -393,7 +393,8 @@ _SCHEMA = [
         minutes_to_first_response DOUBLE, complaints BIGINT NOT NULL, complaints_answered BIGINT NOT NULL,
         share_answered DOUBLE, top_terms VARCHAR[] NOT NULL, top_threads VARCHAR[] NOT NULL,
         moves_used VARCHAR[] NOT NULL, data_end_at TIMESTAMPTZ, is_open BOOLEAN, replies_in_data BOOLEAN,
-        top_thread_reasons VARCHAR[], severity_reason_messages VARCHAR[], top_thread_reason_messages VARCHAR[]
+        top_thread_reasons VARCHAR[], severity_reason_messages VARCHAR[], top_thread_reason_messages VARCHAR[],
+        top_thread_platforms VARCHAR[]
     )""",
     """CREATE TABLE IF NOT EXISTS fct_crisis_phases (
         crisis_id VARCHAR NOT NULL, phase VARCHAR NOT NULL, started_at TIMESTAMPTZ NOT NULL,
@@ -436,7 +437,7 @@ _SCHEMA = [
                severity_reasons, peak_z, posts, negative_posts, authors, platforms, reach,
                first_brand_response_at, minutes_to_first_response, complaints, complaints_answered,
                share_answered, top_terms, top_threads, moves_used, data_end_at, is_open, replies_in_data,
-               top_thread_reasons, severity_reason_messages, top_thread_reason_messages
+               top_thread_reasons, severity_reason_messages, top_thread_reason_messages, top_thread_platforms
         FROM fct_crises""",
     "CREATE OR REPLACE VIEW crisis_phases AS SELECT crisis_id, phase, started_at, ended_at FROM fct_crisis_phases",
     "CREATE OR REPLACE VIEW crisis_moves AS SELECT crisis_id, move, first_at, replies, first_post_id, first_platform "
@@ -462,6 +463,7 @@ _ADDED_COLUMNS = [
     # schema 11: the reasons also as messages, read in the reader's language (pipeline/core/i18n.py)
     "ALTER TABLE fct_crises ADD COLUMN IF NOT EXISTS severity_reason_messages VARCHAR[]",
     "ALTER TABLE fct_crises ADD COLUMN IF NOT EXISTS top_thread_reason_messages VARCHAR[]",
+    "ALTER TABLE fct_crises ADD COLUMN IF NOT EXISTS top_thread_platforms VARCHAR[]",
     "ALTER TABLE fct_crises ALTER COLUMN ended_at DROP NOT NULL",
     "ALTER TABLE fct_threads ALTER COLUMN answered DROP NOT NULL",
     "ALTER TABLE fct_crisis_moves ADD COLUMN IF NOT EXISTS first_post_id VARCHAR",

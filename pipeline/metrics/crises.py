@@ -34,7 +34,9 @@ out.
 **top_threads**: the 5 threads that are the best evidence of the crisis: threads with a complaint first,
 then by ln(1 + exposure) / ln 10 + ln(1 + replies in the window) + 0.5 x top terms used + ln(1 + complaints),
 where exposure is the reach of its customer posts (else likes + shares) where the export has it;
-``top_thread_reasons`` says why each is there ("3 complaints · reach 12,000 · 4 replies · uses 'delay'").
+``top_thread_reasons`` says why each is there ("3 complaints · reach 12,000 · 4 replies · uses 'delay'"),
+``top_thread_platforms`` the platform of each (a thread is known by its platform and id: two platforms may
+use one id).
 
 **Playbook moves** (``fct_crisis_moves``): a brand post's moves count for the crisis when the post answers
 one of the crisis's customer posts, from its start until it is back within baseline (replies to it, or is
@@ -275,44 +277,45 @@ def _top_terms(con, brand: str, started, ended, limit: int = 10) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tuple[str, list[Message]]]:
-    """(thread_id, why) of the threads that best show what the crisis was about: threads with complaints
+def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tuple[str, str, list[Message]]]:
+    """(platform, thread_id, why) of the threads that best show what the crisis was about: threads with complaints
     first, then by exposure (reach, else likes + shares, where known), replies in the window and how many of
     the crisis's top terms their customer posts use. See the module docstring."""
     rows = con.execute(
         """
         WITH wp AS (
-            SELECT thread_id, is_brand, sentiment_label, created_at, lower(text) AS text,
+            SELECT platform, thread_id, is_brand, sentiment_label, created_at, lower(text) AS text,
                    coalesce(reach, CASE WHEN likes IS NOT NULL OR shares IS NOT NULL
                                         THEN coalesce(likes, 0) + coalesce(shares, 0) END) AS exposure,
                    reach IS NOT NULL AS has_reach
             FROM posts WHERE coalesce(brand, '(none)') = $brand AND created_at >= $started AND created_at < $ended
         ),
         hits AS (
-            SELECT thread_id, count(DISTINCT term) AS term_hits,
+            SELECT platform, thread_id, count(DISTINCT term) AS term_hits,
                    list(DISTINCT term ORDER BY term) AS used_terms
-            FROM (SELECT w.thread_id, t.term FROM wp w, (SELECT unnest($terms::VARCHAR[]) AS term) t
+            FROM (SELECT w.platform, w.thread_id, t.term FROM wp w, (SELECT unnest($terms::VARCHAR[]) AS term) t
                   WHERE NOT w.is_brand AND contains(w.text, t.term))
             GROUP BY ALL
         ),
         per_thread AS (
-            SELECT thread_id, count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'negative') AS complaints,
+            SELECT platform, thread_id,
+                   count(*) FILTER (WHERE NOT is_brand AND sentiment_label = 'negative') AS complaints,
                    sum(exposure) FILTER (WHERE NOT is_brand) AS exposure, bool_or(has_reach) AS has_reach,
                    count(*) - 1 AS replies, min(created_at) AS first_at
-            FROM wp GROUP BY thread_id HAVING count(*) FILTER (WHERE NOT is_brand) > 0
+            FROM wp GROUP BY platform, thread_id HAVING count(*) FILTER (WHERE NOT is_brand) > 0
         )
-        SELECT p.thread_id, p.complaints, p.exposure, p.has_reach, p.replies, coalesce(h.term_hits, 0),
+        SELECT p.platform, p.thread_id, p.complaints, p.exposure, p.has_reach, p.replies, coalesce(h.term_hits, 0),
                coalesce(h.used_terms, [])
-        FROM per_thread p LEFT JOIN hits h USING (thread_id)
+        FROM per_thread p LEFT JOIN hits h USING (platform, thread_id)
         ORDER BY (p.complaints > 0) DESC,
                  ln(1 + coalesce(p.exposure, 0)) / ln(10) + ln(1 + p.replies) + 0.5 * coalesce(h.term_hits, 0)
                      + ln(1 + p.complaints) DESC,
-                 p.first_at, p.thread_id
+                 p.first_at, p.thread_id, p.platform
         LIMIT $limit""",
         {**params, "terms": terms, "limit": limit},
     ).fetchall()
     out = []
-    for thread_id, complaints, exposure, has_reach, replies, term_hits, used in rows:
+    for platform, thread_id, complaints, exposure, has_reach, replies, term_hits, used in rows:
         why = [
             Message(
                 *Nn_("{count} complaint", "{count} complaints"), count="count", args=(("count", "int", complaints),)
@@ -333,7 +336,7 @@ def _top_threads(con, params: dict, terms: list[str], limit: int = 5) -> list[tu
         if term_hits:
             quoted = ", ".join(f"'{term}'" for term in used[:3])
             why.append(Message(N_("uses {terms}"), args=(("terms", "text", quoted),)))
-        out.append((thread_id, why))
+        out.append((platform, thread_id, why))
     return out
 
 
@@ -465,13 +468,14 @@ def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list
         "complaints_answered": answered,
         "share_answered": round(answered / complaints, 4) if complaints else None,
         "top_terms": terms,
-        "top_threads": [thread for thread, _why in top],
+        "top_threads": [thread for _platform, thread, _why in top],
+        "top_thread_platforms": [platform for platform, _thread, _why in top],
         "moves_used": [move for move in MOVES if move in {m[0] for m in moves}],
         "data_end_at": data_end,
         "is_open": window.back_at is None,
         "replies_in_data": replies_in_data,
-        "top_thread_reasons": [" · ".join(english(why)) for _thread, why in top],
-        "top_thread_reason_messages": [json.dumps([part.to_json() for part in why]) for _thread, why in top],
+        "top_thread_reasons": [" · ".join(english(why)) for _platform, _thread, why in top],
+        "top_thread_reason_messages": [json.dumps([part.to_json() for part in why]) for _platform, _thread, why in top],
     }
     phases = [(crisis_id, name, a.to_pydatetime(), b.to_pydatetime()) for name, a, b in window.phases]
     move_rows = [
@@ -481,7 +485,8 @@ def _crisis_row(con, brand: str, window: CrisisWindow) -> tuple[dict, list, list
 
 
 def _stored_crises(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
-    """What each stored crisis was detected as: (started, peak, ended, back, peak_z, phases)."""
+    """What each stored crisis was detected as: (started, peak, ended, back, peak_z, phases); not those an older
+    version stored without their top threads' platforms (schema 11), which are computed again."""
     phases: dict[str, list] = {}
     for crisis_id, name, started, ended in con.execute(
         "SELECT crisis_id, phase, started_at, ended_at FROM fct_crisis_phases ORDER BY crisis_id, started_at"
@@ -490,7 +495,8 @@ def _stored_crises(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     return {
         crisis_id: (started, peak, ended, back, peak_z, phases.get(crisis_id, []))
         for crisis_id, started, peak, ended, back, peak_z in con.execute(
-            "SELECT crisis_id, started_at, peak_at, ended_at, back_to_baseline_at, peak_z FROM fct_crises"
+            "SELECT crisis_id, started_at, peak_at, ended_at, back_to_baseline_at, peak_z FROM fct_crises "
+            "WHERE top_thread_platforms IS NOT NULL"
         ).fetchall()
     }
 
@@ -552,7 +558,7 @@ def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings, *, change
     if rows:
         frame = pd.DataFrame(rows)
         lists = ("severity_reasons", "top_terms", "top_threads", "moves_used", "top_thread_reasons",
-                 "severity_reason_messages", "top_thread_reason_messages")  # fmt: skip
+                 "severity_reason_messages", "top_thread_reason_messages", "top_thread_platforms")  # fmt: skip
         for column in lists:
             frame[column] = frame[column].map(json.dumps)
         con.register("tmp_crises", frame)
@@ -563,7 +569,8 @@ def compute_crises(con: duckdb.DuckDBPyConnection, settings: Settings, *, change
                               moves_used::JSON::VARCHAR[] AS moves_used,
                               top_thread_reasons::JSON::VARCHAR[] AS top_thread_reasons,
                               severity_reason_messages::JSON::VARCHAR[] AS severity_reason_messages,
-                              top_thread_reason_messages::JSON::VARCHAR[] AS top_thread_reason_messages)
+                              top_thread_reason_messages::JSON::VARCHAR[] AS top_thread_reason_messages,
+                              top_thread_platforms::JSON::VARCHAR[] AS top_thread_platforms)
             FROM tmp_crises""")
         con.unregister("tmp_crises")
     if phases:

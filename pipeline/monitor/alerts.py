@@ -459,20 +459,22 @@ def _written(rule: str, brand: str | None, severity, facts: dict, as_of) -> tupl
 
 
 def _examples(con, crisis: dict, limit: int = 3) -> list[str]:
+    threads = list(crisis["top_threads"])
+    platforms = crisis.get("top_thread_platforms")
+    if platforms is not None and len(platforms) == len(threads):  # a thread is its platform and id
+        keys, key_sql = (
+            [f"{platform}\x1f{thread}" for platform, thread in zip(platforms, threads)],
+            "platform || chr(31) || thread_id",
+        )
+    else:  # stored by an older version: ids alone
+        keys, key_sql = threads, "thread_id"
     rows = con.execute(
-        """
+        f"""
         SELECT author_id, text FROM posts
         WHERE NOT is_brand AND coalesce(brand, '(none)') = ? AND sentiment_label = 'negative' AND created_at >= ?
-          AND (? IS NULL OR created_at < ?) AND list_contains(?::VARCHAR[], thread_id)
+          AND (? IS NULL OR created_at < ?) AND list_contains(?::VARCHAR[], {key_sql})
         ORDER BY created_at LIMIT ?""",
-        [
-            crisis["brand"],
-            crisis["started_at"],
-            crisis["ended_at"],
-            crisis["ended_at"],
-            list(crisis["top_threads"]),
-            limit,
-        ],
+        [crisis["brand"], crisis["started_at"], crisis["ended_at"], crisis["ended_at"], keys, limit],
     ).fetchall()
     if len(rows) < limit:
         rows += con.execute(

@@ -811,17 +811,23 @@ def crisis_moves(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame
 
 def crisis_threads(con: duckdb.DuckDBPyConnection, crisis_id: str) -> pd.DataFrame:
     """The crisis's top threads (the best evidence first, see ``metrics.crises``) with their opening post and
-    why each is there (``why``)."""
+    why each is there: ``why`` in English, ``why_message`` the stored message to show it in the reader's
+    language (``metrics.crises.thread_reasons_in_words``). A thread is matched on its platform and id (on its
+    id alone for a crisis an older version stored without platforms)."""
     return con.execute(
         f"""
-        WITH c AS (SELECT brand, top_threads, top_thread_reasons FROM crises WHERE crisis_id = ?),
-             ids AS (SELECT unnest(top_threads) AS thread_id, unnest(coalesce(top_thread_reasons, [])) AS why,
+        WITH c AS (SELECT brand, top_threads, top_thread_platforms, top_thread_reasons, top_thread_reason_messages
+                   FROM crises WHERE crisis_id = ?),
+             ids AS (SELECT unnest(top_threads) AS thread_id, unnest(coalesce(top_thread_platforms, [])) AS platform,
+                            unnest(coalesce(top_thread_reasons, [])) AS why,
+                            unnest(coalesce(top_thread_reason_messages, [])) AS why_message,
                             generate_subscripts(top_threads, 1) AS rank FROM c),
-             top AS (SELECT t.*, ids.rank, ids.why FROM ids
-                     JOIN threads t ON t.thread_id = ids.thread_id AND t.brand = (SELECT brand FROM c))
+             top AS (SELECT t.*, ids.rank, ids.why, ids.why_message FROM ids
+                     JOIN threads t ON t.thread_id = ids.thread_id AND (ids.platform IS NULL OR t.platform = ids.platform)
+                      AND t.brand = (SELECT brand FROM c))
         SELECT t.platform, t.thread_id, t.started_at, t.post_count, t.customer_posts, t.brand_posts,
                t.first_response_minutes, t.answered, r.author_id, r.sentiment_label, r.sentiment_source,
-               r.radar_label, r.export_label, t.why, r.text
+               r.radar_label, r.export_label, t.why, t.why_message, r.text
         FROM top t JOIN {_opening_posts("top")} r ON r.platform = t.platform AND r.post_id = t.root_post_id
         ORDER BY t.rank""",
         [crisis_id],

@@ -622,13 +622,12 @@ def crisis_report(con: duckdb.DuckDBPyConnection, crisis_id: str) -> Report:
     )
     phases_shown = phases.assign(phase=[phase_name(p) for p in phases["phase"]])
     # why each thread is there, in the reader's language (from the messages stored with the crisis)
-    stored = dict(zip(crisis.get("top_threads") or [], crisis.get("top_thread_reason_messages") or [], strict=False))
     threads = threads.assign(
         why=[
-            thread_reasons_in_words(stored.get(thread_id), None if is_missing(why) else why)
-            for thread_id, why in zip(threads["thread_id"], threads["why"], strict=True)
+            thread_reasons_in_words(None if is_missing(message) else message, None if is_missing(why) else why)
+            for message, why in zip(threads["why_message"], threads["why"], strict=True)
         ]
-    )
+    ).drop(columns="why_message")
     level = int(crisis["severity"])
     headers = "".join(
         f"<th>{_esc(title)}</th>" for title in ("", _("Move"), _("First seen"), _("Posts"), _("First post"))
