@@ -96,6 +96,7 @@ def export_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict[s
 
 
 def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
+    folder.mkdir(parents=True, exist_ok=True)  # where ``writing`` could not: the reason, in the OS's words
     _recover(folder)
     staging = folder / ".next"
     shutil.rmtree(staging, ignore_errors=True)
