@@ -18,6 +18,7 @@ import shutil
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import babel.numbers
@@ -352,12 +353,17 @@ def cmd_formats(args: argparse.Namespace) -> int:
 
 
 def cmd_export_parquet(args: argparse.Namespace) -> int:
-    from pipeline.read.export_parquet import LakeBusy, export_parquet
+    from pipeline.read.export_parquet import LakeRefused, export_parquet, lake_folder
 
+    try:
+        lake_folder(args.folder)  # a name that cannot be a lake is refused before the database is opened
+    except LakeRefused as exc:
+        _error(str(exc))
+        return 2
     con = _open(args, read_only=True)
     try:
         counts = export_parquet(con, args.folder)
-    except LakeBusy as exc:
+    except LakeRefused as exc:
         _error(str(exc))
         return 1
     except (OSError, duckdb.Error) as exc:  # a folder we may not create, a disk that is full
@@ -415,8 +421,8 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
     if not (args.master or shutil.which("java") or os.environ.get("JAVA_HOME")):
         _error(_("Spark needs Java 17 or later: install it (Debian: apt-get install openjdk-17-jre-headless)"))
         return 2
-    from pipeline.read.export_parquet import LakeBusy
-    from pipeline.spark.build import LakeError, build_lake, stage_label
+    from pipeline.read.export_parquet import LakeRefused, writing
+    from pipeline.spark.build import LakeError, build_lake, local_folder, stage_label
     from pipeline.spark.session import spark_session
     from pipeline.spark.stage import export_files
 
@@ -439,39 +445,52 @@ def cmd_spark_build(args: argparse.Namespace) -> int:
             con.close()
     from pyspark.sql import SparkSession
 
-    ours = SparkSession.getActiveSession() is None  # a session this process already runs is not ours to stop
+    lock = ExitStack()  # held from before Spark starts until it has stopped: a second writer is refused at once
     try:
-        spark = spark_session(args.master, cores=args.cores)
-    except Exception as exc:  # a master that does not answer, a Java that does not start
-        _error(
-            _("cannot start Spark on {master}: {error}").format(master=args.master or "local", error=_first_line(exc))
-        )
-        return 1
-    stopped = _(
-        "{lake}: the build stopped ({error}); the previous lake is kept (a build stopped while swapping tables is finished by the next one)"
-    )
-    try:
-        report = build_lake(
-            spark,
-            args.lake,
-            folders,
-            settings,
-            on_stage=lambda stage: print(_("spark: {stage}").format(stage=stage_label(stage))),
-        )
-    except (LakeError, LakeBusy) as exc:
+        local = local_folder(args.lake)
+        if local is not None:
+            lock.enter_context(writing(local))
+    except (LakeError, LakeRefused) as exc:
         _error(str(exc))
         return 1
-    except KeyboardInterrupt:
-        _error(stopped.format(lake=args.lake, error=_("interrupted")))
-        return 130
-    except Exception as exc:  # Spark's own errors carry a Java stack trace: its first line is the reason
-        if os.environ.get("RADAR_DEBUG"):
-            raise
-        _error(stopped.format(lake=args.lake, error=_first_line(exc)))
-        return 1
+    try:
+        ours = SparkSession.getActiveSession() is None  # a session this process already runs is not ours to stop
+        try:
+            spark = spark_session(args.master, cores=args.cores)
+        except Exception as exc:  # a master that does not answer, a Java that does not start
+            _error(
+                _("cannot start Spark on {master}: {error}").format(
+                    master=args.master or "local", error=_first_line(exc)
+                )
+            )
+            return 1
+        stopped = _(
+            "{lake}: the build stopped ({error}); the previous lake is kept (a build stopped while swapping tables is finished by the next one)"
+        )
+        try:
+            report = build_lake(
+                spark,
+                args.lake,
+                folders,
+                settings,
+                on_stage=lambda stage: print(_("spark: {stage}").format(stage=stage_label(stage))),
+            )
+        except (LakeError, LakeRefused) as exc:
+            _error(str(exc))
+            return 1
+        except KeyboardInterrupt:
+            _error(stopped.format(lake=args.lake, error=_("interrupted")))
+            return 130
+        except Exception as exc:  # Spark's own errors carry a Java stack trace: its first line is the reason
+            if os.environ.get("RADAR_DEBUG"):
+                raise
+            _error(stopped.format(lake=args.lake, error=_first_line(exc)))
+            return 1
+        finally:
+            if ours:
+                spark.stop()
     finally:
-        if ours:
-            spark.stop()
+        lock.close()
     for line in report.lines():
         print(line)
     return 1 if report.refused else 0

@@ -85,7 +85,7 @@ def test_spark_bench_prints_both_engines_and_the_speed_up(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     # Spark's start-up notes stay out of a person's way (pipeline/spark/log4j2.properties)
     assert "log4j" not in run.stderr and "Setting default log level" not in run.stderr, run.stderr[-2000:]
-    assert "NativeCodeLoader" not in run.stderr, run.stderr[-2000:]
+    assert "NativeCodeLoader" not in run.stderr and "incubator" not in run.stderr, run.stderr[-2000:]
     out = run.stdout
     assert "input: 3,000 posts in 2 exports" in out
     assert re.search(r"import \(stage, score, facts, analytics\) +[\d.]+ s", out)

@@ -186,3 +186,38 @@ def test_a_second_writer_is_refused_and_the_lake_is_unchanged(demo_db, tmp_path,
         assert {path.relative_to(out): path.stat().st_mtime_ns for path in out.rglob("*")} == before
     assert main(["export-parquet", str(out), "--db", str(demo_db)]) == 0  # the other writer has finished
     assert json.loads((out / "manifest.json").read_text())["exported_at"]
+
+
+def test_a_lock_that_cannot_be_taken_refuses_the_write(demo_db, tmp_path, capsys):
+    """Without the lock no writer may go on: a `.lock` that is a folder (or cannot be opened) refuses it."""
+    out = tmp_path / "lake"
+    (out / ".lock").mkdir(parents=True)
+    assert main(["export-parquet", str(out), "--db", str(demo_db)]) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: cannot take the writers' lock {out / '.lock'}" in err and "the lake was not changed" in err
+    assert sorted(path.name for path in out.iterdir()) == [".lock"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "no lake folder given"),
+        ("s3://bucket/lake", "s3://bucket/lake: radar export-parquet writes a local folder"),
+        ("a-file", "a-file: a file is in the way: the lake is a folder"),
+    ],
+)
+def test_a_name_that_cannot_be_a_lake_is_refused_in_one_line(demo_db, tmp_path, monkeypatch, capsys, name, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("notes")
+    assert main(["export-parquet", name, "--db", str(demo_db)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file"]  # nothing written, here or anywhere
+    assert (tmp_path / "a-file").read_text() == "notes"
+
+
+def test_a_file_uri_is_the_folder_it_names(demo_db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "with space" / "lake"
+    assert main(["export-parquet", out.as_uri(), "--db", str(demo_db)]) == 0
+    assert (out / "manifest.json").exists() and not (tmp_path / "file:").exists()

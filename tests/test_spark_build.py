@@ -245,6 +245,34 @@ def test_a_build_is_refused_while_another_writer_holds_the_lake(spark, tmp_path,
     assert {path.relative_to(lake): path.stat().st_mtime_ns for path in lake.rglob("*")} == before
 
 
+def test_the_lock_is_taken_before_spark_starts(tmp_path):
+    """The command refuses a held lake before it starts Java (it would take seconds, and another writer could
+    slip in meanwhile): with a Java that cannot start, the refusal is still the lock's, in one line."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    lake, exports = tmp_path / "lake", tmp_path / "exports"
+    lake.mkdir()
+    exports.mkdir()
+    shutil.copy(ROOT / "tests" / "samples" / "reddit_comments.csv", exports)
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java"), "RADAR_LOCALE": "en"}
+    radar = [sys.executable, "-m", "pipeline.cli"]
+    with open(lake / ".lock", "a") as other_writer:
+        fcntl.flock(other_writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        run = subprocess.run(
+            [*radar, "spark", "build", str(exports), "--lake", str(lake)],
+            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.strip().splitlines() == [
+        f"radar: error: {lake}: another export or Spark build is writing this lake now; run this one when it has "
+        "finished (the lake was not changed)"
+    ]
+    assert sorted(path.name for path in lake.iterdir()) == [".lock"]
+
+
 def test_exports_that_cannot_be_imported_leave_the_lake_as_it_was(spark, tmp_path, capsys):
     """A folder of files none of which can be imported replaces nothing (one refused file among good ones:
     test_the_command_says_what_it_wrote)."""

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import duckdb
 
@@ -54,8 +57,15 @@ _PUBLISHED = (*TABLES, "manifest.json")
 LOCK = ".lock"  # held by the one export or build writing a local lake (``writing``)
 
 
-class LakeBusy(Exception):
-    """Another export or build is writing the lake now; the message names the lake."""
+class LakeRefused(Exception):
+    """The lake cannot be written now, or not there; the message names the lake and says why."""
+
+
+class LakeBusy(LakeRefused):
+    """Another export or build is writing the lake now."""
+
+
+_HELD: set[str] = set()  # the lakes this process holds the lock of (``writing`` is re-entrant)
 
 
 @contextmanager
@@ -63,17 +73,27 @@ def writing(folder: Path) -> Iterator[None]:
     """Hold ``folder/.lock`` (an exclusive ``flock``) while one export or Spark build writes the lake in
     ``folder`` (created if missing). A second writer is refused at once with ``LakeBusy``: two would share one
     ``.next``, and one could swap in the other's half-written tables. The lock goes with the process that holds
-    it, so a killed export leaves nothing to clear. A folder that cannot be written is not locked: the writer
-    finds that out itself and says so in its own words."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / LOCK, "a", encoding="utf-8")  # noqa: SIM115 -- closed below, after the yield
-    except OSError:
-        handle = None
-    if handle is None:
+    it, so a killed export leaves nothing to clear. Re-entrant within a process (``radar spark build`` takes it
+    before Spark starts, ``build_lake`` again). A folder that cannot be made is not locked: the writer says why
+    in its own words before it writes anything; a lock that cannot be taken refuses the write."""
+    key = os.path.realpath(folder)
+    if key in _HELD:
         yield
         return
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        yield
+        return
+    try:
+        handle = open(folder / LOCK, "a", encoding="utf-8")  # noqa: SIM115 -- closed below, after the yield
+    except OSError as exc:
+        raise LakeRefused(
+            _("{lake}: cannot take the writers' lock {lock} ({error}); the lake was not changed").format(
+                lake=folder, lock=folder / LOCK, error=exc.strerror or exc
+            )
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -83,14 +103,38 @@ def writing(folder: Path) -> Iterator[None]:
                     "finished (the lake was not changed)"
                 ).format(lake=folder)
             ) from None
-        yield
-    finally:
-        handle.close()
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+
+
+def lake_folder(lake: str | Path) -> Path:
+    """The local folder ``radar export-parquet`` writes for ``lake`` (a path, or a ``file://`` URI); raises
+    ``LakeRefused`` for an empty name, another URI, or a file where the folder would be."""
+    text = str(lake)
+    if not text.strip():
+        raise LakeRefused(_("no lake folder given: name the folder to write the lake in"))
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+        if not text.lower().startswith("file://"):
+            raise LakeRefused(
+                _(
+                    "{lake}: radar export-parquet writes a local folder; write one and copy it there, or build "
+                    "the lake there with `radar spark build`"
+                ).format(lake=text)
+            )
+        text = unquote(urlparse(text).path)
+    folder = Path(text).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise LakeRefused(_("{lake}: a file is in the way: the lake is a folder").format(lake=lake))
+    return folder
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict[str, int]:
-    """Write every lake table (``TABLES``) under ``folder``; return the row count of each."""
-    folder = Path(folder)
+    """Write every lake table (``TABLES``) under ``folder`` (see ``lake_folder``); return the row count of
+    each. Raises ``LakeRefused`` (``LakeBusy`` while another writer holds the lake)."""
+    folder = lake_folder(folder)
     with writing(folder):
         return _export(con, folder)
 

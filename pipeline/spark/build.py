@@ -91,6 +91,12 @@ class LakeError(Exception):
     """The lake cannot be written (a path Spark cannot reach, a file where the folder should be)."""
 
 
+def local_folder(lake: str) -> Path | None:
+    """The local folder of ``lake`` (a path or a ``file://`` URI), or None for a lake on another file system."""
+    uri = lake_uri(lake)
+    return Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else None
+
+
 def lake_uri(lake: str) -> str:
     """A lake given as a local folder becomes an absolute ``file://`` URI; a URI is kept as it is."""
     if "://" in lake:
@@ -340,9 +346,8 @@ def build_lake(
 ) -> BuildReport:
     """Build the lake at ``lake`` (a folder or a URI) from the exports in ``folders``; return what was written."""
     settings = (settings or Settings()).validate()
-    uri = lake_uri(lake)
+    folder = local_folder(lake)
     # one writer at a time on a local lake (``export_parquet.writing``); on other file systems, the operator's care
-    folder = Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else None
     with writing(folder) if folder is not None else nullcontext():
         return _build(spark, lake, folders, settings, on_stage)
 

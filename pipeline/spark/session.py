@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,7 +48,44 @@ def spark_session(master: str | None = None, *, app_name: str = "reputation-rada
         # aggregations (RADAR_SPARK_MEMORY sets it; on a cluster, spark-submit's own settings decide)
         .config("spark.driver.memory", os.environ.get("RADAR_SPARK_MEMORY", "4g"))
     )
-    return builder.getOrCreate()
+    from pyspark import SparkContext
+
+    if SparkContext._gateway is not None:  # the JVM runs already (a session stopped and started again)
+        return builder.getOrCreate()
+    with _jvm_stderr_filtered():
+        return builder.getOrCreate()
+
+
+# The one line the JVM prints at its start that no setting silences (Spark adds the incubator module to it)
+_JVM_NOISE = b"WARNING: Using incubator modules:"
+
+
+@contextmanager
+def _jvm_stderr_filtered() -> Iterator[None]:
+    """While the JVM starts, make this process's stderr a pipe: the JVM inherits it, and a thread copies all
+    it writes there to the real stderr, for as long as it lives, but the incubator line (``_JVM_NOISE``).
+    This process's own stderr is restored as soon as the JVM has started."""
+    try:
+        target = os.dup(2)
+        read_end, write_end = os.pipe()
+    except OSError:  # no stderr to filter
+        yield
+        return
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    threading.Thread(target=_copy_stderr, args=(read_end, target), daemon=True, name="jvm-stderr").start()
+    try:
+        yield
+    finally:
+        os.dup2(target, 2)  # the JVM keeps the pipe; the thread's ``target`` stays open for it
+
+
+def _copy_stderr(read_end: int, target: int) -> None:
+    with os.fdopen(read_end, "rb") as source:
+        for line in source:
+            if not line.startswith(_JVM_NOISE):
+                os.write(target, line)
+    os.close(target)
 
 
 def persisted_rdds(spark) -> set[int]:
