@@ -19,10 +19,11 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -178,41 +179,83 @@ def _export(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     (staging / "COMPLETE").touch()
     _reached("complete")
-    _swap(folder)
+    swap(LocalFiles(folder), lambda step: _reached(step))
     return counts
 
 
-def _swap(folder: Path) -> None:
-    """Move the complete export in ``.next`` into place, the previous one out to ``.previous``; safe to run
-    again from any point it was stopped at."""
-    staging, previous = folder / ".next", folder / ".previous"
-    previous.mkdir(exist_ok=True)
+class Files(Protocol):
+    """The few file operations the swap needs, on paths ``path`` makes: ``LocalFiles`` here, Hadoop's
+    FileSystem for ``radar spark build`` (``pipeline.spark.build.LakeFiles``)."""
+
+    def path(self, *parts: str) -> str: ...
+    def exists(self, path: str) -> bool: ...
+    def mkdirs(self, path: str) -> None: ...
+    def delete(self, path: str) -> None: ...  # a file or a whole folder; nothing there is no error
+    def rename(self, source: str, target: str) -> None: ...
+    def names(self, path: str) -> list[str]: ...  # what a folder holds; none when it is not there
+
+
+class LocalFiles:
+    """``Files`` on a local folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def path(self, *parts: str) -> str:
+        return str(self.folder.joinpath(*parts))
+
+    def exists(self, path: str) -> bool:
+        return Path(path).exists()
+
+    def mkdirs(self, path: str) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+
+    def delete(self, path: str) -> None:
+        if Path(path).is_dir() and not Path(path).is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            Path(path).unlink(missing_ok=True)
+
+    def rename(self, source: str, target: str) -> None:
+        Path(source).rename(target)
+
+    def names(self, path: str) -> list[str]:
+        return [child.name for child in Path(path).iterdir()] if Path(path).is_dir() else []
+
+
+def swap(files: Files, reached: Callable[[str], None]) -> None:
+    """Move the complete lake in ``.next`` into place, the previous tables out to ``.previous``; safe to run
+    again from any point it was stopped at. ``reached`` is told each step (tests stop the write there)."""
+    previous = files.path(".previous")
+    files.mkdirs(previous)
     for name in _PUBLISHED:
-        if not (staging / name).exists():
+        if not files.exists(files.path(".next", name)):
             continue  # moved in already
-        if (folder / name).exists():
-            shutil.rmtree(previous / name, ignore_errors=True)
-            (folder / name).rename(previous / name)
-            _reached(f"moved away {name}")  # i18n: not text (a step's name, for tests)
-        (staging / name).rename(folder / name)
-        _reached(f"moved in {name}")  # i18n: not text (a step's name, for tests)
-    shutil.rmtree(previous)
-    shutil.rmtree(staging)
+        if files.exists(files.path(name)):
+            files.delete(files.path(".previous", name))
+            files.rename(files.path(name), files.path(".previous", name))
+            reached(f"moved away {name}")  # i18n: not text (a step's name, for tests)
+        files.rename(files.path(".next", name), files.path(name))
+        reached(f"moved in {name}")  # i18n: not text (a step's name, for tests)
+    files.delete(previous)
+    files.delete(files.path(".next"))
+
+
+def recover(files: Files, reached: Callable[[str], None]) -> None:
+    """Finish or undo what a stopped write left: a complete ``.next`` is swapped in; an incomplete one is
+    dropped, and any table already moved to ``.previous`` goes back."""
+    if files.exists(files.path(".next", "COMPLETE")):
+        swap(files, reached)
+        return
+    files.delete(files.path(".next"))
+    for name in files.names(files.path(".previous")):
+        if not files.exists(files.path(name)):
+            files.rename(files.path(".previous", name), files.path(name))
+    files.delete(files.path(".previous"))
 
 
 def _recover(folder: Path) -> None:
-    """Finish or undo what a killed export left: a complete ``.next`` is swapped in; an incomplete one is
-    dropped, and any table already moved to ``.previous`` goes back."""
-    staging, previous = folder / ".next", folder / ".previous"
-    if (staging / "COMPLETE").exists():
-        _swap(folder)
-        return
-    shutil.rmtree(staging, ignore_errors=True)
-    if previous.exists():
-        for moved in previous.iterdir():
-            if not (folder / moved.name).exists():
-                moved.rename(folder / moved.name)
-        shutil.rmtree(previous)
+    recover(LocalFiles(folder), lambda step: _reached(step))
     for leftover in folder.glob(".*.writing"):  # the temporary folders of earlier versions
         shutil.rmtree(leftover, ignore_errors=True)
 

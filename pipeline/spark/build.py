@@ -28,7 +28,7 @@ from py4j.protocol import Py4JJavaError
 from pipeline.core import db
 from pipeline.core.i18n import _, fmt_int, fmt_num, ngettext
 from pipeline.core.settings import Settings
-from pipeline.read.export_parquet import SOURCES, TABLES, writing
+from pipeline.read.export_parquet import SOURCES, TABLES, recover, swap, writing
 from pipeline.spark.session import releasing
 
 
@@ -105,7 +105,8 @@ def lake_uri(lake: str) -> str:
 
 
 class LakeFiles:
-    """The few file operations the atomic write needs, through Hadoop's FileSystem (any URI Spark can write)."""
+    """``export_parquet.Files`` through Hadoop's FileSystem (any URI Spark can write): the atomic write is
+    export-parquet's own (``swap``, ``recover``)."""
 
     def __init__(self, spark, uri: str):
         jvm = spark.sparkContext._jvm
@@ -149,41 +150,6 @@ class LakeFiles:
             stream.write(bytearray(text.encode("utf-8")))
         finally:
             stream.close()
-
-
-_PUBLISHED = (*TABLES, "manifest.json")
-
-
-def _swap(files: LakeFiles) -> None:
-    """Move the complete build in ``.next`` into place and the previous tables out to ``.previous``; safe to run
-    again from any point it was stopped at (the protocol of ``radar export-parquet``)."""
-    staging, previous = files.path(".next"), files.path(".previous")
-    files.mkdirs(previous)
-    for name in _PUBLISHED:
-        if not files.exists(f"{staging}/{name}"):
-            continue  # moved in already
-        if files.exists(files.path(name)):
-            files.delete(f"{previous}/{name}")
-            files.rename(files.path(name), f"{previous}/{name}")
-            reached(f"moved away {name}")  # i18n: not text (a step name)
-        files.rename(f"{staging}/{name}", files.path(name))
-        reached(f"moved in {name}")  # i18n: not text (a step name)
-    files.delete(previous)
-    files.delete(staging)
-
-
-def _recover(files: LakeFiles) -> None:
-    """Finish or undo what a stopped build left: a complete ``.next`` is swapped in; an incomplete one is
-    dropped, and any table already moved to ``.previous`` goes back."""
-    staging, previous = files.path(".next"), files.path(".previous")
-    if files.exists(f"{staging}/COMPLETE"):
-        _swap(files)
-        return
-    files.delete(staging)
-    for name in files.names(previous):
-        if not files.exists(files.path(name)):
-            files.rename(f"{previous}/{name}", files.path(name))
-    files.delete(previous)
 
 
 def reached(step: str) -> None:
@@ -235,7 +201,7 @@ def open_lake(spark, lake: str) -> LakeFiles:
         if files.is_file(uri):
             raise LakeError(_("{lake}: a file is in the way: the lake is a folder").format(lake=lake))
         files.mkdirs(uri)
-        _recover(files)
+        recover(files, lambda step: reached(step))
         files.write_text(files.path(".write-check"), "")  # found now, not after every stage has run
         files.delete(files.path(".write-check"))
     except Py4JJavaError as exc:  # Hadoop's refusal (a parent that is a file, no permission, no such bucket)
@@ -332,7 +298,7 @@ def write_lake(files: LakeFiles, frames: dict, settings: Settings) -> dict[str, 
     files.write_text(files.path(".next", "manifest.json"), _manifest(rows, settings) + "\n")
     files.write_text(files.path(".next", "COMPLETE"), "")
     reached("complete")
-    _swap(files)
+    swap(files, lambda step: reached(step))
     return rows
 
 
